@@ -1,0 +1,227 @@
+"""An instance compiled once into numpy arrays, so every rule can run over all pairs at once.
+
+Shelters are compiled on their own (:class:`ShelterArrays`), because the desk ranks many victims
+against one national network: the service compiles the network once and each victim in
+microseconds. Victims are compiled against the shelters' vocabularies (languages, programmes), since
+a language no shelter speaks can never match anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.geo import haversine_km
+from engine.intake import open_at
+from models.codes import CONDITIONS, EXPLOITATIONS, GENDERS
+from models.instance import Instance, Objective
+from models.shelter import Shelter
+from models.victim import Victim
+
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class ShelterArrays:
+    """Per-shelter columns; index ``s`` everywhere is the shelter's position in ``ids``."""
+
+    ids: tuple[str, ...]
+    lat: FloatArray
+    lon: FloatArray
+    free: IntArray
+    genders: BoolArray  # (S, len(GENDERS))
+    min_age: IntArray
+    max_age: IntArray
+    children: BoolArray
+    accepts: BoolArray  # (S, len(CONDITIONS))
+    specialisations: BoolArray  # (S, len(EXPLOITATIONS))
+    languages: BoolArray  # (S, len(language_vocabulary))
+    language_vocabulary: tuple[str, ...]
+    programme: IntArray  # index into programme_vocabulary, -1 for open to all
+    programme_vocabulary: tuple[str, ...]
+    intake_open: BoolArray  # takes an intake at ``now`` (all True when ``now`` is None)
+    now: datetime | None
+    residents: dict[str, list[int]]  # resident id -> shelters where that person lives
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Shelter id -> position."""
+        return {shelter_id: s for s, shelter_id in enumerate(self.ids)}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True, eq=False)
+class VictimArrays:
+    """Per-victim columns, compiled against one :class:`ShelterArrays`."""
+
+    ids: tuple[str, ...]
+    gender: IntArray  # index into GENDERS
+    age: IntArray
+    children: IntArray
+    conditions: BoolArray  # (V, len(CONDITIONS))
+    exploitation: IntArray  # index into EXPLOITATIONS, -1 for none
+    languages: BoolArray  # (V, len(shelters.language_vocabulary))
+    speaks_any: BoolArray  # has at least one language at all (even one no shelter speaks)
+    programmes: BoolArray  # (V, len(shelters.programme_vocabulary))
+    has_location: BoolArray
+    lat: FloatArray  # NaN without a location
+    lon: FloatArray
+    priority: IntArray
+    current: IntArray  # shelter index, -1 for none
+    zone_victim: IntArray  # (Z,) victim row of each danger zone
+    zone_lat: FloatArray
+    zone_lon: FloatArray
+    zone_min_km: FloatArray
+    avoid_shelters: list[tuple[int, int]]  # (victim row, shelter) where a resident is avoided
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def demand(self) -> IntArray:
+        """Places each victim takes: themselves and each accompanying child."""
+        return 1 + self.children
+
+
+def compile_shelters(shelters: list[Shelter], now: datetime | None) -> ShelterArrays:
+    """Compile the shelter side once; ``now`` fixes which shelters take intakes."""
+    languages = tuple(sorted({code for s in shelters for code in s.languages}))
+    programmes = tuple(sorted({s.programme for s in shelters if s.programme is not None}))
+    residents: dict[str, list[int]] = {}
+    for s, shelter in enumerate(shelters):
+        for resident in shelter.residents:
+            residents.setdefault(resident, []).append(s)
+    points = [shelter.location.point for shelter in shelters]
+    return ShelterArrays(
+        ids=tuple(s.id for s in shelters),
+        lat=np.array([p[0] for p in points], dtype=np.float64),
+        lon=np.array([p[1] for p in points], dtype=np.float64),
+        free=np.array([s.free for s in shelters], dtype=np.int64),
+        genders=_membership([s.genders for s in shelters], GENDERS),
+        min_age=np.array([s.min_age for s in shelters], dtype=np.int64),
+        max_age=np.array([s.max_age for s in shelters], dtype=np.int64),
+        children=np.array([s.children for s in shelters], dtype=np.bool_),
+        accepts=_membership([s.accepts for s in shelters], CONDITIONS),
+        specialisations=_membership([s.specialisations for s in shelters], EXPLOITATIONS),
+        languages=_membership([s.languages for s in shelters], languages),
+        language_vocabulary=languages,
+        programme=np.array(
+            [programmes.index(s.programme) if s.programme is not None else -1 for s in shelters],
+            dtype=np.int64,
+        ),
+        programme_vocabulary=programmes,
+        intake_open=np.array(
+            [True if now is None else open_at(s.intake, now) for s in shelters], dtype=np.bool_
+        ),
+        now=now,
+        residents=residents,
+    )
+
+
+def compile_victims(victims: list[Victim], shelters: ShelterArrays) -> VictimArrays:
+    """Compile victims against the shelters' vocabularies and ids."""
+    zones = [(v, zone) for v, victim in enumerate(victims) for zone in victim.danger_zones]
+    zone_points = [zone.location.point for _, zone in zones]
+    points = [victim.location.point if victim.location else (np.nan, np.nan) for victim in victims]
+    avoid_shelters = sorted(
+        {
+            (v, s)
+            for v, victim in enumerate(victims)
+            for other in victim.avoid
+            for s in shelters.residents.get(other, [])
+        }
+    )
+    return VictimArrays(
+        ids=tuple(v.id for v in victims),
+        gender=np.array([GENDERS.index(v.gender) for v in victims], dtype=np.int64),
+        age=np.array([v.age for v in victims], dtype=np.int64),
+        children=np.array([v.children for v in victims], dtype=np.int64),
+        conditions=_membership([v.conditions for v in victims], CONDITIONS),
+        exploitation=np.array(
+            [EXPLOITATIONS.index(v.exploitation) if v.exploitation else -1 for v in victims],
+            dtype=np.int64,
+        ),
+        languages=_membership([v.languages for v in victims], shelters.language_vocabulary),
+        speaks_any=np.array([bool(v.languages) for v in victims], dtype=np.bool_),
+        programmes=_membership([v.programmes for v in victims], shelters.programme_vocabulary),
+        has_location=np.array([v.location is not None for v in victims], dtype=np.bool_),
+        lat=np.array([p[0] for p in points], dtype=np.float64),
+        lon=np.array([p[1] for p in points], dtype=np.float64),
+        priority=np.array([v.priority for v in victims], dtype=np.int64),
+        current=np.array(
+            [shelters.index.get(v.current, -1) if v.current else -1 for v in victims],
+            dtype=np.int64,
+        ),
+        zone_victim=np.array([v for v, _ in zones], dtype=np.int64),
+        zone_lat=np.array([p[0] for p in zone_points], dtype=np.float64),
+        zone_lon=np.array([p[1] for p in zone_points], dtype=np.float64),
+        zone_min_km=np.array([zone.min_km for _, zone in zones], dtype=np.float64),
+        avoid_shelters=avoid_shelters,
+    )
+
+
+def _membership(values: list[list[str]], vocabulary: tuple[str, ...]) -> BoolArray:
+    """Boolean matrix: row i has True in column j when vocabulary[j] is in values[i]."""
+    position = {code: j for j, code in enumerate(vocabulary)}
+    out = np.zeros((len(values), len(vocabulary)), dtype=np.bool_)
+    for i, row in enumerate(values):
+        for code in row:
+            j = position.get(code)
+            if j is not None:
+                out[i, j] = True
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Pairs:
+    """All victim x shelter pairs of some victims against the shelters, with lazy shared terms."""
+
+    victims: VictimArrays
+    shelters: ShelterArrays
+    objective: Objective
+
+    @cached_property
+    def distance_km(self) -> FloatArray:
+        """(V, S) travel distance in km; NaN for a victim without a location."""
+        return haversine_km(self.victims.lat, self.victims.lon, self.shelters.lat, self.shelters.lon)
+
+    @cached_property
+    def zone_distance_km(self) -> FloatArray:
+        """(Z, S) distance from each danger zone to each shelter."""
+        return haversine_km(
+            self.victims.zone_lat, self.victims.zone_lon, self.shelters.lat, self.shelters.lon
+        )
+
+    @cached_property
+    def cost(self) -> FloatArray:
+        """(V, S) the contract's secondary cost of placing each victim at each shelter."""
+        w = self.objective
+        victims, shelters = self.victims, self.shelters
+        cost = np.where(victims.has_location[:, None], self.distance_km * w.distance, 0.0)
+        if w.specialisation:
+            exploited = victims.exploitation >= 0
+            specialised = shelters.specialisations[:, np.maximum(victims.exploitation, 0)].T
+            cost = cost + np.where(exploited[:, None] & ~specialised, w.specialisation, 0.0)
+        if w.language:
+            shared = (victims.languages.astype(np.int32) @ shelters.languages.T.astype(np.int32)) > 0
+            cost = cost + np.where(victims.speaks_any[:, None] & ~shared, w.language, 0.0)
+        if w.move:
+            moved = (victims.current[:, None] >= 0) & (
+                victims.current[:, None] != np.arange(len(shelters))[None, :]
+            )
+            cost = cost + np.where(moved, w.move, 0.0)
+        return np.asarray(cost, dtype=np.float64)
+
+
+def compile_instance(instance: Instance) -> Pairs:
+    """All pairs of an instance, ready for the rules and the solvers."""
+    shelters = compile_shelters(instance.shelters, instance.now)
+    return Pairs(compile_victims(instance.victims, shelters), shelters, instance.objective)

@@ -1,0 +1,56 @@
+"""Whether a shelter takes an intake at a given moment, and when it next does.
+
+The contract's windows are wall-clock times in Europe/Amsterdam, so a moment given with any offset
+is first converted there (daylight saving time included).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from models.intake import TIMEZONE, IntakeWindow, windows_of
+
+AMSTERDAM = ZoneInfo(TIMEZONE)
+IntakeValue = Literal["24/7", "office"] | list[IntakeWindow]
+
+
+def open_at(intake: IntakeValue, moment: datetime) -> bool:
+    """True when a shelter with this intake value takes an intake at ``moment``."""
+    local = moment.astimezone(AMSTERDAM)
+    minute = local.hour * 60 + local.minute
+    weekday = local.weekday()
+    return any(
+        weekday in window.weekdays and window.start_minute <= minute < window.end_minute
+        for window in windows_of(intake)
+    )
+
+
+def next_opening(intake: IntakeValue, moment: datetime) -> datetime | None:
+    """The first minute at or after ``moment`` when intakes are taken; None if never.
+
+    Searched minute-exact over window starts of the coming eight days, so a window that opens
+    later today or next Monday is found, and a shelter with no windows at all gives None.
+    """
+    if open_at(intake, moment):
+        return moment
+    local = moment.astimezone(AMSTERDAM)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    candidates: list[datetime] = []
+    for day in range(8):
+        date = (midnight + timedelta(days=day)).date()
+        for window in windows_of(intake):
+            if date.weekday() not in window.weekdays:
+                continue
+            start = datetime(
+                date.year,
+                date.month,
+                date.day,
+                window.start_minute // 60,
+                window.start_minute % 60,
+                tzinfo=AMSTERDAM,
+            )
+            if start > local:
+                candidates.append(start)
+    return min(candidates) if candidates else None

@@ -1,0 +1,122 @@
+"""Input errors that name the field path and say what is wrong.
+
+Pydantic reports a location tuple such as ``("victims", 3, "conditions", 0)``; the contract asks for
+``victims[3].conditions[0]``. Cross-field checks (a duplicate id, ``occupied`` above ``capacity``)
+run in model validators, where pydantic only knows the model's own location. They raise a
+``field_problems`` error carrying paths relative to that model, which :func:`problems_from_error`
+joins onto the model's location, so every problem is reported at the field it is about.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
+
+FIELD_PROBLEMS = "field_problems"
+
+Loc = Sequence[int | str]
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One thing wrong with an input, at one field path."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class InvalidInput(ValueError):
+    """Raised by the loaders when a document breaks the contract; carries every problem found."""
+
+    def __init__(self, problems: Sequence[InputProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def format_path(loc: Loc) -> str:
+    """``("victims", 3, "conditions", 0)`` -> ``victims[3].conditions[0]``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, str) and part.startswith(("(", "function-")):
+            continue  # a union's tag or a validator's label, not a field of the document
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def suggest(value: str, choices: Iterable[str]) -> str:
+    """A `` (did you mean 'x'?)`` suffix when a choice is close to ``value``, else empty."""
+    matches = difflib.get_close_matches(value.lower(), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""
+
+
+def field_problems(problems: Sequence[tuple[Loc, str]]) -> PydanticCustomError:
+    """A pydantic error carrying problems at paths relative to the model being validated."""
+    summary = "; ".join(f"{format_path(loc) or '(root)'}: {msg}" for loc, msg in problems)
+    return PydanticCustomError(
+        FIELD_PROBLEMS,
+        "{summary}",
+        {"summary": summary, "problems": [(list(loc), msg) for loc, msg in problems]},
+    )
+
+
+def _clean_message(error: Any) -> str:
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    if error["type"] == "extra_forbidden":
+        return "unknown field"
+    if error["type"] == "missing":
+        return "required field is missing"
+    return message
+
+
+def problems_from_error(error: ValidationError, prefix: Loc = ()) -> list[InputProblem]:
+    """Every problem of a pydantic error, each at its full field path."""
+    problems: list[InputProblem] = []
+    for item in error.errors(include_url=False):
+        loc = [*prefix, *item["loc"]]
+        ctx = item.get("ctx") or {}
+        if item["type"] == FIELD_PROBLEMS:
+            for rel, msg in ctx["problems"]:
+                problems.append(InputProblem(format_path([*loc, *rel]), msg))
+        else:
+            problems.append(InputProblem(format_path(loc), _clean_message(item)))
+    return problems
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Parse JSON or raise :class:`InvalidInput` saying where the document is broken."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            [InputProblem("", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput([InputProblem("", f"input is not UTF-8 text: {exc.reason}")]) from None
+
+
+def duplicate_problems(field: str, values: Sequence[str], what: str) -> list[tuple[Loc, str]]:
+    """A problem at ``field[i]`` for every value that already stood earlier in the list."""
+    seen: dict[str, int] = {}
+    problems: list[tuple[Loc, str]] = []
+    for index, value in enumerate(values):
+        if value in seen:
+            problems.append(
+                ((field, index), f"duplicate {what} '{value}' (also at {field}[{seen[value]}])")
+            )
+        seen.setdefault(value, index)
+    return problems

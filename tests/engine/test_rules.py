@@ -1,0 +1,109 @@
+"""The vectorised rules agree with the slow reference rules on every pair and every reason code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import reference
+from engine.arrays import compile_instance
+from engine.intake import next_opening, open_at
+from engine.rules import RULES
+from engine.verdicts import compatible, reason_masks, reasons
+from models.codes import REASON_CODES
+from models.instance import Instance
+from models.intake import IntakeWindow
+from tests.strategies import instances, random_instance
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(instances(max_victims=10, max_shelters=10))
+def test_vectorised_rules_equal_reference_on_every_pair(instance: Instance) -> None:
+    pairs = compile_instance(instance)
+    masks = reason_masks(pairs)
+    ok = compatible(pairs)
+    for v, victim in enumerate(instance.victims):
+        for s, shelter in enumerate(instance.shelters):
+            expected = reference.reasons(victim, shelter, instance.now)
+            assert reasons(masks, v, s) == expected, (victim.id, shelter.id)
+            assert ok[v, s] == (not expected)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(instances(max_victims=8, max_shelters=8))
+def test_vectorised_cost_equals_reference(instance: Instance) -> None:
+    pairs = compile_instance(instance)
+    weights = instance.objective.model_dump()
+    for v, victim in enumerate(instance.victims):
+        for s, shelter in enumerate(instance.shelters):
+            assert pairs.cost[v, s] == pytest.approx(reference.cost(victim, shelter, weights))
+
+
+def test_every_reason_code_occurs_in_the_random_instances() -> None:
+    """The property tests above would prove little if some rule never fired in them."""
+    seen: set[str] = set()
+    for seed in range(40):
+        masks = reason_masks(compile_instance(random_instance(seed, 12, 10)))
+        seen |= {code for code, mask in masks.items() if mask.any()}
+    assert seen == set(REASON_CODES)
+
+
+def test_rule_codes_follow_the_contract_order() -> None:
+    instance = random_instance(3, 30, 20)
+    codes = [code for rule in RULES for code, _ in rule.blocked(compile_instance(instance))]
+    assert codes == [c for c in REASON_CODES if c in codes]
+
+
+def _window(days: str, start: str, end: str) -> IntakeWindow:
+    return IntakeWindow(days=days, start=start, end=end)
+
+
+@pytest.mark.parametrize(
+    ("intake", "moment", "expected"),
+    [
+        # 02:30 on a Saturday in Amsterdam: office hours are closed, 24/7 is open.
+        ("office", datetime.fromisoformat("2026-11-28T02:30:00+01:00"), False),
+        ("24/7", datetime.fromisoformat("2026-11-28T02:30:00+01:00"), True),
+        # Friday 16:59 is in, 17:00 is out (the window excludes its `to` minute).
+        ("office", datetime.fromisoformat("2026-11-27T16:59:00+01:00"), True),
+        ("office", datetime.fromisoformat("2026-11-27T17:00:00+01:00"), False),
+        ("office", datetime.fromisoformat("2026-11-27T09:00:00+01:00"), True),
+        # The same instant in UTC: 08:30 UTC is 09:30 in winter (CET) and 10:30 in summer (CEST).
+        ("office", datetime(2026, 1, 5, 7, 30, tzinfo=UTC), False),
+        ("office", datetime(2026, 1, 5, 8, 30, tzinfo=UTC), True),
+        ("office", datetime(2026, 7, 6, 6, 30, tzinfo=UTC), False),
+        ("office", datetime(2026, 7, 6, 7, 30, tzinfo=UTC), True),
+        # A window to 24:00 includes 23:59; a range that wraps the week (fri-mon) includes Sunday.
+        ([_window("fri-mon", "18:00", "24:00")], datetime(2026, 11, 29, 22, 59, tzinfo=UTC), True),
+        ([_window("fri-mon", "18:00", "24:00")], datetime(2026, 12, 1, 22, 59, tzinfo=UTC), False),
+        ([_window("sat,sun", "00:00", "10:00")], datetime(2026, 11, 28, 8, 59, tzinfo=UTC), True),
+        ([], datetime(2026, 11, 28, 8, 59, tzinfo=UTC), False),
+    ],
+)
+def test_intake_hours_in_amsterdam_time(
+    intake: str | list[IntakeWindow], moment: datetime, expected: bool
+) -> None:
+    assert open_at(intake, moment) is expected  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.datetimes(
+        min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
+    ),
+    st.sampled_from(["office", "24/7"]),
+)
+def test_next_opening_is_open_and_nothing_opens_earlier(moment: datetime, intake: str) -> None:
+    opening = next_opening(intake, moment)  # type: ignore[arg-type]
+    assert opening is not None
+    assert open_at(intake, opening)  # type: ignore[arg-type]
+    assert opening >= moment
+    minutes = int((opening - moment).total_seconds() // 60)
+    probes = np.linspace(0, max(minutes - 1, 0), num=min(minutes, 50), dtype=int)
+    for step in probes:
+        probe = moment + np.timedelta64(int(step), "m").astype(object)
+        assert not open_at(intake, probe)  # type: ignore[arg-type]
