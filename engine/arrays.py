@@ -8,6 +8,7 @@ a language no shelter speaks can never match anyway.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -168,7 +169,7 @@ def compile_victims(victims: list[Victim], shelters: ShelterArrays) -> VictimArr
     )
 
 
-def _membership(values: list[list[str]], vocabulary: tuple[str, ...]) -> BoolArray:
+def _membership(values: Sequence[Sequence[str]], vocabulary: tuple[str, ...]) -> BoolArray:
     """Boolean matrix: row i has True in column j when vocabulary[j] is in values[i]."""
     position = {code: j for j, code in enumerate(vocabulary)}
     out = np.zeros((len(values), len(vocabulary)), dtype=np.bool_)
@@ -191,7 +192,9 @@ class Pairs:
     @cached_property
     def distance_km(self) -> FloatArray:
         """(V, S) travel distance in km; NaN for a victim without a location."""
-        return haversine_km(self.victims.lat, self.victims.lon, self.shelters.lat, self.shelters.lon)
+        return haversine_km(
+            self.victims.lat, self.victims.lon, self.shelters.lat, self.shelters.lon
+        )
 
     @cached_property
     def zone_distance_km(self) -> FloatArray:
@@ -211,7 +214,9 @@ class Pairs:
             specialised = shelters.specialisations[:, np.maximum(victims.exploitation, 0)].T
             cost = cost + np.where(exploited[:, None] & ~specialised, w.specialisation, 0.0)
         if w.language:
-            shared = (victims.languages.astype(np.int32) @ shelters.languages.T.astype(np.int32)) > 0
+            shared = (
+                victims.languages.astype(np.int32) @ shelters.languages.T.astype(np.int32)
+            ) > 0
             cost = cost + np.where(victims.speaks_any[:, None] & ~shared, w.language, 0.0)
         if w.move:
             moved = (victims.current[:, None] >= 0) & (

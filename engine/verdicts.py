@@ -9,7 +9,7 @@ from engine.rules import RULES
 
 
 def reason_masks(pairs: Pairs) -> dict[str, BoolArray]:
-    """Reason code -> (V, S) mask of the pairs it rules out; codes that rule nothing out included."""
+    """Reason code -> (V, S) mask of the pairs it rules out (also codes ruling nothing out)."""
     return {code: mask for rule in RULES for code, mask in rule.blocked(pairs)}
 
 

@@ -105,9 +105,7 @@ class IntakeWindow(ContractModel):
 
 def _intake_words(value: object) -> object:
     if isinstance(value, str) and value not in ("24/7", "office"):
-        raise ValueError(
-            f"unknown intake '{value}': use \"24/7\", \"office\" or a list of windows"
-        )
+        raise ValueError(f'unknown intake \'{value}\': use "24/7", "office" or a list of windows')
     return value
 
 
@@ -123,9 +121,7 @@ Intake = Annotated[
     Discriminator(_intake_form),
 ]
 
-OFFICE_HOURS: tuple[IntakeWindow, ...] = (
-    IntakeWindow(days="mon-fri", start="09:00", end="17:00"),
-)
+OFFICE_HOURS: tuple[IntakeWindow, ...] = (IntakeWindow(days="mon-fri", start="09:00", end="17:00"),)
 
 
 def windows_of(intake: Literal["24/7", "office"] | list[IntakeWindow]) -> tuple[IntakeWindow, ...]:

@@ -36,9 +36,7 @@ class Location(ContractModel):
     def _one_form(self) -> Location:
         has_coordinates = self.lat is not None or self.lon is not None
         if self.municipality is not None and has_coordinates:
-            raise field_problems(
-                [((), "give either lat and lon or a municipality, not both")]
-            )
+            raise field_problems([((), "give either lat and lon or a municipality, not both")])
         if self.municipality is None:
             missing = [name for name in ("lat", "lon") if getattr(self, name) is None]
             if missing == ["lat", "lon"]:
@@ -53,7 +51,8 @@ class Location(ContractModel):
         if self.municipality is not None:
             place = gazetteer.resolve(self.municipality)
             return (place.lat, place.lon)
-        assert self.lat is not None and self.lon is not None  # guaranteed by _one_form
+        if self.lat is None or self.lon is None:  # excluded by _one_form
+            raise AssertionError("a location has either a municipality or coordinates")
         return (self.lat, self.lon)
 
 

@@ -48,13 +48,9 @@ class Shelter(ContractModel):
     def _consistent(self) -> Shelter:
         problems: list[tuple[Loc, str]] = []
         if self.occupied > self.capacity:
-            problems.append(
-                (("occupied",), f"{self.occupied} exceeds capacity {self.capacity}")
-            )
+            problems.append((("occupied",), f"{self.occupied} exceeds capacity {self.capacity}"))
         if self.min_age > self.max_age:
-            problems.append(
-                (("max_age",), f"{self.max_age} is below min_age {self.min_age}")
-            )
+            problems.append((("max_age",), f"{self.max_age} is below min_age {self.min_age}"))
         problems += duplicate_problems("genders", self.genders, "gender")
         problems += duplicate_problems("accepts", self.accepts, "condition")
         problems += duplicate_problems("specialisations", self.specialisations, "specialisation")

@@ -1,16 +1,17 @@
 """Random contract instances for property tests, shared by every test module.
 
 Instances are drawn in a box around the Netherlands; ``density`` sets how open the shelters are
-(0.2 leaves a few percent of the pairs compatible, 0.6 about a fifth), so that tests exercise both
-"fits" and "no room": every hard rule fires somewhere, capacities are tight, some victims bring children, some
-avoid each other or a resident, some were already proposed to a shelter (``current``), and ``now``
-falls inside or outside intake windows.
+(0.2 leaves a few percent of the pairs compatible, 0.6 about a fifth), so that tests exercise
+both "fits" and "no room": every hard rule fires somewhere, capacities are tight, some victims
+bring children, some avoid each other or a resident, some were already proposed to a shelter
+(``current``), and ``now`` falls inside or outside intake windows.
 """
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from hypothesis import strategies as st
 
@@ -29,12 +30,10 @@ LON_RANGE = (3.6, 7.1)
 
 
 def _point(rng: random.Random) -> Location:
-    return Location(
-        lat=round(rng.uniform(*LAT_RANGE), 4), lon=round(rng.uniform(*LON_RANGE), 4)
-    )
+    return Location(lat=round(rng.uniform(*LAT_RANGE), 4), lon=round(rng.uniform(*LON_RANGE), 4))
 
 
-def _intake(rng: random.Random) -> str | list[IntakeWindow]:
+def _intake(rng: random.Random) -> Literal["24/7", "office"] | list[IntakeWindow]:
     roll = rng.random()
     if roll < 0.55:
         return "24/7"
