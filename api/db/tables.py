@@ -1,0 +1,217 @@
+"""The service's tables. Rows are mapped to the contract types explicitly (``api/db/mapping.py``);
+ORM objects never reach the engine.
+
+Data minimisation: a referral holds the contract's victim fields and nothing else — no name, no
+birth date, no free text. Shelter locations are a municipality or coordinates, never a street
+address. The audit trail holds no field values.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+ROLES = ("desk", "shelter", "planner", "auditor", "admin")
+
+
+class UserRow(Base):
+    """A person who logs in; ``shelter_id`` ties a shelter-staff user to their own shelter."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('desk', 'shelter', 'planner', 'auditor', 'admin')", name="ck_users_role"
+        ),
+        CheckConstraint(
+            "(role = 'shelter') = (shelter_id IS NOT NULL)", name="ck_users_shelter_role"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    shelter_id: Mapped[str | None] = mapped_column(ForeignKey("shelters.id"), default=None)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ShelterRow(Base):
+    """A shelter: the contract's shelter fields, plus its availability state.
+
+    ``occupied`` counts places in use by people outside Safeplace's ledger; live free places are
+    ``capacity - occupied - places held - places of active placements`` (0 while ``closed``).
+    """
+
+    __tablename__ = "shelters"
+    __table_args__ = (
+        CheckConstraint("capacity >= 0", name="ck_shelters_capacity"),
+        CheckConstraint("occupied >= 0 AND occupied <= capacity", name="ck_shelters_occupied"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    municipality: Mapped[str | None] = mapped_column(String(128), default=None)
+    lat: Mapped[float | None] = mapped_column(Float, default=None)
+    lon: Mapped[float | None] = mapped_column(Float, default=None)
+    capacity: Mapped[int] = mapped_column(Integer)
+    occupied: Mapped[int] = mapped_column(Integer, default=0)
+    genders: Mapped[list[Any]] = mapped_column(JSON)
+    min_age: Mapped[int] = mapped_column(Integer, default=18)
+    max_age: Mapped[int] = mapped_column(Integer, default=120)
+    children: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepts: Mapped[list[Any]] = mapped_column(JSON)
+    specialisations: Mapped[list[Any]] = mapped_column(JSON)
+    languages: Mapped[list[Any]] = mapped_column(JSON)
+    programme: Mapped[str | None] = mapped_column(String(32), default=None)
+    intake: Mapped[Any] = mapped_column(JSON)  # "24/7", "office" or a list of windows
+    residents: Mapped[list[Any]] = mapped_column(JSON)  # pseudonymous ids outside the ledger
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReferralRow(Base):
+    """A victim waiting for or in a place: the contract's victim fields under a random case id."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('waiting', 'held', 'placed', 'closed')", name="ck_referrals_status"
+        ),
+        Index("ix_referrals_status", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    gender: Mapped[str] = mapped_column(String(8))
+    age: Mapped[int] = mapped_column(Integer)
+    children: Mapped[int] = mapped_column(Integer, default=0)
+    conditions: Mapped[list[Any]] = mapped_column(JSON)
+    exploitation: Mapped[str | None] = mapped_column(String(16), default=None)
+    languages: Mapped[list[Any]] = mapped_column(JSON)
+    programmes: Mapped[list[Any]] = mapped_column(JSON)
+    location: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    danger_zones: Mapped[list[Any]] = mapped_column(JSON)
+    priority: Mapped[int] = mapped_column(Integer, default=1)
+    avoid: Mapped[list[Any]] = mapped_column(JSON)
+    current: Mapped[str | None] = mapped_column(ForeignKey("shelters.id"), default=None)
+    # Police unit of the referral, kept after a purge for anonymous statistics.
+    region: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    close_reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class HoldRow(Base):
+    """Places reserved at a shelter for a referral until ``expires_at`` (then free again)."""
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('active', 'confirmed', 'released', 'expired')", name="ck_holds_status"
+        ),
+        CheckConstraint("places >= 1", name="ck_holds_places"),
+        # At most one active hold per referral, enforced by the database itself.
+        Index(
+            "ux_holds_active_referral",
+            "referral_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index("ix_holds_shelter_status", "shelter_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    shelter_id: Mapped[str] = mapped_column(ForeignKey("shelters.id"))
+    places: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class PlacementRow(Base):
+    """A confirmed intake: the referral lives at the shelter until discharged."""
+
+    __tablename__ = "placements"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'discharged')", name="ck_placements_status"),
+        CheckConstraint("places >= 1", name="ck_placements_places"),
+        Index(
+            "ux_placements_active_referral",
+            "referral_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index("ix_placements_shelter_status", "shelter_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    shelter_id: Mapped[str] = mapped_column(ForeignKey("shelters.id"))
+    hold_id: Mapped[str | None] = mapped_column(ForeignKey("holds.id", ondelete="SET NULL"))
+    places: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class AuditRow(Base):
+    """One access to personal data (NEN 7513 style): who, what, which object, outcome — no values.
+
+    Append-only (database triggers refuse UPDATE and DELETE) and hash-chained: ``hash`` covers
+    this row's fields and ``prev_hash``, so removing or editing a row breaks the chain.
+    """
+
+    __tablename__ = "audit"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))  # create/read/search/update/export/denied...
+    object_type: Mapped[str] = mapped_column(String(16))
+    object_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    result: Mapped[str] = mapped_column(String(16))
+    request_id: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ReferralStatRow(Base):
+    """Anonymous statistics kept when a closed referral is purged: counts, never a person."""
+
+    __tablename__ = "referral_stats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM of closing
+    region: Mapped[str | None] = mapped_column(String(32), default=None)
+    outcome: Mapped[str] = mapped_column(String(32))  # the close reason
+    placed: Mapped[bool] = mapped_column(Boolean)
+    count: Mapped[int] = mapped_column(Integer, default=1)
