@@ -59,9 +59,9 @@ def normalise(name: str) -> str:
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     spaced = "".join(ch if ch.isalnum() else " " for ch in plain)
     words = spaced.split()
-    for filler in ("gemeente", "municipality"):
-        if words and words[0] == filler:
-            words = words[1:]
+    # Strip every leading filler word, not just one, so that normalising twice changes nothing.
+    while words and words[0] in ("gemeente", "municipality"):
+        words = words[1:]
     return " ".join(words)
 
 

@@ -48,8 +48,8 @@ def problems(document: dict[str, Any] | str) -> list[str]:
 
 
 def edited(path: list[str | int], value: Any) -> dict[str, Any]:
-    document = json.loads(json.dumps(CONTRACT_INSTANCE))
-    target = document
+    document: dict[str, Any] = json.loads(json.dumps(CONTRACT_INSTANCE))
+    target: Any = document
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value

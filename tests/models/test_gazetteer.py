@@ -1,0 +1,175 @@
+"""The shipped gazetteer: complete for the desk, forgiving in look-ups, inside the country."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from models import gazetteer
+from models.gazetteer import POLICE_UNITS, find, municipalities, normalise, resolve
+
+# The Netherlands (European part, with the Wadden islands) fits in this box.
+LAT_RANGE = (50.74, 53.56)
+LON_RANGE = (3.35, 7.23)
+
+LARGE_CITIES = (
+    "Amsterdam",
+    "Rotterdam",
+    "Den Haag",
+    "Utrecht",
+    "Eindhoven",
+    "Groningen",
+    "Tilburg",
+    "Almere",
+    "Breda",
+    "Nijmegen",
+    "Enschede",
+    "Zwolle",
+    "Alkmaar",
+    "Leeuwarden",
+    "Maastricht",
+    "Arnhem",
+    "'s-Hertogenbosch",
+    "Emmen",
+    "Goirle",
+    "Haarlem",
+    "Zaanstad",
+    "Leiden",
+    "Dordrecht",
+    "Venlo",
+    "Amersfoort",
+    "Apeldoorn",
+    "Middelburg",
+    "Assen",
+    "Lelystad",
+    "Heerlen",
+)
+
+
+def test_enough_municipalities() -> None:
+    assert 280 <= len(municipalities()) <= 360
+
+
+@pytest.mark.parametrize("name", LARGE_CITIES)
+def test_large_cities_present(name: str) -> None:
+    assert resolve(name).name == name
+
+
+def test_every_police_unit_occurs_and_no_other() -> None:
+    units = {m.police_unit for m in municipalities()}
+    assert units == set(POLICE_UNITS)
+
+
+@pytest.mark.parametrize(
+    ("name", "unit"),
+    [
+        ("Amsterdam", "Amsterdam"),
+        ("Amstelveen", "Amsterdam"),
+        ("Haarlem", "Noord-Holland"),
+        ("Hilversum", "Midden-Nederland"),
+        ("Almere", "Midden-Nederland"),
+        ("Den Haag", "Den Haag"),
+        ("Leiden", "Den Haag"),
+        ("Rotterdam", "Rotterdam"),
+        ("Dordrecht", "Rotterdam"),
+        ("Tilburg", "Zeeland-West-Brabant"),
+        ("Middelburg", "Zeeland-West-Brabant"),
+        ("Eindhoven", "Oost-Brabant"),
+        ("'s-Hertogenbosch", "Oost-Brabant"),
+        ("Zwolle", "Oost-Nederland"),
+        ("Nijmegen", "Oost-Nederland"),
+        ("Groningen", "Noord-Nederland"),
+        ("Leeuwarden", "Noord-Nederland"),
+        ("Maastricht", "Limburg"),
+    ],
+)
+def test_police_units_of_known_cities(name: str, unit: str) -> None:
+    assert resolve(name).police_unit == unit
+
+
+@pytest.mark.parametrize(
+    ("typed", "official"),
+    [
+        ("den bosch", "'s-Hertogenbosch"),
+        ("'S-HERTOGENBOSCH", "'s-Hertogenbosch"),
+        ("s-hertogenbosch", "'s-Hertogenbosch"),
+        ("Den Haag", "Den Haag"),
+        ("'s-Gravenhage", "Den Haag"),
+        ("the hague", "Den Haag"),
+        ("Zwolle ", "Zwolle"),
+        ("  zwolle", "Zwolle"),
+        ("Gemeente Utrecht", "Utrecht"),
+        ("Súdwest-Fryslân", "Súdwest-Fryslân"),
+        ("Sudwest Fryslan", "Súdwest-Fryslân"),
+        ("sudwest-fryslan", "Súdwest-Fryslân"),
+        ("Bodegraven Reeuwijk", "Bodegraven-Reeuwijk"),
+    ],
+)
+def test_forgiving_lookup(typed: str, official: str) -> None:
+    found = find(typed)
+    assert found is not None
+    assert found.name == official
+
+
+def test_unknown_name_is_none() -> None:
+    assert find("Atlantis") is None
+
+
+def test_resolve_typo_names_close_matches() -> None:
+    with pytest.raises(ValueError, match="unknown municipality 'Zwole'") as excinfo:
+        resolve("Zwole")
+    assert "'Zwolle'" in str(excinfo.value)
+    assert "did you mean" in str(excinfo.value)
+
+
+def test_resolve_typo_of_official_with_prefix() -> None:
+    with pytest.raises(ValueError, match="Rotterdam"):
+        resolve("Roterdam")
+
+
+def test_close_matches_returns_official_names() -> None:
+    matches = gazetteer.close_matches("Amsterdm")
+    assert matches
+    assert matches[0] == "Amsterdam"
+
+
+def test_coordinates_inside_the_netherlands() -> None:
+    for m in municipalities():
+        assert LAT_RANGE[0] <= m.lat <= LAT_RANGE[1], m
+        assert LON_RANGE[0] <= m.lon <= LON_RANGE[1], m
+
+
+def test_names_unique_after_normalise() -> None:
+    keys = [normalise(m.name) for m in municipalities()]
+    assert len(keys) == len(set(keys))
+
+
+def test_names_are_trimmed_and_nonempty() -> None:
+    for m in municipalities():
+        assert m.name == m.name.strip()
+        assert normalise(m.name)
+        assert m.province
+
+
+def test_aliases_point_to_shipped_municipalities() -> None:
+    names = {m.name for m in municipalities()}
+    for alias, official in gazetteer.ALIASES.items():
+        assert official in names, alias
+        assert normalise(alias) == alias
+
+
+@given(st.text())
+@example("gemeente gemeente Zwolle")
+@example("Municipality of 's-Gravenhage")
+def test_normalise_is_idempotent(text: str) -> None:
+    once = normalise(text)
+    assert normalise(once) == once
+
+
+@given(st.sampled_from([m.name for m in municipalities()]))
+def test_every_official_name_finds_itself(name: str) -> None:
+    found = find(name)
+    assert found is not None
+    assert found.name == name
+    assert find(name.upper()) == found
