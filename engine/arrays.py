@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.geo import haversine_km
-from engine.intake import open_at
+from engine.intake import open_many
 from models.codes import CONDITIONS, EXPLOITATIONS, GENDERS
 from models.instance import Instance, Objective
 from models.shelter import Shelter
@@ -76,7 +76,9 @@ class VictimArrays:
     lat: FloatArray  # NaN without a location
     lon: FloatArray
     priority: IntArray
-    current: IntArray  # shelter index, -1 for none
+    # Shelter index, -1 for none; len(shelters) for a shelter outside this network, so that the
+    # move cost (charged wherever s != current) applies to every shelter, as the formula says.
+    current: IntArray
     zone_victim: IntArray  # (Z,) victim row of each danger zone
     zone_lat: FloatArray
     zone_lon: FloatArray
@@ -119,9 +121,7 @@ def compile_shelters(shelters: list[Shelter], now: datetime | None) -> ShelterAr
             dtype=np.int64,
         ),
         programme_vocabulary=programmes,
-        intake_open=np.array(
-            [True if now is None else open_at(s.intake, now) for s in shelters], dtype=np.bool_
-        ),
+        intake_open=np.array(open_many([s.intake for s in shelters], now), dtype=np.bool_),
         now=now,
         residents=residents,
     )
@@ -158,7 +158,7 @@ def compile_victims(victims: list[Victim], shelters: ShelterArrays) -> VictimArr
         lon=np.array([p[1] for p in points], dtype=np.float64),
         priority=np.array([v.priority for v in victims], dtype=np.int64),
         current=np.array(
-            [shelters.index.get(v.current, -1) if v.current else -1 for v in victims],
+            [shelters.index.get(v.current, len(shelters)) if v.current else -1 for v in victims],
             dtype=np.int64,
         ),
         zone_victim=np.array([v for v, _ in zones], dtype=np.int64),

@@ -6,25 +6,51 @@ is first converted there (daylight saving time included).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from models.intake import TIMEZONE, IntakeWindow, windows_of
+from models.intake import TIMEZONE, IntakeWindow, parse_days, parse_minute, windows_of
 
 AMSTERDAM = ZoneInfo(TIMEZONE)
 IntakeValue = Literal["24/7", "office"] | list[IntakeWindow]
 
 
+Span = tuple[frozenset[int], int, int]  # weekdays, first open minute, first closed minute
+
+
+@cache
+def _span(days: str, start: str, end: str) -> Span:
+    """A window parsed once: compiling a national network asks the same few windows again."""
+    return parse_days(days), parse_minute(start), parse_minute(end)
+
+
+def _spans(intake: IntakeValue) -> list[Span]:
+    return [_span(w.days, w.start, w.end) for w in windows_of(intake)]
+
+
 def open_at(intake: IntakeValue, moment: datetime) -> bool:
     """True when a shelter with this intake value takes an intake at ``moment``."""
+    return open_many([intake], moment)[0]
+
+
+def open_many(intakes: Sequence[IntakeValue], moment: datetime | None) -> list[bool]:
+    """:func:`open_at` for many shelters at one moment (all open when ``moment`` is None).
+
+    The moment is converted to Amsterdam time once: a national network has thousands of shelters.
+    """
+    if moment is None:
+        return [True] * len(intakes)
     local = moment.astimezone(AMSTERDAM)
     minute = local.hour * 60 + local.minute
     weekday = local.weekday()
-    return any(
-        weekday in window.weekdays and window.start_minute <= minute < window.end_minute
-        for window in windows_of(intake)
-    )
+    return [
+        intake == "24/7"
+        or any(weekday in days and start <= minute < end for days, start, end in _spans(intake))
+        for intake in intakes
+    ]
 
 
 def next_opening(intake: IntakeValue, moment: datetime) -> datetime | None:

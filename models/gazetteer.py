@@ -91,8 +91,10 @@ def _index() -> dict[str, Municipality]:
     return by_key
 
 
+@cache
 def find(name: str) -> Municipality | None:
-    """The municipality called ``name`` (forgiving form), or None."""
+    """The municipality called ``name`` (forgiving form), or None; cached, since compiling a
+    network asks for the same few names thousands of times."""
     return _index().get(normalise(name))
 
 

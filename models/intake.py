@@ -121,13 +121,14 @@ Intake = Annotated[
     Discriminator(_intake_form),
 ]
 
+ALWAYS: tuple[IntakeWindow, ...] = (IntakeWindow(days="mon-sun", start="00:00", end="24:00"),)
 OFFICE_HOURS: tuple[IntakeWindow, ...] = (IntakeWindow(days="mon-fri", start="09:00", end="17:00"),)
 
 
 def windows_of(intake: Literal["24/7", "office"] | list[IntakeWindow]) -> tuple[IntakeWindow, ...]:
     """The windows an intake value stands for (``24/7`` is every minute of every day)."""
     if intake == "24/7":
-        return (IntakeWindow(days="mon-sun", start="00:00", end="24:00"),)
+        return ALWAYS
     if intake == "office":
         return OFFICE_HOURS
     return tuple(intake)

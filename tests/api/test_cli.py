@@ -1,0 +1,329 @@
+"""The command line: JSON on stdout, and for bad input exit code 2 with one line per problem naming
+the field path on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import subprocess
+import sys
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.cli import main
+from models.instance import Instance, load_instance
+from models.plan import Assignment, Plan, PlanObjective, Unassigned
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
+    """Run ``safeplace`` in-process with these arguments (and stdin), as the console script does."""
+
+    def invoke(*args: str, stdin: bytes = b"") -> Run:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+        with pytest.raises(SystemExit) as stopped:
+            main(list(args))
+        out, err = capsys.readouterr()
+        code = stopped.value.code
+        assert isinstance(code, int)
+        return Run(code, out, err)
+
+    return invoke
+
+
+DOCUMENT: dict[str, Any] = {
+    "format": "safeplace.instance/1",
+    "now": "2026-11-28T02:30:00+01:00",
+    "shelters": [
+        {
+            "id": "S001",
+            "location": {"municipality": "Zwolle"},
+            "capacity": 8,
+            "occupied": 2,
+            "accepts": ["addiction"],
+        },
+        {"id": "S002", "location": {"lat": 52.09, "lon": 5.12}, "capacity": 2, "intake": "office"},
+    ],
+    "victims": [
+        {"id": "V001", "gender": "female", "age": 24, "conditions": ["addiction"]},
+        {"id": "V002", "gender": "male", "age": 31, "location": {"municipality": "Utrecht"}},
+    ],
+}
+
+
+def write(tmp_path: Path, document: object) -> str:
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def test_rank_writes_the_ranking_json(run: Callable[..., Run], tmp_path: Path) -> None:
+    result = run("rank", write(tmp_path, DOCUMENT), "--victim", "V002")
+    assert (result.code, result.err) == (0, "")
+    ranking = json.loads(result.out)
+    assert ranking["format"] == "safeplace.ranking/1"
+    assert [o["shelter"] for o in ranking["options"]] == ["S001"]
+    assert ranking["excluded"] == [{"shelter": "S002", "reasons": ["intake_hours"]}]
+
+
+def test_rank_reads_stdin_and_keeps_null_distances(run: Callable[..., Run]) -> None:
+    result = run("rank", "-", "--victim", "V001", stdin=json.dumps(DOCUMENT).encode())
+    assert result.code == 0
+    [option] = json.loads(result.out)["options"]
+    assert option["distance_km"] is None
+    assert '"distance_km": null' in result.out
+
+
+def test_explain_goes_to_stderr_and_leaves_stdout_json(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
+    result = run("rank", write(tmp_path, DOCUMENT), "--victim", "V002", "--explain")
+    assert result.code == 0
+    assert json.loads(result.out)["victim"] == "V002"
+    assert "S001" in result.err
+    assert "intake_hours 1" in result.err
+
+
+def test_sample_writes_a_valid_reproducible_instance(run: Callable[..., Run]) -> None:
+    first = run("sample", "--victims", "5", "--seed", "7", "--now", "2026-11-28T02:30:00+01:00")
+    again = run("sample", "--victims", "5", "--seed", "7", "--now", "2026-11-28T02:30:00+01:00")
+    assert (first.code, first.err) == (0, "")
+    assert first.out == again.out
+    instance = load_instance(first.out)
+    assert len(instance.victims) == 5
+    assert instance.now is not None
+    assert instance.now.isoformat() == "2026-11-28T02:30:00+01:00"
+
+
+def mutated(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    document = copy.deepcopy(DOCUMENT)
+    change(document)
+    return document
+
+
+def _set(path: tuple[str | int, ...], value: object) -> Callable[[dict[str, Any]], None]:
+    def change(document: dict[str, Any]) -> None:
+        target: Any = document
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "lines"),
+    [
+        pytest.param(
+            _set(("victims", 0, "conditons"), ["addiction"]),
+            ["victims[0].conditons: unknown field"],
+            id="unknown-field",
+        ),
+        pytest.param(
+            _set(("victims", 1, "conditions"), ["addiction", "adiction"]),
+            ["victims[1].conditions[1]: unknown condition 'adiction' (did you mean 'addiction'?)"],
+            id="unknown-condition",
+        ),
+        pytest.param(
+            _set(("shelters", 0, "location"), {"municipality": "Zwole"}),
+            [
+                "shelters[0].location.municipality: unknown municipality 'Zwole' "
+                "(did you mean 'Zwolle' or 'Zeewolde'?)"
+            ],
+            id="unknown-municipality",
+        ),
+        pytest.param(
+            _set(("shelters", 1, "id"), "S001"),
+            ["shelters[1].id: duplicate shelter id 'S001' (also at shelters[0])"],
+            id="duplicate-id",
+        ),
+        pytest.param(
+            _set(("shelters", 0, "occupied"), 9),
+            ["shelters[0].occupied: 9 exceeds capacity 8"],
+            id="occupied-above-capacity",
+        ),
+        pytest.param(
+            _set(("victims", 0, "current"), "S999"),
+            ["victims[0].current: names no shelter of the instance: 'S999'"],
+            id="current-names-no-shelter",
+        ),
+        pytest.param(
+            lambda d: (_set(("victims", 0, "age"), "30")(d), _set(("victims", 1, "sex"), "m")(d)),
+            ["victims[0].age: Input should be a valid integer", "victims[1].sex: unknown field"],
+            id="one-line-per-problem",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["rank", "solve"])
+def test_invalid_instances_name_each_field_and_exit_2(
+    run: Callable[..., Run],
+    tmp_path: Path,
+    command: str,
+    change: Callable[[dict[str, Any]], None],
+    lines: list[str],
+) -> None:
+    args = ["--victim", "V001"] if command == "rank" else []
+    result = run(command, write(tmp_path, mutated(change)), *args)
+    assert (result.code, result.out) == (2, "")
+    assert result.err.splitlines() == lines
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        pytest.param(
+            ("rank", "{broken}", "--victim", "V001"),
+            "invalid JSON at line 1 column 2: Expecting property name enclosed in double quotes",
+            id="broken-json",
+        ),
+        pytest.param(
+            ("rank", "{missing}", "--victim", "V001"),
+            "{missing}: cannot read the file: No such file or directory",
+            id="missing-file",
+        ),
+        pytest.param(
+            ("rank", "{directory}", "--victim", "V001"),
+            "{directory}: cannot read the file: Is a directory",
+            id="unreadable-file",
+        ),
+        pytest.param(
+            ("rank", "{valid}", "--victim", "V01"),
+            "--victim: unknown victim 'V01' (did you mean 'V001'?)",
+            id="unknown-victim",
+        ),
+        pytest.param(
+            ("rank", "{valid}"),
+            "Missing option '--victim'.",
+            id="no-victim",
+        ),
+        pytest.param(
+            ("solve", "{valid}", "--time-limit", "soon"),
+            "Invalid value for '--time-limit': Input should be a valid number, "
+            "unable to parse string as a number",
+            id="time-limit-not-a-number",
+        ),
+        pytest.param(
+            ("solve", "{valid}", "--time-limit", "-1"),
+            "--time-limit: must be a positive number of seconds, not -1.0",
+            id="time-limit-negative",
+        ),
+        pytest.param(
+            ("solve", "{valid}", "--time-limit", "nan"),
+            "--time-limit: must be a positive number of seconds, not nan",
+            id="time-limit-nan",
+        ),
+        pytest.param(
+            ("sample", "--now", "2026-11-28T02:30"),
+            "--now: '2026-11-28T02:30' has no offset (e.g. 2026-11-28T02:30:00+01:00)",
+            id="now-without-offset",
+        ),
+        pytest.param(
+            ("sample", "--now", "tonight"),
+            "--now: 'tonight' is not an ISO 8601 time",
+            id="now-not-a-time",
+        ),
+    ],
+)
+def test_bad_arguments_give_one_line_and_exit_2(
+    run: Callable[..., Run], tmp_path: Path, args: tuple[str, ...], line: str
+) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{nope")
+    places = {
+        "broken": str(broken),
+        "missing": str(tmp_path / "missing.json"),
+        "directory": str(tmp_path),
+        "valid": write(tmp_path, DOCUMENT),
+    }
+    result = run(*(arg.format(**places) for arg in args))
+    assert (result.code, result.out) == (2, "")
+    assert result.err.splitlines() == [line.format(**places)]
+
+
+def test_the_installed_command_exits_2_without_traceback(tmp_path: Path) -> None:
+    """The real process, as the desk runs it: exit status and stderr, nothing in between."""
+    document = json.dumps(mutated(_set(("victims", 0, "conditions"), ["adiction"])))
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "rank", "-", "--victim", "V001"],
+        input=document,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        "victims[0].conditions[0]: unknown condition 'adiction' (did you mean 'addiction'?)\n"
+    )
+    assert "Traceback" not in done.stderr
+
+
+def test_solve_passes_the_time_limit_and_writes_the_plan_json(
+    run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command's own part: load, call the engine with the options, write the plan."""
+    calls: list[tuple[Instance, float, str]] = []
+
+    def solve(instance: Instance, *, time_limit: float = 10.0, method: str) -> Plan:
+        calls.append((instance, time_limit, method))
+        return Plan(
+            status="optimal",
+            assignments=[Assignment(victim="V002", shelter="S001", cost=12.5)],
+            unassigned=[Unassigned(victim="V001", blocked_by={"capacity": 1})],
+            objective=PlanObjective(priority_placed=1, cost=12.5),
+            solve_seconds=0.01,
+        )
+
+    engine_solve = types.ModuleType("engine.solve")
+    monkeypatch.setattr(engine_solve, "solve", solve, raising=False)
+    monkeypatch.setitem(sys.modules, "engine.solve", engine_solve)
+    result = run("solve", write(tmp_path, DOCUMENT), "--time-limit", "2.5", "--explain")
+    assert result.code == 0
+    [(instance, time_limit, method)] = calls
+    assert ([v.id for v in instance.victims], time_limit, method) == (["V001", "V002"], 2.5, "auto")
+    plan = json.loads(result.out)
+    assert plan["format"] == "safeplace.plan/1"
+    assert plan["assignments"] == [{"victim": "V002", "shelter": "S001", "cost": 12.5}]
+    assert plan["objective"] == {"priority_placed": 1, "cost": 12.5, "bound": None}
+    assert "V001 not placed: capacity 1" in result.err
+
+
+def test_sample_solve_and_rank_compose_through_pipes(tmp_path: Path) -> None:
+    """The real commands end to end: every victim once in the plan, and rankable."""
+    root = Path(__file__).resolve().parents[2]
+
+    def safeplace(*args: str, stdin: str = "") -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "api.cli", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=root,
+        )
+        assert (done.returncode, done.stderr) == (0, "")
+        return done.stdout
+
+    instance = safeplace("sample", "--victims", "12", "--seed", "3", "--now", "2026-11-28T02:30Z")
+    plan = json.loads(safeplace("solve", "-", "--time-limit", "5", stdin=instance))
+    placed = [a["victim"] for a in plan["assignments"]]
+    waiting = [u["victim"] for u in plan["unassigned"]]
+    ids = [v.id for v in load_instance(instance).victims]
+    assert sorted(placed + waiting) == sorted(ids)
+    ranking = json.loads(safeplace("rank", "-", "--victim", ids[0], stdin=instance))
+    assert ranking["victim"] == ids[0]
