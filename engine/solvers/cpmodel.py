@@ -1,0 +1,84 @@
+"""The placement problem as a CP-SAT model, written straight into the model's proto in bulk.
+
+One Boolean per compatible pair (never one per victim x shelter), an at-most-one per victim, a
+knapsack row per shelter whose options could overflow it (1 + children places per victim), and an
+at-most-one per shelter two victims who avoid each other could both go to. The per-variable Python
+API costs several microseconds per pair; filling the proto's repeated fields from numpy slices keeps
+model building well under a microsecond per pair.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from engine.arrays import IntArray
+from engine.solvers.problem import Problem
+
+
+def build_model(problem: Problem, used: IntArray) -> cp_model.CpModel:
+    """The constraints over the pairs ``used`` (indices into the problem's pairs), no objective.
+
+    Variable ``i`` of the model is pair ``used[i]``.
+    """
+    model = cp_model.CpModel()
+    proto = model.proto
+    for _ in range(len(used)):
+        proto.variables.add().domain.extend((0, 1))
+
+    victim, shelter = problem.victim[used], problem.shelter[used]
+    for group in _groups(victim):
+        if len(group) > 1:
+            proto.constraints.add().at_most_one.literals.extend(group.tolist())
+
+    demand = problem.demand[victim]
+    for group in _groups(shelter, np.argsort(shelter, kind="stable")):
+        s = int(shelter[group[0]])
+        if int(demand[group].sum()) > int(problem.free[s]):
+            linear = proto.constraints.add().linear
+            linear.vars.extend(group.tolist())
+            linear.coeffs.extend(demand[group].tolist())
+            linear.domain.extend((0, int(problem.free[s])))
+
+    starts = np.searchsorted(victim, np.arange(problem.num_victims + 1))
+    for a, b in problem.avoid.tolist():
+        first = np.arange(starts[a], starts[a + 1])
+        second = np.arange(starts[b], starts[b + 1])
+        _, i, j = np.intersect1d(shelter[first], shelter[second], return_indices=True)
+        for x, y in zip(first[i].tolist(), second[j].tolist(), strict=True):
+            proto.constraints.add().at_most_one.literals.extend((x, y))
+    return model
+
+
+def set_objective(model: cp_model.CpModel, coefficients: IntArray) -> None:
+    """Minimise ``sum(coefficients[i] * x[i])``, replacing any objective set before."""
+    model.proto.clear_objective()
+    objective = model.proto.objective
+    nonzero = np.flatnonzero(coefficients)
+    objective.vars.extend(nonzero.tolist())
+    objective.coeffs.extend(coefficients[nonzero].tolist())
+
+
+def add_at_least(model: cp_model.CpModel, coefficients: IntArray, floor: int) -> None:
+    """Require ``sum(coefficients[i] * x[i]) >= floor``."""
+    nonzero = np.flatnonzero(coefficients)
+    linear = model.proto.constraints.add().linear
+    linear.vars.extend(nonzero.tolist())
+    linear.coeffs.extend(coefficients[nonzero].tolist())
+    linear.domain.extend((floor, int(coefficients[nonzero].sum())))
+
+
+def set_hint(model: cp_model.CpModel, values: IntArray) -> None:
+    """Suggest a complete 0/1 assignment of the model's variables as the first solution."""
+    model.proto.clear_solution_hint()
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values.tolist())
+
+
+def _groups(keys: IntArray, order: IntArray | None = None) -> list[IntArray]:
+    """Positions with equal ``keys``, group by group (``order`` sorts keys; default: sorted)."""
+    order = np.arange(len(keys)) if order is None else order
+    sorted_keys = keys[order]
+    cuts = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+    return [np.asarray(g, dtype=np.int64) for g in np.split(order, cuts)] if len(keys) else []

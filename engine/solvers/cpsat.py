@@ -1,0 +1,374 @@
+"""The general case (children, avoid pairs): LP bounds first, then CP-SAT on the pairs that matter.
+
+Plain CP-SAT over every compatible pair is slow to find the best priority level (it barely improves
+on a rounded plan when places are scarce) and slower to prove the cost optimal, because its own
+bound is weak. The LP relaxation is much stronger: integral on realistic waiting lists (the sample
+network), a few percent off only when families must be packed into scarce places. So the search
+is driven by relaxations (:mod:`engine.solvers.lp`, GLOP, with pricing):
+
+1. Stage 1 relaxation (maximise priority) gives an upper bound ``T`` on the priority placed.
+   Its rounding, the flow relaxation's fix-and-round (:mod:`engine.solvers.relaxed_flow`) and the
+   greedy plan give the first plans.
+2. Stage 2 relaxation (minimise cost with priority at least ``T``) gives a lower bound on the cost
+   and a reduced cost ``d_j`` per pair: a plan using pair ``j`` costs at least ``bound + d_j``.
+   A rounded stage-2 optimum that reaches ``T`` at the bound is optimal without any search.
+3. CP-SAT solves the lexicographic second stage (priority at least ``T``, minimise the cost) over
+   the pairs the LP uses plus each victim's best pairs by reduced cost (all pairs of small
+   instances), warm-started from the best plan. Every pair with ``d_j`` at most the gap between
+   the plan found and the bound is then added and CP-SAT runs again; when the model holds all of
+   them and CP-SAT proves its optimum, no pair left out could have done better, so the plan is
+   optimal on both levels.
+4. If no plan reaches ``T`` in half the time, stage 1 is solved by CP-SAT over the pairs whose
+   stage-1 reduced cost leaves room for a better priority than the best plan known, and steps 2-3
+   run at the level it reaches.
+
+Networks with more than :data:`LARGE` pairs skip the LPs (GLOP needs longer than the limit there):
+the flow relaxation bounds the priority and its fix-and-round gives the plan, which CP-SAT then
+makes cheaper over each victim's cheapest options; no cost bound is claimed.
+
+A time limit (default 10 s) stops the search; the best plan found is returned as ``feasible`` with
+the proven bounds. The greedy plan is always there, so there is always a plan (the empty plan is
+feasible anyway), and nothing here raises for an infeasible case.
+
+CP-SAT settings: ``linearization_level=2`` (cuts in its LP; about half the work to prove these
+models optimal) and ``cp_model_probing_level=0`` (probing took seconds of presolve on large models
+for little gain).
+
+Determinism: CP-SAT runs with ``num_workers=1`` (one sequential search: no thread timing enters the
+result), a fixed ``random_seed``, and ``max_deterministic_time`` equal to its share of the time
+limit. Multi-worker search is not deterministic, and ``interleave_search`` (the deterministic
+parallel mode) found far worse plans on these models in the same time than one sequential worker.
+GLOP, the rounding and the pair selection are deterministic by construction, so the same input
+gives the same plan whenever the search finishes (or stops on the deterministic limit); only a stop
+on the wall-clock limit, which is there so that a busy machine still answers in time, can cut two
+runs at different points. OR-Tools does not document determinism across machines or versions.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat import cp_model_pb2
+from ortools.sat.python import cp_model
+
+from engine.arrays import FloatArray, IntArray
+from engine.solvers import cpmodel
+from engine.solvers.flow import cheapest_options
+from engine.solvers.greedy import solve_greedy
+from engine.solvers.lp import Floor, LpError, Relaxation, relax
+from engine.solvers.problem import Problem
+from engine.solvers.relaxed_flow import fix_and_round, relax_by_flow
+from engine.solvers.rounding import round_plan
+
+log = logging.getLogger(__name__)
+
+SEED = 20261128
+# Each victim's best pairs (by reduced cost) in the first CP-SAT model, on top of the LP's support.
+BEST_PER_VICTIM = 6
+# Up to this many pairs CP-SAT gets them all at once: one solve beats rounds of pricing.
+SMALL_MODEL = 5_000
+# At most this many pairs (or as many as the model has) join the model per round, cheapest
+# reduced cost first, so that a large gap never turns the model into the whole problem at once.
+GROWTH = 20_000
+# Beyond this many compatible pairs an LP per stage takes longer than the time limit allows, and
+# the flow relaxation takes its place (:func:`_solve_large`).
+LARGE = 500_000
+# Options per victim the large networks' rounding may choose from.
+ROUND_OPTIONS = 12
+# Largest CP-SAT model built: beyond it the search keeps the pairs of smallest reduced cost (and
+# does not claim a proof), since presolve alone would eat the time limit.
+MAX_MODEL = 60_000
+# Below this many seconds left, another round is not worth its set-up.
+MIN_SECONDS = 0.2
+# Pairs per victim in the first LP before pricing; smaller instances start from every pair.
+LP_START = 4
+# Share of the time left that one relaxation may spend pricing.
+LP_SHARE = 0.3
+
+
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """The best assignment found and what was proven about it (costs in scaled integer units)."""
+
+    assignment: IntArray
+    optimal: bool
+    priority_bound: int  # no plan places more priority
+    cost_bound: int | None  # no plan reaching this plan's priority costs less (None: unknown)
+
+
+@dataclass(frozen=True, eq=False)
+class _Run:
+    """One CP-SAT call: status, solution over its model's pairs, and the effort it took."""
+
+    status: int
+    values: IntArray | None
+    seconds: float  # wall time
+    work: float  # deterministic time
+
+
+class _Clock:
+    """The time left of the whole search, handed out in shares to its steps."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return max(self.end - time.monotonic(), 0.0)
+
+
+def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Outcome:
+    """Best plan within ``time_limit`` seconds; optimal when both levels were proven."""
+    clock = _Clock(time_limit)
+    pair_priority = problem.priority[problem.victim]
+    best = solve_greedy(problem)
+    if not len(problem.victim):
+        return Outcome(best, True, 0, 0)
+    priority_bound = int(problem.priority[np.unique(problem.victim)].sum())
+    if len(problem.victim) > LARGE:
+        return _solve_large(problem, best, priority_bound, clock)
+    try:
+        start = (
+            cheapest_options(problem, LP_START)
+            if len(problem.victim) > 2 * LP_START * problem.num_victims
+            else np.arange(len(problem.victim))
+        )
+        stage1 = relax(
+            problem, -pair_priority.astype(np.float64), start, seconds=LP_SHARE * clock.left()
+        )
+        priority_bound = math.floor(-stage1.bound + 1e-6)
+        lp_priority = float(pair_priority[stage1.used] @ stage1.values)
+        target = min(priority_bound, math.floor(lp_priority + 1e-6))
+        best = _better(problem, best, round_plan(problem, stage1.used, stage1.values))
+        by_flow = fix_and_round(problem, start)
+        if by_flow is not None:
+            best = _better(problem, best, by_flow)
+        start = np.union1d(stage1.support, start)
+
+        found, proven, lower = _stage2(problem, target, start, best, clock, share=0.5)
+        if found is None:
+            # The bound's priority was not reached in time: raise the priority placed by CP-SAT
+            # as far as it gets, then minimise the cost at that level.
+            target, level_proven, best = _best_priority(problem, stage1, best, clock, share=0.4)
+            if level_proven:
+                priority_bound = target
+            start = np.union1d(start, problem.pair_index(best))
+            found, proven, lower = _stage2(problem, target, start, best, clock, share=1.0)
+        while found is not None and not proven and clock.left() > MIN_SECONDS:
+            # A plan reached the target but the first share of time ran out: keep improving it.
+            start = np.union1d(start, problem.pair_index(found))
+            found, proven, lower = _stage2(problem, target, start, found, clock, share=1.0)
+    except LpError as error:
+        log.warning("relaxation failed (%s); returning the best plan known", error)
+        return Outcome(best, False, max(priority_bound, _priority(problem, best)), None)
+    if found is None:
+        return Outcome(best, False, max(priority_bound, _priority(problem, best)), None)
+    optimal = proven and _priority(problem, found) == priority_bound
+    return Outcome(found, optimal, priority_bound, found_cost(problem, found) if optimal else lower)
+
+
+def _solve_large(problem: Problem, best: IntArray, priority_bound: int, clock: _Clock) -> Outcome:
+    """Networks with millions of pairs: flow relaxation, its rounding, then CP-SAT on the cost.
+
+    The flow relaxation bounds the priority and gives a plan that is whole for nearly everyone;
+    CP-SAT then lowers the cost at that plan's priority over each victim's cheapest options.
+    No cost bound is claimed: the LP that would give one costs more time than the limit.
+    """
+    relaxation = relax_by_flow(problem, np.arange(len(problem.victim)))
+    if relaxation is not None:
+        priority_bound = math.floor(relaxation.priority + 1e-6)
+        used = np.union1d(
+            relaxation.used[relaxation.x > 0], cheapest_options(problem, ROUND_OPTIONS)
+        )
+        rounded = fix_and_round(problem, used)
+        if rounded is not None:
+            best = _better(problem, best, rounded)
+    target = _priority(problem, best)
+    pairs = np.union1d(cheapest_options(problem, BEST_PER_VICTIM), problem.pair_index(best))
+    model = cpmodel.build_model(problem, pairs)
+    cpmodel.add_at_least(model, problem.priority[problem.victim[pairs]], target)
+    cpmodel.set_objective(model, problem.cost[pairs])
+    cpmodel.set_hint(model, _indicator(problem, pairs, best))
+    run = _run(model, clock.left())
+    log.debug(
+        "large: %d pairs at priority %d (bound %d), %s in %.2f s",
+        len(pairs),
+        target,
+        priority_bound,
+        cp_model_pb2.CpSolverStatus.Name(run.status),
+        run.seconds,
+    )
+    if run.values is not None:
+        best = _better(problem, best, _assignment(problem, pairs, run.values))
+    return Outcome(best, False, max(priority_bound, _priority(problem, best)), None)
+
+
+def found_cost(problem: Problem, assignment: IntArray) -> int:
+    """Scaled integer cost of an assignment."""
+    return int(problem.cost[problem.pair_index(assignment)].sum())
+
+
+def _priority(problem: Problem, assignment: IntArray) -> int:
+    return int(problem.priority[assignment >= 0].sum())
+
+
+def _better(problem: Problem, first: IntArray, second: IntArray) -> IntArray:
+    """The lexicographically better of two assignments (the first on a tie)."""
+    key_first = (-_priority(problem, first), found_cost(problem, first))
+    key_second = (-_priority(problem, second), found_cost(problem, second))
+    return second if key_second < key_first else first
+
+
+def _ceil(bound: float) -> int:
+    """Smallest integer cost the bound allows, with room for float error in the bound itself."""
+    return math.ceil(bound - 1e-7 * max(1.0, abs(bound)))
+
+
+def _stage2(
+    problem: Problem, target: int, start: IntArray, best: IntArray, clock: _Clock, *, share: float
+) -> tuple[IntArray | None, bool, int]:
+    """Cheapest plan with priority at least ``target``, whether that is proven, and a lower bound.
+
+    The plan is None when none reaching ``target`` was found in ``share`` of the time left.
+    """
+    pair_priority = problem.priority[problem.victim]
+    stage2 = relax(
+        problem,
+        problem.cost.astype(np.float64),
+        start,
+        floor=Floor(pair_priority.astype(np.float64), float(target)),
+        seconds=LP_SHARE * clock.left(),
+    )
+    lower = _ceil(stage2.bound)
+    reduced = stage2.reduced
+    slack = 1e-7 * max(1.0, abs(stage2.bound))
+    rounded = round_plan(problem, stage2.used, stage2.values)
+    reaching = [plan for plan in (rounded, best) if _priority(problem, plan) >= target]
+    incumbent = min(reaching, key=lambda plan: found_cost(problem, plan)) if reaching else None
+    if incumbent is not None and found_cost(problem, incumbent) <= lower:
+        return incumbent, True, lower  # the rounded LP optimum is integral: nothing to search
+    if len(problem.victim) <= SMALL_MODEL:
+        model_pairs = np.arange(len(problem.victim))
+    else:
+        model_pairs = np.union1d(stage2.support, _best_by(problem, reduced, BEST_PER_VICTIM))
+    end = time.monotonic() + share * clock.left()
+    while time.monotonic() < end:
+        hint = rounded if incumbent is None else incumbent
+        if incumbent is not None:
+            model_pairs = np.union1d(model_pairs, problem.pair_index(incumbent))
+        model = cpmodel.build_model(problem, model_pairs)
+        cpmodel.add_at_least(model, pair_priority[model_pairs], target)
+        cpmodel.set_objective(model, problem.cost[model_pairs])
+        cpmodel.set_hint(model, _indicator(problem, model_pairs, hint))
+        run = _run(model, end - time.monotonic())
+        log.debug(
+            "stage 2 at priority %d: %d pairs, %s in %.2f s (%.2f work), cost %s, lower bound %d",
+            target,
+            len(model_pairs),
+            cp_model_pb2.CpSolverStatus.Name(run.status),
+            run.seconds,
+            run.work,
+            None if run.values is None else int(problem.cost[model_pairs] @ run.values),
+            lower,
+        )
+        if run.values is None:
+            break
+        found = _assignment(problem, model_pairs, run.values)
+        if incumbent is None or found_cost(problem, found) < found_cost(problem, incumbent):
+            incumbent = found
+        if run.status != cp_model_pb2.OPTIMAL:
+            break
+        # A plan using a pair with reduced cost above the gap costs more than the incumbent: once
+        # the model holds every other pair, its optimum is the optimum.
+        gap = found_cost(problem, incumbent) - lower
+        missing = np.setdiff1d(np.flatnonzero(reduced <= gap + slack), model_pairs)
+        if not len(missing):
+            return incumbent, True, lower
+        growth = min(max(len(model_pairs), GROWTH), MAX_MODEL - len(model_pairs))
+        if growth <= 0:
+            break
+        missing = missing[np.argsort(reduced[missing], kind="stable")[:growth]]
+        model_pairs = np.union1d(model_pairs, missing)
+    return incumbent, False, lower
+
+
+def _best_priority(
+    problem: Problem, stage1: Relaxation, best: IntArray, clock: _Clock, *, share: float
+) -> tuple[int, bool, IntArray]:
+    """Maximise the priority placed by CP-SAT over the pairs that could beat ``best``.
+
+    A plan using pair ``j`` places at most ``-(bound + d_j)`` priority, so only pairs with
+    ``d_j`` small enough to beat ``best`` are needed (plus ``best``'s own, for the hint).
+    """
+    known = _priority(problem, best)
+    limit = -stage1.bound - (known + 1)
+    useful = np.flatnonzero(stage1.reduced <= limit + 1e-7 * max(1.0, abs(stage1.bound)))
+    complete = len(useful) <= MAX_MODEL
+    if not complete:
+        useful = useful[np.argsort(stage1.reduced[useful], kind="stable")[:MAX_MODEL]]
+    pairs = np.union1d(useful, problem.pair_index(best))
+    model = cpmodel.build_model(problem, pairs)
+    cpmodel.set_objective(model, -problem.priority[problem.victim[pairs]])
+    cpmodel.set_hint(model, _indicator(problem, pairs, best))
+    run = _run(model, share * clock.left())
+    log.debug(
+        "stage 1: %d pairs, %s in %.2f s (%.2f work)",
+        len(pairs),
+        cp_model_pb2.CpSolverStatus.Name(run.status),
+        run.seconds,
+        run.work,
+    )
+    if run.values is None:
+        return known, False, best
+    found = _better(problem, best, _assignment(problem, pairs, run.values))
+    return _priority(problem, found), complete and run.status == cp_model_pb2.OPTIMAL, found
+
+
+def _best_by(problem: Problem, score: FloatArray, count: int) -> IntArray:
+    """Each victim's ``count`` pairs of lowest ``score``."""
+    order = np.lexsort((score, problem.victim))
+    first = np.searchsorted(problem.victim[order], problem.victim[order], side="left")
+    chosen: IntArray = np.sort(order[np.arange(len(order)) - first < count])
+    return chosen
+
+
+def _indicator(problem: Problem, pairs: IntArray, assignment: IntArray) -> IntArray:
+    """0/1 per model variable: is this pair used by ``assignment``?"""
+    used = assignment[problem.victim[pairs]] == problem.shelter[pairs]
+    return np.asarray(used, dtype=np.int64)
+
+
+def _assignment(problem: Problem, pairs: IntArray, values: IntArray) -> IntArray:
+    """Victim row -> shelter index of a model solution (``values`` per pair of ``pairs``)."""
+    chosen = pairs[values > 0]
+    assignment = np.full(problem.num_victims, -1, dtype=np.int64)
+    assignment[problem.victim[chosen]] = problem.shelter[chosen]
+    return assignment
+
+
+def _run(model: cp_model.CpModel, seconds: float) -> _Run:
+    """Solve with the deterministic settings of the module docstring."""
+    solver = cp_model.CpSolver()
+    parameters = solver.parameters
+    parameters.num_workers = 1
+    parameters.random_seed = SEED
+    parameters.linearization_level = 2
+    parameters.cp_model_probing_level = 0
+    parameters.max_time_in_seconds = max(seconds, 0.01)
+    parameters.max_deterministic_time = max(seconds, 0.01)
+    status = solver.solve(model)
+    response = solver.response_proto
+    values = (
+        np.array(response.solution, dtype=np.int64)
+        if status in (cp_model_pb2.OPTIMAL, cp_model_pb2.FEASIBLE)
+        else None
+    )
+    return _Run(
+        status=int(status),
+        values=values,
+        seconds=float(response.wall_time),
+        work=float(response.deterministic_time),
+    )
