@@ -195,6 +195,17 @@ def _explain_plan(plan: Plan) -> None:
         console.print(Text(f"- {unassigned.victim} not placed: {blocked or 'no shelter'}"))
 
 
+def _register_more_commands() -> None:
+    """The service and scenario command groups live in their own modules, next to what they run."""
+    from api import cli_scenario, cli_service
+
+    cli_service.register(app)
+    cli_scenario.register(app)
+
+
+_register_more_commands()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point; usage errors (a bad ``--time-limit``) become one line and exit 2."""
     try:

@@ -1,0 +1,268 @@
+"""``safeplace scenario``: run, compare and advise on capacity scenarios from the command line.
+
+``run`` writes a JSON result and an offline HTML report; ``compare`` runs scenarios on the same
+seeds and says which differences are beyond the noise; ``advise`` proposes where K extra places
+spare most nights in unsuitable shelter, against the same K spread pro rata; ``schema`` prints the
+JSON Schema of a scenario for editors. A broken scenario file exits with code 2 and one line per
+problem naming the file and field, like the rest of the command line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.report import render_report
+from api.scenario_files import LoadedScenario, load_scenario
+from api.scenario_runner import progress_bar, run_dask, run_local
+from engine.simulation.advice import advice_events, pro_rata_events, with_events
+from engine.simulation.network import build_network
+from engine.simulation.stats import paired_difference
+from models.errors import InvalidInput
+from models.scenario import Scenario
+from models.scenario_result import KPI_DESCRIPTIONS, ScenarioResult
+
+EXIT_INVALID = 2
+# KPIs where less is better, for the arrows of ``compare``.
+_LOWER_IS_BETTER = {
+    "wait_p50_hours",
+    "wait_p95_hours",
+    "unsuitable_nights",
+    "emergency_nights",
+    "hotel_nights",
+    "homeless_shelter_nights",
+    "unmet",
+    "intake_hours_missed",
+    "travel_km_mean",
+}
+
+Replications = Annotated[
+    int | None,
+    typer.Option("--replications", "-n", min=1, metavar="N", help="Replications (default: file)."),
+]
+Seed = Annotated[
+    int | None, typer.Option("--seed", metavar="S", help="Seed of replication 1 (default: file).")
+]
+Workers = Annotated[int, typer.Option("--workers", min=1, help="Local worker processes.")]
+
+
+def _load(path: Path) -> LoadedScenario:
+    """Load a scenario, or print its problems and exit 2."""
+    try:
+        return load_scenario(path)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            typer.echo(" ".join(str(problem).split()), err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+def _run(
+    loaded: LoadedScenario,
+    replications: int | None,
+    seed: int | None,
+    workers: int,
+    *,
+    compare: bool,
+    dask: str | None = None,
+    label: str | None = None,
+) -> ScenarioResult:
+    with progress_bar(label or loaded.scenario.name) as progress:
+        if dask:
+            return run_dask(
+                loaded, dask, replications=replications, seed=seed, compare=compare,
+                progress=progress,
+            )  # fmt: skip
+        return run_local(
+            loaded,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            compare=compare,
+            progress=progress,
+        )
+
+
+def _variant(loaded: LoadedScenario, scenario: Scenario) -> LoadedScenario:
+    return LoadedScenario(loaded.path, scenario, loaded.shelters, loaded.kinds)
+
+
+def _show(value: float, name: str) -> str:
+    return f"{100 * value:.1f} %" if name.endswith("_share") else f"{value:,.1f}"
+
+
+def run(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario file (YAML).")],
+    *,
+    replications: Replications = None,
+    seed: Seed = None,
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Where to write the result and report.")
+    ] = Path("scenario-results"),
+    workers: Workers = 2,
+    dask: Annotated[
+        str | None,
+        typer.Option("--dask", metavar="ADDRESS", help="Run on this Dask scheduler instead."),
+    ] = None,
+    compare: Annotated[
+        bool, typer.Option("--compare/--no-compare", help="Also run greedy on the same seeds.")
+    ] = True,
+) -> None:
+    """Simulate a scenario; write DIR/NAME.json (result) and DIR/NAME.html (report)."""
+    loaded = _load(file)
+    result = _run(loaded, replications, seed, workers, compare=compare, dask=dask)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = file.stem
+    (out / f"{stem}.json").write_text(result.model_dump_json(indent=2), "utf-8")
+    (out / f"{stem}.html").write_text(render_report(result), "utf-8")
+    table = Table(title=f"{result.scenario} ({result.replications} replications)")
+    table.add_column("KPI")
+    table.add_column("mean (95 % interval)", justify="right")
+    for name, description in KPI_DESCRIPTIONS.items():
+        e = result.kpis[name]
+        shown = f"{_show(e.mean, name)} ({_show(e.low, name)} – {_show(e.high, name)})"
+        table.add_row(description, shown)
+    console = Console()
+    console.print(table)
+    if result.comparison is not None:
+        c = result.comparison
+        console.print(
+            f"Engine vs greedy on the same arrivals: {c.more_placed.mean:+.1f} placed, "
+            f"{c.fewer_hotel_nights.mean:+.1f} fewer hotel nights"
+        )
+    console.print(f"Wrote {out / (stem + '.json')} and {out / (stem + '.html')}")
+
+
+def compare(
+    files: Annotated[list[Path], typer.Argument(metavar="A.yaml B.yaml ...")],
+    replications: Replications = None,
+    seed: Seed = None,
+    workers: Workers = 2,
+) -> None:
+    """Run scenarios on the same seeds; show them side by side with paired differences to A."""
+    if len(files) < 2:
+        typer.echo("compare needs at least two scenario files", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    loaded = [_load(path) for path in files]
+    count = replications or loaded[0].scenario.replications
+    first_seed = loaded[0].scenario.seed if seed is None else seed
+    results = [
+        _run(item, count, first_seed, workers, compare=False, label=item.path.name)
+        for item in loaded
+    ]
+    table = Table(title=f"Same {count} seeds from {first_seed}; differences to {files[0].name}")
+    table.add_column("KPI")
+    for path in files:
+        table.add_column(path.name, justify="right")
+    for name, description in KPI_DESCRIPTIONS.items():
+        base = [r.values[name] for r in results[0].per_replication]
+        cells = [_show(results[0].kpis[name].mean, name)]
+        for result in results[1:]:
+            diff = paired_difference(base, [r.values[name] for r in result.per_replication])
+            better = (diff.mean < 0) == (name in _LOWER_IS_BETTER)
+            mark = (
+                ("[green]better[/]" if better else "[red]worse[/]") if diff.significant else "n.s."
+            )
+            cells.append(
+                f"{_show(result.kpis[name].mean, name)} ({_show(diff.mean, name)}, {mark})"
+            )
+        table.add_row(description, *cells)
+    Console().print(table)
+
+
+def advise(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario file (YAML).")],
+    add: Annotated[int, typer.Option("--add", min=1, metavar="K", help="Places to add.")],
+    replications: Replications = None,
+    seed: Seed = None,
+    workers: Workers = 2,
+) -> None:
+    """Where to add K places (police unit x profile) to spare most unsuitable nights."""
+    loaded = _load(file)
+    base = _run(loaded, replications, seed, workers, compare=False, label="as it is")
+    scenario = loaded.scenario
+    advice = advice_events(base.unsuitable_nights_by_cell, add, scenario.measured_days)
+    network = build_network(scenario, loaded.shelters, loaded.kinds)
+    spread = pro_rata_events(network, add)
+    targeted = _run(
+        _variant(loaded, with_events(scenario, advice)), replications, seed, workers,
+        compare=False, label="advice",
+    )  # fmt: skip
+    flat = _run(
+        _variant(loaded, with_events(scenario, spread)), replications, seed, workers,
+        compare=False, label="pro rata",
+    )  # fmt: skip
+    console = Console()
+    table = Table(title=f"Where to add {add} places")
+    table.add_column("police unit")
+    table.add_column("for")
+    table.add_column("places", justify="right")
+    for event in advice:
+        profile = event.gender + (f" with {event.conditions[0]}" if event.conditions else "")
+        table.add_row(event.police_unit, profile, str(event.places))
+    console.print(table)
+    console.print(
+        "Each new location is in the unit's largest city, takes intakes 24/7 and accepts the "
+        "profile's condition and every condition after it in the contract's list."
+    )
+    _gain(
+        console, what="fewer nights in unsuitable shelter", name="unsuitable_nights", base=base,
+        targeted=targeted, flat=flat,
+    )  # fmt: skip
+    _gain(
+        console, what="more people placed", name="placed", base=base, targeted=targeted,
+        flat=flat, more_is_better=True,
+    )  # fmt: skip
+
+
+def _gain(
+    console: Console,
+    *,
+    what: str,
+    name: str,
+    base: ScenarioResult,
+    targeted: ScenarioResult,
+    flat: ScenarioResult,
+    more_is_better: bool = False,
+) -> None:
+    def values(result: ScenarioResult) -> list[float]:
+        return [r.values[name] for r in result.per_replication]
+
+    sign = 1.0 if more_is_better else -1.0
+    for label, result in (("advice", targeted), ("pro rata", flat)):
+        d = paired_difference(values(base), values(result))
+        low, high = sorted((sign * d.low, sign * d.high))
+        console.print(
+            f"{label}: {sign * d.mean:+,.1f} {what} (95 % interval {low:+,.1f} to {high:+,.1f}, "
+            + ("significant)" if d.significant else "within the noise)")
+        )
+    d = paired_difference(values(flat), values(targeted))
+    console.print(
+        f"advice against pro rata: {sign * d.mean:+,.1f} {what}"
+        + (" (significant)" if d.significant else " (within the noise)")
+    )
+
+
+def schema() -> None:
+    """Print the JSON Schema of a scenario file, for editors' completion and checking."""
+    typer.echo(json.dumps(Scenario.model_json_schema(), indent=2))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``scenario`` command group to the ``safeplace`` command line."""
+    group = typer.Typer(
+        name="scenario",
+        help="Simulate capacity scenarios: shortages, policies, where places would help most.",
+        no_args_is_help=True,
+    )
+    for command in (run, compare, advise, schema):
+        group.command()(command)
+    app.add_typer(group, name="scenario")
+
+
+__all__: Sequence[str] = ("register",)

@@ -1,0 +1,125 @@
+"""What one replication measured: a record per person, turned into KPIs at the end.
+
+Only people who arrive after the warm-up count, so that the empty or arbitrary network of the
+first weeks does not colour the result. The outcome keeps aggregates only (counts, sums,
+percentiles, daily occupancy): nothing about a single person leaves the replication.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.arrays import FloatArray
+from models import gazetteer
+from models.codes import CONDITIONS
+from models.victim import Victim
+
+# Bins of the waiting-time histogram, in hours: within the hour, the night, a day, a week, a month.
+WAIT_EDGES: tuple[float, ...] = (0, 1, 6, 12, 24, 48, 72, 168, 336, 672, 1344, 8760 * 10)
+NO_SINGLE_CHANGE = "no single change"
+
+
+def profile(victim: Victim) -> str:
+    """``"female / addiction"``: gender and the first condition (``none`` without one)."""
+    condition = next((c for c in CONDITIONS if c in victim.conditions), "none")
+    return f"{victim.gender} / {condition}"
+
+
+def cell(unit: str, profile_key: str) -> str:
+    """``"Rotterdam | male / none"``: where capacity could be added, and for whom."""
+    return f"{unit} | {profile_key}"
+
+
+@dataclass
+class PersonRecord:
+    """What happened to one person, as far as the KPIs need it."""
+
+    arrival: int
+    unit: str
+    profile: str
+    placed: int = -1  # hour of placement in a suitable shelter
+    left: int = -1  # hour they left the queue unplaced (or the end of the horizon)
+    distance_km: float = math.nan
+    nights: Counter[str] = field(default_factory=Counter)
+    intake_missed: bool = False
+    reasons: tuple[str, ...] = ()
+    safe_unit: str = ""  # where a new place could take them (see network.nearest_safe_unit)
+
+
+@dataclass
+class ReplicationOutcome:
+    """KPIs and series of one replication, aggregates only."""
+
+    seed: int
+    values: dict[str, float]
+    occupancy: FloatArray  # (days, units) occupied places at the start of each day
+    capacity: FloatArray  # (days, units) places open to the flow
+    wait_counts: FloatArray  # per bin of WAIT_EDGES
+    unmet_by_profile: dict[str, float]
+    unmet_by_reason: dict[str, float]
+    nights_by_unit: dict[str, float]
+    # "police unit | gender / condition" -> nights, by the unit where a new place could help
+    nights_by_cell: dict[str, float]
+
+
+def summarise(
+    seed: int,
+    records: list[PersonRecord],
+    first_hour: int,
+    occupancy: FloatArray,
+    capacity: FloatArray,
+) -> ReplicationOutcome:
+    """The replication's KPIs over the people arriving from ``first_hour`` on."""
+    measured = [r for r in records if r.arrival >= first_hour]
+    placed = [r for r in measured if r.placed >= 0]
+    waits = np.array(
+        [(r.placed if r.placed >= 0 else r.left) - r.arrival for r in measured], dtype=np.float64
+    )
+    distances = [r.distance_km for r in placed if not math.isnan(r.distance_km)]
+    nights: Counter[str] = Counter()
+    by_unit: Counter[str] = Counter(dict.fromkeys(gazetteer.POLICE_UNITS, 0))
+    by_cell: Counter[str] = Counter()
+    for record in measured:
+        nights.update(record.nights)
+        spent = sum(record.nights.values())
+        by_unit[record.unit] += spent
+        if spent:
+            by_cell[cell(record.safe_unit, record.profile)] += spent
+    count = len(measured)
+    unmet = [r for r in measured if r.placed < 0]
+    values = {
+        "arrivals": float(count),
+        "placed": float(len(placed)),
+        "placed_share": len(placed) / count if count else 0.0,
+        "within_24h_share": (
+            sum(1 for r in placed if r.placed - r.arrival <= 24) / count if count else 0.0
+        ),
+        "wait_p50_hours": float(np.percentile(waits, 50)) if count else 0.0,
+        "wait_p95_hours": float(np.percentile(waits, 95)) if count else 0.0,
+        "unsuitable_nights": float(sum(nights.values())),
+        "emergency_nights": float(nights["emergency"]),
+        "hotel_nights": float(nights["hotel"]),
+        "homeless_shelter_nights": float(nights["homeless_shelter"]),
+        "unmet": float(len(unmet)),
+        "intake_hours_missed": float(sum(1 for r in measured if r.intake_missed)),
+        "travel_km_mean": float(np.mean(distances)) if distances else 0.0,
+    }
+    reasons: Counter[str] = Counter()
+    for record in unmet:
+        reasons.update(record.reasons or (NO_SINGLE_CHANGE,))
+    counts, _ = np.histogram(waits, bins=np.array(WAIT_EDGES))
+    return ReplicationOutcome(
+        seed=seed,
+        values=values,
+        occupancy=occupancy,
+        capacity=capacity,
+        wait_counts=counts.astype(np.float64),
+        unmet_by_profile=dict(Counter(r.profile for r in unmet)),
+        unmet_by_reason=dict(reasons),
+        nights_by_unit={unit: float(n) for unit, n in by_unit.items()},
+        nights_by_cell={key: float(n) for key, n in by_cell.items()},
+    )

@@ -1,0 +1,120 @@
+"""What a scenario run returns: KPIs with 95 % confidence intervals, aggregates only.
+
+A result carries no victim, only counts, shares and times summed over replications, so it can be
+stored, served by the API and put into a report without privacy concerns. Per-replication KPI values
+are kept because comparing two scenarios run on the same seeds (common random numbers) needs the
+paired differences, which are much sharper than two separate intervals.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Every KPI of one replication, by name, with what it measures. Shares are 0..1; times in hours.
+KPI_DESCRIPTIONS: dict[str, str] = {
+    "arrivals": "people arriving after the warm-up",
+    "placed_share": "share placed in a suitable shelter",
+    "within_24h_share": "share placed in a suitable shelter within 24 hours",
+    "wait_p50_hours": "waiting time, median (hours until placed or leaving the queue)",
+    "wait_p95_hours": "waiting time, 95th percentile (hours)",
+    "unsuitable_nights": "nights in unsuitable shelter (emergency bed, hotel, homeless shelter)",
+    "emergency_nights": "nights in an emergency bed",
+    "hotel_nights": "nights in a hotel",
+    "homeless_shelter_nights": "nights in a homeless shelter",
+    "unmet": "people who left the queue or were still waiting at the end",
+    "intake_hours_missed": "people not placed on arrival only because of intake hours",
+    "travel_km_mean": "travel distance to the shelter, mean km (people placed)",
+    "placed": "people placed in a suitable shelter",
+}
+
+
+class ResultModel(BaseModel):
+    """Base of the result types: frozen and strict about unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Estimate(ResultModel):
+    """Mean over replications with a 95 % confidence interval (Student t)."""
+
+    mean: float
+    low: float
+    high: float
+    n: Annotated[int, Field(ge=1)]
+
+
+class Difference(ResultModel):
+    """Paired difference B - A over replications on the same seeds, with its 95 % interval."""
+
+    mean: float
+    low: float
+    high: float
+    significant: bool
+
+
+class ShelterPoint(ResultModel):
+    """A shelter on the report's map: where it is and how many places it has at the start."""
+
+    id: str
+    kind: str
+    police_unit: str
+    lat: float
+    lon: float
+    capacity: int
+
+
+class Histogram(ResultModel):
+    """Counts per bin summed over replications; ``edges`` has one more entry than ``counts``."""
+
+    edges: list[float]
+    counts: list[float]
+
+
+class ReplicationKpis(ResultModel):
+    """The headline KPIs of one replication (see :data:`KPI_DESCRIPTIONS`)."""
+
+    seed: int
+    values: dict[str, float]
+
+
+class PolicyComparison(ResultModel):
+    """The scenario's desk policy against the greedy phone-around on the same arrivals.
+
+    Positive ``more_placed`` and ``fewer_hotel_nights`` mean the engine does better.
+    """
+
+    policy: str
+    baseline: Literal["greedy"] = "greedy"
+    more_placed: Difference
+    fewer_unsuitable_nights: Difference
+    fewer_hotel_nights: Difference
+    baseline_kpis: dict[str, Estimate]
+
+
+class ScenarioResult(ResultModel):
+    """Aggregated result of all replications of one scenario."""
+
+    format: Literal["safeplace.scenario-result/1"] = "safeplace.scenario-result/1"
+    scenario: str
+    description: str = ""
+    policy: str
+    replications: Annotated[int, Field(ge=1)]
+    seed: int
+    horizon_days: int
+    warmup_days: int
+    kpis: dict[str, Estimate]
+    per_replication: list[ReplicationKpis]
+    occupancy: dict[str, list[float]]  # police unit -> mean occupied places per day
+    capacity: dict[str, list[float]]  # police unit -> places open to the flow per day
+    waiting_hours: Histogram
+    unmet_by_profile: dict[str, Estimate]  # "female / addiction" -> people per replication
+    unmet_by_reason: dict[str, Estimate]  # reason code that alone would open a place -> people
+    unsuitable_nights_by_unit: dict[str, Estimate]  # police unit of arrival -> nights
+    # "police unit | gender / condition" -> nights, by the nearest unit whose largest city lies
+    # outside the person's danger zones: where places for whom would help most
+    unsuitable_nights_by_cell: dict[str, Estimate]
+    shelters: list[ShelterPoint]
+    comparison: PolicyComparison | None = None
+    elapsed_seconds: float = 0.0

@@ -1,0 +1,178 @@
+"""``safeplace scenario``: files, errors naming file and field, run, compare, advise, Dask."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import time
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from api.cli_scenario import register
+from api.scenario_files import LoadedScenario, load_scenario
+from api.scenario_runner import RunRegistry, run_dask, run_local
+from engine.simulation.run import prepare, simulate
+from models.errors import InvalidInput
+
+SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
+HAS_SOLVE = importlib.util.find_spec("engine.solve") is not None
+COMPARE = "--compare" if HAS_SOLVE else "--no-compare"
+
+TINY_YAML = """\
+# A tiny scenario for the command line tests.
+name: Tiny
+horizon_days: 12
+warmup_days: 2
+seed: 4
+replications: 2
+network: {file: network.json}
+demand:
+  arrivals_per_week: {Utrecht-typo: 1}
+"""
+
+
+def app() -> typer.Typer:
+    main = typer.Typer()
+
+    @main.callback()
+    def root() -> None:
+        """Test entry point."""
+
+    register(main)
+    return main
+
+
+def write_tiny(folder: Path, units: str = "Midden-Nederland: 9, Amsterdam: 5") -> Path:
+    network = [
+        {"id": "S1", "location": {"municipality": "Utrecht"}, "capacity": 3},
+        {"id": "S2", "location": {"municipality": "Amsterdam"}, "capacity": 2,
+         "genders": ["male"], "intake": "office"},
+    ]  # fmt: skip
+    (folder / "network.json").write_text(
+        json.dumps({"shelters": network, "kinds": {"men": ["S2"]}})
+    )
+    path = folder / "tiny.yaml"
+    path.write_text(TINY_YAML.replace("Utrecht-typo: 1", units))
+    return path
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_shipped_scenario_validates_and_runs_briefly(path: Path) -> None:
+    text = path.read_text("utf-8")
+    assert text.startswith("# "), "each scenario opens with a comment saying what it shows"
+    loaded = load_scenario(path)
+    short = loaded.scenario.model_copy(update={"horizon_days": 125, "warmup_days": 10})
+    outcome = simulate(prepare(short, loaded.shelters, loaded.kinds), 1, check=True)
+    assert outcome.values["arrivals"] > 100
+
+
+def test_the_shipped_scenarios_include_the_ones_planners_asked_for() -> None:
+    names = {p.stem for p in SCENARIOS}
+    assert {
+        "baseline", "regional-shortage", "mens-places-gap", "contra-indications",
+        "out-of-office-hours", "raid", "dutch-without-cosm", "baseline-added-capacity",
+    } <= names  # fmt: skip
+
+
+def test_a_bad_field_names_the_file_and_the_field(tmp_path: Path) -> None:
+    path = write_tiny(tmp_path, units="Utrecht-typo: 1")
+    result = CliRunner().invoke(app(), ["scenario", "run", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}: demand.arrivals_per_week.Utrecht-typo: unknown police unit" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_broken_yaml_names_the_file_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\ndemand: [1, 2\n")
+    with pytest.raises(InvalidInput) as caught:
+        load_scenario(path)
+    assert str(caught.value).startswith(f"{path}: invalid YAML at line 3")
+
+
+def test_a_bad_network_file_and_an_unknown_shelter_are_named(tmp_path: Path) -> None:
+    path = write_tiny(tmp_path)
+    (tmp_path / "network.json").write_text('[{"id": "S1", "capacity": 2}]')
+    with pytest.raises(InvalidInput, match=r"network.json: \[0\].location: required field"):
+        load_scenario(path)
+    path = write_tiny(tmp_path)
+    path.write_text(path.read_text() + "events:\n  - {type: closure, shelter: S9}\n")
+    with pytest.raises(InvalidInput, match=r"tiny.yaml: events\[0\].shelter: no shelter 'S9'"):
+        load_scenario(path)
+
+
+def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
+    path = write_tiny(tmp_path)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app(),
+        ["scenario", "run", str(path), "-n", "2", "--workers", "1", "--out", str(out), COMPARE],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "tiny.json").read_text())
+    assert data["format"] == "safeplace.scenario-result/1"
+    assert data["replications"] == 2
+    assert set(data["kpis"]["placed_share"]) == {"mean", "low", "high", "n"}
+    assert (data["comparison"] is not None) == HAS_SOLVE
+    assert "<svg" in (out / "tiny.html").read_text()
+
+
+def test_compare_shows_paired_differences(tmp_path: Path) -> None:
+    first = write_tiny(tmp_path)
+    second = tmp_path / "more.yaml"
+    second.write_text(first.read_text().replace("Midden-Nederland: 9", "Midden-Nederland: 30"))
+    result = CliRunner().invoke(
+        app(), ["scenario", "compare", str(first), str(second), "-n", "3", "--workers", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "more.yaml" in result.output
+    assert "worse" in result.output or "n.s." in result.output
+
+
+def test_advise_compares_its_places_with_pro_rata(tmp_path: Path) -> None:
+    path = write_tiny(tmp_path, units="Midden-Nederland: 20, Amsterdam: 15")
+    result = CliRunner().invoke(
+        app(), ["scenario", "advise", str(path), "--add", "3", "-n", "2", "--workers", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Where to add 3 places" in result.output
+    assert "advice against pro rata" in result.output
+
+
+def test_schema_prints_a_json_schema() -> None:
+    result = CliRunner().invoke(app(), ["scenario", "schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["title"] == "Scenario"
+
+
+def _tiny_loaded(tmp_path: Path) -> LoadedScenario:
+    return load_scenario(write_tiny(tmp_path))
+
+
+def test_the_dask_runner_gives_the_local_result(tmp_path: Path) -> None:
+    from dask.distributed import Client, LocalCluster
+
+    loaded = _tiny_loaded(tmp_path)
+    local = run_local(loaded, replications=2, workers=1, compare=False)
+    cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False)  # type: ignore[no-untyped-call]
+    with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
+        remote = run_dask(loaded, client, replications=2, compare=False)
+    assert remote.model_dump(exclude={"elapsed_seconds"}) == local.model_dump(
+        exclude={"elapsed_seconds"}
+    )
+
+
+def test_a_background_run_can_be_polled_until_done(tmp_path: Path) -> None:
+    registry = RunRegistry(workers=1)
+    run = registry.start(_tiny_loaded(tmp_path), replications=1, compare=HAS_SOLVE)
+    assert registry.get(run.id) is run
+    for _ in range(600):
+        if run.status()["state"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert run.status()["state"] == "done", run.status()
+    assert run.result is not None
+    assert run.status()["done"] == run.status()["total"]

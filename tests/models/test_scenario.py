@@ -1,0 +1,109 @@
+"""The scenario schema: strict, with errors that name the field path and what is wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from models.errors import InvalidInput
+from models.scenario import FixedStay, Scenario, validate_scenario
+
+MINIMAL: dict[str, Any] = {"name": "x", "demand": {"arrivals_per_week": {"Amsterdam": 2}}}
+
+
+def problems(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(InvalidInput) as caught:
+        validate_scenario(data)
+    return [str(p) for p in caught.value.problems]
+
+
+def with_(**changes: Any) -> dict[str, Any]:
+    return {**MINIMAL, **changes}
+
+
+def test_a_minimal_scenario_gets_calibrated_defaults() -> None:
+    scenario = validate_scenario(MINIMAL)
+    assert scenario.horizon_days == 365
+    assert scenario.policy.kind == "rank"
+    assert scenario.fallback.emergency_max_days == 3
+    assert len(scenario.demand.hour_profile) == 24
+    assert "cosm" in scenario.length_of_stay
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (with_(horizon_dayz=3), "horizon_dayz: unknown field"),
+        (
+            {"name": "x", "demand": {"arrivals_per_week": {"Amsterdm": 1}}},
+            "demand.arrivals_per_week.Amsterdm: unknown police unit 'Amsterdm' "
+            "(did you mean 'Amsterdam'?)",
+        ),
+        (with_(policy={"kind": "rnk"}), "policy.kind: Input should be 'rank', 'batch' or 'greedy'"),
+        (
+            with_(length_of_stay={"default": {"distribution": "fixed", "dayz": 3}}),
+            "length_of_stay.default.dayz: unknown field",
+        ),
+        (
+            with_(events=[{"type": "surge", "day": 3, "municipality": "Roterdam", "victims": 3}]),
+            "events[0].municipality: unknown municipality 'Roterdam'",
+        ),
+        (
+            with_(events=[{"type": "capacity", "where": {"police_unit": "Limburg", "kind": "men"},
+                           "percent": -40}]),
+            "events[0].where: name exactly one of police_unit, province, programme, kind or "
+            "shelter (got police_unit, kind)",
+        ),
+        (
+            with_(events=[{"type": "capacity", "where": {"province": "Noord-Holland"},
+                           "percent": -40, "from_day": 60, "to_day": 50}]),
+            "events[0].to_day: must be later than from_day",
+        ),
+        (with_(warmup_days=400), "warmup_days: must be shorter than horizon_days"),
+        (
+            with_(events=[{"type": "closure", "shelter": "S1", "from_day": 500}]),
+            "events[0].from_day: day 500 is past the horizon",
+        ),
+        (
+            with_(demand={"arrivals_per_week": {}, "mix": {"conditions": {"adiction": 0.2}}}),
+            "demand.mix.conditions.adiction: unknown condition 'adiction' "
+            "(did you mean 'addiction'?)",
+        ),
+        (with_(events=[{"type": "raid", "day": 1}]), "events[0]: Input tag 'raid' found using"),
+        (with_(length_of_stay={"cosm": {"distribution": "fixed", "days": 90}}),
+         "length_of_stay: needs a 'default' entry"),
+    ],
+)  # fmt: skip
+def test_every_problem_names_its_field_path(data: dict[str, Any], expected: str) -> None:
+    assert any(problem.startswith(expected) for problem in problems(data)), problems(data)
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    found = problems(with_(horizon_days=0, seed=-1, policy={"batch_hours": 0}))
+    assert {p.split(":")[0] for p in found} == {"horizon_days", "seed", "policy.batch_hours"}
+
+
+def test_numbers_as_text_are_refused() -> None:
+    assert problems(with_(horizon_days="365"))[0].startswith("horizon_days:")
+
+
+def test_dates_read_from_json_text() -> None:
+    assert str(validate_scenario(with_(start="2026-03-02")).start) == "2026-03-02"
+
+
+def test_a_scenario_round_trips_through_json() -> None:
+    scenario = validate_scenario(
+        with_(length_of_stay={"default": {"distribution": "fixed", "days": 2}})
+    )
+    again = Scenario.model_validate_json(scenario.model_dump_json())
+    assert again == scenario
+    assert isinstance(again.length_of_stay["default"], FixedStay)
+
+
+def test_the_json_schema_lists_every_event_type() -> None:
+    schema = Scenario.model_json_schema()
+    text = str(schema)
+    for kind in ("capacity", "closure", "intake", "surge", "add_places"):
+        assert f"'{kind}'" in text
+    assert schema["additionalProperties"] is False
