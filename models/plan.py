@@ -42,7 +42,8 @@ class PlanObjective(ContractModel):
 
     priority_placed: int
     cost: float
-    bound: Bound | None = None
+    # Only a plan stopped by its time limit carries a bound; an optimal plan's output omits it.
+    bound: Annotated[Bound | None, Field(exclude_if=lambda value: value is None)] = None
 
 
 class Plan(ContractModel):

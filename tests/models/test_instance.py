@@ -215,3 +215,18 @@ def test_haversine_matches_a_known_distance() -> None:
 def test_instances_round_trip_through_json(instance: Instance) -> None:
     text = instance.model_dump_json(exclude_none=True)
     assert load_instance(text) == instance
+
+
+def test_a_bound_is_written_only_when_there_is_one() -> None:
+    objective = {"priority_placed": 3, "cost": 12.5}
+    plan = {
+        "status": "optimal",
+        "assignments": [],
+        "unassigned": [],
+        "objective": objective,
+        "solve_seconds": 0.1,
+    }
+    assert "bound" not in json.loads(Plan.model_validate(plan).model_dump_json())["objective"]
+    plan |= {"status": "feasible", "objective": objective | {"bound": {"priority_placed": 4}}}
+    written = json.loads(Plan.model_validate(plan).model_dump_json())["objective"]
+    assert written["bound"] == {"priority_placed": 4, "cost": None}
