@@ -8,28 +8,69 @@ address. The audit trail holds no field values.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
     DateTime,
+    Dialect,
     Float,
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment, stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no offset: a ``+01:00`` time stored as it is would compare wrongly with a UTC one
+    (``expires_at > now`` decides whether a hold still takes a place). So every moment is converted
+    to UTC on the way in, a naive one is refused, and what comes back is marked UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """UTC, or an error for a moment without an offset (its meaning would be a guess)."""
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"a stored moment needs a timezone offset: {value.isoformat()}")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Timezone-aware UTC, whichever way the database returned it."""
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# Named constraints, so a later migration can refer to them on every database (SQLite's batch
+# mode needs names). Check constraints and indexes are named explicitly below.
+NAMING_CONVENTION = {
+    "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+}
 
 
 class Base(DeclarativeBase):
     """Declarative base of every table."""
 
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 ROLES = ("desk", "shelter", "planner", "auditor", "admin")
@@ -54,7 +95,7 @@ class UserRow(Base):
     shelter_id: Mapped[str | None] = mapped_column(ForeignKey("shelters.id"), default=None)
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ShelterRow(Base):
@@ -88,7 +129,7 @@ class ShelterRow(Base):
     residents: Mapped[list[Any]] = mapped_column(JSON)  # pseudonymous ids outside the ledger
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ReferralRow(Base):
@@ -118,9 +159,9 @@ class ReferralRow(Base):
     current: Mapped[str | None] = mapped_column(ForeignKey("shelters.id"), default=None)
     # Police unit of the referral, kept after a purge for anonymous statistics.
     region: Mapped[str | None] = mapped_column(String(32), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     close_reason: Mapped[str | None] = mapped_column(String(32), default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -143,6 +184,9 @@ class HoldRow(Base):
             postgresql_where=text("status = 'active'"),
         ),
         Index("ix_holds_shelter_status", "shelter_id", "status"),
+        # expire_holds finds the active holds past their time; retention deletes by referral.
+        Index("ix_holds_status_expires", "status", "expires_at"),
+        Index("ix_holds_referral", "referral_id"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -150,9 +194,9 @@ class HoldRow(Base):
     shelter_id: Mapped[str] = mapped_column(ForeignKey("shelters.id"))
     places: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="active")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
 class PlacementRow(Base):
@@ -170,6 +214,7 @@ class PlacementRow(Base):
             postgresql_where=text("status = 'active'"),
         ),
         Index("ix_placements_shelter_status", "shelter_id", "status"),
+        Index("ix_placements_referral", "referral_id"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -178,8 +223,8 @@ class PlacementRow(Base):
     hold_id: Mapped[str | None] = mapped_column(ForeignKey("holds.id", ondelete="SET NULL"))
     places: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="active")
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
 class AuditRow(Base):
@@ -192,7 +237,7 @@ class AuditRow(Base):
     __tablename__ = "audit"
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
     actor: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(16))  # create/read/search/update/export/denied...

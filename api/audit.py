@@ -1,0 +1,105 @@
+"""The audit trail (NEN 7513 style): who did what to which object, when, with what outcome.
+
+A row holds an actor, a role, an action, an object type and its pseudonymous id, a result, a
+request id and a time — never a field value, so the trail itself is no second copy of the data.
+
+Rows are appended in the caller's transaction (the access and its record commit together or not
+at all), and the database refuses UPDATE and DELETE on them (triggers, see the first migration).
+Each row's ``hash`` is the SHA-256 of its own fields and the previous row's hash, so editing or
+removing a row — by someone who got past the triggers — breaks the chain at that row, and
+:func:`verify` names it. Chaining must be serialised, or two transactions would both extend the
+same last row: SQLite's ``BEGIN IMMEDIATE`` already does that; on PostgreSQL a transaction-level
+advisory lock does, held until the appending transaction ends. Because that lock is global, record
+last in a transaction, after the ledger's row locks: a transaction that held it and then waited
+for a shelter's row could deadlock with one holding the row and waiting for the audit trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from api.db.tables import AuditRow
+
+# The "previous hash" of the first row.
+GENESIS = "0" * 64
+# Advisory-lock namespace of the audit chain (any constant; the second key is the audit table).
+CHAIN_LOCK = 0x5AFF
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    role: str,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    result: str,
+    request_id: str,
+    at: datetime,
+) -> AuditRow:
+    """Append one row to the chain, in the caller's transaction; the row is returned."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, 'audit'::regclass::oid::integer)"),
+            {"namespace": CHAIN_LOCK},
+        )
+    last = session.execute(
+        select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
+    ).first()
+    row = AuditRow(
+        seq=1 if last is None else last.seq + 1,
+        at=at.astimezone(UTC),
+        actor=actor,
+        role=role,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        result=result,
+        request_id=request_id,
+        prev_hash=GENESIS if last is None else last.hash,
+    )
+    row.hash = row_hash(row)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def verify(session: Session) -> int | None:
+    """The ``seq`` of the first row whose hash or link to its predecessor is wrong, or None.
+
+    Removing the newest rows leaves no trace in the chain itself; keep a copy of the newest hash
+    elsewhere (a printed report, a backup) to notice that.
+    """
+    expected_prev = GENESIS
+    rows = session.scalars(
+        select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=1000)
+    )
+    for row in rows:
+        if row.prev_hash != expected_prev or row.hash != row_hash(row):
+            return row.seq
+        expected_prev = row.hash
+    return None
+
+
+def row_hash(row: AuditRow) -> str:
+    """SHA-256 (hex) of the canonical JSON of the row's fields and the previous row's hash."""
+    fields = {
+        "seq": row.seq,
+        "at": row.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": row.actor,
+        "role": row.role,
+        "action": row.action,
+        "object_type": row.object_type,
+        "object_id": row.object_id,
+        "result": row.result,
+        "request_id": row.request_id,
+        "prev_hash": row.prev_hash,
+    }
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

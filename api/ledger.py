@@ -1,0 +1,425 @@
+"""The national state of places: who holds or occupies which places, without double booking.
+
+Live free places of a shelter are ``capacity - occupied - places of active, unexpired holds -
+places of active placements``, and 0 while the shelter is closed. Nothing stores that number: it is
+computed inside the transaction that needs it, so it cannot drift, and a hold that passes its
+``expires_at`` stops counting at that very moment, before anyone marks it expired.
+
+No double booking, ever: every hold and confirm re-reads the free places and re-checks the hard
+rules (:func:`engine.reference.reasons`) inside its own transaction, after locking the rows it
+depends on. On PostgreSQL that is ``SELECT ... FOR UPDATE`` on the shelter, then the referral, then
+the hold or placement — always in that order, so two transactions never wait for each other in a
+circle. On SQLite every transaction starts with ``BEGIN IMMEDIATE`` (:mod:`api.db.engine`), which
+serialises writers and makes the locks unnecessary. A referral can in addition hold at most one
+active hold and one active placement: partial unique indexes refuse a second one.
+
+Intake hours are not checked when a hold is made or confirmed: a hold reserves places for an intake
+that may lie hours ahead (the night desk holds an office-hours shelter for the next morning), and a
+confirm records an intake that already happened. The desk checks the hours when it ranks at the
+planned intake time.
+
+A referral moves ``waiting -> held -> placed -> closed``; a released or expired hold sends it back
+to ``waiting``, a discharge closes it with the reason ``discharged``.
+
+The functions return the ORM rows they changed (:class:`HoldRow`, :class:`PlacementRow`), still
+readable after the commit, or contract types for the engine; they never commit themselves — the
+caller's :meth:`api.db.session.Database.session` does, together with the audit row.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, TypeVar
+
+from sqlalchemy import select, union_all
+from sqlalchemy.orm import Session
+
+from api.db.mapping import shelter_from_row, victim_from_row
+from api.db.tables import Base, HoldRow, PlacementRow, ReferralRow, ShelterRow
+from api.regions import police_unit
+from engine.reference import reasons
+from models.shelter import Shelter
+from models.victim import Victim
+
+ConflictCode = Literal[
+    "no_room",  # fewer live free places than the referral needs (or the shelter is closed)
+    "rule_broken",  # a hard rule rules the shelter out; ``reasons`` names every one
+    "already_held",  # the referral has an active hold
+    "already_placed",  # the referral has an active placement
+    "referral_closed",  # the referral is closed
+    "hold_expired",  # the hold passed its time: its places are free again
+    "hold_not_active",  # the hold was confirmed or released already
+    "placement_not_active",  # the placement was discharged already
+]
+
+_Row = TypeVar("_Row", bound=Base)
+
+
+class LedgerConflict(Exception):
+    """The ledger refuses a change; ``code`` says why in a word a program can act on."""
+
+    def __init__(self, code: ConflictCode, detail: str, *, reasons: Iterable[str] = ()) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code: ConflictCode = code
+        self.detail = detail
+        self.reasons = tuple(reasons)
+
+
+class NotFound(LookupError):
+    """No ``kind`` (shelter, referral, hold, placement) with this id."""
+
+    def __init__(self, kind: str, id: str) -> None:
+        super().__init__(f"no {kind} '{id}'")
+        self.kind = kind
+        self.id = id
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Places a referral takes at a shelter now (an unexpired active hold or an active
+    placement), and whom that person must not share a shelter with."""
+
+    shelter_id: str
+    referral_id: str
+    places: int
+    avoid: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CapacityCell:
+    """Places in one police unit for one profile; no shelter identities.
+
+    The profile is a gender and a condition the places can care for (``condition`` None: every
+    place for that gender). A shelter counts in every cell it fits, so cells overlap and are not to
+    be added up; ``shelters`` says how many shelters a cell draws on.
+    """
+
+    police_unit: str
+    gender: str
+    condition: str | None
+    free: int
+    total: int
+    shelters: int
+
+
+def live_network(session: Session, now: datetime) -> list[Shelter]:
+    """Every shelter as the engine must see it at ``now``, by id.
+
+    ``occupied`` includes the places held and placed by the service (a closed shelter is full),
+    and ``residents`` includes everyone held or placed there, so ``avoid`` keeps people apart from
+    those already on their way in.
+    """
+    present = _presence(session, now)
+    taken: defaultdict[str, int] = defaultdict(int)
+    there: defaultdict[str, list[str]] = defaultdict(list)
+    for item in present:
+        taken[item.shelter_id] += item.places
+        there[item.shelter_id].append(item.referral_id)
+    rows = session.scalars(select(ShelterRow).order_by(ShelterRow.id))
+    return [shelter_from_row(row, taken=taken[row.id], residents=there[row.id]) for row in rows]
+
+
+def waiting_victims(session: Session, ids: list[str] | None = None) -> list[Victim]:
+    """The waiting referrals as contract victims: all of them by case id, or those of ``ids`` in
+    that order (ids of unknown or not-waiting referrals are left out; compare lengths to notice).
+
+    Each victim's ``avoid`` also lists the held and placed people who avoid them, so the engine
+    keeps both apart, whoever listed whom. Referrals whose hold expired are waiting again only once
+    :func:`expire_holds` has run.
+    """
+    query = select(ReferralRow).where(ReferralRow.status == "waiting")
+    if ids is not None:
+        query = query.where(ReferralRow.id.in_(ids))
+    rows = {row.id: row for row in session.scalars(query.order_by(ReferralRow.id))}
+    order = list(rows) if ids is None else [i for i in dict.fromkeys(ids) if i in rows]
+    avoided_by: defaultdict[str, list[str]] = defaultdict(list)
+    others = select(ReferralRow.id, ReferralRow.avoid).where(
+        ReferralRow.status.in_(("held", "placed"))
+    )
+    for other in session.execute(others):
+        for avoided in other.avoid:
+            avoided_by[avoided].append(other.id)
+    return [victim_from_row(rows[i], avoided_by=avoided_by[i]) for i in order]
+
+
+def taken_places(session: Session, shelter_id: str, *, now: datetime) -> int:
+    """Places the service holds or has placed at ``shelter_id`` now (for availability updates:
+    staff report free places, ``occupied`` is what neither they nor the service account for)."""
+    return sum(item.places for item in _presence(session, now, shelter_id))
+
+
+def create_hold(
+    session: Session, referral_id: str, shelter_id: str, *, now: datetime, minutes: int
+) -> HoldRow:
+    """Reserve the places a referral needs at a shelter until ``now + minutes``.
+
+    Raises :class:`NotFound` for an unknown shelter or referral, :class:`LedgerConflict`
+    (``referral_closed``, ``already_placed``, ``already_held``, ``rule_broken``, ``no_room``)
+    when the hold may not be made. A referral whose earlier hold expired may be held again.
+    """
+    if minutes < 1:
+        raise ValueError(f"a hold lasts at least one minute, not {minutes}")
+    shelter = _lock(session, ShelterRow, shelter_id, "shelter")
+    referral = _lock(session, ReferralRow, referral_id, "referral")
+    _may_hold(session, referral, now)
+    victim = _check_rules(session, shelter, referral, now, own_hold=None)
+    hold = HoldRow(
+        id=_new_id("H"),
+        referral_id=referral.id,
+        shelter_id=shelter.id,
+        places=victim.places_needed,
+        status="active",
+        created_at=now,
+        expires_at=now + timedelta(minutes=minutes),
+    )
+    session.add(hold)
+    _move(referral, "held", now)
+    session.flush()
+    return hold
+
+
+def confirm_hold(session: Session, hold_id: str, *, now: datetime) -> PlacementRow:
+    """The intake happened: the hold becomes a placement, after the rules and places are checked
+    once more (the shelter or the referral may have changed since the hold).
+
+    Raises :class:`NotFound`, or :class:`LedgerConflict` (``hold_expired``, ``hold_not_active``,
+    ``rule_broken``, ``no_room``).
+    """
+    hold, shelter, referral = _lock_hold(session, hold_id, now)
+    victim = _check_rules(session, shelter, referral, now, own_hold=hold.id)
+    placement = PlacementRow(
+        id=_new_id("P"),
+        referral_id=referral.id,
+        shelter_id=shelter.id,
+        hold_id=hold.id,
+        places=victim.places_needed,
+        status="active",
+        started_at=now,
+    )
+    session.add(placement)
+    hold.status, hold.ended_at = "confirmed", now
+    _move(referral, "placed", now)
+    session.flush()
+    return placement
+
+
+def release_hold(session: Session, hold_id: str, *, now: datetime) -> HoldRow:
+    """Give the held places back; the referral waits again.
+
+    Raises :class:`NotFound`, or :class:`LedgerConflict` (``hold_expired``: its places are free
+    already; ``hold_not_active``).
+    """
+    hold, _shelter, referral = _lock_hold(session, hold_id, now)
+    hold.status, hold.ended_at = "released", now
+    _move(referral, "waiting", now)
+    session.flush()
+    return hold
+
+
+def discharge(session: Session, placement_id: str, *, now: datetime) -> PlacementRow:
+    """The person left the shelter: the placement ends and the referral is closed (``discharged``).
+
+    Raises :class:`NotFound`, or :class:`LedgerConflict` (``placement_not_active``).
+    """
+    found = _get(session, PlacementRow, placement_id, "placement")
+    _lock(session, ShelterRow, found.shelter_id, "shelter")
+    referral = _lock(session, ReferralRow, found.referral_id, "referral")
+    placement = _lock(session, PlacementRow, placement_id, "placement")
+    if placement.status != "active":
+        raise LedgerConflict("placement_not_active", f"the placement is {placement.status}")
+    placement.status, placement.ended_at = "discharged", now
+    _move(referral, "closed", now)
+    referral.closed_at, referral.close_reason = now, "discharged"
+    session.flush()
+    return placement
+
+
+def expire_holds(session: Session, now: datetime) -> int:
+    """Mark the holds past their time ``expired`` and send their referrals back to waiting; how
+    many. Their places were free from the moment they expired; this only keeps the record true.
+
+    It locks referrals without their shelters, so run it in a transaction of its own: followed by
+    a hold in the same transaction it would break the lock order (shelter before referral) and
+    could deadlock with a concurrent hold on PostgreSQL.
+    """
+    stale = session.execute(
+        select(HoldRow.referral_id).where(HoldRow.status == "active", HoldRow.expires_at <= now)
+    ).scalars()
+    referral_ids = sorted(set(stale))
+    if not referral_ids:
+        return 0
+    # Referrals before holds, in id order: the lock order every other function keeps.
+    referrals = {
+        row.id: row
+        for row in session.scalars(
+            select(ReferralRow)
+            .where(ReferralRow.id.in_(referral_ids))
+            .order_by(ReferralRow.id)
+            .with_for_update()
+        )
+    }
+    holds = session.scalars(
+        select(HoldRow)
+        .where(
+            HoldRow.referral_id.in_(referral_ids),
+            HoldRow.status == "active",
+            HoldRow.expires_at <= now,
+        )
+        .order_by(HoldRow.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    for hold in holds:
+        hold.status, hold.ended_at = "expired", hold.expires_at
+        _move(referrals[hold.referral_id], "waiting", now)
+    session.flush()
+    return len(holds)
+
+
+def capacity_by_region(session: Session, now: datetime) -> list[CapacityCell]:
+    """Free and total places per police unit and profile (gender x condition), sorted; see
+    :class:`CapacityCell`. Suppressing small cells is the caller's job: it knows the role."""
+    cells: defaultdict[tuple[str, str, str | None], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for shelter in live_network(session, now):
+        unit = police_unit(shelter.location)
+        for gender in shelter.genders:
+            for condition in (None, *shelter.accepts):
+                cell = cells[(unit, gender, condition)]
+                cell[0] += shelter.free
+                cell[1] += shelter.capacity
+                cell[2] += 1
+    return [
+        CapacityCell(unit, gender, condition, free, total, count)
+        for (unit, gender, condition), (free, total, count) in sorted(
+            cells.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or "")
+        )
+    ]
+
+
+def _presence(
+    session: Session,
+    now: datetime,
+    shelter_id: str | None = None,
+    *,
+    except_hold: str | None = None,
+) -> list[Presence]:
+    """Unexpired active holds and active placements, at one shelter or everywhere."""
+    holds = (
+        select(HoldRow.shelter_id, HoldRow.referral_id, HoldRow.places, ReferralRow.avoid)
+        .join(ReferralRow, ReferralRow.id == HoldRow.referral_id)
+        .where(HoldRow.status == "active", HoldRow.expires_at > now)
+    )
+    placements = (
+        select(
+            PlacementRow.shelter_id,
+            PlacementRow.referral_id,
+            PlacementRow.places,
+            ReferralRow.avoid,
+        )
+        .join(ReferralRow, ReferralRow.id == PlacementRow.referral_id)
+        .where(PlacementRow.status == "active")
+    )
+    if shelter_id is not None:
+        holds = holds.where(HoldRow.shelter_id == shelter_id)
+        placements = placements.where(PlacementRow.shelter_id == shelter_id)
+    if except_hold is not None:
+        holds = holds.where(HoldRow.id != except_hold)
+    rows = session.execute(union_all(holds, placements))
+    return [Presence(row.shelter_id, row.referral_id, row.places, tuple(row.avoid)) for row in rows]
+
+
+def _check_rules(
+    session: Session,
+    shelter: ShelterRow,
+    referral: ReferralRow,
+    now: datetime,
+    *,
+    own_hold: str | None,
+) -> Victim:
+    """The referral's victim, if the live shelter takes it; else the conflict that says why.
+
+    ``own_hold`` (when confirming) is left out of the count: its places are the ones to use.
+    """
+    present = _presence(session, now, shelter.id, except_hold=own_hold)
+    others = [item for item in present if item.referral_id != referral.id]
+    there = [item.referral_id for item in others]
+    avoided_by = [item.referral_id for item in others if referral.id in item.avoid]
+    victim = victim_from_row(referral, avoided_by=avoided_by)
+    live = shelter_from_row(shelter, taken=sum(item.places for item in present), residents=there)
+    found = reasons(victim, live, None)
+    if [code for code in found if code != "capacity"]:
+        raise LedgerConflict(
+            "rule_broken", f"hard rules rule the shelter out: {', '.join(found)}", reasons=found
+        )
+    if found:
+        raise LedgerConflict(
+            "no_room", f"{live.free} free places, {victim.places_needed} needed", reasons=found
+        )
+    return victim
+
+
+def _may_hold(session: Session, referral: ReferralRow, now: datetime) -> None:
+    """Refuse a hold for a referral that is closed, placed or held; an expired hold of the
+    referral is marked expired first (the database allows one active hold per referral)."""
+    if referral.status == "closed":
+        raise LedgerConflict("referral_closed", "the referral is closed")
+    if referral.status == "placed":
+        raise LedgerConflict("already_placed", "the referral has an active placement")
+    if referral.status != "held":
+        return
+    active = session.scalars(
+        select(HoldRow)
+        .where(HoldRow.referral_id == referral.id, HoldRow.status == "active")
+        .with_for_update()
+    ).one_or_none()
+    if active is None:
+        return
+    if active.expires_at > now:
+        raise LedgerConflict("already_held", "the referral has an active hold")
+    active.status, active.ended_at = "expired", active.expires_at
+    session.flush()
+
+
+def _lock_hold(
+    session: Session, hold_id: str, now: datetime
+) -> tuple[HoldRow, ShelterRow, ReferralRow]:
+    """Lock a hold (after its shelter and referral) and require it active and unexpired."""
+    found = _get(session, HoldRow, hold_id, "hold")
+    shelter = _lock(session, ShelterRow, found.shelter_id, "shelter")
+    referral = _lock(session, ReferralRow, found.referral_id, "referral")
+    hold = _lock(session, HoldRow, hold_id, "hold")
+    if hold.status == "expired" or (hold.status == "active" and hold.expires_at <= now):
+        raise LedgerConflict("hold_expired", f"the hold expired at {hold.expires_at.isoformat()}")
+    if hold.status != "active":
+        raise LedgerConflict("hold_not_active", f"the hold is {hold.status}")
+    return hold, shelter, referral
+
+
+def _move(referral: ReferralRow, status: str, now: datetime) -> None:
+    referral.status = status
+    referral.updated_at = now
+    referral.version += 1
+
+
+def _get(session: Session, table: type[_Row], id: str, kind: str) -> _Row:
+    row = session.get(table, id)
+    if row is None:
+        raise NotFound(kind, id)
+    return row
+
+
+def _lock(session: Session, table: type[_Row], id: str, kind: str) -> _Row:
+    """The row, locked for this transaction and read afresh (PostgreSQL ``FOR UPDATE``)."""
+    row = session.get(table, id, with_for_update=True, populate_existing=True)
+    if row is None:
+        raise NotFound(kind, id)
+    return row
+
+
+def _new_id(prefix: str) -> str:
+    """A random id, derived from nothing (no time, no counter, no person)."""
+    return f"{prefix}{secrets.token_hex(8)}"

@@ -1,0 +1,57 @@
+"""Rows for tests, written the way the service writes them: from validated contract types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from api.db.mapping import referral_columns, shelter_columns
+from api.db.tables import ReferralRow, ShelterRow
+from models.location import Location
+from models.shelter import Shelter
+from models.victim import Victim
+
+
+def add_shelter(session: Session, shelter: Shelter, now: datetime) -> ShelterRow:
+    """Store a shelter as the admin would create it."""
+    row = ShelterRow(**shelter_columns(shelter), updated_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_referral(session: Session, victim: Victim, now: datetime) -> ReferralRow:
+    """Store a waiting referral whose case id is ``victim.id``."""
+    row = ReferralRow(**referral_columns(victim), created_at=now, updated_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def set_free(session: Session, shelter_id: str, free: int) -> None:
+    """Make ``free`` of the shelter's places free (no holds or placements there yet)."""
+    session.execute(
+        update(ShelterRow)
+        .where(ShelterRow.id == shelter_id)
+        .values(occupied=ShelterRow.capacity - free)
+    )
+
+
+def shelter(shelter_id: str, capacity: int, **fields: object) -> Shelter:
+    """A shelter in Utrecht that takes everyone in, unless ``fields`` say otherwise."""
+    return Shelter.model_validate(
+        {
+            "id": shelter_id,
+            "location": Location(municipality="Utrecht"),
+            "capacity": capacity,
+            "children": True,
+            **fields,
+        }
+    )
+
+
+def victim(victim_id: str, **fields: object) -> Victim:
+    """A woman of 30 without special needs, unless ``fields`` say otherwise."""
+    return Victim.model_validate({"id": victim_id, "gender": "female", "age": 30, **fields})

@@ -1,0 +1,154 @@
+"""The audit trail is append-only in the database and hash-chained, so tampering is found."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from api import audit
+from api.db.session import Database
+from api.db.tables import AuditRow
+
+NOW = datetime(2026, 11, 28, 2, 30, tzinfo=UTC)
+
+
+def write(database: Database, count: int, actor: str = "desk-1") -> None:
+    for number in range(count):
+        with database.session() as session:
+            audit.record(
+                session,
+                actor=actor,
+                role="desk",
+                action="read",
+                object_type="referral",
+                object_id=f"R{number}",
+                result="ok",
+                request_id=f"req-{number}",
+                at=NOW + timedelta(seconds=number),
+            )
+
+
+def verify(database: Database) -> int | None:
+    with database.session() as session:
+        return audit.verify(session)
+
+
+def drop_trigger(database: Database, name: str) -> None:
+    on_table = " ON audit" if database.dialect == "postgresql" else ""
+    with database.session() as session:
+        session.execute(text(f"DROP TRIGGER {name}{on_table}"))
+
+
+def test_rows_form_a_chain_that_verifies(database: Database) -> None:
+    write(database, 5)
+    with database.session() as session:
+        rows = session.scalars(select(AuditRow).order_by(AuditRow.seq)).all()
+    assert [row.seq for row in rows] == [1, 2, 3, 4, 5]
+    assert rows[0].prev_hash == audit.GENESIS
+    assert [row.prev_hash for row in rows[1:]] == [row.hash for row in rows[:-1]]
+    assert rows[2].at == NOW + timedelta(seconds=2)
+    assert verify(database) is None
+
+
+def test_an_empty_trail_verifies(database: Database) -> None:
+    assert verify(database) is None
+
+
+def test_a_row_goes_with_the_transaction_that_wrote_it(database: Database) -> None:
+    def failing_access() -> None:
+        with database.session() as session:
+            write_in(session)
+            raise RuntimeError("the access failed")
+
+    with pytest.raises(RuntimeError):
+        failing_access()
+    with database.session() as session:
+        assert session.scalars(select(AuditRow)).all() == []
+
+
+def write_in(session: Session) -> None:
+    audit.record(
+        session,
+        actor="desk-1",
+        role="desk",
+        action="create",
+        object_type="hold",
+        object_id="H1",
+        result="ok",
+        request_id="req",
+        at=NOW,
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        update(AuditRow).where(AuditRow.seq == 1).values(actor="someone else"),
+        delete(AuditRow).where(AuditRow.seq == 1),
+    ],
+    ids=["update", "delete"],
+)
+def test_the_database_refuses_to_change_a_row(database: Database, statement: object) -> None:
+    write(database, 2)
+    with pytest.raises(DBAPIError, match="append-only"), database.session() as session:
+        session.execute(statement)  # type: ignore[call-overload]
+    assert verify(database) is None
+
+
+def test_postgresql_refuses_to_truncate(database: Database) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE")
+    write(database, 1)
+    with pytest.raises(DBAPIError, match="append-only"), database.session() as session:
+        session.execute(text("TRUNCATE audit"))
+
+
+def test_an_edited_row_is_named(database: Database) -> None:
+    write(database, 5)
+    drop_trigger(database, "audit_no_update")
+    with database.session() as session:
+        session.execute(update(AuditRow).where(AuditRow.seq == 3).values(object_id="R99"))
+    assert verify(database) == 3
+
+
+def test_a_removed_row_is_named_by_its_successor(database: Database) -> None:
+    write(database, 5)
+    drop_trigger(database, "audit_no_delete")
+    with database.session() as session:
+        session.execute(delete(AuditRow).where(AuditRow.seq == 2))
+    assert verify(database) == 3
+
+
+def test_a_row_rewritten_with_a_fresh_hash_breaks_the_next_link(database: Database) -> None:
+    write(database, 4)
+    drop_trigger(database, "audit_no_update")
+    with database.session() as session:
+        row = session.get(AuditRow, 2)
+        assert row is not None
+        row.actor = "someone else"
+        row.hash = audit.row_hash(row)
+    assert verify(database) == 3
+
+
+def test_concurrent_writers_extend_one_chain(database: Database) -> None:
+    writers = 12
+    start = threading.Barrier(writers)
+
+    def one(number: int) -> None:
+        start.wait()
+        write(database, 3, actor=f"desk-{number}")
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with database.session() as session:
+        seqs = session.scalars(select(AuditRow.seq).order_by(AuditRow.seq)).all()
+    assert seqs == list(range(1, writers * 3 + 1))
+    assert verify(database) is None

@@ -1,0 +1,541 @@
+"""The ledger's semantics: holds, confirms, releases, discharges, expiry, and every refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from api import ledger
+from api.db.session import Database
+from api.db.tables import HoldRow, PlacementRow, ReferralRow, ShelterRow
+from api.ledger import LedgerConflict, NotFound
+from api.regions import police_unit
+from models.shelter import Shelter
+from tests.api.rows import add_referral, add_shelter, shelter, victim
+
+NOW = datetime(2026, 11, 28, 2, 30, tzinfo=UTC)
+MINUTES = 90
+
+
+@pytest.fixture
+def db(database: Database) -> Database:
+    """The seeded database plus shelter T1 (3 places, everyone) and waiting referrals A, B, C."""
+    with database.session() as session:
+        add_shelter(session, shelter("T1", 3), NOW)
+        for case_id in ("A", "B", "C"):
+            add_referral(session, victim(case_id), NOW)
+    return database
+
+
+def live(db: Database, shelter_id: str, at: datetime = NOW) -> Shelter:
+    with db.session() as session:
+        return next(s for s in ledger.live_network(session, at) if s.id == shelter_id)
+
+
+def status(db: Database, referral_id: str) -> str:
+    with db.session() as session:
+        row = session.get(ReferralRow, referral_id)
+        assert row is not None
+        return row.status
+
+
+def hold(db: Database, referral_id: str, shelter_id: str = "T1", at: datetime = NOW) -> HoldRow:
+    with db.session() as session:
+        return ledger.create_hold(session, referral_id, shelter_id, now=at, minutes=MINUTES)
+
+
+def conflict(action: Callable[[], object]) -> LedgerConflict:
+    with pytest.raises(LedgerConflict) as raised:
+        action()
+    return raised.value
+
+
+def test_a_hold_takes_its_places_and_names_its_person(db: Database) -> None:
+    made = hold(db, "A")
+    assert (made.status, made.places, made.expires_at) == (
+        "active",
+        1,
+        NOW + timedelta(minutes=MINUTES),
+    )
+    assert live(db, "T1").free == 2
+    assert live(db, "T1").residents == ["A"]
+    assert status(db, "A") == "held"
+
+
+def test_children_take_places_too(db: Database) -> None:
+    with db.session() as session:
+        add_referral(session, victim("K", children=2), NOW)
+    assert hold(db, "K").places == 3
+    assert live(db, "T1").free == 0
+
+
+def test_confirm_turns_the_hold_into_a_placement(db: Database) -> None:
+    made = hold(db, "A")
+    with db.session() as session:
+        placement = ledger.confirm_hold(session, made.id, now=NOW + timedelta(minutes=30))
+    assert (placement.status, placement.hold_id, placement.places) == ("active", made.id, 1)
+    assert status(db, "A") == "placed"
+    # Long after the hold would have expired, the placement still takes its place.
+    assert live(db, "T1", NOW + timedelta(days=30)).free == 2
+    with db.session() as session:
+        confirmed = session.get(HoldRow, made.id)
+        assert confirmed is not None
+        assert confirmed.status == "confirmed"
+
+
+def test_release_gives_the_places_back(db: Database) -> None:
+    made = hold(db, "A")
+    with db.session() as session:
+        released = ledger.release_hold(session, made.id, now=NOW)
+    assert released.status == "released"
+    assert live(db, "T1").free == 3
+    assert status(db, "A") == "waiting"
+
+
+def test_discharge_frees_the_place_and_closes_the_referral(db: Database) -> None:
+    made = hold(db, "A")
+    with db.session() as session:
+        placement = ledger.confirm_hold(session, made.id, now=NOW)
+    with db.session() as session:
+        ended = ledger.discharge(session, placement.id, now=NOW + timedelta(days=90))
+    assert ended.status == "discharged"
+    assert live(db, "T1").free == 3
+    with db.session() as session:
+        referral = session.get(ReferralRow, "A")
+        assert referral is not None
+        assert (referral.status, referral.close_reason) == ("closed", "discharged")
+
+
+def test_an_expired_hold_frees_its_places_by_itself(db: Database) -> None:
+    with db.session() as session:
+        add_shelter(session, shelter("T0", 1), NOW)
+    hold(db, "A", "T0")
+    expiry = NOW + timedelta(minutes=MINUTES)
+    assert live(db, "T0", expiry - timedelta(seconds=1)).free == 0
+    assert live(db, "T0", expiry).free == 1
+    # Nobody marked it expired yet, and still its place can be held by someone else.
+    hold(db, "B", "T0", at=expiry)
+    assert status(db, "A") == "held"
+    with db.session() as session:
+        assert ledger.expire_holds(session, expiry) == 1
+    assert status(db, "A") == "waiting"
+    with db.session() as session:
+        assert ledger.expire_holds(session, expiry) == 0
+
+
+def test_the_referral_of_an_expired_hold_may_be_held_again(db: Database) -> None:
+    first = hold(db, "A")
+    again = hold(db, "A", at=NOW + timedelta(minutes=MINUTES))
+    assert again.id != first.id
+    with db.session() as session:
+        old = session.get(HoldRow, first.id)
+        assert old is not None
+        assert (old.status, old.ended_at) == ("expired", first.expires_at)
+
+
+def test_no_room(db: Database) -> None:
+    with db.session() as session:
+        add_shelter(session, shelter("T0", 1), NOW)
+        add_referral(session, victim("K", children=1), NOW)
+    found = conflict(lambda: hold(db, "K", "T0"))
+    assert (found.code, found.reasons) == ("no_room", ("capacity",))
+    hold(db, "A", "T0")
+    assert conflict(lambda: hold(db, "B", "T0")).code == "no_room"
+    assert status(db, "B") == "waiting"
+
+
+def test_a_closed_shelter_has_no_room(db: Database) -> None:
+    with db.session() as session:
+        session.execute(update(ShelterRow).where(ShelterRow.id == "T1").values(closed=True))
+    assert live(db, "T1").free == 0
+    assert conflict(lambda: hold(db, "A")).code == "no_room"
+
+
+def test_a_broken_rule_is_named(db: Database) -> None:
+    with db.session() as session:
+        add_shelter(session, shelter("TM", 5, genders=["male"], accepts=["medical"]), NOW)
+        add_referral(session, victim("D", conditions=["addiction"]), NOW)
+    found = conflict(lambda: hold(db, "D", "TM"))
+    assert found.code == "rule_broken"
+    assert found.reasons == ("gender", "condition:addiction")
+
+
+def test_intake_hours_are_not_checked_at_hold_time(db: Database) -> None:
+    with db.session() as session:
+        add_shelter(session, shelter("TN", 2, intake=[]), NOW)
+    made = hold(db, "A", "TN")
+    with db.session() as session:
+        assert ledger.confirm_hold(session, made.id, now=NOW).status == "active"
+
+
+def test_a_referral_holds_one_place_at_a_time(db: Database) -> None:
+    made = hold(db, "A")
+    assert conflict(lambda: hold(db, "A")).code == "already_held"
+    with db.session() as session:
+        ledger.confirm_hold(session, made.id, now=NOW)
+    assert conflict(lambda: hold(db, "A")).code == "already_placed"
+
+
+def test_a_closed_referral_cannot_be_held(db: Database) -> None:
+    with db.session() as session:
+        session.execute(update(ReferralRow).where(ReferralRow.id == "A").values(status="closed"))
+    assert conflict(lambda: hold(db, "A")).code == "referral_closed"
+
+
+def test_ended_holds_and_placements_refuse_to_end_again(db: Database) -> None:
+    made = hold(db, "A")
+    with db.session() as session:
+        placement = ledger.confirm_hold(session, made.id, now=NOW)
+    with db.session() as session:
+        assert conflict(lambda: ledger.confirm_hold(session, made.id, now=NOW)).code == (
+            "hold_not_active"
+        )
+        assert conflict(lambda: ledger.release_hold(session, made.id, now=NOW)).code == (
+            "hold_not_active"
+        )
+    with db.session() as session:
+        ledger.discharge(session, placement.id, now=NOW)
+    with db.session() as session:
+        assert conflict(lambda: ledger.discharge(session, placement.id, now=NOW)).code == (
+            "placement_not_active"
+        )
+
+
+def test_an_expired_hold_cannot_be_confirmed_or_released(db: Database) -> None:
+    made = hold(db, "A")
+    expiry = NOW + timedelta(minutes=MINUTES)
+    with db.session() as session:
+        assert conflict(lambda: ledger.confirm_hold(session, made.id, now=expiry)).code == (
+            "hold_expired"
+        )
+        assert conflict(lambda: ledger.release_hold(session, made.id, now=expiry)).code == (
+            "hold_expired"
+        )
+    with db.session() as session:
+        ledger.expire_holds(session, expiry)
+    with db.session() as session:
+        assert conflict(lambda: ledger.confirm_hold(session, made.id, now=NOW)).code == (
+            "hold_expired"
+        )
+
+
+def test_confirm_rechecks_the_shelter(db: Database) -> None:
+    made = hold(db, "A")
+    with db.session() as session:
+        session.execute(update(ShelterRow).where(ShelterRow.id == "T1").values(closed=True))
+    with db.session() as session:
+        assert conflict(lambda: ledger.confirm_hold(session, made.id, now=NOW)).code == "no_room"
+    with db.session() as session:
+        session.execute(
+            update(ShelterRow)
+            .where(ShelterRow.id == "T1")
+            .values(closed=False, genders=["male"], occupied=2)
+        )
+    with db.session() as session:
+        found = conflict(lambda: ledger.confirm_hold(session, made.id, now=NOW))
+    # Its own held place still counts as its own: only the gender is in the way.
+    assert (found.code, found.reasons) == ("rule_broken", ("gender",))
+
+
+@pytest.mark.parametrize("listed_by", ["placed", "newcomer"])
+def test_people_who_avoid_each_other_never_share_a_shelter(db: Database, listed_by: str) -> None:
+    with db.session() as session:
+        add_referral(session, victim("P", avoid=["N"] if listed_by == "placed" else []), NOW)
+        add_referral(session, victim("N", avoid=["P"] if listed_by == "newcomer" else []), NOW)
+    made = hold(db, "P")
+    with db.session() as session:
+        ledger.confirm_hold(session, made.id, now=NOW)
+    found = conflict(lambda: hold(db, "N"))
+    assert (found.code, found.reasons) == ("rule_broken", ("avoid",))
+    with db.session() as session:
+        (waiting,) = ledger.waiting_victims(session, ["N"])
+    assert waiting.avoid == ["P"]
+    assert "P" in live(db, "T1").residents
+
+
+def test_unknown_ids_are_not_found(db: Database) -> None:
+    with db.session() as session, pytest.raises(NotFound) as raised:
+        ledger.create_hold(session, "A", "nowhere", now=NOW, minutes=MINUTES)
+    assert (raised.value.kind, raised.value.id) == ("shelter", "nowhere")
+    calls: list[tuple[str, Callable[[Session], object]]] = [
+        ("referral", lambda s: ledger.create_hold(s, "Z", "T1", now=NOW, minutes=MINUTES)),
+        ("hold", lambda s: ledger.confirm_hold(s, "H0", now=NOW)),
+        ("hold", lambda s: ledger.release_hold(s, "H0", now=NOW)),
+        ("placement", lambda s: ledger.discharge(s, "P0", now=NOW)),
+    ]
+    for kind, call in calls:
+        with db.session() as session, pytest.raises(NotFound) as raised:
+            call(session)
+        assert raised.value.kind == kind
+
+
+def test_a_refused_hold_changes_nothing(db: Database) -> None:
+    with db.session() as session:
+        add_shelter(session, shelter("T0", 0), NOW)
+    assert conflict(lambda: hold(db, "A", "T0")).code == "no_room"
+    with db.session() as session:
+        assert session.scalars(select(HoldRow)).all() == []
+
+
+def test_waiting_victims_in_the_order_asked(db: Database) -> None:
+    hold(db, "B")
+    with db.session() as session:
+        assert [v.id for v in ledger.waiting_victims(session)] == ["A", "C"]
+        assert [v.id for v in ledger.waiting_victims(session, ["C", "B", "X", "A"])] == ["C", "A"]
+
+
+def test_taken_places_counts_holds_and_placements(db: Database) -> None:
+    made = hold(db, "A")
+    hold(db, "B")
+    with db.session() as session:
+        ledger.confirm_hold(session, made.id, now=NOW)
+    with db.session() as session:
+        assert ledger.taken_places(session, "T1", now=NOW) == 2
+        assert ledger.taken_places(session, "T1", now=NOW + timedelta(days=1)) == 1
+
+
+def test_capacity_by_region_adds_up_per_unit_and_profile(db: Database) -> None:
+    hold(db, "A")
+    with db.session() as session:
+        cells = ledger.capacity_by_region(session, NOW)
+        network = ledger.live_network(session, NOW)
+    assert {field.name for field in fields(ledger.CapacityCell)} == {
+        "police_unit",
+        "gender",
+        "condition",
+        "free",
+        "total",
+        "shelters",
+    }
+    for cell in cells:
+        fitting = [
+            s
+            for s in network
+            if police_unit(s.location) == cell.police_unit
+            and cell.gender in s.genders
+            and (cell.condition is None or cell.condition in s.accepts)
+        ]
+        assert (cell.free, cell.total, cell.shelters) == (
+            sum(s.free for s in fitting),
+            sum(s.capacity for s in fitting),
+            len(fitting),
+        )
+    units = {cell.police_unit for cell in cells}
+    assert units == {police_unit(s.location) for s in network}
+    utrecht = next(
+        c
+        for c in cells
+        if (c.police_unit, c.gender, c.condition) == ("Midden-Nederland", "x", None)
+    )
+    assert utrecht.free >= 2  # T1 in Utrecht takes everyone; one of its 3 places is held
+
+
+def test_stored_times_come_back_in_utc_whatever_offset_they_had(db: Database) -> None:
+    amsterdam = NOW.astimezone(ZoneInfo("Europe/Amsterdam"))
+    made = hold(db, "A", at=amsterdam)
+    with db.session() as session:
+        stored = session.get(HoldRow, made.id)
+        assert stored is not None
+        assert stored.created_at == NOW
+        assert stored.created_at.utcoffset() == timedelta(0)
+    assert live(db, "T1", amsterdam + timedelta(minutes=MINUTES - 1)).free == 2
+    assert live(db, "T1", amsterdam + timedelta(minutes=MINUTES)).free == 3
+
+
+# A model of the ledger in plain Python: what every operation must answer, and how many places
+# must then be free. Hypothesis drives both through random sequences and compares them.
+MODEL_SHELTERS = {"M1": (2, ("female", "male", "x")), "M2": (3, ("female",)), "M3": (1, ("male",))}
+MODEL_REFERRALS = {"R1": ("female", 0), "R2": ("female", 1), "R3": ("male", 0), "R4": ("x", 2)}
+MODEL_MINUTES = 30
+
+
+@dataclass
+class ModelHold:
+    referral: str
+    shelter: str
+    places: int
+    expires: datetime
+    status: str = "active"
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """Random holds, confirms, releases, discharges and expiries against the model."""
+
+    db: Database
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = NOW
+        self.status = dict.fromkeys(MODEL_REFERRALS, "waiting")
+        self.holds: dict[str, ModelHold] = {}
+        self.placements: dict[str, ModelHold] = {}
+        with self.db.session() as session:
+            session.execute(delete(PlacementRow))
+            session.execute(delete(HoldRow))
+            session.execute(delete(ReferralRow))
+            session.execute(delete(ShelterRow).where(ShelterRow.id.in_(MODEL_SHELTERS)))
+            for shelter_id, (capacity, genders) in MODEL_SHELTERS.items():
+                add_shelter(session, shelter(shelter_id, capacity, genders=list(genders)), NOW)
+            for case_id, (gender, children) in MODEL_REFERRALS.items():
+                add_referral(session, victim(case_id, gender=gender, children=children), NOW)
+
+    def free(self, shelter_id: str, ignore: ModelHold | None = None) -> int:
+        holds = [h for h in self.holds.values() if h.status == "active" and h.expires > self.now]
+        taken = [h for h in [*holds, *self.placements.values()] if h.status == "active"]
+        used = sum(h.places for h in taken if h.shelter == shelter_id and h is not ignore)
+        return MODEL_SHELTERS[shelter_id][0] - used
+
+    def expected_hold(self, referral: str, shelter_id: str) -> str:
+        if self.status[referral] == "closed":
+            return "referral_closed"
+        if self.status[referral] == "placed":
+            return "already_placed"
+        if any(
+            h.referral == referral and h.status == "active" and h.expires > self.now
+            for h in self.holds.values()
+        ):
+            return "already_held"
+        gender, children = MODEL_REFERRALS[referral]
+        if gender not in MODEL_SHELTERS[shelter_id][1]:
+            return "rule_broken"
+        return "no_room" if 1 + children > self.free(shelter_id) else "ok"
+
+    def expected_end(self, held: ModelHold) -> str:
+        if held.status == "expired" or (held.status == "active" and held.expires <= self.now):
+            return "hold_expired"
+        return "ok" if held.status == "active" else "hold_not_active"
+
+    def outcome(self, action: Callable[[Session], str]) -> str:
+        try:
+            with self.db.session() as session:
+                return action(session)
+        except LedgerConflict as refused:
+            return refused.code
+
+    @rule(
+        referral=st.sampled_from(sorted(MODEL_REFERRALS)),
+        at=st.sampled_from(sorted(MODEL_SHELTERS)),
+    )
+    def hold(self, referral: str, at: str) -> None:
+        expected = self.expected_hold(referral, at)
+        made: list[HoldRow] = []
+
+        def create(session: Session) -> str:
+            made.append(
+                ledger.create_hold(session, referral, at, now=self.now, minutes=MODEL_MINUTES)
+            )
+            return "ok"
+
+        assert self.outcome(create) == expected
+        if expected == "ok":
+            for earlier in self.holds.values():
+                if earlier.referral == referral and earlier.status == "active":
+                    earlier.status = "expired"
+            places = 1 + MODEL_REFERRALS[referral][1]
+            expires = self.now + timedelta(minutes=MODEL_MINUTES)
+            self.holds[made[0].id] = ModelHold(referral, at, places, expires)
+            self.status[referral] = "held"
+
+    @precondition(lambda self: bool(self.holds))
+    @rule(pick=st.integers(0, 50))
+    def confirm(self, pick: int) -> None:
+        hold_id = list(self.holds)[pick % len(self.holds)]
+        held = self.holds[hold_id]
+        expected = self.expected_end(held)
+        if expected == "ok" and held.places > self.free(held.shelter, ignore=held):
+            expected = "no_room"
+        made: list[str] = []
+
+        def confirm(session: Session) -> str:
+            made.append(ledger.confirm_hold(session, hold_id, now=self.now).id)
+            return "ok"
+
+        assert self.outcome(confirm) == expected
+        if expected == "ok":
+            held.status = "confirmed"
+            self.placements[made[0]] = ModelHold(
+                held.referral, held.shelter, held.places, held.expires
+            )
+            self.status[held.referral] = "placed"
+
+    @precondition(lambda self: bool(self.holds))
+    @rule(pick=st.integers(0, 50))
+    def release(self, pick: int) -> None:
+        hold_id = list(self.holds)[pick % len(self.holds)]
+        held = self.holds[hold_id]
+        expected = self.expected_end(held)
+        outcome = self.outcome(
+            lambda session: ledger.release_hold(session, hold_id, now=self.now).status
+        )
+        assert outcome == ("released" if expected == "ok" else expected)
+        if expected == "ok":
+            held.status = "released"
+            self.status[held.referral] = "waiting"
+
+    @precondition(lambda self: bool(self.placements))
+    @rule(pick=st.integers(0, 50))
+    def discharge(self, pick: int) -> None:
+        placement_id = list(self.placements)[pick % len(self.placements)]
+        placed = self.placements[placement_id]
+        expected = "ok" if placed.status == "active" else "placement_not_active"
+        outcome = self.outcome(
+            lambda session: ledger.discharge(session, placement_id, now=self.now).status
+        )
+        assert outcome == ("discharged" if expected == "ok" else expected)
+        if expected == "ok":
+            placed.status = "discharged"
+            self.status[placed.referral] = "closed"
+
+    @rule(minutes=st.sampled_from([0, 1, 14, 29, 30]))
+    def wait(self, minutes: int) -> None:
+        self.now += timedelta(minutes=minutes)
+
+    @rule()
+    def expire(self) -> None:
+        stale = [h for h in self.holds.values() if h.status == "active" and h.expires <= self.now]
+        with self.db.session() as session:
+            assert ledger.expire_holds(session, self.now) == len(stale)
+        for held in stale:
+            held.status = "expired"
+            self.status[held.referral] = "waiting"
+
+    @invariant()
+    def places_add_up(self) -> None:
+        with self.db.session() as session:
+            network = {s.id: s for s in ledger.live_network(session, self.now)}
+            statuses = {
+                row.id: row.status
+                for row in session.execute(select(ReferralRow.id, ReferralRow.status))
+            }
+        for shelter_id in MODEL_SHELTERS:
+            assert self.free(shelter_id) >= 0
+            assert network[shelter_id].free == self.free(shelter_id)
+        assert statuses == self.status
+
+
+def test_random_sequences_agree_with_the_model(database: Database) -> None:
+    LedgerMachine.db = database
+    run_state_machine_as_test(
+        LedgerMachine,
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=20,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
