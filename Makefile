@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench demo clean
+.PHONY: install run test lint bench demo clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: demo
+# The service on http://127.0.0.1:8000 with the embedded SQLite database under ./var/.
+run: install
+	$(BIN)/safeplace serve --host 127.0.0.1 --port 8000
 
-# Until the HTTP service lands, `make run` shows the engine end to end on the sample network.
+# The engine end to end on the command line: sample network, plan, a summary.
 demo: install
 	mkdir -p var
 	$(BIN)/safeplace sample --victims 150 --seed 1 > var/sample.json
@@ -31,7 +33,17 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+# Debian's Chromium for the end-to-end tests of the web interface (no browser download at test time).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	  else \
+	    echo "note: /usr/bin/chromium is missing; the browser tests will be skipped (install Debian's chromium)"; \
+	  fi; \
+	fi
+
+test: lint browser
 	$(BIN)/pytest
 
 bench: install

@@ -26,21 +26,9 @@ from engine.simulation.network import build_network
 from engine.simulation.stats import paired_difference
 from models.errors import InvalidInput
 from models.scenario import Scenario
-from models.scenario_result import KPI_DESCRIPTIONS, ScenarioResult
+from models.scenario_result import KPI_DESCRIPTIONS, LOWER_IS_BETTER, ScenarioResult
 
 EXIT_INVALID = 2
-# KPIs where less is better, for the arrows of ``compare``.
-_LOWER_IS_BETTER = {
-    "wait_p50_hours",
-    "wait_p95_hours",
-    "unsuitable_nights",
-    "emergency_nights",
-    "hotel_nights",
-    "homeless_shelter_nights",
-    "unmet",
-    "intake_hours_missed",
-    "travel_km_mean",
-}
 
 Replications = Annotated[
     int | None,
@@ -164,7 +152,7 @@ def compare(
         cells = [_show(results[0].kpis[name].mean, name)]
         for result in results[1:]:
             diff = paired_difference(base, [r.values[name] for r in result.per_replication])
-            better = (diff.mean < 0) == (name in _LOWER_IS_BETTER)
+            better = (diff.mean < 0) == (name in LOWER_IS_BETTER)
             mark = (
                 ("[green]better[/]" if better else "[red]worse[/]") if diff.significant else "n.s."
             )

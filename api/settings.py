@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     solve_time_limit: float = Field(default=10.0, gt=0.0, le=300.0)
     seed_sample_network: bool = True
     var_dir: Path = Path("var")
+    # The shipped scenario files planners may run over the API and the web interface.
+    scenarios_dir: Path = Path("scenarios")
 
     def signing_secret(self) -> str:
         """The configured secret, or one generated once and kept in ``var_dir``."""

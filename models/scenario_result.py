@@ -30,6 +30,22 @@ KPI_DESCRIPTIONS: dict[str, str] = {
 }
 
 
+# KPIs where less is better: the direction of "better" in comparisons.
+LOWER_IS_BETTER: frozenset[str] = frozenset(
+    {
+        "wait_p50_hours",
+        "wait_p95_hours",
+        "unsuitable_nights",
+        "emergency_nights",
+        "hotel_nights",
+        "homeless_shelter_nights",
+        "unmet",
+        "intake_hours_missed",
+        "travel_km_mean",
+    }
+)
+
+
 class ResultModel(BaseModel):
     """Base of the result types: frozen and strict about unknown fields."""
 

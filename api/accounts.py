@@ -1,0 +1,72 @@
+"""Users of the service: created from the command line, looked up on every request.
+
+There is no HTTP endpoint for users: the first admin is created on the server itself
+(``safeplace users add``), and nobody can give themselves a role over the network.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth import MIN_PASSWORD_LENGTH, hash_password
+from api.db.tables import ROLES, ShelterRow, UserRow
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+class AccountError(ValueError):
+    """A user cannot be created as asked; the message says why."""
+
+
+def find_active(session: Session, name: str) -> UserRow | None:
+    """The active user called ``name``, or None (at once for a name no user can have)."""
+    if not _NAME.match(name):
+        return None
+    return session.scalars(
+        select(UserRow).where(UserRow.name == name, UserRow.active.is_(True))
+    ).one_or_none()
+
+
+def add_user(
+    session: Session,
+    *,
+    name: str,
+    role: str,
+    shelter_id: str | None,
+    password: str,
+    now: datetime,
+) -> UserRow:
+    """Create a user; :class:`AccountError` for a taken name, a bad role or a weak password.
+
+    Shelter staff belong to exactly one shelter, and only shelter staff belong to one.
+    """
+    if not _NAME.match(name):
+        raise AccountError(
+            "a user name is 2-64 lower-case letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    if role not in ROLES:
+        raise AccountError(f"unknown role '{role}': use one of {', '.join(ROLES)}")
+    if (role == "shelter") != (shelter_id is not None):
+        raise AccountError("--shelter is required for the shelter role, and only for it")
+    if shelter_id is not None and session.get(ShelterRow, shelter_id) is None:
+        raise AccountError(f"no shelter '{shelter_id}'")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    if session.scalars(select(UserRow.id).where(UserRow.name == name)).first() is not None:
+        raise AccountError(f"a user '{name}' exists already")
+    user = UserRow(
+        name=name,
+        role=role,
+        shelter_id=shelter_id,
+        password_hash=hash_password(password),
+        active=True,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,91 @@
+"""Passwords and access tokens.
+
+Passwords are stored only as argon2id hashes (pwdlib): a stolen database must not give away the
+logins of desk and shelter staff. Access tokens are short-lived HS256 JWTs (pyjwt) signed with the
+service's secret; they name the user, and every request looks the user up again, so deactivating
+a user or changing a role takes effect at once rather than when the token runs out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.exceptions import UnknownHashError
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+ALGORITHM = "HS256"
+ISSUER = "safeplace"
+# Passwords shorter than this are refused when a user is created.
+MIN_PASSWORD_LENGTH = 12
+
+_HASHER = PasswordHash((Argon2Hasher(),))
+# Verified when the user name is unknown, so that a wrong name costs as long as a wrong password
+# and response times do not tell which user names exist.
+_DUMMY_HASH = _HASHER.hash("safeplace-dummy-password")
+
+
+class InvalidToken(Exception):
+    """The bearer token is missing, malformed, badly signed, expired or of another issuer."""
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a valid access token says: who, in which role, for which shelter (shelter staff)."""
+
+    subject: str
+    role: str
+    shelter_id: str | None
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password`` for the users table."""
+    return _HASHER.hash(password)
+
+
+def verify_password(password: str, stored_hash: str | None) -> bool:
+    """True when ``password`` matches ``stored_hash``; None (no such user) costs the same time."""
+    if stored_hash is None:
+        _HASHER.verify(password, _DUMMY_HASH)
+        return False
+    try:
+        return _HASHER.verify(password, stored_hash)
+    except UnknownHashError:
+        return False
+
+
+def issue_token(
+    claims: Claims, *, secret: str, now: datetime, lifetime: timedelta
+) -> tuple[str, int]:
+    """A signed access token for ``claims`` valid from ``now`` for ``lifetime``, and its seconds."""
+    payload: dict[str, Any] = {
+        "iss": ISSUER,
+        "sub": claims.subject,
+        "role": claims.role,
+        "shelter": claims.shelter_id,
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime,
+    }
+    return jwt.encode(payload, secret, algorithm=ALGORITHM), int(lifetime.total_seconds())
+
+
+def read_token(token: str, *, secret: str) -> Claims:
+    """The claims of a valid token; :class:`InvalidToken` otherwise (pyjwt checks the times)."""
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "nbf", "sub", "iss"]},
+        )
+    except jwt.InvalidTokenError as exc:
+        raise InvalidToken(type(exc).__name__) from None
+    role, shelter = payload.get("role"), payload.get("shelter")
+    if not isinstance(role, str) or not (shelter is None or isinstance(shelter, str)):
+        raise InvalidToken("malformed claims")
+    return Claims(subject=str(payload["sub"]), role=role, shelter_id=shelter)

@@ -1,0 +1,153 @@
+"""``safeplace serve``, ``users add``, ``audit verify`` and ``retention run``: running the service.
+
+These commands work on the database named by ``SAFEPLACE_DATABASE_URL`` (default: the embedded
+SQLite file under ``var/``), migrating it first like the server does. Users are created here, on
+the server itself, and never over the network. A password is read from a hidden prompt, or from
+the first line of standard input when that is not a terminal (for scripts), never from an argument
+(which would stay in the shell history and the process list).
+"""
+
+from __future__ import annotations
+
+import copy
+import socket
+import sys
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+from uvicorn.supervisors import Multiprocess
+
+from api import accounts, audit, retention
+from api.db.session import Database
+from api.main import MAX_CONCURRENT_REQUESTS, prepare
+from api.settings import Settings
+
+EXIT_BROKEN = 1
+EXIT_INVALID = 2
+
+
+def register(app: typer.Typer) -> None:
+    """Add the service's commands to the ``safeplace`` command line."""
+    app.command("serve")(serve)
+    users = typer.Typer(help="Manage the users of the service.", no_args_is_help=True)
+    users.command("add")(add_user)
+    app.add_typer(users, name="users")
+    trail = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
+    trail.command("verify")(verify_audit)
+    app.add_typer(trail, name="audit")
+    purge = typer.Typer(help="Apply the retention period.", no_args_is_help=True)
+    purge.command("run")(run_retention)
+    app.add_typer(purge, name="retention")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Run the HTTP service (open /docs in a browser to try it)."""
+    config = NoDelayConfig(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config(),
+        limit_concurrency=MAX_CONCURRENT_REQUESTS,
+        # The service logs each request itself, by route template; uvicorn's access log would
+        # write raw paths with case ids and query strings.
+        access_log=False,
+    )
+    if workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        uvicorn.Server(config).run()
+
+
+class NoDelayConfig(uvicorn.Config):
+    """uvicorn's configuration, with Nagle's algorithm off for connections to several workers.
+
+    With one worker the event loop opens the socket and switches Nagle off itself; for several
+    workers uvicorn binds the socket, and the connections accepted from it keep Nagle on. A
+    response then waits for the client's delayed acknowledgement, about 40 ms, between its head
+    and its body. Accepted connections inherit ``TCP_NODELAY`` from the listening socket.
+    """
+
+    def bind_socket(self) -> socket.socket:
+        """The listening socket, with ``TCP_NODELAY`` for what it accepts."""
+        sock = super().bind_socket()
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging set-up, with the service's own loggers (``api.*``) written the same way."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["api"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
+def add_user(
+    name: Annotated[str, typer.Argument(help="Login name (lower case).")],
+    role: Annotated[
+        str, typer.Option(help="desk, shelter, planner, auditor or admin.", show_default=False)
+    ],
+    shelter: Annotated[
+        str | None, typer.Option(help="Shelter id (required for the shelter role).")
+    ] = None,
+) -> None:
+    """Create a user; the password is asked for (or read from standard input)."""
+    database = _database()
+    if sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        with database.session() as session:
+            accounts.add_user(
+                session,
+                name=name,
+                role=role,
+                shelter_id=shelter,
+                password=password,
+                now=datetime.now(UTC),
+            )
+    except accounts.AccountError as error:
+        typer.echo(f"cannot add user: {error}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+    typer.echo(f"user '{name}' added with role {role}")
+
+
+def verify_audit() -> None:
+    """Check the audit trail's hash chain; name the first broken row (exit code 1)."""
+    database = _database()
+    with database.session() as session:
+        broken = audit.verify(session)
+    if broken is not None:
+        typer.echo(f"audit trail broken at row {broken}", err=True)
+        raise typer.Exit(EXIT_BROKEN)
+    typer.echo("audit trail intact")
+
+
+def run_retention(
+    days: Annotated[
+        int | None,
+        typer.Option(min=0, help="Retention period in days (default: SAFEPLACE_RETENTION_DAYS)."),
+    ] = None,
+) -> None:
+    """Delete referrals closed longer ago than the retention period, keeping statistics."""
+    settings = Settings()
+    database = _database(settings)
+    period = settings.retention_days if days is None else days
+    with database.session() as session:
+        purged = retention.purge_closed(session, now=datetime.now(UTC), days=period)
+    typer.echo(f"{purged} closed referrals purged (closed more than {period} days ago)")
+
+
+def _database(settings: Settings | None = None) -> Database:
+    """The configured database, migrated and seeded as the server would leave it."""
+    return prepare(settings if settings is not None else Settings())

@@ -1,0 +1,264 @@
+"""FastAPI dependencies: one transaction per request, the caller, role checks, and the clock.
+
+A route states who may call it with one annotation (``caller: Annotated[Caller,
+Depends(allow("desk"))]``). The check runs before the route and, for routes on personal data,
+writes a ``denied`` audit row for a refused caller in the request's own transaction, committed
+before the 403 goes out: a refused attempt is on record even though nothing else happened.
+
+``get_now`` is the one clock of the service (holds, rankings, the audit trail); tests replace it
+through ``app.dependency_overrides`` to let holds expire without waiting. Access tokens keep to
+the wall clock, which is what their signature's times mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from api import accounts, audit, ledger
+from api.auth import InvalidToken, read_token
+from api.db.session import Database
+from api.middleware import request_id
+from api.network_cache import NetworkCache
+from api.problems import ProblemError
+from api.ratelimit import LoginThrottle
+from api.settings import Settings
+
+ObjectType = Literal["referral", "hold", "placement"]
+Action = Literal["create", "read", "search", "update", "denied"]
+Result = Literal["ok", "denied", "not_found", "conflict", "invalid"]
+
+TOKEN_URL = "/api/v1/auth/token"
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+def get_now() -> datetime:
+    """The service's clock: now, in UTC."""
+    return datetime.now(UTC)
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    """The database the app was created with."""
+    database: Database = request.app.state.database
+    return database
+
+
+def get_secret(request: Request) -> str:
+    """The key access tokens are signed with (read once, when the app was created)."""
+    secret: str = request.app.state.signing_secret
+    return secret
+
+
+def get_network_cache(request: Request) -> NetworkCache:
+    """This worker's cache of the live network."""
+    cache: NetworkCache = request.app.state.network_cache
+    return cache
+
+
+def get_throttle(request: Request) -> LoginThrottle:
+    """The app's failed-login counter."""
+    throttle: LoginThrottle = request.app.state.throttle
+    return throttle
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's transaction: committed before the response is sent (the dependency's
+    ``function`` scope), so a 2xx is only ever sent for a stored change; rolled back if the route
+    raises.
+
+    Unlike :meth:`Database.session`, a route may commit or roll back on its way (a refused
+    attempt keeps its audit row; a ranking releases the database before computing). On SQLite
+    the transactions take turns (:mod:`api.writer_turns`).
+    """
+    sessions: sessionmaker[Session] = request.app.state.sessions
+    session = sessions()
+    try:
+        yield session
+        if session.in_transaction():
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+NowDep = Annotated[datetime, Depends(get_now)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+class Hidden(ProblemError):
+    """A 404 for an object the caller may not know exists (another shelter's hold); the audit
+    trail records it as ``denied``, which it is."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(404, detail)
+
+
+@dataclass
+class Attempt:
+    """The object an attempt is about; a create sets the new object's id once it has one."""
+
+    object_id: str | None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user of a request, with the request's transaction, id and clock."""
+
+    name: str
+    role: str
+    shelter_id: str | None
+    session: Session
+    request_id: str
+    now: datetime
+
+    def audit(
+        self, action: Action, object_type: ObjectType, object_id: str | None, result: Result = "ok"
+    ) -> None:
+        """Append one audit row for this request, in its transaction."""
+        audit.record(
+            self.session,
+            actor=self.name,
+            role=self.role,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            result=result,
+            request_id=self.request_id,
+            at=self.now,
+        )
+
+    @contextmanager
+    def attempt(
+        self, action: Action, object_type: ObjectType, object_id: str | None = None
+    ) -> Iterator[Attempt]:
+        """Exactly one audit row for what the block does to personal data, whatever happens.
+
+        On success the row (result ``ok``) joins the block's changes in the request's
+        transaction. On failure the changes are rolled back, the row (``not_found``,
+        ``conflict``, ``invalid`` or ``denied``) is committed on its own, and the failure leaves
+        as a problem document: ledger refusals as 404 or 409 with their ``code``.
+        """
+        subject = Attempt(object_id)
+        try:
+            yield subject
+        except ledger.NotFound as missing:
+            raise self.refuse(
+                ProblemError(404, str(missing)), action, object_type, subject.object_id
+            ) from None
+        except ledger.LedgerConflict as conflict:
+            problem = ProblemError(
+                409, conflict.detail, code=conflict.code, reasons=conflict.reasons
+            )
+            raise self.refuse(problem, action, object_type, subject.object_id) from None
+        except ProblemError as problem:
+            raise self.refuse(problem, action, object_type, subject.object_id) from None
+        self.audit(action, object_type, subject.object_id)
+
+    def must_see(self, shelter_id: str, kind: str, object_id: str) -> None:
+        """Shelter staff see only what is at their own shelter: anything else is "not found"
+        (raise inside :meth:`attempt`, which records it as denied)."""
+        if self.role == "shelter" and self.shelter_id != shelter_id:
+            raise Hidden(f"no {kind} '{object_id}'")
+
+    def refuse(
+        self,
+        problem: ProblemError,
+        action: Action,
+        object_type: ObjectType,
+        object_id: str | None,
+    ) -> ProblemError:
+        """Roll back, record the refused attempt, commit that record; the caller raises."""
+        self.session.rollback()
+        self.audit(action, object_type, object_id, _result(problem))
+        self.session.commit()
+        return problem
+
+
+def _result(problem: ProblemError) -> Result:
+    if isinstance(problem, Hidden) or problem.status == 403:
+        return "denied"
+    if problem.status == 404:
+        return "not_found"
+    if problem.status == 409:
+        return "conflict"
+    return "invalid"
+
+
+def _unauthorised(detail: str) -> ProblemError:
+    return ProblemError(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def get_caller(
+    request: Request,
+    session: SessionDep,
+    secret: Annotated[str, Depends(get_secret)],
+    now: NowDep,
+    token: Annotated[str | None, Depends(_bearer)],
+) -> Caller:
+    """The active user named by a valid bearer token (401 otherwise), as stored now."""
+    if not token:
+        raise _unauthorised("a bearer token is required")
+    try:
+        claims = read_token(token, secret=secret)
+    except InvalidToken:
+        raise _unauthorised("the bearer token is invalid or has expired") from None
+    user = accounts.find_active(session, claims.subject)
+    if user is None:
+        raise _unauthorised("the token's user is unknown or inactive")
+    return Caller(
+        name=user.name,
+        role=user.role,
+        shelter_id=user.shelter_id,
+        session=session,
+        request_id=request_id(request.scope),
+        now=now.astimezone(UTC),
+    )
+
+
+def settle(caller: Annotated[Caller, Depends(get_caller)]) -> None:
+    """Mark the holds past their time expired before a route reads holds or referrals.
+
+    Their places are free from the moment they expire anyway (the ledger only counts unexpired
+    holds); this keeps every status the route shows true as well: the hold says ``expired`` and
+    its referral ``waiting``. Runs after authentication, so an anonymous call changes nothing.
+    """
+    ledger.expire_holds(caller.session, caller.now)
+
+
+@cache
+def allow(*roles: str, audited: ObjectType | None = None) -> Callable[..., Caller]:
+    """A dependency admitting only ``roles``; others get 403 (audited for personal data).
+
+    Cached, so every route naming the same roles shares one dependency object.
+    """
+
+    def check(request: Request, caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+        if caller.role in roles:
+            return caller
+        problem = ProblemError(403, f"the {caller.role} role may not do this")
+        if audited is None:
+            raise problem
+        object_id = next(iter(request.path_params.values()), None)
+        raise caller.refuse(
+            problem, "denied", audited, object_id if isinstance(object_id, str) else None
+        )
+
+    check.__name__ = f"allow_{'_'.join(roles)}"
+    return check

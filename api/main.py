@@ -1,0 +1,141 @@
+"""The HTTP service: ``create_app`` builds it (uvicorn runs ``api.main:create_app --factory``).
+
+The factory prepares the database before it returns (creates ``var/``, migrates, seeds the
+synthetic national network into an empty database), so a worker process never accepts a request
+against a half-made schema; with several workers each runs the same idempotent steps.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from anyio import to_thread
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+from sqlalchemy import func, select
+
+from api import problems
+from api.db.session import Database
+from api.db.tables import UserRow
+from api.logs import protect
+from api.middleware import BodyLimit, Guard, RequestId, route_templates
+from api.network_cache import NetworkCache
+from api.observe import Observe
+from api.ratelimit import LoginThrottle
+from api.routes import (
+    audit,
+    auth,
+    capacity,
+    health,
+    holds,
+    placements,
+    plans,
+    referrals,
+    scenario_runs,
+    shelters,
+)
+from api.scenario_runner import RunRegistry
+from api.settings import Settings, get_settings
+from api.web import mount as mount_web
+from api.writer_turns import request_sessions
+
+logger = logging.getLogger(__name__)
+
+# Threads for blocking work (every route and dependency touching the database runs in one). A
+# request holds at most one at a time; a request whose transaction is under way must always find
+# one free, or it could wait for ever behind requests waiting for its transaction to end. So there
+# are more threads than requests a worker admits at once (``safeplace serve`` admits
+# ``MAX_CONCURRENT_REQUESTS``); anyio's default of 40 is too few for 50 desks on one worker.
+THREADS = 256
+MAX_CONCURRENT_REQUESTS = 200
+
+TITLE = "Safeplace"
+VERSION = "1"
+DESCRIPTION = (
+    "Placement of victims of human trafficking in shelter places in the Netherlands. "
+    "All data in this installation is synthetic. Errors are RFC 9457 problem documents."
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service for ``settings`` (default: from the ``SAFEPLACE_*`` environment)."""
+    settings = settings if settings is not None else get_settings()
+    protect()
+    database = prepare(settings)
+    _hint_first_user(database)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = THREADS
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.sessions = request_sessions(database.engine)
+    app.state.signing_secret = settings.signing_secret()
+    app.state.throttle = LoginThrottle(settings.login_attempts_per_minute)
+    app.state.network_cache = NetworkCache()
+
+    problems.install(app)
+    # Added innermost first: RequestId wraps everything, BodyLimit sits right around the app.
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Guard)
+    app.add_middleware(Observe)
+    app.add_middleware(RequestId)
+
+    api = APIRouter(prefix="/api/v1")
+    routers = (auth, shelters, referrals, holds, placements, plans, capacity, audit, scenario_runs)
+    for module in routers:
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router)
+    # One registry of background scenario runs, shared by the API and the planner pages.
+    app.state.scenario_runs = RunRegistry()
+    mount_web(app, scenarios=settings.scenarios_dir)
+    app.state.route_templates = route_templates(app.routes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def prepare(settings: Settings) -> Database:
+    """Create ``var/``, migrate, and seed the sample network into an empty database."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    database = Database.for_url(settings.database_url)
+    database.migrate()
+    if settings.seed_sample_network:
+        database.seed_if_empty()
+    return database
+
+
+def _hint_first_user(database: Database) -> None:
+    """Say how to create the first user while there is none (nobody can log in before)."""
+    with database.session() as session:
+        users = session.scalar(select(func.count()).select_from(UserRow)) or 0
+    if users == 0:
+        logger.warning(
+            "no users yet: create the first one with "
+            "'safeplace users add NAME --role admin' (the password is asked for)"
+        )
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with the problem document's schema every error refers to."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(
+            problems.openapi_components()
+        )
+        app.openapi_schema = schema
+    return app.openapi_schema

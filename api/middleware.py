@@ -1,0 +1,177 @@
+"""ASGI middleware of the service: a request id on every exchange, a bounded body, and no unhandled
+error escaping.
+
+Both are plain ASGI classes rather than ``BaseHTTPMiddleware`` so that they add no task per request
+and see the scope FastAPI fills in while routing (``scope["route"]``: the route template).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+import uuid
+from collections.abc import Sequence
+
+from fastapi import Request
+from fastapi.routing import iter_route_contexts
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import problem_response
+
+logger = logging.getLogger(__name__)
+
+HEADER = "x-request-id"
+# A caller's own request id is kept only when it cannot smuggle anything into logs or headers.
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def request_id(scope: Scope) -> str:
+    """The id :class:`RequestId` gave this request (empty outside a request)."""
+    state = scope.get("state") or {}
+    value = state.get("request_id", "")
+    return value if isinstance(value, str) else ""
+
+
+def route_templates(routes: Sequence[BaseRoute]) -> dict[int, str]:
+    """Each route of an app (by identity) with its full template, router prefixes included.
+
+    FastAPI puts the route as declared in its router (without the prefixes) into
+    ``scope["route"]``; this table gives its full template. Routes compare by value and are not
+    hashable, and live as long as the app, so their ``id`` is the key.
+    """
+    return {
+        id(context.original_route): context.path_format
+        for context in iter_route_contexts(routes)
+        if context.path_format
+    }
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's template (``/api/v1/referrals/{referral_id}``), never the raw path.
+
+    Logs and metrics carry templates only: raw paths hold case ids, which are pseudonymous but
+    link to the audit trail, and an unmatched path could carry anything a caller typed.
+    """
+    app = scope.get("app")
+    templates = getattr(getattr(app, "state", None), "route_templates", {})
+    template = templates.get(id(scope.get("route")))
+    return template if isinstance(template, str) else "unmatched"
+
+
+class RequestId:
+    """Gives each request an id (the caller's ``X-Request-ID`` if safe) and echoes it back.
+
+    The same id is written into every audit row of the request, so a complaint quoting the id
+    can be traced through the audit trail and the logs.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers") or []).get(HEADER.encode(), b"").decode("latin-1")
+        rid = given if _SAFE_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((HEADER.encode(), rid.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class BodyTooLarge(HTTPException):
+    """The request body is over the limit (raised while the body is read)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {limit} bytes")
+
+
+class BodyLimit:
+    """Refuses a request body over ``limit`` bytes with a 413 problem document.
+
+    A declared ``Content-Length`` over the limit is refused before anything is read; a body sent
+    in chunks is counted as it arrives and refused as soon as it passes the limit. (FastAPI's own
+    limit answers in plain text, not as a problem document.)
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.limit:
+            response = problem_response(Request(scope), 413, BodyTooLarge(self.limit).detail)
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
+class Guard:
+    """Turns any unhandled exception into a 500 problem document, logged without its message.
+
+    Starlette's own error middleware would re-raise the exception to the server, which logs it
+    with its message; a message can quote input (a validation error repeats the values it
+    rejected), so here only the exception's type and the line it came from are logged.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "unknown"
+            logger.error(
+                "unhandled %s at %s (%s %s, request %s)",
+                type(exc).__name__,
+                where,
+                scope.get("method", ""),
+                route_template(scope),
+                request_id(scope),
+            )
+            if started:
+                return
+            request = Request(scope, receive)
+            response = problem_response(
+                request, 500, "the service failed to handle this request; it has been logged"
+            )
+            await response(scope, receive, send)

@@ -1,0 +1,173 @@
+"""Referrals: create, read, list, update and close, and the two views of a referral.
+
+The ledger (:mod:`api.ledger`) owns what decides places (holds, placements); this module keeps the
+case file itself. A new case id is random and derived from nothing (no time, no counter, no
+person), so an id seen in a log or an audit row tells nothing about whom or when. Every referral
+is written from a validated contract :class:`Victim`, so what is stored always parses again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api import ledger
+from api.db.mapping import referral_columns, victim_from_row
+from api.db.tables import HoldRow, PlacementRow, ReferralRow, ShelterRow
+from api.problems import ProblemError, invalid, invalid_field
+from api.schemas import (
+    ReferralCreate,
+    ReferralIntake,
+    ReferralPublic,
+    ReferralStatus,
+    ReferralUpdate,
+)
+from models.victim import Victim
+
+
+def new_case_id() -> str:
+    """A random case id: ``C`` and 16 hex digits."""
+    return f"C{secrets.token_hex(8)}"
+
+
+def create(session: Session, data: ReferralCreate, *, now: datetime) -> ReferralRow:
+    """Store a new waiting referral under a fresh case id."""
+    victim = _victim({"id": new_case_id(), **data.model_dump()})
+    _check_current(session, victim.current)
+    row = ReferralRow(
+        **referral_columns(victim),
+        status="waiting",
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get(session: Session, referral_id: str, *, lock: bool = False) -> ReferralRow:
+    """The referral; 404 when there is none."""
+    row = session.get(ReferralRow, referral_id, with_for_update=lock, populate_existing=lock)
+    if row is None:
+        raise ProblemError(404, f"no referral '{referral_id}'")
+    return row
+
+
+def search(
+    session: Session,
+    *,
+    status: ReferralStatus | None,
+    priority: int | None,
+    region: str | None,
+    limit: int,
+    offset: int,
+) -> Sequence[ReferralRow]:
+    """Referrals matching every filter given, oldest first."""
+    query = select(ReferralRow)
+    if status is not None:
+        query = query.where(ReferralRow.status == status)
+    if priority is not None:
+        query = query.where(ReferralRow.priority == priority)
+    if region is not None:
+        query = query.where(ReferralRow.region == region)
+    query = query.order_by(ReferralRow.created_at, ReferralRow.id).limit(limit).offset(offset)
+    return session.scalars(query).all()
+
+
+def update(
+    session: Session, referral_id: str, data: ReferralUpdate, *, now: datetime
+) -> ReferralRow:
+    """Change the fields given; a closed referral is refused (409 ``referral_closed``).
+
+    A held referral may change: the ledger checks the rules again when the hold is confirmed.
+    """
+    row = get(session, referral_id, lock=True)
+    if row.status == "closed":
+        raise ProblemError(409, "the referral is closed", code="referral_closed")
+    stored = victim_from_row(row).model_dump()
+    victim = _victim(stored | data.model_dump())
+    _check_current(session, victim.current)
+    for column, value in referral_columns(victim).items():
+        setattr(row, column, value)
+    row.updated_at = now
+    row.version += 1
+    session.flush()
+    return row
+
+
+def close(session: Session, referral_id: str, reason: str, *, now: datetime) -> ReferralRow:
+    """End a referral: an active hold is released first; a placed referral is refused (409
+    ``already_placed``: discharge the placement, which closes it)."""
+    get(session, referral_id)
+    hold_id = session.scalars(
+        select(HoldRow.id).where(HoldRow.referral_id == referral_id, HoldRow.status == "active")
+    ).one_or_none()
+    if hold_id is not None:
+        # The ledger locks shelter, referral and hold in its fixed order; an expired hold
+        # (``hold_expired``) holds no places any more and is simply left for expire_holds.
+        try:
+            ledger.release_hold(session, hold_id, now=now)
+        except ledger.LedgerConflict as conflict:
+            if conflict.code != "hold_expired":
+                raise
+    row = get(session, referral_id, lock=True)
+    if row.status == "closed":
+        raise ProblemError(409, "the referral is closed already", code="referral_closed")
+    if row.status == "placed":
+        raise ProblemError(
+            409,
+            "the referral has an active placement: discharge it to close the referral",
+            code="already_placed",
+        )
+    row.status = "closed"
+    row.closed_at = now
+    row.close_reason = reason
+    row.updated_at = now
+    row.version += 1
+    session.flush()
+    return row
+
+
+def at_shelter(session: Session, referral_id: str, shelter_id: str, *, now: datetime) -> bool:
+    """Whether the referral holds (unexpired) or occupies places at the shelter now."""
+    held = select(HoldRow.id).where(
+        HoldRow.referral_id == referral_id,
+        HoldRow.shelter_id == shelter_id,
+        HoldRow.status == "active",
+        HoldRow.expires_at > now,
+    )
+    placed = select(PlacementRow.id).where(
+        PlacementRow.referral_id == referral_id,
+        PlacementRow.shelter_id == shelter_id,
+        PlacementRow.status == "active",
+    )
+    return session.scalars(held).first() is not None or session.scalars(placed).first() is not None
+
+
+def public(row: ReferralRow) -> ReferralPublic:
+    """The desk's view: every field."""
+    return ReferralPublic.model_validate(row, from_attributes=True)
+
+
+def intake(row: ReferralRow) -> ReferralIntake:
+    """Shelter staff's view: only what intake needs."""
+    return ReferralIntake.model_validate(row, from_attributes=True)
+
+
+def _victim(data: dict[str, Any]) -> Victim:
+    try:
+        return Victim.model_validate(data)
+    except ValidationError as error:
+        raise invalid(error) from None
+
+
+def _check_current(session: Session, shelter_id: str | None) -> None:
+    if shelter_id is not None and session.get(ShelterRow, shelter_id) is None:
+        raise invalid_field("current", f"names no shelter: '{shelter_id}'")

@@ -1,0 +1,95 @@
+"""``/holds``: places reserved for a referral for a limited time, then confirmed or released.
+
+A hold is the only way places are taken: ``POST /holds`` answers 201, or 409 with a problem
+document whose ``code`` says why (``no_room``, ``rule_broken`` with the rules in ``reasons``,
+``already_held``, ``already_placed``, ``referral_closed``). Shelter staff see, confirm and release
+the holds at their own shelter; the desk makes them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from api import bookings, ledger
+from api.deps import Caller, SettingsDep, allow, settle
+from api.routes.common import CHANGING, ON_OBJECT, FilterId, Id, Limit, Offset
+from api.schemas import HoldCreate, HoldPublic, HoldStatus, PlacementPublic
+
+router = APIRouter(prefix="/holds", tags=["holds"], dependencies=[Depends(settle)])
+
+Desk = Annotated[Caller, Depends(allow("desk", audited="hold"))]
+DeskOrStaff = Annotated[Caller, Depends(allow("desk", "shelter", audited="hold"))]
+
+
+@router.post("", status_code=201, responses=CHANGING)
+def create_hold(data: HoldCreate, caller: Desk, settings: SettingsDep) -> HoldPublic:
+    """Reserve the places a referral needs at a shelter until ``expires_at``. Role: desk."""
+    with caller.attempt("create", "hold") as attempt:
+        row = ledger.create_hold(
+            caller.session,
+            data.referral_id,
+            data.shelter_id,
+            now=caller.now,
+            minutes=settings.hold_minutes,
+        )
+        attempt.object_id = row.id
+        return bookings.hold_public(row, caller.now)
+
+
+@router.get("", responses=ON_OBJECT)
+def list_holds(
+    *,
+    caller: DeskOrStaff,
+    status: HoldStatus | None = None,
+    referral_id: FilterId = None,
+    shelter_id: FilterId = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[HoldPublic]:
+    """Holds, newest first. Roles: desk, shelter (those at its own shelter)."""
+    with caller.attempt("search", "hold"):
+        if caller.role == "shelter":
+            if shelter_id not in (None, caller.shelter_id):
+                return []
+            shelter_id = caller.shelter_id
+        rows = bookings.search_holds(
+            caller.session,
+            status=status,
+            referral_id=referral_id,
+            shelter_id=shelter_id,
+            now=caller.now,
+            limit=limit,
+            offset=offset,
+        )
+        return [bookings.hold_public(row, caller.now) for row in rows]
+
+
+@router.get("/{hold_id}", responses=ON_OBJECT)
+def read_hold(hold_id: Id, caller: DeskOrStaff) -> HoldPublic:
+    """One hold. Roles: desk, shelter (its own shelter's)."""
+    with caller.attempt("read", "hold", hold_id):
+        row = bookings.get_hold(caller.session, hold_id)
+        caller.must_see(row.shelter_id, "hold", hold_id)
+        return bookings.hold_public(row, caller.now)
+
+
+@router.post("/{hold_id}/confirm", responses=CHANGING)
+def confirm_hold(hold_id: Id, caller: DeskOrStaff) -> PlacementPublic:
+    """The intake happened: the hold becomes a placement, after the rules and the places are
+    checked once more. Roles: desk, shelter (its own shelter's)."""
+    with caller.attempt("update", "hold", hold_id):
+        caller.must_see(bookings.get_hold(caller.session, hold_id).shelter_id, "hold", hold_id)
+        placement = ledger.confirm_hold(caller.session, hold_id, now=caller.now)
+        return bookings.placement_public(placement)
+
+
+@router.post("/{hold_id}/release", responses=CHANGING)
+def release_hold(hold_id: Id, caller: DeskOrStaff) -> HoldPublic:
+    """Give the places back; the referral waits again. Roles: desk, shelter (its own
+    shelter's)."""
+    with caller.attempt("update", "hold", hold_id):
+        caller.must_see(bookings.get_hold(caller.session, hold_id).shelter_id, "hold", hold_id)
+        row = ledger.release_hold(caller.session, hold_id, now=caller.now)
+        return bookings.hold_public(row, caller.now)

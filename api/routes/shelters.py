@@ -1,0 +1,77 @@
+"""``/shelters``: the network (admin), and each shelter's availability (its own staff).
+
+Shelter staff reach only their own shelter: any other id answers 404, exactly as an id that does
+not exist, so staff cannot even learn which other shelters there are. Shelters are no personal
+data, so these routes write no audit rows.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from api import shelter_store
+from api.db.tables import ShelterRow
+from api.deps import Caller, allow
+from api.problems import ProblemError
+from api.routes.common import AUTHENTICATED, CHANGING, ON_OBJECT, Id, Limit, Offset
+from api.schemas import AvailabilityUpdate, ShelterCreate, ShelterPublic, ShelterUpdate
+
+router = APIRouter(prefix="/shelters", tags=["shelters"])
+
+Admin = Annotated[Caller, Depends(allow("admin"))]
+AdminOrStaff = Annotated[Caller, Depends(allow("admin", "shelter"))]
+
+
+def _own(caller: Caller, shelter_id: str) -> None:
+    if caller.role == "shelter" and caller.shelter_id != shelter_id:
+        raise ProblemError(404, f"no shelter '{shelter_id}'")
+
+
+@router.get("", responses=AUTHENTICATED)
+def list_shelters(caller: Admin, limit: Limit = 100, offset: Offset = 0) -> list[ShelterPublic]:
+    """Every shelter with its live places, by id. Role: admin."""
+    held, placed = shelter_store.usage(caller.session, caller.now)
+    rows = shelter_store.search(caller.session, limit=limit, offset=offset)
+    return [
+        shelter_store.public(row, held=held.get(row.id, 0), placed=placed.get(row.id, 0))
+        for row in rows
+    ]
+
+
+@router.post("", status_code=201, responses=CHANGING)
+def create_shelter(data: ShelterCreate, caller: Admin) -> ShelterPublic:
+    """Add a shelter to the network. Role: admin."""
+    row = shelter_store.create(caller.session, data, now=caller.now)
+    return shelter_store.public(row, held=0, placed=0)
+
+
+@router.get("/{shelter_id}", responses=ON_OBJECT)
+def read_shelter(shelter_id: Id, caller: AdminOrStaff) -> ShelterPublic:
+    """One shelter with its live places. Roles: admin, shelter (its own)."""
+    _own(caller, shelter_id)
+    return _public(caller, shelter_store.get(caller.session, shelter_id))
+
+
+@router.patch("/{shelter_id}", responses=CHANGING)
+def update_shelter(shelter_id: Id, data: ShelterUpdate, caller: Admin) -> ShelterPublic:
+    """Change a shelter's profile, capacity or state. Role: admin."""
+    row = shelter_store.update(caller.session, shelter_id, data, now=caller.now)
+    return _public(caller, row)
+
+
+@router.patch("/{shelter_id}/availability", responses=CHANGING)
+def update_availability(
+    shelter_id: Id, data: AvailabilityUpdate, caller: AdminOrStaff
+) -> ShelterPublic:
+    """Report free (or occupied) places, closing, or intake hours. Roles: shelter (its own),
+    admin."""
+    _own(caller, shelter_id)
+    row = shelter_store.set_availability(caller.session, shelter_id, data, now=caller.now)
+    return _public(caller, row)
+
+
+def _public(caller: Caller, row: ShelterRow) -> ShelterPublic:
+    held, placed = shelter_store.usage(caller.session, caller.now)
+    return shelter_store.public(row, held=held.get(row.id, 0), placed=placed.get(row.id, 0))

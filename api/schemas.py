@@ -1,0 +1,399 @@
+"""Request and response bodies of the HTTP API (Create / Public / Update families).
+
+Requests reject unknown fields, as the contract does: a typo in ``conditons`` must not make a
+victim look healthy. Every list and string is bounded, so one request cannot make the service
+hold or rank an unbounded amount of data. Partial updates use pydantic's ``MISSING`` sentinel: a
+field left out stays as it is, a field sent as ``null`` is cleared only where null is a value
+the contract allows (``exploitation``, ``location``, ``current``).
+
+Field types come from the contract (``models``), so the API accepts exactly what ``safeplace
+solve`` accepts and reports problems at the same field paths.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    MISSING,
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+from models.codes import Condition, Exploitation, Gender
+from models.errors import Loc, duplicate_problems, field_problems
+from models.intake import Intake
+from models.location import Location
+from models.shelter import LanguageCode
+from models.victim import DangerZone
+
+ReferralStatus = Literal["waiting", "held", "placed", "closed"]
+HoldStatus = Literal["active", "confirmed", "released", "expired"]
+PlacementStatus = Literal["active", "discharged"]
+CloseReason = Literal[
+    "placed_elsewhere", "returned_home", "withdrawn", "no_contact", "deceased", "other"
+]
+
+# Bounds of every list a request may carry.
+MAX_CONDITIONS = 8
+MAX_LANGUAGES = 16
+MAX_PROGRAMMES = 8
+MAX_DANGER_ZONES = 16
+MAX_AVOID = 64
+MAX_RESIDENTS = 256
+MAX_GENDERS = 3
+MAX_PLAN_REFERRALS = 2000
+
+# Printable text only: a control character has no place in an id, and PostgreSQL refuses NUL.
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+Key = Annotated[str, Field(min_length=1, max_length=64, pattern=PRINTABLE)]
+Programme = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")]
+
+
+def _storable(moment: datetime) -> datetime:
+    """The moment in UTC, as it is stored; a moment that has no UTC equivalent is refused."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of the range of dates that can be stored") from None
+
+
+Moment = Annotated[AwareDatetime, Field(strict=False), AfterValidator(_storable)]
+
+
+class RequestModel(BaseModel):
+    """Base of every request body: unknown fields are an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResponseModel(BaseModel):
+    """Base of every response body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _duplicates(
+    conditions: list[Condition] | None, avoid: list[str] | None
+) -> list[tuple[Loc, str]]:
+    problems: list[tuple[Loc, str]] = []
+    problems += duplicate_problems("conditions", conditions or [], "condition")
+    problems += duplicate_problems("avoid", avoid or [], "id")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Referrals
+
+
+class ReferralCreate(RequestModel):
+    """A new referral: the contract's victim fields without ``id`` (the service draws the case id).
+
+    No names, birth dates or free text: only what placement needs. A location or danger zone
+    may be given as coordinates or as a municipality.
+    """
+
+    gender: Gender
+    age: Annotated[int, Field(ge=0, le=120)]
+    children: Annotated[int, Field(ge=0, le=20)] = 0
+    conditions: Annotated[list[Condition], Field(max_length=MAX_CONDITIONS)] = []
+    exploitation: Exploitation | None = None
+    languages: Annotated[list[LanguageCode], Field(max_length=MAX_LANGUAGES)] = []
+    programmes: Annotated[list[Programme], Field(max_length=MAX_PROGRAMMES)] = []
+    location: Location | None = None
+    danger_zones: Annotated[list[DangerZone], Field(max_length=MAX_DANGER_ZONES)] = []
+    priority: Annotated[int, Field(ge=1, le=3)] = 1
+    avoid: Annotated[list[Key], Field(max_length=MAX_AVOID)] = []
+    current: Key | None = None
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> ReferralCreate:
+        problems = _duplicates(self.conditions, self.avoid)
+        if problems:
+            raise field_problems(problems)
+        return self
+
+
+class ReferralUpdate(RequestModel):
+    """Fields to change on a referral; a field left out keeps its value."""
+
+    gender: Gender | MISSING = MISSING
+    age: Annotated[int, Field(ge=0, le=120)] | MISSING = MISSING
+    children: Annotated[int, Field(ge=0, le=20)] | MISSING = MISSING
+    conditions: Annotated[list[Condition], Field(max_length=MAX_CONDITIONS)] | MISSING = MISSING
+    exploitation: Exploitation | MISSING | None = MISSING
+    languages: Annotated[list[LanguageCode], Field(max_length=MAX_LANGUAGES)] | MISSING = MISSING
+    programmes: Annotated[list[Programme], Field(max_length=MAX_PROGRAMMES)] | MISSING = MISSING
+    location: Location | MISSING | None = MISSING
+    danger_zones: Annotated[list[DangerZone], Field(max_length=MAX_DANGER_ZONES)] | MISSING = (
+        MISSING
+    )
+    priority: Annotated[int, Field(ge=1, le=3)] | MISSING = MISSING
+    avoid: Annotated[list[Key], Field(max_length=MAX_AVOID)] | MISSING = MISSING
+    current: Key | MISSING | None = MISSING
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> ReferralUpdate:
+        conditions = None if self.conditions is MISSING else self.conditions
+        avoid = None if self.avoid is MISSING else self.avoid
+        problems = _duplicates(conditions, avoid)
+        if problems:
+            raise field_problems(problems)
+        return self
+
+
+class ReferralClose(RequestModel):
+    """Why a referral ends; kept (without the person) in the anonymous statistics."""
+
+    reason: CloseReason
+
+
+class ReferralPublic(ResponseModel):
+    """A referral as the desk sees it: every placement field, its status and its history."""
+
+    id: str
+    status: ReferralStatus
+    gender: Gender
+    age: int
+    children: int
+    conditions: list[Condition]
+    exploitation: Exploitation | None
+    languages: list[str]
+    programmes: list[str]
+    location: Location | None
+    danger_zones: list[DangerZone]
+    priority: int
+    avoid: list[str]
+    current: str | None
+    region: str | None = Field(description="Police unit of the referral's location.")
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    close_reason: str | None
+
+
+class ReferralIntake(ResponseModel):
+    """What shelter staff see of a referral held or placed at their shelter: what intake needs.
+
+    No location, danger zones, avoid list or exploitation: those would tell staff where the
+    person comes from and who threatens them, which intake does not need.
+    """
+
+    id: str
+    status: ReferralStatus
+    gender: Gender
+    age: int
+    children: int
+    conditions: list[Condition]
+    languages: list[str]
+
+
+# ---------------------------------------------------------------------------------------------
+# Shelters
+
+
+class ShelterCreate(RequestModel):
+    """A shelter as the contract describes it (admin)."""
+
+    id: Key
+    location: Location
+    capacity: Annotated[int, Field(ge=0, le=10_000)]
+    occupied: Annotated[int, Field(ge=0, le=10_000)] = 0
+    genders: Annotated[list[Gender], Field(max_length=MAX_GENDERS)] = [
+        "female",
+        "male",
+        "x",
+    ]
+    min_age: Annotated[int, Field(ge=0, le=120)] = 18
+    max_age: Annotated[int, Field(ge=0, le=120)] = 120
+    children: bool = False
+    accepts: Annotated[list[Condition], Field(max_length=MAX_CONDITIONS)] = []
+    specialisations: Annotated[list[Exploitation], Field(max_length=4)] = []
+    languages: Annotated[list[LanguageCode], Field(max_length=MAX_LANGUAGES)] = ["nl"]
+    programme: Programme | None = None
+    intake: Intake = "24/7"
+    residents: Annotated[list[Key], Field(max_length=MAX_RESIDENTS)] = []
+    closed: bool = False
+
+
+class ShelterUpdate(RequestModel):
+    """Fields to change on a shelter (admin); a field left out keeps its value."""
+
+    location: Location | MISSING = MISSING
+    capacity: Annotated[int, Field(ge=0, le=10_000)] | MISSING = MISSING
+    occupied: Annotated[int, Field(ge=0, le=10_000)] | MISSING = MISSING
+    genders: Annotated[list[Gender], Field(max_length=MAX_GENDERS)] | MISSING = MISSING
+    min_age: Annotated[int, Field(ge=0, le=120)] | MISSING = MISSING
+    max_age: Annotated[int, Field(ge=0, le=120)] | MISSING = MISSING
+    children: bool | MISSING = MISSING
+    accepts: Annotated[list[Condition], Field(max_length=MAX_CONDITIONS)] | MISSING = MISSING
+    specialisations: Annotated[list[Exploitation], Field(max_length=4)] | MISSING = MISSING
+    languages: Annotated[list[LanguageCode], Field(max_length=MAX_LANGUAGES)] | MISSING = MISSING
+    programme: Programme | MISSING | None = MISSING
+    intake: Intake | MISSING = MISSING
+    residents: Annotated[list[Key], Field(max_length=MAX_RESIDENTS)] | MISSING = MISSING
+    closed: bool | MISSING = MISSING
+
+
+class AvailabilityUpdate(RequestModel):
+    """What shelter staff keep current: free (or occupied) places, closed, intake hours.
+
+    ``free`` counts the places free now, after the places Safeplace itself holds or has filled;
+    ``occupied`` counts places taken by people outside Safeplace. Give one of the two, not both.
+    """
+
+    free: Annotated[int, Field(ge=0, le=10_000)] | MISSING = MISSING
+    occupied: Annotated[int, Field(ge=0, le=10_000)] | MISSING = MISSING
+    closed: bool | MISSING = MISSING
+    intake: Intake | MISSING = MISSING
+
+    @model_validator(mode="after")
+    def _one_count(self) -> AvailabilityUpdate:
+        if self.free is not MISSING and self.occupied is not MISSING:
+            raise field_problems([(("free",), "give either free or occupied, not both")])
+        return self
+
+
+class ShelterPublic(ResponseModel):
+    """A shelter with its live availability (admin, and a shelter's own staff)."""
+
+    id: str
+    location: Location
+    capacity: int
+    occupied: int = Field(description="Places in use by people outside Safeplace's ledger.")
+    held: int = Field(description="Places reserved by active holds.")
+    placed: int = Field(description="Places of active placements.")
+    free: int = Field(description="Places free now (0 while closed).")
+    genders: list[Gender]
+    min_age: int
+    max_age: int
+    children: bool
+    accepts: list[Condition]
+    specialisations: list[Exploitation]
+    languages: list[str]
+    programme: str | None
+    intake: Intake
+    residents: list[str]
+    closed: bool
+    updated_at: datetime
+
+
+# ---------------------------------------------------------------------------------------------
+# Holds and placements
+
+
+class HoldCreate(RequestModel):
+    """Reserve places at a shelter for a referral, for the configured time."""
+
+    referral_id: Key
+    shelter_id: Key
+
+
+class HoldPublic(ResponseModel):
+    """A hold; ``status`` is ``expired`` as soon as ``expires_at`` has passed."""
+
+    id: str
+    referral_id: str
+    shelter_id: str
+    places: int
+    status: HoldStatus
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+
+
+class PlacementPublic(ResponseModel):
+    """A placement: the referral lives at the shelter until discharged."""
+
+    id: str
+    referral_id: str
+    shelter_id: str
+    hold_id: str | None
+    places: int
+    status: PlacementStatus
+    started_at: datetime
+    ended_at: datetime | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching
+
+
+class RankingRequest(RequestModel):
+    """Rank against the live free places now, or at ``at`` (e.g. a next-morning intake)."""
+
+    at: Moment | None = None
+
+
+class PlanRequest(RequestModel):
+    """Plan for all waiting referrals, or for the ones named; nothing is reserved."""
+
+    referral_ids: (
+        Annotated[list[Key], Field(min_length=1, max_length=MAX_PLAN_REFERRALS)] | None
+    ) = None
+    time_limit: Annotated[float, Field(gt=0.0, le=300.0)] | None = Field(
+        default=None, description="Seconds; at most the service's own limit."
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> PlanRequest:
+        problems = duplicate_problems("referral_ids", self.referral_ids or [], "referral id")
+        if problems:
+            raise field_problems(problems)
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# Capacity, audit, auth
+
+
+class CapacityCell(ResponseModel):
+    """Places of one police unit and admission profile; no shelter is named.
+
+    For planners a count of 1-4 (places, free places, the people implied by their difference,
+    or shelters) is withheld (null) and the cell marked ``suppressed``.
+    """
+
+    police_unit: str
+    gender: Gender
+    condition: Condition | None = Field(
+        description="A condition the places care for; null: every place for this gender."
+    )
+    total: int | None
+    free: int | None
+    shelters: int | None = Field(description="Shelters the cell draws on.")
+    suppressed: bool
+
+
+class AuditEntry(ResponseModel):
+    """One row of the audit trail: who did what to which object, never a field value."""
+
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    object_type: str
+    object_id: str | None
+    result: str
+    request_id: str
+
+
+class Token(ResponseModel):
+    """An OAuth2 bearer token."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires.")
+
+
+class Health(ResponseModel):
+    """The service is up and its database answers."""
+
+    status: Literal["ok"]
+    database: str

@@ -1,0 +1,164 @@
+"""Shelters: create, read, list and update (admin), and availability (a shelter's own staff).
+
+A shelter is stored from a validated contract :class:`Shelter`, so the engine can always read it
+back. Its places are split three ways: ``occupied`` (people outside Safeplace, as staff report
+them), and the places Safeplace itself holds or has filled (from the ledger). Staff usually know
+"how many beds are free"; :func:`set_availability` turns that into ``occupied`` so the ledger's
+own holds and placements are never counted twice, and refuses a number that would overbook.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import MISSING, ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api import ledger
+from api.db.mapping import location_of, shelter_columns
+from api.db.tables import HoldRow, PlacementRow, ShelterRow
+from api.problems import ProblemError, invalid, invalid_field
+from api.schemas import AvailabilityUpdate, ShelterCreate, ShelterPublic, ShelterUpdate
+from models.shelter import Shelter
+
+
+def create(session: Session, data: ShelterCreate, *, now: datetime) -> ShelterRow:
+    """Store a new shelter; 409 ``shelter_exists`` when the id is taken."""
+    if session.get(ShelterRow, data.id) is not None:
+        raise ProblemError(409, f"a shelter '{data.id}' exists already", code="shelter_exists")
+    shelter = _shelter(data.model_dump(exclude={"closed"}))
+    row = ShelterRow(**shelter_columns(shelter), closed=data.closed, updated_at=now, version=1)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get(session: Session, shelter_id: str, *, lock: bool = False) -> ShelterRow:
+    """The shelter; 404 when there is none."""
+    row = session.get(ShelterRow, shelter_id, with_for_update=lock, populate_existing=lock)
+    if row is None:
+        raise ProblemError(404, f"no shelter '{shelter_id}'")
+    return row
+
+
+def search(session: Session, *, limit: int, offset: int) -> Sequence[ShelterRow]:
+    """Shelters by id."""
+    return session.scalars(
+        select(ShelterRow).order_by(ShelterRow.id).limit(limit).offset(offset)
+    ).all()
+
+
+def update(session: Session, shelter_id: str, data: ShelterUpdate, *, now: datetime) -> ShelterRow:
+    """Change the fields given; refuses a capacity below the places in use (409 ``in_use``)."""
+    row = get(session, shelter_id, lock=True)
+    changes = data.model_dump(exclude={"closed"})
+    closed = row.closed if data.closed is MISSING else data.closed
+    shelter = _shelter(_contract_fields(row) | changes)
+    taken = ledger.taken_places(session, shelter_id, now=now)
+    if shelter.occupied + taken > shelter.capacity:
+        raise ProblemError(
+            409,
+            f"{shelter.occupied} occupied and {taken} held or placed through Safeplace "
+            f"exceed a capacity of {shelter.capacity}",
+            code="in_use",
+        )
+    _store(row, shelter, closed=closed, now=now)
+    return row
+
+
+def set_availability(
+    session: Session, shelter_id: str, data: AvailabilityUpdate, *, now: datetime
+) -> ShelterRow:
+    """Record free (or occupied) places, closing and intake hours reported by staff."""
+    row = get(session, shelter_id, lock=True)
+    taken = ledger.taken_places(session, shelter_id, now=now)
+    room = row.capacity - taken
+    fields = _contract_fields(row)
+    if data.free is not MISSING:
+        if data.free > room:
+            raise invalid_field(
+                "free", f"at most {room} places can be free: {taken} are held or placed"
+            )
+        fields["occupied"] = room - data.free
+    if data.occupied is not MISSING:
+        if data.occupied > room:
+            raise invalid_field(
+                "occupied", f"at most {room} places can be occupied: {taken} are held or placed"
+            )
+        fields["occupied"] = data.occupied
+    if data.intake is not MISSING:
+        fields["intake"] = data.intake
+    closed = row.closed if data.closed is MISSING else data.closed
+    _store(row, _shelter(fields), closed=closed, now=now)
+    return row
+
+
+def usage(session: Session, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
+    """Places held (unexpired active holds) and placed (active placements) per shelter id."""
+    held: defaultdict[str, int] = defaultdict(int)
+    placed: defaultdict[str, int] = defaultdict(int)
+    holds = select(HoldRow.shelter_id, func.sum(HoldRow.places)).where(
+        HoldRow.status == "active", HoldRow.expires_at > now
+    )
+    for shelter_id, places in session.execute(holds.group_by(HoldRow.shelter_id)):
+        held[shelter_id] = int(places)
+    placements = select(PlacementRow.shelter_id, func.sum(PlacementRow.places)).where(
+        PlacementRow.status == "active"
+    )
+    for shelter_id, places in session.execute(placements.group_by(PlacementRow.shelter_id)):
+        placed[shelter_id] = int(places)
+    return held, placed
+
+
+def public(row: ShelterRow, *, held: int, placed: int) -> ShelterPublic:
+    """A shelter with its live places."""
+    free = 0 if row.closed else max(0, row.capacity - row.occupied - held - placed)
+    return ShelterPublic.model_validate(
+        {
+            **_contract_fields(row),
+            "held": held,
+            "placed": placed,
+            "free": free,
+            "closed": row.closed,
+            "updated_at": row.updated_at,
+        }
+    )
+
+
+def _contract_fields(row: ShelterRow) -> dict[str, Any]:
+    """The stored contract fields of a shelter, as they were given (not its live state)."""
+    return {
+        "id": row.id,
+        "location": location_of(row).model_dump(exclude_none=True),
+        "capacity": row.capacity,
+        "occupied": row.occupied,
+        "genders": row.genders,
+        "min_age": row.min_age,
+        "max_age": row.max_age,
+        "children": row.children,
+        "accepts": row.accepts,
+        "specialisations": row.specialisations,
+        "languages": row.languages,
+        "programme": row.programme,
+        "intake": row.intake,
+        "residents": row.residents,
+    }
+
+
+def _shelter(data: dict[str, Any]) -> Shelter:
+    try:
+        return Shelter.model_validate(data)
+    except ValidationError as error:
+        raise invalid(error) from None
+
+
+def _store(row: ShelterRow, shelter: Shelter, *, closed: bool, now: datetime) -> None:
+    for column, value in shelter_columns(shelter).items():
+        setattr(row, column, value)
+    row.closed = closed
+    row.updated_at = now
+    row.version += 1

@@ -1,0 +1,154 @@
+"""Who is calling a page, and whether they may: the API's own checks, run for the browser.
+
+A page acts through the very functions that are the HTTP API's routes (``api.routes.*``), called
+with a :class:`~api.deps.Caller` made from the session cookie instead of a bearer token. Before a
+page calls one, :func:`call` runs that route's own role check, the ``allow(...)`` dependency read
+from the route's signature, so a page admits exactly the roles its route admits and leaves the
+same ``denied`` audit row when it refuses. There is no second list of roles to drift from the
+API's, and every read, search and change writes the audit row the API writes for it.
+
+Pages answer in HTML whatever happens: :class:`PageRoute` turns a missing login into a redirect
+to the login page and a problem (403, 404, 409, 422) into an error page in the reader's language.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC
+from functools import cache
+from typing import Annotated, Any, TypeVar, get_type_hints
+from urllib.parse import quote
+
+from fastapi import Depends, Request, Response
+from fastapi.params import Depends as DependsParam
+from fastapi.routing import APIRoute, APIRouter
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse
+
+from api import accounts
+from api.deps import Caller, NowDep, SessionDep
+from api.middleware import request_id
+from api.problems import ProblemError
+from api.web import session as web_session
+from api.web.render import Viewer, secure
+from api.web.state import web_state
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Guard = Callable[[Request, Caller], Caller]
+
+
+class LoginRequired(Exception):
+    """No valid session, or its user is gone: the visitor must log in (again)."""
+
+
+class CsrfRejected(Exception):
+    """A form came without this session's CSRF token."""
+
+
+def get_visitor(request: Request, session: SessionDep, now: NowDep) -> Caller:
+    """The logged-in user of a page request, as the API's caller, in the request's transaction."""
+    web = web_state(request)
+    current = web_session.read(request, web.codec)
+    if current is None or current.user is None:
+        raise LoginRequired
+    user = accounts.find_active(session, current.user)
+    if user is None:
+        raise LoginRequired
+    request.state.web_session = current
+    request.state.viewer = Viewer(name=user.name, role=user.role)
+    return Caller(
+        name=user.name,
+        role=user.role,
+        shelter_id=user.shelter_id,
+        session=session,
+        request_id=request_id(request.scope),
+        now=now.astimezone(UTC),
+    )
+
+
+Visitor = Annotated[Caller, Depends(get_visitor)]
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, once its CSRF token has been found to be this session's."""
+    form = await request.form()
+    web = web_state(request)
+    current = web_session.read(request, web.codec)
+    token = form.get("csrf")
+    if current is None or not isinstance(token, str) or not web.codec.csrf_valid(current, token):
+        raise CsrfRejected
+    return form
+
+
+Form = Annotated[FormData, Depends(checked_form)]
+
+
+@cache
+def guard_of(endpoint: Callable[..., object]) -> Guard:
+    """The role check an API route declares on its ``caller`` parameter."""
+    hints = get_type_hints(endpoint, include_extras=True)
+    for meta in getattr(hints.get("caller"), "__metadata__", ()):
+        if isinstance(meta, DependsParam) and meta.dependency is not None:
+            guard: Guard = meta.dependency
+            return guard
+    raise TypeError(f"{endpoint.__name__} declares no role check on its caller")
+
+
+def call(
+    endpoint: Callable[..., T], request: Request, caller: Caller, /, *args: Any, **kwargs: Any
+) -> T:
+    """Run an API route function for a page: its role check first, then the route itself."""
+    guard_of(endpoint)(request, caller)
+    return endpoint(*args, caller=caller, **kwargs)
+
+
+def may(endpoint: Callable[..., object], request: Request, caller: Caller) -> bool:
+    """Whether the caller passes a route's role check; only for routes that write no audit row
+    when they refuse (shelters, capacity), since asking must leave no trace."""
+    try:
+        guard_of(endpoint)(request, caller)
+    except ProblemError:
+        return False
+    return True
+
+
+def redirect(path: str) -> Response:
+    """See-other to a page of this service (after a form, or to a role's home page)."""
+    return secure(RedirectResponse(path, status_code=303))
+
+
+class PageRoute(APIRoute):
+    """A page route: problems and missing logins become pages, never JSON."""
+
+    def get_route_handler(self) -> Callable[[Request], Any]:
+        """The usual handler, wrapped so that what goes wrong is shown as a page."""
+        handle = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                response: Response = await handle(request)
+            except LoginRequired:
+                wanted = request.url.path if request.method == "GET" else "/"
+                return redirect(f"/login?next={quote(wanted, safe='/')}")
+            except CsrfRejected:
+                log.warning("form refused: no valid CSRF token (%s)", self.path_format)
+                return _problem_page(request, 403, "csrf")
+            except ProblemError as problem:
+                return _problem_page(request, problem.status, problem.code)
+            return response
+
+        return page
+
+
+def page_router() -> APIRouter:
+    """A router of pages: left out of the API's OpenAPI document, answering in HTML."""
+    return APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+def _problem_page(request: Request, status: int, code: str | None) -> Response:
+    """The error page for a refusal, with the status the API would have answered."""
+    pages = web_state(request).pages
+    return pages.render(request, "error.html", {"status": status, "code": code}, status=status)

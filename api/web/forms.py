@@ -1,0 +1,199 @@
+"""Forms read into the API's request bodies, and the API's field errors mapped back onto forms.
+
+The API's own models validate (:class:`~api.schemas.ReferralCreate`,
+:class:`~api.schemas.AvailabilityUpdate`), so a page accepts exactly what the API accepts. This
+module only reads the form's strings into the shape of a request body and maps each error's
+field path (``danger_zones[1].location``) to the input that holds it, so the message appears next
+to the right field. A municipality the gazetteer does not know is caught first, with the closest
+names to pick from: that is the mistake a desk makes most under pressure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+from api.problems import FieldError, field_errors
+from api.schemas import MAX_DANGER_ZONES, AvailabilityUpdate, ReferralCreate
+from models import gazetteer
+from models.intake import IntakeWindow
+
+M = TypeVar("M", bound=BaseModel)
+# A message the templates translate, or None: the API's own (English) message is shown.
+Code = Literal["required", "number", "distance", "unknown_municipality", "window"] | None
+
+_WINDOW = re.compile(r"^\s*(\S+)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
+_ZONE = re.compile(r"^danger_zones\[(\d+)\](?:\.(\w+))?")
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """What is wrong with one input: ``field`` is its name (and its element's id)."""
+
+    field: str
+    code: Code
+    detail: str
+
+
+class FormProblems(Exception):
+    """A form that does not make a valid request; every problem names its input."""
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        super().__init__(f"{len(problems)} problems")
+        self.problems = list(problems)
+
+
+def referral_from_form(form: FormData) -> ReferralCreate:
+    """The new referral a desk's form describes."""
+    problems: list[FieldProblem] = []
+    data: dict[str, Any] = {
+        "conditions": _all(form, "conditions"),
+        "languages": [code.lower() for code in _words(_text(form, "languages"))],
+        "programmes": _all(form, "programmes"),
+        "avoid": _words(_text(form, "avoid")),
+        "danger_zones": [],
+    }
+    for name in ("gender", "exploitation"):
+        if _text(form, name):
+            data[name] = _text(form, name)
+    for name in ("age", "children", "priority"):
+        number = _number(form, name, problems)
+        if number is not None:
+            data[name] = number
+    place = _municipality(form, "location", problems)
+    if place is not None:
+        data["location"] = {"municipality": place}
+    for index in range(MAX_DANGER_ZONES):
+        zone = _zone(form, index, problems)
+        if zone is not None:
+            data["danger_zones"].append(zone)
+    return _validated(ReferralCreate, data, problems)
+
+
+def availability_from_form(form: FormData) -> AvailabilityUpdate:
+    """The availability a shelter's form reports: free places, closed, intake hours."""
+    problems: list[FieldProblem] = []
+    data: dict[str, Any] = {"closed": _text(form, "closed") == "yes"}
+    free = _number(form, "free", problems)
+    if free is not None:
+        data["free"] = free
+    mode = _text(form, "intake")
+    if mode in ("24/7", "office"):
+        data["intake"] = mode
+    elif mode == "windows":
+        data["intake"] = _windows(_text(form, "windows"), problems)
+    return _validated(AvailabilityUpdate, data, problems)
+
+
+def windows_text(windows: Iterable[IntakeWindow]) -> str:
+    """Intake windows as the form shows them, one per line: ``mon-fri 09:00-17:00``."""
+    return "\n".join(f"{w.days} {w.start}-{w.end}" for w in windows)
+
+
+def from_api(errors: Sequence[FieldError] | None) -> list[FieldProblem]:
+    """The API's field errors as form problems, each at the input its path points to."""
+    return [FieldProblem(input_of(e.path), None, e.message) for e in errors or ()]
+
+
+def input_of(path: str) -> str:
+    """The form input that holds the value at an API field path."""
+    zone = _ZONE.match(path)
+    if zone is not None:
+        return f"zone_{zone.group(1)}_{'km' if zone.group(2) == 'min_km' else 'place'}"
+    head = re.split(r"[.\[]", path, maxsplit=1)[0]
+    return {"intake": "windows", "": "form"}.get(head, head)
+
+
+def _validated(model: type[M], data: dict[str, Any], problems: list[FieldProblem]) -> M:
+    """``data`` as ``model``, unless there are problems already or it has some: FormProblems."""
+    if problems:
+        raise FormProblems(problems)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise FormProblems(from_api(field_errors(error.errors()))) from None
+
+
+def _text(form: FormData, name: str) -> str:
+    """A field's text without surrounding blanks ("" when absent or a file)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _all(form: FormData, name: str) -> list[str]:
+    """Every value of a repeated field (ticked boxes), empty ones left out."""
+    return [value for value in form.getlist(name) if isinstance(value, str) and value]
+
+
+def _words(text: str) -> list[str]:
+    """Codes typed as a list: separated by commas, semicolons or blanks, as people type them."""
+    return [word for word in _SEPARATORS.split(text) if word]
+
+
+def _number(form: FormData, name: str, problems: list[FieldProblem]) -> int | None:
+    """A whole number, None when left empty (the API then says whether it is required)."""
+    text = _text(form, name)
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        problems.append(FieldProblem(name, "number", text))
+        return None
+
+
+def _municipality(form: FormData, name: str, problems: list[FieldProblem]) -> str | None:
+    """The official name of the municipality typed into ``name``, if it is one."""
+    text = _text(form, name)
+    if not text:
+        return None
+    found = gazetteer.find(text)
+    if found is None:
+        problems.append(
+            FieldProblem(name, "unknown_municipality", ", ".join(gazetteer.close_matches(text)))
+        )
+        return None
+    return found.name
+
+
+def _zone(form: FormData, index: int, problems: list[FieldProblem]) -> dict[str, Any] | None:
+    """Danger zone ``index``: a municipality and a distance in km (a decimal comma is fine), or
+    nothing when both are empty."""
+    place_field, km_field = f"zone_{index}_place", f"zone_{index}_km"
+    if not _text(form, place_field) and not _text(form, km_field):
+        return None
+    place = _municipality(form, place_field, problems)
+    if not _text(form, place_field):
+        problems.append(FieldProblem(place_field, "required", ""))
+    km_text = _text(form, km_field).replace(",", ".")
+    if not km_text:
+        problems.append(FieldProblem(km_field, "required", ""))
+        return None
+    try:
+        km = float(km_text)
+    except ValueError:
+        problems.append(FieldProblem(km_field, "distance", km_text))
+        return None
+    return None if place is None else {"location": {"municipality": place}, "min_km": km}
+
+
+def _windows(text: str, problems: list[FieldProblem]) -> list[dict[str, str]]:
+    """Intake windows, one per line, as the contract writes them (``9:00`` becomes ``09:00``);
+    the contract checks the days and times themselves."""
+    windows: list[dict[str, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = _WINDOW.match(line)
+        if match is None:
+            problems.append(FieldProblem("windows", "window", str(number)))
+            continue
+        days, start, end = match.groups()
+        windows.append({"days": days.lower(), "from": start.zfill(5), "to": end.zfill(5)})
+    return windows

@@ -1,0 +1,152 @@
+"""What the pages call the contract's codes, in words a desk worker, shelter worker or planner
+uses; translated where shown (``label(kind, code)`` in the templates).
+
+Codes stay codes everywhere else (API, audit trail, logs); only the pages put them into words. A
+code without a label here is shown as it is, so a new code in the API is visible, never hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from api.web.i18n import N_
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A contra-indication: its name, and what ticking it means for the search."""
+
+    name: str
+    explanation: str
+
+
+GENDERS: Final = {"female": N_("woman"), "male": N_("man"), "x": N_("gender X")}
+
+CONDITIONS: Final = {
+    "addiction": Condition(
+        N_("addiction"),
+        N_("Uses alcohol or drugs and needs a shelter that can care for addiction."),
+    ),
+    "psychiatric": Condition(
+        N_("psychiatric problems"),
+        N_("Has psychiatric problems that need a shelter with mental-health care."),
+    ),
+    "aggression": Condition(
+        N_("aggression"),
+        N_("Can become aggressive; only shelters equipped for that can take them in."),
+    ),
+    "suicidality": Condition(
+        N_("suicidality"),
+        N_("Is at risk of suicide; only shelters with round-the-clock care can take them in."),
+    ),
+    "lvb": Condition(
+        N_("mild intellectual disability (LVB)"),
+        N_("Needs a shelter that supports people with a mild intellectual disability."),
+    ),
+    "pregnancy": Condition(
+        N_("pregnancy"),
+        N_("Is pregnant; only shelters that accept pregnancy are offered."),
+    ),
+    "medical": Condition(
+        N_("medical care"),
+        N_("Needs regular medical care that the shelter must be able to arrange."),
+    ),
+    "wheelchair": Condition(
+        N_("wheelchair"),
+        N_("Uses a wheelchair; only accessible shelters are offered."),
+    ),
+}
+
+EXPLOITATIONS: Final = {
+    "sexual": N_("sexual exploitation"),
+    "labour": N_("labour exploitation"),
+    "criminal": N_("criminal exploitation"),
+    "other": N_("other exploitation"),
+}
+
+PRIORITIES: Final = {1: N_("normal"), 2: N_("urgent"), 3: N_("acute danger")}
+
+REASONS: Final = {
+    "gender": N_("does not take in this gender"),
+    "age": N_("does not take in this age"),
+    "children": N_("cannot take in children"),
+    "condition:addiction": N_("cannot care for addiction"),
+    "condition:psychiatric": N_("cannot care for psychiatric problems"),
+    "condition:aggression": N_("cannot handle aggression"),
+    "condition:suicidality": N_("cannot care for suicidality"),
+    "condition:lvb": N_("cannot support a mild intellectual disability"),
+    "condition:pregnancy": N_("cannot care for pregnancy"),
+    "condition:medical": N_("cannot arrange the medical care"),
+    "condition:wheelchair": N_("not accessible by wheelchair"),
+    "programme": N_("for another programme only"),
+    "security": N_("too close to a danger zone"),
+    "intake_hours": N_("no intake at this time"),
+    "avoid": N_("someone to keep apart from lives there"),
+    "capacity": N_("no free place"),
+}
+
+RULES: Final = {
+    "gender": N_("Gender"),
+    "age": N_("Age"),
+    "children": N_("Children"),
+    "programme": N_("Programme"),
+    "security": N_("Danger zone"),
+    "intake_hours": N_("Intake hours"),
+    "avoid": N_("Keeping apart"),
+    "capacity": N_("Free places"),
+}
+
+MISMATCHES: Final = {
+    "specialisation": N_("no specialisation in this exploitation"),
+    "language": N_("no shared language"),
+    "move": N_("means a move"),
+}
+
+ROLES: Final = {
+    "desk": N_("placement desk"),
+    "shelter": N_("shelter staff"),
+    "planner": N_("planner"),
+    "auditor": N_("auditor"),
+    "admin": N_("administrator"),
+}
+
+KPIS: Final = {
+    "arrivals": N_("people arriving after the warm-up"),
+    "placed_share": N_("share placed in a suitable shelter"),
+    "within_24h_share": N_("share placed in a suitable shelter within 24 hours"),
+    "wait_p50_hours": N_("waiting time, median (hours)"),
+    "wait_p95_hours": N_("waiting time, 95th percentile (hours)"),
+    "unsuitable_nights": N_("nights in unsuitable shelter"),
+    "emergency_nights": N_("nights in an emergency bed"),
+    "hotel_nights": N_("nights in a hotel"),
+    "homeless_shelter_nights": N_("nights in a homeless shelter"),
+    "unmet": N_("people never placed"),
+    "intake_hours_missed": N_("not placed on arrival only because of intake hours"),
+    "travel_km_mean": N_("travel distance to the shelter, mean km"),
+    "placed": N_("people placed in a suitable shelter"),
+}
+
+RUN_STATES: Final = {
+    "queued": N_("queued"),
+    "running": N_("running"),
+    "done": N_("done"),
+    "failed": N_("failed"),
+}
+
+
+# Every kind of label by the name the templates use.
+LABELS: Final[dict[str, Mapping[Any, str]]] = {
+    "gender": GENDERS,
+    "condition": {code: condition.name for code, condition in CONDITIONS.items()},
+    "explanation": {code: condition.explanation for code, condition in CONDITIONS.items()},
+    "exploitation": EXPLOITATIONS,
+    "priority": PRIORITIES,
+    "reason": REASONS,
+    "rule": RULES,
+    "mismatch": MISMATCHES,
+    "role": ROLES,
+    "kpi": KPIS,
+    "run": RUN_STATES,
+}

@@ -1,0 +1,138 @@
+"""The desk's waiting list and its form for a new referral.
+
+The waiting list puts the most urgent first (priority, then the longest wait) and flags who came
+in outside office hours: most shelters take intakes on weekdays from nine to five only, so those
+people can usually be placed now only in a shelter with round-the-clock intake, or be held for the
+next morning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+
+from api.deps import Caller, get_network_cache, settle
+from api.network_cache import NetworkCache
+from api.routes import holds, referrals
+from api.schemas import MAX_DANGER_ZONES, HoldPublic, ReferralPublic
+from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
+from api.web.forms import FieldProblem, FormProblems, referral_from_form
+from api.web.state import web_state
+from api.web.timing import seconds_left
+from engine.intake import next_opening, open_at
+from models import gazetteer
+from models.codes import CONDITIONS, EXPLOITATIONS, GENDERS
+
+router = page_router()
+
+# Danger-zone rows the form shows before its "add a zone" button is used.
+ZONE_ROWS = 3
+# The most referrals the waiting list shows (the API's largest page).
+LISTED = 500
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One line of the waiting list."""
+
+    referral: ReferralPublic
+    waited: timedelta
+    out_of_hours: bool
+    hold: HoldPublic | None
+    remaining: int
+
+
+@router.get("/desk")
+def waiting_list(request: Request, caller: Visitor) -> Response:
+    """Everyone waiting or held, most urgent first, with how long they have been waiting."""
+    settle(caller)
+    found = call(referrals.list_referrals, request, caller, status="waiting", limit=LISTED)
+    found += call(referrals.list_referrals, request, caller, status="held", limit=LISTED)
+    active = call(holds.list_holds, request, caller, status="active", limit=LISTED)
+    by_referral = {hold.referral_id: hold for hold in active}
+    lines = [
+        Waiting(
+            referral=row,
+            waited=caller.now - row.created_at,
+            out_of_hours=not open_at("office", row.created_at),
+            hold=by_referral.get(row.id),
+            remaining=seconds_left(by_referral.get(row.id), caller.now),
+        )
+        for row in sorted(found, key=lambda row: (-row.priority, row.created_at))
+    ]
+    context = {
+        "lines": lines,
+        "office_open": open_at("office", caller.now),
+        "office_opens": next_opening("office", caller.now),
+        "done": request.query_params.get("done"),
+    }
+    return web_state(request).pages.render(request, "desk.html", context)
+
+
+@router.get("/desk/referrals/new")
+def new_referral(
+    request: Request,
+    caller: Visitor,
+    cache: Annotated[NetworkCache, Depends(get_network_cache)],
+) -> Response:
+    """The form for a new referral, every contra-indication explained."""
+    guard_of(referrals.create_referral)(request, caller)
+    return _form_page(request, caller, cache, values={}, problems=[], status=200)
+
+
+@router.post("/desk/referrals")
+def create_referral(
+    request: Request,
+    caller: Visitor,
+    form: Form,
+    cache: Annotated[NetworkCache, Depends(get_network_cache)],
+) -> Response:
+    """Register the referral and go straight to its ranking."""
+    guard_of(referrals.create_referral)(request, caller)
+    values = {key: form.getlist(key) for key in form}
+    try:
+        data = referral_from_form(form)
+    except FormProblems as problems:
+        return _form_page(
+            request, caller, cache, values=values, problems=problems.problems, status=422
+        )
+    created = call(referrals.create_referral, request, caller, data)
+    return redirect(f"/desk/referrals/{created.id}?done=created")
+
+
+def _form_page(
+    request: Request,
+    caller: Caller,
+    cache: NetworkCache,
+    *,
+    values: dict[str, list[Any]],
+    problems: list[FieldProblem],
+    status: int,
+) -> Response:
+    """The form, empty or as it was sent with its problems; the programmes on offer are
+    read from the live network, so a new programme needs no code."""
+    network = cache.network(caller.session, caller.now)
+    filled = max(
+        (
+            index + 1
+            for index in range(MAX_DANGER_ZONES)
+            if any(values.get(f"zone_{index}_{part}", [""])[0] for part in ("place", "km"))
+        ),
+        default=0,
+    )
+    context = {
+        "values": values,
+        "problems": problems,
+        "problem_fields": {problem.field for problem in problems},
+        "genders": GENDERS,
+        "conditions": CONDITIONS,
+        "exploitations": EXPLOITATIONS,
+        "programmes": sorted({s.programme for s in network if s.programme is not None}),
+        "municipalities": [m.name for m in gazetteer.municipalities()],
+        "zone_rows": max(ZONE_ROWS, filled),
+        "max_zones": MAX_DANGER_ZONES,
+    }
+    return web_state(request).pages.render(request, "referral_form.html", context, status=status)

@@ -1,0 +1,162 @@
+"""The planner's pages: pick or upload a scenario, run it in the background with progress, read
+and download its report, and compare runs.
+
+Runs are aggregates only (no person, no shelter address), so nothing here touches the audit
+trail. Who may run scenarios is the planner role, checked with the API's own ``allow``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.datastructures import UploadFile
+
+from api.deps import Caller, allow
+from api.problems import ProblemError
+from api.report import render_report
+from api.web.access import Form, Visitor, page_router, redirect
+from api.web.render import secure
+from api.web.runs import MAX_UPLOAD_BYTES, Started, compare, load_offered, load_upload, offered
+from api.web.state import web_state
+from models.errors import InvalidInput
+from models.scenario_result import KPI_DESCRIPTIONS, ScenarioResult
+
+router = page_router()
+
+
+def planner(request: Request, caller: Visitor) -> Caller:
+    """The visitor, if a planner: the check the API's scenario runs are for (``allow``)."""
+    return allow("planner")(request, caller)
+
+
+Planner = Annotated[Caller, Depends(planner)]
+
+# Replications a run from the page may ask for: enough for intervals, few enough to wait for.
+MOST_REPLICATIONS = 50
+# The report stands alone: its own inline styles and drawings, nothing loaded from anywhere.
+REPORT_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+)
+
+
+@router.get("/planner")
+def planner_page(request: Request, caller: Planner) -> Response:
+    """The scenarios on offer, the run form, and the runs started so far."""
+    return _page(request, [], 200)
+
+
+@router.post("/planner/runs")
+def start_run(request: Request, caller: Planner, form: Form) -> Response:
+    """Start the chosen or uploaded scenario in the background and show its progress."""
+    web = web_state(request)
+    replications = _replications(str(form.get("replications") or ""))
+    upload = form.get("upload")
+    try:
+        if isinstance(upload, UploadFile) and upload.filename:
+            content = upload.file.read(MAX_UPLOAD_BYTES + 1)
+            loaded = load_upload(web.uploads, content, upload.filename)
+        else:
+            loaded = load_offered(web.scenarios, str(form.get("scenario") or ""))
+    except InvalidInput as invalid:
+        return _page(request, [str(problem) for problem in invalid.problems], 422)
+    count = replications or loaded.scenario.replications
+    run = web.runs.start(loaded, count, form.get("compare") == "yes", datetime.now(UTC))
+    return redirect(f"/planner/runs/{run.id}")
+
+
+@router.get("/planner/runs/{run_id}")
+def run_page(request: Request, run_id: str, caller: Planner) -> Response:
+    """A run: its progress while it runs, its key figures and report once done."""
+    started = _started(request, run_id)
+    result = started.run.result
+    kpis = (
+        []
+        if result is None
+        else [(k, result.kpis[k]) for k in KPI_DESCRIPTIONS if k in result.kpis]
+    )
+    context = {"started": started, "status": started.run.status(), "result": result, "kpis": kpis}
+    return web_state(request).pages.render(request, "run.html", context)
+
+
+@router.get("/planner/runs/{run_id}/status")
+def run_status(request: Request, run_id: str, caller: Planner) -> Response:
+    """The run's state and progress, for the page's script to show."""
+    return secure(JSONResponse(_started(request, run_id).run.status()))
+
+
+@router.get("/planner/runs/{run_id}/report")
+def report(request: Request, run_id: str, caller: Planner, download: bool = False) -> Response:
+    """The run's self-contained HTML report, to read or to download."""
+    result = _result(request, run_id)
+    response = HTMLResponse(render_report(result))
+    if download:
+        name = f"{_slug(result.scenario)}.html"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return secure(response, REPORT_POLICY)
+
+
+@router.get("/planner/runs/{run_id}/result.json")
+def result_json(request: Request, run_id: str, caller: Planner) -> Response:
+    """The run's aggregate result as JSON, as ``safeplace scenario run`` writes it."""
+    result = _result(request, run_id)
+    response = Response(result.model_dump_json(indent=2), media_type="application/json")
+    name = f"{_slug(result.scenario)}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return secure(response)
+
+
+@router.get("/planner/compare")
+def compare_page(
+    request: Request, caller: Planner, run: Annotated[list[str] | None, Query()] = None
+) -> Response:
+    """Finished runs side by side, with paired differences where they share their seeds."""
+    chosen = [_started(request, run_id) for run_id in dict.fromkeys(run or [])]
+    done = [item for item in chosen if item.run.result is not None]
+    results = [item.run.result for item in done if item.run.result is not None]
+    context = {"runs": done, "rows": compare(results) if len(results) >= 2 else []}
+    return web_state(request).pages.render(request, "compare.html", context)
+
+
+def _page(request: Request, problems: list[str], status: int) -> Response:
+    """The planner's page, with the problems of a scenario that could not be run."""
+    web = web_state(request)
+    context = {
+        "offered": offered(web.scenarios),
+        "runs": web.runs.recent(),
+        "problems": problems,
+        "most": MOST_REPLICATIONS,
+    }
+    return web.pages.render(request, "planner.html", context, status=status)
+
+
+def _replications(text: str) -> int | None:
+    """The replications asked for, within bounds; None: the scenario file's own number."""
+    try:
+        return min(max(int(text), 1), MOST_REPLICATIONS)
+    except ValueError:
+        return None
+
+
+def _started(request: Request, run_id: str) -> Started:
+    """A run started from these pages; 404 for any other id."""
+    started = web_state(request).runs.get(run_id)
+    if started is None:
+        raise ProblemError(404, f"no run '{run_id}'")
+    return started
+
+
+def _result(request: Request, run_id: str) -> ScenarioResult:
+    """A finished run's result; 404 while it has none."""
+    result = _started(request, run_id).run.result
+    if result is None:
+        raise ProblemError(404, "the run has no result yet")
+    return result
+
+
+def _slug(name: str) -> str:
+    """A file name from a scenario's name: letters, digits and dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "scenario"

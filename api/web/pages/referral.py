@@ -1,0 +1,221 @@
+"""One referral at the desk: its ranking, the hold with its countdown, and what became of it.
+
+The ranking is the API's own (``POST /referrals/{id}/ranking``), at this moment or at a chosen
+intake time. The page adds what a reader needs to choose: the soft mismatches behind each option's
+cost, read from the same live network the ranking used, and the excluded shelters grouped by
+reason, with how many each reason alone keeps closed.
+
+When a hold fails because another desk took the last place first, the ledger answers 409
+``no_room``; the page says so in plain words and shows the ranking again as it now stands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from pydantic import ValidationError
+
+from api.deps import Caller, SettingsDep, get_network_cache, settle
+from api.network_cache import NetworkCache
+from api.problems import ProblemError
+from api.routes import holds, placements, referrals
+from api.schemas import HoldCreate, RankingRequest, ReferralPublic
+from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
+from api.web.state import web_state
+from api.web.timing import local_minute, parse_local_minute, seconds_left
+from engine.intake import next_opening, open_at
+from models.codes import REASON_CODES
+from models.ranking import Excluded, Option
+from models.shelter import Shelter
+
+router = page_router()
+
+Cache = Annotated[NetworkCache, Depends(get_network_cache)]
+
+
+@dataclass(frozen=True)
+class Line:
+    """An option of the ranking with its soft mismatches."""
+
+    option: Option
+    mismatches: list[str]
+
+
+@dataclass(frozen=True)
+class Group:
+    """The shelters one reason rules out, and how many of them it alone rules out."""
+
+    reason: str
+    shelters: list[str]
+    alone: int
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Why the last action did not happen: the ledger's conflict code, and the shelter."""
+
+    code: str | None
+    shelter: str | None = None
+
+
+@router.get("/desk/referrals/{referral_id}")
+def referral_page(
+    request: Request, referral_id: str, caller: Visitor, cache: Cache, at: str = ""
+) -> Response:
+    """The referral with its ranking (now, or at ``at``), its hold, or its placement."""
+    return _page(request, caller, cache, referral_id, at=_moment(at))
+
+
+@router.post("/desk/referrals/{referral_id}/hold")
+def hold(
+    *,
+    request: Request,
+    referral_id: str,
+    caller: Visitor,
+    form: Form,
+    cache: Cache,
+    settings: SettingsDep,
+) -> Response:
+    """Hold the chosen shelter's places for the referral, or say plainly why not."""
+    guard_of(holds.create_hold)(request, caller)
+    shelter_id = str(form.get("shelter_id") or "")
+    try:
+        data = HoldCreate(referral_id=referral_id, shelter_id=shelter_id)
+    except ValidationError:
+        raise ProblemError(422, "choose a shelter to hold") from None
+    try:
+        call(holds.create_hold, request, caller, data, settings=settings)
+    except ProblemError as problem:
+        if problem.status != 409:
+            raise
+        notice = Notice(problem.code, shelter_id)
+        return _page(request, caller, cache, referral_id, notice=notice, status=409)
+    return redirect(f"/desk/referrals/{referral_id}?done=held")
+
+
+@router.post("/desk/holds/{hold_id}/confirm")
+def confirm(request: Request, hold_id: str, caller: Visitor, form: Form, cache: Cache) -> Response:
+    """The intake happened: the hold becomes a placement."""
+    try:
+        placed = call(holds.confirm_hold, request, caller, hold_id)
+    except ProblemError as problem:
+        return _refused(request, caller, cache, form, problem)
+    return redirect(f"/desk/referrals/{placed.referral_id}?done=placed")
+
+
+@router.post("/desk/holds/{hold_id}/release")
+def release(request: Request, hold_id: str, caller: Visitor, form: Form, cache: Cache) -> Response:
+    """Give the places back; the referral waits again."""
+    try:
+        released = call(holds.release_hold, request, caller, hold_id)
+    except ProblemError as problem:
+        return _refused(request, caller, cache, form, problem)
+    return redirect(f"/desk/referrals/{released.referral_id}?done=released")
+
+
+def mismatches(referral: ReferralPublic, shelter: Shelter | None) -> list[str]:
+    """The soft terms of the contract's cost that apply: no specialisation in the referral's
+    form of exploitation, no shared language, a move away from a shelter already proposed."""
+    if shelter is None:
+        return []
+    found = []
+    if referral.exploitation is not None and referral.exploitation not in shelter.specialisations:
+        found.append("specialisation")
+    if referral.languages and not set(referral.languages) & set(shelter.languages):
+        found.append("language")
+    if referral.current is not None and referral.current != shelter.id:
+        found.append("move")
+    return found
+
+
+def grouped(excluded: list[Excluded]) -> list[Group]:
+    """Excluded shelters under each reason that rules them out, in the contract's order."""
+    groups = []
+    for reason in REASON_CODES:
+        hit = [item for item in excluded if reason in item.reasons]
+        if hit:
+            alone = sum(1 for item in hit if item.reasons == [reason])
+            groups.append(Group(reason, [item.shelter for item in hit], alone))
+    return groups
+
+
+def _refused(
+    request: Request, caller: Caller, cache: NetworkCache, form: Any, problem: ProblemError
+) -> Response:
+    """A confirm or release the ledger refused (409): the referral's page, saying why."""
+    referral_id = str(form.get("referral_id") or "")
+    if problem.status != 409 or not referral_id:
+        raise problem
+    return _page(request, caller, cache, referral_id, notice=Notice(problem.code), status=409)
+
+
+def _page(
+    request: Request,
+    caller: Caller,
+    cache: NetworkCache,
+    referral_id: str,
+    *,
+    at: datetime | None = None,
+    notice: Notice | None = None,
+    status: int = 200,
+) -> Response:
+    """The referral's page: its ranking while it waits, its hold while held, its placement
+    once placed; with the notice of a refused action when there is one."""
+    settle(caller)
+    # The ranking's role check first: a page about one person is the desk's, as the ranking is.
+    guard_of(referrals.rank_referral)(request, caller)
+    referral = call(referrals.read_referral, request, caller, referral_id)
+    if not isinstance(referral, ReferralPublic):
+        raise ProblemError(404, f"no referral '{referral_id}'")
+    opens = next_opening("office", caller.now)
+    context: dict[str, Any] = {
+        "referral": referral,
+        "notice": notice,
+        "done": request.query_params.get("done"),
+        "at": at,
+        "at_local": local_minute(at) if at else "",
+        "office_opens": local_minute(opens) if opens else "",
+        "office_open": open_at("office", caller.now),
+        "waited": caller.now - referral.created_at,
+        "lines": [],
+        "groups": [],
+        "relaxations": [],
+        "hold": None,
+        "remaining": 0,
+        "placement": None,
+        "hold_minutes": request.app.state.settings.hold_minutes,
+    }
+    if referral.status == "waiting":
+        body = None if at is None else RankingRequest(at=at)
+        ranking = call(
+            referrals.rank_referral, request, caller, referral_id, cache=cache, data=body
+        )
+        network = {s.id: s for s in cache.network(caller.session, at or caller.now)}
+        context["lines"] = [
+            Line(option, mismatches(referral, network.get(option.shelter)))
+            for option in ranking.options
+        ]
+        context["groups"] = grouped(ranking.excluded)
+        context["relaxations"] = ranking.relaxations
+    elif referral.status == "held":
+        found = call(holds.list_holds, request, caller, status="active", referral_id=referral_id)
+        context["hold"] = found[0] if found else None
+        context["remaining"] = seconds_left(context["hold"], caller.now)
+    elif referral.status == "placed":
+        found_placements = call(
+            placements.list_placements, request, caller, status="active", referral_id=referral_id
+        )
+        context["placement"] = found_placements[0] if found_placements else None
+    pages = web_state(request).pages
+    return pages.render(request, "referral.html", context, status=status)
+
+
+def _moment(text: str) -> datetime | None:
+    """An intake moment typed as Amsterdam wall-clock time, or None (now) if there is none."""
+    try:
+        return parse_local_minute(text)
+    except ValueError:
+        return None

@@ -1,0 +1,148 @@
+"""A shelter's own page: its places and intake hours, kept current by its staff, and the people
+on their way in.
+
+Staff see their own shelter only (the API's rule: any other shelter is "not found") and of each
+incoming person only what intake needs (the API's intake view of a referral: no location, no
+danger zones, no exploitation). Reading those people writes the audit rows the API writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request, Response
+
+from api.deps import Caller, settle
+from api.problems import ProblemError
+from api.routes import holds, placements, referrals, shelters
+from api.schemas import HoldPublic, ReferralIntake, ReferralPublic
+from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
+from api.web.forms import FieldProblem, FormProblems, availability_from_form, from_api, windows_text
+from api.web.state import web_state
+from api.web.timing import seconds_left
+from models.intake import windows_of
+
+router = page_router()
+LISTED = 500
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A hold at the shelter: what intake needs of the person, and the time left."""
+
+    hold: HoldPublic
+    person: ReferralIntake | ReferralPublic
+    remaining: int
+
+
+@router.get("/shelter")
+def shelter_page(request: Request, caller: Visitor) -> Response:
+    """The shelter's places, its availability form, the holds and placements at it."""
+    return _page(request, caller)
+
+
+@router.post("/shelter/availability")
+def update_availability(request: Request, caller: Visitor, form: Form) -> Response:
+    """Report free places, closing and intake hours, as ``PATCH .../availability`` does."""
+    shelter_id = _own(request, caller, shelters.update_availability)
+    values = {key: form.getlist(key) for key in form}
+    try:
+        data = availability_from_form(form)
+        call(shelters.update_availability, request, caller, shelter_id, data)
+    except FormProblems as problems:
+        return _page(request, caller, values=values, problems=problems.problems, status=422)
+    except ProblemError as problem:
+        if problem.status != 422:
+            raise
+        return _page(request, caller, values=values, problems=from_api(problem.errors), status=422)
+    return redirect("/shelter?done=saved")
+
+
+@router.post("/shelter/holds/{hold_id}/confirm")
+def confirm(request: Request, hold_id: str, caller: Visitor, form: Form) -> Response:
+    """The person arrived: the hold becomes a placement."""
+    return _act(request, caller, lambda: call(holds.confirm_hold, request, caller, hold_id), "in")
+
+
+@router.post("/shelter/holds/{hold_id}/release")
+def release(request: Request, hold_id: str, caller: Visitor, form: Form) -> Response:
+    """The person will not come: the places are free again."""
+    return _act(
+        request, caller, lambda: call(holds.release_hold, request, caller, hold_id), "released"
+    )
+
+
+@router.post("/shelter/placements/{placement_id}/discharge")
+def discharge(request: Request, placement_id: str, caller: Visitor, form: Form) -> Response:
+    """The person left the shelter."""
+    return _act(
+        request,
+        caller,
+        lambda: call(placements.discharge, request, caller, placement_id),
+        "discharged",
+    )
+
+
+def _act(request: Request, caller: Caller, action: Any, done: str) -> Response:
+    """Do ``action``; a refusal by the ledger (409) is shown on the page in plain words."""
+    settle(caller)
+    try:
+        action()
+    except ProblemError as problem:
+        if problem.status != 409:
+            raise
+        return _page(request, caller, refusal=problem.code or "conflict", status=409)
+    return redirect(f"/shelter?done={done}")
+
+
+def _own(request: Request, caller: Caller, endpoint: Callable[..., object]) -> str:
+    """The caller's own shelter, once ``endpoint``'s role check and that of the holds at the
+    shelter have passed: the page is for those who may do both, its staff."""
+    guard_of(endpoint)(request, caller)
+    guard_of(holds.list_holds)(request, caller)
+    if caller.shelter_id is None:  # staff always belong to a shelter (a database constraint)
+        raise ProblemError(403, "this page is for the staff of a shelter")
+    return caller.shelter_id
+
+
+def _page(
+    request: Request,
+    caller: Caller,
+    *,
+    values: dict[str, list[Any]] | None = None,
+    problems: list[FieldProblem] | None = None,
+    refusal: str | None = None,
+    status: int = 200,
+) -> Response:
+    """The shelter's page for its own staff (with the problems of a form, or the ledger's
+    refusal), reading each incoming person as the API's intake view."""
+    values, problems = values or {}, problems or []
+    shelter_id = _own(request, caller, shelters.read_shelter)
+    settle(caller)
+    shelter = call(shelters.read_shelter, request, caller, shelter_id)
+    held = call(holds.list_holds, request, caller, status="active", limit=LISTED)
+    incoming = [
+        Incoming(
+            hold=hold,
+            person=call(referrals.read_referral, request, caller, hold.referral_id),
+            remaining=seconds_left(hold, caller.now),
+        )
+        for hold in held
+    ]
+    living = call(placements.list_placements, request, caller, status="active", limit=LISTED)
+    windows = [] if isinstance(shelter.intake, str) else windows_of(shelter.intake)
+    context = {
+        "shelter": shelter,
+        "room": shelter.capacity - shelter.occupied - shelter.held - shelter.placed,
+        "windows": windows_text(windows),
+        "incoming": incoming,
+        "living": living,
+        "values": values,
+        "problems": problems,
+        "problem_fields": {problem.field for problem in problems},
+        "refusal": refusal,
+        "done": request.query_params.get("done"),
+    }
+    return web_state(request).pages.render(request, "shelter.html", context, status=status)

@@ -1,0 +1,189 @@
+"""The planner's scenario runs: the scenarios on offer, uploads, runs started here, comparisons.
+
+Runs go through the service's :class:`~api.scenario_runner.RunRegistry` (one at a time, in the
+background); this module only remembers which runs the planner pages started, so they can be
+listed and compared. Like the registry, it lives in the memory of one server process.
+
+An uploaded scenario must use the sample network: a network file named in an upload would be a
+path on the server, and a planner's browser has no business naming files there.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from api.scenario_files import LoadedScenario, load_scenario, read_yaml
+from api.scenario_runner import RunRegistry, ScenarioRun
+from engine.simulation.stats import paired_difference
+from models.errors import InputProblem, InvalidInput
+from models.scenario import validate_scenario
+from models.scenario_result import KPI_DESCRIPTIONS, LOWER_IS_BETTER, Difference, ScenarioResult
+
+log = logging.getLogger(__name__)
+
+# Runs listed on the planner page; older ones are forgotten here (the registry keeps them).
+REMEMBERED = 50
+# An uploaded scenario file is a page of YAML; anything much larger is a mistake.
+MAX_UPLOAD_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A shipped scenario file: its key (file stem) and what it says about itself."""
+
+    key: str
+    name: str
+    description: str
+    horizon_days: int
+    replications: int
+
+
+@dataclass(frozen=True)
+class Started:
+    """A run started from the planner pages."""
+
+    run: ScenarioRun
+    started: datetime
+    replications: int
+
+
+class RunBook:
+    """The runs the planner pages started in this process, newest first."""
+
+    def __init__(self, registry: RunRegistry) -> None:
+        self.registry = registry
+        self._started: deque[Started] = deque(maxlen=REMEMBERED)
+        self._lock = threading.Lock()
+
+    def start(
+        self, loaded: LoadedScenario, replications: int, compare: bool, now: datetime
+    ) -> ScenarioRun:
+        """Start a run in the background and remember it."""
+        run = self.registry.start(loaded, replications=replications, compare=compare)
+        with self._lock:
+            self._started.appendleft(Started(run, now, replications))
+        log.info("scenario run %s started (%d replications)", run.id, replications)
+        return run
+
+    def recent(self) -> list[Started]:
+        """The remembered runs, newest first."""
+        with self._lock:
+            return list(self._started)
+
+    def get(self, run_id: str) -> Started | None:
+        """A remembered run by id."""
+        with self._lock:
+            return next((item for item in self._started if item.run.id == run_id), None)
+
+
+def offered(directory: Path) -> list[Offered]:
+    """The valid scenario files in ``directory``, by file name (broken ones are logged)."""
+    found: list[Offered] = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            scenario = validate_scenario(read_yaml(path))
+        except InvalidInput:
+            log.warning("scenario file %s does not validate; not offered", path.name)
+            continue
+        found.append(
+            Offered(
+                key=path.stem,
+                name=scenario.name,
+                description=scenario.description,
+                horizon_days=scenario.horizon_days,
+                replications=scenario.replications,
+            )
+        )
+    return found
+
+
+def load_offered(directory: Path, key: str) -> LoadedScenario:
+    """The shipped scenario ``key``; only names that :func:`offered` lists are accepted."""
+    keys = {item.key for item in offered(directory)}
+    if key not in keys:
+        raise InvalidInput([InputProblem("scenario", f"no scenario '{key}'")])
+    return load_scenario(directory / f"{key}.yaml")
+
+
+def load_upload(directory: Path, content: bytes, name: str) -> LoadedScenario:
+    """Load an uploaded scenario; it must use the sample network (:class:`InvalidInput`
+    otherwise, or when it is too large or invalid, its problems naming the file ``name``).
+
+    The scenario files' reader reads files, so the upload is written under ``directory`` for
+    the moment it takes and removed again (a run keeps what it needs in memory); problems name
+    the file as the planner knows it, never the server's path.
+    """
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise InvalidInput([InputProblem("upload", f"larger than {MAX_UPLOAD_BYTES} bytes")])
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"upload-{secrets.token_hex(8)}.yaml"
+    path.write_bytes(content)
+    try:
+        scenario = validate_scenario(read_yaml(path))
+        if scenario.network.file is not None:
+            raise InvalidInput(
+                [InputProblem("network.file", "an uploaded scenario must use the sample network")]
+            )
+        return load_scenario(path)
+    except InvalidInput as invalid:
+        named = [_named(problem, str(path), name) for problem in invalid.problems]
+        raise InvalidInput(named) from None
+    finally:
+        path.unlink()
+
+
+def _named(problem: InputProblem, path: str, name: str) -> InputProblem:
+    """The problem as it names the uploaded file: by the planner's file name."""
+    if problem.path.startswith(path):
+        return InputProblem(name + problem.path.removeprefix(path), problem.message)
+    return InputProblem(f"{name}: {problem.path}", problem.message)
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One KPI across runs: each run's mean, and each later run's paired difference to the
+    first (None when the runs did not use the same seeds, so no pairing is possible)."""
+
+    kpi: str
+    share: bool
+    means: list[float]
+    differences: list[Difference | None]
+    lower_is_better: bool
+
+
+def compare(results: Sequence[ScenarioResult]) -> list[Compared]:
+    """Every KPI of ``results`` side by side, with paired differences to the first result."""
+    first = results[0]
+    seeds = [r.seed for r in first.per_replication]
+    rows: list[Compared] = []
+    for kpi in KPI_DESCRIPTIONS:
+        if not all(kpi in result.kpis for result in results):
+            continue
+        differences: list[Difference | None] = []
+        for other in results[1:]:
+            if [r.seed for r in other.per_replication] != seeds:
+                differences.append(None)
+                continue
+            differences.append(
+                paired_difference(
+                    [r.values[kpi] for r in first.per_replication],
+                    [r.values[kpi] for r in other.per_replication],
+                )
+            )
+        rows.append(
+            Compared(
+                kpi=kpi,
+                share=kpi.endswith("_share"),
+                means=[result.kpis[kpi].mean for result in results],
+                differences=differences,
+                lower_is_better=kpi in LOWER_IS_BETTER,
+            )
+        )
+    return rows

@@ -1,0 +1,27 @@
+"""Times on the pages: how long a hold has left (by the service's clock, so a browser's wrong
+clock cannot skew it), and intake moments typed as Amsterdam wall-clock time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from api.schemas import HoldPublic
+from engine.intake import AMSTERDAM
+
+# The datetime-local form of a moment, in Amsterdam time.
+LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
+
+
+def seconds_left(hold: HoldPublic | None, now: datetime) -> int:
+    """Whole seconds until ``hold`` runs out at ``now`` (0 without a hold, or once it has)."""
+    return 0 if hold is None else max(0, int((hold.expires_at - now).total_seconds()))
+
+
+def local_minute(moment: datetime) -> str:
+    """``moment`` as a datetime-local input shows it: Amsterdam time, to the minute."""
+    return moment.astimezone(AMSTERDAM).strftime(LOCAL_MINUTE)
+
+
+def parse_local_minute(text: str) -> datetime:
+    """A datetime-local input's value as an Amsterdam moment (ValueError if it is none)."""
+    return datetime.strptime(text, LOCAL_MINUTE).replace(tzinfo=AMSTERDAM)

@@ -1,0 +1,169 @@
+"""Ranking over HTTP: 20 desks asking at once, against a real server with two worker processes.
+
+What a desk waits for, end to end: the request over a socket, authentication, the referral and
+the live network read in one transaction with its audit row, the ranking of the sample network
+(about 70 shelters), and the JSON answer. The server is started the way ``safeplace serve``
+starts it (:func:`api.cli_service.serve`), on SQLite and on PostgreSQL; 150 referrals of the
+sample waiting list are ranked in turn. p50 and p99 latency (target: p99 <= 50 ms) and requests
+per second go to ``extra_info``.
+
+Run with ``pytest benchmarks/test_bench_http.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
+
+from api.main import prepare
+from models.instance import Instance
+from tests.api.databases import create_schema, drop_schema, postgres_server_url, sqlite_url
+from tests.api.helpers import SECRET, USERS, add_users, bearer, settings_for
+from tests.api.rows import add_referral
+
+CLIENTS = 20
+REQUESTS_PER_CLIENT = 50
+WARM_UP = 3
+WORKERS = 2
+TARGET_P99_MS = 50.0
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running service and the case ids waiting on it."""
+
+    url: str
+    cases: list[str]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    url = create_schema(postgres_server_url())
+    try:
+        yield url
+    finally:
+        drop_schema(url)
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path, sample_150: Instance) -> Iterator[Server]:
+    """``uvicorn api.main:create_app --factory --workers 2`` on a seeded database."""
+    settings = settings_for(database_url, tmp_path / "var")
+    database = prepare(settings)
+    add_users(database, USERS)
+    registered = datetime.now(UTC)
+    with database.session() as session:
+        for victim in sample_150.victims:
+            add_referral(session, victim, registered)
+    database.dispose()
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "SAFEPLACE_DATABASE_URL": database_url,
+        "SAFEPLACE_VAR_DIR": str(tmp_path / "var"),
+        "SAFEPLACE_JWT_SECRET": SECRET,
+    }
+    serve = f"from api.cli_service import serve; serve(port={port}, workers={WORKERS})"
+    process = subprocess.Popen([sys.executable, "-c", serve], env=env, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process)
+        yield Server(url=url, cases=[victim.id for victim in sample_150.victims])
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server stopped"
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the server did not come up")
+
+
+def desk(url: str, cases: list[str], offset: int, latencies: list[float]) -> None:
+    """One desk ranking referrals one after another; its latencies (s) are appended."""
+    with httpx.Client(base_url=url, headers=bearer("desk"), timeout=30) as client:
+        for number in range(WARM_UP + REQUESTS_PER_CLIENT):
+            case = cases[(offset + number) % len(cases)]
+            started = time.perf_counter()
+            response = client.post(f"/api/v1/referrals/{case}/ranking")
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200, response.text
+            if number >= WARM_UP:
+                latencies.append(elapsed)
+
+
+def percentile(sorted_values: list[float], share: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    rank = max(1, round(share * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def test_ranking_latency_with_20_desks(benchmark: BenchmarkFixture, server: Server) -> None:
+    latencies: list[float] = []
+
+    def run() -> float:
+        collected: list[list[float]] = [[] for _ in range(CLIENTS)]
+        threads = [
+            threading.Thread(
+                target=desk, args=(server.url, server.cases, index * 7, collected[index])
+            )
+            for index in range(CLIENTS)
+        ]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+        for own in collected:
+            latencies.extend(own)
+        return wall
+
+    wall: float = benchmark.pedantic(run, rounds=1, iterations=1)  # type: ignore[no-untyped-call]
+    ordered = sorted(latencies)
+    assert len(ordered) == CLIENTS * REQUESTS_PER_CLIENT
+    p50, p99 = percentile(ordered, 0.50) * 1000, percentile(ordered, 0.99) * 1000
+    benchmark.extra_info.update(
+        {
+            "clients": CLIENTS,
+            "workers": WORKERS,
+            "requests": len(ordered),
+            "p50_ms": round(p50, 1),
+            "p99_ms": round(p99, 1),
+            "mean_ms": round(statistics.fmean(ordered) * 1000, 1),
+            "requests_per_second": round(len(ordered) / wall, 1),
+            "target_p99_ms": TARGET_P99_MS,
+        }
+    )

@@ -1,0 +1,232 @@
+"""The service under test: an app on a test database, a user per role, and a clock to move.
+
+Each test module turns :func:`running_api` into its own ``api`` fixture on the ``database_url``
+fixture (every test on SQLite and on PostgreSQL). Users are written with one password hash made
+once per run: argon2 is slow by design, and only the login tests need it per user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+
+from api.auth import Claims, hash_password, issue_token
+from api.db.session import Database
+from api.db.tables import UserRow
+from api.deps import get_now
+from api.main import create_app
+from api.settings import Settings
+
+SECRET = "test-signing-secret-of-enough-length-for-hs256"
+PASSWORD = "a long test password"
+# A Monday at 10:00 in Amsterdam: office hours, so most shelters take intakes.
+MONDAY_MORNING = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+OWN_SHELTER = "S001"
+OTHER_SHELTER = "S002"
+# User name -> (role, shelter): one user per role, and staff of a second shelter.
+USERS: dict[str, tuple[str, str | None]] = {
+    "desk": ("desk", None),
+    "shelter": ("shelter", OWN_SHELTER),
+    "other-shelter": ("shelter", OTHER_SHELTER),
+    "planner": ("planner", None),
+    "auditor": ("auditor", None),
+    "admin": ("admin", None),
+}
+ROLES = ("desk", "shelter", "planner", "auditor", "admin")
+
+
+@dataclass
+class Clock:
+    """The service's clock in a test: stands still until moved."""
+
+    now: datetime = MONDAY_MORNING
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, minutes: float) -> None:
+        """Move the clock forward."""
+        self.now += timedelta(minutes=minutes)
+
+
+@dataclass
+class Api:
+    """A client of the app, calling as any test user."""
+
+    app: FastAPI
+    client: TestClient
+    database: Database
+    clock: Clock
+
+    def headers(self, user: str | None) -> dict[str, str]:
+        """Authorization for ``user`` (None: anonymous)."""
+        return {} if user is None else bearer(user)
+
+    def call(
+        self,
+        user: str | None,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> httpx.Response:
+        """One request as ``user``."""
+        response: httpx.Response = self.client.request(
+            method, path, headers=self.headers(user), json=json, params=params
+        )
+        return response
+
+    def get(self, user: str | None, path: str, **params: Any) -> httpx.Response:
+        """GET as ``user``."""
+        return self.call(user, "GET", path, params=params)
+
+    def post(self, user: str | None, path: str, json: Any = None) -> httpx.Response:
+        """POST as ``user``."""
+        return self.call(user, "POST", path, json=json)
+
+    def patch(self, user: str | None, path: str, json: Any = None) -> httpx.Response:
+        """PATCH as ``user``."""
+        return self.call(user, "PATCH", path, json=json)
+
+    def ok(self, response: httpx.Response, status: int = 200) -> Any:
+        """The JSON body of a response that must have ``status``."""
+        assert response.status_code == status, (response.status_code, response.text)
+        return response.json()
+
+
+def bearer(user: str) -> dict[str, str]:
+    """An Authorization header for test user ``user``, signed as the test service expects."""
+    role, shelter = USERS[user]
+    claims = Claims(subject=user, role=role, shelter_id=shelter)
+    token, _ = issue_token(
+        claims, secret=SECRET, now=datetime.now(UTC), lifetime=timedelta(minutes=30)
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def settings_for(database_url: str, var_dir: Path, **overrides: Any) -> Settings:
+    """Settings of a test service on ``database_url``."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "var_dir": var_dir,
+        "jwt_secret": SECRET,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+@contextmanager
+def running_api(database_url: str, var_dir: Path, **overrides: Any) -> Iterator[Api]:
+    """The app on ``database_url`` with every test user, its clock set to Monday morning."""
+    app = create_app(settings_for(database_url, var_dir, **overrides))
+    clock = Clock()
+    app.dependency_overrides[get_now] = clock
+    database: Database = app.state.database
+    add_users(database, USERS)
+    with TestClient(app) as client:
+        yield Api(app=app, client=client, database=database, clock=clock)
+
+
+def add_users(database: Database, users: Mapping[str, tuple[str, str | None]]) -> None:
+    """Store ``users`` (name -> role, shelter), all with :data:`PASSWORD`."""
+    with database.session() as session:
+        session.add_all(
+            UserRow(
+                name=name,
+                role=role,
+                shelter_id=shelter,
+                password_hash=password_hash(),
+                active=True,
+                created_at=MONDAY_MORNING,
+            )
+            for name, (role, shelter) in users.items()
+        )
+
+
+@cache
+def password_hash() -> str:
+    """The argon2id hash of :data:`PASSWORD`, made once."""
+    return hash_password(PASSWORD)
+
+
+def referral(**fields: Any) -> dict[str, Any]:
+    """A referral body: a woman of 30 in Utrecht, unless ``fields`` say otherwise."""
+    return {"gender": "female", "age": 30, "location": {"municipality": "Utrecht"}, **fields}
+
+
+def create_referral(api: Api, **fields: Any) -> str:
+    """A new waiting referral's case id."""
+    body = api.ok(api.post("desk", "/api/v1/referrals", referral(**fields)), 201)
+    case_id: str = body["id"]
+    return case_id
+
+
+def hold(api: Api, referral_id: str, shelter_id: str) -> httpx.Response:
+    """The desk's attempt to hold ``shelter_id`` for ``referral_id``."""
+    return api.post("desk", "/api/v1/holds", {"referral_id": referral_id, "shelter_id": shelter_id})
+
+
+def set_free(api: Api, shelter_id: str, free: int) -> None:
+    """Make ``free`` places free at a shelter, as its admin would report them."""
+    api.ok(api.patch("admin", f"/api/v1/shelters/{shelter_id}/availability", {"free": free}))
+
+
+# Who may call each route (method, template); an empty set: everyone, without a token. This is the
+# policy as written down; the role tests hold the app to it, cell by cell.
+ACCESS: dict[tuple[str, str], frozenset[str]] = {
+    ("POST", "/api/v1/auth/token"): frozenset(),
+    ("GET", "/api/v1/shelters"): frozenset({"admin"}),
+    ("POST", "/api/v1/shelters"): frozenset({"admin"}),
+    ("GET", "/api/v1/shelters/{shelter_id}"): frozenset({"admin", "shelter"}),
+    ("PATCH", "/api/v1/shelters/{shelter_id}"): frozenset({"admin"}),
+    ("PATCH", "/api/v1/shelters/{shelter_id}/availability"): frozenset({"admin", "shelter"}),
+    ("POST", "/api/v1/referrals"): frozenset({"desk"}),
+    ("GET", "/api/v1/referrals"): frozenset({"desk"}),
+    ("GET", "/api/v1/referrals/{referral_id}"): frozenset({"desk", "shelter"}),
+    ("PATCH", "/api/v1/referrals/{referral_id}"): frozenset({"desk"}),
+    ("POST", "/api/v1/referrals/{referral_id}/close"): frozenset({"desk"}),
+    ("POST", "/api/v1/referrals/{referral_id}/ranking"): frozenset({"desk"}),
+    ("POST", "/api/v1/holds"): frozenset({"desk"}),
+    ("GET", "/api/v1/holds"): frozenset({"desk", "shelter"}),
+    ("GET", "/api/v1/holds/{hold_id}"): frozenset({"desk", "shelter"}),
+    ("POST", "/api/v1/holds/{hold_id}/confirm"): frozenset({"desk", "shelter"}),
+    ("POST", "/api/v1/holds/{hold_id}/release"): frozenset({"desk", "shelter"}),
+    ("GET", "/api/v1/placements"): frozenset({"desk", "shelter"}),
+    ("GET", "/api/v1/placements/{placement_id}"): frozenset({"desk", "shelter"}),
+    ("POST", "/api/v1/placements/{placement_id}/discharge"): frozenset({"desk", "shelter"}),
+    ("POST", "/api/v1/plans"): frozenset({"desk"}),
+    ("GET", "/api/v1/capacity"): frozenset({"planner", "desk", "admin"}),
+    ("GET", "/api/v1/audit"): frozenset({"auditor"}),
+    ("POST", "/api/v1/scenario-runs"): frozenset({"planner"}),
+    ("GET", "/api/v1/scenario-runs/{run_id}"): frozenset({"planner"}),
+    ("GET", "/api/v1/scenario-runs/{run_id}/result"): frozenset({"planner"}),
+    ("GET", "/healthz"): frozenset(),
+    ("GET", "/metrics"): frozenset(),
+}
+# Routes on personal data: a refused call there leaves a "denied" row in the audit trail.
+AUDITED_PREFIXES = ("/api/v1/referrals", "/api/v1/holds", "/api/v1/placements", "/api/v1/plans")
+
+
+def served_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, template) the app answers, beyond its documentation pages."""
+    served: set[tuple[str, str]] = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        # Web pages are checked by the web tests (tests/web), page by page.
+        if not isinstance(route, APIRoute) or route.endpoint.__module__.startswith("api.web"):
+            continue
+        for method in context.methods or ():
+            served.add((method, str(context.path_format)))
+    return served

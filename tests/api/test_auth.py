@@ -1,0 +1,120 @@
+"""Logging in: the OAuth2 password flow, token expiry, wrong passwords and their rate limit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from api.auth import Claims, issue_token, read_token, verify_password
+from api.db.tables import UserRow
+from api.ratelimit import WINDOW_SECONDS, LoginThrottle
+from tests.api.helpers import PASSWORD, SECRET, Api, running_api
+
+TOKEN_URL = "/api/v1/auth/token"
+ATTEMPTS = 3
+
+
+@pytest.fixture
+def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
+    overrides = {"login_attempts_per_minute": ATTEMPTS, "token_minutes": 15}
+    with running_api(database_url, tmp_path / "var", **overrides) as running:
+        yield running
+
+
+def login(api: Api, name: str, password: str) -> tuple[int, dict[str, object]]:
+    response = api.client.post(TOKEN_URL, data={"username": name, "password": password})
+    return response.status_code, response.json()
+
+
+def test_the_password_flow_gives_a_working_short_lived_token(api: Api) -> None:
+    status, body = login(api, "desk", PASSWORD)
+    assert status == 200
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 15 * 60
+    token = str(body["access_token"])
+    claims = read_token(token, secret=SECRET)
+    assert (claims.subject, claims.role, claims.shelter_id) == ("desk", "desk", None)
+    listed = api.client.get("/api/v1/referrals", headers={"Authorization": f"Bearer {token}"})
+    assert listed.status_code == 200
+
+
+def test_a_wrong_password_or_unknown_user_is_one_401(api: Api) -> None:
+    wrong = api.client.post(TOKEN_URL, data={"username": "desk", "password": "not it at all"})
+    unknown = api.client.post(TOKEN_URL, data={"username": "nobody", "password": PASSWORD})
+    for response in (wrong, unknown):
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["www-authenticate"] == "Bearer"
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+
+
+def test_an_expired_token_is_refused(api: Api) -> None:
+    claims = Claims(subject="desk", role="desk", shelter_id=None)
+    long_ago = datetime.now(UTC) - timedelta(hours=2)
+    token, _ = issue_token(claims, secret=SECRET, now=long_ago, lifetime=timedelta(minutes=15))
+    response = api.client.get("/api/v1/referrals", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.json()["detail"] == "the bearer token is invalid or has expired"
+
+
+def test_a_token_signed_with_another_key_is_refused(api: Api) -> None:
+    claims = Claims(subject="admin", role="admin", shelter_id=None)
+    forged, _ = issue_token(
+        claims, secret="another-key-" + "x" * 40, now=datetime.now(UTC), lifetime=timedelta(1)
+    )
+    response = api.client.get("/api/v1/shelters", headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
+
+
+def test_a_deactivated_user_is_out_at_once(api: Api) -> None:
+    assert api.get("desk", "/api/v1/referrals").status_code == 200
+    with api.database.session() as session:
+        session.execute(update(UserRow).where(UserRow.name == "desk").values(active=False))
+    assert api.get("desk", "/api/v1/referrals").status_code == 401
+    assert login(api, "desk", PASSWORD)[0] == 401
+
+
+def test_the_role_comes_from_the_database_not_the_token(api: Api) -> None:
+    with api.database.session() as session:
+        session.execute(update(UserRow).where(UserRow.name == "desk").values(role="planner"))
+    assert api.get("desk", "/api/v1/referrals").status_code == 403
+
+
+def test_failed_logins_are_rate_limited_per_user_and_client(api: Api) -> None:
+    for _ in range(ATTEMPTS):
+        assert login(api, "desk", "a wrong password")[0] == 401
+    response = api.client.post(TOKEN_URL, data={"username": "desk", "password": PASSWORD})
+    assert response.status_code == 429
+    assert response.headers["content-type"] == "application/problem+json"
+    assert 1 <= int(response.headers["retry-after"]) <= WINDOW_SECONDS + 1
+    assert login(api, "DESK", PASSWORD)[0] == 429
+    assert login(api, "admin", PASSWORD)[0] == 200
+
+
+def test_the_throttle_forgets_after_a_minute_and_on_success() -> None:
+    now = [1000.0]
+    throttle = LoginThrottle(limit=2, clock=lambda: now[0])
+    key = throttle.key("Desk", "10.0.0.1")
+    throttle.failed(key)
+    throttle.failed(key)
+    assert throttle.retry_after(key) == WINDOW_SECONDS + 1
+    assert throttle.retry_after(throttle.key("desk", "10.0.0.2")) == 0
+    now[0] += WINDOW_SECONDS
+    assert throttle.retry_after(key) == 0
+    throttle.failed(key)
+    throttle.succeeded(key)
+    throttle.failed(key)
+    assert throttle.retry_after(key) == 0
+
+
+def test_passwords_are_stored_as_argon2id(api: Api) -> None:
+    with api.database.session() as session:
+        stored = session.get(UserRow, 1)
+        assert stored is not None
+        assert stored.password_hash.startswith("$argon2id$")
+        assert verify_password(PASSWORD, stored.password_hash)
+        assert not verify_password(PASSWORD + "x", stored.password_hash)

@@ -1,0 +1,76 @@
+"""Capacity aggregates: per police unit and profile, no shelter named; small counts withheld from
+planners, shown to the desk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.disclosure import SMALLEST_SHOWN
+from tests.api.helpers import Api, running_api
+
+
+@pytest.fixture
+def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
+    with running_api(database_url, tmp_path / "var") as running:
+        yield running
+
+
+def cells(api: Api, user: str) -> dict[tuple[str, str, str | None], dict[str, Any]]:
+    """The capacity cells seen by ``user``, by (police unit, gender, condition)."""
+    body = api.ok(api.get(user, "/api/v1/capacity"))
+    return {(c["police_unit"], c["gender"], c["condition"]): c for c in body}
+
+
+def small(count: int | None) -> bool:
+    return count is not None and 0 < count < SMALLEST_SHOWN
+
+
+def test_planners_never_see_a_count_of_one_to_four(api: Api) -> None:
+    full = cells(api, "desk")
+    seen = cells(api, "planner")
+    assert set(seen) == set(full)
+    suppressed = 0
+    for key, cell in seen.items():
+        exact = full[key]
+        assert not small(cell["total"])
+        assert not small(cell["free"])
+        assert not small(cell["shelters"])
+        if cell["total"] is not None and cell["free"] is not None:
+            assert not small(cell["total"] - cell["free"])
+        assert cell["suppressed"] == (None in (cell["total"], cell["free"], cell["shelters"]))
+        for count in ("total", "free", "shelters"):
+            assert cell[count] in (None, exact[count])
+        suppressed += cell["suppressed"]
+    assert 0 < suppressed < len(seen)
+
+
+def test_the_desk_sees_every_number(api: Api) -> None:
+    full = cells(api, "desk")
+    assert not any(cell["suppressed"] for cell in full.values())
+    assert any(small(cell["total"]) for cell in full.values())
+
+
+def test_no_shelter_is_named(api: Api) -> None:
+    text = api.get("planner", "/api/v1/capacity").text
+    shelters = api.ok(api.get("admin", "/api/v1/shelters"))
+    assert not [s["id"] for s in shelters if f'"{s["id"]}"' in text]
+    assert "municipality" not in text
+    assert "lat" not in text
+
+
+def test_free_places_follow_holds(api: Api) -> None:
+    before = cells(api, "desk")
+    case = api.ok(api.post("desk", "/api/v1/referrals", {"gender": "female", "age": 30}), 201)
+    api.ok(api.patch("admin", "/api/v1/shelters/S023/availability", {"free": 2}))
+    after_report = cells(api, "desk")
+    api.ok(
+        api.post("desk", "/api/v1/holds", {"referral_id": case["id"], "shelter_id": "S023"}), 201
+    )
+    after_hold = cells(api, "desk")
+    changed = [k for k in before if after_report[k]["free"] != after_hold[k]["free"]]
+    assert changed
+    assert all(after_hold[k]["free"] == after_report[k]["free"] - 1 for k in changed)

@@ -1,0 +1,142 @@
+"""``safeplace users add``, ``audit verify`` and ``retention run`` against a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import typer
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text, update
+from typer.testing import CliRunner, Result
+
+from api import audit
+from api.cli_service import EXIT_BROKEN, EXIT_INVALID, register
+from api.db.session import Database
+from api.db.tables import ReferralRow, ReferralStatRow, UserRow
+from api.main import create_app
+from tests.api.helpers import settings_for
+from tests.api.rows import add_referral, victim
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    """The environment that points the commands at the test database."""
+    return {"SAFEPLACE_DATABASE_URL": database_url, "SAFEPLACE_VAR_DIR": str(tmp_path / "var")}
+
+
+def run(env: dict[str, str], *args: str, stdin: str = "") -> Result:
+    app = typer.Typer()
+    register(app)
+    return CliRunner().invoke(app, list(args), input=stdin, env=env)
+
+
+def test_users_add_reads_the_password_from_stdin(
+    env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    result = run(env, "users", "add", "anna", "--role", "desk", stdin=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert "anna" in result.output
+    assert PASSWORD not in result.output
+
+    app = create_app(settings_for(database_url, tmp_path / "var"))
+    with TestClient(app) as client:
+        token = client.post("/api/v1/auth/token", data={"username": "anna", "password": PASSWORD})
+        assert token.status_code == 200
+        assert token.json()["token_type"] == "bearer"
+
+
+def test_users_add_refuses_what_cannot_work(env: dict[str, str], database_url: str) -> None:
+    cases = (
+        (["users", "add", "bob", "--role", "desk"], "too short\n", "at least 12"),
+        (["users", "add", "bob", "--role", "chief"], PASSWORD + "\n", "unknown role"),
+        (["users", "add", "bob", "--role", "shelter"], PASSWORD + "\n", "--shelter"),
+        (
+            ["users", "add", "bob", "--role", "shelter", "--shelter", "S999"],
+            PASSWORD + "\n",
+            "S999",
+        ),
+        (["users", "add", "Bob Smith", "--role", "desk"], PASSWORD + "\n", "user name"),
+    )
+    for args, stdin, reason in cases:
+        result = run(env, *args, stdin=stdin)
+        assert result.exit_code == EXIT_INVALID, (args, result.output)
+        assert reason in result.output
+    assert (
+        run(
+            env, "users", "add", "sam", "--role", "shelter", "--shelter", "S001", stdin=PASSWORD
+        ).exit_code
+        == 0
+    )
+    again = run(env, "users", "add", "sam", "--role", "desk", stdin=PASSWORD)
+    assert again.exit_code == EXIT_INVALID
+    assert "exists" in again.output
+
+    database = Database.for_url(database_url)
+    try:
+        with database.session() as session:
+            users = session.execute(select(UserRow.name, UserRow.role, UserRow.shelter_id)).all()
+    finally:
+        database.dispose()
+    assert [tuple(user) for user in users] == [("sam", "shelter", "S001")]
+
+
+def test_audit_verify_names_the_first_broken_row(env: dict[str, str], database_url: str) -> None:
+    assert run(env, "audit", "verify").exit_code == 0
+    database = Database.for_url(database_url)
+    try:
+        with database.session() as session:
+            for number in range(3):
+                audit.record(
+                    session,
+                    actor="desk",
+                    role="desk",
+                    action="read",
+                    object_type="referral",
+                    object_id=f"C{number}",
+                    result="ok",
+                    request_id=f"r{number}",
+                    at=datetime.now(UTC),
+                )
+        intact = run(env, "audit", "verify")
+        assert intact.exit_code == 0
+        assert "intact" in intact.output
+
+        drop = "DROP TRIGGER audit_no_update"
+        with database.session() as session:
+            session.execute(text(drop if database.dialect == "sqlite" else drop + " ON audit"))
+            session.execute(text("UPDATE audit SET actor = 'mallory' WHERE seq = 2"))
+    finally:
+        database.dispose()
+    broken = run(env, "audit", "verify")
+    assert broken.exit_code == EXIT_BROKEN
+    assert "row 2" in broken.output
+
+
+def test_retention_purges_old_closed_referrals(env: dict[str, str], database_url: str) -> None:
+    run(env, "audit", "verify")  # migrates and seeds, as the server would
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    database = Database.for_url(database_url)
+    try:
+        with database.session() as session:
+            add_referral(session, victim("Cold", location={"municipality": "Breda"}), long_ago)
+            add_referral(session, victim("Cnew"), long_ago)
+            session.execute(
+                update(ReferralRow)
+                .where(ReferralRow.id == "Cold")
+                .values(status="closed", closed_at=long_ago, close_reason="withdrawn")
+            )
+        result = run(env, "retention", "run", "--days", "30")
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("1 closed referrals purged")
+        with database.session() as session:
+            assert session.scalars(select(ReferralRow.id)).all() == ["Cnew"]
+            stats = session.scalars(select(ReferralStatRow)).all()
+            assert [(s.region, s.outcome, s.count) for s in stats] == [
+                ("Zeeland-West-Brabant", "withdrawn", 1)
+            ]
+    finally:
+        database.dispose()

@@ -1,0 +1,154 @@
+"""Every error is an RFC 9457 problem document; bad input names its field paths.
+
+The paths are the contract's (``danger_zones[0].min_km``), the same the command line prints, so a
+desk client can put the message next to the field the person has to fix.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.helpers import Api, referral, running_api
+
+PROBLEM = "application/problem+json"
+LIMIT = 4096
+
+
+@pytest.fixture
+def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
+    with running_api(database_url, tmp_path / "var", max_body_bytes=LIMIT) as running:
+        yield running
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The problem document of ``response``, which must have ``status``."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("https://")
+    assert isinstance(body["title"], str)
+    assert isinstance(body["detail"], str)
+    assert body["instance"] == response.request.url.path
+    return body
+
+
+def paths(response: httpx.Response) -> dict[str, str]:
+    """Field path -> message of a 422 problem."""
+    return {error["path"]: error["message"] for error in problem(response, 422)["errors"]}
+
+
+def test_bad_fields_are_named_by_their_paths(api: Api) -> None:
+    body = referral(
+        age=121,
+        conditions=["addiction", "adiction"],
+        danger_zones=[
+            {"location": {"municipality": "Zwolle"}, "min_km": 30},
+            {"location": {"municipality": "Amsterdm"}, "min_km": 0},
+        ],
+    )
+    found = paths(api.post("desk", "/api/v1/referrals", body))
+    assert set(found) == {
+        "age",
+        "conditions[1]",
+        "danger_zones[1].location.municipality",
+        "danger_zones[1].min_km",
+    }
+    assert found["conditions[1]"] == "unknown condition 'adiction' (did you mean 'addiction'?)"
+    assert "Amsterdam" in found["danger_zones[1].location.municipality"]
+
+
+def test_cross_field_problems_land_on_their_field(api: Api) -> None:
+    body = referral(conditions=["lvb", "lvb"])
+    found = paths(api.post("desk", "/api/v1/referrals", body))
+    assert found == {"conditions[1]": "duplicate condition 'lvb' (also at conditions[0])"}
+    body = referral(location={"municipality": "Utrecht", "lat": 52.0})
+    assert set(paths(api.post("desk", "/api/v1/referrals", body))) == {"location"}
+
+
+def test_unknown_fields_are_rejected(api: Api) -> None:
+    found = paths(api.post("desk", "/api/v1/referrals", referral(conditons=["addiction"])))
+    assert found == {"conditons": "unknown field"}
+    found = paths(api.patch("desk", "/api/v1/referrals/Cx", {"name": "Anna"}))
+    assert found == {"name": "unknown field"}
+
+
+def test_null_is_refused_where_the_contract_has_no_null(api: Api) -> None:
+    found = paths(api.patch("desk", "/api/v1/referrals/Cx", {"gender": None}))
+    assert set(found) == {"gender"}
+
+
+def test_query_and_path_parameters_are_bounded(api: Api) -> None:
+    assert set(paths(api.get("desk", "/api/v1/referrals", priority=4))) == {"query.priority"}
+    assert set(paths(api.get("desk", "/api/v1/referrals", limit=501))) == {"query.limit"}
+    found = paths(api.get("desk", "/api/v1/referrals", region="Amsterdm"))
+    assert found["query.region"].startswith("unknown police unit 'Amsterdm'")
+    assert set(paths(api.get("desk", "/api/v1/referrals/" + "C" * 65))) == {"path.referral_id"}
+
+
+def test_lists_are_bounded(api: Api) -> None:
+    zones = [{"location": {"lat": 52.0, "lon": 5.0 + i / 100}, "min_km": 10} for i in range(17)]
+    assert set(paths(api.post("desk", "/api/v1/referrals", referral(danger_zones=zones)))) == {
+        "danger_zones"
+    }
+
+
+def test_broken_json_is_a_problem_too(api: Api) -> None:
+    response = api.client.post(
+        "/api/v1/referrals",
+        content=b'{"gender": ',
+        headers={**api.headers("desk"), "content-type": "application/json"},
+    )
+    assert paths(response) == {"": "the body is not valid JSON"}
+
+
+def test_an_oversized_body_is_refused(api: Api) -> None:
+    headers = {**api.headers("desk"), "content-type": "application/json"}
+    declared = api.client.post("/api/v1/referrals", content=b" " * (LIMIT + 1), headers=headers)
+    problem(declared, 413)
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(8):
+            yield b" " * 1024
+
+    streamed = api.client.post("/api/v1/referrals", content=chunks(), headers=headers)
+    problem(streamed, 413)
+
+
+def test_unknown_routes_and_methods(api: Api) -> None:
+    problem(api.get("desk", "/api/v1/nothing-here"), 404)
+    problem(api.call("desk", "DELETE", "/api/v1/referrals"), 405)
+
+
+def test_missing_and_bad_tokens(api: Api) -> None:
+    problem(api.get(None, "/api/v1/referrals"), 401)
+    response = api.client.get("/api/v1/referrals", headers={"Authorization": "Bearer not-a-jwt"})
+    assert problem(response, 401)["detail"] == "the bearer token is invalid or has expired"
+
+
+def test_an_unexpected_failure_is_a_500_problem_without_its_message(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    def explode() -> None:
+        raise RuntimeError("secret-value-in-an-exception-message")
+
+    api.app.add_api_route("/explode", explode)
+    with caplog.at_level(logging.DEBUG):
+        body = problem(api.client.get("/explode"), 500)
+    assert "secret-value" not in body["detail"]
+    assert "unhandled RuntimeError" in caplog.text
+    assert "secret-value" not in caplog.text
+
+
+def test_every_request_carries_a_request_id(api: Api) -> None:
+    given = api.client.get("/healthz", headers={"X-Request-ID": "desk-42-abcdef"})
+    assert given.headers["x-request-id"] == "desk-42-abcdef"
+    unsafe = api.client.get("/healthz", headers={"X-Request-ID": "bad id\twith tab"})
+    assert unsafe.headers["x-request-id"] != "bad id\twith tab"
+    assert len(unsafe.headers["x-request-id"]) == 32

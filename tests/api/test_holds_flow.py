@@ -1,0 +1,212 @@
+"""The desk's path: referral -> ranking -> hold -> confirm -> discharge, and every refusal on it.
+
+Each refusal is a 409 problem document whose ``code`` says why, so a desk client can act on it;
+expired holds give their places back by themselves, seen here by moving the service's clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.helpers import OWN_SHELTER, Api, create_referral, hold, running_api
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
+    with running_api(database_url, tmp_path / "var") as running:
+        yield running
+
+
+def add_shelter(api: Api, shelter_id: str, capacity: int, **fields: Any) -> None:
+    """A shelter in Utrecht taking everyone in, at any hour, unless ``fields`` say otherwise."""
+    body = {
+        "id": shelter_id,
+        "location": {"municipality": "Utrecht"},
+        "capacity": capacity,
+        "children": True,
+        "languages": ["nl", "en"],
+        **fields,
+    }
+    api.ok(api.post("admin", "/api/v1/shelters", body), 201)
+
+
+def conflict(api: Api, response: Any, code: str) -> dict[str, Any]:
+    """The 409 problem document of ``response``, which must carry ``code``."""
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"] == PROBLEM
+    problem: dict[str, Any] = response.json()
+    assert problem["code"] == code
+    assert problem["status"] == 409
+    assert problem["type"].endswith("/" + code)
+    assert {"title", "detail", "instance"} <= set(problem)
+    return problem
+
+
+def test_referral_to_discharge(api: Api) -> None:
+    add_shelter(api, "T001", 2)
+    case = create_referral(api, location={"municipality": "Zeist"}, languages=["en"])
+
+    ranking = api.ok(api.post("desk", f"/api/v1/referrals/{case}/ranking"))
+    assert ranking["format"] == "safeplace.ranking/1"
+    assert ranking["victim"] == case
+    assert "T001" in [option["shelter"] for option in ranking["options"]]
+    shelters = {o["shelter"] for o in ranking["options"]} | {
+        e["shelter"] for e in ranking["excluded"]
+    }
+    assert len(shelters) == len(ranking["options"]) + len(ranking["excluded"])
+
+    held = api.ok(hold(api, case, "T001"), 201)
+    assert held["status"] == "active"
+    assert held["places"] == 1
+    assert api.ok(api.get("desk", f"/api/v1/referrals/{case}"))["status"] == "held"
+    assert api.ok(api.get("admin", "/api/v1/shelters/T001"))["held"] == 1
+
+    placement = api.ok(api.post("desk", f"/api/v1/holds/{held['id']}/confirm"))
+    assert placement["status"] == "active"
+    assert placement["hold_id"] == held["id"]
+    assert api.ok(api.get("desk", f"/api/v1/holds/{held['id']}"))["status"] == "confirmed"
+    assert api.ok(api.get("desk", f"/api/v1/referrals/{case}"))["status"] == "placed"
+    shelter = api.ok(api.get("admin", "/api/v1/shelters/T001"))
+    assert (shelter["placed"], shelter["free"]) == (1, 1)
+
+    api.clock.advance(60 * 24 * 30)
+    ended = api.ok(api.post("desk", f"/api/v1/placements/{placement['id']}/discharge"))
+    assert ended["status"] == "discharged"
+    referral = api.ok(api.get("desk", f"/api/v1/referrals/{case}"))
+    assert (referral["status"], referral["close_reason"]) == ("closed", "discharged")
+    assert api.ok(api.get("admin", "/api/v1/shelters/T001"))["free"] == 2
+
+
+def test_a_full_shelter_refuses_with_no_room(api: Api) -> None:
+    add_shelter(api, "T001", 1, occupied=1)
+    problem = conflict(api, hold(api, create_referral(api), "T001"), "no_room")
+    assert problem["reasons"] == ["capacity"]
+
+
+def test_a_broken_rule_is_named(api: Api) -> None:
+    add_shelter(api, "T001", 3, genders=["female"], accepts=[])
+    case = create_referral(api, gender="male", conditions=["addiction"])
+    problem = conflict(api, hold(api, case, "T001"), "rule_broken")
+    assert set(problem["reasons"]) == {"gender", "condition:addiction"}
+
+
+def test_one_referral_holds_one_place(api: Api) -> None:
+    add_shelter(api, "T001", 3)
+    add_shelter(api, "T002", 3)
+    case = create_referral(api)
+    api.ok(hold(api, case, "T001"), 201)
+    conflict(api, hold(api, case, "T002"), "already_held")
+
+
+def test_a_placed_referral_cannot_be_held(api: Api) -> None:
+    add_shelter(api, "T001", 3)
+    case = create_referral(api)
+    held = api.ok(hold(api, case, "T001"), 201)
+    api.ok(api.post("desk", f"/api/v1/holds/{held['id']}/confirm"))
+    conflict(api, hold(api, case, "T001"), "already_placed")
+    conflict(api, api.post("desk", f"/api/v1/referrals/{case}/ranking"), "already_placed")
+    conflict(
+        api,
+        api.post("desk", f"/api/v1/referrals/{case}/close", {"reason": "other"}),
+        "already_placed",
+    )
+
+
+def test_a_closed_referral_cannot_be_held_or_changed(api: Api) -> None:
+    add_shelter(api, "T001", 3)
+    case = create_referral(api)
+    held = api.ok(hold(api, case, "T001"), 201)
+    closed = api.ok(api.post("desk", f"/api/v1/referrals/{case}/close", {"reason": "withdrawn"}))
+    assert (closed["status"], closed["close_reason"]) == ("closed", "withdrawn")
+    assert api.ok(api.get("desk", f"/api/v1/holds/{held['id']}"))["status"] == "released"
+    conflict(api, hold(api, case, "T001"), "referral_closed")
+    conflict(api, api.patch("desk", f"/api/v1/referrals/{case}", {"age": 31}), "referral_closed")
+    conflict(
+        api,
+        api.post("desk", f"/api/v1/referrals/{case}/close", {"reason": "other"}),
+        "referral_closed",
+    )
+
+
+def test_an_expired_hold_frees_its_place_by_itself(api: Api) -> None:
+    add_shelter(api, "T001", 1)
+    first, second = create_referral(api), create_referral(api)
+    held = api.ok(hold(api, first, "T001"), 201)
+    conflict(api, hold(api, second, "T001"), "no_room")
+
+    api.clock.advance(90)
+    assert api.ok(api.get("desk", f"/api/v1/holds/{held['id']}"))["status"] == "expired"
+    assert api.ok(api.get("desk", f"/api/v1/referrals/{first}"))["status"] == "waiting"
+    conflict(api, api.post("desk", f"/api/v1/holds/{held['id']}/confirm"), "hold_expired")
+    api.ok(hold(api, second, "T001"), 201)
+
+
+def test_a_released_hold_gives_its_place_back(api: Api) -> None:
+    add_shelter(api, "T001", 1)
+    first, second = create_referral(api), create_referral(api)
+    held = api.ok(hold(api, first, "T001"), 201)
+    released = api.ok(api.post("desk", f"/api/v1/holds/{held['id']}/release"))
+    assert released["status"] == "released"
+    conflict(api, api.post("desk", f"/api/v1/holds/{held['id']}/release"), "hold_not_active")
+    api.ok(hold(api, second, "T001"), 201)
+
+
+def test_a_discharge_happens_once(api: Api) -> None:
+    add_shelter(api, "T001", 1)
+    held = api.ok(hold(api, create_referral(api), "T001"), 201)
+    placement = api.ok(api.post("desk", f"/api/v1/holds/{held['id']}/confirm"))
+    api.ok(api.post("desk", f"/api/v1/placements/{placement['id']}/discharge"))
+    conflict(
+        api,
+        api.post("desk", f"/api/v1/placements/{placement['id']}/discharge"),
+        "placement_not_active",
+    )
+
+
+def test_unknown_objects_are_404_problems(api: Api) -> None:
+    case = create_referral(api)
+    for response in (
+        hold(api, "Cnope", "S001"),
+        hold(api, case, "Snope"),
+        api.post("desk", "/api/v1/holds/Hnope/confirm"),
+        api.post("desk", "/api/v1/placements/Pnope/discharge"),
+        api.post("desk", "/api/v1/referrals/Cnope/ranking"),
+    ):
+        assert response.status_code == 404, response.text
+        assert response.headers["content-type"] == PROBLEM
+
+
+def test_ranking_at_a_later_time_counts_holds_that_end_before(api: Api) -> None:
+    add_shelter(api, "T001", 1)
+    first, second = create_referral(api), create_referral(api)
+    api.ok(hold(api, first, "T001"), 201)
+    now = api.ok(api.post("desk", f"/api/v1/referrals/{second}/ranking"))
+    assert "T001" not in [option["shelter"] for option in now["options"]]
+    later = (api.clock.now.replace(hour=13)).isoformat()
+    ranking = api.ok(api.post("desk", f"/api/v1/referrals/{second}/ranking", {"at": later}))
+    assert "T001" in [option["shelter"] for option in ranking["options"]]
+
+
+def test_staff_confirm_and_discharge_at_their_own_shelter(api: Api) -> None:
+    api.ok(api.patch("admin", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 1}))
+    zones = [{"location": {"municipality": "Zwolle"}, "min_km": 25}]
+    case = create_referral(api, programmes=["cosm"], danger_zones=zones)
+    held = api.ok(hold(api, case, OWN_SHELTER), 201)
+
+    listed = api.ok(api.get("shelter", "/api/v1/holds"))
+    assert [item["id"] for item in listed] == [held["id"]]
+    assert api.ok(api.get("other-shelter", "/api/v1/holds")) == []
+    intake = api.ok(api.get("shelter", f"/api/v1/referrals/{case}"))
+    assert set(intake) == {"id", "status", "gender", "age", "children", "conditions", "languages"}
+    assert api.get("other-shelter", f"/api/v1/referrals/{case}").status_code == 404
+    assert api.post("other-shelter", f"/api/v1/holds/{held['id']}/confirm").status_code == 404
+
+    placement = api.ok(api.post("shelter", f"/api/v1/holds/{held['id']}/confirm"))
+    assert api.get("other-shelter", f"/api/v1/placements/{placement['id']}").status_code == 404
+    api.ok(api.post("shelter", f"/api/v1/placements/{placement['id']}/discharge"))

@@ -1,0 +1,138 @@
+"""Referrals: random case ids, the contract's fields, filters, partial updates, closing, and one
+audit row for every access, holding no field value."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.helpers import Api, create_referral, referral, running_api
+
+CASE_ID = re.compile(r"^C[0-9a-f]{16}$")
+
+
+@pytest.fixture
+def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
+    with running_api(database_url, tmp_path / "var") as running:
+        yield running
+
+
+def audit_rows(api: Api, **filters: Any) -> list[tuple[str, str, str | None, str]]:
+    """(action, object type, object id, result) of the audit rows, oldest first."""
+    rows = api.ok(api.get("auditor", "/api/v1/audit", limit=500, **filters))
+    return [(r["action"], r["object_type"], r["object_id"], r["result"]) for r in reversed(rows)]
+
+
+def test_case_ids_are_random_and_derived_from_nothing(api: Api) -> None:
+    ids = {create_referral(api) for _ in range(5)}
+    assert len(ids) == 5
+    assert all(CASE_ID.match(case) for case in ids)
+
+
+def test_a_referral_keeps_the_contract_fields(api: Api) -> None:
+    zones = [
+        {"location": {"municipality": "Den Bosch"}, "min_km": 40},
+        {"location": {"lat": 51.9, "lon": 4.5}, "min_km": 25.5},
+    ]
+    body = referral(
+        children=1,
+        conditions=["pregnancy"],
+        exploitation="sexual",
+        languages=["ro", "en"],
+        programmes=["cosm"],
+        danger_zones=zones,
+        priority=3,
+        avoid=["Cabcdef0123456789"],
+    )
+    created = api.ok(api.post("desk", "/api/v1/referrals", body), 201)
+    read = api.ok(api.get("desk", f"/api/v1/referrals/{created['id']}"))
+    assert read == created
+    assert read["status"] == "waiting"
+    assert read["region"] == "Midden-Nederland"
+    assert read["danger_zones"][0]["location"]["municipality"] == "Den Bosch"
+    for field in ("children", "conditions", "exploitation", "languages", "programmes"):
+        assert read[field] == body[field]
+    assert (read["priority"], read["avoid"]) == (3, ["Cabcdef0123456789"])
+
+
+def test_a_current_shelter_must_exist(api: Api) -> None:
+    response = api.post("desk", "/api/v1/referrals", referral(current="S999"))
+    assert response.status_code == 422
+    assert [e["path"] for e in response.json()["errors"]] == ["current"]
+    assert api.ok(api.post("desk", "/api/v1/referrals", referral(current="S001")), 201)
+
+
+def test_list_filters(api: Api) -> None:
+    urgent = create_referral(api, priority=3, location={"municipality": "Groningen"})
+    api.clock.advance(1)
+    calm = create_referral(api, priority=1, location={"municipality": "Maastricht"})
+    api.clock.advance(1)
+    nowhere = create_referral(api, priority=1, location=None)
+    api.ok(api.post("desk", f"/api/v1/referrals/{calm}/close", {"reason": "returned_home"}))
+
+    def listed(**filters: Any) -> list[str]:
+        return [r["id"] for r in api.ok(api.get("desk", "/api/v1/referrals", **filters))]
+
+    assert listed() == [urgent, calm, nowhere]
+    assert listed(priority=3) == [urgent]
+    assert listed(status="waiting") == [urgent, nowhere]
+    assert listed(status="closed") == [calm]
+    assert listed(region="Noord-Nederland") == [urgent]
+    assert listed(region="Limburg", status="waiting") == []
+    assert listed(limit=1, offset=1) == [calm]
+
+
+def test_partial_updates(api: Api) -> None:
+    case = create_referral(api, exploitation="labour", languages=["pl"])
+    updated = api.ok(
+        api.patch("desk", f"/api/v1/referrals/{case}", {"age": 19, "exploitation": None})
+    )
+    assert (updated["age"], updated["exploitation"], updated["languages"]) == (19, None, ["pl"])
+    moved = api.ok(
+        api.patch("desk", f"/api/v1/referrals/{case}", {"location": {"municipality": "Venlo"}})
+    )
+    assert moved["region"] == "Limburg"
+    response = api.patch("desk", f"/api/v1/referrals/{case}", {"avoid": [case]})
+    assert response.status_code == 422
+    assert [e["path"] for e in response.json()["errors"]] == ["avoid[0]"]
+
+
+def test_nothing_fits_says_what_would_open_a_place(api: Api) -> None:
+    everywhere = [{"location": {"municipality": "Utrecht"}, "min_km": 2000}]
+    case = create_referral(api, danger_zones=everywhere)
+    ranking = api.ok(api.post("desk", f"/api/v1/referrals/{case}/ranking"))
+    assert ranking["options"] == []
+    assert {relaxation["rule"] for relaxation in ranking["relaxations"]} >= {"security"}
+    assert len(ranking["excluded"]) == len(api.ok(api.get("admin", "/api/v1/shelters")))
+
+
+def test_every_access_writes_one_audit_row_without_values(api: Api) -> None:
+    case = create_referral(api, languages=["tl"], programmes=["audit-probe-programme"])
+    api.ok(api.get("desk", f"/api/v1/referrals/{case}"))
+    api.ok(api.get("desk", "/api/v1/referrals", status="waiting"))
+    api.ok(api.patch("desk", f"/api/v1/referrals/{case}", {"priority": 2}))
+    api.ok(api.post("desk", f"/api/v1/referrals/{case}/ranking"))
+    assert api.get("desk", "/api/v1/referrals/Cmissing").status_code == 404
+    assert api.get("planner", f"/api/v1/referrals/{case}").status_code == 403
+    api.ok(api.post("desk", f"/api/v1/referrals/{case}/close", {"reason": "other"}))
+
+    assert audit_rows(api, object_type="referral") == [
+        ("create", "referral", case, "ok"),
+        ("read", "referral", case, "ok"),
+        ("search", "referral", None, "ok"),
+        ("update", "referral", case, "ok"),
+        ("read", "referral", case, "ok"),
+        ("read", "referral", "Cmissing", "not_found"),
+        ("denied", "referral", case, "denied"),
+        ("update", "referral", case, "ok"),
+    ]
+    trail = api.ok(api.get("auditor", "/api/v1/audit", limit=500))
+    text = repr(trail)
+    assert "audit-probe-programme" not in text
+    assert "'tl'" not in text
+    assert {row["actor"] for row in trail} == {"desk", "planner"}
+    assert all(row["request_id"] for row in trail)

@@ -1,0 +1,54 @@
+"""``/scenario-runs``: a planner starts a scenario in the background and reads aggregates only."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.api.helpers import Api, running_api
+from tests.api.test_scenario_cli import write_tiny
+
+
+@pytest.fixture
+def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    write_tiny(folder)
+    with running_api(database_url, tmp_path / "var", scenarios_dir=folder) as running:
+        yield running
+
+
+def test_a_planner_runs_a_scenario_and_reads_its_kpis(api: Api) -> None:
+    started = api.ok(api.post("planner", "/api/v1/scenario-runs", {"scenario": "tiny"}), 202)
+    assert started["state"] in {"queued", "running", "done"}
+    path = f"/api/v1/scenario-runs/{started['id']}"
+    deadline = time.monotonic() + 120
+    status = started
+    while status["state"] not in {"done", "failed"} and time.monotonic() < deadline:
+        time.sleep(0.2)
+        status = api.ok(api.get("planner", path))
+    assert status["state"] == "done", status
+    result = api.ok(api.get("planner", f"{path}/result"))
+    assert result["kpis"]
+    # Planners never see where a shelter is.
+    assert result["shelters"] == []
+
+
+def test_an_unknown_scenario_names_the_shipped_ones(api: Api) -> None:
+    response = api.post("planner", "/api/v1/scenario-runs", {"scenario": "nope"})
+    assert response.status_code == 404
+    assert "tiny" in response.json()["detail"]
+
+
+def test_a_result_before_the_end_or_of_no_run_is_refused(api: Api) -> None:
+    assert api.get("planner", "/api/v1/scenario-runs/unknown").status_code == 404
+    assert api.get("planner", "/api/v1/scenario-runs/unknown/result").status_code == 404
+
+
+def test_only_planners_run_scenarios(api: Api) -> None:
+    for user in ("desk", "auditor", "admin"):
+        response = api.post(user, "/api/v1/scenario-runs", {"scenario": "tiny"})
+        assert response.status_code == 403, user

@@ -1,0 +1,73 @@
+"""SQLite writers take turns: one at a time across threads and processes, never waiting for ever."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from api.writer_turns import DatabaseBusy, WriterTurns, request_sessions
+from tests.api.helpers import Api, running_api
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    with running_api(f"sqlite:///{tmp_path / 'safeplace.db'}", tmp_path / "var") as running:
+        yield running
+
+
+def test_one_turn_at_a_time_across_workers(tmp_path: Path) -> None:
+    database = tmp_path / "safeplace.db"
+    first, second = WriterTurns(database), WriterTurns(database)  # as two worker processes
+    first.take()
+    with pytest.raises(DatabaseBusy):
+        second.take(timeout=0.05)
+    first.give_back()
+    second.take(timeout=0.05)
+    second.give_back()
+
+
+def test_a_waiting_writer_gets_in_as_soon_as_the_holder_is_done(tmp_path: Path) -> None:
+    turns = WriterTurns(tmp_path / "safeplace.db")
+    turns.take()
+    waited: list[float] = []
+
+    def next_writer() -> None:
+        started = time.monotonic()
+        turns.take(timeout=5)
+        waited.append(time.monotonic() - started)
+        turns.give_back()
+
+    thread = threading.Thread(target=next_writer)
+    thread.start()
+    time.sleep(0.2)
+    turns.give_back()
+    thread.join(timeout=5)
+    assert 0.2 <= waited[0] < 0.3
+
+
+def test_a_turn_lasts_as_long_as_the_transaction(api: Api) -> None:
+    sessions = request_sessions(api.database.engine)
+    other_worker = WriterTurns(Path(str(api.database.engine.url.database)))
+    with sessions() as session:
+        session.execute(text("SELECT 1"))
+        with pytest.raises(DatabaseBusy):
+            other_worker.take(timeout=0.05)
+        session.commit()
+        other_worker.take(timeout=0.05)
+        other_worker.give_back()
+
+
+def test_an_overloaded_database_is_a_503_problem(api: Api) -> None:
+    def overloaded() -> None:
+        raise DatabaseBusy
+
+    api.app.add_api_route("/overloaded", overloaded)
+    response = api.client.get("/overloaded")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "1"

@@ -1,0 +1,134 @@
+"""The pages under test: the service with the pages mounted, and a browser-like client per user.
+
+The app is built the way the service builds it (``create_app``) with ``mount`` added, which does
+nothing when ``create_app`` has mounted the pages already. Its clock is set to a Monday morning,
+so office-hours shelters take intakes and rankings do not depend on when the tests run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.db.session import Database
+from api.db.tables import AuditRow
+from api.deps import get_now
+from api.main import create_app
+from api.web import mount
+from api.web.access import PageRoute
+from tests.api.helpers import PASSWORD, USERS, Clock, add_users, bearer, settings_for
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_TAGS = re.compile(r"<[^>]+>")
+
+
+@dataclass
+class Site:
+    """The app with its pages, its database and its clock."""
+
+    app: FastAPI
+    database: Database
+    clock: Clock
+
+    def visitor(self, user: str | None = None, *, https: bool = False) -> Visitor:
+        """A new browser (its own cookies), logged in as ``user`` unless None."""
+        base = "https://testserver" if https else "http://testserver"
+        visitor = Visitor(TestClient(self.app, base_url=base, follow_redirects=False))
+        if user is not None:
+            visitor.login(user)
+        return visitor
+
+    def api(self, user: str, method: str, path: str, body: Any = None) -> Any:
+        """Call the HTTP API as ``user`` (bearer token) and return its JSON; it must succeed."""
+        client = TestClient(self.app)
+        response = client.request(method, path, headers=bearer(user), json=body)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def add_shelter(self, shelter_id: str, capacity: int, **fields: Any) -> None:
+        """A shelter in Utrecht that takes everyone in at any hour, unless ``fields`` differ."""
+        body = {
+            "id": shelter_id,
+            "location": {"municipality": "Utrecht"},
+            "capacity": capacity,
+            "children": True,
+            "languages": ["nl", "en"],
+            **fields,
+        }
+        self.api("admin", "POST", "/api/v1/shelters", body)
+
+    def audit(self) -> list[tuple[str, str, str | None, str]]:
+        """The audit trail in order: (action, object type, object id, result)."""
+        with self.database.session() as session:
+            rows = session.scalars(select(AuditRow).order_by(AuditRow.seq)).all()
+            return [(r.action, r.object_type, r.object_id, r.result) for r in rows]
+
+
+@dataclass
+class Visitor:
+    """One browser: it keeps its cookies and sends each form with the page's CSRF token."""
+
+    client: TestClient
+
+    def login(self, user: str, password: str = PASSWORD) -> httpx.Response:
+        """Log in through the login form."""
+        return self.post("/login", {"username": user, "password": password, "next": "/"})
+
+    def get(self, path: str, **params: Any) -> httpx.Response:
+        """Open a page."""
+        response: httpx.Response = self.client.get(path, params=params)
+        return response
+
+    def token(self) -> str:
+        """This session's CSRF token, as every form of its pages carries it."""
+        found = _CSRF.search(self.get("/login").text)
+        assert found is not None
+        return found.group(1)
+
+    def post(
+        self, path: str, data: Mapping[str, Any], *, files: Any = None, csrf: str | None = None
+    ) -> httpx.Response:
+        """Send a form as the page would, with this session's CSRF token unless one is given."""
+        fields = {**data, "csrf": self.token() if csrf is None else csrf}
+        response: httpx.Response = self.client.post(path, data=fields, files=files)
+        return response
+
+
+def page_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, template) of the app's pages."""
+    return {
+        (method, str(context.path_format))
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, PageRoute)
+        for method in context.methods or ()
+    }
+
+
+def text(response: httpx.Response) -> str:
+    """A page's visible text on one line, for asserting what a reader sees."""
+    return " ".join(_TAGS.sub(" ", response.text).split())
+
+
+@contextmanager
+def running_site(var_dir: Path, **overrides: Any) -> Iterator[Site]:
+    """The service with its pages on a new SQLite database, and a user of every role."""
+    url = f"sqlite:///{var_dir / 'safeplace.db'}"
+    app = create_app(settings_for(url, var_dir, **overrides))
+    mount(app, scenarios=SCENARIOS)
+    clock = Clock()
+    app.dependency_overrides[get_now] = clock
+    database: Database = app.state.database
+    add_users(database, USERS)
+    with TestClient(app):
+        yield Site(app=app, database=database, clock=clock)

@@ -1,0 +1,245 @@
+"""The desk's pages: the form, the ranking, holding with a countdown, confirming, the waiting list
+and the national plan, and what the page says when another desk was quicker."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from models.codes import CONDITIONS
+from tests.web.site import Site, Visitor, text
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+REFERRAL = {"gender": "female", "age": "30", "location": "Utrecht", "priority": "1"}
+
+
+def register(visitor: Visitor, **fields: str | list[str]) -> str:
+    """Register a referral through the form; its case id."""
+    response = visitor.post("/desk/referrals", {**REFERRAL, **fields})
+    assert response.status_code == 303, text(response)
+    found = re.fullmatch(
+        r"/desk/referrals/(C[0-9a-f]+)\?done=created", response.headers["location"]
+    )
+    assert found is not None
+    return found.group(1)
+
+
+def options(page_text: str) -> list[str]:
+    """The shelters offered on a ranking page, best first."""
+    return re.findall(r"(\S+) vasthouden", page_text)
+
+
+def test_the_desk_places_someone_from_the_form(site: Site) -> None:
+    desk = site.visitor("desk")
+    case = register(
+        desk, languages="ro, en", exploitation="sexual", zone_0_place="Rotterdam", zone_0_km="30"
+    )
+
+    page = desk.get(f"/desk/referrals/{case}", done="created")
+    shown = text(page)
+    assert "Aangemeld." in shown
+    assert "vrouw, 30" in shown
+    assert "Rotterdam ≥ 30 km" in shown
+    offered = options(shown)
+    assert offered, shown
+    assert re.search(r"1 \S+ \d+,\d km \d+ ", shown)
+    assert "te dicht bij een gevarenzone" in shown
+    assert "niet gespecialiseerd in deze uitbuiting" in shown or "geen" in shown
+
+    held = desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": offered[0]})
+    assert held.headers["location"] == f"/desk/referrals/{case}?done=held"
+    page = desk.get(f"/desk/referrals/{case}", done="held")
+    assert f"Vastgehouden bij {offered[0]}" in text(page)
+    assert 'data-countdown="5400"' in page.text
+    hold_id = re.search(r"/desk/holds/(H[0-9a-f]+)/confirm", page.text)
+    assert hold_id is not None
+
+    site.clock.advance(30)
+    assert 'data-countdown="3600"' in desk.get(f"/desk/referrals/{case}").text
+    confirmed = desk.post(f"/desk/holds/{hold_id.group(1)}/confirm", {"referral_id": case})
+    assert confirmed.headers["location"] == f"/desk/referrals/{case}?done=placed"
+    assert f"Geplaatst bij {offered[0]}" in text(desk.get(f"/desk/referrals/{case}"))
+    placements = site.api("desk", "GET", "/api/v1/placements", None)
+    assert [(p["referral_id"], p["shelter_id"]) for p in placements] == [(case, offered[0])]
+
+
+def test_pages_write_the_audit_rows_the_api_writes(site: Site) -> None:
+    desk = site.visitor("desk")
+    case = register(desk)
+    desk.get(f"/desk/referrals/{case}")
+    assert site.audit() == [
+        ("create", "referral", case, "ok"),
+        ("read", "referral", case, "ok"),  # GET /referrals/{id}
+        ("read", "referral", case, "ok"),  # POST /referrals/{id}/ranking
+    ]
+
+
+def test_the_form_explains_every_contra_indication_and_suggests_municipalities(
+    site: Site,
+) -> None:
+    form = site.visitor("desk").get("/desk/referrals/new")
+    assert form.status_code == 200
+    for code in CONDITIONS:
+        assert f'id="condition-{code}-hint"' in form.text
+    assert form.text.count('list="municipalities"') >= 4
+    assert '<option value="Utrecht">' in form.text
+    assert '<option value="\'s-Hertogenbosch">' in form.text or "Hertogenbosch" in form.text
+    assert '<template id="zone-template">' in form.text
+
+
+def test_form_mistakes_are_shown_at_their_fields_and_keep_what_was_typed(site: Site) -> None:
+    desk = site.visitor("desk")
+    response = desk.post(
+        "/desk/referrals",
+        {
+            "gender": "female",
+            "age": "dertig",
+            "location": "Utreht",
+            "zone_0_place": "Roterdam",
+            "languages": "romanian",
+        },
+    )
+    assert response.status_code == 422
+    shown = text(response)
+    assert "Verbeter het volgende" in shown
+    assert "Vul een heel getal in, niet “dertig”." in shown
+    assert "Bedoelt u: Utrecht" in shown
+    assert "Bedoelt u: Rotterdam" in shown
+    assert "Vul dit in." in shown  # the danger zone's distance
+    assert 'href="#zone_0_km"' in response.text
+    assert 'value="Roterdam"' in response.text
+    assert 'aria-invalid="true"' in response.text
+
+    response = desk.post("/desk/referrals", {**REFERRAL, "languages": "romanian"})
+    assert response.status_code == 422
+    assert "two lower-case letters" in text(response)
+    assert site.api("desk", "GET", "/api/v1/referrals") == []
+
+
+def test_a_place_taken_first_by_another_desk_is_said_plainly(site: Site) -> None:
+    site.add_shelter("T001", 1)
+    first, second = site.visitor("desk"), site.visitor("desk")
+    mine, theirs = register(first), register(second)
+    assert "T001" in options(text(first.get(f"/desk/referrals/{mine}")))
+
+    assert second.post(f"/desk/referrals/{theirs}/hold", {"shelter_id": "T001"}).status_code == 303
+    response = first.post(f"/desk/referrals/{mine}/hold", {"shelter_id": "T001"})
+    assert response.status_code == 409
+    shown = text(response)
+    assert "T001 heeft geen vrije plaats meer: een andere tafel was u net voor." in shown
+    assert "Er is niets vastgehouden." in shown
+    assert "T001" not in options(shown)
+    assert ("create", "hold", None, "conflict") in site.audit()
+
+
+def test_when_nothing_fits_the_page_says_what_would_open_a_place(site: Site) -> None:
+    desk = site.visitor("desk")
+    case = register(desk, zone_0_place="Utrecht", zone_0_km="400")
+    shown = text(desk.get(f"/desk/referrals/{case}"))
+    assert "0 opvanglocaties passen" in shown
+    assert "Er past nu geen enkele opvang." in shown
+    assert "Eén wijziging zou een plaats openen:" in shown
+    assert "Gevarenzone :" in shown
+    assert "danger zone 0 at" in shown
+
+
+def test_ranking_for_the_next_morning_finds_office_hours_shelters(site: Site) -> None:
+    site.clock.now = datetime(2026, 11, 28, 23, 0, tzinfo=AMSTERDAM)  # a Saturday night
+    desk = site.visitor("desk")
+    case = register(desk)
+    tonight = desk.get(f"/desk/referrals/{case}")
+    assert "?at=2026-11-30T09:00" in tonight.text
+    monday = desk.get(f"/desk/referrals/{case}", at="2026-11-30T09:00")
+    assert "Getoond: intake op ma 30 nov 09:00." in text(monday)
+    assert len(options(text(monday))) > len(options(text(tonight)))
+
+
+def test_the_waiting_list_puts_the_most_urgent_first_and_flags_night_arrivals(
+    site: Site,
+) -> None:
+    desk = site.visitor("desk")
+    site.clock.now = datetime(2026, 11, 28, 23, 0, tzinfo=AMSTERDAM)
+    night = register(desk)
+    site.clock.now += timedelta(hours=34, minutes=15)  # Monday 09:15
+    urgent = register(desk, priority="3")
+    site.clock.now += timedelta(minutes=45)
+    page = desk.get("/desk")
+    shown = text(page)
+    assert shown.index(urgent) < shown.index(night)
+    assert "3 · acuut gevaar" in shown
+    assert "1 d 11 u" in shown
+    assert "45 min" in shown
+    row = page.text[page.text.index(night) :].split("</tr>")[0]
+    assert "buiten kantooruren" in row
+    assert "buiten kantooruren" not in page.text[page.text.index(urgent) :].split("</tr>")[0]
+
+
+def test_releasing_a_hold_frees_the_place_and_the_referral_waits_again(site: Site) -> None:
+    site.add_shelter("T001", 1)
+    desk = site.visitor("desk")
+    case = register(desk)
+    desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": "T001"})
+    hold_id = re.search(
+        r"/desk/holds/(H[0-9a-f]+)/release", desk.get(f"/desk/referrals/{case}").text
+    )
+    assert hold_id is not None
+    response = desk.post(f"/desk/holds/{hold_id.group(1)}/release", {"referral_id": case})
+    assert response.headers["location"] == f"/desk/referrals/{case}?done=released"
+    assert "T001" in options(text(desk.get(f"/desk/referrals/{case}")))
+
+    again = desk.post(f"/desk/holds/{hold_id.group(1)}/release", {"referral_id": case})
+    assert again.status_code == 409
+    assert "Deze reservering is al bevestigd of vrijgegeven." in text(again)
+
+
+def test_an_expired_hold_cannot_be_confirmed_and_the_page_says_why(site: Site) -> None:
+    desk = site.visitor("desk")
+    case = register(desk)
+    offered = options(text(desk.get(f"/desk/referrals/{case}")))
+    desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": offered[0]})
+    hold_id = re.search(
+        r"/desk/holds/(H[0-9a-f]+)/confirm", desk.get(f"/desk/referrals/{case}").text
+    )
+    assert hold_id is not None
+    site.clock.advance(91)
+    response = desk.post(f"/desk/holds/{hold_id.group(1)}/confirm", {"referral_id": case})
+    assert response.status_code == 409
+    assert "De reservering is verlopen" in text(response)
+
+
+def test_the_national_plan_is_accepted_line_by_line(site: Site) -> None:
+    desk = site.visitor("desk")
+    cases = [register(desk), register(desk, priority="3")]
+    planned = desk.post("/desk/plan", {})
+    assert planned.status_code == 200
+    buttons = re.findall(r'name="accept" value="([^"]+)"', planned.text)
+    assert sorted(value.split()[0] for value in buttons) == sorted(cases)
+    assert buttons[0].startswith(cases[1])  # the most urgent first
+    state = re.search(r'name="state" value="([^"]+)"', planned.text)
+    assert state is not None
+
+    accepted = desk.post(
+        "/desk/plan/accept", {"accept": buttons[0], "state": _unescape(state.group(1))}
+    )
+    assert accepted.status_code == 200
+    left = re.findall(r'name="accept" value="([^"]+)"', accepted.text)
+    assert left == buttons[1:]
+    holds = site.api("desk", "GET", "/api/v1/holds")
+    assert [(h["referral_id"], h["shelter_id"]) for h in holds] == [tuple(buttons[0].split())]
+    assert 'data-countdown="5400"' in accepted.text
+
+
+def test_a_planner_cannot_open_a_referral(site: Site) -> None:
+    case = register(site.visitor("desk"))
+    response = site.visitor("planner").get(f"/desk/referrals/{case}")
+    assert response.status_code == 403
+    shown = text(response)
+    assert "Als planner mag u deze pagina niet openen." in shown
+    assert "Utrecht" not in shown
+    assert site.audit()[-1] == ("denied", "referral", case, "denied")
+
+
+def _unescape(value: str) -> str:
+    """A hidden field's value as the browser would send it back."""
+    return value.replace("&#34;", '"').replace("&quot;", '"').replace("&amp;", "&")

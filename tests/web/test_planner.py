@@ -1,0 +1,104 @@
+"""The planner's pages: run a scenario with progress, read and download the report, compare."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import httpx
+
+from tests.web.site import Site, Visitor, text
+
+SMALL = b"""\
+name: Four weeks
+description: Four weeks of demand in two police units, for a quick look.
+horizon_days: 28
+warmup_days: 7
+seed: 3
+replications: 1
+demand:
+  arrivals_per_week: {Amsterdam: 3.5, Rotterdam: 3.0}
+"""
+SECONDS = 60.0
+
+
+def start(planner: Visitor, content: bytes = SMALL, **fields: str) -> httpx.Response:
+    """Upload and start a scenario."""
+    return planner.post(
+        "/planner/runs",
+        {"replications": "1", **fields},
+        files={"upload": ("small.yaml", content, "application/yaml")},
+    )
+
+
+def finished(planner: Visitor, run: str) -> dict[str, object]:
+    """The run's status once it is done or failed."""
+    deadline = time.monotonic() + SECONDS
+    while time.monotonic() < deadline:
+        status: dict[str, object] = planner.get(f"/planner/runs/{run}/status").json()
+        if status["state"] in ("done", "failed"):
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"run {run} did not finish")
+
+
+def test_a_planner_runs_a_scenario_and_opens_its_report(site: Site) -> None:
+    planner = site.visitor("planner")
+    page = planner.get("/planner")
+    assert "Capaciteitsscenario’s" in text(page)
+    assert 'value="regional-shortage"' in page.text
+
+    response = start(planner)
+    assert response.status_code == 303
+    run = response.headers["location"].rsplit("/", 1)[1]
+    assert finished(planner, run)["state"] == "done"
+
+    shown = text(planner.get(f"/planner/runs/{run}"))
+    assert "Four weeks" in shown
+    assert "aandeel geplaatst in passende opvang" in shown
+
+    report = planner.get(f"/planner/runs/{run}/report")
+    assert report.status_code == 200
+    assert report.headers["content-security-policy"].startswith("default-src 'none'")
+    assert "<h1>Four weeks</h1>" in report.text
+    assert not re.search(r"(src|href)=\"(https?:)?//", report.text)
+    download = planner.get(f"/planner/runs/{run}/report", download="1")
+    assert download.headers["content-disposition"] == 'attachment; filename="four-weeks.html"'
+    figures = json.loads(planner.get(f"/planner/runs/{run}/result.json").text)
+    assert figures["format"] == "safeplace.scenario-result/1"
+
+
+def test_runs_on_the_same_seeds_are_compared_with_paired_differences(site: Site) -> None:
+    planner = site.visitor("planner")
+    runs = []
+    for weekly in ("3.5", "9.0"):
+        content = SMALL.replace(b"Amsterdam: 3.5", b"Amsterdam: " + weekly.encode())
+        runs.append(start(planner, content).headers["location"].rsplit("/", 1)[1])
+    for run in runs:
+        finished(planner, run)
+    page = planner.get("/planner/compare", run=runs)
+    shown = text(page)
+    assert page.text.count("Four weeks<br>") == 2
+    assert "aanmeldingen na de inloopperiode" in shown
+    assert re.search(r"[+-]\d+,\d", shown)
+
+
+def test_a_broken_or_foreign_scenario_is_refused_with_its_field(site: Site) -> None:
+    planner = site.visitor("planner")
+    response = start(planner, SMALL.replace(b"horizon_days: 28", b"horizon_days: -1"))
+    assert response.status_code == 422
+    assert "horizon_days" in text(response)
+    response = start(planner, SMALL.replace(b"Amsterdam: 3.5", b"Amsterdm: 3.5"))
+    assert response.status_code == 422
+    assert "small.yaml: demand.arrivals_per_week" in text(response)
+    assert "scenario-uploads" not in response.text
+    assert list((site.app.state.settings.var_dir / "scenario-uploads").iterdir()) == []
+    response = start(planner, SMALL + b"network: {file: ../../etc/passwd}\n")
+    assert response.status_code == 422
+    assert "must use the sample network" in text(response)
+    assert planner.post("/planner/runs", {"scenario": "no-such"}).status_code == 422
+
+
+def test_an_unknown_run_is_not_found(site: Site) -> None:
+    assert site.visitor("planner").get("/planner/runs/unknown").status_code == 404

@@ -1,0 +1,153 @@
+"""Logging in and out, the session cookie, CSRF tokens on every form, and the language switch."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from api.db.tables import AuditRow, ReferralRow
+from api.web.session import COOKIE
+from tests.api.helpers import bearer
+from tests.web.site import Site, page_routes, text
+
+HOMES = {
+    "desk": "/desk",
+    "shelter": "/shelter",
+    "planner": "/planner",
+    "auditor": "/audit",
+    "admin": "/capacity",
+}
+
+
+@pytest.mark.parametrize(("user", "home"), sorted(HOMES.items()))
+def test_logging_in_opens_the_roles_own_page(site: Site, user: str, home: str) -> None:
+    response = site.visitor().login(user)
+    assert response.status_code == 303
+    assert response.headers["location"] == home
+
+
+def test_a_wrong_password_is_said_plainly_and_lets_nobody_in(site: Site) -> None:
+    visitor = site.visitor()
+    response = visitor.login("desk", "not the password")
+    assert response.status_code == 401
+    assert "Verkeerde gebruikersnaam of wachtwoord." in text(response)
+    assert visitor.get("/desk").headers["location"] == "/login?next=/desk"
+
+
+def test_failed_logins_are_throttled_as_the_api_throttles_them(site: Site) -> None:
+    visitor = site.visitor()
+    limit = site.app.state.settings.login_attempts_per_minute
+    statuses = [visitor.login("desk", "wrong").status_code for _ in range(limit + 1)]
+    assert statuses == [401] * limit + [429]
+    assert "Te veel mislukte pogingen" in text(visitor.login("desk"))
+
+
+def test_a_page_asks_for_a_login_and_comes_back_after_it(site: Site) -> None:
+    visitor = site.visitor()
+    assert visitor.get("/desk/plan").headers["location"] == "/login?next=/desk/plan"
+    response = visitor.post(
+        "/login", {"username": "desk", "password": "a long test password", "next": "/desk/plan"}
+    )
+    assert response.headers["location"] == "/desk/plan"
+
+
+def test_a_login_never_sends_the_browser_to_another_site(site: Site) -> None:
+    response = site.visitor().post(
+        "/login",
+        {"username": "desk", "password": "a long test password", "next": "//evil.example/"},
+    )
+    assert response.headers["location"] == "/desk"
+
+
+@pytest.mark.parametrize("https", [False, True])
+def test_the_session_cookie_is_httponly_strict_and_secure_over_tls(site: Site, https: bool) -> None:
+    response = site.visitor(https=https).login("desk")
+    cookie = next(
+        value for name, value in response.headers.multi_items() if name == "set-cookie"
+    ).lower()
+    assert cookie.startswith(f"{COOKIE}=")
+    assert "httponly" in cookie
+    assert "samesite=strict" in cookie
+    assert ("secure" in cookie.split("; ")) is https
+
+
+def test_a_session_cookie_is_no_bearer_token_and_a_token_no_session(site: Site) -> None:
+    visitor = site.visitor("desk")
+    cookie = visitor.client.cookies[COOKIE]
+    api = visitor.client.get("/api/v1/referrals", headers={"Authorization": f"Bearer {cookie}"})
+    assert api.status_code == 401
+
+    stranger = site.visitor()
+    stranger.client.cookies.set(COOKIE, bearer("desk")["Authorization"].removeprefix("Bearer "))
+    assert stranger.get("/desk").status_code == 303
+
+
+def test_logging_out_ends_the_session(site: Site) -> None:
+    visitor = site.visitor("desk")
+    response = visitor.post("/logout", {})
+    assert response.headers["location"] == "/login?bye=1"
+    assert "U bent uitgelogd." in text(visitor.get("/login", bye=1))
+    assert visitor.get("/desk").status_code == 303
+
+
+def test_every_form_is_refused_without_its_sessions_token(site: Site) -> None:
+    visitors = {user: site.visitor(user) for user in ("desk", "shelter", "planner")}
+    other = site.visitor("desk").token()
+    posts = [template for method, template in page_routes(site.app) if method == "POST"]
+    assert len(posts) >= 10
+    before = _counts(site)
+    for template in posts:
+        path = template.format(referral_id="C1", hold_id="H1", placement_id="P1")
+        user = next((u for u in ("shelter", "planner") if path.startswith(f"/{u}")), "desk")
+        for csrf in ("", "forged", other):
+            response = visitors[user].post(path, {"gender": "female", "age": "30"}, csrf=csrf)
+            assert response.status_code == 403, (path, csrf)
+            assert "Dit formulier is verlopen" in text(response), path
+    assert _counts(site) == before
+
+
+def test_the_login_form_itself_needs_its_token(site: Site) -> None:
+    visitor = site.visitor()
+    response = visitor.post(
+        "/login", {"username": "desk", "password": "a long test password"}, csrf="forged"
+    )
+    assert response.status_code == 403
+    assert visitor.get("/desk").status_code == 303
+
+
+def test_dutch_by_default_english_on_request_and_remembered(site: Site) -> None:
+    visitor = site.visitor("desk")
+    dutch = visitor.get("/desk")
+    assert '<html lang="nl">' in dutch.text
+    assert "Wachtlijst" in text(dutch)
+
+    switched = visitor.post("/language", {"language": "en", "next": "/desk?x=1"})
+    assert switched.headers["location"] == "/desk?x=1"
+    cookie = switched.headers["set-cookie"].lower()
+    assert "safeplace_lang=en" in cookie
+    assert "max-age=31536000" in cookie
+    english = visitor.get("/desk")
+    assert '<html lang="en">' in english.text
+    assert "Waiting list" in text(english)
+    assert "Wachtlijst" not in text(english)
+
+    visitor.post("/logout", {})
+    assert "Log in to Safeplace" in text(visitor.get("/login"))
+    visitor.post("/language", {"language": "nl", "next": "/login"})
+    assert "Inloggen bij Safeplace" in text(visitor.get("/login"))
+
+
+def test_an_unknown_language_or_a_foreign_next_page_changes_nothing(site: Site) -> None:
+    visitor = site.visitor("desk")
+    response = visitor.post("/language", {"language": "fr", "next": "https://evil.example/"})
+    assert response.headers["location"] == "/"
+    assert "set-cookie" not in response.headers
+    assert '<html lang="nl">' in visitor.get("/desk").text
+
+
+def _counts(site: Site) -> tuple[int, int]:
+    """Referrals and audit rows stored: a refused form must change neither."""
+    with site.database.session() as session:
+        referrals = session.scalar(select(func.count()).select_from(ReferralRow)) or 0
+        audit = session.scalar(select(func.count()).select_from(AuditRow)) or 0
+    return referrals, audit

@@ -1,0 +1,98 @@
+"""The shelter's own page: availability and intake hours kept by its staff, and who is coming."""
+
+from __future__ import annotations
+
+import re
+
+from tests.api.helpers import OTHER_SHELTER, OWN_SHELTER
+from tests.web.site import Site, text
+from tests.web.test_desk import register
+
+
+def test_staff_update_their_availability_and_the_api_sees_it(site: Site) -> None:
+    staff = site.visitor("shelter")
+    page = staff.get("/shelter")
+    assert page.status_code == 200
+    assert f"Opvang {OWN_SHELTER}" in text(page)
+
+    response = staff.post(
+        "/shelter/availability",
+        {"free": "3", "intake": "windows", "windows": "mon-fri 08:00-19:00\nsat 10:00-14:00"},
+    )
+    assert response.headers["location"] == "/shelter?done=saved"
+    assert "Opgeslagen." in text(staff.get("/shelter", done="saved"))
+    shelter = site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")
+    assert shelter["free"] == 3
+    assert shelter["intake"] == [
+        {"days": "mon-fri", "from": "08:00", "to": "19:00"},
+        {"days": "sat", "from": "10:00", "to": "14:00"},
+    ]
+
+    staff.post("/shelter/availability", {"free": "0", "intake": "24/7", "closed": "yes"})
+    shelter = site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")
+    assert (shelter["free"], shelter["intake"], shelter["closed"]) == (0, "24/7", True)
+
+
+def test_availability_mistakes_are_shown_at_their_fields(site: Site) -> None:
+    staff = site.visitor("shelter")
+    response = staff.post(
+        "/shelter/availability", {"free": "2", "intake": "windows", "windows": "weekdays 9-5"}
+    )
+    assert response.status_code == 422
+    assert "Regel 1 is geen tijdvak" in text(response)
+    response = staff.post(
+        "/shelter/availability", {"free": "2", "intake": "windows", "windows": "mnd 09:00-17:00"}
+    )
+    assert response.status_code == 422
+    assert "unknown day 'mnd'" in text(response).replace("&#39;", "'")
+    response = staff.post("/shelter/availability", {"free": "999", "intake": "office"})
+    assert response.status_code == 422
+    assert "at most 14 places can be free" in text(response)
+    assert 'value="999"' in response.text
+
+
+def test_incoming_people_are_shown_with_what_intake_needs_only(site: Site) -> None:
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 2})
+    desk = site.visitor("desk")
+    case = register(
+        desk,
+        programmes=["cosm"],
+        zone_0_place="Groningen",
+        zone_0_km="20",
+        languages="bg",
+        exploitation="labour",
+    )
+    held = desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": OWN_SHELTER})
+    assert held.status_code == 303, text(held)
+
+    staff = site.visitor("shelter")
+    page = staff.get("/shelter")
+    shown = text(page)
+    assert case in shown
+    assert "vrouw, 30" in shown
+    assert "spreekt bg" in shown
+    for secret in ("Utrecht", "Groningen", "arbeidsuitbuiting", "labour"):
+        assert secret not in shown
+    assert ("read", "referral", case, "ok") in site.audit()
+    assert site.visitor("other-shelter").get("/shelter").text.count(case) == 0
+
+    hold_id = re.search(r"/shelter/holds/(H[0-9a-f]+)/confirm", page.text)
+    assert hold_id is not None
+    confirmed = staff.post(f"/shelter/holds/{hold_id.group(1)}/confirm", {})
+    assert confirmed.headers["location"] == "/shelter?done=in"
+    page = staff.get("/shelter")
+    placement = re.search(r"/shelter/placements/(P[0-9a-f]+)/discharge", page.text)
+    assert placement is not None
+    assert staff.post(f"/shelter/placements/{placement.group(1)}/discharge", {}).status_code == 303
+    assert "Er woont nu niemand" in text(staff.get("/shelter"))
+
+
+def test_staff_cannot_touch_another_shelters_hold(site: Site) -> None:
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OTHER_SHELTER}/availability", {"free": 1})
+    desk = site.visitor("desk")
+    case = register(desk, programmes=["cosm"])
+    desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": OTHER_SHELTER})
+    hold_id = site.api("desk", "GET", "/api/v1/holds")[0]["id"]
+    response = site.visitor("shelter").post(f"/shelter/holds/{hold_id}/confirm", {})
+    assert response.status_code == 404
+    assert ("update", "hold", hold_id, "denied") in site.audit()
