@@ -64,7 +64,7 @@ def _run(registry: RunRegistry, run_id: str) -> ScenarioRun:
     return run
 
 
-@router.post("", status_code=202, responses=responses(401, 403, 404, 422))
+@router.post("", status_code=202, responses=responses(400, 401, 403, 404, 413, 422))
 def start_run(
     body: ScenarioRunCreate,
     request: Request,

@@ -47,7 +47,8 @@ OPERATIONS = sorted(key for key in ACCESS if key[1] != "/metrics")
 
 @pytest.fixture
 def app_schema(database_url: str, tmp_path: Path) -> Iterator[OpenApiSchema]:
-    with running_api(database_url, tmp_path / "var") as api:
+    # No scenario files: a generated name must never start a real simulation in the background.
+    with running_api(database_url, tmp_path / "var", scenarios_dir=tmp_path / "none") as api:
         yield schemathesis.openapi.from_asgi("/openapi.json", api.app)
 
 
