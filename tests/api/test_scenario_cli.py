@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from pathlib import Path
@@ -18,8 +17,6 @@ from engine.simulation.run import prepare, simulate
 from models.errors import InvalidInput
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
-HAS_SOLVE = importlib.util.find_spec("engine.solve") is not None
-COMPARE = "--compare" if HAS_SOLVE else "--no-compare"
 
 TINY_YAML = """\
 # A tiny scenario for the command line tests.
@@ -109,14 +106,14 @@ def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app(),
-        ["scenario", "run", str(path), "-n", "2", "--workers", "1", "--out", str(out), COMPARE],
+        ["scenario", "run", str(path), "-n", "2", "--workers", "1", "--out", str(out), "--compare"],
     )
     assert result.exit_code == 0, result.output
     data = json.loads((out / "tiny.json").read_text())
     assert data["format"] == "safeplace.scenario-result/1"
     assert data["replications"] == 2
     assert set(data["kpis"]["placed_share"]) == {"mean", "low", "high", "n"}
-    assert (data["comparison"] is not None) == HAS_SOLVE
+    assert data["comparison"] is not None
     assert "<svg" in (out / "tiny.html").read_text()
 
 
@@ -167,7 +164,7 @@ def test_the_dask_runner_gives_the_local_result(tmp_path: Path) -> None:
 
 def test_a_background_run_can_be_polled_until_done(tmp_path: Path) -> None:
     registry = RunRegistry(workers=1)
-    run = registry.start(_tiny_loaded(tmp_path), replications=1, compare=HAS_SOLVE)
+    run = registry.start(_tiny_loaded(tmp_path), replications=1, compare=True)
     assert registry.get(run.id) is run
     for _ in range(600):
         if run.status()["state"] in ("done", "failed"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import timedelta
 
 import numpy as np
@@ -18,9 +17,6 @@ from models.sample import sample_shelter_kinds, sample_shelters
 from models.scenario import Policy, validate_scenario
 from models.victim import Victim
 from tests.scenario_helpers import OFFICE, busy, one_shelter, tiny
-
-HAS_SOLVE = importlib.util.find_spec("engine.solve") is not None
-needs_solve = pytest.mark.skipif(not HAS_SOLVE, reason="engine.solve is not there yet")
 
 
 def test_tiny_scenario_gives_the_numbers_worked_out_by_hand() -> None:
@@ -83,7 +79,7 @@ def test_the_same_seed_gives_the_identical_result() -> None:
 
 @pytest.mark.parametrize(
     "policy",
-    ["rank", pytest.param("batch", marks=needs_solve), pytest.param("greedy", marks=needs_solve)],
+    ["rank", "batch", "greedy"],
 )
 def test_conservation_holds_after_every_hour(policy: str) -> None:
     prepared = prepare(busy(policy), sample_shelters(), sample_shelter_kinds())
