@@ -232,14 +232,26 @@ def get_caller(
     )
 
 
-def settle(caller: Annotated[Caller, Depends(get_caller)]) -> None:
+def settle(
+    caller: Annotated[Caller, Depends(get_caller)],
+    database: Annotated[Database, Depends(get_database)],
+) -> None:
     """Mark the holds past their time expired before a route reads holds or referrals.
 
     Their places are free from the moment they expire anyway (the ledger only counts unexpired
     holds); this keeps every status the route shows true as well: the hold says ``expired`` and
     its referral ``waiting``. Runs after authentication, so an anonymous call changes nothing.
+
+    On PostgreSQL it commits in a transaction of its own: it locks referrals before shelters,
+    and a hold later in the request's transaction locks shelter before referral, so sharing one
+    transaction could deadlock with a concurrent hold. SQLite serialises writers, so there the
+    request's own transaction is used (a second one would wait for the first).
     """
-    ledger.expire_holds(caller.session, caller.now)
+    if database.dialect == "postgresql":
+        with database.session() as own:
+            ledger.expire_holds(own, caller.now)
+    else:
+        ledger.expire_holds(caller.session, caller.now)
 
 
 @cache
