@@ -232,10 +232,7 @@ def get_caller(
     )
 
 
-def settle(
-    caller: Annotated[Caller, Depends(get_caller)],
-    database: Annotated[Database, Depends(get_database)],
-) -> None:
+def settle(caller: Annotated[Caller, Depends(get_caller)]) -> None:
     """Mark the holds past their time expired before a route reads holds or referrals.
 
     Their places are free from the moment they expire anyway (the ledger only counts unexpired
@@ -247,8 +244,9 @@ def settle(
     transaction could deadlock with a concurrent hold. SQLite serialises writers, so there the
     request's own transaction is used (a second one would wait for the first).
     """
-    if database.dialect == "postgresql":
-        with database.session() as own:
+    bind = caller.session.get_bind()
+    if bind.dialect.name == "postgresql":
+        with Session(bind.engine) as own, own.begin():
             ledger.expire_holds(own, caller.now)
     else:
         ledger.expire_holds(caller.session, caller.now)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import ledger
-from api.db.mapping import location_of, shelter_columns
+from api.db.mapping import shelter_columns, stored_shelter_fields
 from api.db.tables import HoldRow, PlacementRow, ShelterRow
 from api.problems import ProblemError, invalid, invalid_field
 from api.schemas import AvailabilityUpdate, ShelterCreate, ShelterPublic, ShelterUpdate
@@ -57,7 +57,7 @@ def update(session: Session, shelter_id: str, data: ShelterUpdate, *, now: datet
     row = get(session, shelter_id, lock=True)
     changes = data.model_dump(exclude={"closed"})
     closed = row.closed if data.closed is MISSING else data.closed
-    shelter = _shelter(_contract_fields(row) | changes)
+    shelter = _shelter(stored_shelter_fields(row) | changes)
     taken = ledger.taken_places(session, shelter_id, now=now)
     if shelter.occupied + taken > shelter.capacity:
         raise ProblemError(
@@ -77,7 +77,7 @@ def set_availability(
     row = get(session, shelter_id, lock=True)
     taken = ledger.taken_places(session, shelter_id, now=now)
     room = row.capacity - taken
-    fields = _contract_fields(row)
+    fields = stored_shelter_fields(row)
     if data.free is not MISSING:
         if data.free > room:
             raise invalid_field(
@@ -119,7 +119,7 @@ def public(row: ShelterRow, *, held: int, placed: int) -> ShelterPublic:
     free = 0 if row.closed else max(0, row.capacity - row.occupied - held - placed)
     return ShelterPublic.model_validate(
         {
-            **_contract_fields(row),
+            **stored_shelter_fields(row),
             "held": held,
             "placed": placed,
             "free": free,
@@ -127,26 +127,6 @@ def public(row: ShelterRow, *, held: int, placed: int) -> ShelterPublic:
             "updated_at": row.updated_at,
         }
     )
-
-
-def _contract_fields(row: ShelterRow) -> dict[str, Any]:
-    """The stored contract fields of a shelter, as they were given (not its live state)."""
-    return {
-        "id": row.id,
-        "location": location_of(row).model_dump(exclude_none=True),
-        "capacity": row.capacity,
-        "occupied": row.occupied,
-        "genders": row.genders,
-        "min_age": row.min_age,
-        "max_age": row.max_age,
-        "children": row.children,
-        "accepts": row.accepts,
-        "specialisations": row.specialisations,
-        "languages": row.languages,
-        "programme": row.programme,
-        "intake": row.intake,
-        "residents": row.residents,
-    }
 
 
 def _shelter(data: dict[str, Any]) -> Shelter:

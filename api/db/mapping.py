@@ -68,24 +68,8 @@ def shelter_from_row(row: ShelterRow, *, taken: int = 0, residents: Iterable[str
     also keeps people apart from those the service itself placed.
     """
     occupied = row.capacity if row.closed else min(row.capacity, row.occupied + taken)
-    return Shelter.model_validate(
-        {
-            "id": row.id,
-            "location": location_of(row),
-            "capacity": row.capacity,
-            "occupied": occupied,
-            "genders": row.genders,
-            "min_age": row.min_age,
-            "max_age": row.max_age,
-            "children": row.children,
-            "accepts": row.accepts,
-            "specialisations": row.specialisations,
-            "languages": row.languages,
-            "programme": row.programme,
-            "intake": row.intake,
-            "residents": _merged(row.residents, residents),
-        }
-    )
+    live = {"occupied": occupied, "residents": _merged(row.residents, residents)}
+    return Shelter.model_validate(stored_shelter_fields(row) | live)
 
 
 def victim_from_row(row: ReferralRow, *, avoided_by: Iterable[str] = ()) -> Victim:
@@ -111,6 +95,26 @@ def victim_from_row(row: ReferralRow, *, avoided_by: Iterable[str] = ()) -> Vict
             "current": row.current,
         }
     )
+
+
+def stored_shelter_fields(row: ShelterRow) -> dict[str, Any]:
+    """The contract fields of a shelter as they were given (not its live state)."""
+    return {
+        "id": row.id,
+        "location": location_of(row).model_dump(exclude_none=True),
+        "capacity": row.capacity,
+        "occupied": row.occupied,
+        "genders": row.genders,
+        "min_age": row.min_age,
+        "max_age": row.max_age,
+        "children": row.children,
+        "accepts": row.accepts,
+        "specialisations": row.specialisations,
+        "languages": row.languages,
+        "programme": row.programme,
+        "intake": row.intake,
+        "residents": row.residents,
+    }
 
 
 def _merged(stored: list[Any], extra: Iterable[str]) -> list[str]:
