@@ -239,17 +239,15 @@ def settle(caller: Annotated[Caller, Depends(get_caller)]) -> None:
     holds); this keeps every status the route shows true as well: the hold says ``expired`` and
     its referral ``waiting``. Runs after authentication, so an anonymous call changes nothing.
 
-    On PostgreSQL it commits in a transaction of its own: it locks referrals before shelters,
-    and a hold later in the request's transaction locks shelter before referral, so sharing one
-    transaction could deadlock with a concurrent hold. SQLite serialises writers, so there the
-    request's own transaction is used (a second one would wait for the first).
+    On PostgreSQL it commits at once, so the route continues in a fresh transaction: expiring
+    locks referrals before shelters, and a hold later in the request locks shelter before
+    referral, so holding both sets of locks in one transaction could deadlock with a concurrent
+    hold. (A second connection per request instead would exhaust the pool under load.) SQLite
+    serialises writers, so there nothing needs committing early.
     """
-    bind = caller.session.get_bind()
-    if bind.dialect.name == "postgresql":
-        with Session(bind.engine) as own, own.begin():
-            ledger.expire_holds(own, caller.now)
-    else:
-        ledger.expire_holds(caller.session, caller.now)
+    ledger.expire_holds(caller.session, caller.now)
+    if caller.session.get_bind().dialect.name == "postgresql":
+        caller.session.commit()
 
 
 @cache
