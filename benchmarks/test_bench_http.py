@@ -30,7 +30,7 @@ from pytest_benchmark.fixture import BenchmarkFixture
 
 from api.main import prepare
 from models.instance import Instance
-from tests.api.databases import create_schema, drop_schema, postgres_server_url, sqlite_url
+from tests.api.databases import empty_database
 from tests.api.helpers import SECRET, USERS, add_users, bearer, settings_for
 from tests.api.rows import add_referral
 
@@ -58,14 +58,7 @@ def free_port() -> int:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
-        return
-    url = create_schema(postgres_server_url())
-    try:
-        yield url
-    finally:
-        drop_schema(url)
+    yield from empty_database(request.param, tmp_path)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from api.db.session import Database
-from tests.api.databases import create_schema, drop_schema, postgres_server_url, sqlite_url
+from tests.api.databases import empty_database
 
 SEEDED_AT = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -25,14 +25,7 @@ SEEDED_AT = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A new, empty database on each dialect."""
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
-        return
-    url = create_schema(postgres_server_url())
-    try:
-        yield url
-    finally:
-        drop_schema(url)
+    yield from empty_database(request.param, tmp_path)
 
 
 @pytest.fixture

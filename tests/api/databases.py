@@ -14,6 +14,7 @@ import os
 import secrets
 import subprocess
 import time
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -59,6 +60,19 @@ def drop_schema(url: str) -> None:
         connection.execute(
             sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
         )
+
+
+def empty_database(dialect: str, directory: Path) -> Iterator[str]:
+    """The URL of a new, empty database of ``dialect`` (``sqlite`` or ``postgresql``), dropped
+    afterwards; the body of every ``database_url`` fixture."""
+    if dialect == "sqlite":
+        yield sqlite_url(directory)
+        return
+    url = create_schema(postgres_server_url())
+    try:
+        yield url
+    finally:
+        drop_schema(url)
 
 
 def _server_url() -> str:
