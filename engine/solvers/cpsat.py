@@ -14,10 +14,12 @@ is driven by relaxations (:mod:`engine.solvers.lp`, GLOP, with pricing):
    A rounded stage-2 optimum that reaches ``T`` at the bound is optimal without any search.
 3. CP-SAT solves the lexicographic second stage (priority at least ``T``, minimise the cost) over
    the pairs the LP uses plus each victim's best pairs by reduced cost (all pairs of small
-   instances), warm-started from the best plan. Every pair with ``d_j`` at most the gap between
-   the plan found and the bound is then added and CP-SAT runs again; when the model holds all of
-   them and CP-SAT proves its optimum, no pair left out could have done better, so the plan is
-   optimal on both levels.
+   instances), warm-started from the best plan. When victims bring children, the first plan it
+   finds starts the pattern LP (:mod:`engine.solvers.patterns`), which bounds the cost and each
+   pair's floor far tighter than the pair LP (there, families can be split). Every pair whose
+   floor is at most the cost of the plan found is then added and CP-SAT runs again; when the
+   model holds all of them and CP-SAT proves its optimum, no pair left out could have done
+   better, so the plan is optimal on both levels.
 4. If no plan reaches ``T`` in half the time, stage 1 is solved by CP-SAT over the pairs whose
    stage-1 reduced cost leaves room for a better priority than the best plan known, and steps 2-3
    run at the level it reaches.
@@ -60,6 +62,7 @@ from engine.solvers import cpmodel
 from engine.solvers.flow import cheapest_options
 from engine.solvers.greedy import solve_greedy
 from engine.solvers.lp import Floor, LpError, Relaxation, relax
+from engine.solvers.patterns import PatternBound, pattern_bound
 from engine.solvers.problem import Problem
 from engine.solvers.relaxed_flow import fix_and_round, relax_by_flow
 from engine.solvers.rounding import round_plan
@@ -88,6 +91,8 @@ MIN_SECONDS = 0.2
 LP_START = 4
 # Share of the time left that one relaxation may spend pricing.
 LP_SHARE = 0.3
+# Share of the time left for the pattern bound (:mod:`engine.solvers.patterns`).
+PATTERN_SHARE = 0.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,7 +237,8 @@ def _stage2(
 ) -> tuple[IntArray | None, bool, int]:
     """Cheapest plan with priority at least ``target``, whether that is proven, and a lower bound.
 
-    The plan is None when none reaching ``target`` was found in ``share`` of the time left.
+    The plan is None when none reaching ``target`` was found in ``share`` of the time left; once
+    one is found, the search may use all the time left.
     """
     pair_priority = problem.priority[problem.victim]
     stage2 = relax(
@@ -243,7 +249,7 @@ def _stage2(
         seconds=LP_SHARE * clock.left(),
     )
     lower = _ceil(stage2.bound)
-    reduced = stage2.reduced
+    pair_floor = stage2.bound + stage2.reduced  # no plan that uses pair j costs less
     slack = 1e-7 * max(1.0, abs(stage2.bound))
     rounded = round_plan(problem, stage2.used, stage2.values)
     reaching = [plan for plan in (rounded, best) if _priority(problem, plan) >= target]
@@ -253,9 +259,12 @@ def _stage2(
     if len(problem.victim) <= SMALL_MODEL:
         model_pairs = np.arange(len(problem.victim))
     else:
-        model_pairs = np.union1d(stage2.support, _best_by(problem, reduced, BEST_PER_VICTIM))
-    end = time.monotonic() + share * clock.left()
-    while time.monotonic() < end:
+        model_pairs = np.union1d(stage2.support, _best_by(problem, pair_floor, BEST_PER_VICTIM))
+    # Families make the pair LP weak: once a plan reaches the target, the pattern LP (which
+    # needs one to start from) bounds the cost and the pairs tighter.
+    tighten = bool(np.any(problem.demand[problem.victim] > 1))
+    deadline = time.monotonic() + share * clock.left()
+    while time.monotonic() < deadline:
         hint = rounded if incumbent is None else incumbent
         if incumbent is not None:
             model_pairs = np.union1d(model_pairs, problem.pair_index(incumbent))
@@ -263,7 +272,7 @@ def _stage2(
         cpmodel.add_at_least(model, pair_priority[model_pairs], target)
         cpmodel.set_objective(model, problem.cost[model_pairs])
         cpmodel.set_hint(model, _indicator(problem, model_pairs, hint))
-        run = _run(model, end - time.monotonic())
+        run = _run(model, deadline - time.monotonic())
         log.debug(
             "stage 2 at priority %d: %d pairs, %s in %.2f s (%.2f work), cost %s, lower bound %d",
             target,
@@ -279,20 +288,54 @@ def _stage2(
         found = _assignment(problem, model_pairs, run.values)
         if incumbent is None or found_cost(problem, found) < found_cost(problem, incumbent):
             incumbent = found
+        deadline = clock.end  # a plan reaches the target: the rest of the time is this stage's
+        if tighten:
+            tighten = False
+            patterns = _patterns(problem, target, stage2, incumbent, clock)
+            if patterns is not None:
+                lower = max(lower, _ceil(patterns.bound))
+                pair_floor = np.maximum(pair_floor, patterns.pair_bound)
+        if found_cost(problem, incumbent) <= lower:
+            return incumbent, True, lower
         if run.status != cp_model_pb2.OPTIMAL:
-            break
-        # A plan using a pair with reduced cost above the gap costs more than the incumbent: once
-        # the model holds every other pair, its optimum is the optimum.
-        gap = found_cost(problem, incumbent) - lower
-        missing = np.setdiff1d(np.flatnonzero(reduced <= gap + slack), model_pairs)
+            continue  # the run's time ran out; the next run starts from the better plan
+        # A plan using a pair whose floor is above the incumbent's cost costs more: once the
+        # model holds every other pair, its optimum is the optimum.
+        missing = np.setdiff1d(
+            np.flatnonzero(pair_floor <= found_cost(problem, incumbent) + slack), model_pairs
+        )
         if not len(missing):
             return incumbent, True, lower
         growth = min(max(len(model_pairs), GROWTH), MAX_MODEL - len(model_pairs))
         if growth <= 0:
             break
-        missing = missing[np.argsort(reduced[missing], kind="stable")[:growth]]
+        missing = missing[np.argsort(pair_floor[missing], kind="stable")[:growth]]
         model_pairs = np.union1d(model_pairs, missing)
     return incumbent, False, lower
+
+
+def _patterns(
+    problem: Problem, target: int, stage2: Relaxation, incumbent: IntArray, clock: _Clock
+) -> PatternBound | None:
+    """The pattern LP at the target priority, started from the pair LP and the plan known.
+
+    None when not even its first round was solved in time: the pair LP's bounds then stand.
+    """
+    floor = Floor(problem.priority[problem.victim].astype(np.float64), float(target))
+    try:
+        patterns = pattern_bound(
+            problem, floor, incumbent, stage2, seconds=PATTERN_SHARE * clock.left()
+        )
+    except LpError as error:
+        log.warning("pattern bound failed (%s); keeping the pair LP's", error)
+        return None
+    log.debug(
+        "pattern bound %.0f after %d rounds (converged: %s)",
+        patterns.bound,
+        patterns.rounds,
+        patterns.converged,
+    )
+    return patterns
 
 
 def _best_priority(

@@ -55,6 +55,8 @@ class Relaxation:
     values: FloatArray  # (len(used),) LP solution
     reduced: FloatArray  # (P,) reduced cost of every pair
     bound: float  # lower bound on the objective over every plan (all pairs)
+    victim_dual: FloatArray  # (V,) dual of each victim's row (<= 0)
+    floor_dual: float  # dual of the floor row (>= 0; 0 without one)
 
     @property
     def support(self) -> IntArray:
@@ -167,4 +169,6 @@ def _solve(
         values=np.array(response.variable_value, dtype=np.float64),
         reduced=reduced,
         bound=bound,
+        victim_dual=u,
+        floor_dual=lam,
     )
