@@ -9,7 +9,7 @@ a language no shelter speaks can never match anyway.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 
@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.geo import haversine_km
-from engine.intake import open_many
+from engine.intake import Span, open_spans, spans_of
 from models.codes import CONDITIONS, EXPLOITATIONS, GENDERS
 from models.instance import Instance, Objective
 from models.shelter import Shelter
@@ -47,6 +47,7 @@ class ShelterArrays:
     programme: IntArray  # index into programme_vocabulary, -1 for open to all
     programme_vocabulary: tuple[str, ...]
     intake_open: BoolArray  # takes an intake at ``now`` (all True when ``now`` is None)
+    intake_spans: tuple[tuple[Span, ...], ...]  # each shelter's intake windows, compiled
     now: datetime | None
     residents: dict[str, list[int]]  # resident id -> shelters where that person lives
 
@@ -103,6 +104,7 @@ def compile_shelters(shelters: list[Shelter], now: datetime | None) -> ShelterAr
         for resident in shelter.residents:
             residents.setdefault(resident, []).append(s)
     points = [shelter.location.point for shelter in shelters]
+    spans = tuple(spans_of(shelter.intake) for shelter in shelters)
     return ShelterArrays(
         ids=tuple(s.id for s in shelters),
         lat=np.array([p[0] for p in points], dtype=np.float64),
@@ -121,10 +123,18 @@ def compile_shelters(shelters: list[Shelter], now: datetime | None) -> ShelterAr
             dtype=np.int64,
         ),
         programme_vocabulary=programmes,
-        intake_open=np.array(open_many([s.intake for s in shelters], now), dtype=np.bool_),
+        intake_open=np.array(open_spans(spans, now), dtype=np.bool_),
+        intake_spans=spans,
         now=now,
         residents=residents,
     )
+
+
+def shelters_at(arrays: ShelterArrays, now: datetime | None) -> ShelterArrays:
+    """``arrays`` at another ``now``: only which shelters take intakes changes, so a network
+    compiled once serves rankings at any moment."""
+    intake_open = np.array(open_spans(arrays.intake_spans, now), dtype=np.bool_)
+    return replace(arrays, intake_open=intake_open, now=now)
 
 
 def compile_victims(victims: list[Victim], shelters: ShelterArrays) -> VictimArrays:

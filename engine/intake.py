@@ -27,29 +27,30 @@ def _span(days: str, start: str, end: str) -> Span:
     return parse_days(days), parse_minute(start), parse_minute(end)
 
 
-def _spans(intake: IntakeValue) -> list[Span]:
-    return [_span(w.days, w.start, w.end) for w in windows_of(intake)]
+def spans_of(intake: IntakeValue) -> tuple[Span, ...]:
+    """An intake value as the spans :func:`open_spans` checks (compile once, ask often)."""
+    return tuple(_span(w.days, w.start, w.end) for w in windows_of(intake))
 
 
 def open_at(intake: IntakeValue, moment: datetime) -> bool:
     """True when a shelter with this intake value takes an intake at ``moment``."""
-    return open_many([intake], moment)[0]
+    return open_spans([spans_of(intake)], moment)[0]
 
 
-def open_many(intakes: Sequence[IntakeValue], moment: datetime | None) -> list[bool]:
-    """:func:`open_at` for many shelters at one moment (all open when ``moment`` is None).
+def open_spans(spans: Sequence[tuple[Span, ...]], moment: datetime | None) -> list[bool]:
+    """:func:`open_at` for many shelters at one moment, their intake values compiled with
+    :func:`spans_of` (all open when ``moment`` is None).
 
     The moment is converted to Amsterdam time once: a national network has thousands of shelters.
     """
     if moment is None:
-        return [True] * len(intakes)
+        return [True] * len(spans)
     local = moment.astimezone(AMSTERDAM)
     minute = local.hour * 60 + local.minute
     weekday = local.weekday()
     return [
-        intake == "24/7"
-        or any(weekday in days and start <= minute < end for days, start, end in _spans(intake))
-        for intake in intakes
+        any(weekday in days and start <= minute < end for days, start, end in windows)
+        for windows in spans
     ]
 
 

@@ -8,13 +8,14 @@ never disagree. Other victims of an instance play no part here; only free places
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
 
-from engine.arrays import BoolArray, Pairs, compile_shelters, compile_victims
+from engine.arrays import BoolArray, Pairs, compile_shelters, compile_victims, shelters_at
 from engine.relaxations import Refusals, relaxations
 from engine.verdicts import reason_masks
 from models.instance import Instance, Objective
@@ -42,7 +43,7 @@ class Ranker:
     """The shelters compiled once, ready to rank any number of victims against them.
 
     ``now`` fixes which shelters take intakes (None: intake hours are not checked), ``objective``
-    the weights of the cost.
+    the weights of the cost. :meth:`at` gives the same compiled shelters at another moment.
     """
 
     def __init__(
@@ -57,6 +58,16 @@ class Ranker:
         self._by_id = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
         self._id_rank = np.empty_like(self._by_id)
         self._id_rank[self._by_id] = np.arange(len(ids))
+
+    def at(self, now: datetime | None) -> Ranker:
+        """This ranker at another moment: the shelters are not compiled again, only which of
+        them take intakes at ``now`` (the service ranks every request against one compiled
+        network, each at its own time)."""
+        if now == self.arrays.now:
+            return self
+        moved = copy.copy(self)
+        moved.arrays = shelters_at(self.arrays, now)
+        return moved
 
     def rank(self, victim: Victim) -> Ranking:
         """Every shelter the victim may go to, cheapest first, and why the others are closed.
