@@ -1,76 +1,153 @@
-"""The live network, rebuilt only when something it is made of has changed.
+"""The live network, compiled once and reused until something it is made of has changed.
 
-Every ranking needs the whole network as contract shelters (:func:`api.ledger.live_network`), and
-building ~70 validated shelters costs more than everything else a ranking does together. The
-network changes far less often than it is read, so each worker keeps the last one it built with a
-fingerprint of its inputs, read fresh inside the request's own transaction:
+Every ranking needs the whole network: as contract shelters (:func:`api.ledger.live_network`) and
+compiled into arrays (:class:`engine.ranking.Ranker`). Reading ~70 shelter rows, validating them
+and compiling them costs more than everything else a ranking does together, and the network
+changes far less often than it is read. So each worker keeps what it built, in two layers, and
+checks both inside the request's own transaction with two small queries:
 
-- per shelter: id, ``version``, ``updated_at``, capacity, occupied places and ``closed`` (every
-  change of a shelter bumps its version; the other columns catch a writer that forgot to);
-- every place taken at that moment: each unexpired active hold and each active placement, with its
-  shelter, referral and places (a hold that expires changes the fingerprint at that moment).
+- **the shelters as stored**, keyed by the network version (:class:`api.db.tables.
+  NetworkVersionRow`): a counter that database triggers bump on every insert, update and delete of
+  a shelter, whoever writes it, so a change made through the other worker, a script or by hand is
+  seen at once;
+- **the live network and its compiled ranker**, keyed by that version and the places taken at
+  that moment: each unexpired active hold and each active placement, with its shelter, referral
+  and places. A hold that expires leaves this list at that very moment, so its places are free
+  again without anyone writing anything.
 
-If the fingerprint is equal, the cached network is the one ``live_network`` would build now;
-``tests/api/test_network_cache.py`` holds the two to that after every kind of change.
+The version is read before anything else: on PostgreSQL each statement of a transaction may see
+newer commits than the one before, so shelters read after the version are never older than it,
+and a network is never stored under a version newer than its rows. If both keys are equal, the
+cached network is the one ``live_network`` would build now; ``tests/api/test_network_cache.py``
+holds the two to that after every kind of change. The compiled ranker serves any moment
+(:meth:`Ranker.at`): only which shelters take intakes then is worked out per request.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.orm import Session
 
-from api import ledger
-from api.db.tables import HoldRow, PlacementRow, ShelterRow
+from api.db.mapping import live_shelter, stored_shelter_fields
+from api.db.tables import HoldRow, NetworkVersionRow, PlacementRow, ShelterRow
+from engine.ranking import Ranker
 from models.shelter import Shelter
 
-Fingerprint = tuple[tuple[Any, ...], ...]
+# Places taken at a moment: (shelter id, referral id, places), sorted.
+Taken = tuple[tuple[str, str, int], ...]
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """Every shelter as stored at one network version, by id: its contract fields, whether it
+    is closed, and (for an open one) the contract shelter when nobody takes places there."""
+
+    version: int
+    fields: list[tuple[dict[str, Any], bool]]
+    untaken: list[Shelter | None]
+
+    def live(self, taken: Taken) -> list[Shelter]:
+        """The live network when ``taken`` are the places held and placed."""
+        places: defaultdict[str, int] = defaultdict(int)
+        there: defaultdict[str, list[str]] = defaultdict(list)
+        for shelter_id, referral_id, count in taken:
+            places[shelter_id] += count
+            there[shelter_id].append(referral_id)
+        network: list[Shelter] = []
+        for (stored, closed), untaken in zip(self.fields, self.untaken, strict=True):
+            shelter_id = stored["id"]
+            if untaken is not None and shelter_id not in places:
+                network.append(untaken)
+            else:
+                network.append(
+                    live_shelter(
+                        stored, closed=closed, taken=places[shelter_id], residents=there[shelter_id]
+                    )
+                )
+        return network
+
+
+@dataclass(frozen=True)
+class _Live:
+    """The live network at one network version with one set of places taken, compiled."""
+
+    version: int
+    taken: Taken
+    network: list[Shelter]
+    ranker: Ranker
 
 
 class NetworkCache:
-    """The last live network a worker built, with the fingerprint it was built for."""
+    """One worker's last live network, and the stored shelters it was built from."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._fingerprint: Fingerprint | None = None
-        self._network: list[Shelter] = []
+        self._stored: _Stored | None = None
+        self._live: _Live | None = None
 
     def network(self, session: Session, moment: datetime) -> list[Shelter]:
         """``ledger.live_network(session, moment)``, from the cache when nothing changed."""
-        current = fingerprint(session, moment)
+        return self._current(session, moment).network
+
+    def ranker(self, session: Session, moment: datetime) -> Ranker:
+        """A :class:`Ranker` of the live network at ``moment``, compiled only when it changed;
+        rank with ``ranker.at(moment)`` (which shelters take intakes then), best after the
+        transaction has ended."""
+        return self._current(session, moment).ranker
+
+    def _current(self, session: Session, moment: datetime) -> _Live:
+        version = network_version(session)
+        taken = taken_places(session, moment)
         with self._lock:
-            if current == self._fingerprint:
-                return self._network
-        built = ledger.live_network(session, moment)
+            live = self._live
+        if live is not None and live.version == version and live.taken == taken:
+            return live
+        network = self._stored_at(session, version).live(taken)
+        live = _Live(version, taken, network, Ranker(network, None))
         with self._lock:
-            self._fingerprint, self._network = current, built
-        return built
+            self._live = live
+        return live
+
+    def _stored_at(self, session: Session, version: int) -> _Stored:
+        with self._lock:
+            stored = self._stored
+        if stored is not None and stored.version == version:
+            return stored
+        rows = session.scalars(select(ShelterRow).order_by(ShelterRow.id))
+        fields = [(stored_shelter_fields(row), row.closed) for row in rows]
+        untaken = [None if closed else live_shelter(data, closed=False) for data, closed in fields]
+        stored = _Stored(version, fields, untaken)
+        with self._lock:
+            self._stored = stored
+        return stored
 
 
-def fingerprint(session: Session, moment: datetime) -> Fingerprint:
-    """Everything the live network at ``moment`` is made of, in a fixed order."""
-    shelters = session.execute(
-        select(
-            ShelterRow.id,
-            ShelterRow.version,
-            ShelterRow.updated_at,
-            ShelterRow.capacity,
-            ShelterRow.occupied,
-            ShelterRow.closed,
-        ).order_by(ShelterRow.id)
-    ).all()
-    holds = session.execute(
-        select(HoldRow.shelter_id, HoldRow.referral_id, HoldRow.places).where(
-            HoldRow.status == "active", HoldRow.expires_at > moment
-        )
-    ).all()
-    placements = session.execute(
-        select(PlacementRow.shelter_id, PlacementRow.referral_id, PlacementRow.places).where(
-            PlacementRow.status == "active"
-        )
-    ).all()
-    taken = sorted(tuple(row) for row in [*holds, *placements])
-    return (tuple(tuple(row) for row in shelters), tuple(taken))
+# Built once: every ranking runs both, and building a statement costs more than running it (a
+# plain Core statement on the session's connection skips the ORM's per-call work too).
+_VERSION = select(NetworkVersionRow.version)
+_TAKEN = union_all(
+    select(HoldRow.shelter_id, HoldRow.referral_id, HoldRow.places).where(
+        HoldRow.status == "active", HoldRow.expires_at > bindparam("moment")
+    ),
+    select(PlacementRow.shelter_id, PlacementRow.referral_id, PlacementRow.places).where(
+        PlacementRow.status == "active"
+    ),
+)
+
+
+def network_version(session: Session) -> int:
+    """The current network version (see :class:`api.db.tables.NetworkVersionRow`)."""
+    version: int = session.connection().execute(_VERSION).scalar_one()
+    return version
+
+
+def taken_places(session: Session, moment: datetime) -> Taken:
+    """Every place taken at ``moment``: unexpired active holds and active placements."""
+    rows = session.connection().execute(_TAKEN, {"moment": moment})
+    return tuple(sorted((shelter, referral, places) for shelter, referral, places in rows))

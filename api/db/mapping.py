@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import Row
+
 from api.db.tables import ReferralRow, ShelterRow
 from api.regions import police_unit
 from models.location import Location
@@ -60,20 +62,32 @@ def location_of(row: ShelterRow) -> Location:
 
 
 def shelter_from_row(row: ShelterRow, *, taken: int = 0, residents: Iterable[str] = ()) -> Shelter:
-    """The contract shelter of ``row`` as the engine must see it now.
+    """The contract shelter of ``row`` as the engine must see it now (see :func:`live_shelter`)."""
+    return live_shelter(
+        stored_shelter_fields(row), closed=row.closed, taken=taken, residents=residents
+    )
+
+
+def live_shelter(
+    stored: dict[str, Any], *, closed: bool, taken: int = 0, residents: Iterable[str] = ()
+) -> Shelter:
+    """The contract shelter of a row's stored fields (:func:`stored_shelter_fields`) and its
+    ``closed`` flag, as the engine must see it now.
 
     ``taken`` places (active holds and placements) are added to ``occupied``, capped at the
     capacity, and a closed shelter is full: the contract's ``free`` is then the live free places.
     ``residents`` (people placed or expected there) join the stored residents, so that ``avoid``
     also keeps people apart from those the service itself placed.
     """
-    occupied = row.capacity if row.closed else min(row.capacity, row.occupied + taken)
-    live = {"occupied": occupied, "residents": _merged(row.residents, residents)}
-    return Shelter.model_validate(stored_shelter_fields(row) | live)
+    capacity: int = stored["capacity"]
+    occupied = capacity if closed else min(capacity, stored["occupied"] + taken)
+    live = {"occupied": occupied, "residents": _merged(stored["residents"], residents)}
+    return Shelter.model_validate(stored | live)
 
 
-def victim_from_row(row: ReferralRow, *, avoided_by: Iterable[str] = ()) -> Victim:
-    """The contract victim of a referral; its case id is the victim id.
+def victim_from_row(row: ReferralRow | Row[Any], *, avoided_by: Iterable[str] = ()) -> Victim:
+    """The contract victim of a referral (its ORM row, or a plain row of all its columns); its
+    case id is the victim id.
 
     ``avoided_by`` names people already held or placed who must not share a shelter with this
     one: they join ``avoid``, so the contract's one-way resident rule keeps both apart.

@@ -132,6 +132,21 @@ class ShelterRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class NetworkVersionRow(Base):
+    """One row whose ``version`` counts every change to the shelters table.
+
+    Database triggers bump it on every insert, update and delete of a shelter, whichever code
+    writes (see the second migration), so a worker can tell with one single-row read whether the
+    shelters it compiled are still the ones stored (:mod:`api.network_cache`).
+    """
+
+    __tablename__ = "network_version"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_network_version_one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class ReferralRow(Base):
     """A victim waiting for or in a place: the contract's victim fields under a random case id."""
 

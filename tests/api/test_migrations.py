@@ -32,7 +32,7 @@ def test_migrations_produce_the_metadata_of_the_tables(database_url: str) -> Non
     try:
         database.migrate()
         assert _differences(database) == []
-        assert _revision(database) == "0001"
+        assert _revision(database) == "0002"
     finally:
         database.dispose()
 

@@ -2,7 +2,10 @@
 
 After every kind of change a ranking can see (a hold, its expiry, a release, a confirm, a
 discharge, staff reporting places, an admin changing or closing a shelter, a new shelter), the
-cache must answer exactly what :func:`api.ledger.live_network` answers.
+cache must answer exactly what :func:`api.ledger.live_network` answers, and its compiled ranker
+must rank exactly as one compiled afresh. A change written past the service (plain SQL) is seen as
+well, and so is a change made through another worker process (another app on the same database,
+with a cache of its own): the network version is read from the database on every request.
 """
 
 from __future__ import annotations
@@ -10,13 +13,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, text, update
 
 from api import ledger
-from api.network_cache import NetworkCache
+from api.db.tables import ShelterRow
+from api.deps import get_now
+from api.main import create_app
+from api.network_cache import NetworkCache, network_version
+from engine.ranking import Ranker
 from models.shelter import Shelter
-from tests.api.helpers import Api, create_referral, hold, running_api
+from tests.api.helpers import (
+    Api,
+    bearer,
+    create_referral,
+    hold,
+    referral,
+    running_api,
+    settings_for,
+)
+from tests.api.rows import add_shelter, shelter
 
 
 @pytest.fixture
@@ -36,12 +55,20 @@ def comparable(network: list[Shelter]) -> list[dict[str, object]]:
 def test_the_cache_follows_every_change(api: Api) -> None:
     cache = NetworkCache()
 
+    victims = [api.ok(api.get("desk", f"/api/v1/referrals/{create_referral(api)}"))]
+    victims.append(api.ok(api.get("desk", f"/api/v1/referrals/{create_referral(api, age=15)}")))
+
     def same_as_ledger(minutes_ahead: float = 0) -> None:
         moment = api.clock.now + timedelta(minutes=minutes_ahead)
         with api.database.session() as session:
             cached = cache.network(session, moment)
+            ranker = cache.ranker(session, moment)
             fresh = ledger.live_network(session, moment)
+            waiting = [ledger.waiting_victim(session, victim["id"]) for victim in victims]
         assert comparable(cached) == comparable(fresh)
+        for victim in waiting:
+            for at in (moment, moment + timedelta(hours=9), None):
+                assert ranker.at(at).rank(victim) == Ranker(fresh, at).rank(victim)
 
     same_as_ledger()
     same_as_ledger()
@@ -68,3 +95,75 @@ def test_the_cache_follows_every_change(api: Api) -> None:
     new = {"id": "T001", "location": {"municipality": "Utrecht"}, "capacity": 3}
     api.ok(api.post("admin", "/api/v1/shelters", new), 201)
     same_as_ledger()
+
+
+def test_a_change_past_the_service_bumps_the_network_version(api: Api) -> None:
+    """Triggers count every insert, update and delete of a shelter, whoever writes it."""
+    with api.database.session() as session:
+        before = network_version(session)
+    with api.database.session() as session:
+        session.execute(update(ShelterRow).where(ShelterRow.id == "S023").values(occupied=0))
+    with api.database.session() as session:
+        session.execute(text("UPDATE shelters SET closed = closed"))
+    with api.database.session() as session:
+        add_shelter(session, shelter("T001", 2), api.clock.now)
+    with api.database.session() as session:
+        session.execute(delete(ShelterRow).where(ShelterRow.id == "T001"))
+    with api.database.session() as session:
+        assert network_version(session) >= before + 4
+
+
+def test_the_cache_sees_a_shelter_changed_by_hand(api: Api) -> None:
+    cache = NetworkCache()
+    with api.database.session() as session:
+        first = {s.id: s for s in cache.network(session, api.clock.now)}
+    # An update that bumps neither ``version`` nor ``updated_at``, as a hand-made fix would.
+    occupied = 0 if first["S023"].occupied else first["S023"].capacity
+    with api.database.session() as session:
+        session.execute(update(ShelterRow).where(ShelterRow.id == "S023").values(occupied=occupied))
+    with api.database.session() as session:
+        cached = cache.network(session, api.clock.now)
+        assert comparable(cached) == comparable(ledger.live_network(session, api.clock.now))
+    assert {s.id: s for s in cached}["S023"].occupied == occupied
+
+
+def free_at(ranking: dict[str, Any], shelter_id: str) -> int | None:
+    """The free places a ranking offers at a shelter (None: not offered)."""
+    return next((o["free"] for o in ranking["options"] if o["shelter"] == shelter_id), None)
+
+
+def test_a_change_through_another_worker_reaches_this_workers_rankings(
+    api: Api, database_url: str, tmp_path: Path
+) -> None:
+    """Two apps on one database stand for the two worker processes, each with its own cache."""
+    other = create_app(settings_for(database_url, tmp_path / "var"))
+    other.dependency_overrides[get_now] = api.clock
+    with TestClient(other) as client:
+
+        def rank_here(case: str) -> dict[str, Any]:
+            ranking: dict[str, Any] = api.ok(api.post("desk", f"/api/v1/referrals/{case}/ranking"))
+            return ranking
+
+        def there(method: str, path: str, body: dict[str, Any]) -> Any:
+            """A call through the other worker: the admin's for shelters, the desk's else."""
+            user = "admin" if path.startswith("/api/v1/shelters") else "desk"
+            response = client.request(method, path, headers=bearer(user), json=body)
+            assert response.status_code in (200, 201), response.text
+            return response.json()
+
+        asking, held = create_referral(api), create_referral(api)
+        there("PATCH", "/api/v1/shelters/S023/availability", {"free": 3})
+        assert free_at(rank_here(asking), "S023") == 3
+        hold_row = there("POST", "/api/v1/holds", {"referral_id": held, "shelter_id": "S023"})
+        assert free_at(rank_here(asking), "S023") == 2
+        there("POST", f"/api/v1/holds/{hold_row['id']}/confirm", {})
+        assert free_at(rank_here(asking), "S023") == 2
+        there("PATCH", "/api/v1/shelters/S023/availability", {"closed": True})
+        assert free_at(rank_here(asking), "S023") is None
+        there("PATCH", "/api/v1/shelters/S023/availability", {"closed": False, "free": 1})
+        assert free_at(rank_here(asking), "S023") == 1
+        third = there("POST", "/api/v1/referrals", referral())["id"]
+        there("POST", "/api/v1/holds", {"referral_id": third, "shelter_id": "S023"})
+        assert free_at(rank_here(asking), "S023") is None
+        api.clock.advance(91)  # the hold expires: its place is free again, nobody wrote
+        assert free_at(rank_here(asking), "S023") == 1
