@@ -19,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from api.db.tables import AuditRow
@@ -29,6 +30,14 @@ from api.db.tables import AuditRow
 GENESIS = "0" * 64
 # Advisory-lock namespace of the audit chain (any constant; the second key is the audit table).
 CHAIN_LOCK = 0x5AFF
+
+
+# Built once: every read of personal data appends a row, and building a statement costs more
+# than running it. Plain Core statements on the session's connection also skip the ORM's unit of
+# work, which a row that is never read back in its transaction does not need.
+_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, 'audit'::regclass::oid::integer)")
+_LAST = select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
+_APPEND = insert(AuditRow)
 
 
 def record(
@@ -42,32 +51,28 @@ def record(
     result: str,
     request_id: str,
     at: datetime,
-) -> AuditRow:
-    """Append one row to the chain, in the caller's transaction; the row is returned."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:namespace, 'audit'::regclass::oid::integer)"),
-            {"namespace": CHAIN_LOCK},
-        )
-    last = session.execute(
-        select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
-    ).first()
-    row = AuditRow(
-        seq=1 if last is None else last.seq + 1,
-        at=at.astimezone(UTC),
-        actor=actor,
-        role=role,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        result=result,
-        request_id=request_id,
-        prev_hash=GENESIS if last is None else last.hash,
-    )
-    row.hash = row_hash(row)
-    session.add(row)
+) -> None:
+    """Append one row to the chain, in the caller's transaction."""
+    # The caller's pending changes first, as the ORM would before any query: their row locks
+    # must be taken before the chain's lock (see the module's docstring).
     session.flush()
-    return row
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_CHAIN_LOCK, {"namespace": CHAIN_LOCK})
+    last = connection.execute(_LAST).first()
+    fields: dict[str, Any] = {
+        "seq": 1 if last is None else last.seq + 1,
+        "at": at.astimezone(UTC),
+        "actor": actor,
+        "role": role,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "result": result,
+        "request_id": request_id,
+        "prev_hash": GENESIS if last is None else last.hash,
+    }
+    connection.execute(_APPEND, {**fields, "hash": _hash(fields)})
 
 
 def verify(session: Session) -> int | None:
@@ -89,17 +94,25 @@ def verify(session: Session) -> int | None:
 
 def row_hash(row: AuditRow) -> str:
     """SHA-256 (hex) of the canonical JSON of the row's fields and the previous row's hash."""
-    fields = {
-        "seq": row.seq,
-        "at": row.at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "actor": row.actor,
-        "role": row.role,
-        "action": row.action,
-        "object_type": row.object_type,
-        "object_id": row.object_id,
-        "result": row.result,
-        "request_id": row.request_id,
-        "prev_hash": row.prev_hash,
-    }
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _hash(
+        {
+            "seq": row.seq,
+            "at": row.at,
+            "actor": row.actor,
+            "role": row.role,
+            "action": row.action,
+            "object_type": row.object_type,
+            "object_id": row.object_id,
+            "result": row.result,
+            "request_id": row.request_id,
+            "prev_hash": row.prev_hash,
+        }
+    )
+
+
+def _hash(fields: dict[str, Any]) -> str:
+    """:func:`row_hash` of a row's fields (``at`` as a moment, the rest as stored)."""
+    at: datetime = fields["at"]
+    hashed = fields | {"at": at.astimezone(UTC).isoformat(timespec="microseconds")}
+    canonical = json.dumps(hashed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

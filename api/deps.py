@@ -5,6 +5,13 @@ Depends(allow("desk"))]``). The check runs before the route and, for routes on p
 writes a ``denied`` audit row for a refused caller in the request's own transaction, committed
 before the 403 goes out: a refused attempt is on record even though nothing else happened.
 
+FastAPI runs a plain ``def`` dependency in a worker thread, and each such hop costs about 0.1 ms
+of CPU and a pass through the event loop; on SQLite the request's transaction, which holds the
+one write lock, spans every hop between its first query and its commit. So only what blocks on
+the database runs in a thread: the caller (user lookup and settling expired holds, one hop), the
+route itself, and the commit when the route left it open. Everything else here is ``async def``
+and runs on the event loop without blocking.
+
 ``get_now`` is the one clock of the service (holds, rankings, the audit trail); tests replace it
 through ``app.dependency_overrides`` to let holds expire without waiting. Access tokens keep to
 the wall clock, which is what their signature's times mean.
@@ -12,14 +19,16 @@ the wall clock, which is what their signature's times mean.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Literal
 
+from anyio import CancelScope
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,42 +49,42 @@ TOKEN_URL = "/api/v1/auth/token"
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     """The service's clock: now, in UTC."""
     return datetime.now(UTC)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     """The database the app was created with."""
     database: Database = request.app.state.database
     return database
 
 
-def get_secret(request: Request) -> str:
+async def get_secret(request: Request) -> str:
     """The key access tokens are signed with (read once, when the app was created)."""
     secret: str = request.app.state.signing_secret
     return secret
 
 
-def get_network_cache(request: Request) -> NetworkCache:
+async def get_network_cache(request: Request) -> NetworkCache:
     """This worker's cache of the live network."""
     cache: NetworkCache = request.app.state.network_cache
     return cache
 
 
-def get_throttle(request: Request) -> LoginThrottle:
+async def get_throttle(request: Request) -> LoginThrottle:
     """The app's failed-login counter."""
     throttle: LoginThrottle = request.app.state.throttle
     return throttle
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's transaction: committed before the response is sent (the dependency's
     ``function`` scope), so a 2xx is only ever sent for a stored change; rolled back if the route
     raises.
@@ -83,15 +92,23 @@ def get_session(request: Request) -> Iterator[Session]:
     Unlike :meth:`Database.session`, a route may commit or roll back on its way (a refused
     attempt keeps its audit row; a ranking releases the database before computing). On SQLite
     the transactions take turns (:mod:`api.writer_turns`).
+
+    Making a session touches no database (it connects at its first query), so that happens on
+    the event loop; the commit or rollback, which do, go to a worker thread, and only when a
+    transaction is still open. Ending it is shielded from cancellation: a transaction left open
+    would keep its SQLite writer turn, and every other request waiting, for ever.
     """
     sessions: sessionmaker[Session] = request.app.state.sessions
     session = sessions()
     try:
         yield session
         if session.in_transaction():
-            session.commit()
+            with CancelScope(shield=True):
+                await run_in_threadpool(session.commit)
     except BaseException:
-        session.rollback()
+        if session.in_transaction():
+            with CancelScope(shield=True):
+                await run_in_threadpool(session.rollback)
         raise
     finally:
         session.close()
@@ -212,7 +229,15 @@ def get_caller(
     now: NowDep,
     token: Annotated[str | None, Depends(_bearer)],
 ) -> Caller:
-    """The active user named by a valid bearer token (401 otherwise), as stored now."""
+    """The active user named by a valid bearer token (401 otherwise), as stored now, with the
+    holds past their time settled (:func:`settle`) before any route reads holds or referrals.
+
+    Settling here rather than in a dependency of its own saves every request a thread hop (see
+    the module's docstring); when nothing has expired it is one indexed query. The transaction
+    goes on into the route: ending it here on SQLite, to free the write lock during the pass
+    through the event loop, was measured to cost more (a second turn to queue for, and CPU)
+    than it saved.
+    """
     if not token:
         raise _unauthorised("a bearer token is required")
     try:
@@ -222,7 +247,7 @@ def get_caller(
     user = accounts.find_active(session, claims.subject)
     if user is None:
         raise _unauthorised("the token's user is unknown or inactive")
-    return Caller(
+    caller = Caller(
         name=user.name,
         role=user.role,
         shelter_id=user.shelter_id,
@@ -230,43 +255,65 @@ def get_caller(
         request_id=request_id(request.scope),
         now=now.astimezone(UTC),
     )
+    settle(caller)
+    return caller
 
 
-def settle(caller: Annotated[Caller, Depends(get_caller)]) -> None:
+def settle(caller: Caller) -> None:
     """Mark the holds past their time expired before a route reads holds or referrals.
 
     Their places are free from the moment they expire anyway (the ledger only counts unexpired
     holds); this keeps every status the route shows true as well: the hold says ``expired`` and
     its referral ``waiting``. Runs after authentication, so an anonymous call changes nothing.
 
-    On PostgreSQL it commits at once, so the route continues in a fresh transaction: expiring
-    locks referrals before shelters, and a hold later in the request locks shelter before
-    referral, so holding both sets of locks in one transaction could deadlock with a concurrent
-    hold. (A second connection per request instead would exhaust the pool under load.) SQLite
-    serialises writers, so there nothing needs committing early.
+    When it expired anything on PostgreSQL it commits at once, so the route continues in a fresh
+    transaction: expiring locks referrals before shelters, and a hold later in the request locks
+    shelter before referral, so holding both sets of locks in one transaction could deadlock with
+    a concurrent hold. (A second connection per request instead would exhaust the pool under
+    load.) Finding nothing to expire takes no lock, and SQLite serialises writers, so then
+    nothing needs committing early.
     """
-    ledger.expire_holds(caller.session, caller.now)
-    if caller.session.get_bind().dialect.name == "postgresql":
+    expired = ledger.expire_holds(caller.session, caller.now)
+    if expired and caller.session.get_bind().dialect.name == "postgresql":
         caller.session.commit()
 
 
-@cache
-def allow(*roles: str, audited: ObjectType | None = None) -> Callable[..., Caller]:
+@dataclass(frozen=True)
+class RoleCheck:
     """A dependency admitting only ``roles``; others get 403 (audited for personal data).
 
-    Cached, so every route naming the same roles shares one dependency object.
+    The check itself needs no database, so it runs on the event loop; only a refusal on personal
+    data, which writes and commits its ``denied`` audit row, goes to a worker thread.
     """
 
-    def check(request: Request, caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
-        if caller.role in roles:
+    roles: tuple[str, ...]
+    audited: ObjectType | None
+
+    async def __call__(
+        self, request: Request, caller: Annotated[Caller, Depends(get_caller)]
+    ) -> Caller:
+        """The caller, if its role is admitted (raises the refusal otherwise)."""
+        if caller.role in self.roles:
+            return caller
+        return await run_in_threadpool(self.check, request, caller)
+
+    def check(self, request: Request, caller: Caller) -> Caller:
+        """The same check for code that runs in a worker thread already (the web pages)."""
+        if caller.role in self.roles:
             return caller
         problem = ProblemError(403, f"the {caller.role} role may not do this")
-        if audited is None:
+        if self.audited is None:
             raise problem
         object_id = next(iter(request.path_params.values()), None)
         raise caller.refuse(
-            problem, "denied", audited, object_id if isinstance(object_id, str) else None
+            problem, "denied", self.audited, object_id if isinstance(object_id, str) else None
         )
 
-    check.__name__ = f"allow_{'_'.join(roles)}"
-    return check
+
+@cache
+def allow(*roles: str, audited: ObjectType | None = None) -> RoleCheck:
+    """The :class:`RoleCheck` for ``roles``.
+
+    Cached, so every route naming the same roles shares one dependency object.
+    """
+    return RoleCheck(roles, audited)

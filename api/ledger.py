@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar
 
-from sqlalchemy import select, union_all
+from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.orm import Session
 
 from api.db.mapping import shelter_from_row, victim_from_row
@@ -136,14 +136,47 @@ def waiting_victims(session: Session, ids: list[str] | None = None) -> list[Vict
         query = query.where(ReferralRow.id.in_(ids))
     rows = {row.id: row for row in session.scalars(query.order_by(ReferralRow.id))}
     order = list(rows) if ids is None else [i for i in dict.fromkeys(ids) if i in rows]
+    avoided_by = _avoided_by(session)
+    return [victim_from_row(rows[i], avoided_by=avoided_by[i]) for i in order]
+
+
+def waiting_victim(session: Session, referral_id: str) -> Victim:
+    """One waiting referral as :func:`waiting_victims` gives it; :class:`NotFound`, or
+    :class:`LedgerConflict` saying why it is not waiting (``already_held``, ``already_placed``,
+    ``referral_closed``)."""
+    row = session.connection().execute(_REFERRAL, {"id": referral_id}).one_or_none()
+    if row is None:
+        raise NotFound("referral", referral_id)
+    if row.status in _NOT_WAITING:
+        raise LedgerConflict(*_NOT_WAITING[row.status])
+    return victim_from_row(row, avoided_by=_avoided_by(session)[referral_id])
+
+
+# Why a referral that is not waiting cannot be ranked, in the ledger's conflict codes.
+_NOT_WAITING: dict[str, tuple[ConflictCode, str]] = {
+    "held": ("already_held", "the referral has an active hold: release it to rank again"),
+    "placed": ("already_placed", "the referral has an active placement"),
+    "closed": ("referral_closed", "the referral is closed"),
+}
+
+# Built once, like every statement a ranking runs (see :mod:`api.network_cache`); a plain row
+# rather than an ORM object, since a ranking only reads it.
+_REFERRAL = select(ReferralRow.__table__).where(ReferralRow.id == bindparam("id"))
+_HELD_OR_PLACED = select(ReferralRow.id, ReferralRow.avoid).where(
+    ReferralRow.status.in_(("held", "placed"))
+)
+_STALE_HOLDS = select(HoldRow.referral_id).where(
+    HoldRow.status == "active", HoldRow.expires_at <= bindparam("now")
+)
+
+
+def _avoided_by(session: Session) -> defaultdict[str, list[str]]:
+    """Case id -> the held and placed people who must not share a shelter with them."""
     avoided_by: defaultdict[str, list[str]] = defaultdict(list)
-    others = select(ReferralRow.id, ReferralRow.avoid).where(
-        ReferralRow.status.in_(("held", "placed"))
-    )
-    for other in session.execute(others):
+    for other in session.connection().execute(_HELD_OR_PLACED):
         for avoided in other.avoid:
             avoided_by[avoided].append(other.id)
-    return [victim_from_row(rows[i], avoided_by=avoided_by[i]) for i in order]
+    return avoided_by
 
 
 def taken_places(session: Session, shelter_id: str, *, now: datetime) -> int:
@@ -246,9 +279,7 @@ def expire_holds(session: Session, now: datetime) -> int:
     a hold in the same transaction it would break the lock order (shelter before referral) and
     could deadlock with a concurrent hold on PostgreSQL.
     """
-    stale = session.execute(
-        select(HoldRow.referral_id).where(HoldRow.status == "active", HoldRow.expires_at <= now)
-    ).scalars()
+    stale = session.connection().execute(_STALE_HOLDS, {"now": now}).scalars()
     referral_ids = sorted(set(stale))
     if not referral_ids:
         return 0

@@ -3,43 +3,36 @@
 The reads and their audit row commit together; the engine then runs with the database released,
 so a plan that searches for seconds never keeps other desks from their holds (on SQLite every
 transaction holds the one write lock). Nothing is reserved: a ranking or plan is advice until the
-desk makes a hold. Expired holds were settled by the routers' ``settle`` dependency before.
+desk makes a hold. Expired holds were settled when the caller was authenticated
+(:func:`api.deps.get_caller`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from api import ledger, referral_store
+from api import ledger
 from api.deps import Caller
 from api.network_cache import NetworkCache
 from api.observe import solver_timer
 from api.problems import FieldError, ProblemError
 from api.schemas import PlanRequest
-from engine.ranking import Ranker
 from engine.solve import solve
 from models.instance import Instance
 from models.plan import Plan
 from models.ranking import Ranking
 from models.victim import Victim
 
-# Why a referral that is not waiting cannot be ranked, as the ledger's conflict codes say it.
-_NOT_WAITING = {
-    "held": ("already_held", "the referral has an active hold: release it to rank again"),
-    "placed": ("already_placed", "the referral has an active placement"),
-    "closed": ("referral_closed", "the referral is closed"),
-}
-
 
 def ranking(caller: Caller, cache: NetworkCache, referral_id: str, at: datetime | None) -> Ranking:
     """The contract's ranking of one waiting referral at ``at`` (default: now)."""
     moment = caller.now if at is None else at
     with caller.attempt("read", "referral", referral_id):
-        victim = _waiting_victim(caller, referral_id)
-        network = cache.network(caller.session, moment)
+        victim = ledger.waiting_victim(caller.session, referral_id)
+        ranker = cache.ranker(caller.session, moment)
     caller.session.commit()
     with solver_timer("ranking"):
-        return Ranker(network, moment).rank(victim)
+        return ranker.at(moment).rank(victim)
 
 
 def plan(caller: Caller, cache: NetworkCache, request: PlanRequest, *, time_limit: float) -> Plan:
@@ -55,16 +48,6 @@ def plan(caller: Caller, cache: NetworkCache, request: PlanRequest, *, time_limi
     limit = time_limit if request.time_limit is None else min(request.time_limit, time_limit)
     with solver_timer("plan"):
         return solve(instance, time_limit=limit, method="auto")
-
-
-def _waiting_victim(caller: Caller, referral_id: str) -> Victim:
-    """The referral as the engine sees it; 404 or 409 (why) when it is not waiting."""
-    row = referral_store.get(caller.session, referral_id)
-    if row.status in _NOT_WAITING:
-        code, detail = _NOT_WAITING[row.status]
-        raise ProblemError(409, detail, code=code)
-    (victim,) = ledger.waiting_victims(caller.session, [referral_id])
-    return victim
 
 
 def _all_waiting(asked: list[str] | None, found: list[Victim]) -> None:

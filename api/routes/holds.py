@@ -13,11 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api import bookings, ledger
-from api.deps import Caller, SettingsDep, allow, settle
+from api.deps import Caller, SettingsDep, allow
 from api.routes.common import CHANGING, ON_OBJECT, FilterId, Id, Limit, Offset
 from api.schemas import HoldCreate, HoldPublic, HoldStatus, PlacementPublic
 
-router = APIRouter(prefix="/holds", tags=["holds"], dependencies=[Depends(settle)])
+router = APIRouter(prefix="/holds", tags=["holds"])
 
 Desk = Annotated[Caller, Depends(allow("desk", audited="hold"))]
 DeskOrStaff = Annotated[Caller, Depends(allow("desk", "shelter", audited="hold"))]

@@ -10,13 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends
 
 from api import matching
-from api.deps import Caller, SettingsDep, allow, get_network_cache, settle
+from api.deps import Caller, SettingsDep, allow, get_network_cache
 from api.network_cache import NetworkCache
 from api.routes.common import CHANGING
 from api.schemas import PlanRequest
 from models.plan import Plan
 
-router = APIRouter(prefix="/plans", tags=["plans"], dependencies=[Depends(settle)])
+router = APIRouter(prefix="/plans", tags=["plans"])
 
 
 @router.post("", responses=CHANGING)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Response
 
 from api import matching, referral_store
-from api.deps import Caller, Hidden, allow, get_network_cache, settle
+from api.deps import Caller, Hidden, allow, get_network_cache
 from api.network_cache import NetworkCache
 from api.problems import invalid_field
 from api.routes.common import CHANGING, ON_OBJECT, Id, Limit, Offset
@@ -29,7 +29,7 @@ from models.errors import suggest
 from models.gazetteer import POLICE_UNITS
 from models.ranking import Ranking
 
-router = APIRouter(prefix="/referrals", tags=["referrals"], dependencies=[Depends(settle)])
+router = APIRouter(prefix="/referrals", tags=["referrals"])
 
 Desk = Annotated[Caller, Depends(allow("desk", audited="referral"))]
 DeskOrShelter = Annotated[Caller, Depends(allow("desk", "shelter", audited="referral"))]
@@ -102,16 +102,19 @@ def close_referral(referral_id: Id, data: ReferralClose, caller: Desk) -> Referr
         return referral_store.public(row)
 
 
-@router.post("/{referral_id}/ranking", responses=CHANGING)
+@router.post("/{referral_id}/ranking", response_model=Ranking, responses=CHANGING)
 def rank_referral(
     referral_id: Id,
     caller: Desk,
     cache: Annotated[NetworkCache, Depends(get_network_cache)],
     data: Annotated[RankingRequest | None, Body()] = None,
-) -> Ranking:
+) -> Response:
     """Every shelter the referral may go to now (or at ``at``), cheapest first, why every other
     is closed, and what single change would open one when none fits. Role: desk."""
-    return matching.ranking(caller, cache, referral_id, None if data is None else data.at)
+    ranking = matching.ranking(caller, cache, referral_id, None if data is None else data.at)
+    # Serialised here, in the route's worker thread: the engine built and validated the ranking
+    # already, and a returned model would be validated again in one more thread hop.
+    return Response(ranking.model_dump_json(by_alias=True), media_type="application/json")
 
 
 def suggest_unit(region: str) -> str:

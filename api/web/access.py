@@ -27,7 +27,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse
 
 from api import accounts
-from api.deps import Caller, NowDep, SessionDep
+from api.deps import Caller, NowDep, RoleCheck, SessionDep
 from api.middleware import request_id
 from api.problems import ProblemError
 from api.web import session as web_session
@@ -88,12 +88,12 @@ Form = Annotated[FormData, Depends(checked_form)]
 
 @cache
 def guard_of(endpoint: Callable[..., object]) -> Guard:
-    """The role check an API route declares on its ``caller`` parameter."""
+    """The role check an API route declares on its ``caller`` parameter, in the form for code
+    already running in a worker thread (:meth:`RoleCheck.check`)."""
     hints = get_type_hints(endpoint, include_extras=True)
     for meta in getattr(hints.get("caller"), "__metadata__", ()):
-        if isinstance(meta, DependsParam) and meta.dependency is not None:
-            guard: Guard = meta.dependency
-            return guard
+        if isinstance(meta, DependsParam) and isinstance(meta.dependency, RoleCheck):
+            return meta.dependency.check
     raise TypeError(f"{endpoint.__name__} declares no role check on its caller")
 
 

@@ -30,7 +30,7 @@ router = page_router()
 
 def planner(request: Request, caller: Visitor) -> Caller:
     """The visitor, if a planner: the check the API's scenario runs are for (``allow``)."""
-    return allow("planner")(request, caller)
+    return allow("planner").check(request, caller)
 
 
 Planner = Annotated[Caller, Depends(planner)]

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response
 from pydantic import ValidationError
 
+from api import matching
 from api.deps import Caller, SettingsDep, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.problems import ProblemError
@@ -189,10 +190,10 @@ def _page(
         "hold_minutes": request.app.state.settings.hold_minutes,
     }
     if referral.status == "waiting":
-        body = None if at is None else RankingRequest(at=at)
-        ranking = call(
-            referrals.rank_referral, request, caller, referral_id, cache=cache, data=body
-        )
+        # The ranking route's own work (its role check passed above): the route answers with
+        # the ranking serialised, the page needs it as it is.
+        body = RankingRequest(at=at)
+        ranking = matching.ranking(caller, cache, referral_id, body.at)
         network = {s.id: s for s in cache.network(caller.session, at or caller.now)}
         context["lines"] = [
             Line(option, mismatches(referral, network.get(option.shelter)))
