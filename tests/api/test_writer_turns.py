@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -48,6 +49,34 @@ def test_a_waiting_writer_gets_in_as_soon_as_the_holder_is_done(tmp_path: Path) 
     turns.give_back()
     thread.join(timeout=5)
     assert 0.2 <= waited[0] < 0.3
+
+
+def test_busy_workers_take_turns(tmp_path: Path) -> None:
+    """While both workers have writers waiting, the database goes to each worker in turn: a
+    worker whose transaction ends does not take it again before the other worker's waiter."""
+    database = tmp_path / "safeplace.db"
+    order: list[str] = []
+
+    def writers_of(turns: WriterTurns, worker: str) -> None:
+        for _ in range(20):
+            turns.take(timeout=5)
+            order.append(worker)
+            time.sleep(0.002)
+            turns.give_back()
+
+    workers = [(WriterTurns(database), name) for name in ("A", "B")]
+    threads = [
+        threading.Thread(target=writers_of, args=(turns, name))
+        for turns, name in workers
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    switches = sum(1 for before, after in itertools.pairwise(order) if before != after)
+    assert len(order) == 80
+    assert switches >= 70, "".join(order)
 
 
 def test_a_turn_lasts_as_long_as_the_transaction(api: Api) -> None:
