@@ -9,6 +9,8 @@ then never both see the last place as free.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 BUSY_TIMEOUT_MS = 30_000
+# How long to wait between tries to switch a new database file to WAL (see _enable_wal).
+WAL_RETRY_S = 0.01
 
 
 def make_engine(url: str) -> Engine:
@@ -41,7 +45,7 @@ def _sqlite_setup(engine: Engine) -> None:
         # Let SQLAlchemy, not the driver, decide when a transaction begins (see "begin" below).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _enable_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -50,3 +54,23 @@ def _sqlite_setup(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _enable_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch the file to WAL, waiting out other processes that are creating it at the same time.
+
+    Once a file is in WAL mode the pragma is a no-op. But while a brand-new file is still in
+    rollback-journal mode, another connection's lock makes the switch fail at once with "database
+    is locked": SQLite does not call the busy handler here, as it would deadlock. Two service
+    processes starting together on a new database hit exactly that, so retry up to the busy
+    timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(WAL_RETRY_S)

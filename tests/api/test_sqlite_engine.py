@@ -1,0 +1,36 @@
+"""The embedded SQLite engine: set-up that must hold when several processes open one new file."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from sqlalchemy import text
+
+from api.db.engine import make_engine
+
+
+def test_a_new_file_locked_by_another_writer_still_switches_to_wal(tmp_path: Path) -> None:
+    """A second process opening a new (rollback-journal) file while the first writes must wait.
+
+    SQLite refuses this switch at once instead of calling the busy handler; before the engine
+    retried it, two service processes starting together on a new database could fail.
+    """
+    path = tmp_path / "new.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE first_writer (id INTEGER)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO first_writer VALUES (1)")
+    finish = threading.Timer(0.3, lambda: writer.execute("COMMIT"))
+    finish.start()
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as connection:
+            mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+            rows = connection.execute(text("SELECT count(*) FROM first_writer")).scalar()
+        assert (mode, rows) == ("wal", 1)
+    finally:
+        finish.join()
+        engine.dispose()
+        writer.close()
