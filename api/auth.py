@@ -4,12 +4,19 @@ Passwords are stored only as argon2id hashes (pwdlib): a stolen database must no
 logins of desk and shelter staff. Access tokens are short-lived HS256 JWTs (pyjwt) signed with the
 service's secret; they name the user, and every request looks the user up again, so deactivating
 a user or changing a role takes effect at once rather than when the token runs out.
+
+A desk sends the same token with every request for its whole lifetime, so a verified token's
+claims are remembered (:func:`_verified`): checking the signature and the encoding again took
+about 0.2 ms of CPU per request. The token's times are checked at every use, so a remembered token
+still expires on the second.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -21,6 +28,8 @@ ALGORITHM = "HS256"
 ISSUER = "safeplace"
 # Passwords shorter than this are refused when a user is created.
 MIN_PASSWORD_LENGTH = 12
+# Verified tokens remembered per process: a few per signed-in user a day.
+REMEMBERED_TOKENS = 1024
 
 _HASHER = PasswordHash((Argon2Hasher(),))
 # Verified when the user name is unknown, so that a wrong name costs as long as a wrong password
@@ -73,19 +82,59 @@ def issue_token(
     return jwt.encode(payload, secret, algorithm=ALGORITHM), int(lifetime.total_seconds())
 
 
-def read_token(token: str, *, secret: str) -> Claims:
-    """The claims of a valid token; :class:`InvalidToken` otherwise (pyjwt checks the times)."""
+def read_token(token: str, *, secret: str, now: float | None = None) -> Claims:
+    """The claims of a valid token at ``now`` (Unix seconds, default the wall clock);
+    :class:`InvalidToken` when it is malformed, badly signed, of another issuer, not yet valid or
+    expired."""
+    verified = _verified(token, secret)
+    moment = time.time() if now is None else now
+    if moment < verified.not_before:
+        raise InvalidToken("ImmatureSignatureError")
+    if moment >= verified.expires:
+        raise InvalidToken("ExpiredSignatureError")
+    return verified.claims
+
+
+@dataclass(frozen=True)
+class _Verified:
+    """A token whose signature, issuer and claims were checked, and the times it is valid in."""
+
+    claims: Claims
+    not_before: float
+    expires: float
+
+
+@lru_cache(maxsize=REMEMBERED_TOKENS)
+def _verified(token: str, secret: str) -> _Verified:
+    """Everything about a token that does not change with time; refusals are not remembered.
+
+    pyjwt checks the signature, the issuer and that every claim is there; the times are read here
+    and compared by :func:`read_token` at each use, as pyjwt would (valid from ``nbf`` and
+    ``iat``, until ``exp``).
+    """
     try:
         payload = jwt.decode(
             token,
             secret,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
-            options={"require": ["exp", "iat", "nbf", "sub", "iss"]},
+            options={
+                "require": ["exp", "iat", "nbf", "sub", "iss"],
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+            },
         )
     except jwt.InvalidTokenError as exc:
         raise InvalidToken(type(exc).__name__) from None
     role, shelter = payload.get("role"), payload.get("shelter")
     if not isinstance(role, str) or not (shelter is None or isinstance(shelter, str)):
         raise InvalidToken("malformed claims")
-    return Claims(subject=str(payload["sub"]), role=role, shelter_id=shelter)
+    times = [payload["nbf"], payload["iat"], payload["exp"]]
+    if not all(isinstance(t, int | float) and not isinstance(t, bool) for t in times):
+        raise InvalidToken("malformed claims")
+    return _Verified(
+        claims=Claims(subject=str(payload["sub"]), role=role, shelter_id=shelter),
+        not_before=float(max(times[0], times[1])),
+        expires=float(times[2]),
+    )

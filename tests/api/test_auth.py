@@ -6,10 +6,21 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import jwt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import update
 
-from api.auth import Claims, issue_token, read_token, verify_password
+from api.auth import (
+    ALGORITHM,
+    ISSUER,
+    Claims,
+    InvalidToken,
+    issue_token,
+    read_token,
+    verify_password,
+)
 from api.db.tables import UserRow
 from api.ratelimit import WINDOW_SECONDS, LoginThrottle
 from tests.api.helpers import PASSWORD, SECRET, Api, running_api
@@ -68,6 +79,58 @@ def test_a_token_signed_with_another_key_is_refused(api: Api) -> None:
     )
     response = api.client.get("/api/v1/shelters", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
+
+
+def test_a_remembered_token_still_expires_on_the_second() -> None:
+    claims = Claims(subject="desk", role="desk", shelter_id="S1")
+    issued = datetime.now(UTC)
+    token, seconds = issue_token(claims, secret=SECRET, now=issued, lifetime=timedelta(minutes=15))
+    start = issued.replace(microsecond=0).timestamp()
+    assert read_token(token, secret=SECRET) == claims
+    assert read_token(token, secret=SECRET, now=start + seconds - 1) == claims
+    with pytest.raises(InvalidToken):
+        read_token(token, secret=SECRET, now=start + seconds)
+    with pytest.raises(InvalidToken):
+        read_token(token, secret=SECRET, now=start - 1)
+    with pytest.raises(InvalidToken):
+        read_token(token, secret="another-key-" + "x" * 40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    nbf=st.integers(-7200, 7200),
+    iat=st.integers(-7200, 7200),
+    exp=st.integers(-7200, 7200),
+    reads=st.integers(1, 3),
+)
+def test_tokens_are_valid_exactly_when_pyjwt_says_so(
+    nbf: int, iat: int, exp: int, reads: int
+) -> None:
+    """Offsets in seconds from now; read more than once to go through the remembered path."""
+    now = int(datetime.now(UTC).timestamp())
+    payload = {"iss": ISSUER, "sub": "desk", "role": "desk", "shelter": None}
+    payload |= {"nbf": now + nbf, "iat": now + iat, "exp": now + exp}
+    token = jwt.encode(payload, SECRET, algorithm=ALGORITHM)
+    try:
+        jwt.decode(token, SECRET, algorithms=[ALGORITHM], issuer=ISSUER)
+        expected = True
+    except jwt.InvalidTokenError:
+        expected = False
+    for _ in range(reads):
+        try:
+            read_token(token, secret=SECRET)
+            valid = True
+        except InvalidToken:
+            valid = False
+        assert valid == expected
+
+
+def test_a_token_with_a_malformed_time_is_refused() -> None:
+    now = int(datetime.now(UTC).timestamp())
+    payload = {"iss": ISSUER, "sub": "desk", "role": "desk", "shelter": None, "nbf": now}
+    token = jwt.encode(payload | {"iat": now, "exp": "tomorrow"}, SECRET, algorithm=ALGORITHM)
+    with pytest.raises(InvalidToken):
+        read_token(token, secret=SECRET)
 
 
 def test_a_deactivated_user_is_out_at_once(api: Api) -> None:
