@@ -108,7 +108,7 @@ def test_tokens_are_valid_exactly_when_pyjwt_says_so(
 ) -> None:
     """Offsets in seconds from now; read more than once to go through the remembered path."""
     now = int(datetime.now(UTC).timestamp())
-    payload = {"iss": ISSUER, "sub": "desk", "role": "desk", "shelter": None}
+    payload: dict[str, object] = {"iss": ISSUER, "sub": "desk", "role": "desk", "shelter": None}
     payload |= {"nbf": now + nbf, "iat": now + iat, "exp": now + exp}
     token = jwt.encode(payload, SECRET, algorithm=ALGORITHM)
     try:
