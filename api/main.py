@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from api import problems
 from api.db.session import Database
 from api.db.tables import UserRow
+from api.docs import mount as mount_docs
 from api.logs import protect
 from api.middleware import BodyLimit, Guard, RequestId, route_templates
 from api.network_cache import NetworkCache
@@ -81,6 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served by api.docs from the service's own files instead of FastAPI's CDN page.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
     app.state.database = database
@@ -102,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(health.router)
+    mount_docs(app)
     # One registry of background scenario runs, shared by the API and the planner pages.
     app.state.scenario_runs = RunRegistry()
     mount_web(app, scenarios=settings.scenarios_dir)
