@@ -284,3 +284,38 @@ def test_the_pages_fit_a_tablet(chromium: Browser, server: str) -> None:
             assert wide <= 768, (path, wide)
     finally:
         context.close()
+
+
+def test_the_api_documentation_works_without_internet(page: Page, server: str) -> None:
+    """/docs renders and signs in from the service's own files; any other origin is cut off."""
+    elsewhere: list[str] = []
+
+    def offline(route: Route) -> None:
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", offline)
+    page.goto("/docs")
+    ranking = page.locator(".opblock-summary-path", has_text="/ranking")
+    expect(ranking.first).to_be_visible()
+
+    page.get_by_role("button", name="Authorize").first.click()
+    dialog = page.locator(".dialog-ux")
+    dialog.locator("#oauth_username").fill("desk")
+    dialog.locator("#oauth_password").fill(PASSWORD)
+    dialog.get_by_role("button", name="Apply given OAuth2 credentials").click()
+    expect(dialog.locator("button", has_text="Logout")).to_be_visible()
+    dialog.locator("button.btn-done").click()
+
+    listing = page.locator("#operations-referrals-list_referrals_api_v1_referrals_get")
+    listing.locator(".opblock-summary").click()
+    listing.get_by_role("button", name="Try it out").click()
+    listing.get_by_role("button", name="Execute").click()
+    expect(listing.locator(".live-responses-table tr.response .response-col_status")).to_have_text(
+        "200"
+    )
+    screenshot(page, "api-docs")
+    assert elsewhere == []
