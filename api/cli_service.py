@@ -23,6 +23,7 @@ from uvicorn.supervisors import Multiprocess
 from api import accounts, audit, retention
 from api.db.session import Database
 from api.main import MAX_CONCURRENT_REQUESTS, prepare
+from api.observe import shared_across_workers
 from api.settings import Settings
 
 EXIT_BROKEN = 1
@@ -62,7 +63,8 @@ def serve(
         access_log=False,
     )
     if workers > 1:
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        with shared_across_workers(Settings().var_dir):
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
         uvicorn.Server(config).run()
 

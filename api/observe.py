@@ -2,17 +2,20 @@
 
 Both are keyed by the route template and the status, never by the raw path or a body, so neither
 the logs nor ``/metrics`` hold anything about a person. With several worker processes each keeps
-its own histograms unless ``PROMETHEUS_MULTIPROC_DIR`` is set (prometheus_client's multiprocess
-mode), in which case ``/metrics`` adds up all workers.
+its own histograms, and a scrape would see whichever worker answered it; so ``safeplace serve
+--workers N`` turns on prometheus_client's multiprocess mode (:func:`shared_across_workers`), and
+``/metrics`` adds up all workers.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Literal
 
 from prometheus_client import (
@@ -60,9 +63,51 @@ def solver_timer(kind: SolverKind) -> Iterator[None]:
         SOLVER_SECONDS.labels(kind=kind).observe(time.perf_counter() - start)
 
 
+# prometheus_client's switch to multiprocess mode: a folder where each process keeps its values.
+MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@contextmanager
+def shared_across_workers(var_dir: Path) -> Iterator[None]:
+    """While the block runs, worker processes started in it share their metrics.
+
+    Sets ``PROMETHEUS_MULTIPROC_DIR`` to a new folder ``var_dir/metrics/<pid>`` before the
+    workers start (they read it when they import prometheus_client), and removes the folder
+    afterwards. Folders left by servers that no longer run are removed first, so old counts are
+    never added in. A folder set by the operator is used as it is.
+    """
+    if MULTIPROCESS in os.environ:
+        yield
+        return
+    parent = var_dir / "metrics"
+    parent.mkdir(parents=True, exist_ok=True)
+    for folder in parent.iterdir():
+        if folder.name.isdigit() and not _running(int(folder.name)):
+            shutil.rmtree(folder, ignore_errors=True)
+    own = parent / str(os.getpid())
+    shutil.rmtree(own, ignore_errors=True)
+    own.mkdir()
+    os.environ[MULTIPROCESS] = str(own)
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS]
+        shutil.rmtree(own, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def exposition() -> tuple[bytes, str]:
     """The metrics in Prometheus text format, and their content type."""
-    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+    if MULTIPROCESS in os.environ:
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped upstream
         return generate_latest(registry), CONTENT_TYPE_LATEST
