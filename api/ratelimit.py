@@ -2,64 +2,70 @@
 
 A sliding window of one minute: after ``limit`` failures for a (user name, client) pair, further
 attempts for that pair are refused with 429 until the oldest failure is a minute old; a successful
-login clears the pair. The state is per process (each worker counts on its own), held in memory and
-bounded, so a flood of invented user names cannot exhaust memory.
+login clears the pair. The failures are kept in the database (``login_failures``), so all worker
+processes of a server count them together: with the count in each worker's memory, ``--workers
+N`` allowed N times the attempts. A row holds a hash of the pair, never the user name or the
+client's address, and rows older than the window are deleted as new failures come in.
 """
 
 from __future__ import annotations
 
-import threading
+import hashlib
 import time
-from collections import OrderedDict, deque
 from collections.abc import Callable
 
-WINDOW_SECONDS = 60.0
-# Pairs remembered at most; the least recently failed pair is forgotten first.
-MAX_KEYS = 10_000
+from sqlalchemy import delete, select
 
-Key = tuple[str, str]
+from api.db.session import Database
+from api.db.tables import LoginFailureRow
+
+WINDOW_SECONDS = 60.0
 
 
 class LoginThrottle:
-    """Counts failed logins per (user name, client) in a sliding one-minute window."""
+    """Counts failed logins per (user name, client) in a sliding one-minute window.
 
-    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
+    ``clock`` gives Unix seconds: the count is shared between processes, so it needs a clock
+    they share too.
+    """
+
+    def __init__(self, database: Database, limit: int, clock: Callable[[], float] = time.time):
+        self.database = database
         self.limit = limit
         self.clock = clock
-        self._failures: OrderedDict[Key, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
 
     @staticmethod
-    def key(user_name: str, client: str) -> Key:
-        """Case-insensitive in the name, so ``Desk`` and ``desk`` share their failures."""
-        return (user_name.casefold(), client)
+    def key(user_name: str, client: str) -> str:
+        """The pair's hash; case-insensitive in the name, so ``Desk`` and ``desk`` share their
+        failures."""
+        return hashlib.sha256(f"{user_name.casefold()}\0{client}".encode()).hexdigest()
 
-    def retry_after(self, key: Key) -> int:
+    def retry_after(self, key: str) -> int:
         """Seconds until ``key`` may try again; 0 when it may try now."""
-        with self._lock:
-            failures = self._recent(key)
-            if len(failures) < self.limit:
-                return 0
-            return max(1, int(failures[0] + WINDOW_SECONDS - self.clock()) + 1)
+        now = self.clock()
+        recent = (
+            select(LoginFailureRow.at)
+            .where(LoginFailureRow.pair == key, LoginFailureRow.at > now - WINDOW_SECONDS)
+            .order_by(LoginFailureRow.at.desc())
+            .limit(self.limit)
+        )
+        with self.database.session() as session:
+            times = session.scalars(recent).all()
+        if len(times) < self.limit:
+            return 0
+        # The oldest of the last ``limit`` failures leaves the window first.
+        return max(1, int(min(times) + WINDOW_SECONDS - now) + 1)
 
-    def failed(self, key: Key) -> None:
-        """Record one failed attempt."""
-        with self._lock:
-            failures = self._recent(key)
-            failures.append(self.clock())
-            self._failures[key] = failures
-            self._failures.move_to_end(key)
-            while len(self._failures) > MAX_KEYS:
-                self._failures.popitem(last=False)
+    def failed(self, key: str) -> None:
+        """Record one failed attempt (and forget every failure older than the window)."""
+        now = self.clock()
+        with self.database.session() as session:
+            session.execute(
+                delete(LoginFailureRow).where(LoginFailureRow.at <= now - WINDOW_SECONDS)
+            )
+            session.add(LoginFailureRow(pair=key, at=now))
 
-    def succeeded(self, key: Key) -> None:
+    def succeeded(self, key: str) -> None:
         """Forget the failures of ``key`` after a correct password."""
-        with self._lock:
-            self._failures.pop(key, None)
-
-    def _recent(self, key: Key) -> deque[float]:
-        failures = self._failures.get(key, deque())
-        horizon = self.clock() - WINDOW_SECONDS
-        while failures and failures[0] <= horizon:
-            failures.popleft()
-        return failures
+        with self.database.session() as session:
+            session.execute(delete(LoginFailureRow).where(LoginFailureRow.pair == key))

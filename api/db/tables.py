@@ -275,3 +275,21 @@ class ReferralStatRow(Base):
     outcome: Mapped[str] = mapped_column(String(32))  # the close reason
     placed: Mapped[bool] = mapped_column(Boolean)
     count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class LoginFailureRow(Base):
+    """One failed login, for the throttle that every worker process shares (``api.ratelimit``).
+
+    ``pair`` is a hash of the user name and the client, never either of them; ``at`` is Unix
+    seconds. Rows older than the throttle's window are deleted as new failures come in.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_pair_at", "pair", "at"),
+        Index("ix_login_failures_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pair: Mapped[str] = mapped_column(String(64))
+    at: Mapped[float] = mapped_column(Float)

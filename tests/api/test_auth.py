@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import jwt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from api.auth import (
     ALGORITHM,
@@ -21,8 +23,10 @@ from api.auth import (
     read_token,
     verify_password,
 )
-from api.db.tables import UserRow
+from api.db.session import Database
+from api.db.tables import LoginFailureRow, UserRow
 from api.ratelimit import WINDOW_SECONDS, LoginThrottle
+from tests.api import server
 from tests.api.helpers import PASSWORD, SECRET, Api, running_api
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -158,20 +162,48 @@ def test_failed_logins_are_rate_limited_per_user_and_client(api: Api) -> None:
     assert login(api, "admin", PASSWORD)[0] == 200
 
 
-def test_the_throttle_forgets_after_a_minute_and_on_success() -> None:
-    now = [1000.0]
-    throttle = LoginThrottle(limit=2, clock=lambda: now[0])
+def test_the_throttle_forgets_after_a_minute_and_on_success(database: Database) -> None:
+    now = [1_000_000.0]
+    throttle = LoginThrottle(database, limit=2, clock=lambda: now[0])
     key = throttle.key("Desk", "10.0.0.1")
     throttle.failed(key)
     throttle.failed(key)
     assert throttle.retry_after(key) == WINDOW_SECONDS + 1
     assert throttle.retry_after(throttle.key("desk", "10.0.0.2")) == 0
-    now[0] += WINDOW_SECONDS
+    now[0] += WINDOW_SECONDS / 2
+    assert throttle.retry_after(key) == WINDOW_SECONDS / 2 + 1
+    now[0] += WINDOW_SECONDS / 2
     assert throttle.retry_after(key) == 0
     throttle.failed(key)
     throttle.succeeded(key)
     throttle.failed(key)
     assert throttle.retry_after(key) == 0
+
+
+def test_both_workers_of_a_server_count_the_same_failures(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Each login on a new connection, so that both workers answer some of them; with the count in
+    each worker's memory, attempts reaching the other worker would get 401 instead of 429."""
+    limit = 5  # the default of SAFEPLACE_LOGIN_ATTEMPTS_PER_MINUTE
+    with server.running(database_url, tmp_path / "var", workers=2) as running:
+        form = {"username": "desk", "password": "a wrong password"}
+        url = f"{running.url}{TOKEN_URL}"
+        statuses = [httpx.post(url, data=form, timeout=30).status_code for _ in range(limit + 8)]
+    assert statuses == [401] * limit + [429] * 8
+
+
+def test_the_throttle_keeps_no_name_and_nothing_older_than_its_window(database: Database) -> None:
+    now = [1_000_000.0]
+    throttle = LoginThrottle(database, limit=5, clock=lambda: now[0])
+    throttle.failed(throttle.key("Desk", "10.0.0.1"))
+    throttle.failed(throttle.key("planner", "10.0.0.9"))
+    now[0] += WINDOW_SECONDS
+    throttle.failed(throttle.key("admin", "10.0.0.7"))
+    with database.session() as session:
+        stored = session.execute(select(LoginFailureRow.pair, LoginFailureRow.at)).all()
+    assert [(pair, at) for pair, at in stored] == [(throttle.key("admin", "10.0.0.7"), now[0])]
+    assert all(re.fullmatch(r"[0-9a-f]{64}", pair) for pair, _ in stored)
 
 
 def test_passwords_are_stored_as_argon2id(api: Api) -> None:
