@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     mount_docs(app)
     # One registry of background scenario runs, shared by the API and the planner pages.
-    app.state.scenario_runs = RunRegistry()
+    app.state.scenario_runs = RunRegistry(database)
     mount_web(app, scenarios=settings.scenarios_dir)
     app.state.route_templates = route_templates(app.routes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

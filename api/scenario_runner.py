@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal, cast
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
+from api.db.session import Database
+from api.db.tables import ScenarioRunRow
 from api.scenario_files import LoadedScenario
 from engine.simulation.replicate import Progress as ProgressCallback
 from engine.simulation.runner import run_scenario
@@ -109,97 +115,202 @@ def progress_bar(label: str, console: Console | None = None) -> Iterator[Progres
 
 
 RunState = Literal["queued", "running", "done", "failed"]
+# A run reports every finished replication; its row is written at most this often.
+PROGRESS_SECONDS = 0.5
+# The process running a run touches its row this often, queued or running, to show it is alive;
+# a queued or running run untouched for ORPHAN_SECONDS belongs to a process that is gone.
+HEARTBEAT_SECONDS = 20.0
+ORPHAN_SECONDS = 120.0
+ORPHANED = "the service process running it stopped; start the run again"
 
 
-@dataclass
+@dataclass(frozen=True)
 class ScenarioRun:
-    """A run in the background: its state, progress and (when done) its aggregate result.
-
-    The worker thread changes it and request handlers read it, so every access takes its lock.
-    """
+    """A run as stored when it was read: state, progress, its start and, once done, its result."""
 
     id: str
     scenario: str
-    state: RunState = "queued"
-    done: int = 0
-    total: int = 0
-    result: ScenarioResult | None = None
-    error: str | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    state: RunState
+    done: int
+    total: int
+    error: str | None
+    replications: int
+    started: datetime
+    result: ScenarioResult | None
 
     def status(self) -> dict[str, object]:
         """What a status route returns: state, progress and the error, never the result."""
-        with self.lock:
-            return {
-                "id": self.id,
-                "scenario": self.scenario,
-                "state": self.state,
-                "done": self.done,
-                "total": self.total,
-                "error": self.error,
-            }
-
-    def progress(self, done: int, total: int) -> None:
-        """Record progress (the engine's ``progress(done, total)`` callback)."""
-        with self.lock:
-            self.done, self.total = done, total
-
-    def finish(self, state: RunState, result: ScenarioResult | None, error: str | None) -> None:
-        """Record the end (or the start, with state ``running``) of the run."""
-        with self.lock:
-            self.state, self.result, self.error = state, result, error
+        return {
+            "id": self.id,
+            "scenario": self.scenario,
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "error": self.error,
+        }
 
 
 class RunRegistry:
-    """Background scenario runs by id, for a service route to start and poll.
+    """Background scenario runs, kept in the database (``scenario_runs``).
 
-    Runs execute one at a time in a worker thread each (replications in a process pool), so a
-    planner's request returns at once with an id.
+    A run executes in a thread of the worker process that accepted it (replications in a process
+    pool, one run at a time per process), and writes its state, progress and aggregate result to
+    its row; so any worker of the service can answer for any run. While it is queued or running,
+    its process touches the row every ``HEARTBEAT_SECONDS``; a run whose process is gone (the
+    server was restarted, or killed) reads as failed instead of running for ever.
     """
 
-    def __init__(self, workers: int = 2) -> None:
+    def __init__(self, database: Database, workers: int = 2) -> None:
+        self.database = database
         self.workers = workers
-        self._runs: dict[str, ScenarioRun] = {}
-        self._lock = threading.Lock()
         self._one_at_a_time = threading.Semaphore(1)
+        # This registry's runs, by a token of its own (a process id could come back after a
+        # restart and claim runs that died with the process before it).
+        self._owner = uuid.uuid4().hex
+        self._active = 0
+        self._active_lock = threading.Lock()
 
     def start(
-        self, loaded: LoadedScenario, replications: int | None = None, compare: bool = True
+        self,
+        session: Session,
+        loaded: LoadedScenario,
+        replications: int | None = None,
+        compare: bool = True,
+        now: datetime | None = None,
     ) -> ScenarioRun:
-        """Start a run in the background and return its handle at once."""
-        run = ScenarioRun(id=uuid.uuid4().hex, scenario=loaded.scenario.name)
-        with self._lock:
-            self._runs[run.id] = run
-        thread = threading.Thread(
-            target=self._execute, args=(run, loaded, replications, compare), daemon=True
+        """Store a new run in ``session``'s transaction and return it (queued); it starts in the
+        background once that transaction commits, and never if it rolls back.
+
+        A request passes its own transaction: on SQLite a second one would wait for the write
+        lock that the request holds until it ends.
+        """
+        moment = now if now is not None else datetime.now(UTC)
+        count = replications if replications is not None else loaded.scenario.replications
+        row = ScenarioRunRow(
+            id=uuid.uuid4().hex,
+            scenario=loaded.scenario.name,
+            state="queued",
+            done=0,
+            total=0,
+            replications=count,
+            owner=self._owner,
+            started_at=moment,
+            # The wall clock, as the heartbeat's: ``now`` may be a request's (test) clock.
+            updated_at=datetime.now(UTC),
         )
-        thread.start()
+        session.add(row)
+        run = _run_of(row, result=None)
+
+        def begin(_session: Session) -> None:
+            with self._active_lock:
+                self._active += 1
+                if self._active == 1:
+                    threading.Thread(target=self._heartbeat, daemon=True).start()
+            thread = threading.Thread(
+                target=self._execute, args=(run.id, loaded, count, compare), daemon=True
+            )
+            thread.start()
+
+        event.listen(session, "after_commit", begin, once=True)
         return run
 
-    def get(self, run_id: str) -> ScenarioRun | None:
-        """The run with this id, if there is one."""
-        with self._lock:
-            return self._runs.get(run_id)
+    def get(self, session: Session, run_id: str) -> ScenarioRun | None:
+        """The run with this id as stored now, with its result when done; None if unknown."""
+        row = session.get(ScenarioRunRow, run_id, populate_existing=True)
+        if row is None:
+            return None
+        result = None if row.result is None else ScenarioResult.model_validate_json(row.result)
+        return _as_now(row, result)
 
-    def _execute(
-        self,
-        run: ScenarioRun,
-        loaded: LoadedScenario,
-        replications: int | None,
-        compare: bool,
-    ) -> None:
+    def recent(self, session: Session, limit: int) -> list[ScenarioRun]:
+        """The newest ``limit`` runs, newest first, without their results."""
+        query = (
+            select(ScenarioRunRow)
+            .order_by(ScenarioRunRow.started_at.desc(), ScenarioRunRow.id)
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+        return [_as_now(row, None) for row in session.scalars(query)]
+
+    def _heartbeat(self) -> None:
+        """Touch this registry's queued and running runs until none is left."""
+        while True:
+            with self._active_lock:
+                if self._active == 0:
+                    return
+            touch = (
+                update(ScenarioRunRow)
+                .where(
+                    ScenarioRunRow.owner == self._owner,
+                    ScenarioRunRow.state.in_(("queued", "running")),
+                )
+                .values(updated_at=datetime.now(UTC))
+            )
+            with self.database.session() as session:
+                session.execute(touch)
+            time.sleep(HEARTBEAT_SECONDS)
+
+    def _execute(self, run_id: str, loaded: LoadedScenario, count: int, compare: bool) -> None:
+        try:
+            self._run(run_id, loaded, count, compare)
+        finally:
+            with self._active_lock:
+                self._active -= 1
+
+    def _run(self, run_id: str, loaded: LoadedScenario, count: int, compare: bool) -> None:
         with self._one_at_a_time:
-            run.finish("running", None, None)
+            self._write(run_id, state="running")
+            written = 0.0
+
+            def progress(done: int, total: int) -> None:
+                nonlocal written
+                if done < total and time.monotonic() - written < PROGRESS_SECONDS:
+                    return
+                written = time.monotonic()
+                self._write(run_id, done=done, total=total)
+
             try:
                 result = run_local(
                     loaded,
-                    replications=replications,
+                    replications=count,
                     workers=self.workers,
                     compare=compare,
-                    progress=run.progress,
+                    progress=progress,
                 )
             except Exception as exc:  # a failed run is reported by its status, never lost
-                log.exception("scenario run %s failed", run.id)
-                run.finish("failed", None, f"{type(exc).__name__}: {exc}")
+                log.exception("scenario run %s failed", run_id)
+                self._write(run_id, state="failed", error=f"{type(exc).__name__}: {exc}"[:500])
                 return
-            run.finish("done", result, None)
+            self._write(run_id, state="done", result=result.model_dump_json())
+
+    def _write(self, run_id: str, **values: object) -> None:
+        change = (
+            update(ScenarioRunRow)
+            .where(ScenarioRunRow.id == run_id)
+            .values(**values, updated_at=datetime.now(UTC))
+        )
+        with self.database.session() as session:
+            session.execute(change)
+
+
+def _as_now(row: ScenarioRunRow, result: ScenarioResult | None) -> ScenarioRun:
+    """The stored run, failed if its process stopped touching it while it was unfinished."""
+    run = _run_of(row, result)
+    silent = (datetime.now(UTC) - row.updated_at).total_seconds()
+    if run.state in ("queued", "running") and silent > ORPHAN_SECONDS:
+        return replace(run, state="failed", error=ORPHANED)
+    return run
+
+
+def _run_of(row: ScenarioRunRow, result: ScenarioResult | None) -> ScenarioRun:
+    return ScenarioRun(
+        id=row.id,
+        scenario=row.scenario,
+        state=cast(RunState, row.state),
+        done=row.done,
+        total=row.total,
+        error=row.error,
+        replications=row.replications,
+        started=row.started_at,
+        result=result,
+    )

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -293,3 +294,28 @@ class LoginFailureRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     pair: Mapped[str] = mapped_column(String(64))
     at: Mapped[float] = mapped_column(Float)
+
+
+class ScenarioRunRow(Base):
+    """A planner's scenario run (``api.scenario_runner``): state, progress and aggregate result.
+
+    Kept here rather than in one worker's memory, so every worker process can answer for every
+    run. A result holds KPIs per police unit and profile, never a person.
+    """
+
+    __tablename__ = "scenario_runs"
+    __table_args__ = (Index("ix_scenario_runs_started_at", "started_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scenario: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16))  # queued / running / done / failed
+    done: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    replications: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500), default=None)
+    # The aggregate ScenarioResult as its JSON text, once done.
+    result: Mapped[str | None] = mapped_column(Text, default=None)
+    # A token of the registry (one per worker process) that runs it; see its heartbeat.
+    owner: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

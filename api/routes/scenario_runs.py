@@ -46,10 +46,7 @@ class ScenarioRunPublic(ResponseModel):
 
 
 def _registry(request: Request) -> RunRegistry:
-    registry = getattr(request.app.state, "scenario_runs", None)
-    if not isinstance(registry, RunRegistry):
-        registry = RunRegistry()
-        request.app.state.scenario_runs = registry
+    registry: RunRegistry = request.app.state.scenario_runs
     return registry
 
 
@@ -57,10 +54,10 @@ def _scenarios_dir(request: Request) -> Path:
     return Path(request.app.state.settings.scenarios_dir)
 
 
-def _run(registry: RunRegistry, run_id: str) -> ScenarioRun:
-    run = registry.get(run_id)
+def _run(registry: RunRegistry, caller: Caller, run_id: str) -> ScenarioRun:
+    run = registry.get(caller.session, run_id)
     if run is None:
-        raise ProblemError(404, f"no scenario run '{run_id}' in this service process")
+        raise ProblemError(404, f"no scenario run '{run_id}'")
     return run
 
 
@@ -68,7 +65,7 @@ def _run(registry: RunRegistry, run_id: str) -> ScenarioRun:
 def start_run(
     body: ScenarioRunCreate,
     request: Request,
-    _caller: Annotated[Caller, Depends(allow("planner"))],
+    caller: Annotated[Caller, Depends(allow("planner"))],
 ) -> ScenarioRunPublic:
     """Start a shipped scenario in the background; poll ``GET /scenario-runs/{id}``. Role:
     planner."""
@@ -81,7 +78,9 @@ def start_run(
         loaded = load_scenario(path)
     except InvalidInput as exc:
         raise ProblemError(422, f"scenario '{body.scenario}' is invalid: {exc}") from None
-    run = _registry(request).start(loaded, replications=body.replications, compare=body.compare)
+    run = _registry(request).start(
+        caller.session, loaded, replications=body.replications, compare=body.compare
+    )
     return ScenarioRunPublic.model_validate(run.status())
 
 
@@ -89,26 +88,24 @@ def start_run(
 def read_run(
     run_id: str,
     request: Request,
-    _caller: Annotated[Caller, Depends(allow("planner"))],
+    caller: Annotated[Caller, Depends(allow("planner"))],
 ) -> ScenarioRunPublic:
     """State and progress of a run. Role: planner."""
-    return ScenarioRunPublic.model_validate(_run(_registry(request), run_id).status())
+    return ScenarioRunPublic.model_validate(_run(_registry(request), caller, run_id).status())
 
 
 @router.get("/{run_id}/result", responses=responses(401, 403, 404, 409, 422))
 def read_result(
     run_id: str,
     request: Request,
-    _caller: Annotated[Caller, Depends(allow("planner"))],
+    caller: Annotated[Caller, Depends(allow("planner"))],
 ) -> ScenarioResult:
     """The aggregate KPIs of a finished run. Role: planner.
 
     No person is in a result; the shelters' map positions are left out too, since planners never
     see where a shelter is.
     """
-    run = _run(_registry(request), run_id)
-    with run.lock:
-        result, state = run.result, run.state
-    if result is None:
-        raise ProblemError(409, f"scenario run '{run_id}' is {state}, not done", code=state)
-    return result.model_copy(update={"shelters": []})
+    run = _run(_registry(request), caller, run_id)
+    if run.result is None:
+        raise ProblemError(409, f"scenario run '{run_id}' is {run.state}, not done", code=run.state)
+    return run.result.model_copy(update={"shelters": []})

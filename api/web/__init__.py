@@ -41,7 +41,7 @@ def mount(app: FastAPI, *, scenarios: Path = SCENARIOS) -> None:
     settings: Settings = app.state.settings
     registry = getattr(app.state, "scenario_runs", None)
     if not isinstance(registry, RunRegistry):
-        registry = RunRegistry()
+        registry = RunRegistry(app.state.database)
         app.state.scenario_runs = registry
     codec = SessionCodec(app.state.signing_secret, timedelta(minutes=settings.token_minutes))
     app.state.web = WebState(

@@ -1,8 +1,8 @@
 """The planner's scenario runs: the scenarios on offer, uploads, runs started here, comparisons.
 
-Runs go through the service's :class:`~api.scenario_runner.RunRegistry` (one at a time, in the
-background); this module only remembers which runs the planner pages started, so they can be
-listed and compared. Like the registry, it lives in the memory of one server process.
+Runs go through the service's :class:`~api.scenario_runner.RunRegistry` (one at a time per
+worker process, in the background, stored in the database); the pages list the newest runs,
+whichever worker or route started them, and compare finished ones.
 
 An uploaded scenario must use the sample network: a network file named in an upload would be a
 path on the server, and a planner's browser has no business naming files there.
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from api.scenario_files import LoadedScenario, load_scenario, read_yaml
 from api.scenario_runner import RunRegistry, ScenarioRun
@@ -28,7 +28,7 @@ from models.scenario_result import KPI_DESCRIPTIONS, LOWER_IS_BETTER, Difference
 
 log = logging.getLogger(__name__)
 
-# Runs listed on the planner page; older ones are forgotten here (the registry keeps them).
+# Runs listed on the planner page, newest first.
 REMEMBERED = 50
 # An uploaded scenario file is a page of YAML; anything much larger is a mistake.
 MAX_UPLOAD_BYTES = 256 * 1024
@@ -47,40 +47,50 @@ class Offered:
 
 @dataclass(frozen=True)
 class Started:
-    """A run started from the planner pages."""
+    """A run as the pages show it: the run, when it started and how many replications."""
 
     run: ScenarioRun
-    started: datetime
-    replications: int
+
+    @property
+    def started(self) -> datetime:
+        """When the run was started."""
+        return self.run.started
+
+    @property
+    def replications(self) -> int:
+        """How many replications the run makes."""
+        return self.run.replications
 
 
 class RunBook:
-    """The runs the planner pages started in this process, newest first."""
+    """The planner pages' view of the service's runs."""
 
     def __init__(self, registry: RunRegistry) -> None:
         self.registry = registry
-        self._started: deque[Started] = deque(maxlen=REMEMBERED)
-        self._lock = threading.Lock()
 
     def start(
-        self, loaded: LoadedScenario, replications: int, compare: bool, now: datetime
+        self,
+        session: Session,
+        loaded: LoadedScenario,
+        replications: int,
+        compare: bool,
+        now: datetime,
     ) -> ScenarioRun:
-        """Start a run in the background and remember it."""
-        run = self.registry.start(loaded, replications=replications, compare=compare)
-        with self._lock:
-            self._started.appendleft(Started(run, now, replications))
+        """Store a run in the request's transaction; it starts when that commits."""
+        run = self.registry.start(
+            session, loaded, replications=replications, compare=compare, now=now
+        )
         log.info("scenario run %s started (%d replications)", run.id, replications)
         return run
 
-    def recent(self) -> list[Started]:
-        """The remembered runs, newest first."""
-        with self._lock:
-            return list(self._started)
+    def recent(self, session: Session) -> list[Started]:
+        """The newest runs, newest first (without their results)."""
+        return [Started(run) for run in self.registry.recent(session, REMEMBERED)]
 
-    def get(self, run_id: str) -> Started | None:
-        """A remembered run by id."""
-        with self._lock:
-            return next((item for item in self._started if item.run.id == run_id), None)
+    def get(self, session: Session, run_id: str) -> Started | None:
+        """A run by id, with its result once done."""
+        run = self.registry.get(session, run_id)
+        return None if run is None else Started(run)
 
 
 def offered(directory: Path) -> list[Offered]:

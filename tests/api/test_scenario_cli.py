@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from typer.testing import CliRunner
 
 from api.cli_scenario import register
 from api.scenario_files import LoadedScenario, load_scenario
-from api.scenario_runner import RunRegistry, run_dask, run_local
+from api.scenario_runner import run_dask, run_local
 from engine.simulation.run import prepare, simulate
 from models.errors import InvalidInput
 
@@ -160,16 +159,3 @@ def test_the_dask_runner_gives_the_local_result(tmp_path: Path) -> None:
     assert remote.model_dump(exclude={"elapsed_seconds"}) == local.model_dump(
         exclude={"elapsed_seconds"}
     )
-
-
-def test_a_background_run_can_be_polled_until_done(tmp_path: Path) -> None:
-    registry = RunRegistry(workers=1)
-    run = registry.start(_tiny_loaded(tmp_path), replications=1, compare=True)
-    assert registry.get(run.id) is run
-    for _ in range(600):
-        if run.status()["state"] in ("done", "failed"):
-            break
-        time.sleep(0.05)
-    assert run.status()["state"] == "done", run.status()
-    assert run.result is not None
-    assert run.status()["done"] == run.status()["total"]

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
+from api import accounts
+from api.db.session import Database
+from tests.api import server
 from tests.api.helpers import Api, running_api
 from tests.api.test_scenario_cli import write_tiny
 
@@ -52,3 +57,47 @@ def test_only_planners_run_scenarios(api: Api) -> None:
     for user in ("desk", "auditor", "admin"):
         response = api.post(user, "/api/v1/scenario-runs", {"scenario": "tiny"})
         assert response.status_code == 403, user
+
+
+def test_every_worker_answers_for_every_run(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Against a server with two worker processes, each call on a new connection, so that both
+    workers answer: a run started by one is followed to its result through either."""
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    write_tiny(folder)
+    monkeypatch.setenv("SAFEPLACE_SCENARIOS_DIR", str(folder))
+    with server.running(database_url, tmp_path / "var", workers=2) as running:
+        database = Database.for_url(database_url)
+        try:
+            with database.session() as session:
+                accounts.add_user(
+                    session,
+                    name="planner",
+                    role="planner",
+                    shelter_id=None,
+                    password=server.PASSWORD,
+                    now=datetime.now(UTC),
+                )
+        finally:
+            database.dispose()
+        headers = {"Authorization": f"Bearer {server.token(running, 'planner')}"}
+        url = f"{running.url}/api/v1/scenario-runs"
+        started = httpx.post(url, json={"scenario": "tiny"}, headers=headers, timeout=30)
+        assert started.status_code == 202, started.text
+        run_url = f"{url}/{started.json()['id']}"
+        states = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            polled = httpx.get(run_url, headers=headers, timeout=30)
+            assert polled.status_code == 200, polled.text
+            states.append(polled.json()["state"])
+            if states[-1] in {"done", "failed"}:
+                break
+            time.sleep(0.1)
+        assert states[-1] == "done", states
+        for _ in range(4):
+            result = httpx.get(f"{run_url}/result", headers=headers, timeout=30)
+            assert result.status_code == 200, result.text
+            assert result.json()["shelters"] == []

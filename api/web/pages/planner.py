@@ -46,7 +46,7 @@ REPORT_POLICY = (
 @router.get("/planner")
 def planner_page(request: Request, caller: Planner) -> Response:
     """The scenarios on offer, the run form, and the runs started so far."""
-    return _page(request, [], 200)
+    return _page(request, caller, [], 200)
 
 
 @router.post("/planner/runs")
@@ -62,16 +62,18 @@ def start_run(request: Request, caller: Planner, form: Form) -> Response:
         else:
             loaded = load_offered(web.scenarios, str(form.get("scenario") or ""))
     except InvalidInput as invalid:
-        return _page(request, [str(problem) for problem in invalid.problems], 422)
+        return _page(request, caller, [str(problem) for problem in invalid.problems], 422)
     count = replications or loaded.scenario.replications
-    run = web.runs.start(loaded, count, form.get("compare") == "yes", datetime.now(UTC))
+    run = web.runs.start(
+        caller.session, loaded, count, form.get("compare") == "yes", datetime.now(UTC)
+    )
     return redirect(f"/planner/runs/{run.id}")
 
 
 @router.get("/planner/runs/{run_id}")
 def run_page(request: Request, run_id: str, caller: Planner) -> Response:
     """A run: its progress while it runs, its key figures and report once done."""
-    started = _started(request, run_id)
+    started = _started(request, caller, run_id)
     result = started.run.result
     kpis = (
         []
@@ -85,13 +87,13 @@ def run_page(request: Request, run_id: str, caller: Planner) -> Response:
 @router.get("/planner/runs/{run_id}/status")
 def run_status(request: Request, run_id: str, caller: Planner) -> Response:
     """The run's state and progress, for the page's script to show."""
-    return secure(JSONResponse(_started(request, run_id).run.status()))
+    return secure(JSONResponse(_started(request, caller, run_id).run.status()))
 
 
 @router.get("/planner/runs/{run_id}/report")
 def report(request: Request, run_id: str, caller: Planner, download: bool = False) -> Response:
     """The run's self-contained HTML report, to read or to download."""
-    result = _result(request, run_id)
+    result = _result(request, caller, run_id)
     response = HTMLResponse(render_report(result))
     if download:
         name = f"{_slug(result.scenario)}.html"
@@ -102,7 +104,7 @@ def report(request: Request, run_id: str, caller: Planner, download: bool = Fals
 @router.get("/planner/runs/{run_id}/result.json")
 def result_json(request: Request, run_id: str, caller: Planner) -> Response:
     """The run's aggregate result as JSON, as ``safeplace scenario run`` writes it."""
-    result = _result(request, run_id)
+    result = _result(request, caller, run_id)
     response = Response(result.model_dump_json(indent=2), media_type="application/json")
     name = f"{_slug(result.scenario)}.json"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -114,19 +116,19 @@ def compare_page(
     request: Request, caller: Planner, run: Annotated[list[str] | None, Query()] = None
 ) -> Response:
     """Finished runs side by side, with paired differences where they share their seeds."""
-    chosen = [_started(request, run_id) for run_id in dict.fromkeys(run or [])]
+    chosen = [_started(request, caller, run_id) for run_id in dict.fromkeys(run or [])]
     done = [item for item in chosen if item.run.result is not None]
     results = [item.run.result for item in done if item.run.result is not None]
     context = {"runs": done, "rows": compare(results) if len(results) >= 2 else []}
     return web_state(request).pages.render(request, "compare.html", context)
 
 
-def _page(request: Request, problems: list[str], status: int) -> Response:
+def _page(request: Request, caller: Caller, problems: list[str], status: int) -> Response:
     """The planner's page, with the problems of a scenario that could not be run."""
     web = web_state(request)
     context = {
         "offered": offered(web.scenarios),
-        "runs": web.runs.recent(),
+        "runs": web.runs.recent(caller.session),
         "problems": problems,
         "most": MOST_REPLICATIONS,
     }
@@ -141,17 +143,17 @@ def _replications(text: str) -> int | None:
         return None
 
 
-def _started(request: Request, run_id: str) -> Started:
-    """A run started from these pages; 404 for any other id."""
-    started = web_state(request).runs.get(run_id)
+def _started(request: Request, caller: Caller, run_id: str) -> Started:
+    """A run of the service (started here or through the API); 404 for an unknown id."""
+    started = web_state(request).runs.get(caller.session, run_id)
     if started is None:
         raise ProblemError(404, f"no run '{run_id}'")
     return started
 
 
-def _result(request: Request, run_id: str) -> ScenarioResult:
+def _result(request: Request, caller: Caller, run_id: str) -> ScenarioResult:
     """A finished run's result; 404 while it has none."""
-    result = _started(request, run_id).run.result
+    result = _started(request, caller, run_id).run.result
     if result is None:
         raise ProblemError(404, "the run has no result yet")
     return result

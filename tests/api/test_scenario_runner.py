@@ -1,0 +1,123 @@
+"""Background scenario runs in the database: any worker answers for any run, none runs for ever."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from api import scenario_runner
+from api.db.session import Database
+from api.db.tables import ScenarioRunRow
+from api.scenario_files import load_scenario
+from api.scenario_runner import ORPHANED, RunRegistry, ScenarioRun
+from tests.api.test_scenario_cli import write_tiny
+
+
+def wait_until_finished(
+    database: Database, registry: RunRegistry, run_id: str, seen: set[str]
+) -> ScenarioRun:
+    """Poll ``registry`` for the run until it is done or failed; every state seen goes to
+    ``seen``."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with database.session() as session:
+            run = registry.get(session, run_id)
+        assert run is not None
+        seen.add(run.state)
+        if run.state in ("done", "failed"):
+            return run
+        time.sleep(0.05)
+    raise AssertionError(f"run {run_id} did not finish")
+
+
+def test_another_worker_follows_a_run_to_its_result(database: Database, tmp_path: Path) -> None:
+    """Two registries on one database are two worker processes of one service."""
+    accepting, other = RunRegistry(database, workers=1), RunRegistry(database, workers=1)
+    with database.session() as session:
+        started = accepting.start(
+            session, load_scenario(write_tiny(tmp_path)), replications=2, compare=True
+        )
+    assert started.state == "queued"
+    seen: set[str] = set()
+    finished = wait_until_finished(database, other, started.id, seen)
+    assert finished.state == "done", finished.error
+    assert finished.replications == 2
+    assert finished.done == finished.total >= 2  # with the greedy comparison: two per replication
+    assert finished.result is not None
+    assert finished.result.scenario == started.scenario
+    assert len(finished.result.per_replication) == 2
+    with database.session() as session:
+        listed = other.recent(session, 10)
+    assert [run.id for run in listed] == [started.id]
+    assert listed[0].result is None  # the list leaves results out
+    assert seen <= {"queued", "running", "done"}
+
+
+def test_a_run_starts_only_when_its_transaction_commits(database: Database, tmp_path: Path) -> None:
+    registry = RunRegistry(database, workers=1)
+    loaded = load_scenario(write_tiny(tmp_path))
+    with database.session() as session:
+        kept = registry.start(session, loaded, replications=1, compare=False)
+    dropped: list[str] = []
+
+    def fail_after_storing() -> None:
+        with database.session() as session:
+            dropped.append(registry.start(session, loaded, replications=1, compare=False).id)
+            raise RuntimeError("the request failed after storing the run")
+
+    with pytest.raises(RuntimeError):
+        fail_after_storing()
+    assert wait_until_finished(database, registry, kept.id, set()).state == "done"
+    with database.session() as session:
+        assert registry.get(session, dropped[0]) is None
+        assert [run.id for run in registry.recent(session, 10)] == [kept.id]
+
+
+def test_a_run_whose_process_is_gone_reads_as_failed(database: Database) -> None:
+    long_ago = datetime.now(UTC) - timedelta(seconds=scenario_runner.ORPHAN_SECONDS + 1)
+    with database.session() as session:
+        for run_id, state in (("a" * 32, "running"), ("b" * 32, "queued"), ("c" * 32, "done")):
+            session.add(
+                ScenarioRunRow(
+                    id=run_id,
+                    scenario="tiny",
+                    state=state,
+                    done=0,
+                    total=0,
+                    replications=1,
+                    owner="f" * 32,
+                    started_at=long_ago,
+                    updated_at=long_ago,
+                )
+            )
+    registry = RunRegistry(database)
+    with database.session() as session:
+        states = {run.id[0]: (run.state, run.error) for run in registry.recent(session, 10)}
+        orphan = registry.get(session, "a" * 32)
+        unknown = registry.get(session, "unknown")
+    assert states == {"a": ("failed", ORPHANED), "b": ("failed", ORPHANED), "c": ("done", None)}
+    assert orphan is not None
+    assert (orphan.state, orphan.error) == ("failed", ORPHANED)
+    assert unknown is None
+
+
+def test_the_heartbeat_keeps_queued_and_running_runs_alive(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a heartbeat far more often than the orphan limit, no run of a live process ever reads
+    as orphaned: not the one running, nor the one queued behind it."""
+    monkeypatch.setattr(scenario_runner, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(scenario_runner, "ORPHAN_SECONDS", 0.4)
+    registry = RunRegistry(database, workers=1)
+    loaded = load_scenario(write_tiny(tmp_path))
+    with database.session() as session:
+        first = registry.start(session, loaded, replications=3, compare=True)
+        second = registry.start(session, loaded, replications=3, compare=True)
+    seen: set[str] = set()
+    for run in (first, second):
+        finished = wait_until_finished(database, registry, run.id, seen)
+        assert finished.state == "done", finished.error
+    assert "failed" not in seen
