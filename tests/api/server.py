@@ -62,8 +62,12 @@ def add_desk_user(database: Database) -> None:
         )
 
 
-def start(database_url: str, var_dir: Path, *, workers: int = 2) -> Server:
-    """Start the service on a free port of 127.0.0.1 and wait until it answers."""
+def start(
+    database_url: str, var_dir: Path, *, workers: int = 2, through_serve: bool = False
+) -> Server:
+    """Start the service on a free port of 127.0.0.1 and wait until it answers: with uvicorn's
+    own command line, or ``through_serve`` as ``safeplace serve`` starts it (which sets up what
+    several workers share, such as their metrics)."""
     var_dir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     env = os.environ | {
@@ -74,20 +78,7 @@ def start(database_url: str, var_dir: Path, *, workers: int = 2) -> Server:
     log = var_dir / f"server-{port}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--no-access-log",
-            ],
+            _command(port, workers, through_serve),
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -98,10 +89,35 @@ def start(database_url: str, var_dir: Path, *, workers: int = 2) -> Server:
     return server
 
 
+def _command(port: int, workers: int, through_serve: bool) -> list[str]:
+    if through_serve:
+        return [
+            sys.executable,
+            "-c",
+            f"from api.cli_service import serve; serve(port={port}, workers={workers})",
+        ]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+    ]
+
+
 @contextmanager
-def running(database_url: str, var_dir: Path, *, workers: int = 2) -> Iterator[Server]:
+def running(
+    database_url: str, var_dir: Path, *, workers: int = 2, through_serve: bool = False
+) -> Iterator[Server]:
     """A started server, stopped at the end of the block whatever happens."""
-    server = start(database_url, var_dir, workers=workers)
+    server = start(database_url, var_dir, workers=workers, through_serve=through_serve)
     try:
         yield server
     finally:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +11,9 @@ import httpx
 import pytest
 
 from api.observe import MULTIPROCESS, shared_across_workers
+from tests.api import server
 from tests.api.databases import sqlite_url
-from tests.api.server import SECRET, Server, _free_port, _wait_until_up
+from tests.api.server import Server
 
 HEALTH_COUNT = re.compile(
     r'^safeplace_http_request_duration_seconds_count\{method="GET",route="/healthz",'
@@ -62,29 +61,9 @@ def test_a_folder_set_by_the_operator_is_kept(
 @pytest.fixture
 def served(tmp_path: Path, no_shared_folder: None) -> Iterator[Server]:
     """``safeplace serve --workers 2`` on a new SQLite database."""
-    port = _free_port()
     var_dir = tmp_path / "var"
-    env = os.environ | {
-        "SAFEPLACE_DATABASE_URL": sqlite_url(tmp_path),
-        "SAFEPLACE_JWT_SECRET": SECRET,
-        "SAFEPLACE_VAR_DIR": str(var_dir),
-    }
-    log = tmp_path / "server.log"
-    serve = f"from api.cli_service import serve; serve(port={port}, workers=2)"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-c", serve],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    try:
-        _wait_until_up(server)
-        yield server
-    finally:
-        server.stop()
+    with server.running(sqlite_url(tmp_path), var_dir, workers=2, through_serve=True) as running:
+        yield running
     assert not any((var_dir / "metrics").iterdir()), "the shared folder outlived the server"
 
 
