@@ -91,7 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.sessions = request_sessions(database.engine)
     app.state.signing_secret = settings.signing_secret()
-    app.state.throttle = LoginThrottle(database, settings.login_attempts_per_minute)
+    app.state.throttle = LoginThrottle(
+        database, settings.login_attempts_per_minute, secret=app.state.signing_secret
+    )
     app.state.network_cache = NetworkCache()
 
     problems.install(app)

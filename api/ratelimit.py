@@ -4,13 +4,15 @@ A sliding window of one minute: after ``limit`` failures for a (user name, clien
 attempts for that pair are refused with 429 until the oldest failure is a minute old; a successful
 login clears the pair. The failures are kept in the database (``login_failures``), so all worker
 processes of a server count them together: with the count in each worker's memory, ``--workers
-N`` allowed N times the attempts. A row holds a hash of the pair, never the user name or the
-client's address, and rows older than the window are deleted as new failures come in.
+N`` allowed N times the attempts. A row holds a keyed hash of the pair (HMAC with the service's
+secret, so a stolen table cannot be matched against guessed names and addresses), never the user
+name or the client's address, and rows older than the window are deleted as new failures come in.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import time
 from collections.abc import Callable
 
@@ -29,16 +31,24 @@ class LoginThrottle:
     they share too.
     """
 
-    def __init__(self, database: Database, limit: int, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        database: Database,
+        limit: int,
+        *,
+        secret: str,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.database = database
         self.limit = limit
         self.clock = clock
+        self._secret = secret.encode()
 
-    @staticmethod
-    def key(user_name: str, client: str) -> str:
-        """The pair's hash; case-insensitive in the name, so ``Desk`` and ``desk`` share their
-        failures."""
-        return hashlib.sha256(f"{user_name.casefold()}\0{client}".encode()).hexdigest()
+    def key(self, user_name: str, client: str) -> str:
+        """The pair's keyed hash; case-insensitive in the name, so ``Desk`` and ``desk`` share
+        their failures."""
+        pair = f"{user_name.casefold()}\0{client}".encode()
+        return hmac.new(self._secret, pair, hashlib.sha256).hexdigest()
 
     def retry_after(self, key: str) -> int:
         """Seconds until ``key`` may try again; 0 when it may try now."""

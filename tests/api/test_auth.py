@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -164,7 +165,7 @@ def test_failed_logins_are_rate_limited_per_user_and_client(api: Api) -> None:
 
 def test_the_throttle_forgets_after_a_minute_and_on_success(database: Database) -> None:
     now = [1_000_000.0]
-    throttle = LoginThrottle(database, limit=2, clock=lambda: now[0])
+    throttle = LoginThrottle(database, limit=2, secret=SECRET, clock=lambda: now[0])
     key = throttle.key("Desk", "10.0.0.1")
     throttle.failed(key)
     throttle.failed(key)
@@ -195,7 +196,7 @@ def test_both_workers_of_a_server_count_the_same_failures(
 
 def test_the_throttle_keeps_no_name_and_nothing_older_than_its_window(database: Database) -> None:
     now = [1_000_000.0]
-    throttle = LoginThrottle(database, limit=5, clock=lambda: now[0])
+    throttle = LoginThrottle(database, limit=5, secret=SECRET, clock=lambda: now[0])
     throttle.failed(throttle.key("Desk", "10.0.0.1"))
     throttle.failed(throttle.key("planner", "10.0.0.9"))
     now[0] += WINDOW_SECONDS
@@ -204,6 +205,10 @@ def test_the_throttle_keeps_no_name_and_nothing_older_than_its_window(database: 
         stored = session.execute(select(LoginFailureRow.pair, LoginFailureRow.at)).all()
     assert [(pair, at) for pair, at in stored] == [(throttle.key("admin", "10.0.0.7"), now[0])]
     assert all(re.fullmatch(r"[0-9a-f]{64}", pair) for pair, _ in stored)
+    # Keyed: without the service's secret a guessed name and address give another hash.
+    unkeyed = hashlib.sha256(b"admin\x0010.0.0.7").hexdigest()
+    other = LoginThrottle(database, limit=5, secret="another-secret-" + "x" * 40)
+    assert stored[0][0] not in {unkeyed, other.key("admin", "10.0.0.7")}
 
 
 def test_passwords_are_stored_as_argon2id(api: Api) -> None:
