@@ -45,23 +45,6 @@ class Offered:
     replications: int
 
 
-@dataclass(frozen=True)
-class Started:
-    """A run as the pages show it: the run, when it started and how many replications."""
-
-    run: ScenarioRun
-
-    @property
-    def started(self) -> datetime:
-        """When the run was started."""
-        return self.run.started
-
-    @property
-    def replications(self) -> int:
-        """How many replications the run makes."""
-        return self.run.replications
-
-
 class RunBook:
     """The planner pages' view of the service's runs."""
 
@@ -83,14 +66,13 @@ class RunBook:
         log.info("scenario run %s started (%d replications)", run.id, replications)
         return run
 
-    def recent(self, session: Session) -> list[Started]:
+    def recent(self, session: Session) -> list[ScenarioRun]:
         """The newest runs, newest first (without their results)."""
-        return [Started(run) for run in self.registry.recent(session, REMEMBERED)]
+        return self.registry.recent(session, REMEMBERED)
 
-    def get(self, session: Session, run_id: str) -> Started | None:
+    def get(self, session: Session, run_id: str) -> ScenarioRun | None:
         """A run by id, with its result once done."""
-        run = self.registry.get(session, run_id)
-        return None if run is None else Started(run)
+        return self.registry.get(session, run_id)
 
 
 def offered(directory: Path) -> list[Offered]:

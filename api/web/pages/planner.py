@@ -18,9 +18,10 @@ from starlette.datastructures import UploadFile
 from api.deps import Caller, allow
 from api.problems import ProblemError
 from api.report import render_report
+from api.scenario_runner import ScenarioRun
 from api.web.access import Form, Visitor, page_router, redirect
 from api.web.render import secure
-from api.web.runs import MAX_UPLOAD_BYTES, Started, compare, load_offered, load_upload, offered
+from api.web.runs import MAX_UPLOAD_BYTES, compare, load_offered, load_upload, offered
 from api.web.state import web_state
 from models.errors import InvalidInput
 from models.scenario_result import KPI_DESCRIPTIONS, ScenarioResult
@@ -73,21 +74,21 @@ def start_run(request: Request, caller: Planner, form: Form) -> Response:
 @router.get("/planner/runs/{run_id}")
 def run_page(request: Request, run_id: str, caller: Planner) -> Response:
     """A run: its progress while it runs, its key figures and report once done."""
-    started = _started(request, caller, run_id)
-    result = started.run.result
+    run = _run(request, caller, run_id)
+    result = run.result
     kpis = (
         []
         if result is None
         else [(k, result.kpis[k]) for k in KPI_DESCRIPTIONS if k in result.kpis]
     )
-    context = {"started": started, "status": started.run.status(), "result": result, "kpis": kpis}
+    context = {"run": run, "status": run.status(), "result": result, "kpis": kpis}
     return web_state(request).pages.render(request, "run.html", context)
 
 
 @router.get("/planner/runs/{run_id}/status")
 def run_status(request: Request, run_id: str, caller: Planner) -> Response:
     """The run's state and progress, for the page's script to show."""
-    return secure(JSONResponse(_started(request, caller, run_id).run.status()))
+    return secure(JSONResponse(_run(request, caller, run_id).status()))
 
 
 @router.get("/planner/runs/{run_id}/report")
@@ -116,9 +117,9 @@ def compare_page(
     request: Request, caller: Planner, run: Annotated[list[str] | None, Query()] = None
 ) -> Response:
     """Finished runs side by side, with paired differences where they share their seeds."""
-    chosen = [_started(request, caller, run_id) for run_id in dict.fromkeys(run or [])]
-    done = [item for item in chosen if item.run.result is not None]
-    results = [item.run.result for item in done if item.run.result is not None]
+    chosen = [_run(request, caller, run_id) for run_id in dict.fromkeys(run or [])]
+    done = [item for item in chosen if item.result is not None]
+    results = [item.result for item in done if item.result is not None]
     context = {"runs": done, "rows": compare(results) if len(results) >= 2 else []}
     return web_state(request).pages.render(request, "compare.html", context)
 
@@ -143,17 +144,17 @@ def _replications(text: str) -> int | None:
         return None
 
 
-def _started(request: Request, caller: Caller, run_id: str) -> Started:
+def _run(request: Request, caller: Caller, run_id: str) -> ScenarioRun:
     """A run of the service (started here or through the API); 404 for an unknown id."""
-    started = web_state(request).runs.get(caller.session, run_id)
-    if started is None:
+    found = web_state(request).runs.get(caller.session, run_id)
+    if found is None:
         raise ProblemError(404, f"no run '{run_id}'")
-    return started
+    return found
 
 
 def _result(request: Request, caller: Caller, run_id: str) -> ScenarioResult:
     """A finished run's result; 404 while it has none."""
-    result = _started(request, caller, run_id).run.result
+    result = _run(request, caller, run_id).result
     if result is None:
         raise ProblemError(404, "the run has no result yet")
     return result
