@@ -35,6 +35,9 @@ def _summary(plan: Plan) -> dict[str, Any]:
     bound = plan.objective.bound
     if bound is not None:
         summary["bound_priority"] = bound.priority_placed
+        if bound.priority_placed:
+            below = bound.priority_placed - plan.objective.priority_placed
+            summary["priority_gap_pct"] = round(100 * below / bound.priority_placed, 4)
         summary["bound_cost"] = None if bound.cost is None else round(bound.cost, 3)
         if bound.cost and bound.priority_placed == plan.objective.priority_placed:
             summary["cost_gap_pct"] = round(100 * (plan.objective.cost / bound.cost - 1), 4)

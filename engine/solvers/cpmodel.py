@@ -5,22 +5,42 @@ knapsack row per shelter whose options could overflow it (1 + children places pe
 at-most-one per shelter two victims who avoid each other could both go to. The per-variable Python
 API costs several microseconds per pair; filling the proto's repeated fields from numpy slices keeps
 model building well under a microsecond per pair.
+
+Every model is solved by :func:`run` with the same deterministic settings (see
+:mod:`engine.solvers.cpsat` for why these).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from ortools.sat import cp_model_pb2
 from ortools.sat.python import cp_model
 
 from engine.arrays import IntArray
 from engine.solvers.problem import Problem
 
+SEED = 20261128
 
-def build_model(problem: Problem, used: IntArray) -> cp_model.CpModel:
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """One CP-SAT call: status, solution over its model's pairs, and the effort it took."""
+
+    status: int
+    values: IntArray | None
+    seconds: float  # wall time
+    work: float  # deterministic time
+
+
+def build_model(problem: Problem, used: IntArray, free: IntArray | None = None) -> cp_model.CpModel:
     """The constraints over the pairs ``used`` (indices into the problem's pairs), no objective.
 
-    Variable ``i`` of the model is pair ``used[i]``.
+    Variable ``i`` of the model is pair ``used[i]``. ``free`` replaces the shelters' free places
+    (a neighbourhood sees only what the victims outside it leave).
     """
+    free = problem.free if free is None else free
     model = cp_model.CpModel()
     proto = model.proto
     for _ in range(len(used)):
@@ -34,11 +54,11 @@ def build_model(problem: Problem, used: IntArray) -> cp_model.CpModel:
     demand = problem.demand[victim]
     for group in _groups(shelter, np.argsort(shelter, kind="stable")):
         s = int(shelter[group[0]])
-        if int(demand[group].sum()) > int(problem.free[s]):
+        if int(demand[group].sum()) > int(free[s]):
             linear = proto.constraints.add().linear
             linear.vars.extend(group.tolist())
             linear.coeffs.extend(demand[group].tolist())
-            linear.domain.extend((0, int(problem.free[s])))
+            linear.domain.extend((0, int(free[s])))
 
     starts = np.searchsorted(victim, np.arange(problem.num_victims + 1))
     for a, b in problem.avoid.tolist():
@@ -82,3 +102,29 @@ def _groups(keys: IntArray, order: IntArray | None = None) -> list[IntArray]:
     sorted_keys = keys[order]
     cuts = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
     return [np.asarray(g, dtype=np.int64) for g in np.split(order, cuts)] if len(keys) else []
+
+
+def run(model: cp_model.CpModel, seconds: float) -> Run:
+    """Solve with one sequential worker, a fixed seed, and a deterministic limit equal to the
+    wall-clock one (the settings :mod:`engine.solvers.cpsat` explains)."""
+    solver = cp_model.CpSolver()
+    parameters = solver.parameters
+    parameters.num_workers = 1
+    parameters.random_seed = SEED
+    parameters.linearization_level = 2
+    parameters.cp_model_probing_level = 0
+    parameters.max_time_in_seconds = max(seconds, 0.01)
+    parameters.max_deterministic_time = max(seconds, 0.01)
+    status = solver.solve(model)
+    response = solver.response_proto
+    values = (
+        np.array(response.solution, dtype=np.int64)
+        if status in (cp_model_pb2.OPTIMAL, cp_model_pb2.FEASIBLE)
+        else None
+    )
+    return Run(
+        status=int(status),
+        values=values,
+        seconds=float(response.wall_time),
+        work=float(response.deterministic_time),
+    )

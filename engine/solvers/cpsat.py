@@ -25,8 +25,10 @@ is driven by relaxations (:mod:`engine.solvers.lp`, GLOP, with pricing):
    run at the level it reaches.
 
 Networks with more than :data:`LARGE` pairs skip the LPs (GLOP needs longer than the limit there):
-the flow relaxation bounds the priority and its fix-and-round gives the plan, which CP-SAT then
-makes cheaper over each victim's cheapest options; no cost bound is claimed.
+the flow relaxation bounds the priority and its fix-and-round gives the plan, a neighbourhood
+search (:mod:`engine.solvers.neighbourhoods`) places more of the urgent people rounding left out,
+and CP-SAT then makes the plan cheaper over each victim's cheapest options; no cost bound is
+claimed.
 
 A time limit (default 10 s) stops the search; the best plan found is returned as ``feasible`` with
 the proven bounds. The greedy plan is always there, so there is always a plan (the empty plan is
@@ -55,10 +57,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat import cp_model_pb2
-from ortools.sat.python import cp_model
 
 from engine.arrays import FloatArray, IntArray
-from engine.solvers import cpmodel
+from engine.solvers import cpmodel, neighbourhoods
 from engine.solvers.flow import cheapest_options
 from engine.solvers.greedy import solve_greedy
 from engine.solvers.lp import Floor, LpError, Relaxation, relax
@@ -69,7 +70,6 @@ from engine.solvers.rounding import round_plan
 
 log = logging.getLogger(__name__)
 
-SEED = 20261128
 # Each victim's best pairs (by reduced cost) in the first CP-SAT model, on top of the LP's support.
 BEST_PER_VICTIM = 6
 # Up to this many pairs CP-SAT gets them all at once: one solve beats rounds of pricing.
@@ -91,6 +91,9 @@ MIN_SECONDS = 0.2
 LP_START = 4
 # Share of the time left that one relaxation may spend pricing.
 LP_SHARE = 0.3
+# Share of the time left for the large networks' neighbourhood search (:mod:`engine.solvers.
+# neighbourhoods`), before CP-SAT lowers the cost.
+NEIGHBOURHOOD_SHARE = 0.3
 # Share of the time left for the pattern bound (:mod:`engine.solvers.patterns`).
 PATTERN_SHARE = 0.5
 
@@ -103,16 +106,6 @@ class Outcome:
     optimal: bool
     priority_bound: int  # no plan places more priority
     cost_bound: int | None  # no plan reaching this plan's priority costs less (None: unknown)
-
-
-@dataclass(frozen=True, eq=False)
-class _Run:
-    """One CP-SAT call: status, solution over its model's pairs, and the effort it took."""
-
-    status: int
-    values: IntArray | None
-    seconds: float  # wall time
-    work: float  # deterministic time
 
 
 class _Clock:
@@ -176,28 +169,30 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Outcome:
 
 
 def _solve_large(problem: Problem, best: IntArray, priority_bound: int, clock: _Clock) -> Outcome:
-    """Networks with millions of pairs: flow relaxation, its rounding, then CP-SAT on the cost.
+    """Networks with millions of pairs: flow relaxation, its rounding, neighbourhoods, then CP-SAT.
 
     The flow relaxation bounds the priority and gives a plan that is whole for nearly everyone;
+    the neighbourhood search raises the priority placed where rounding packed families badly;
     CP-SAT then lowers the cost at that plan's priority over each victim's cheapest options.
     No cost bound is claimed: the LP that would give one costs more time than the limit.
     """
     relaxation = relax_by_flow(problem, np.arange(len(problem.victim)))
+    used = cheapest_options(problem, ROUND_OPTIONS)
     if relaxation is not None:
         priority_bound = math.floor(relaxation.priority + 1e-6)
-        used = np.union1d(
-            relaxation.used[relaxation.x > 0], cheapest_options(problem, ROUND_OPTIONS)
-        )
+        used = np.union1d(relaxation.used[relaxation.x > 0], used)
         rounded = fix_and_round(problem, used)
         if rounded is not None:
             best = _better(problem, best, rounded)
+    used = np.union1d(used, problem.pair_index(best))
+    best = neighbourhoods.improve(problem, best, used, seconds=NEIGHBOURHOOD_SHARE * clock.left())
     target = _priority(problem, best)
     pairs = np.union1d(cheapest_options(problem, BEST_PER_VICTIM), problem.pair_index(best))
     model = cpmodel.build_model(problem, pairs)
     cpmodel.add_at_least(model, problem.priority[problem.victim[pairs]], target)
     cpmodel.set_objective(model, problem.cost[pairs])
     cpmodel.set_hint(model, _indicator(problem, pairs, best))
-    run = _run(model, clock.left())
+    run = cpmodel.run(model, clock.left())
     log.debug(
         "large: %d pairs at priority %d (bound %d), %s in %.2f s",
         len(pairs),
@@ -272,7 +267,7 @@ def _stage2(
         cpmodel.add_at_least(model, pair_priority[model_pairs], target)
         cpmodel.set_objective(model, problem.cost[model_pairs])
         cpmodel.set_hint(model, _indicator(problem, model_pairs, hint))
-        run = _run(model, deadline - time.monotonic())
+        run = cpmodel.run(model, deadline - time.monotonic())
         log.debug(
             "stage 2 at priority %d: %d pairs, %s in %.2f s (%.2f work), cost %s, lower bound %d",
             target,
@@ -356,7 +351,7 @@ def _best_priority(
     model = cpmodel.build_model(problem, pairs)
     cpmodel.set_objective(model, -problem.priority[problem.victim[pairs]])
     cpmodel.set_hint(model, _indicator(problem, pairs, best))
-    run = _run(model, share * clock.left())
+    run = cpmodel.run(model, share * clock.left())
     log.debug(
         "stage 1: %d pairs, %s in %.2f s (%.2f work)",
         len(pairs),
@@ -390,28 +385,3 @@ def _assignment(problem: Problem, pairs: IntArray, values: IntArray) -> IntArray
     assignment = np.full(problem.num_victims, -1, dtype=np.int64)
     assignment[problem.victim[chosen]] = problem.shelter[chosen]
     return assignment
-
-
-def _run(model: cp_model.CpModel, seconds: float) -> _Run:
-    """Solve with the deterministic settings of the module docstring."""
-    solver = cp_model.CpSolver()
-    parameters = solver.parameters
-    parameters.num_workers = 1
-    parameters.random_seed = SEED
-    parameters.linearization_level = 2
-    parameters.cp_model_probing_level = 0
-    parameters.max_time_in_seconds = max(seconds, 0.01)
-    parameters.max_deterministic_time = max(seconds, 0.01)
-    status = solver.solve(model)
-    response = solver.response_proto
-    values = (
-        np.array(response.solution, dtype=np.int64)
-        if status in (cp_model_pb2.OPTIMAL, cp_model_pb2.FEASIBLE)
-        else None
-    )
-    return _Run(
-        status=int(status),
-        values=values,
-        seconds=float(response.wall_time),
-        work=float(response.deterministic_time),
-    )

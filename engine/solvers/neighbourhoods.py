@@ -1,0 +1,158 @@
+"""Large-neighbourhood search: free the shelters around someone left out and re-plan them exactly.
+
+Why: on networks with millions of pairs the plan comes from rounding the flow relaxation
+(:mod:`engine.solvers.relaxed_flow`), which splits families over shelters. Rounding then leaves
+out urgent families that a different packing of a few shelters would take in, and CP-SAT over
+tens of thousands of pairs does not find those moves in its time (on the 5,000 x 2,000 benchmark
+with families, ten seconds of it raised the priority placed by nothing; this search raised it by
+four in under a second).
+
+Each neighbourhood starts from a victim who is not placed, most urgent first: its cheapest
+shelters, everyone placed there and the other unplaced victims who could go there. Everyone else
+stays where they are; the victims of the neighbourhood are re-planned over their candidate pairs
+with the places the others leave, by CP-SAT, to the contract's order (priority placed first, then
+cost: one weighted objective, exact because the weight of a priority point exceeds the cost of
+every pair in the model). The current plan is the hint, so a neighbourhood never makes the plan
+worse; a plan found better on both levels in that order is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from engine.arrays import BoolArray, IntArray
+from engine.solvers import cpmodel
+from engine.solvers.problem import Problem
+
+log = logging.getLogger(__name__)
+
+# Cheapest shelters of the victim left out that a neighbourhood frees.
+SHELTERS = 6
+# Most other victims left out that a neighbourhood may take in besides the one it starts from.
+OTHERS = 50
+# Longest search per neighbourhood (they are small: a few hundred pairs at most).
+SECONDS_EACH = 1.0
+
+
+def improve(
+    problem: Problem, assignment: IntArray, candidates: IntArray, *, seconds: float
+) -> IntArray:
+    """A plan at least as good as ``assignment``, searching neighbourhoods for ``seconds``.
+
+    ``candidates`` are the pairs (indices into the problem's, sorted) a neighbourhood may use;
+    ``assignment``'s own pairs must be among them. Each victim left out is tried once, in order
+    of priority (highest first), then of places needed (fewest first), then of row.
+    """
+    end = time.monotonic() + seconds
+    options = _Options(candidates, problem)
+    best = assignment.copy()
+    order = np.lexsort((problem.demand, -problem.priority))
+    seeds = [v for v in order.tolist() if best[v] < 0 and len(options.of(v))]
+    tried = improved = 0
+    for seed in seeds:
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        if best[seed] >= 0:
+            continue  # an earlier neighbourhood placed it
+        tried += 1
+        members = _neighbourhood(problem, best, options, seed)
+        found = _replan(problem, best, options, members, seconds=min(left, SECONDS_EACH))
+        if found is not None and _key(problem, found) < _key(problem, best):
+            best = found
+            improved += 1
+    log.debug(
+        "neighbourhoods: %d tried, %d improved; priority placed %d -> %d",
+        tried,
+        improved,
+        -_key(problem, assignment)[0],
+        -_key(problem, best)[0],
+    )
+    return best
+
+
+class _Options:
+    """Each victim's candidate pairs (indices into the problem's pairs)."""
+
+    def __init__(self, candidates: IntArray, problem: Problem) -> None:
+        self.pairs = candidates
+        rows = np.arange(problem.num_victims + 1)
+        self.starts = np.searchsorted(problem.victim[candidates], rows)
+
+    def of(self, victim: int) -> IntArray:
+        """The candidate pairs of ``victim``."""
+        found: IntArray = self.pairs[self.starts[victim] : self.starts[victim + 1]]
+        return found
+
+
+def _neighbourhood(
+    problem: Problem, assignment: IntArray, options: _Options, seed: int
+) -> IntArray:
+    """The victims re-planned around ``seed``: it, everyone at its cheapest shelters, and the
+    most urgent others left out who could go there."""
+    own = options.of(seed)
+    shelters = problem.shelter[own[np.argsort(problem.cost[own], kind="stable")[:SHELTERS]]]
+    placed_there = np.flatnonzero(np.isin(assignment, shelters))
+    near = options.pairs[np.isin(problem.shelter[options.pairs], shelters)]
+    waiting = np.unique(problem.victim[near])
+    waiting = waiting[(assignment[waiting] < 0) & (waiting != seed)]
+    waiting = waiting[np.lexsort((waiting, -problem.priority[waiting]))[:OTHERS]]
+    members: IntArray = np.unique(np.r_[seed, placed_there, waiting])
+    return members
+
+
+def _replan(
+    problem: Problem, assignment: IntArray, options: _Options, members: IntArray, *, seconds: float
+) -> IntArray | None:
+    """``assignment`` with ``members`` re-planned best over their candidate pairs, everyone else
+    where they are; None when the search found no plan in time."""
+    inside = np.zeros(problem.num_victims, dtype=np.bool_)
+    inside[members] = True
+    fixed = np.flatnonzero((assignment >= 0) & ~inside)
+    free = problem.free.copy()
+    np.subtract.at(free, assignment[fixed], problem.demand[fixed])
+
+    pairs = np.concatenate([options.of(v) for v in members.tolist()])
+    pairs = pairs[problem.demand[problem.victim[pairs]] <= free[problem.shelter[pairs]]]
+    pairs = pairs[~_meets_someone_avoided(problem, assignment, inside, pairs)]
+    if not len(pairs):
+        return None
+
+    pair_victim = problem.victim[pairs]
+    cost = problem.cost[pairs]
+    point = int(cost.sum()) + 1  # a priority point outweighs every cost the model can add
+    model = cpmodel.build_model(problem, pairs, free)
+    cpmodel.set_objective(model, cost - point * problem.priority[pair_victim])
+    cpmodel.set_hint(model, (assignment[pair_victim] == problem.shelter[pairs]).astype(np.int64))
+    run = cpmodel.run(model, seconds)
+    if run.values is None:
+        return None
+    found = assignment.copy()
+    found[members] = -1
+    chosen = pairs[run.values > 0]
+    found[problem.victim[chosen]] = problem.shelter[chosen]
+    return found
+
+
+def _meets_someone_avoided(
+    problem: Problem, assignment: IntArray, inside: BoolArray, pairs: IntArray
+) -> BoolArray:
+    """Per pair: would its victim share the shelter with someone it avoids who stays put?"""
+    a, b = problem.avoid[:, 0], problem.avoid[:, 1]
+    movers = np.r_[a, b]
+    stayers = np.r_[b, a]
+    keep = inside[movers] & ~inside[stayers] & (assignment[stayers] >= 0)
+    blocked = movers[keep] * problem.num_shelters + assignment[stayers[keep]]
+    keys = problem.victim[pairs] * problem.num_shelters + problem.shelter[pairs]
+    meets: BoolArray = np.isin(keys, blocked)
+    return meets
+
+
+def _key(problem: Problem, assignment: IntArray) -> tuple[int, int]:
+    """Lexicographic order of plans: more priority placed first, then lower cost."""
+    placed = assignment >= 0
+    priority = int(problem.priority[placed].sum())
+    return -priority, int(problem.cost[problem.pair_index(assignment)].sum())
