@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
@@ -111,9 +111,9 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
     while time.monotonic() < deadline:
         assert process.poll() is None, "the server stopped"
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if httpx2.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             pass
         time.sleep(0.2)
     raise AssertionError("the server did not come up")
@@ -123,7 +123,7 @@ async def desk(url: str, cases: list[str], index: int, latencies: list[float]) -
     """Desk ``index`` ranking referrals one after another on a connection of its own; its
     latencies (s) are appended. Desk ``index`` starts ``index`` times ``START_GAP`` seconds after
     the first."""
-    address = httpx.URL(url)
+    address = httpx2.URL(url)
     host, port = address.host, address.port or 80
     authorization = bearer("desk")["Authorization"]
     await asyncio.sleep(index * START_GAP)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
+import httpx2
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
@@ -81,26 +81,26 @@ class Api:
         *,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """One request as ``user``."""
-        response: httpx.Response = self.client.request(
+        response: httpx2.Response = self.client.request(
             method, path, headers=self.headers(user), json=json, params=params
         )
         return response
 
-    def get(self, user: str | None, path: str, **params: Any) -> httpx.Response:
+    def get(self, user: str | None, path: str, **params: Any) -> httpx2.Response:
         """GET as ``user``."""
         return self.call(user, "GET", path, params=params)
 
-    def post(self, user: str | None, path: str, json: Any = None) -> httpx.Response:
+    def post(self, user: str | None, path: str, json: Any = None) -> httpx2.Response:
         """POST as ``user``."""
         return self.call(user, "POST", path, json=json)
 
-    def patch(self, user: str | None, path: str, json: Any = None) -> httpx.Response:
+    def patch(self, user: str | None, path: str, json: Any = None) -> httpx2.Response:
         """PATCH as ``user``."""
         return self.call(user, "PATCH", path, json=json)
 
-    def ok(self, response: httpx.Response, status: int = 200) -> Any:
+    def ok(self, response: httpx2.Response, status: int = 200) -> Any:
         """The JSON body of a response that must have ``status``."""
         assert response.status_code == status, (response.status_code, response.text)
         return response.json()
@@ -173,7 +173,7 @@ def create_referral(api: Api, **fields: Any) -> str:
     return case_id
 
 
-def hold(api: Api, referral_id: str, shelter_id: str) -> httpx.Response:
+def hold(api: Api, referral_id: str, shelter_id: str) -> httpx2.Response:
     """The desk's attempt to hold ``shelter_id`` for ``referral_id``."""
     return api.post("desk", "/api/v1/holds", {"referral_id": referral_id, "shelter_id": shelter_id})
 

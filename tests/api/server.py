@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from api import accounts
 from api.db.session import Database
@@ -126,7 +126,7 @@ def running(
 
 def token(server: Server, name: str = DESK, password: str = PASSWORD) -> str:
     """A bearer token from the server's own login (OAuth2 password flow)."""
-    response = httpx.post(
+    response = httpx2.post(
         f"{server.url}/api/v1/auth/token",
         data={"username": name, "password": password},
         timeout=30,
@@ -142,9 +142,9 @@ def _wait_until_up(server: Server) -> None:
         if server.process.poll() is not None:
             raise RuntimeError(f"the server exited: {server.log.read_text(errors='replace')}")
         try:
-            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
+            if httpx2.get(f"{server.url}/healthz", timeout=2).status_code == 200:
                 return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             pass
         time.sleep(0.1)
     server.kill()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
+import httpx2
 import jwt
 import pytest
 from hypothesis import given, settings
@@ -190,7 +190,7 @@ def test_both_workers_of_a_server_count_the_same_failures(
     with server.running(database_url, tmp_path / "var", workers=2) as running:
         form = {"username": "desk", "password": "a wrong password"}
         url = f"{running.url}{TOKEN_URL}"
-        statuses = [httpx.post(url, data=form, timeout=30).status_code for _ in range(limit + 8)]
+        statuses = [httpx2.post(url, data=form, timeout=30).status_code for _ in range(limit + 8)]
     assert statuses == [401] * limit + [429] * 8
 
 

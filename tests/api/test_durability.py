@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import httpx2
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -50,7 +50,7 @@ def test_acknowledged_writes_survive_sigkill(
 
     with server.running(database_url, tmp_path / "var", workers=1) as restarted:
         headers = {"Authorization": f"Bearer {server.token(restarted)}"}
-        with httpx.Client(base_url=restarted.url, headers=headers, timeout=30) as client:
+        with httpx2.Client(base_url=restarted.url, headers=headers, timeout=30) as client:
             for hold_id in sorted(holds):
                 assert client.get(f"/api/v1/holds/{hold_id}").status_code == 200, hold_id
             for placement_id in sorted(placements):
@@ -75,7 +75,7 @@ def burst(running: server.Server, holds: set[str], placements: set[str]) -> None
 
     def client_loop(seed: int) -> None:
         rng = random.Random(seed)
-        with httpx.Client(base_url=running.url, headers=headers, timeout=30) as client:
+        with httpx2.Client(base_url=running.url, headers=headers, timeout=30) as client:
             while True:
                 with lock:
                     case_id = next(cases, None)
@@ -96,7 +96,7 @@ def burst(running: server.Server, holds: set[str], placements: set[str]) -> None
                         if confirmed.is_success:
                             with lock:
                                 placements.add(confirmed.json()["id"])
-                except httpx.TransportError:
+                except httpx2.TransportError:
                     return  # the server is gone
                 with lock:
                     if len(holds) + len(placements) >= BEFORE_KILL:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from tests.api.helpers import Api, referral, running_api
@@ -26,7 +26,7 @@ def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
         yield running
 
 
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+def problem(response: httpx2.Response, status: int) -> dict[str, Any]:
     """The problem document of ``response``, which must have ``status``."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -39,7 +39,7 @@ def problem(response: httpx.Response, status: int) -> dict[str, Any]:
     return body
 
 
-def paths(response: httpx.Response) -> dict[str, str]:
+def paths(response: httpx2.Response) -> dict[str, str]:
     """Field path -> message of a 422 problem."""
     return {error["path"]: error["message"] for error in problem(response, 422)["errors"]}
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from itertools import repeat
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from api import ledger
 from api.db.session import Database
@@ -36,9 +36,9 @@ def test_fifty_desks_one_place_one_hold_over_http(
 
     with server.running(database_url, tmp_path / "var", workers=2) as running:
         headers = {"Authorization": f"Bearer {server.token(running)}"}
-        limits = httpx.Limits(max_connections=DESKS, max_keepalive_connections=DESKS)
+        limits = httpx2.Limits(max_connections=DESKS, max_keepalive_connections=DESKS)
         with (
-            httpx.Client(
+            httpx2.Client(
                 base_url=running.url, headers=headers, limits=limits, timeout=60
             ) as client,
             ThreadPoolExecutor(max_workers=DESKS) as desks,

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from api.observe import MULTIPROCESS, shared_across_workers
@@ -71,12 +71,12 @@ def test_every_scrape_counts_the_requests_of_both_workers(served: Server) -> Non
     before = _health_count(served)
     for _ in range(REQUESTS):
         # A new connection each time, so that both workers answer some of them.
-        assert httpx.get(f"{served.url}/healthz", timeout=10).status_code == 200
+        assert httpx2.get(f"{served.url}/healthz", timeout=10).status_code == 200
     for _ in range(5):
         assert _health_count(served) == before + REQUESTS
 
 
 def _health_count(server: Server) -> int:
-    text = httpx.get(f"{server.url}/metrics", timeout=10).text
+    text = httpx2.get(f"{server.url}/metrics", timeout=10).text
     found = HEALTH_COUNT.search(text)
     return int(float(found.group(1))) if found else 0

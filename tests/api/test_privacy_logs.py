@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import uvicorn
 
@@ -37,8 +37,8 @@ LOGGERS = (
     "sqlalchemy.pool",
     "sqlalchemy.orm",
     "alembic",
-    "httpx",
-    "httpcore",
+    "httpx2",
+    "httpcore2",
     "multipart",
     "python_multipart",
     "fastapi",
@@ -93,7 +93,7 @@ def server(database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) 
         thread.join(timeout=20)
 
 
-def desk_path(client: httpx.Client) -> None:
+def desk_path(client: httpx2.Client) -> None:
     """Log in, register, read, list, change, rank, hold and release: the desk's day."""
     token = client.post("/api/v1/auth/token", data={"username": "desk", "password": PASSWORD})
     client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
@@ -135,7 +135,7 @@ def desk_path(client: httpx.Client) -> None:
 
 
 def test_no_referral_value_reaches_any_log(server: str, caplog: pytest.LogCaptureFixture) -> None:
-    with httpx.Client(base_url=server, timeout=30) as client:
+    with httpx2.Client(base_url=server, timeout=30) as client:
         desk_path(client)
     records = caplog.records
     assert any(r.name == "api.access" for r in records), "the capture saw no access log"

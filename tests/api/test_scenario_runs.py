@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from api import accounts
@@ -84,13 +84,13 @@ def test_every_worker_answers_for_every_run(
             database.dispose()
         headers = {"Authorization": f"Bearer {server.token(running, 'planner')}"}
         url = f"{running.url}/api/v1/scenario-runs"
-        started = httpx.post(url, json={"scenario": "tiny"}, headers=headers, timeout=30)
+        started = httpx2.post(url, json={"scenario": "tiny"}, headers=headers, timeout=30)
         assert started.status_code == 202, started.text
         run_url = f"{url}/{started.json()['id']}"
         states = []
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            polled = httpx.get(run_url, headers=headers, timeout=30)
+            polled = httpx2.get(run_url, headers=headers, timeout=30)
             assert polled.status_code == 200, polled.text
             states.append(polled.json()["state"])
             if states[-1] in {"done", "failed"}:
@@ -98,6 +98,6 @@ def test_every_worker_answers_for_every_run(
             time.sleep(0.1)
         assert states[-1] == "done", states
         for _ in range(4):
-            result = httpx.get(f"{run_url}/result", headers=headers, timeout=30)
+            result = httpx2.get(f"{run_url}/result", headers=headers, timeout=30)
             assert result.status_code == 200, result.text
             assert result.json()["shelters"] == []

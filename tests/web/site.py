@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
@@ -81,13 +81,13 @@ class Visitor:
 
     client: TestClient
 
-    def login(self, user: str, password: str = PASSWORD) -> httpx.Response:
+    def login(self, user: str, password: str = PASSWORD) -> httpx2.Response:
         """Log in through the login form."""
         return self.post("/login", {"username": user, "password": password, "next": "/"})
 
-    def get(self, path: str, **params: Any) -> httpx.Response:
+    def get(self, path: str, **params: Any) -> httpx2.Response:
         """Open a page."""
-        response: httpx.Response = self.client.get(path, params=params)
+        response: httpx2.Response = self.client.get(path, params=params)
         return response
 
     def token(self) -> str:
@@ -98,10 +98,10 @@ class Visitor:
 
     def post(
         self, path: str, data: Mapping[str, Any], *, files: Any = None, csrf: str | None = None
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """Send a form as the page would, with this session's CSRF token unless one is given."""
         fields = {**data, "csrf": self.token() if csrf is None else csrf}
-        response: httpx.Response = self.client.post(path, data=fields, files=files)
+        response: httpx2.Response = self.client.post(path, data=fields, files=files)
         return response
 
 
@@ -115,7 +115,7 @@ def page_routes(app: FastAPI) -> set[tuple[str, str]]:
     }
 
 
-def text(response: httpx.Response) -> str:
+def text(response: httpx2.Response) -> str:
     """A page's visible text on one line, for asserting what a reader sees."""
     return " ".join(_TAGS.sub(" ", response.text).split())
 

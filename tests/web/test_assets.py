@@ -11,7 +11,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from api.web import STATIC
 from tests.web.site import Site, Visitor
@@ -118,7 +118,7 @@ def test_a_post_form_always_carries_its_token(site: Site) -> None:
 
 
 def test_pages_are_not_cached_and_send_no_referrer(site: Site) -> None:
-    response: httpx.Response = site.visitor("desk").get("/desk")
+    response: httpx2.Response = site.visitor("desk").get("/desk")
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["referrer-policy"] == "no-referrer"
     assert response.headers["x-frame-options"] == "DENY"

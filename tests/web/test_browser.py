@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
@@ -100,7 +100,7 @@ class Api:
 
     def __init__(self, url: str, user: str) -> None:
         self.url = url
-        login = httpx.post(
+        login = httpx2.post(
             f"{url}/api/v1/auth/token", data={"username": user, "password": PASSWORD}
         )
         login.raise_for_status()
@@ -108,7 +108,7 @@ class Api:
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         """One call; it must succeed."""
-        response = httpx.request(method, self.url + path, json=body, headers=self.headers)
+        response = httpx2.request(method, self.url + path, json=body, headers=self.headers)
         assert response.status_code < 300, response.text
         return response.json()
 

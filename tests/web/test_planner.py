@@ -6,7 +6,7 @@ import json
 import re
 import time
 
-import httpx
+import httpx2
 
 from tests.web.site import Site, Visitor, text
 
@@ -23,7 +23,7 @@ demand:
 SECONDS = 60.0
 
 
-def start(planner: Visitor, content: bytes = SMALL, **fields: str) -> httpx.Response:
+def start(planner: Visitor, content: bytes = SMALL, **fields: str) -> httpx2.Response:
     """Upload and start a scenario."""
     return planner.post(
         "/planner/runs",
