@@ -61,6 +61,30 @@ def test_a_family_left_out_gets_the_places_two_singles_can_leave() -> None:
     assert improved.tolist() == [1, 1, 0]
 
 
+def test_a_victim_placed_far_away_swaps_into_a_near_shelter_when_nobody_is_left_out() -> None:
+    instance = Instance.model_validate(
+        {
+            "format": "safeplace.instance/1",
+            "shelters": [
+                _shelter("NEAR", 5, capacity=1),
+                _shelter("MIDDLE", 12, capacity=1),
+                _shelter("FAR", 60, capacity=1),
+            ],
+            "victims": [
+                _victim("SOUTH"),
+                _victim("NORTH", location={"lat": 52.0 + 10 * KM, "lon": 5.0}),
+            ],
+        }
+    )
+    problem = build_problem(instance, compile_instance(instance))
+    # SOUTH 60 km away while NORTH takes the shelter 5 km from SOUTH (and 5 km from NORTH).
+    start = np.array([2, 0], dtype=np.int64)
+
+    improved = improve(problem, start, np.arange(len(problem.victim)), seconds=10.0)
+
+    assert improved.tolist() == [0, 1]
+
+
 def test_nobody_moves_in_with_someone_they_avoid_who_stays_put() -> None:
     instance = Instance.model_validate(
         {
