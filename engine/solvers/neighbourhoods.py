@@ -32,7 +32,7 @@ from engine.solvers.problem import Problem
 
 log = logging.getLogger(__name__)
 
-# Cheapest shelters of the victim left out that a neighbourhood frees.
+# Cheapest shelters of the victim a neighbourhood starts from that it frees.
 SHELTERS = 6
 # Most other victims left out that a neighbourhood may take in besides the one it starts from.
 OTHERS = 50
