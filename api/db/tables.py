@@ -296,6 +296,20 @@ class LoginFailureRow(Base):
     at: Mapped[float] = mapped_column(Float)
 
 
+class EndedWebSessionRow(Base):
+    """A browser session its user logged out of (``api.web.ended``): its cookie opens no page.
+
+    ``sid_hash`` is a SHA-256 of the session id, never the id itself; ``until`` is when the
+    cookie would have expired anyway, after which the row is deleted.
+    """
+
+    __tablename__ = "ended_web_sessions"
+    __table_args__ = (Index("ix_ended_web_sessions_until", "until"),)
+
+    sid_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class ScenarioRunRow(Base):
     """A planner's scenario run (``api.scenario_runner``): state, progress and aggregate result.
 

@@ -30,6 +30,7 @@ from api import accounts
 from api.deps import Caller, NowDep, RoleCheck, SessionDep
 from api.middleware import request_id
 from api.problems import ProblemError
+from api.web import ended
 from api.web import session as web_session
 from api.web.render import Viewer, secure
 from api.web.state import web_state
@@ -49,13 +50,15 @@ class CsrfRejected(Exception):
 
 
 def get_visitor(request: Request, session: SessionDep, now: NowDep) -> Caller:
-    """The logged-in user of a page request, as the API's caller, in the request's transaction."""
+    """The logged-in user of a page request, as the API's caller, in the request's transaction;
+    :class:`LoginRequired` without a session, for a user no longer active, or after logging out
+    of the session (:mod:`api.web.ended`)."""
     web = web_state(request)
     current = web_session.read(request, web.codec)
     if current is None or current.user is None:
         raise LoginRequired
     user = accounts.find_active(session, current.user)
-    if user is None:
+    if user is None or ended.has_ended(session, current.sid):
         raise LoginRequired
     request.state.web_session = current
     request.state.viewer = Viewer(name=user.name, role=user.role)

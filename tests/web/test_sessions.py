@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 
-from api.db.tables import AuditRow, ReferralRow
-from api.web.session import COOKIE
+from api.db.tables import AuditRow, EndedWebSessionRow, ReferralRow
+from api.web import ended
+from api.web.session import COOKIE, LONGEST, WebSession
 from tests.api.helpers import bearer
 from tests.web.site import Site, page_routes, text
 
@@ -88,6 +91,30 @@ def test_logging_out_ends_the_session(site: Site) -> None:
     assert response.headers["location"] == "/login?bye=1"
     assert "U bent uitgelogd." in text(visitor.get("/login", bye=1))
     assert visitor.get("/desk").status_code == 303
+
+
+def test_a_copy_of_the_cookie_opens_nothing_after_logging_out(site: Site) -> None:
+    visitor = site.visitor("desk")
+    copied = visitor.client.cookies[COOKIE]
+    visitor.post("/logout", {})
+
+    thief = site.visitor()
+    thief.client.cookies.set(COOKIE, copied)
+    assert thief.get("/desk").headers["location"] == "/login?next=/desk"
+    # Another session of the same user is not touched by that logout.
+    assert site.visitor("desk").get("/desk").status_code == 200
+
+
+def test_logging_out_forgets_sessions_whose_cookies_expired_long_ago(site: Site) -> None:
+    now = datetime.now(UTC)
+    with site.database.session() as session:
+        ended.end(session, WebSession.of_user("desk", now - 2 * LONGEST), now - 2 * LONGEST)
+        ended.end(session, WebSession.of_user("desk", now - LONGEST / 2), now - LONGEST / 2)
+    site.visitor("desk").post("/logout", {})
+    with site.database.session() as session:
+        untils = session.scalars(select(EndedWebSessionRow.until)).all()
+    assert len(untils) == 2
+    assert all(until > now for until in untils)
 
 
 def test_every_form_is_refused_without_its_sessions_token(site: Site) -> None:

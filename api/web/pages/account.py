@@ -16,10 +16,11 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import read_token
 from api.db.session import Database
-from api.deps import SettingsDep, get_database, get_secret, get_throttle
+from api.deps import SessionDep, SettingsDep, get_database, get_secret, get_throttle
 from api.problems import ProblemError
 from api.ratelimit import LoginThrottle
 from api.routes.auth import token
+from api.web import ended
 from api.web import session as web_session
 from api.web.access import Form, Visitor, page_router, redirect
 from api.web.i18n import COOKIE, COOKIE_SECONDS, LANGUAGES
@@ -101,8 +102,12 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, form: Form) -> Response:
-    """End the session: the cookie is removed and the login page shown."""
+def logout(request: Request, form: Form, session: SessionDep) -> Response:
+    """End the session: recorded as ended, so no copy of its cookie opens a page again; the
+    cookie is removed and the login page shown. On the wall clock, as the cookie's own times."""
+    current = web_session.read(request, web_state(request).codec)
+    if current is not None and current.user is not None:
+        ended.end(session, current, datetime.now(UTC))
     response = redirect("/login?bye=1")
     web_session.forget(response, request)
     return response
