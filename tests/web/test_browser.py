@@ -12,12 +12,10 @@ from typing import Any
 
 import httpx2
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.api.helpers import PASSWORD
 from tests.web.browser import (
-    CHROMIUM,
-    LAUNCH_ARGS,
     VIEWPORT,
     require_chromium,
     screenshot,
@@ -73,16 +71,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
         desk.call("POST", "/api/v1/holds", {"referral_id": held["id"], "shelter_id": "S001"})
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, headless."""
-    require_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
