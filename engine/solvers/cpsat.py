@@ -171,8 +171,8 @@ def _solve_large(problem: Problem, best: IntArray, priority_bound: int, clock: _
     the neighbourhood search raises the priority placed where rounding packed families badly,
     then lowers the cost, for the rest of the time. (CP-SAT over each victim's cheapest options,
     30k pairs on the 5,000 x 2,000 benchmark, lowered the cost by 0.01 % in 12 s; the
-    neighbourhoods by 0.13 %.) No cost bound is claimed: the LP that would give one costs more
-    time than the limit.
+    neighbourhoods lower it by more and raise the priority too.) No cost bound is claimed: the
+    LP that would give one costs more time than the limit.
     """
     relaxation = relax_by_flow(problem, np.arange(len(problem.victim)))
     used = cheapest_options(problem, ROUND_OPTIONS)
