@@ -68,10 +68,10 @@ def improve(
         "neighbourhoods: %d passes, %d improvements; priority placed %d -> %d, cost %d -> %d",
         passes,
         improved,
-        -_key(problem, options, assignment)[0],
-        -_key(problem, options, best)[0],
-        _key(problem, options, assignment)[1],
-        _key(problem, options, best)[1],
+        -_key(problem, assignment)[0],
+        -_key(problem, best)[0],
+        _key(problem, assignment)[1],
+        _key(problem, best)[1],
     )
     return best
 
@@ -80,7 +80,7 @@ def _search(
     problem: Problem, assignment: IntArray, options: _Options, seeds: list[int], end: float
 ) -> tuple[IntArray, int]:
     """One pass over ``seeds`` until ``end``: the best plan found, and how often it improved."""
-    best, best_key = assignment, _key(problem, options, assignment)
+    best = assignment
     improved = 0
     for seed in seeds:
         left = end - time.monotonic()
@@ -90,11 +90,8 @@ def _search(
             continue  # left out when the pass began, placed by a neighbourhood since
         members = _neighbourhood(problem, best, options, seed)
         found = _replan(problem, best, options, members, seconds=min(left, SECONDS_EACH))
-        if found is None:
-            continue
-        found_key = _key(problem, options, found)
-        if found_key < best_key:
-            best, best_key = found, found_key
+        if found is not None:
+            best = found
             improved += 1
     return best, improved
 
@@ -102,7 +99,7 @@ def _search(
 def _displaced(problem: Problem, assignment: IntArray, options: _Options) -> list[int]:
     """Victims placed above the cost of their cheapest option, the furthest above first."""
     placed = np.flatnonzero(assignment >= 0)
-    above = problem.cost[options.used_by(assignment)] - options.cheapest[placed]
+    above = problem.cost[problem.pair_index(assignment)] - options.cheapest[placed]
     order = np.lexsort((placed, -above))
     return [int(v) for v in placed[order[above[order] > 0]]]
 
@@ -121,20 +118,10 @@ class _Options:
         if has.any():
             cost = problem.cost[candidates]
             self.cheapest[has] = np.minimum.reduceat(cost, self.starts[:-1][has])
-        self._shelters = problem.num_shelters
-        self._keys = problem.victim[candidates] * self._shelters + problem.shelter[candidates]
 
     def of(self, victim: int) -> IntArray:
         """The candidate pairs of ``victim``."""
         found: IntArray = self.pairs[self.starts[victim] : self.starts[victim + 1]]
-        return found
-
-    def used_by(self, assignment: IntArray) -> IntArray:
-        """The pair of each placed victim, in row order (like :meth:`Problem.pair_index`, but
-        searching only the candidates: millions of pairs made that the search's slowest step)."""
-        rows = np.flatnonzero(assignment >= 0)
-        keys = rows * self._shelters + assignment[rows]
-        found: IntArray = self.pairs[np.searchsorted(self._keys, keys)]
         return found
 
 
@@ -158,7 +145,10 @@ def _replan(
     problem: Problem, assignment: IntArray, options: _Options, members: IntArray, *, seconds: float
 ) -> IntArray | None:
     """``assignment`` with ``members`` re-planned best over their candidate pairs, everyone else
-    where they are; None when the search found no plan in time."""
+    where they are; None unless that is better (in the contract's order) than ``assignment``.
+
+    The weighted objective orders plans of the neighbourhood as the contract orders whole plans
+    (everyone else is the same in both), so comparing it with the hint's value decides."""
     inside = np.zeros(problem.num_victims, dtype=np.bool_)
     inside[members] = True
     fixed = np.flatnonzero((assignment >= 0) & ~inside)
@@ -174,11 +164,13 @@ def _replan(
     pair_victim = problem.victim[pairs]
     cost = problem.cost[pairs]
     point = int(cost.sum()) + 1  # a priority point outweighs every cost the model can add
+    objective = cost - point * problem.priority[pair_victim]
+    current = (assignment[pair_victim] == problem.shelter[pairs]).astype(np.int64)
     model = cpmodel.build_model(problem, pairs, free)
-    cpmodel.set_objective(model, cost - point * problem.priority[pair_victim])
-    cpmodel.set_hint(model, (assignment[pair_victim] == problem.shelter[pairs]).astype(np.int64))
+    cpmodel.set_objective(model, objective)
+    cpmodel.set_hint(model, current)
     run = cpmodel.run(model, seconds)
-    if run.values is None:
+    if run.values is None or int(objective @ run.values) >= int(objective @ current):
         return None
     found = assignment.copy()
     found[members] = -1
@@ -201,8 +193,8 @@ def _meets_someone_avoided(
     return meets
 
 
-def _key(problem: Problem, options: _Options, assignment: IntArray) -> tuple[int, int]:
+def _key(problem: Problem, assignment: IntArray) -> tuple[int, int]:
     """Lexicographic order of plans: more priority placed first, then lower cost."""
     placed = assignment >= 0
     priority = int(problem.priority[placed].sum())
-    return -priority, int(problem.cost[options.used_by(assignment)].sum())
+    return -priority, int(problem.cost[problem.pair_index(assignment)].sum())

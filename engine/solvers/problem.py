@@ -81,13 +81,18 @@ class Problem:
         has_option[self.victim] = True
         return not bool(np.any(has_option & (self.demand > 1))) and len(self.avoid) == 0
 
+    @cached_property
+    def pair_keys(self) -> IntArray:
+        """``victim * shelters + shelter`` of every pair, ascending (the pairs' own order): made
+        once, since the searches look plans up in it over and over (at millions of pairs making
+        it took 30 ms a time)."""
+        keys: IntArray = self.victim * self.num_shelters + self.shelter
+        return keys
+
     def pair_index(self, assignment: IntArray) -> IntArray:
         """Index into the pair arrays of each placed victim's pair (placed victims in row order)."""
         rows = np.flatnonzero(assignment >= 0)
-        index = np.searchsorted(
-            self.victim * self.num_shelters + self.shelter,
-            rows * self.num_shelters + assignment[rows],
-        )
+        index = np.searchsorted(self.pair_keys, rows * self.num_shelters + assignment[rows])
         return np.asarray(index, dtype=np.int64)
 
 
