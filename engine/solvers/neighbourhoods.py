@@ -17,6 +17,9 @@ with the places the others leave, by CP-SAT, to the contract's order (priority p
 cost: one weighted objective, exact because the weight of a priority point exceeds the cost of
 every pair in the model). The current plan is the hint, so a neighbourhood never makes the plan
 worse; a plan found better on both levels in that order is kept.
+
+Each neighbourhood is solved deterministically (:func:`engine.solvers.cpmodel.run`), but how many
+are tried is up to the wall clock: on a busier machine the same input can end with another plan.
 """
 
 from __future__ import annotations
