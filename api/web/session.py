@@ -6,9 +6,9 @@ session cookie is never accepted as an API bearer token, nor a bearer token as a
 user is looked up again on every request, as for the API, so a deactivated user is out at once.
 
 A session runs idle for the service's token lifetime and is renewed on every page, up to a
-shift's length; logging out removes the cookie. The cookie is HttpOnly (no script reads it),
-SameSite=strict (no other site's form or link carries it along) and Secure whenever the page
-was served over TLS.
+shift's length; logging out removes the cookie and records the session as ended on the server
+(:mod:`api.web.ended`). The cookie is HttpOnly (no script reads it), SameSite=strict (no other
+site's form or link carries it along) and Secure whenever the page was served over TLS.
 
 Every form carries a CSRF token: an HMAC of the session id, so it is the same on every page of
 one session, different in every other, and needs no server-side state. A visitor who is not
