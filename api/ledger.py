@@ -28,6 +28,7 @@ caller's :meth:`api.db.session.Database.session` does, together with the audit r
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar
 
-from sqlalchemy import bindparam, select, union_all
+from sqlalchemy import String, bindparam, cast, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from api.db.mapping import shelter_from_row, victim_from_row
@@ -149,7 +150,7 @@ def waiting_victim(session: Session, referral_id: str) -> Victim:
         raise NotFound("referral", referral_id)
     if row.status in _NOT_WAITING:
         raise LedgerConflict(*_NOT_WAITING[row.status])
-    return victim_from_row(row, avoided_by=_avoided_by(session)[referral_id])
+    return victim_from_row(row, avoided_by=_avoiding(session, referral_id))
 
 
 # Why a referral that is not waiting cannot be ranked, in the ledger's conflict codes.
@@ -165,9 +166,43 @@ _REFERRAL = select(ReferralRow.__table__).where(ReferralRow.id == bindparam("id"
 _HELD_OR_PLACED = select(ReferralRow.id, ReferralRow.avoid).where(
     ReferralRow.status.in_(("held", "placed"))
 )
+# The held and placed referrals whose stored avoid list may name one id: the database narrows
+# them down by the id's JSON text (as SQLAlchemy writes it, and with non-ASCII left as it is),
+# and :func:`_avoiding` keeps the exact matches.
+_MAY_AVOID = (
+    select(ReferralRow.id, ReferralRow.avoid)
+    .where(
+        ReferralRow.status.in_(("held", "placed")),
+        or_(
+            cast(ReferralRow.avoid, String).like(bindparam("escaped"), escape="\\"),
+            cast(ReferralRow.avoid, String).like(bindparam("verbatim"), escape="\\"),
+        ),
+    )
+    .order_by(ReferralRow.id)
+)
 _STALE_HOLDS = select(HoldRow.referral_id).where(
     HoldRow.status == "active", HoldRow.expires_at <= bindparam("now")
 )
+
+
+def _avoiding(session: Session, referral_id: str) -> list[str]:
+    """The held and placed people who must not share a shelter with ``referral_id``.
+
+    A ranking needs only these. Reading every held and placed referral's list instead (as
+    :func:`_avoided_by` does, once per plan) took 3 ms per ranking with 600 people placed, inside
+    the ranking's write turn.
+    """
+    patterns = {
+        name: f"%{_like_literal(json.dumps(referral_id, ensure_ascii=ascii_only))}%"
+        for name, ascii_only in (("escaped", True), ("verbatim", False))
+    }
+    rows = session.connection().execute(_MAY_AVOID, patterns)
+    return [row.id for row in rows if referral_id in row.avoid]
+
+
+def _like_literal(text: str) -> str:
+    """``text`` matched literally by LIKE ... ESCAPE '\\'."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _avoided_by(session: Session) -> defaultdict[str, list[str]]:

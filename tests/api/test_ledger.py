@@ -268,6 +268,28 @@ def test_people_who_avoid_each_other_never_share_a_shelter(db: Database, listed_
     assert "P" in live(db, "T1").residents
 
 
+# Ids LIKE or JSON treat specially, which the ranking's narrowed lookup must match literally.
+AWKWARD_IDS = ("W_1", "W%1", "W1", 'W"q', "W\\x", "Wé")
+
+
+def test_one_referral_sees_the_same_avoiders_as_the_whole_waiting_list(db: Database) -> None:
+    with db.session() as session:
+        for waiting in AWKWARD_IDS:
+            add_referral(session, victim(waiting), NOW)
+        for index, avoided in enumerate(AWKWARD_IDS):
+            # Each placed person avoids one of the awkward ids and, every other time, the next.
+            others = [avoided, AWKWARD_IDS[(index + 1) % len(AWKWARD_IDS)]][: 1 + index % 2]
+            add_referral(session, victim(f"PLACED-{index}", avoid=others), NOW)
+        session.execute(
+            update(ReferralRow).where(ReferralRow.id.like("PLACED-%")).values(status="placed")
+        )
+    with db.session() as session:
+        whole_list = {v.id: v.avoid for v in ledger.waiting_victims(session, list(AWKWARD_IDS))}
+        one_by_one = {i: ledger.waiting_victim(session, i).avoid for i in AWKWARD_IDS}
+    assert one_by_one == whole_list
+    assert all(whole_list[i] for i in AWKWARD_IDS)
+
+
 def test_unknown_ids_are_not_found(db: Database) -> None:
     with db.session() as session, pytest.raises(NotFound) as raised:
         ledger.create_hold(session, "A", "nowhere", now=NOW, minutes=MINUTES)
