@@ -157,11 +157,11 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Outcome:
             found, proven, lower = _stage2(problem, target, start, found, clock, share=1.0)
     except LpError as error:
         log.warning("relaxation failed (%s); returning the best plan known", error)
-        return Outcome(best, False, max(priority_bound, _priority(problem, best)), None)
+        return Outcome(best, False, max(priority_bound, problem.placed_priority(best)), None)
     if found is None:
-        return Outcome(best, False, max(priority_bound, _priority(problem, best)), None)
-    optimal = proven and _priority(problem, found) == priority_bound
-    return Outcome(found, optimal, priority_bound, found_cost(problem, found) if optimal else lower)
+        return Outcome(best, False, max(priority_bound, problem.placed_priority(best)), None)
+    optimal = proven and problem.placed_priority(found) == priority_bound
+    return Outcome(found, optimal, priority_bound, problem.plan_cost(found) if optimal else lower)
 
 
 def _solve_large(problem: Problem, best: IntArray, priority_bound: int, clock: _Clock) -> Outcome:
@@ -184,23 +184,12 @@ def _solve_large(problem: Problem, best: IntArray, priority_bound: int, clock: _
             best = _better(problem, best, rounded)
     used = np.union1d(used, problem.pair_index(best))
     best = neighbourhoods.improve(problem, best, used, seconds=clock.left())
-    return Outcome(best, False, max(priority_bound, _priority(problem, best)), None)
-
-
-def found_cost(problem: Problem, assignment: IntArray) -> int:
-    """Scaled integer cost of an assignment."""
-    return int(problem.cost[problem.pair_index(assignment)].sum())
-
-
-def _priority(problem: Problem, assignment: IntArray) -> int:
-    return int(problem.priority[assignment >= 0].sum())
+    return Outcome(best, False, max(priority_bound, problem.placed_priority(best)), None)
 
 
 def _better(problem: Problem, first: IntArray, second: IntArray) -> IntArray:
     """The lexicographically better of two assignments (the first on a tie)."""
-    key_first = (-_priority(problem, first), found_cost(problem, first))
-    key_second = (-_priority(problem, second), found_cost(problem, second))
-    return second if key_second < key_first else first
+    return second if problem.order_key(second) < problem.order_key(first) else first
 
 
 def _ceil(bound: float) -> int:
@@ -228,9 +217,9 @@ def _stage2(
     pair_floor = stage2.bound + stage2.reduced  # no plan that uses pair j costs less
     slack = 1e-7 * max(1.0, abs(stage2.bound))
     rounded = round_plan(problem, stage2.used, stage2.values)
-    reaching = [plan for plan in (rounded, best) if _priority(problem, plan) >= target]
-    incumbent = min(reaching, key=lambda plan: found_cost(problem, plan)) if reaching else None
-    if incumbent is not None and found_cost(problem, incumbent) <= lower:
+    reaching = [plan for plan in (rounded, best) if problem.placed_priority(plan) >= target]
+    incumbent = min(reaching, key=problem.plan_cost) if reaching else None
+    if incumbent is not None and problem.plan_cost(incumbent) <= lower:
         return incumbent, True, lower  # the rounded LP optimum is integral: nothing to search
     if len(problem.victim) <= SMALL_MODEL:
         model_pairs = np.arange(len(problem.victim))
@@ -262,7 +251,7 @@ def _stage2(
         if run.values is None:
             break
         found = _assignment(problem, model_pairs, run.values)
-        if incumbent is None or found_cost(problem, found) < found_cost(problem, incumbent):
+        if incumbent is None or problem.plan_cost(found) < problem.plan_cost(incumbent):
             incumbent = found
         deadline = clock.end  # a plan reaches the target: the rest of the time is this stage's
         if tighten:
@@ -271,14 +260,14 @@ def _stage2(
             if patterns is not None:
                 lower = max(lower, _ceil(patterns.bound))
                 pair_floor = np.maximum(pair_floor, patterns.pair_bound)
-        if found_cost(problem, incumbent) <= lower:
+        if problem.plan_cost(incumbent) <= lower:
             return incumbent, True, lower
         if run.status != cp_model_pb2.OPTIMAL:
             continue  # the run's time ran out; the next run starts from the better plan
         # A plan using a pair whose floor is above the incumbent's cost costs more: once the
         # model holds every other pair, its optimum is the optimum.
         missing = np.setdiff1d(
-            np.flatnonzero(pair_floor <= found_cost(problem, incumbent) + slack), model_pairs
+            np.flatnonzero(pair_floor <= problem.plan_cost(incumbent) + slack), model_pairs
         )
         if not len(missing):
             return incumbent, True, lower
@@ -322,7 +311,7 @@ def _best_priority(
     A plan using pair ``j`` places at most ``-(bound + d_j)`` priority, so only pairs with
     ``d_j`` small enough to beat ``best`` are needed (plus ``best``'s own, for the hint).
     """
-    known = _priority(problem, best)
+    known = problem.placed_priority(best)
     limit = -stage1.bound - (known + 1)
     useful = np.flatnonzero(stage1.reduced <= limit + 1e-7 * max(1.0, abs(stage1.bound)))
     complete = len(useful) <= MAX_MODEL
@@ -343,7 +332,7 @@ def _best_priority(
     if run.values is None:
         return known, False, best
     found = _better(problem, best, _assignment(problem, pairs, run.values))
-    return _priority(problem, found), complete and run.status == cp_model_pb2.OPTIMAL, found
+    return problem.placed_priority(found), complete and run.status == cp_model_pb2.OPTIMAL, found
 
 
 def _best_by(problem: Problem, score: FloatArray, count: int) -> IntArray:

@@ -71,10 +71,10 @@ def improve(
         "neighbourhoods: %d passes, %d improvements; priority placed %d -> %d, cost %d -> %d",
         passes,
         improved,
-        -_key(problem, assignment)[0],
-        -_key(problem, best)[0],
-        _key(problem, assignment)[1],
-        _key(problem, best)[1],
+        problem.placed_priority(assignment),
+        problem.placed_priority(best),
+        problem.plan_cost(assignment),
+        problem.plan_cost(best),
     )
     return best
 
@@ -194,10 +194,3 @@ def _meets_someone_avoided(
     keys = problem.victim[pairs] * problem.num_shelters + problem.shelter[pairs]
     meets: BoolArray = np.isin(keys, blocked)
     return meets
-
-
-def _key(problem: Problem, assignment: IntArray) -> tuple[int, int]:
-    """Lexicographic order of plans: more priority placed first, then lower cost."""
-    placed = assignment >= 0
-    priority = int(problem.priority[placed].sum())
-    return -priority, int(problem.cost[problem.pair_index(assignment)].sum())

@@ -89,6 +89,18 @@ class Problem:
         keys: IntArray = self.victim * self.num_shelters + self.shelter
         return keys
 
+    def placed_priority(self, assignment: IntArray) -> int:
+        """First level of the objective for ``assignment``: the priority of everyone placed."""
+        return int(self.priority[assignment >= 0].sum())
+
+    def plan_cost(self, assignment: IntArray) -> int:
+        """Second level: the scaled integer cost of the pairs ``assignment`` uses."""
+        return int(self.cost[self.pair_index(assignment)].sum())
+
+    def order_key(self, assignment: IntArray) -> tuple[int, int]:
+        """Sorts plans as the contract ranks them: most priority placed, then cheapest."""
+        return -self.placed_priority(assignment), self.plan_cost(assignment)
+
     def pair_index(self, assignment: IntArray) -> IntArray:
         """Index into the pair arrays of each placed victim's pair (placed victims in row order)."""
         rows = np.flatnonzero(assignment >= 0)
