@@ -21,9 +21,11 @@ from pathlib import Path
 
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
+from sqlalchemy import update
 
 from api import ledger
 from api.db.session import Database
+from api.db.tables import ReferralRow
 from tests.api.databases import create_schema, drop_schema, postgres_server_url, sqlite_url
 from tests.api.rows import add_referral, add_shelter, shelter, victim
 
@@ -103,3 +105,20 @@ def test_holds_from_concurrent_desks(
     rate: float = benchmark.pedantic(burst, rounds=1, iterations=1)  # type: ignore[no-untyped-call]
     benchmark.extra_info["holds_per_second"] = round(rate, 1)
     benchmark.extra_info["desks"] = DESKS
+
+
+def test_waiting_referral_with_many_placed(
+    benchmark: BenchmarkFixture, ledger_database: Database
+) -> None:
+    """What a ranking reads of its referral when 600 people are placed, a third of whom avoid
+    someone (one of them this referral): the avoid lists are narrowed in the database."""
+    with ledger_database.session() as session:
+        for number in range(600):
+            avoid = [f"R{number % 50:05d}", f"X{number}"] if number % 3 == 0 else []
+            add_referral(session, victim(f"P{number:04d}", avoid=avoid), NOW)
+        session.execute(
+            update(ReferralRow).where(ReferralRow.id.like("P%")).values(status="placed")
+        )
+    with ledger_database.session() as session:
+        found = benchmark(ledger.waiting_victim, session, "R00000")
+    assert sorted(found.avoid) == [f"P{number:04d}" for number in range(0, 600, 150)]
