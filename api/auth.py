@@ -2,8 +2,10 @@
 
 Passwords are stored only as argon2id hashes (pwdlib): a stolen database must not give away the
 logins of desk and shelter staff. Access tokens are short-lived HS256 JWTs (pyjwt) signed with the
-service's secret; they name the user, and every request looks the user up again, so deactivating
-a user or changing a role takes effect at once rather than when the token runs out.
+service's secret; they name the user and the user's role, and every request looks the user up
+again (:func:`api.deps.check_in`), so deactivating a user or changing a role takes effect at once
+rather than when the token runs out: a token whose user is inactive, or has another role now,
+opens nothing.
 
 A desk sends the same token with every request for its whole lifetime, so a verified token's
 claims are remembered (:func:`_verified`): checking the signature and the encoding again took

@@ -7,10 +7,12 @@ before the 403 goes out: a refused attempt is on record even though nothing else
 
 FastAPI runs a plain ``def`` dependency in a worker thread, and each such hop costs about 0.1 ms
 of CPU and a pass through the event loop; on SQLite the request's transaction, which holds the
-one write lock, spans every hop between its first query and its commit. So only what blocks on
-the database runs in a thread: the caller (user lookup and settling expired holds, one hop), the
-route itself, and the commit when the route left it open. Everything else here is ``async def``
-and runs on the event loop without blocking.
+one write lock, spans every hop between its first query and its commit. So the dependencies run
+on the event loop and touch no database: the caller is read from the signed token, and checked
+against the database (the user still active in the token's role, expired holds settled) at the
+route's first use of :attr:`Caller.session`, in the route's own worker thread. Under load the
+pass through the event loop between a thread-run dependency and the route took 1-1.8 ms, all of
+it inside the write lock. Only the commit, when the route left it open, takes one more hop.
 
 ``get_now`` is the one clock of the service (holds, rankings, the audit trail); tests replace it
 through ``app.dependency_overrides`` to let holds expire without waiting. Access tokens keep to
@@ -19,11 +21,11 @@ the wall clock, which is what their signature's times mean.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from typing import Annotated, Literal
 
 from anyio import CancelScope
@@ -46,6 +48,8 @@ Action = Literal["create", "read", "search", "update", "denied"]
 Result = Literal["ok", "denied", "not_found", "conflict", "invalid"]
 
 TOKEN_URL = "/api/v1/auth/token"
+# Where a request's session keeps its caller's check-in until the first use (Caller.session).
+_CHECK_IN = "safeplace.check_in"
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
@@ -96,15 +100,18 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     Making a session touches no database (it connects at its first query), so that happens on
     the event loop; the commit or rollback, which do, go to a worker thread, and only when a
     transaction is still open. Ending it is shielded from cancellation: a transaction left open
-    would keep its SQLite writer turn, and every other request waiting, for ever.
+    would keep its SQLite writer turn, and every other request waiting, for ever. A caller the
+    route never checked in (a route that read nothing) is checked in here, before the commit:
+    no answer leaves for a user who is no longer active.
     """
     sessions: sessionmaker[Session] = request.app.state.sessions
     session = sessions()
     try:
         yield session
-        if session.in_transaction():
+        check_in: Callable[[], None] | None = session.info.pop(_CHECK_IN, None)
+        if check_in is not None or session.in_transaction():
             with CancelScope(shield=True):
-                await run_in_threadpool(session.commit)
+                await run_in_threadpool(_finish, session, check_in)
     except BaseException:
         if session.in_transaction():
             with CancelScope(shield=True):
@@ -112,6 +119,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         raise
     finally:
         session.close()
+
+
+def _finish(session: Session, check_in: Callable[[], None] | None) -> None:
+    if check_in is not None:
+        check_in()
+    session.commit()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -136,14 +149,30 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Caller:
-    """The authenticated user of a request, with the request's transaction, id and clock."""
+    """The authenticated user of a request, with the request's transaction, id and clock.
+
+    Code uses the transaction as :attr:`session`, never as ``transaction``: the first use checks
+    the caller in (:func:`check_in`), in whatever worker thread the route runs in.
+    """
 
     name: str
     role: str
     shelter_id: str | None
-    session: Session
+    transaction: Session
     request_id: str
     now: datetime
+
+    @property
+    def session(self) -> Session:
+        """The request's transaction, once the caller is checked in to it."""
+        self.check_in_now()
+        return self.transaction
+
+    def check_in_now(self) -> None:
+        """Check the caller in, unless that happened already."""
+        check_in: Callable[[], None] | None = self.transaction.info.pop(_CHECK_IN, None)
+        if check_in is not None:
+            check_in()
 
     def audit(
         self, action: Action, object_type: ObjectType, object_id: str | None, result: Result = "ok"
@@ -170,8 +199,10 @@ class Caller:
         On success the row (result ``ok``) joins the block's changes in the request's
         transaction. On failure the changes are rolled back, the row (``not_found``,
         ``conflict``, ``invalid`` or ``denied``) is committed on its own, and the failure leaves
-        as a problem document: ledger refusals as 404 or 409 with their ``code``.
+        as a problem document: ledger refusals as 404 or 409 with their ``code``. The caller is
+        checked in first, so a token whose user is gone is a 401, not an attempt on record.
         """
+        self.check_in_now()
         subject = Attempt(object_id)
         try:
             yield subject
@@ -222,41 +253,46 @@ def _unauthorised(detail: str) -> ProblemError:
     return ProblemError(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def get_caller(
+async def get_caller(
     request: Request,
     session: SessionDep,
     secret: Annotated[str, Depends(get_secret)],
     now: NowDep,
     token: Annotated[str | None, Depends(_bearer)],
 ) -> Caller:
-    """The active user named by a valid bearer token (401 otherwise), as stored now, with the
-    holds past their time settled (:func:`settle`) before any route reads holds or referrals.
-
-    Settling here rather than in a dependency of its own saves every request a thread hop (see
-    the module's docstring); when nothing has expired it is one indexed query. The transaction
-    goes on into the route: ending it here on SQLite, to free the write lock during the pass
-    through the event loop, was measured to cost more (a second turn to queue for, and CPU)
-    than it saved.
-    """
+    """The user named by a valid bearer token (401 otherwise), in the token's role, to be
+    checked in at the first use of its session (:func:`check_in`)."""
     if not token:
         raise _unauthorised("a bearer token is required")
     try:
         claims = read_token(token, secret=secret)
     except InvalidToken:
         raise _unauthorised("the bearer token is invalid or has expired") from None
-    user = accounts.find_active(session, claims.subject)
-    if user is None:
-        raise _unauthorised("the token's user is unknown or inactive")
     caller = Caller(
-        name=user.name,
-        role=user.role,
-        shelter_id=user.shelter_id,
-        session=session,
+        name=claims.subject,
+        role=claims.role,
+        shelter_id=claims.shelter_id,
+        transaction=session,
         request_id=request_id(request.scope),
         now=now.astimezone(UTC),
     )
-    settle(caller)
+    session.info[_CHECK_IN] = partial(check_in, caller)
     return caller
+
+
+def check_in(caller: Caller) -> None:
+    """Hold the caller to the database before a route reads or writes anything: the token's
+    user must still be active, in the role and at the shelter the token names (401 otherwise:
+    after a change of role the user logs in again); then the holds past their time are settled
+    (:func:`settle`).
+
+    This is the request's first query, so on SQLite it starts the write turn (see the module's
+    docstring for why it runs in the route's thread).
+    """
+    user = accounts.find_active(caller.transaction, caller.name)
+    if user is None or (user.role, user.shelter_id) != (caller.role, caller.shelter_id):
+        raise _unauthorised("the token's user is no longer active in the token's role")
+    settle(caller)
 
 
 def settle(caller: Caller) -> None:

@@ -3,8 +3,8 @@
 The reads and their audit row commit together; the engine then runs with the database released,
 so a plan that searches for seconds never keeps other desks from their holds (on SQLite every
 transaction holds the one write lock). Nothing is reserved: a ranking or plan is advice until the
-desk makes a hold. Expired holds were settled when the caller was authenticated
-(:func:`api.deps.get_caller`).
+desk makes a hold. Expired holds are settled when the caller is checked in, at the first
+query (:func:`api.deps.check_in`).
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ def get_visitor(request: Request, session: SessionDep, now: NowDep) -> Caller:
         name=user.name,
         role=user.role,
         shelter_id=user.shelter_id,
-        session=session,
+        transaction=session,
         request_id=request_id(request.scope),
         now=now.astimezone(UTC),
     )

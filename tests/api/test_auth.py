@@ -7,10 +7,12 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Annotated
 
 import httpx2
 import jwt
 import pytest
+from fastapi import Depends
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
@@ -26,6 +28,7 @@ from api.auth import (
 )
 from api.db.session import Database
 from api.db.tables import LoginFailureRow, UserRow
+from api.deps import Caller, allow
 from api.ratelimit import WINDOW_SECONDS, LoginThrottle
 from tests.api import server
 from tests.api.helpers import PASSWORD, SECRET, Api, running_api
@@ -146,10 +149,34 @@ def test_a_deactivated_user_is_out_at_once(api: Api) -> None:
     assert login(api, "desk", PASSWORD)[0] == 401
 
 
-def test_the_role_comes_from_the_database_not_the_token(api: Api) -> None:
+def test_a_route_that_reads_nothing_still_turns_an_inactive_user_away(api: Api) -> None:
+    """Callers are checked against the database at the route's first query; a route that makes
+    none has its caller checked before the answer leaves."""
+
+    @api.app.get("/probe")
+    def probe(caller: Annotated[Caller, Depends(allow("desk"))]) -> dict[str, str]:
+        return {"role": caller.role}
+
+    assert api.ok(api.get("desk", "/probe")) == {"role": "desk"}
+    with api.database.session() as session:
+        session.execute(update(UserRow).where(UserRow.name == "desk").values(active=False))
+    assert api.get("desk", "/probe").status_code == 401
+
+
+def test_a_token_is_worth_only_the_role_the_user_has_now(api: Api) -> None:
+    """A token names a role; once the user's role changes, it opens nothing (not even what both
+    roles may do), and a new login gets the new role's rights."""
+    token = login(api, "desk", PASSWORD)[1]["access_token"]
     with api.database.session() as session:
         session.execute(update(UserRow).where(UserRow.name == "desk").values(role="planner"))
-    assert api.get("desk", "/api/v1/referrals").status_code == 403
+    stale = {"Authorization": f"Bearer {token}"}
+    assert api.client.get("/api/v1/referrals", headers=stale).status_code == 401
+    assert api.client.get("/api/v1/capacity", headers=stale).status_code == 401
+    status, body = login(api, "desk", PASSWORD)
+    assert status == 200
+    renewed = {"Authorization": f"Bearer {body['access_token']}"}
+    assert api.client.get("/api/v1/referrals", headers=renewed).status_code == 403
+    assert api.client.get("/api/v1/capacity", headers=renewed).status_code == 200
 
 
 def test_failed_logins_are_rate_limited_per_user_and_client(api: Api) -> None:
