@@ -11,15 +11,16 @@ from __future__ import annotations
 import copy
 import difflib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
 from engine.arrays import BoolArray, Pairs, compile_shelters, compile_victims, shelters_at
-from engine.relaxations import Refusals, relaxations
+from engine.relaxations import Change, Refusals, relaxations
 from engine.verdicts import reason_masks
 from models.instance import Instance, Objective
-from models.ranking import Ranking, Relaxation
+from models.ranking import Ranking
 from models.shelter import Shelter
 from models.victim import Victim
 
@@ -37,6 +38,15 @@ class UnknownVictim(KeyError):
     def __str__(self) -> str:
         # KeyError would quote the whole message; this one is meant to be read as it is.
         return self.message
+
+
+@dataclass(frozen=True)
+class Explained:
+    """A ranking, and its relaxations as data (:class:`~engine.relaxations.Change`) for those
+    who put them into other words than the contract's English."""
+
+    ranking: Ranking
+    changes: list[Change]
 
 
 class Ranker:
@@ -74,6 +84,10 @@ class Ranker:
 
         A ``current`` shelter outside this network makes every option a move, as the formula says.
         """
+        return self.explain(victim).ranking
+
+    def explain(self, victim: Victim) -> Explained:
+        """:meth:`rank`, with the relaxations also as data."""
         arrays = self.arrays
         pairs = Pairs(compile_victims([victim], arrays), arrays, self.objective)
         reasons = {code: mask[0] for code, mask in reason_masks(pairs).items()}
@@ -110,18 +124,19 @@ class Ranker:
             for s, start, end in zip(closed.tolist(), [0, *ends][:-1], ends, strict=True)
         ]
 
-        relaxed: list[Relaxation] = []
+        changes: list[Change] = []
         if not options:
-            relaxed = relaxations(Refusals(victim, self.shelters, pairs, reasons))
+            changes = relaxations(Refusals(victim, self.shelters, pairs, reasons))
         # One validation of plain data: a fifth of the time of building 2,000 models one by one.
-        return Ranking.model_validate(
+        ranking = Ranking.model_validate(
             {
                 "victim": victim.id,
                 "options": options,
                 "excluded": excluded,
-                "relaxations": relaxed,
+                "relaxations": [change.relaxation() for change in changes],
             }
         )
+        return Explained(ranking, changes)
 
 
 def rank(instance: Instance, victim_id: str) -> Ranking:
