@@ -17,6 +17,7 @@ from api.network_cache import NetworkCache
 from api.observe import solver_timer
 from api.problems import FieldError, ProblemError
 from api.schemas import PlanRequest
+from engine.ranking import Explained
 from engine.solve import solve
 from models.instance import Instance
 from models.plan import Plan
@@ -26,13 +27,20 @@ from models.victim import Victim
 
 def ranking(caller: Caller, cache: NetworkCache, referral_id: str, at: datetime | None) -> Ranking:
     """The contract's ranking of one waiting referral at ``at`` (default: now)."""
+    return explained(caller, cache, referral_id, at).ranking
+
+
+def explained(
+    caller: Caller, cache: NetworkCache, referral_id: str, at: datetime | None
+) -> Explained:
+    """:func:`ranking`, with its relaxations also as data (the pages word them themselves)."""
     moment = caller.now if at is None else at
     with caller.attempt("read", "referral", referral_id):
         victim = ledger.waiting_victim(caller.session, referral_id)
         ranker = cache.ranker(caller.session, moment)
     caller.session.commit()
     with solver_timer("ranking"):
-        return ranker.at(moment).rank(victim)
+        return ranker.at(moment).explain(victim)
 
 
 def plan(caller: Caller, cache: NetworkCache, request: PlanRequest, *, time_limit: float) -> Plan:

@@ -91,6 +91,7 @@ RULES: Final = {
     "gender": N_("Gender"),
     "age": N_("Age"),
     "children": N_("Children"),
+    "condition": N_("Contra-indication"),
     "programme": N_("Programme"),
     "security": N_("Danger zone"),
     "intake_hours": N_("Intake hours"),

@@ -87,7 +87,7 @@ class Pages:
         self.codec = codec
         self._catalogues = {language: translations(language) for language in LANGUAGES}
         self._environments = {
-            language: _environment(language, catalogue)
+            language: environment(language, catalogue)
             for language, catalogue in self._catalogues.items()
         }
 
@@ -137,7 +137,7 @@ def session_of(request: Request, codec: SessionCodec) -> WebSession | None:
     return known if known is not None else web_session.read(request, codec)
 
 
-def _environment(language: Language, catalogue: gettext.NullTranslations) -> Environment:
+def environment(language: Language, catalogue: gettext.NullTranslations) -> Environment:
     """Templates for one language: its catalogue, and dates and numbers written its way."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),

@@ -193,14 +193,15 @@ def _page(
         # The ranking route's own work (its role check passed above): the route answers with
         # the ranking serialised, the page needs it as it is.
         body = RankingRequest(at=at)
-        ranking = matching.ranking(caller, cache, referral_id, body.at)
+        explained = matching.explained(caller, cache, referral_id, body.at)
+        ranking = explained.ranking
         network = {s.id: s for s in cache.network(caller.session, at or caller.now)}
         context["lines"] = [
             Line(option, mismatches(referral, network.get(option.shelter)))
             for option in ranking.options
         ]
         context["groups"] = grouped(ranking.excluded)
-        context["relaxations"] = ranking.relaxations
+        context["relaxations"] = explained.changes
     elif referral.status == "held":
         found = call(holds.list_holds, request, caller, status="active", referral_id=referral_id)
         context["hold"] = found[0] if found else None

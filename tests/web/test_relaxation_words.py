@@ -1,0 +1,65 @@
+"""The changes that would open a shelter, in the desk's words: every kind the engine finds is said
+in Dutch from the change's own numbers, never by showing the API's English detail."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from api.web.i18n import Language, translations
+from api.web.render import environment
+from engine import reference
+from engine.ranking import Ranker
+from engine.relaxations import Change
+from engine.rules import RULES
+from models.victim import DangerZone
+from tests.strategies import random_instance
+
+
+def words(language: Language, change: Change, zones: list[DangerZone]) -> str:
+    """The change as the referral page says it."""
+    macros = environment(language, translations(language)).get_template("_macros.html").module
+    said: Markup = macros.change_words(change, zones)  # type: ignore[attr-defined]
+    return str(said)
+
+
+def found_changes() -> list[tuple[Change, list[DangerZone]]]:
+    """Every change the engine finds for the victims of a seeded sweep, against the shelters
+    closed to each (so that nothing fits), with the victim's danger zones."""
+    found: list[tuple[Change, list[DangerZone]]] = []
+    for seed in range(40):
+        instance = random_instance(seed, 12, 10, density=0.6)
+        for listed in instance.victims:
+            victim = listed.model_copy(update={"current": None})
+            closed = [s for s in instance.shelters if reference.reasons(victim, s, instance.now)]
+            changes = Ranker(closed, instance.now).explain(victim).changes
+            found += [(change, list(victim.danger_zones)) for change in changes]
+    return found
+
+
+def test_every_change_is_said_in_dutch_with_its_own_numbers() -> None:
+    found = found_changes()
+    assert {change.rule.split(":")[0] for change, _ in found} == {rule.name for rule in RULES}
+    for change, zones in found:
+        dutch, english = words("nl", change, zones), words("en", change, zones)
+        assert 'lang="en"' not in dutch, dutch
+        assert "%(" not in dutch, dutch
+        assert dutch != english, english
+        if change.rule == "security":
+            assert change.zone is not None
+            assert change.min_km is not None
+            assert f"(zone {change.zone + 1})" in dutch
+            assert f"{change.min_km:.1f} km".replace(".", ",") in dutch
+            if change.km:
+                assert f"op {change.km:.1f} km".replace(".", ",") in dutch
+        if change.rule == "capacity":
+            assert f"{change.missing} vrije plaats" in dutch
+        if change.rule == "intake_hours" and change.intake is not None:
+            assert all(shelter in dutch for shelter in change.first)
+
+
+def test_a_danger_zone_is_named_by_its_municipality() -> None:
+    zone = DangerZone.model_validate({"location": {"municipality": "Utrecht"}, "min_km": 400.0})
+    change = Change(rule="security", opens=("S1",), zone=0, min_km=400.0, km=312.4)
+    assert words("nl", change, [zone]) == "Utrecht (zone 1) op 312,4 km in plaats van 400,0 km"
+    dropped = Change(rule="security", opens=("S1",), zone=0, min_km=400.0, km=0.0)
+    assert words("nl", dropped, [zone]) == "Utrecht (zone 1) laten vervallen, nu 400,0 km"
