@@ -16,16 +16,30 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from starlette.datastructures import FormData
 
 from api.problems import FieldError, field_errors
 from api.schemas import MAX_DANGER_ZONES, AvailabilityUpdate, ReferralCreate
 from models import gazetteer
+from models.errors import format_path
 from models.intake import IntakeWindow
 
 M = TypeVar("M", bound=BaseModel)
 # A message the templates translate, or None: the API's own (English) message is shown.
-Code = Literal["required", "number", "distance", "unknown_municipality", "window"] | None
+Code = (
+    Literal[
+        "required",
+        "number",
+        "distance",
+        "unknown_municipality",
+        "window",
+        "at_least",
+        "at_most",
+        "language",
+    ]
+    | None
+)
 
 _WINDOW = re.compile(r"^\s*(\S+)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
 _ZONE = re.compile(r"^danger_zones\[(\d+)\](?:\.(\w+))?")
@@ -117,7 +131,23 @@ def _validated(model: type[M], data: dict[str, Any], problems: list[FieldProblem
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise FormProblems(from_api(field_errors(error.errors()))) from None
+        raise FormProblems(
+            [found for item in error.errors() for found in _problems(item)]
+        ) from None
+
+
+def _problems(item: ErrorDetails) -> list[FieldProblem]:
+    """One validation error as form problems: those a form's input can cause get a code the
+    pages word in the reader's language; any other keeps the API's (English) message."""
+    limits = item.get("ctx") or {}
+    field = input_of(format_path(list(item["loc"])))
+    if item["type"] == "greater_than_equal":
+        return [FieldProblem(field, "at_least", str(limits["ge"]))]
+    if item["type"] == "less_than_equal":
+        return [FieldProblem(field, "at_most", str(limits["le"]))]
+    if item["type"] == "value_error" and item["loc"][:1] == ("languages",):
+        return [FieldProblem(field, "language", str(item["input"]))]
+    return from_api(field_errors([item]))
 
 
 def _text(form: FormData, name: str) -> str:

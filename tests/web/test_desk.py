@@ -111,9 +111,15 @@ def test_form_mistakes_are_shown_at_their_fields_and_keep_what_was_typed(site: S
     assert 'value="Roterdam"' in response.text
     assert 'aria-invalid="true"' in response.text
 
-    response = desk.post("/desk/referrals", {**REFERRAL, "languages": "romanian"})
+    response = desk.post(
+        "/desk/referrals", {**REFERRAL, "languages": "nl, Romanian", "age": "130", "children": "-1"}
+    )
     assert response.status_code == 422
-    assert "two lower-case letters" in text(response)
+    shown = text(response)
+    assert "“romanian” is geen taalcode: schrijf twee letters, zoals nl, en of ro." in shown
+    assert "Vul 120 of minder in." in shown
+    assert "Vul 0 of meer in." in shown
+    assert "Controleer dit veld" not in shown
     assert site.api("desk", "GET", "/api/v1/referrals") == []
 
 
