@@ -148,6 +148,25 @@ def test_when_nothing_fits_the_page_says_what_would_open_a_place(site: Site) -> 
     assert "Eén wijziging zou een plaats openen:" in shown
     assert re.search(r"Gevarenzone : Utrecht \(zone 1\) op \d+,\d km in plaats van 400,0 km", shown)
     assert "danger zone" not in shown
+    assert "Het dichtst bij passend" not in shown
+
+
+def test_when_no_single_change_helps_the_page_names_the_closest_shelters(site: Site) -> None:
+    """Age 10 is too young for every shelter (youth places start at 12), and the danger zone
+    keeps every shelter away too: no shelter has a single reason, so no single change helps."""
+    desk = site.visitor("desk")
+    case = register(desk, age="10", zone_0_place="Utrecht", zone_0_km="400")
+    page = desk.get(f"/desk/referrals/{case}")
+    shown = text(page)
+    assert "Geen enkele wijziging opent een plaats." in shown
+    assert "Het dichtst bij passend, elk gesloten door deze redenen samen:" in shown
+    closest = re.findall(r"<li><span class=\"ids\">([^<]+)</span>: ([^<]+)</li>", page.text)
+    assert 0 < len(closest) <= 5
+    for _shelter, reasons in closest:
+        assert reasons.split("; ") == [
+            "neemt deze leeftijd niet op",
+            "te dicht bij een gevarenzone",
+        ]
 
 
 def test_ranking_for_the_next_morning_finds_office_hours_shelters(site: Site) -> None:

@@ -34,6 +34,9 @@ from models.shelter import Shelter
 
 router = page_router()
 
+# When no single change opens a place, the page names this many of the shelters closest to fitting.
+CLOSEST_SHOWN = 5
+
 Cache = Annotated[NetworkCache, Depends(get_network_cache)]
 
 
@@ -143,6 +146,15 @@ def grouped(excluded: list[Excluded]) -> list[Group]:
     return groups
 
 
+def closest(excluded: list[Excluded], shown: int = CLOSEST_SHOWN) -> list[Excluded]:
+    """The shelters the fewest reasons keep closed (at most ``shown``, in id order): when no
+    single change opens a place, these are the ones worth a phone call about two changes."""
+    if not excluded:
+        return []
+    fewest = min(len(item.reasons) for item in excluded)
+    return [item for item in excluded if len(item.reasons) == fewest][:shown]
+
+
 def _refused(
     request: Request, caller: Caller, cache: NetworkCache, form: Any, problem: ProblemError
 ) -> Response:
@@ -184,6 +196,7 @@ def _page(
         "lines": [],
         "groups": [],
         "relaxations": [],
+        "closest": [],
         "hold": None,
         "remaining": 0,
         "placement": None,
@@ -202,6 +215,7 @@ def _page(
         ]
         context["groups"] = grouped(ranking.excluded)
         context["relaxations"] = explained.changes
+        context["closest"] = [] if explained.changes else closest(ranking.excluded)
     elif referral.status == "held":
         found = call(holds.list_holds, request, caller, status="active", referral_id=referral_id)
         context["hold"] = found[0] if found else None
