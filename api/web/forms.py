@@ -37,6 +37,7 @@ Code = (
         "at_least",
         "at_most",
         "language",
+        "free_at_most",
     ]
     | None
 )
@@ -215,15 +216,19 @@ def _zone(form: FormData, index: int, problems: list[FieldProblem]) -> dict[str,
 
 def _windows(text: str, problems: list[FieldProblem]) -> list[dict[str, str]]:
     """Intake windows, one per line, as the contract writes them (``9:00`` becomes ``09:00``);
-    the contract checks the days and times themselves."""
+    a line whose days or times the contract refuses (``mnd``, ``25:00``) is named by its number,
+    like a line of the wrong shape."""
     windows: list[dict[str, str]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         match = _WINDOW.match(line)
-        if match is None:
+        days, start, end = match.groups() if match else ("", "", "")
+        window = {"days": days.lower(), "from": start.zfill(5), "to": end.zfill(5)}
+        try:
+            IntakeWindow.model_validate(window)
+        except ValidationError:
             problems.append(FieldProblem("windows", "window", str(number)))
             continue
-        days, start, end = match.groups()
-        windows.append({"days": days.lower(), "from": start.zfill(5), "to": end.zfill(5)})
+        windows.append(window)
     return windows

@@ -51,13 +51,30 @@ def update_availability(request: Request, caller: Visitor, form: Form) -> Respon
     try:
         data = availability_from_form(form)
         call(shelters.update_availability, request, caller, shelter_id, data)
-    except FormProblems as problems:
-        return _page(request, caller, values=values, problems=problems.problems, status=422)
+    except FormProblems as mistakes:
+        return _page(request, caller, values=values, problems=mistakes.problems, status=422)
     except ProblemError as problem:
         if problem.status != 422:
             raise
-        return _page(request, caller, values=values, problems=from_api(problem.errors), status=422)
+        refused = _availability_problems(request, caller, shelter_id, from_api(problem.errors))
+        return _page(request, caller, values=values, problems=refused, status=422)
     return redirect("/shelter?done=saved")
+
+
+def _availability_problems(
+    request: Request, caller: Caller, shelter_id: str, problems: list[FieldProblem]
+) -> list[FieldProblem]:
+    """The API's refusals of an availability, with more free places than the shelter has room
+    for said in the reader's language: the room is the capacity less the places held or
+    occupied by people placed through Safeplace, as the API counts it."""
+    if all(problem.field != "free" for problem in problems):
+        return problems
+    shelter = call(shelters.read_shelter, request, caller, shelter_id)
+    room = str(shelter.capacity - shelter.held - shelter.placed)
+    return [
+        FieldProblem("free", "free_at_most", room) if problem.field == "free" else problem
+        for problem in problems
+    ]
 
 
 @router.post("/shelter/holds/{hold_id}/confirm")
