@@ -5,11 +5,18 @@ victim against it; the one-shot :func:`engine.ranking.rank` compiles the shelter
 ``safeplace rank`` does. Each benchmark first checks its answer against the slow reference rules,
 outside the timed part, so a fast wrong ranking cannot pass.
 
+The benchmark process holds far more long-lived objects than the ranking makes (every imported
+module, the 2,000 shelters as models), and each full garbage collection walks them all: a pause of
+about 70 ms every dozen rankings or so, which is most of the mean. The service freezes what starting
+made out of those collections (:func:`api.main.create_app`); the ``frozen`` variant does the same
+with everything made before the timing, to show what is the ranking's and what the collector's.
+
 Run with ``pytest benchmarks/test_bench_rank.py``.
 """
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime
 from typing import Any
 
@@ -128,13 +135,19 @@ def assert_equals_brute_force(ranking: Ranking, shelters: list[Shelter], victim:
     assert [(e.shelter, e.reasons) for e in ranking.excluded] == sorted(closed)
 
 
+@pytest.mark.parametrize("frozen", [False, True], ids=["collected", "frozen"])
 @pytest.mark.parametrize("victim", [COMMON, HARD], ids=["common", "nothing-fits"])
 def test_rank_with_the_network_compiled_once(
-    benchmark: BenchmarkFixture, network: list[Shelter], victim: Victim
+    benchmark: BenchmarkFixture, network: list[Shelter], victim: Victim, frozen: bool
 ) -> None:
     ranker = Ranker(network, NOW)
     assert_equals_brute_force(ranker.rank(victim), network, victim)
-    ranking = benchmark(ranker.rank, victim)
+    if frozen:
+        gc.freeze()
+    try:
+        ranking = benchmark(ranker.rank, victim)
+    finally:
+        gc.unfreeze()
     assert bool(ranking.options) == (victim is COMMON)
     assert bool(ranking.relaxations) == (victim is HARD)
 
