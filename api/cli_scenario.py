@@ -192,11 +192,13 @@ def advise(
     table.add_column("places", justify="right")
     for event in advice:
         profile = event.gender + (f" with {event.conditions[0]}" if event.conditions else "")
+        profile += " (youth place, 12-17)" if event.youth else ""
         table.add_row(event.police_unit, profile, str(event.places))
     console.print(table)
     console.print(
         "Each new location is in the unit's largest city, takes intakes 24/7 and accepts the "
-        "profile's condition and every condition after it in the contract's list."
+        "profile's condition and every condition after it in the contract's list; a youth "
+        "place takes ages 12-17 only."
     )
     _gain(
         console, what="fewer nights in unsuitable shelter", name="unsuitable_nights", base=base,

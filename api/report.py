@@ -235,7 +235,8 @@ def render_report(result: ScenarioResult) -> str:
         _waiting(result),
         "<h2>Who is left without a place, and why</h2>",
         _bars(
-            "Never placed, by profile (gender / first condition), per replication",
+            "Never placed, by profile (gender / first condition / youth for minors), per "
+            "replication",
             result.unmet_by_profile,
         ),
         _bars(

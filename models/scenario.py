@@ -394,7 +394,8 @@ class AddPlacesEvent(Period):
     """New places for one profile in one police unit (a new location in its largest city).
 
     The new location takes ``gender`` (women's places also take gender x and children), accepts
-    ``conditions`` and takes intakes ``intake``.
+    ``conditions`` and takes intakes ``intake``. With ``youth`` it is a youth location (ages
+    12-17, programme ``youth``, no children) for minors, who cannot go to adult places.
     """
 
     type: Literal["add_places"]
@@ -403,6 +404,7 @@ class AddPlacesEvent(Period):
     conditions: list[Condition] = Field(default_factory=list)
     places: Annotated[int, Field(ge=1, le=1000)]
     intake: Intake = "24/7"
+    youth: bool = False
 
 
 Event = Annotated[

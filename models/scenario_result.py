@@ -125,7 +125,8 @@ class ScenarioResult(ResultModel):
     occupancy: dict[str, list[float]]  # police unit -> mean occupied places per day
     capacity: dict[str, list[float]]  # police unit -> places open to the flow per day
     waiting_hours: Histogram
-    unmet_by_profile: dict[str, Estimate]  # "female / addiction" -> people per replication
+    # "female / addiction" (or "female / none / youth" for minors) -> people per replication
+    unmet_by_profile: dict[str, Estimate]
     unmet_by_reason: dict[str, Estimate]  # reason code that alone would open a place -> people
     unsuitable_nights_by_unit: dict[str, Estimate]  # police unit of arrival -> nights
     # "police unit | gender / condition" -> nights, by the nearest unit whose largest city lies

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
+from engine.simulation.kpis import YOUTH
 from engine.simulation.network import Network
 from models.codes import CONDITIONS, GENDERS
 from models.scenario import AddPlacesEvent, CapacityEvent, Event, Scenario, Where
@@ -41,7 +42,7 @@ def advice_events(
 
 def _event(key: str, places: int) -> AddPlacesEvent:
     unit, profile = key.split(_SEPARATOR)
-    gender, condition = (part.strip() for part in profile.split("/"))
+    gender, condition, *minor = (part.strip() for part in profile.split("/"))
     accepts = list(CONDITIONS[CONDITIONS.index(condition) :]) if condition in CONDITIONS else []
     return AddPlacesEvent(
         type="add_places",
@@ -49,6 +50,7 @@ def _event(key: str, places: int) -> AddPlacesEvent:
         gender=GENDERS[GENDERS.index(gender)],
         conditions=accepts,
         places=places,
+        youth=minor == [YOUTH],
     )
 
 

@@ -23,10 +23,18 @@ WAIT_EDGES: tuple[float, ...] = (0, 1, 6, 12, 24, 48, 72, 168, 336, 672, 1344, 8
 NO_SINGLE_CHANGE = "no single change"
 
 
+# Marks the profile of a minor: new places for them must be youth places.
+YOUTH = "youth"
+# Adult places start at this age (a shelter's default ``min_age``).
+ADULT_AGE = 18
+
+
 def profile(victim: Victim) -> str:
-    """``"female / addiction"``: gender and the first condition (``none`` without one)."""
+    """``"female / addiction"``: gender and the first condition (``none`` without one), and
+    ``/ youth`` for a minor (``"male / none / youth"``)."""
     condition = next((c for c in CONDITIONS if c in victim.conditions), "none")
-    return f"{victim.gender} / {condition}"
+    minor = f" / {YOUTH}" if victim.age < ADULT_AGE else ""
+    return f"{victim.gender} / {condition}{minor}"
 
 
 def cell(unit: str, profile_key: str) -> str:

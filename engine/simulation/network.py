@@ -86,15 +86,19 @@ def added_shelter(number: int, event: AddPlacesEvent) -> Shelter:
     """The new location an ``add_places`` event opens (its places count only in its period)."""
     city = gazetteer.resolve(MAIN_CITY[event.police_unit])
     women = event.gender == "female"
-    return Shelter(
-        id=added_id(number),
-        location=Location(lat=city.lat, lon=city.lon),
-        capacity=event.places,
-        genders=["female", "x"] if women else [event.gender],
-        children=women,
-        accepts=list(event.conditions),
-        languages=["nl", "en"],
-        intake=event.intake,
+    ages = {"min_age": 12, "max_age": 17, "programme": "youth"} if event.youth else {}
+    return Shelter.model_validate(
+        {
+            "id": added_id(number),
+            "location": {"lat": city.lat, "lon": city.lon},
+            "capacity": event.places,
+            "genders": ["female", "x"] if women else [event.gender],
+            "children": women and not event.youth,
+            "accepts": list(event.conditions),
+            "languages": ["nl", "en"],
+            "intake": event.intake,
+            **ages,
+        }
     )
 
 

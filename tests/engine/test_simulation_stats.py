@@ -1,16 +1,21 @@
-"""Confidence intervals, paired differences, and the capacity advice's allocation of places."""
+"""Confidence intervals, paired differences, and the capacity advice: its allocation of places,
+and places that the people they are for can use."""
 
 from __future__ import annotations
 
 import pytest
 
-from engine.simulation.advice import advice_events, pro_rata_events
-from engine.simulation.network import build_network
+from engine import reference
+from engine.simulation.advice import advice_events, pro_rata_events, with_events
+from engine.simulation.network import added_shelter, build_network
+from engine.simulation.run import prepare, simulate
 from engine.simulation.stats import estimate, paired_difference, t95
 from models.codes import CONDITIONS
 from models.sample import sample_shelter_kinds, sample_shelters
+from models.scenario import AddPlacesEvent
 from models.scenario_result import Estimate
-from tests.scenario_helpers import busy
+from models.victim import Victim
+from tests.scenario_helpers import PLAIN_MIX, busy, one_shelter, tiny
 
 
 def test_t_quantiles() -> None:
@@ -65,3 +70,42 @@ def test_pro_rata_spreads_exactly_k_places_by_size() -> None:
     assert sum(e.places for e in events) == 25
     largest = max(range(len(network)), key=lambda s: int(network.base_capacity[s]))
     assert any(e.where.shelter == network.shelters[largest].id for e in events)
+
+
+def test_advice_for_minors_opens_youth_places_they_can_use() -> None:
+    """Three girls of 12-17 and only adult places: they spend their nights unsuitably, the advice
+    asks for youth places where they were found, and those places take them in (adult places
+    for the same profile would not)."""
+    minors = {**PLAIN_MIX, "minor_share": 1.0}
+    surge = {"type": "surge", "day": 0, "hour": 10, "municipality": "Utrecht", "victims": 3}
+    scenario = tiny(events=[{**surge, "mix": minors}])
+    before = simulate(prepare(scenario, one_shelter(capacity=3), {}), 7, check=True)
+    assert before.values["placed"] == 0.0
+    cells = {key: _nights(nights) for key, nights in before.nights_by_cell.items()}
+    assert list(cells) == ["Midden-Nederland | female / none / youth"]
+
+    advice = advice_events(cells, 3, measured_days=scenario.measured_days)
+    assert [(e.police_unit, e.gender, e.youth) for e in advice] == [
+        ("Midden-Nederland", "female", True)
+    ]
+    after = simulate(prepare(with_events(scenario, advice), one_shelter(), {}), 7, check=True)
+    assert after.values["placed"] > 0
+    assert after.values["unsuitable_nights"] < before.values["unsuitable_nights"]
+    adult = [event.model_copy(update={"youth": False}) for event in advice]
+    unused = simulate(prepare(with_events(scenario, adult), one_shelter(), {}), 7, check=True)
+    assert unused.values["placed"] == 0.0
+
+
+def test_a_youth_location_takes_minors_and_no_adults() -> None:
+    event = AddPlacesEvent(
+        type="add_places", police_unit="Rotterdam", gender="male", places=2, youth=True
+    )
+    youth, adult = (
+        added_shelter(1, event),
+        added_shelter(2, event.model_copy(update={"youth": False})),
+    )
+    boy = Victim(id="V1", gender="male", age=15, programmes=["youth"])
+    man = Victim(id="V2", gender="male", age=30)
+    assert reference.reasons(boy, youth, None) == []
+    assert reference.reasons(man, youth, None) != []
+    assert "age" in reference.reasons(boy, adult, None)
