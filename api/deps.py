@@ -334,9 +334,14 @@ class RoleCheck:
         return await run_in_threadpool(self.check, request, caller)
 
     def check(self, request: Request, caller: Caller) -> Caller:
-        """The same check for code that runs in a worker thread already (the web pages)."""
+        """The same check for code that runs in a worker thread already (the web pages).
+
+        A refusal checks the caller in first: a token whose user is no longer active (or has
+        another role now) is a 401, as on every other route, not a 403 for the token's role.
+        """
         if caller.role in self.roles:
             return caller
+        caller.check_in_now()
         problem = ProblemError(403, f"the {caller.role} role may not do this")
         if self.audited is None:
             raise problem

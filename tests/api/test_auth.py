@@ -172,6 +172,7 @@ def test_a_token_is_worth_only_the_role_the_user_has_now(api: Api) -> None:
     stale = {"Authorization": f"Bearer {token}"}
     assert api.client.get("/api/v1/referrals", headers=stale).status_code == 401
     assert api.client.get("/api/v1/capacity", headers=stale).status_code == 401
+    assert api.client.get("/api/v1/audit", headers=stale).status_code == 401  # neither role's
     status, body = login(api, "desk", PASSWORD)
     assert status == 200
     renewed = {"Authorization": f"Bearer {body['access_token']}"}
