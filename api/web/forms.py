@@ -216,19 +216,29 @@ def _zone(form: FormData, index: int, problems: list[FieldProblem]) -> dict[str,
 
 def _windows(text: str, problems: list[FieldProblem]) -> list[dict[str, str]]:
     """Intake windows, one per line, as the contract writes them (``9:00`` becomes ``09:00``);
-    a line whose days or times the contract refuses (``mnd``, ``25:00``) is named by its number,
-    like a line of the wrong shape."""
+    a line of the wrong shape, or whose days or times the contract refuses (``mnd``, ``25:00``),
+    is named by its number."""
     windows: list[dict[str, str]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        match = _WINDOW.match(line)
-        days, start, end = match.groups() if match else ("", "", "")
-        window = {"days": days.lower(), "from": start.zfill(5), "to": end.zfill(5)}
-        try:
-            IntakeWindow.model_validate(window)
-        except ValidationError:
+        window = _window(line)
+        if window is None:
             problems.append(FieldProblem("windows", "window", str(number)))
-            continue
-        windows.append(window)
+        else:
+            windows.append(window)
     return windows
+
+
+def _window(line: str) -> dict[str, str] | None:
+    """One line as the contract's window, or None when the contract would refuse it."""
+    match = _WINDOW.match(line)
+    if match is None:
+        return None
+    days, start, end = match.groups()
+    window = {"days": days.lower(), "from": start.zfill(5), "to": end.zfill(5)}
+    try:
+        IntakeWindow.model_validate(window)
+    except ValidationError:
+        return None
+    return window
