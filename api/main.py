@@ -16,6 +16,7 @@ from typing import Any
 from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import func, select
 
 from api import problems
@@ -54,6 +55,20 @@ logger = logging.getLogger(__name__)
 THREADS = 256
 MAX_CONCURRENT_REQUESTS = 200
 
+# FastAPI's own OpenTelemetry support, all of it off. It records into whatever global providers
+# the process has (an operator's auto-instrumentation sets them, or its OTEL_* variables once
+# FASTAPI_OTEL_AUTO_CONFIGURE is set): spans with request paths, and validation failures and
+# exceptions with their messages, stack traces and the request body, which here is a referral's
+# special-category data, to be shipped wherever the exporter points. The service's own
+# observability (/metrics, logs) is built to carry nothing personal (api.observe, api.logs).
+NO_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
+
 TITLE = "Safeplace"
 VERSION = "1"
 DESCRIPTION = (
@@ -86,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        telemetry=NO_TELEMETRY,
     )
     app.state.settings = settings
     app.state.database = database
