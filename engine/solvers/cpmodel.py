@@ -92,6 +92,15 @@ def add_at_least(model: cp_model.CpModel, coefficients: IntArray, floor: int) ->
     linear.domain.extend((floor, int(coefficients[nonzero].sum())))
 
 
+def add_at_most(model: cp_model.CpModel, coefficients: IntArray, ceiling: int) -> None:
+    """Require ``sum(coefficients[i] * x[i]) <= ceiling``."""
+    nonzero = np.flatnonzero(coefficients)
+    linear = model.proto.constraints.add().linear
+    linear.vars.extend(nonzero.tolist())
+    linear.coeffs.extend(coefficients[nonzero].tolist())
+    linear.domain.extend((int(np.minimum(coefficients, 0).sum()), ceiling))
+
+
 def set_hint(model: cp_model.CpModel, values: IntArray) -> None:
     """Suggest a complete 0/1 assignment of the model's variables as the first solution."""
     model.proto.clear_solution_hint()

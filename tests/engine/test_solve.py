@@ -8,6 +8,8 @@ rounded costs is within 0.001 per placed victim of the float optimum; the tests 
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -20,6 +22,7 @@ from engine.solvers.problem import build_problem
 from engine.validation import plan_violations
 from models.instance import Instance
 from models.plan import Plan
+from models.sample import sample_instance
 from tests.oracle import solve_oracle
 from tests.strategies import instances, random_instance
 
@@ -152,3 +155,44 @@ def test_empty_sides_give_an_empty_optimal_plan(victims: int, shelters: int) -> 
     assert plan.status == "optimal"
     assert plan.assignments == []
     assert [u.victim for u in plan.unassigned] == [v.id for v in instance.victims]
+
+
+def test_the_sample_network_is_planned_at_the_pattern_bound(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The benchmark's sample waiting list: the pattern LP's bound is attained, so the plan comes
+    from the small model of the pairs at that bound, and the oracle agrees it is optimal."""
+    instance = sample_instance(victims=150, seed=1)
+    with caplog.at_level(logging.DEBUG, logger=cpsat.__name__):
+        plan = solve(instance)
+    _assert_optimal(instance, plan)
+    assert any(
+        record.getMessage().startswith("plan at the bound") and "OPTIMAL" in record.getMessage()
+        for record in caplog.records
+    )
+
+
+@pytest.mark.parametrize("seed", [3, 7])
+def test_a_plan_at_the_bound_is_found_exactly_when_the_bound_is_attained(seed: int) -> None:
+    """With every pair in the model, a plan costing the true optimum is found, and asking for
+    one unit less is proven impossible (the lower bound rises by one)."""
+    instance = random_instance(seed, 30, 10)
+    problem = build_problem(instance, compile_instance(instance))
+    optimum = solve_oracle(instance)
+    best = cpsat.solve_cpsat(problem, time_limit=30.0)
+    assert best.optimal
+    cheapest = problem.plan_cost(best.assignment)
+    everything = np.zeros(len(problem.victim))  # no pair left out by its floor
+    clock = cpsat._Clock(30.0)
+
+    target = optimum.priority_placed
+
+    found, lower = cpsat._at_bound(problem, target, cheapest, everything, clock)
+    assert found is not None
+    assert lower == cheapest
+    assert problem.placed_priority(found) >= target
+    assert problem.plan_cost(found) == cheapest
+
+    found, lower = cpsat._at_bound(problem, target, cheapest - 1, everything, clock)
+    assert found is None
+    assert lower == cheapest
