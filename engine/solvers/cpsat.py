@@ -94,8 +94,10 @@ LP_START = 4
 LP_SHARE = 0.3
 # Share of the time left for the pattern bound (:mod:`engine.solvers.patterns`).
 PATTERN_SHARE = 0.5
-# Share of the time left for looking for a plan at the pattern bound (:func:`_at_bound`).
+# Share of the time left for looking for a plan near the pattern bound (:func:`_at_bound`), and
+# how many ceilings it tries.
 AT_BOUND_SHARE = 0.1
+AT_BOUND_ROUNDS = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -219,7 +221,6 @@ def _stage2(
     )
     lower = _ceil(stage2.bound)
     pair_floor = stage2.bound + stage2.reduced  # no plan that uses pair j costs less
-    slack = 1e-7 * max(1.0, abs(stage2.bound))
     rounded = round_plan(problem, stage2.used, stage2.values)
     reaching = [plan for plan in (rounded, best) if problem.placed_priority(plan) >= target]
     incumbent = min(reaching, key=problem.plan_cost) if reaching else None
@@ -273,6 +274,12 @@ def _stage2(
         if incumbent is None or problem.plan_cost(found) < problem.plan_cost(incumbent):
             incumbent = found
         deadline = clock.end  # a plan reaches the target: the rest of the time is this stage's
+        # A plan using a pair whose floor is above the incumbent's cost costs more: once the
+        # model holds every other pair, its optimum is the optimum (then no tighter bound is
+        # needed).
+        missing = _left_out(problem, pair_floor, model_pairs, incumbent)
+        if run.status == cp_model_pb2.OPTIMAL and not len(missing):
+            return incumbent, True, lower
         if tighten:
             tighten = False
             lower, pair_floor, attained = _tightened(
@@ -286,15 +293,11 @@ def _stage2(
             )
             if attained is not None:
                 return attained, True, lower
+            missing = _left_out(problem, pair_floor, model_pairs, incumbent)
         if problem.plan_cost(incumbent) <= lower:
             return incumbent, True, lower
         if run.status != cp_model_pb2.OPTIMAL:
             continue  # the run's time ran out; the next run starts from the better plan
-        # A plan using a pair whose floor is above the incumbent's cost costs more: once the
-        # model holds every other pair, its optimum is the optimum.
-        missing = np.setdiff1d(
-            np.flatnonzero(pair_floor <= problem.plan_cost(incumbent) + slack), model_pairs
-        )
         if not len(missing):
             return incumbent, True, lower
         growth = min(max(len(model_pairs), GROWTH), MAX_MODEL - len(model_pairs))
@@ -303,6 +306,16 @@ def _stage2(
         missing = missing[np.argsort(pair_floor[missing], kind="stable")[:growth]]
         model_pairs = np.union1d(model_pairs, missing)
     return incumbent, False, lower
+
+
+def _left_out(
+    problem: Problem, pair_floor: FloatArray, model_pairs: IntArray, incumbent: IntArray
+) -> IntArray:
+    """The pairs outside the model that a plan cheaper than ``incumbent`` could still use."""
+    cost = problem.plan_cost(incumbent)
+    within = np.flatnonzero(pair_floor <= cost + 1e-7 * max(1.0, abs(cost)))
+    left: IntArray = np.setdiff1d(within, model_pairs)
+    return left
 
 
 def _tightened(
@@ -329,37 +342,53 @@ def _tightened(
 def _at_bound(
     problem: Problem, target: int, lower: int, pair_floor: FloatArray, clock: _Clock
 ) -> tuple[IntArray | None, int]:
-    """A plan reaching ``target`` at cost ``lower``, which is then optimal, and the lower bound
-    after looking for it (one more when CP-SAT proves there is none).
+    """An optimal plan reaching ``target`` found near the cost bound ``lower``, and the lower
+    bound after looking (raised past every ceiling proven out of reach).
 
-    Such a plan uses only pairs whose floor is at most ``lower``. When the pattern LP is tight,
-    as on the sample network, those are a few pairs per victim (122 of 1,849 for the sample's 150
-    victims), and CP-SAT settles that model in about 10 ms, where finding and proving the optimum
-    among all pairs took 0.15 s. When the bound is not attained (families packed into small
-    shelters, where the pattern LP is a fraction of a percent off), the model is infeasible and
-    usually small; the search goes on as before. Its share of the time is bounded either way.
+    A plan costing at most ``ceiling`` uses only pairs whose floor is at most ``ceiling``. So
+    CP-SAT's optimum over those pairs, under that ceiling, is the optimum of the whole problem;
+    and when there is none, no plan costs ``ceiling`` or less. When the pattern LP is tight, as on
+    the sample network, those pairs are few (122 of 1,849 for the sample's 150 victims at the
+    bound itself), and CP-SAT settles such a model in 10-30 ms, where finding and proving the
+    optimum among all pairs took 0.15-0.3 s. The ceiling starts at the bound; if no plan is under
+    it, it rises once, so that the pairs double (on twelve sample waiting lists every plan found
+    here was found by then). Families packed into small shelters (the pattern LP a fraction of a
+    percent off) leave both rounds infeasible, at a cost of about 0.9 s on the 500 x 200
+    benchmark; the search then goes on as before, from the raised bound.
     """
     slack = 1e-7 * max(1.0, abs(lower))
-    pairs = np.flatnonzero(pair_floor <= lower + slack)
-    if not len(pairs) or len(pairs) > MAX_MODEL:
-        return None, lower
-    cost = problem.cost[pairs]
-    model = cpmodel.build_model(problem, pairs)
-    cpmodel.add_at_least(model, problem.priority[problem.victim[pairs]], target)
-    cpmodel.add_at_most(model, cost, lower)
-    cpmodel.set_objective(model, cost)
-    run = cpmodel.run(model, AT_BOUND_SHARE * clock.left())
-    log.debug(
-        "plan at the bound %d: %d pairs, %s in %.3f s (%.3f work)",
-        lower,
-        len(pairs),
-        cp_model_pb2.CpSolverStatus.Name(run.status),
-        run.seconds,
-        run.work,
-    )
-    if run.values is not None:
-        return _assignment(problem, pairs, run.values), lower
-    return None, lower + 1 if run.status == cp_model_pb2.INFEASIBLE else lower
+    ordered = np.sort(pair_floor)
+    ceiling = lower
+    deadline = time.monotonic() + AT_BOUND_SHARE * clock.left()
+    for _ in range(AT_BOUND_ROUNDS):
+        pairs = np.flatnonzero(pair_floor <= ceiling + slack)
+        if not len(pairs) or len(pairs) > MAX_MODEL:
+            break
+        cost = problem.cost[pairs]
+        model = cpmodel.build_model(problem, pairs)
+        cpmodel.add_at_least(model, problem.priority[problem.victim[pairs]], target)
+        cpmodel.add_at_most(model, cost, ceiling)
+        cpmodel.set_objective(model, cost)
+        run = cpmodel.run(model, deadline - time.monotonic())
+        log.debug(
+            "plan under %d (bound %d): %d pairs, %s in %.3f s (%.3f work)",
+            ceiling,
+            lower,
+            len(pairs),
+            cp_model_pb2.CpSolverStatus.Name(run.status),
+            run.seconds,
+            run.work,
+        )
+        if run.status == cp_model_pb2.OPTIMAL and run.values is not None:
+            return _assignment(problem, pairs, run.values), lower
+        if run.status != cp_model_pb2.INFEASIBLE:
+            break
+        lower = ceiling + 1
+        wider = min(2 * len(pairs), len(ordered))
+        if wider == len(pairs):
+            break
+        ceiling = max(math.floor(ordered[wider - 1]), lower)
+    return None, lower
 
 
 def _patterns(
