@@ -33,6 +33,7 @@ Code = (
         "number",
         "distance",
         "unknown_municipality",
+        "municipality_without_coordinates",
         "window",
         "at_least",
         "at_most",
@@ -185,12 +186,16 @@ def _municipality(form: FormData, name: str, problems: list[FieldProblem]) -> st
     if not text:
         return None
     found = gazetteer.find(text)
-    if found is None:
+    if found is not None:
+        return found.name
+    unlocated = gazetteer.without_coordinates(text)
+    if unlocated is not None:
+        problems.append(FieldProblem(name, "municipality_without_coordinates", unlocated))
+    else:
         problems.append(
             FieldProblem(name, "unknown_municipality", ", ".join(gazetteer.close_matches(text)))
         )
-        return None
-    return found.name
+    return None
 
 
 def _zone(form: FormData, index: int, problems: list[FieldProblem]) -> dict[str, Any] | None:

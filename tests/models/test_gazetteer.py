@@ -196,3 +196,15 @@ def test_every_official_name_finds_itself(name: str) -> None:
     assert found is not None
     assert found.name == name
     assert find(name.upper()) == found
+
+
+@pytest.mark.parametrize("typed", ["Etten-Leur", "etten leur"])
+def test_a_municipality_without_coordinates_says_so(typed: str) -> None:
+    assert find(typed) is None
+    with pytest.raises(ValueError, match="'Etten-Leur' has no coordinates in the gazetteer"):
+        resolve(typed)
+
+
+def test_every_municipality_without_coordinates_is_really_missing() -> None:
+    shipped = {normalise(m.name) for m in municipalities()}
+    assert all(normalise(name) not in shipped for name in gazetteer.WITHOUT_COORDINATES)

@@ -123,6 +123,19 @@ def test_form_mistakes_are_shown_at_their_fields_and_keep_what_was_typed(site: S
     assert site.api("desk", "GET", "/api/v1/referrals") == []
 
 
+def test_a_municipality_without_coordinates_is_not_called_unknown(site: Site) -> None:
+    """Etten-Leur is real, but the gazetteer has no point for it: the desk is told to give a
+    neighbouring municipality, not that the place does not exist."""
+    response = site.visitor("desk").post(
+        "/desk/referrals", {**REFERRAL, "location": "etten leur", "zone_0_place": "Etten-Leur"}
+    )
+    assert response.status_code == 422
+    shown = text(response)
+    assert shown.count("Safeplace heeft geen ligging van Etten-Leur. Vul een buurgemeente in.") == 4
+    assert "Dit is geen Nederlandse gemeente" not in shown
+    assert site.api("desk", "GET", "/api/v1/referrals") == []
+
+
 def test_a_place_taken_first_by_another_desk_is_said_plainly(site: Site) -> None:
     site.add_shelter("T001", 1)
     first, second = site.visitor("desk"), site.visitor("desk")
