@@ -219,35 +219,27 @@ def _stage2(
         floor=Floor(pair_priority.astype(np.float64), float(target)),
         seconds=LP_SHARE * clock.left(),
     )
-    lower = _ceil(stage2.bound)
-    pair_floor = stage2.bound + stage2.reduced  # no plan that uses pair j costs less
+    bounds = _Bounds(_ceil(stage2.bound), stage2.bound + stage2.reduced)
     rounded = round_plan(problem, stage2.used, stage2.values)
     reaching = [plan for plan in (rounded, best) if problem.placed_priority(plan) >= target]
     incumbent = min(reaching, key=problem.plan_cost) if reaching else None
-    if incumbent is not None and problem.plan_cost(incumbent) <= lower:
-        return incumbent, True, lower  # the rounded LP optimum is integral: nothing to search
+    if incumbent is not None and problem.plan_cost(incumbent) <= bounds.lower:
+        return incumbent, True, bounds.lower  # the rounded LP optimum is integral: no search
     if len(problem.victim) <= SMALL_MODEL:
         model_pairs = np.arange(len(problem.victim))
     else:
-        model_pairs = np.union1d(stage2.support, _best_by(problem, pair_floor, BEST_PER_VICTIM))
+        chosen = _best_by(problem, bounds.pair_floor, BEST_PER_VICTIM)
+        model_pairs = np.union1d(stage2.support, chosen)
     # Families make the pair LP weak: once a plan reaches the target, the pattern LP (which
     # needs one to start from) bounds the cost and the pairs tighter.
     tighten = bool(np.any(problem.demand[problem.victim] > 1))
     if tighten and incumbent is not None:
         tighten = False
-        lower, pair_floor, attained = _tightened(
-            problem,
-            stage2,
-            incumbent,
-            target=target,
-            lower=lower,
-            pair_floor=pair_floor,
-            clock=clock,
-        )
+        attained = _tighten(problem, stage2, incumbent, bounds, target=target, clock=clock)
         if attained is not None:
-            return attained, True, lower
-        if problem.plan_cost(incumbent) <= lower:
-            return incumbent, True, lower
+            return attained, True, bounds.lower
+        if problem.plan_cost(incumbent) <= bounds.lower:
+            return incumbent, True, bounds.lower
     deadline = time.monotonic() + share * clock.left()
     while time.monotonic() < deadline:
         hint = rounded if incumbent is None else incumbent
@@ -266,7 +258,7 @@ def _stage2(
             run.seconds,
             run.work,
             None if run.values is None else int(problem.cost[model_pairs] @ run.values),
-            lower,
+            bounds.lower,
         )
         if run.values is None:
             break
@@ -274,69 +266,65 @@ def _stage2(
         if incumbent is None or problem.plan_cost(found) < problem.plan_cost(incumbent):
             incumbent = found
         deadline = clock.end  # a plan reaches the target: the rest of the time is this stage's
-        # A plan using a pair whose floor is above the incumbent's cost costs more: once the
-        # model holds every other pair, its optimum is the optimum (then no tighter bound is
-        # needed).
-        missing = _left_out(problem, pair_floor, model_pairs, incumbent)
-        if run.status == cp_model_pb2.OPTIMAL and not len(missing):
-            return incumbent, True, lower
+        # Once the model holds every pair a cheaper plan could use, its optimum is the optimum
+        # (and then no tighter bound is needed).
+        proven = run.status == cp_model_pb2.OPTIMAL
+        if proven and not len(bounds.left_out(problem, model_pairs, incumbent)):
+            return incumbent, True, bounds.lower
         if tighten:
             tighten = False
-            lower, pair_floor, attained = _tightened(
-                problem,
-                stage2,
-                incumbent,
-                target=target,
-                lower=lower,
-                pair_floor=pair_floor,
-                clock=clock,
-            )
+            attained = _tighten(problem, stage2, incumbent, bounds, target=target, clock=clock)
             if attained is not None:
-                return attained, True, lower
-            missing = _left_out(problem, pair_floor, model_pairs, incumbent)
-        if problem.plan_cost(incumbent) <= lower:
-            return incumbent, True, lower
-        if run.status != cp_model_pb2.OPTIMAL:
+                return attained, True, bounds.lower
+        if problem.plan_cost(incumbent) <= bounds.lower:
+            return incumbent, True, bounds.lower
+        if not proven:
             continue  # the run's time ran out; the next run starts from the better plan
+        missing = bounds.left_out(problem, model_pairs, incumbent)
         if not len(missing):
-            return incumbent, True, lower
+            return incumbent, True, bounds.lower
         growth = min(max(len(model_pairs), GROWTH), MAX_MODEL - len(model_pairs))
         if growth <= 0:
             break
-        missing = missing[np.argsort(pair_floor[missing], kind="stable")[:growth]]
+        missing = missing[np.argsort(bounds.pair_floor[missing], kind="stable")[:growth]]
         model_pairs = np.union1d(model_pairs, missing)
-    return incumbent, False, lower
+    return incumbent, False, bounds.lower
 
 
-def _left_out(
-    problem: Problem, pair_floor: FloatArray, model_pairs: IntArray, incumbent: IntArray
-) -> IntArray:
-    """The pairs outside the model that a plan cheaper than ``incumbent`` could still use."""
-    cost = problem.plan_cost(incumbent)
-    within = np.flatnonzero(pair_floor <= cost + 1e-7 * max(1.0, abs(cost)))
-    left: IntArray = np.setdiff1d(within, model_pairs)
-    return left
+@dataclass(eq=False)
+class _Bounds:
+    """What is proven about the plans reaching a stage's target: none costs less than
+    ``lower``, and none using pair ``j`` costs less than ``pair_floor[j]``."""
+
+    lower: int
+    pair_floor: FloatArray
+
+    def left_out(self, problem: Problem, model_pairs: IntArray, incumbent: IntArray) -> IntArray:
+        """The pairs outside the model that a plan cheaper than ``incumbent`` could still use."""
+        cost = problem.plan_cost(incumbent)
+        within = np.flatnonzero(self.pair_floor <= cost + 1e-7 * max(1.0, abs(cost)))
+        left: IntArray = np.setdiff1d(within, model_pairs)
+        return left
 
 
-def _tightened(
+def _tighten(
     problem: Problem,
     stage2: Relaxation,
     incumbent: IntArray,
+    bounds: _Bounds,
     *,
     target: int,
-    lower: int,
-    pair_floor: FloatArray,
     clock: _Clock,
-) -> tuple[int, FloatArray, IntArray | None]:
-    """The pattern LP's tighter cost bound and pair floors, and a plan at that bound if one is
-    found (:func:`_at_bound`); the bounds given when the pattern LP failed."""
+) -> IntArray | None:
+    """Tighten ``bounds`` by the pattern LP (kept as they are when it fails), then look for a
+    plan near the new bound (:func:`_at_bound`): that plan, which is optimal, or None."""
     patterns = _patterns(problem, target, stage2, incumbent, clock)
     if patterns is None:
-        return lower, pair_floor, None
-    lower = max(lower, _ceil(patterns.bound))
-    pair_floor = np.maximum(pair_floor, patterns.pair_bound)
-    attained, lower = _at_bound(problem, target, lower, pair_floor, clock)
-    return lower, pair_floor, attained
+        return None
+    bounds.lower = max(bounds.lower, _ceil(patterns.bound))
+    bounds.pair_floor = np.maximum(bounds.pair_floor, patterns.pair_bound)
+    attained, bounds.lower = _at_bound(problem, target, bounds.lower, bounds.pair_floor, clock)
+    return attained
 
 
 def _at_bound(
