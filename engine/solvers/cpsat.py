@@ -235,11 +235,9 @@ def _stage2(
     tighten = bool(np.any(problem.demand[problem.victim] > 1))
     if tighten and incumbent is not None:
         tighten = False
-        attained = _tighten(problem, stage2, incumbent, bounds, target=target, clock=clock)
-        if attained is not None:
-            return attained, True, bounds.lower
-        if problem.plan_cost(incumbent) <= bounds.lower:
-            return incumbent, True, bounds.lower
+        settled = _tighten(problem, stage2, incumbent, bounds, target=target, clock=clock)
+        if settled is not None:
+            return settled, True, bounds.lower
     deadline = time.monotonic() + share * clock.left()
     while time.monotonic() < deadline:
         hint = rounded if incumbent is None else incumbent
@@ -273,9 +271,9 @@ def _stage2(
             return incumbent, True, bounds.lower
         if tighten:
             tighten = False
-            attained = _tighten(problem, stage2, incumbent, bounds, target=target, clock=clock)
-            if attained is not None:
-                return attained, True, bounds.lower
+            settled = _tighten(problem, stage2, incumbent, bounds, target=target, clock=clock)
+            if settled is not None:
+                return settled, True, bounds.lower
         if problem.plan_cost(incumbent) <= bounds.lower:
             return incumbent, True, bounds.lower
         if not proven:
@@ -317,12 +315,15 @@ def _tighten(
     clock: _Clock,
 ) -> IntArray | None:
     """Tighten ``bounds`` by the pattern LP (kept as they are when it fails), then look for a
-    plan near the new bound (:func:`_at_bound`): that plan, which is optimal, or None."""
+    plan near the new bound (:func:`_at_bound`); a plan now proven optimal (that one, or
+    ``incumbent`` when it costs no more than the new bound), or None."""
     patterns = _patterns(problem, target, stage2, incumbent, clock)
     if patterns is None:
         return None
     bounds.lower = max(bounds.lower, _ceil(patterns.bound))
     bounds.pair_floor = np.maximum(bounds.pair_floor, patterns.pair_bound)
+    if problem.plan_cost(incumbent) <= bounds.lower:
+        return incumbent
     attained, bounds.lower = _at_bound(problem, target, bounds.lower, bounds.pair_floor, clock)
     return attained
 
