@@ -31,6 +31,7 @@ from typing import Annotated, Literal
 from anyio import CancelScope
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -102,7 +103,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     transaction is still open. Ending it is shielded from cancellation: a transaction left open
     would keep its SQLite writer turn, and every other request waiting, for ever. A caller the
     route never checked in (a route that read nothing) is checked in here, before the commit:
-    no answer leaves for a user who is no longer active.
+    no answer leaves for a user who is no longer active. That holds for a body that does not
+    validate too, which never reaches the route: such a user hears 401, not what was wrong.
     """
     sessions: sessionmaker[Session] = request.app.state.sessions
     session = sessions()
@@ -112,10 +114,16 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         if check_in is not None or session.in_transaction():
             with CancelScope(shield=True):
                 await run_in_threadpool(_finish, session, check_in)
-    except BaseException:
-        if session.in_transaction():
-            with CancelScope(shield=True):
-                await run_in_threadpool(session.rollback)
+    except BaseException as failure:
+        try:
+            check_in = session.info.pop(_CHECK_IN, None)
+            if check_in is not None and isinstance(failure, RequestValidationError):
+                with CancelScope(shield=True):
+                    await run_in_threadpool(check_in)  # ProblemError (401) for an inactive user
+        finally:
+            if session.in_transaction():
+                with CancelScope(shield=True):
+                    await run_in_threadpool(session.rollback)
         raise
     finally:
         session.close()

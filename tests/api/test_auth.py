@@ -163,6 +163,24 @@ def test_a_route_that_reads_nothing_still_turns_an_inactive_user_away(api: Api) 
     assert api.get("desk", "/probe").status_code == 401
 
 
+def test_an_inactive_user_hears_401_even_for_a_bad_body(api: Api) -> None:
+    """A body that does not validate never reaches the route, so the route's first query, where
+    the caller is checked, never comes: the caller is checked all the same before the 422, and a
+    user no longer active learns nothing about what the request got wrong."""
+    bad_referral = {"gender": "female", "age": "twenty", "unknown_field": 1}
+    response = api.post("desk", "/api/v1/referrals", json=bad_referral)
+    assert response.status_code == 422
+    with api.database.session() as session:
+        session.execute(update(UserRow).where(UserRow.name == "desk").values(active=False))
+    response = api.post("desk", "/api/v1/referrals", json=bad_referral)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "errors" not in response.json()
+    with api.database.session() as session:  # the refused request left the database free
+        session.execute(update(UserRow).where(UserRow.name == "desk").values(active=True))
+    assert api.post("desk", "/api/v1/referrals", json=bad_referral).status_code == 422
+
+
 def test_a_token_is_worth_only_the_role_the_user_has_now(api: Api) -> None:
     """A token names a role; once the user's role changes, it opens nothing (not even what both
     roles may do), and a new login gets the new role's rights."""
