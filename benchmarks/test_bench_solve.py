@@ -4,8 +4,8 @@ Run with ``pytest benchmarks/``. Every benchmark checks its plan against the har
 the instance's optimum where that is known (from the independent HiGHS oracle of the tests), and
 puts in ``extra_info``: status, both objective levels and the bound for engine and greedy, the gap
 to the proven cost bound where the search stopped early, and the process's peak resident memory so
-far (``ru_maxrss``: it covers OR-Tools' C++ allocations, which ``tracemalloc`` cannot see, but it is a
-high-water mark of the whole session, so run a single benchmark with ``-k`` for its own peak).
+far (``ru_maxrss``: it covers OR-Tools' C++ allocations, which ``tracemalloc`` cannot see, but it is
+a high-water mark of the whole session, so run a single benchmark with ``-k`` for its own peak).
 
 Targets: sample network, 150 victims: proven optimal within 0.2 s; 500 x 200 with families and
 avoid pairs: proven optimal within 2 s; 5,000 x 2,000 transport case: proven optimal within 5 s;
