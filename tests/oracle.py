@@ -26,6 +26,17 @@ class Optimum:
     plan: dict[str, str]
 
 
+def cost_tolerance(placed: int, cost: float) -> float:
+    """How far the cost of a plan optimal for the solvers may lie from the exact optimum ``cost``.
+
+    The solvers optimise costs rounded to milli-units (:func:`engine.solvers.problem.
+    choose_scale`), each pair by at most half of one, so two plans of ``placed`` people that are
+    both optimal for rounded costs differ by at most a milli-unit per person; the rest is float
+    noise.
+    """
+    return 1e-3 * placed + 1e-6 * (1.0 + abs(cost))
+
+
 def solve_oracle(instance: Instance, time_limit: float = 120.0) -> Optimum:
     """The proven lexicographic optimum of ``instance``."""
     weights = instance.objective.model_dump()

@@ -10,6 +10,7 @@ from engine.solve import solve
 from engine.validation import plan_violations
 from models.instance import Instance
 from models.plan import Plan
+from tests.oracle import cost_tolerance
 from tests.strategies import instances
 
 # One degree of latitude is 111.2 km on the contract's sphere.
@@ -99,7 +100,7 @@ def _not_better(greedy: Plan, optimal: Plan) -> bool:
     g, o = greedy.objective, optimal.objective
     if g.priority_placed != o.priority_placed:
         return g.priority_placed < o.priority_placed
-    return g.cost >= o.cost - 1e-3 * len(optimal.assignments) - 1e-9
+    return g.cost >= o.cost - cost_tolerance(len(optimal.assignments), o.cost)
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)

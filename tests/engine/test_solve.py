@@ -23,12 +23,12 @@ from engine.validation import plan_violations
 from models.instance import Instance
 from models.plan import Plan
 from models.sample import sample_instance
-from tests.oracle import solve_oracle
+from tests.oracle import cost_tolerance, solve_oracle
 from tests.strategies import instances, random_instance
 
 
 def _cost_tolerance(plan: Plan) -> float:
-    return 1e-3 * len(plan.assignments) + 1e-6 * (1.0 + abs(plan.objective.cost))
+    return cost_tolerance(len(plan.assignments), plan.objective.cost)
 
 
 def _assert_optimal(instance: Instance, plan: Plan) -> None:
