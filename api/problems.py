@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.writer_turns import DatabaseBusy
-from models.errors import FIELD_PROBLEMS, Loc, format_path, problems_from_error
+from models.errors import FIELD_PROBLEMS, Loc, error_message, format_path, problems_from_error
 
 logger = logging.getLogger(__name__)
 
@@ -156,18 +156,9 @@ def field_errors(items: Iterable[Mapping[str, Any]]) -> list[FieldError]:
 
 
 def _message(item: Mapping[str, Any]) -> str:
-    kind = item.get("type")
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "json_invalid":
+    if item.get("type") == "json_invalid":
         return "the body is not valid JSON"
-    message = str(item.get("msg", "invalid value"))
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if message.startswith(prefix):
-            return message[len(prefix) :]
-    return message
+    return error_message(item)
 
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:

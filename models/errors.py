@@ -71,15 +71,30 @@ def field_problems(problems: Sequence[tuple[Loc, str]]) -> PydanticCustomError:
     )
 
 
-def _clean_message(error: Any) -> str:
-    message = str(error["msg"])
+# Pydantic's wording for a value of the wrong shape names Python types ("a valid dictionary or
+# instance of Shelter"); the reader of a JSON body or a YAML scenario file thinks in objects and
+# lists.
+_SHAPES = {
+    "model_type": "expected an object",
+    "model_attributes_type": "expected an object",
+    "dict_type": "expected an object",
+    "list_type": "expected a list",
+}
+
+
+def error_message(error: Any) -> str:
+    """What is wrong, in the contract's words, for one item of a pydantic error."""
+    kind = error.get("type")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field is missing"
+    if kind in _SHAPES:
+        return _SHAPES[kind]
+    message = str(error.get("msg", "invalid value"))
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
             return message[len(prefix) :]
-    if error["type"] == "extra_forbidden":
-        return "unknown field"
-    if error["type"] == "missing":
-        return "required field is missing"
     return message
 
 
@@ -93,7 +108,7 @@ def problems_from_error(error: ValidationError, prefix: Loc = ()) -> list[InputP
             for rel, msg in ctx["problems"]:
                 problems.append(InputProblem(format_path([*loc, *rel]), msg))
         else:
-            problems.append(InputProblem(format_path(loc), _clean_message(item)))
+            problems.append(InputProblem(format_path(loc), error_message(item)))
     return problems
 
 

@@ -79,6 +79,12 @@ def test_unknown_fields_are_rejected(api: Api) -> None:
     assert found == {"name": "unknown field"}
 
 
+def test_a_value_of_the_wrong_shape_is_named_plainly(api: Api) -> None:
+    assert paths(api.post("desk", "/api/v1/referrals", [])) == {"": "expected an object"}
+    found = paths(api.post("desk", "/api/v1/referrals", referral(languages="ro")))
+    assert found == {"languages": "expected a list"}
+
+
 def test_null_is_refused_where_the_contract_has_no_null(api: Api) -> None:
     found = paths(api.patch("desk", "/api/v1/referrals/Cx", {"gender": None}))
     assert set(found) == {"gender"}

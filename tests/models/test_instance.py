@@ -160,11 +160,18 @@ def test_contract_plan_and_ranking_examples_parse() -> None:
         (["shelters", 0, "languages"], ["dutch"], "shelters[0].languages[0]: 'dutch' is not"),
         (["now"], "2026-11-28T02:30:00", "now: Input should have timezone info"),
         (["format"], "safeplace.instance/2", "format: Input should be 'safeplace.instance/1'"),
+        (["shelters", 0], 3, "shelters[0]: expected an object"),
+        (["victims"], {}, "victims: expected a list"),
+        (["shelters", 0, "languages"], "nl", "shelters[0].languages: expected a list"),
     ],
 )
 def test_bad_input_names_the_field(path: list[str | int], value: Any, expected: str) -> None:
     found = problems(edited(path, value))
     assert any(line.startswith(expected) for line in found), found
+
+
+def test_a_document_that_is_no_object_says_so_plainly() -> None:
+    assert problems("[]") == ["expected an object"]
 
 
 def test_duplicate_ids_name_the_second_occurrence() -> None:
