@@ -26,7 +26,13 @@ from engine.simulation.network import build_network
 from engine.simulation.stats import paired_difference
 from models.errors import InvalidInput
 from models.scenario import Scenario
-from models.scenario_result import KPI_DESCRIPTIONS, LOWER_IS_BETTER, ScenarioResult
+from models.scenario_result import (
+    DEMAND,
+    KPI_DESCRIPTIONS,
+    LOWER_IS_BETTER,
+    Difference,
+    ScenarioResult,
+)
 
 EXIT_INVALID = 2
 
@@ -152,15 +158,23 @@ def compare(
         cells = [_show(results[0].kpis[name].mean, name)]
         for result in results[1:]:
             diff = paired_difference(base, [r.values[name] for r in result.per_replication])
-            better = (diff.mean < 0) == (name in LOWER_IS_BETTER)
-            mark = (
-                ("[green]better[/]" if better else "[red]worse[/]") if diff.significant else "n.s."
-            )
             cells.append(
-                f"{_show(result.kpis[name].mean, name)} ({_show(diff.mean, name)}, {mark})"
+                f"{_show(result.kpis[name].mean, name)} "
+                f"({_show(diff.mean, name)}, {_mark(name, diff)})"
             )
         table.add_row(description, *cells)
     Console().print(table)
+
+
+def _mark(name: str, diff: Difference) -> str:
+    """How a paired difference reads: within the noise, better or worse, or (for the demand
+    itself) more or fewer."""
+    if not diff.significant:
+        return "n.s."
+    if name in DEMAND:
+        return "more" if diff.mean > 0 else "fewer"
+    better = (diff.mean < 0) == (name in LOWER_IS_BETTER)
+    return "[green]better[/]" if better else "[red]worse[/]"
 
 
 def advise(

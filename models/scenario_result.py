@@ -45,6 +45,10 @@ LOWER_IS_BETTER: frozenset[str] = frozenset(
     }
 )
 
+# KPIs that measure the demand a scenario brings, not how well it is met: a difference in them is
+# more or fewer people, neither better nor worse.
+DEMAND: frozenset[str] = frozenset({"arrivals"})
+
 
 class ResultModel(BaseModel):
     """Base of the result types: frozen and strict about unknown fields."""

@@ -24,7 +24,13 @@ from api.scenario_runner import RunRegistry, ScenarioRun
 from engine.simulation.stats import paired_difference
 from models.errors import InputProblem, InvalidInput
 from models.scenario import validate_scenario
-from models.scenario_result import KPI_DESCRIPTIONS, LOWER_IS_BETTER, Difference, ScenarioResult
+from models.scenario_result import (
+    DEMAND,
+    KPI_DESCRIPTIONS,
+    LOWER_IS_BETTER,
+    Difference,
+    ScenarioResult,
+)
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +154,7 @@ class Compared:
     means: list[float]
     differences: list[Difference | None]
     lower_is_better: bool
+    demand: bool  # a difference is more or fewer people, neither better nor worse
 
 
 def compare(results: Sequence[ScenarioResult]) -> list[Compared]:
@@ -176,6 +183,7 @@ def compare(results: Sequence[ScenarioResult]) -> list[Compared]:
                 means=[result.kpis[kpi].mean for result in results],
                 differences=differences,
                 lower_is_better=kpi in LOWER_IS_BETTER,
+                demand=kpi in DEMAND,
             )
         )
     return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from api.scenario_files import LoadedScenario, load_scenario
 from api.scenario_runner import run_dask, run_local
 from engine.simulation.run import prepare, simulate
 from models.errors import InvalidInput
+from models.scenario_result import KPI_DESCRIPTIONS
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 
@@ -121,11 +123,24 @@ def test_compare_shows_paired_differences(tmp_path: Path) -> None:
     second = tmp_path / "more.yaml"
     second.write_text(first.read_text().replace("Midden-Nederland: 9", "Midden-Nederland: 30"))
     result = CliRunner().invoke(
-        app(), ["scenario", "compare", str(first), str(second), "-n", "3", "--workers", "1"]
+        app(),
+        ["scenario", "compare", str(first), str(second), "-n", "3", "--workers", "1"],
+        env={"COLUMNS": "200"},  # one line per KPI
     )
     assert result.exit_code == 0, result.output
     assert "more.yaml" in result.output
-    assert "worse" in result.output or "n.s." in result.output
+    rows = {
+        cells[0]: cells[1:]
+        for line in result.output.splitlines()
+        if len(cells := [cell.strip() for cell in line.strip("│ ").split("│")]) == 3
+    }
+    # More than three times the arrivals in one unit, on the same seeds: the demand is marked as
+    # more (not "better"), and nights in unsuitable shelter go up beyond the noise.
+    first_arrivals, second_arrivals = rows[KPI_DESCRIPTIONS["arrivals"]]
+    assert re.fullmatch(r"[\d.]+ \(\d+\.\d, more\)", second_arrivals), second_arrivals
+    assert float(second_arrivals.split()[0]) > float(first_arrivals)
+    _, unsuitable = rows[KPI_DESCRIPTIONS["unsuitable_nights"]]
+    assert re.fullmatch(r"[\d.]+ \(\d+\.\d, worse\)", unsuitable), unsuitable
 
 
 def test_advise_compares_its_places_with_pro_rata(tmp_path: Path) -> None:

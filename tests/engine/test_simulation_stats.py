@@ -31,6 +31,16 @@ def test_an_estimate_is_the_mean_with_a_t_interval() -> None:
     assert estimate([5.0]) == Estimate(mean=5.0, low=5.0, high=5.0, n=1)
 
 
+def test_a_paired_difference_is_the_second_minus_the_first_with_a_t_interval() -> None:
+    # Differences 1, 1, 1, 1.5: mean 1.125, standard deviation 0.25, t(3) = 3.182.
+    up = paired_difference([1, 2, 3, 4], [2, 3, 4, 5.5])
+    assert up.mean == pytest.approx(1.125)
+    assert (up.low, up.high) == pytest.approx((1.125 - 3.182 * 0.125, 1.125 + 3.182 * 0.125))
+    down = paired_difference([2, 3, 4, 5.5], [1, 2, 3, 4])
+    assert (down.mean, down.low, down.high) == pytest.approx((-up.mean, -up.high, -up.low))
+    assert down.significant
+
+
 def test_a_paired_difference_is_significant_only_when_zero_is_outside() -> None:
     assert paired_difference([1, 2, 3, 4], [2, 3, 4, 5.5]).significant
     assert not paired_difference([1, 2, 3, 4], [2, 1, 4, 3]).significant
