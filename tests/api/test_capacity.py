@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from api.disclosure import SMALLEST_SHOWN
+from api.regions import police_unit
+from models.location import Location
 from tests.api.helpers import Api, running_api
 
 
@@ -71,6 +73,16 @@ def test_free_places_follow_holds(api: Api) -> None:
         api.post("desk", "/api/v1/holds", {"referral_id": case["id"], "shelter_id": "S023"}), 201
     )
     after_hold = cells(api, "desk")
-    changed = [k for k in before if after_report[k]["free"] != after_hold[k]["free"]]
-    assert changed
+    changed = {k for k in before if after_report[k]["free"] != after_hold[k]["free"]}
+    # The held place leaves exactly the cells S023 counts in: its police unit, each gender it
+    # takes in, and "any condition" plus each condition it accepts.
+    s023 = api.ok(api.get("admin", "/api/v1/shelters/S023"))
+    unit = police_unit(Location.model_validate(s023["location"]))
+    expected = {
+        (unit, gender, condition)
+        for gender in s023["genders"]
+        for condition in (None, *s023["accepts"])
+    }
+    assert changed == expected
     assert all(after_hold[k]["free"] == after_report[k]["free"] - 1 for k in changed)
+    assert all(after_hold[k]["total"] == before[k]["total"] for k in before)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from api.db.mapping import referral_columns, shelter_columns, shelter_from_row, victim_from_row
 from api.db.tables import ReferralRow, ShelterRow
+from models.location import Location
 from models.sample import sample_shelters, sample_victims
 from tests.api.rows import shelter
 
@@ -26,12 +29,22 @@ def test_every_sample_victim_survives_the_round_trip() -> None:
         assert victim_from_row(row) == original
 
 
-def test_the_region_of_a_referral_is_its_police_unit() -> None:
-    (first, *_) = [v for v in sample_victims(50, seed=3, shelters=[]) if v.location is not None]
-    assert referral_columns(first)["region"] is not None
-    (unplaced,) = sample_victims(1, seed=3, shelters=[])
-    without = unplaced.model_copy(update={"location": None})
-    assert referral_columns(without)["region"] is None
+@pytest.mark.parametrize(
+    ("location", "unit"),
+    [
+        (Location(municipality="Venlo"), "Limburg"),
+        (Location(municipality="Den Bosch"), "Oost-Brabant"),
+        (Location(lat=53.219, lon=6.567), "Noord-Nederland"),  # Groningen's centre
+        (Location(lat=51.37, lon=6.17), "Limburg"),  # Venlo's
+        (None, None),
+    ],
+)
+def test_the_region_of_a_referral_is_its_police_unit(
+    location: Location | None, unit: str | None
+) -> None:
+    (victim,) = sample_victims(1, seed=3, shelters=[])
+    located = victim.model_copy(update={"location": location})
+    assert referral_columns(located)["region"] == unit
 
 
 def test_live_state_fills_occupied_and_residents() -> None:
