@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx2
@@ -12,6 +12,9 @@ import pytest
 
 from api import accounts
 from api.db.session import Database
+from api.db.tables import ScenarioRunRow
+from api.scenario_runner import ORPHAN_SECONDS
+from models.scenario_result import KPI_DESCRIPTIONS
 from tests.api import server
 from tests.api.helpers import Api, running_api
 from tests.api.test_scenario_cli import write_tiny
@@ -37,7 +40,8 @@ def test_a_planner_runs_a_scenario_and_reads_its_kpis(api: Api) -> None:
         status = api.ok(api.get("planner", path))
     assert status["state"] == "done", status
     result = api.ok(api.get("planner", f"{path}/result"))
-    assert result["kpis"]
+    assert set(result["kpis"]) == set(KPI_DESCRIPTIONS)
+    assert result["kpis"]["arrivals"]["n"] == result["replications"] == 2  # as tiny.yaml says
     # Planners never see where a shelter is.
     assert result["shelters"] == []
 
@@ -48,9 +52,41 @@ def test_an_unknown_scenario_names_the_shipped_ones(api: Api) -> None:
     assert "tiny" in response.json()["detail"]
 
 
+def _stored_run(database: Database, run_id: str, state: str, silent_seconds: float) -> None:
+    """A run as a worker stores it, last touched ``silent_seconds`` ago."""
+    touched = datetime.now(UTC) - timedelta(seconds=silent_seconds)
+    with database.session() as session:
+        session.add(
+            ScenarioRunRow(
+                id=run_id,
+                scenario="tiny",
+                state=state,
+                done=1,
+                total=4,
+                replications=4,
+                error="stopped" if state == "failed" else None,
+                owner="some-worker",
+                started_at=touched,
+                updated_at=touched,
+            )
+        )
+        session.commit()
+
+
 def test_a_result_before_the_end_or_of_no_run_is_refused(api: Api) -> None:
     assert api.get("planner", "/api/v1/scenario-runs/unknown").status_code == 404
     assert api.get("planner", "/api/v1/scenario-runs/unknown/result").status_code == 404
+    _stored_run(api.database, "Rrunning", "running", silent_seconds=1)
+    _stored_run(api.database, "Rfailed", "failed", silent_seconds=1)
+    # A worker that stopped touching its run long ago has died: the run counts as failed.
+    _stored_run(api.database, "Rorphan", "running", silent_seconds=10 * ORPHAN_SECONDS)
+    for run_id, state in (("Rrunning", "running"), ("Rfailed", "failed"), ("Rorphan", "failed")):
+        path = f"/api/v1/scenario-runs/{run_id}"
+        assert api.ok(api.get("planner", path))["state"] == state
+        refused = api.get("planner", f"{path}/result")
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == state
+        assert refused.json()["detail"] == f"scenario run '{run_id}' is {state}, not done"
 
 
 def test_only_planners_run_scenarios(api: Api) -> None:

@@ -74,9 +74,7 @@ def test_flow_on_each_victims_cheapest_options_proves_the_full_optimum(seed: int
     assert len(problem.victim) > 2 * CANDIDATES * problem.num_victims  # pricing is exercised
     priced = solve_flow(problem)
     full = solve_restricted(problem, np.arange(len(problem.victim)))
-    for assignment in (priced, full):
-        placed = assignment >= 0
-        assert problem.priority[placed].sum() == problem.priority[full >= 0].sum()
+    assert problem.priority[priced >= 0].sum() == problem.priority[full >= 0].sum()
     assert problem.cost[problem.pair_index(priced)].sum() == (
         problem.cost[problem.pair_index(full)].sum()
     )
