@@ -10,6 +10,7 @@ the first line of standard input when that is not a terminal (for scripts), neve
 from __future__ import annotations
 
 import copy
+import logging.config
 import socket
 import sys
 from datetime import UTC, datetime
@@ -17,6 +18,9 @@ from typing import Annotated, Any
 
 import typer
 import uvicorn
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
@@ -25,6 +29,7 @@ from api.db.session import Database
 from api.main import MAX_CONCURRENT_REQUESTS, prepare
 from api.observe import shared_across_workers
 from api.settings import Settings
+from models.errors import error_message
 
 EXIT_BROKEN = 1
 EXIT_INVALID = 2
@@ -50,6 +55,11 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Run the HTTP service (open /docs in a browser to try it)."""
+    # Settings and database are checked here, once, so that a mistake is one clear line and not
+    # a traceback from every worker; the workers find the database migrated and seeded.
+    logging.config.dictConfig(log_config())  # what the check says (seeding, no users yet) shows
+    settings = _settings()
+    _database(settings).dispose()
     config = NoDelayConfig(
         "api.main:create_app",
         factory=True,
@@ -63,7 +73,7 @@ def serve(
         access_log=False,
     )
     if workers > 1:
-        with shared_across_workers(Settings().var_dir):
+        with shared_across_workers(settings.var_dir):
             Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
         uvicorn.Server(config).run()
@@ -142,7 +152,7 @@ def run_retention(
     ] = None,
 ) -> None:
     """Delete referrals closed longer ago than the retention period, keeping statistics."""
-    settings = Settings()
+    settings = _settings()
     database = _database(settings)
     period = settings.retention_days if days is None else days
     with database.session() as session:
@@ -150,6 +160,26 @@ def run_retention(
     typer.echo(f"{purged} closed referrals purged (closed more than {period} days ago)")
 
 
+def _settings() -> Settings:
+    """The settings from the environment; exit 2 with one line per bad ``SAFEPLACE_*`` variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for item in error.errors(include_url=False):
+            variable = "SAFEPLACE_" + "_".join(str(part) for part in item["loc"]).upper()
+            typer.echo(f"{variable}: {error_message(item)}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+
+
 def _database(settings: Settings | None = None) -> Database:
-    """The configured database, migrated and seeded as the server would leave it."""
-    return prepare(settings if settings is not None else Settings())
+    """The configured database, migrated and seeded as the server would leave it; exit 1 with
+    the reason (and the URL without its password) when it cannot be opened."""
+    settings = settings if settings is not None else _settings()
+    try:
+        return prepare(settings)
+    except (SQLAlchemyError, OSError) as error:  # unreachable, refused, or a path not creatable
+        url = make_url(settings.database_url).render_as_string(hide_password=True)
+        cause = getattr(error, "orig", None) or error
+        reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        typer.echo(f"cannot open the database {url}: {reason}", err=True)
+        raise typer.Exit(EXIT_BROKEN) from None

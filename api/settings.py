@@ -8,8 +8,14 @@ import secrets
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+# The databases the service is built and tested for (``postgresql`` means psycopg 3).
+DATABASE_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
+DATABASE_FORMS = "use sqlite:///PATH or postgresql://USER@HOST/DATABASE"
 
 
 class Settings(BaseSettings):
@@ -31,6 +37,19 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     # The shipped scenario files planners may run over the API and the web interface.
     scenarios_dir: Path = Path("scenarios")
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, url: str) -> str:
+        """Refuse a URL of another database at start-up, not at the first query; the message
+        never repeats the URL, which may hold a password."""
+        try:
+            driver = make_url(url).drivername
+        except ArgumentError:
+            raise ValueError(f"not a database URL; {DATABASE_FORMS}") from None
+        if driver not in DATABASE_DRIVERS:
+            raise ValueError(f"unsupported database '{driver}'; {DATABASE_FORMS}")
+        return url
 
     def signing_secret(self) -> str:
         """The configured secret, or one generated once and kept in ``var_dir``."""

@@ -140,3 +140,51 @@ def test_retention_purges_old_closed_referrals(env: dict[str, str], database_url
             ]
     finally:
         database.dispose()
+
+
+COMMANDS = (
+    ["serve", "--port", "1"],
+    ["users", "add", "bob", "--role", "desk"],
+    ["audit", "verify"],
+    ["retention", "run"],
+)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
+def test_a_bad_setting_is_named_without_a_traceback(command: list[str], tmp_path: Path) -> None:
+    env = {
+        "SAFEPLACE_VAR_DIR": str(tmp_path / "var"),
+        "SAFEPLACE_DATABASE_URL": "mysql://root:secret-password@localhost/safeplace",
+        "SAFEPLACE_HOLD_MINUTES": "soon",
+    }
+    result = run(env, *command, stdin=PASSWORD + "\n")
+    assert result.exit_code == EXIT_INVALID
+    assert result.output.splitlines() == [
+        "SAFEPLACE_DATABASE_URL: unsupported database 'mysql'; "
+        "use sqlite:///PATH or postgresql://USER@HOST/DATABASE",
+        "SAFEPLACE_HOLD_MINUTES: Input should be a valid integer, unable to parse string as an "
+        "integer",
+    ]
+    assert not (tmp_path / "var").exists()  # nothing was started or created
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
+def test_a_database_that_cannot_be_opened_is_one_line_without_its_password(
+    command: list[str], tmp_path: Path
+) -> None:
+    unreachable = "postgresql://nobody:secret-password@127.0.0.1:1/safeplace"
+    env = {"SAFEPLACE_VAR_DIR": str(tmp_path / "var"), "SAFEPLACE_DATABASE_URL": unreachable}
+    result = run(env, *command, stdin=PASSWORD + "\n")
+    assert result.exit_code == EXIT_BROKEN
+    (line,) = result.output.splitlines()
+    assert line.startswith(
+        "cannot open the database postgresql://nobody:***@127.0.0.1:1/safeplace: "
+    )
+    assert "secret-password" not in result.output
+
+    (tmp_path / "a-file").write_text("not a folder")
+    env["SAFEPLACE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'a-file' / 'safeplace.db'}"
+    result = run(env, *command, stdin=PASSWORD + "\n")
+    assert result.exit_code == EXIT_BROKEN
+    assert result.output.startswith(f"cannot open the database {env['SAFEPLACE_DATABASE_URL']}: ")
+    assert len(result.output.splitlines()) == 1
