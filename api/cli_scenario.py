@@ -35,6 +35,7 @@ from models.scenario_result import (
 )
 
 EXIT_INVALID = 2
+EXIT_UNWRITTEN = 1
 
 Replications = Annotated[
     int | None,
@@ -109,11 +110,20 @@ def run(
 ) -> None:
     """Simulate a scenario; write DIR/NAME.json (result) and DIR/NAME.html (report)."""
     loaded = _load(file)
+    # The folder is made before the replications run, so a wrong --out costs no simulation.
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        typer.echo(f"--out {out}: cannot create the folder: {error.strerror}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
     result = _run(loaded, replications, seed, workers, compare=compare, dask=dask)
-    out.mkdir(parents=True, exist_ok=True)
     stem = file.stem
-    (out / f"{stem}.json").write_text(result.model_dump_json(indent=2), "utf-8")
-    (out / f"{stem}.html").write_text(render_report(result), "utf-8")
+    try:
+        (out / f"{stem}.json").write_text(result.model_dump_json(indent=2), "utf-8")
+        (out / f"{stem}.html").write_text(render_report(result), "utf-8")
+    except OSError as error:
+        typer.echo(f"--out {out}: cannot write the result: {error.strerror}", err=True)
+        raise typer.Exit(EXIT_UNWRITTEN) from None
     table = Table(title=f"{result.scenario} ({result.replications} replications)")
     table.add_column("KPI")
     table.add_column("mean (95 % interval)", justify="right")

@@ -174,3 +174,24 @@ def test_the_dask_runner_gives_the_local_result(tmp_path: Path) -> None:
     assert remote.model_dump(exclude={"elapsed_seconds"}) == local.model_dump(
         exclude={"elapsed_seconds"}
     )
+
+
+def test_an_out_folder_that_cannot_be_made_is_refused_before_running(tmp_path: Path) -> None:
+    path = write_tiny(tmp_path)
+    (tmp_path / "a-file").write_text("not a folder")
+    out = tmp_path / "a-file" / "results"
+    result = CliRunner().invoke(app(), ["scenario", "run", str(path), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [f"--out {out}: cannot create the folder: Not a directory"]
+
+
+def test_a_result_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    path = write_tiny(tmp_path)
+    out = tmp_path / "out"
+    (out / "tiny.json").mkdir(parents=True)  # a folder where the result file should go
+    args = ["scenario", "run", str(path), "-n", "1", "--workers", "1", "--out", str(out)]
+    result = CliRunner().invoke(app(), args)
+    assert result.exit_code == 1
+    # Past the progress display (on standard error too), one line says what went wrong.
+    problems = [line for line in result.stderr.splitlines() if line.strip()]
+    assert problems == [f"--out {out}: cannot write the result: Is a directory"]
