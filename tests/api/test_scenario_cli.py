@@ -15,6 +15,7 @@ from api.scenario_files import LoadedScenario, load_scenario
 from api.scenario_runner import run_dask, run_local
 from engine.simulation.run import prepare, simulate
 from models.errors import InvalidInput
+from models.gazetteer import POLICE_UNITS
 from models.scenario_result import KPI_DESCRIPTIONS
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
@@ -146,11 +147,24 @@ def test_compare_shows_paired_differences(tmp_path: Path) -> None:
 def test_advise_compares_its_places_with_pro_rata(tmp_path: Path) -> None:
     path = write_tiny(tmp_path, units="Midden-Nederland: 20, Amsterdam: 15")
     result = CliRunner().invoke(
-        app(), ["scenario", "advise", str(path), "--add", "3", "-n", "2", "--workers", "1"]
+        app(),
+        ["scenario", "advise", str(path), "--add", "3", "-n", "2", "--workers", "1"],
+        env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
     assert "Where to add 3 places" in result.output
-    assert "advice against pro rata" in result.output
+    rows = [
+        cells
+        for line in result.output.splitlines()
+        if len(cells := [cell.strip() for cell in line.strip("│ ").split("│")]) == 3
+        and cells[2].isdigit()
+    ]
+    assert rows, result.output
+    assert sum(int(places) for _, _, places in rows) == 3
+    assert {unit for unit, _, _ in rows} <= set(POLICE_UNITS)
+    for what in ("fewer nights in unsuitable shelter", "more people placed"):
+        for run in ("advice", "pro rata", "advice against pro rata"):
+            assert re.search(rf"^{run}: [+-]\d+\.\d {what}", result.output, re.MULTILINE), run
 
 
 def test_schema_prints_a_json_schema() -> None:
