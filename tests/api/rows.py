@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from api.db.mapping import referral_columns, shelter_columns
-from api.db.tables import ReferralRow, ShelterRow
+from api.db.tables import ReferralRow, ScenarioRunRow, ShelterRow
 from models.location import Location
 from models.shelter import Shelter
 from models.victim import Victim
@@ -55,3 +55,23 @@ def shelter(shelter_id: str, capacity: int, **fields: object) -> Shelter:
 def victim(victim_id: str, **fields: object) -> Victim:
     """A woman of 30 without special needs, unless ``fields`` say otherwise."""
     return Victim.model_validate({"id": victim_id, "gender": "female", "age": 30, **fields})
+
+
+def add_scenario_run(
+    session: Session, run_id: str, state: str, touched: datetime, error: str | None = None
+) -> None:
+    """A scenario run as a worker stores it, last touched at ``touched``."""
+    session.add(
+        ScenarioRunRow(
+            id=run_id,
+            scenario="tiny",
+            state=state,
+            done=0,
+            total=1,
+            replications=1,
+            error=error,
+            owner="f" * 32,
+            started_at=touched,
+            updated_at=touched,
+        )
+    )

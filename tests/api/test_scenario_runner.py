@@ -10,9 +10,9 @@ import pytest
 
 from api import scenario_runner
 from api.db.session import Database
-from api.db.tables import ScenarioRunRow
 from api.scenario_files import load_scenario
 from api.scenario_runner import ORPHANED, RunRegistry, ScenarioRun
+from tests.api.rows import add_scenario_run
 from tests.api.test_scenario_cli import write_tiny
 
 
@@ -80,19 +80,7 @@ def test_a_run_whose_process_is_gone_reads_as_failed(database: Database) -> None
     long_ago = datetime.now(UTC) - timedelta(seconds=scenario_runner.ORPHAN_SECONDS + 1)
     with database.session() as session:
         for run_id, state in (("a" * 32, "running"), ("b" * 32, "queued"), ("c" * 32, "done")):
-            session.add(
-                ScenarioRunRow(
-                    id=run_id,
-                    scenario="tiny",
-                    state=state,
-                    done=0,
-                    total=0,
-                    replications=1,
-                    owner="f" * 32,
-                    started_at=long_ago,
-                    updated_at=long_ago,
-                )
-            )
+            add_scenario_run(session, run_id, state, long_ago)
     registry = RunRegistry(database)
     with database.session() as session:
         states = {run.id[0]: (run.state, run.error) for run in registry.recent(session, 10)}

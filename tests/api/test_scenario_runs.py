@@ -12,11 +12,11 @@ import pytest
 
 from api import accounts
 from api.db.session import Database
-from api.db.tables import ScenarioRunRow
 from api.scenario_runner import ORPHAN_SECONDS
 from models.scenario_result import KPI_DESCRIPTIONS
 from tests.api import server
 from tests.api.helpers import Api, running_api
+from tests.api.rows import add_scenario_run
 from tests.api.test_scenario_cli import write_tiny
 
 
@@ -55,22 +55,9 @@ def test_an_unknown_scenario_names_the_shipped_ones(api: Api) -> None:
 def _stored_run(database: Database, run_id: str, state: str, silent_seconds: float) -> None:
     """A run as a worker stores it, last touched ``silent_seconds`` ago."""
     touched = datetime.now(UTC) - timedelta(seconds=silent_seconds)
+    error = "stopped" if state == "failed" else None
     with database.session() as session:
-        session.add(
-            ScenarioRunRow(
-                id=run_id,
-                scenario="tiny",
-                state=state,
-                done=1,
-                total=4,
-                replications=4,
-                error="stopped" if state == "failed" else None,
-                owner="some-worker",
-                started_at=touched,
-                updated_at=touched,
-            )
-        )
-        session.commit()
+        add_scenario_run(session, run_id, state, touched, error)
 
 
 def test_a_result_before_the_end_or_of_no_run_is_refused(api: Api) -> None:
