@@ -9,7 +9,8 @@ query (:func:`api.deps.check_in`).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Literal
 
 from api import ledger
 from api.deps import Caller
@@ -24,6 +25,12 @@ from models.plan import Plan
 from models.ranking import Ranking
 from models.victim import Victim
 
+# How far an intake moment may lie from now. The live places are today's and intake hours repeat
+# every week, so a moment further ahead tells nothing more; one in the past (beyond a minute, as
+# the pages round to the minute) is no intake that can still happen.
+AT_MOST_AHEAD = timedelta(days=7)
+PAST_TOLERANCE = timedelta(minutes=1)
+
 
 def ranking(caller: Caller, cache: NetworkCache, referral_id: str, at: datetime | None) -> Ranking:
     """The contract's ranking of one waiting referral at ``at`` (default: now)."""
@@ -34,13 +41,36 @@ def explained(
     caller: Caller, cache: NetworkCache, referral_id: str, at: datetime | None
 ) -> Explained:
     """:func:`ranking`, with its relaxations also as data (the pages word them themselves)."""
-    moment = caller.now if at is None else at
+    if at is not None:
+        caller.check_in_now()  # an inactive user hears 401 before what is wrong with ``at``
+    moment = caller.now if at is None else intake_moment(caller.now, at)
     with caller.attempt("read", "referral", referral_id):
         victim = ledger.waiting_victim(caller.session, referral_id)
         ranker = cache.ranker(caller.session, moment)
     caller.session.commit()
     with solver_timer("ranking"):
         return ranker.at(moment).explain(victim)
+
+
+def intake_moment(now: datetime, at: datetime) -> datetime:
+    """``at`` if it is a moment an intake can still happen at, else 422 at ``at``."""
+    refused = out_of_reach(now, at)
+    if refused is None:
+        return at
+    problem = {
+        "past": "lies in the past: rank now, or for a moment still to come",
+        "ahead": f"lies more than {AT_MOST_AHEAD.days} days ahead",
+    }[refused]
+    raise ProblemError(422, "no intake moment", errors=[FieldError(path="at", message=problem)])
+
+
+def out_of_reach(now: datetime, at: datetime) -> Literal["past", "ahead"] | None:
+    """Why ``at`` is no moment an intake can still happen at (None: it is one)."""
+    if at < now - PAST_TOLERANCE:
+        return "past"
+    if at > now + AT_MOST_AHEAD:
+        return "ahead"
+    return None
 
 
 def plan(caller: Caller, cache: NetworkCache, request: PlanRequest, *, time_limit: float) -> Plan:

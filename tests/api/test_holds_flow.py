@@ -7,11 +7,14 @@ expired holds give their places back by themselves, seen here by moving the serv
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from api.db.tables import UserRow
 from tests.api.helpers import OWN_SHELTER, Api, create_referral, hold, running_api
 
 PROBLEM = "application/problem+json"
@@ -191,6 +194,31 @@ def test_ranking_at_a_later_time_counts_holds_that_end_before(api: Api) -> None:
     later = (api.clock.now.replace(hour=13)).isoformat()
     ranking = api.ok(api.post("desk", f"/api/v1/referrals/{second}/ranking", {"at": later}))
     assert "T001" in [option["shelter"] for option in ranking["options"]]
+
+
+@pytest.mark.parametrize(
+    ("offset", "message"),
+    [
+        (timedelta(minutes=-2), "lies in the past: rank now, or for a moment still to come"),
+        (timedelta(days=7, minutes=1), "lies more than 7 days ahead"),
+        (None, "lies more than 7 days ahead"),  # the last hour of year 9999
+    ],
+)
+def test_ranking_at_a_moment_no_intake_can_happen_is_refused_at_at(
+    api: Api, offset: timedelta | None, message: str
+) -> None:
+    case = create_referral(api)
+    at = datetime(9999, 12, 31, 23, tzinfo=UTC) if offset is None else api.clock.now + offset
+    path = f"/api/v1/referrals/{case}/ranking"
+    response = api.post("desk", path, {"at": at.isoformat()})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{"path": "at", "message": message}]
+    # The edges themselves are moments to rank for.
+    for edge in (api.clock.now - timedelta(minutes=1), api.clock.now + timedelta(days=7)):
+        api.ok(api.post("desk", path, {"at": edge.isoformat()}))
+    with api.database.session() as session:  # no longer active: told nothing about ``at``
+        session.execute(update(UserRow).where(UserRow.name == "desk").values(active=False))
+    assert api.post("desk", path, {"at": at.isoformat()}).status_code == 401
 
 
 def test_staff_confirm_and_discharge_at_their_own_shelter(api: Api) -> None:

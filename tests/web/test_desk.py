@@ -205,6 +205,21 @@ def test_ranking_for_the_next_morning_finds_office_hours_shelters(site: Site) ->
     assert len(options(text(monday))) > len(options(text(tonight)))
 
 
+def test_a_moment_no_intake_can_happen_at_is_said_and_now_is_ranked(site: Site) -> None:
+    site.clock.now = datetime(2026, 11, 30, 10, 0, tzinfo=AMSTERDAM)
+    desk = site.visitor("desk")
+    case = register(desk)
+    now = options(text(desk.get(f"/desk/referrals/{case}")))
+    past = desk.get(f"/desk/referrals/{case}", at="2026-11-30T09:00")
+    assert past.status_code == 200
+    assert "Dat moment ligt in het verleden: getoond is een intake nu." in text(past)
+    assert "Getoond: intake nu." in text(past)
+    assert options(text(past)) == now
+    ahead = desk.get(f"/desk/referrals/{case}", at="2026-12-08T10:00")
+    assert "Dat moment ligt meer dan 7 dagen vooruit: getoond is een intake nu." in text(ahead)
+    assert options(text(ahead)) == now
+
+
 def test_the_waiting_list_puts_the_most_urgent_first_and_flags_night_arrivals(
     site: Site,
 ) -> None:

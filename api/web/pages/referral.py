@@ -184,11 +184,16 @@ def _page(
     if not isinstance(referral, ReferralPublic):
         raise ProblemError(404, f"no referral '{referral_id}'")
     opens = next_opening("office", caller.now)
+    refused = None if at is None else matching.out_of_reach(caller.now, at)
+    if refused is not None:
+        at = None  # ranked for now instead, and the page says why
     context: dict[str, Any] = {
         "referral": referral,
         "notice": notice,
         "done": request.query_params.get("done"),
         "at": at,
+        "at_refused": refused,
+        "at_most_days": matching.AT_MOST_AHEAD.days,
         "at_local": local_minute(at) if at else "",
         "office_opens": local_minute(opens) if opens else "",
         "office_open": open_at("office", caller.now),
