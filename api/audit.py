@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,11 @@ from api.db.tables import AuditRow
 
 # The "previous hash" of the first row.
 GENESIS = "0" * 64
+# The ids the service issues (a letter per kind and 16 random hex digits: pseudonymous by
+# construction). Anything else came from a caller's path or body, and could be a name typed where
+# a case id belongs; the trail, which nobody can ever edit or purge, keeps only that it was no id.
+ISSUED_ID = re.compile(r"^[CHP][0-9a-f]{16}$")
+NOT_AN_ID = "(not an issued id)"
 # Advisory-lock namespace of the audit chain (any constant; the second key is the audit table).
 CHAIN_LOCK = 0x5AFF
 
@@ -67,12 +73,19 @@ def record(
         "role": role,
         "action": action,
         "object_type": object_type,
-        "object_id": object_id,
+        "object_id": kept_id(object_id),
         "result": result,
         "request_id": request_id,
         "prev_hash": GENESIS if last is None else last.hash,
     }
     connection.execute(_APPEND, {**fields, "hash": _hash(fields)})
+
+
+def kept_id(object_id: str | None) -> str | None:
+    """The object id as the trail keeps it: an id the service issued, else :data:`NOT_AN_ID`."""
+    if object_id is None or ISSUED_ID.match(object_id):
+        return object_id
+    return NOT_AN_ID
 
 
 def verify(session: Session) -> int | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from api.audit import NOT_AN_ID
 from tests.api.helpers import Api, create_referral, referral, running_api
 
 CASE_ID = re.compile(r"^C[0-9a-f]{16}$")
@@ -126,7 +127,7 @@ def test_every_access_writes_one_audit_row_without_values(api: Api) -> None:
         ("search", "referral", None, "ok"),
         ("update", "referral", case, "ok"),
         ("read", "referral", case, "ok"),
-        ("read", "referral", "Cmissing", "not_found"),
+        ("read", "referral", NOT_AN_ID, "not_found"),
         ("denied", "referral", case, "denied"),
         ("update", "referral", case, "ok"),
     ]
@@ -136,3 +137,22 @@ def test_every_access_writes_one_audit_row_without_values(api: Api) -> None:
     assert "'tl'" not in text
     assert {row["actor"] for row in trail} == {"desk", "planner"}
     assert all(row["request_id"] for row in trail)
+
+
+def test_the_audit_trail_keeps_no_text_typed_where_an_id_belongs(api: Api) -> None:
+    """A path may carry anything (a name typed into the case id's place); the trail, which
+    nobody can edit or purge, keeps such text only as "no issued id". Unknown ids of the
+    service's own form are kept: they are random and name nobody."""
+    typed = "Maria Popescu 14-03-1990"
+    assert api.get("desk", f"/api/v1/referrals/{typed}").status_code == 404
+    unknown = "C0123456789abcdef"
+    assert api.get("desk", f"/api/v1/referrals/{unknown}").status_code == 404
+    assert api.post("desk", "/api/v1/holds/Hx Maria/confirm").status_code == 404
+    rows = audit_rows(api)
+    assert rows[-3:] == [
+        ("read", "referral", NOT_AN_ID, "not_found"),
+        ("read", "referral", unknown, "not_found"),
+        ("update", "hold", NOT_AN_ID, "not_found"),
+    ]
+    trail = api.get("auditor", "/api/v1/audit", limit=500).text
+    assert "Maria" not in trail
