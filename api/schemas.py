@@ -67,9 +67,10 @@ Moment = Annotated[AwareDatetime, Field(strict=False), AfterValidator(_storable)
 
 
 class RequestModel(BaseModel):
-    """Base of every request body: unknown fields are an error."""
+    """Base of every request body: unknown fields are an error, and so is a value of the wrong
+    type (``"age": true`` or ``"age": "30"`` would otherwise be stored as 1 and 30)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ResponseModel(BaseModel):

@@ -85,6 +85,19 @@ def test_a_value_of_the_wrong_shape_is_named_plainly(api: Api) -> None:
     assert found == {"languages": "expected a list"}
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("age", True), ("age", "30"), ("children", "2"), ("priority", True), ("age", 30.5)],
+)
+def test_a_value_of_another_type_is_refused_not_converted(
+    api: Api, field: str, value: object
+) -> None:
+    found = paths(api.post("desk", "/api/v1/referrals", referral(**{field: value})))
+    assert set(found) == {field}
+    found = paths(api.patch("admin", "/api/v1/shelters/S023/availability", {"free": "3"}))
+    assert set(found) == {"free"}
+
+
 def test_null_is_refused_where_the_contract_has_no_null(api: Api) -> None:
     found = paths(api.patch("desk", "/api/v1/referrals/Cx", {"gender": None}))
     assert set(found) == {"gender"}
