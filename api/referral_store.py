@@ -81,18 +81,36 @@ def search(
     return session.scalars(query).all()
 
 
+# The victim fields a placement was checked against (the hard rules of the shelter it is at) and
+# the places it takes (children).
+PLACEMENT_RESTS_ON = ("gender", "age", "children", "conditions", "programmes", "danger_zones")
+
+
 def update(
     session: Session, referral_id: str, data: ReferralUpdate, *, now: datetime
 ) -> ReferralRow:
     """Change the fields given; a closed referral is refused (409 ``referral_closed``).
 
     A held referral may change: the ledger checks the rules again when the hold is confirmed.
+    A placed one has no such later check, so what its placement rests on (the fields of the
+    rules the shelter was checked against, and the places it takes) cannot change while it lasts
+    (409 ``already_placed``: discharge first); the rest (priority, languages, ``avoid``, ...) can.
     """
     row = get(session, referral_id, lock=True)
     if row.status == "closed":
         raise ProblemError(409, "the referral is closed", code="referral_closed")
-    stored = victim_from_row(row).model_dump()
-    victim = _victim(stored | data.model_dump())
+    before = victim_from_row(row)
+    victim = _victim(before.model_dump() | data.model_dump())
+    if row.status == "placed":
+        changed = [
+            name for name in PLACEMENT_RESTS_ON if getattr(victim, name) != getattr(before, name)
+        ]
+        if changed:
+            raise ProblemError(
+                409,
+                f"the referral is placed; discharge it before changing {', '.join(changed)}",
+                code="already_placed",
+            )
     _check_current(session, victim.current)
     for column, value in referral_columns(victim).items():
         setattr(row, column, value)

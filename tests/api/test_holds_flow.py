@@ -196,6 +196,22 @@ def test_ranking_at_a_later_time_counts_holds_that_end_before(api: Api) -> None:
     assert "T001" in [option["shelter"] for option in ranking["options"]]
 
 
+def test_what_a_placement_rests_on_cannot_change_while_it_lasts(api: Api) -> None:
+    add_shelter(api, "T001", 4)
+    case = create_referral(api)
+    held = api.ok(hold(api, case, "T001"), 201)
+    api.ok(api.post("desk", f"/api/v1/holds/{held['id']}/confirm"))
+    path = f"/api/v1/referrals/{case}"
+    refused = conflict(api, api.patch("desk", path, {"children": 2, "age": 40}), "already_placed")
+    assert refused["detail"] == "the referral is placed; discharge it before changing age, children"
+    stored = api.ok(api.get("desk", path))
+    assert (stored["children"], stored["age"], stored["status"]) == (0, 30, "placed")
+    assert api.ok(api.get("admin", "/api/v1/shelters/T001"))["placed"] == 1  # still one place
+    # What the shelter was not checked against may change: priority, languages, avoid.
+    changed = api.ok(api.patch("desk", path, {"priority": 3, "languages": ["pl"], "age": 30}))
+    assert (changed["priority"], changed["languages"]) == (3, ["pl"])
+
+
 @pytest.mark.parametrize(
     ("offset", "message"),
     [
