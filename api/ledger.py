@@ -422,9 +422,14 @@ def _check_rules(
             "rule_broken", f"hard rules rule the shelter out: {', '.join(found)}", reasons=found
         )
     if found:
-        raise LedgerConflict(
-            "no_room", f"{live.free} free places, {victim.places_needed} needed", reasons=found
+        # A closed shelter counts as full (no free places), but "0 free places" would leave the
+        # desk guessing whether it is full or closed.
+        detail = (
+            "the shelter is closed for now"
+            if shelter.closed
+            else f"{live.free} free places, {victim.places_needed} needed"
         )
+        raise LedgerConflict("no_room", detail, reasons=found)
     return victim
 
 

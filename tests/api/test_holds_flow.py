@@ -196,6 +196,22 @@ def test_ranking_at_a_later_time_counts_holds_that_end_before(api: Api) -> None:
     assert "T001" in [option["shelter"] for option in ranking["options"]]
 
 
+def test_a_closed_shelter_says_it_is_closed_not_merely_full(api: Api) -> None:
+    add_shelter(api, "T001", 4)
+    first, second = create_referral(api), create_referral(api)
+    held = api.ok(hold(api, first, "T001"), 201)
+    api.ok(api.patch("admin", "/api/v1/shelters/T001/availability", {"closed": True}))
+    for response in (
+        api.post("desk", f"/api/v1/holds/{held['id']}/confirm"),
+        hold(api, second, "T001"),
+    ):
+        refused = conflict(api, response, "no_room")
+        assert refused["detail"] == "the shelter is closed for now"
+        assert refused["reasons"] == ["capacity"]
+    api.ok(api.patch("admin", "/api/v1/shelters/T001/availability", {"closed": False}))
+    api.ok(api.post("desk", f"/api/v1/holds/{held['id']}/confirm"))
+
+
 def test_what_a_placement_rests_on_cannot_change_while_it_lasts(api: Api) -> None:
     add_shelter(api, "T001", 4)
     case = create_referral(api)
