@@ -88,3 +88,13 @@ def add_user(
     session.add(user)
     session.flush()
     return user
+
+
+def set_active(session: Session, name: str, *, active: bool) -> None:
+    """Let a user in again, or keep them out from their next request on (their tokens too: each
+    request checks that the user is still active); :class:`AccountError` for an unknown name."""
+    user = session.scalars(select(UserRow).where(UserRow.name == name)).first()
+    if user is None:
+        raise AccountError(f"no user '{name}'")
+    user.active = active
+    session.flush()

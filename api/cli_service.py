@@ -40,6 +40,8 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     users = typer.Typer(help="Manage the users of the service.", no_args_is_help=True)
     users.command("add")(add_user)
+    users.command("deactivate")(deactivate_user)
+    users.command("activate")(activate_user)
     app.add_typer(users, name="users")
     trail = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
     trail.command("verify")(verify_audit)
@@ -132,6 +134,28 @@ def add_user(
         typer.echo(f"cannot add user: {error}", err=True)
         raise typer.Exit(EXIT_INVALID) from None
     typer.echo(f"user '{name}' added with role {role}")
+
+
+def deactivate_user(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Keep a user out from their next request on (someone who left, a lost password)."""
+    _set_active(name, active=False)
+    typer.echo(f"user '{name}' deactivated: every request of theirs is refused from now on")
+
+
+def activate_user(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Let a deactivated user in again (with their own password)."""
+    _set_active(name, active=True)
+    typer.echo(f"user '{name}' active again")
+
+
+def _set_active(name: str, *, active: bool) -> None:
+    database = _database()
+    try:
+        with database.session() as session:
+            accounts.set_active(session, name, active=active)
+    except accounts.AccountError as error:
+        typer.echo(f"cannot change user: {error}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
 
 
 def verify_audit() -> None:

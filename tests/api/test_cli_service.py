@@ -49,6 +49,29 @@ def test_users_add_reads_the_password_from_stdin(
         assert token.json()["token_type"] == "bearer"
 
 
+def test_a_deactivated_user_is_kept_out_until_activated_again(
+    env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    assert run(env, "users", "add", "anna", "--role", "desk", stdin=PASSWORD + "\n").exit_code == 0
+    app = create_app(settings_for(database_url, tmp_path / "var"))
+    credentials = {"username": "anna", "password": PASSWORD}
+    with TestClient(app) as client:
+        token = client.post("/api/v1/auth/token", data=credentials).json()["access_token"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/referrals", headers=bearer).status_code == 200
+
+        result = run(env, "users", "deactivate", "anna")
+        assert result.exit_code == 0, result.output
+        assert client.get("/api/v1/referrals", headers=bearer).status_code == 401  # the token too
+        assert client.post("/api/v1/auth/token", data=credentials).status_code == 401
+
+        assert run(env, "users", "activate", "anna").exit_code == 0
+        assert client.get("/api/v1/referrals", headers=bearer).status_code == 200
+    unknown = run(env, "users", "deactivate", "nobody")
+    assert unknown.exit_code == EXIT_INVALID
+    assert unknown.output.strip() == "cannot change user: no user 'nobody'"
+
+
 def test_users_add_refuses_what_cannot_work(env: dict[str, str], database_url: str) -> None:
     cases = (
         (["users", "add", "bob", "--role", "desk"], "too short\n", "at least 12"),
