@@ -10,9 +10,10 @@ the first line of standard input when that is not a terminal (for scripts), neve
 from __future__ import annotations
 
 import copy
-import logging.config
 import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -58,10 +59,16 @@ def serve(
 ) -> None:
     """Run the HTTP service (open /docs in a browser to try it)."""
     # Settings and database are checked here, once, so that a mistake is one clear line and not
-    # a traceback from every worker; the workers find the database migrated and seeded.
-    logging.config.dictConfig(log_config())  # what the check says (seeding, no users yet) shows
+    # a traceback from every worker. Only a connection is tried: migrating and seeding stay with
+    # the workers, whose logging uvicorn sets up (this process's logging is left alone).
     settings = _settings()
-    _database(settings).dispose()
+    with _opening(settings):
+        database = Database.for_url(settings.database_url)
+        try:
+            with database.engine.connect():
+                pass
+        finally:
+            database.dispose()
     config = NoDelayConfig(
         "api.main:create_app",
         factory=True,
@@ -199,9 +206,17 @@ def _database(settings: Settings | None = None) -> Database:
     """The configured database, migrated and seeded as the server would leave it; exit 1 with
     the reason (and the URL without its password) when it cannot be opened."""
     settings = settings if settings is not None else _settings()
-    try:
+    with _opening(settings):
         return prepare(settings)
-    except (SQLAlchemyError, OSError) as error:  # unreachable, refused, or a path not creatable
+
+
+@contextmanager
+def _opening(settings: Settings) -> Iterator[None]:
+    """Exit 1 with one line (the URL without its password, and why) when the database named by
+    ``settings`` cannot be opened: unreachable, refused, or a folder that cannot be created."""
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as error:
         url = make_url(settings.database_url).render_as_string(hide_password=True)
         cause = getattr(error, "orig", None) or error
         reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__

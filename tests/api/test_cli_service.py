@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -197,7 +198,11 @@ def test_a_database_that_cannot_be_opened_is_one_line_without_its_password(
 ) -> None:
     unreachable = "postgresql://nobody:secret-password@127.0.0.1:1/safeplace"
     env = {"SAFEPLACE_VAR_DIR": str(tmp_path / "var"), "SAFEPLACE_DATABASE_URL": unreachable}
+    handlers = {name: list(logging.getLogger(name).handlers) for name in ("", "api", "uvicorn")}
     result = run(env, *command, stdin=PASSWORD + "\n")
+    # The check leaves this process's logging as it was (it must not bind a handler to a stream
+    # that is gone once the command has ended).
+    assert {name: logging.getLogger(name).handlers for name in handlers} == handlers
     assert result.exit_code == EXIT_BROKEN
     (line,) = result.output.splitlines()
     assert line.startswith(
