@@ -7,15 +7,32 @@ never sees a hold as active that no longer reserves anything.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db.tables import HoldRow, PlacementRow
-from api.problems import ProblemError
+from api.problems import FieldError, ProblemError
 from api.schemas import HoldPublic, HoldStatus, PlacementPublic, PlacementStatus
+
+
+def hold_minutes(until: datetime | None, now: datetime, *, default: int, max_hours: int) -> int:
+    """How long a hold lasts: ``default`` minutes, or until ``until`` (rounded up to the
+    minute), which must lie ahead and at most ``max_hours`` away (else 422 at ``until``)."""
+    if until is None:
+        return default
+    if until <= now:
+        problem = "lies in the past: a hold lasts from now"
+    elif until > now + timedelta(hours=max_hours):
+        problem = f"lies more than {max_hours} hours ahead"
+    else:
+        return max(1, math.ceil((until - now).total_seconds() / 60))
+    raise ProblemError(
+        422, "no moment to hold until", errors=[FieldError(path="until", message=problem)]
+    )
 
 
 def get_hold(session: Session, hold_id: str) -> HoldRow:

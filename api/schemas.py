@@ -289,10 +289,15 @@ class ShelterPublic(ResponseModel):
 
 
 class HoldCreate(RequestModel):
-    """Reserve places at a shelter for a referral, for the configured time."""
+    """Reserve places at a shelter for a referral, for the configured time or until ``until``."""
 
     referral_id: Key
     shelter_id: Key
+    until: Moment | None = Field(
+        default=None,
+        description="Keep the places until this moment (a next-morning intake), rounded up to "
+        "the minute; at most SAFEPLACE_HOLD_MAX_HOURS ahead. Default: SAFEPLACE_HOLD_MINUTES.",
+    )
 
 
 class HoldPublic(ResponseModel):

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     jwt_secret: str | None = None
     token_minutes: int = Field(default=30, ge=1, le=24 * 60)
     hold_minutes: int = Field(default=90, ge=1, le=7 * 24 * 60)
+    # How far ahead a hold may be asked to last (``until``): a desk at night or at the weekend
+    # holds for the next office-hours intake, from Friday evening that is Monday morning.
+    hold_max_hours: int = Field(default=72, ge=1, le=7 * 24)
     retention_days: int = Field(default=365, ge=1)
     login_attempts_per_minute: int = Field(default=5, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)

@@ -25,14 +25,18 @@ DeskOrStaff = Annotated[Caller, Depends(allow("desk", "shelter", audited="hold")
 
 @router.post("", status_code=201, responses=CHANGING)
 def create_hold(data: HoldCreate, caller: Desk, settings: SettingsDep) -> HoldPublic:
-    """Reserve the places a referral needs at a shelter until ``expires_at``. Role: desk."""
+    """Reserve the places a referral needs at a shelter until ``expires_at``: for the
+    configured time, or until ``until`` (a next-morning intake). Role: desk."""
     with caller.attempt("create", "hold") as attempt:
+        minutes = bookings.hold_minutes(
+            data.until, caller.now, default=settings.hold_minutes, max_hours=settings.hold_max_hours
+        )
         row = ledger.create_hold(
             caller.session,
             data.referral_id,
             data.shelter_id,
             now=caller.now,
-            minutes=settings.hold_minutes,
+            minutes=minutes,
         )
         attempt.object_id = row.id
         return bookings.hold_public(row, caller.now)

@@ -196,6 +196,27 @@ def test_ranking_at_a_later_time_counts_holds_that_end_before(api: Api) -> None:
     assert "T001" in [option["shelter"] for option in ranking["options"]]
 
 
+def test_a_hold_may_last_until_a_later_intake(api: Api) -> None:
+    add_shelter(api, "T001", 4)
+    first, second = create_referral(api), create_referral(api)
+    morning = api.clock.now + timedelta(hours=9, seconds=30)
+    body = {"referral_id": first, "shelter_id": "T001", "until": morning.isoformat()}
+    held = api.ok(api.post("desk", "/api/v1/holds", body), 201)
+    # Rounded up to the minute.
+    expires = datetime.fromisoformat(held["expires_at"])
+    assert expires - api.clock.now == timedelta(hours=9, minutes=1)
+    for until, message in (
+        (api.clock.now - timedelta(minutes=1), "lies in the past: a hold lasts from now"),
+        (api.clock.now + timedelta(hours=72, minutes=1), "lies more than 72 hours ahead"),
+    ):
+        body = {"referral_id": second, "shelter_id": "T001", "until": until.isoformat()}
+        refused = api.post("desk", "/api/v1/holds", body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"] == [{"path": "until", "message": message}]
+    default = api.ok(hold(api, second, "T001"), 201)
+    assert datetime.fromisoformat(default["expires_at"]) - api.clock.now == timedelta(minutes=90)
+
+
 def test_a_closed_shelter_says_it_is_closed_not_merely_full(api: Api) -> None:
     add_shelter(api, "T001", 4)
     first, second = create_referral(api), create_referral(api)

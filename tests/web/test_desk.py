@@ -203,6 +203,16 @@ def test_ranking_for_the_next_morning_finds_office_hours_shelters(site: Site) ->
     monday = desk.get(f"/desk/referrals/{case}", at="2026-11-30T09:00")
     assert "Getoond: intake op ma 30 nov 09:00." in text(monday)
     assert len(options(text(monday))) > len(options(text(tonight)))
+    # Held from that page, the places are kept until the intake's end of the usual hold time.
+    assert "Vasthouden reserveert de plaatsen tot ma 30 nov 10:30" in text(monday)
+    first = options(text(monday))[0]
+    until = re.search(r'name="until" value="([^"]+)"', monday.text)
+    assert until is not None
+    held = desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": first, "until": until[1]})
+    assert held.status_code == 303, text(held)
+    (hold_row,) = site.api("desk", "GET", "/api/v1/holds", None)
+    expires = datetime.fromisoformat(hold_row["expires_at"]).astimezone(AMSTERDAM)
+    assert expires == datetime(2026, 11, 30, 10, 30, tzinfo=AMSTERDAM)
 
 
 def test_a_moment_no_intake_can_happen_at_is_said_and_now_is_ranked(site: Site) -> None:

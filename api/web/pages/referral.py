@@ -12,7 +12,7 @@ When a hold fails because another desk took the last place first, the ledger ans
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
@@ -24,6 +24,7 @@ from api.network_cache import NetworkCache
 from api.problems import ProblemError
 from api.routes import holds, placements, referrals
 from api.schemas import HoldCreate, RankingRequest, ReferralPublic
+from api.settings import Settings
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.state import web_state
 from api.web.timing import local_minute, parse_local_minute, seconds_left
@@ -86,8 +87,9 @@ def hold(
     """Hold the chosen shelter's places for the referral, or say plainly why not."""
     guard_of(holds.create_hold)(request, caller)
     shelter_id = str(form.get("shelter_id") or "")
+    until = _until(str(form.get("until") or ""), caller.now, settings)
     try:
-        data = HoldCreate(referral_id=referral_id, shelter_id=shelter_id)
+        data = HoldCreate(referral_id=referral_id, shelter_id=shelter_id, until=until)
     except ValidationError:
         raise ProblemError(422, "choose a shelter to hold") from None
     try:
@@ -187,6 +189,8 @@ def _page(
     refused = None if at is None else matching.out_of_reach(caller.now, at)
     if refused is not None:
         at = None  # ranked for now instead, and the page says why
+    settings: Settings = request.app.state.settings
+    hold_until = None if at is None else at + timedelta(minutes=settings.hold_minutes)
     context: dict[str, Any] = {
         "referral": referral,
         "notice": notice,
@@ -206,6 +210,9 @@ def _page(
         "remaining": 0,
         "placement": None,
         "hold_minutes": request.app.state.settings.hold_minutes,
+        "hold_until_at": hold_until,
+        "hold_until": hold_until.isoformat() if hold_until else "",
+        "hold_max_hours": settings.hold_max_hours,
     }
     if referral.status == "waiting":
         # The ranking route's own work (its role check passed above): the route answers with
@@ -232,6 +239,18 @@ def _page(
         context["placement"] = found_placements[0] if found_placements else None
     pages = web_state(request).pages
     return pages.render(request, "referral.html", context, status=status)
+
+
+def _until(text: str, now: datetime, settings: Settings) -> datetime | None:
+    """Until when a hold made from a page ranked for a later intake keeps its places: the
+    intake's end of the usual hold time, as far as holds may reach (None: the usual time)."""
+    try:
+        until = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    if until is None or until.tzinfo is None or until <= now:
+        return None
+    return min(until, now + timedelta(hours=settings.hold_max_hours))
 
 
 def _moment(text: str) -> datetime | None:
