@@ -215,6 +215,18 @@ def test_ranking_for_the_next_morning_finds_office_hours_shelters(site: Site) ->
     assert expires == datetime(2026, 11, 30, 10, 30, tzinfo=AMSTERDAM)
 
 
+def test_a_hold_for_a_far_intake_ends_where_holds_may_reach(site: Site) -> None:
+    site.clock.now = datetime(2026, 11, 28, 23, 0, tzinfo=AMSTERDAM)  # a Saturday night
+    desk = site.visitor("desk")
+    case = register(desk)
+    wednesday = desk.get(f"/desk/referrals/{case}", at="2026-12-02T09:00")
+    # 72 hours from now, not Wednesday 10:30: the page says and sends when the hold will end.
+    assert "Vasthouden reserveert de plaatsen tot di 1 dec 23:00" in text(wednesday)
+    until = re.search(r'name="until" value="([^"]+)"', wednesday.text)
+    assert until is not None
+    assert datetime.fromisoformat(until[1]) == site.clock.now + timedelta(hours=72)
+
+
 def test_a_moment_no_intake_can_happen_at_is_said_and_now_is_ranked(site: Site) -> None:
     site.clock.now = datetime(2026, 11, 30, 10, 0, tzinfo=AMSTERDAM)
     desk = site.visitor("desk")

@@ -87,7 +87,7 @@ def hold(
     """Hold the chosen shelter's places for the referral, or say plainly why not."""
     guard_of(holds.create_hold)(request, caller)
     shelter_id = str(form.get("shelter_id") or "")
-    until = _until(str(form.get("until") or ""), caller.now, settings)
+    until = _until(str(form.get("until") or ""), caller.now)
     try:
         data = HoldCreate(referral_id=referral_id, shelter_id=shelter_id, until=until)
     except ValidationError:
@@ -190,7 +190,16 @@ def _page(
     if refused is not None:
         at = None  # ranked for now instead, and the page says why
     settings: Settings = request.app.state.settings
-    hold_until = None if at is None else at + timedelta(minutes=settings.hold_minutes)
+    # A hold from a page ranked for a later intake lasts until then plus the usual hold time, as
+    # far as holds may reach: the page shows, and its form sends, the moment it will really end.
+    hold_until = (
+        None
+        if at is None
+        else min(
+            at + timedelta(minutes=settings.hold_minutes),
+            caller.now + timedelta(hours=settings.hold_max_hours),
+        )
+    )
     context: dict[str, Any] = {
         "referral": referral,
         "notice": notice,
@@ -209,7 +218,7 @@ def _page(
         "hold": None,
         "remaining": 0,
         "placement": None,
-        "hold_minutes": request.app.state.settings.hold_minutes,
+        "hold_minutes": settings.hold_minutes,
         "hold_until_at": hold_until,
         "hold_until": hold_until.isoformat() if hold_until else "",
         "hold_max_hours": settings.hold_max_hours,
@@ -241,16 +250,16 @@ def _page(
     return pages.render(request, "referral.html", context, status=status)
 
 
-def _until(text: str, now: datetime, settings: Settings) -> datetime | None:
-    """Until when a hold made from a page ranked for a later intake keeps its places: the
-    intake's end of the usual hold time, as far as holds may reach (None: the usual time)."""
+def _until(text: str, now: datetime) -> datetime | None:
+    """The end the page's form asks for (see ``hold_until`` in :func:`_page`), or None for the
+    usual hold time: none given, not a moment, or past already (a page left open too long)."""
     try:
         until = datetime.fromisoformat(text) if text else None
     except ValueError:
         return None
     if until is None or until.tzinfo is None or until <= now:
         return None
-    return min(until, now + timedelta(hours=settings.hold_max_hours))
+    return until
 
 
 def _moment(text: str) -> datetime | None:
