@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.telemetry import TelemetryConfig
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database, settings.login_attempts_per_minute, secret=app.state.signing_secret
     )
     app.state.network_cache = NetworkCache()
+    app.state.ranking_lane = CapacityLimiter(1)
 
     problems.install(app)
     # Added innermost first: RequestId wraps everything, BodyLimit sits right around the app.

@@ -7,12 +7,14 @@ intake needs; for any other referral they get the same 404 as for one that does 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Body, Depends, Query, Response
 
 from api import matching, referral_store
-from api.deps import Caller, Hidden, allow, get_network_cache
+from api.deps import Caller, Hidden, allow, get_network_cache, get_ranking_lane
 from api.network_cache import NetworkCache
 from api.problems import invalid_field
 from api.routes.common import CHANGING, ON_OBJECT, Id, Limit, Offset
@@ -103,18 +105,29 @@ def close_referral(referral_id: Id, data: ReferralClose, caller: Desk) -> Referr
 
 
 @router.post("/{referral_id}/ranking", response_model=Ranking, responses=CHANGING)
-def rank_referral(
+async def rank_referral(
     referral_id: Id,
     caller: Desk,
     cache: Annotated[NetworkCache, Depends(get_network_cache)],
+    lane: Annotated[CapacityLimiter, Depends(get_ranking_lane)],
     data: Annotated[RankingRequest | None, Body()] = None,
 ) -> Response:
     """Every shelter the referral may go to now (or at ``at``), cheapest first, why every other
-    is closed, and what single change would open one when none fits. Role: desk."""
-    ranking = matching.ranking(caller, cache, referral_id, None if data is None else data.at)
-    # Serialised here, in the route's worker thread: the engine built and validated the ranking
-    # already, and a returned model would be validated again in one more thread hop.
-    return Response(ranking.model_dump_json(by_alias=True), media_type="application/json")
+    is closed, and what single change would open one when none fits. Role: desk.
+
+    Rankings take the worker's ranking lane (:func:`api.deps.get_ranking_lane`): one at a time
+    per worker process, in a worker thread."""
+    at = None if data is None else data.at
+    body = await to_thread.run_sync(_ranking_json, caller, cache, referral_id, at, limiter=lane)
+    return Response(body, media_type="application/json")
+
+
+def _ranking_json(
+    caller: Caller, cache: NetworkCache, referral_id: str, at: datetime | None
+) -> str:
+    """The ranking as JSON, serialised in the lane's thread: the engine built and validated it
+    already, and a returned model would be validated again."""
+    return matching.ranking(caller, cache, referral_id, at).model_dump_json(by_alias=True)
 
 
 def suggest_unit(region: str) -> str:

@@ -4,12 +4,16 @@ audit row for every access, holding no field value."""
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from api import matching
 from api.audit import NOT_AN_ID
 from tests.api.helpers import Api, create_referral, referral, running_api
 
@@ -156,3 +160,32 @@ def test_the_audit_trail_keeps_no_text_typed_where_an_id_belongs(api: Api) -> No
     ]
     trail = api.get("auditor", "/api/v1/audit", limit=500).text
     assert "Maria" not in trail
+
+
+def test_a_worker_ranks_one_referral_at_a_time(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rankings asked for at once all answer, but take the worker's ranking lane in turn."""
+    cases = [create_referral(api) for _ in range(6)]
+    inside, most_inside = 0, 0
+    counting = threading.Lock()
+    rank = matching.ranking
+
+    def slow_ranking(*args: Any) -> Any:
+        nonlocal inside, most_inside
+        with counting:
+            inside += 1
+            most_inside = max(most_inside, inside)
+        try:
+            time.sleep(0.05)  # long enough for the other requests to arrive meanwhile
+            return rank(*args)
+        finally:
+            with counting:
+                inside -= 1
+
+    monkeypatch.setattr(matching, "ranking", slow_ranking)
+    with ThreadPoolExecutor(len(cases)) as desks:
+        answers = list(
+            desks.map(lambda case: api.post("desk", f"/api/v1/referrals/{case}/ranking"), cases)
+        )
+    assert [answer.status_code for answer in answers] == [200] * len(cases)
+    assert [answer.json()["victim"] for answer in answers] == cases
+    assert most_inside == 1
