@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Annotated, Literal
 
-from anyio import CancelScope, CapacityLimiter
+from anyio import CancelScope
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import accounts, audit, ledger
 from api.auth import InvalidToken, read_token
 from api.db.session import Database
+from api.lanes import RankingLane
 from api.middleware import request_id
 from api.network_cache import NetworkCache
 from api.problems import ProblemError
@@ -83,17 +84,9 @@ async def get_network_cache(request: Request) -> NetworkCache:
     return cache
 
 
-async def get_ranking_lane(request: Request) -> CapacityLimiter:
-    """The worker's ranking lane: rankings run one at a time per worker process, each in a
-    worker thread of its own (the transaction, then the engine).
-
-    A ranking is all CPU but for its short transaction, and a worker process is one core: ten
-    rankings side by side in ten threads only take turns for Python's interpreter lock, and each
-    switch delays the one among them holding the database's write turn. One at a time, 20 desks
-    on two workers had a p99 of 50-59 ms at 540-590 req/s, against 64-75 ms at 470-510 req/s
-    (SQLite, 2026-12-06, 8 s runs). The requests in line wait on the event loop, in order.
-    """
-    lane: CapacityLimiter = request.app.state.ranking_lane
+async def get_ranking_lane(request: Request) -> RankingLane:
+    """How this worker runs rankings (:mod:`api.lanes`)."""
+    lane: RankingLane = request.app.state.ranking_lane
     return lane
 
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from anyio import CapacityLimiter, to_thread
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.telemetry import TelemetryConfig
@@ -23,6 +23,7 @@ from api import problems
 from api.db.session import Database
 from api.db.tables import UserRow
 from api.docs import mount as mount_docs
+from api.lanes import RankingLane
 from api.logs import protect
 from api.middleware import BodyLimit, Guard, RequestId, route_templates
 from api.network_cache import NetworkCache
@@ -43,7 +44,7 @@ from api.routes import (
 from api.scenario_runner import RunRegistry
 from api.settings import Settings, get_settings
 from api.web import mount as mount_web
-from api.writer_turns import request_sessions
+from api.writer_turns import request_sessions, writer_turns
 
 logger = logging.getLogger(__name__)
 
@@ -105,13 +106,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
-    app.state.sessions = request_sessions(database.engine)
+    turns = writer_turns(database.engine)
+    app.state.sessions = request_sessions(database.engine, turns)
     app.state.signing_secret = settings.signing_secret()
     app.state.throttle = LoginThrottle(
         database, settings.login_attempts_per_minute, secret=app.state.signing_secret
     )
     app.state.network_cache = NetworkCache()
-    app.state.ranking_lane = CapacityLimiter(1)
+    app.state.ranking_lane = RankingLane.for_worker(turns)
 
     problems.install(app)
     # Added innermost first: RequestId wraps everything, BodyLimit sits right around the app.

@@ -49,6 +49,7 @@ from api.db.engine import BUSY_TIMEOUT_MS
 POLL_SECONDS = 0.001
 TIMEOUT_SECONDS = BUSY_TIMEOUT_MS / 1000
 _TURN = "writer_turn"
+_CLAIMED = "writer_turn_claimed"
 
 
 class DatabaseBusy(Exception):
@@ -66,11 +67,12 @@ class WriterTurns:
         self._next = _open(f"{database_file}.turns.next")
         self._bell = _doorbell(f"{database_file}.turns.bell")
 
-    def take(self, timeout: float = TIMEOUT_SECONDS) -> None:
+    def take(self, timeout: float = TIMEOUT_SECONDS, *, claimed: bool = False) -> None:
         """Wait for this worker's turn, then for the database's; :class:`DatabaseBusy` when
-        neither came within ``timeout`` seconds."""
+        neither came within ``timeout`` seconds. ``claimed``: the worker's turn is held already
+        (:meth:`claim`)."""
         deadline = time.monotonic() + timeout
-        if not self._threads.acquire(timeout=timeout):
+        if not claimed and not self._threads.acquire(timeout=timeout):
             raise DatabaseBusy
         try:
             self._lock(self._next, deadline)
@@ -80,13 +82,33 @@ class WriterTurns:
                 fcntl.flock(self._next, fcntl.LOCK_UN)
                 self._ring()
         except BaseException:
-            self._threads.release()
+            if not claimed:
+                self._threads.release()
             raise
 
-    def give_back(self) -> None:
-        """Let the next writer in."""
+    def give_back(self, *, claimed: bool = False) -> None:
+        """Let the next writer in (``claimed``: keep the worker's turn, see :meth:`claim`)."""
         fcntl.flock(self._turn, fcntl.LOCK_UN)
         self._ring()
+        if not claimed:
+            self._threads.release()
+
+    def claim(self, session: Session) -> bool:
+        """Take this worker's turn for ``session``'s transactions now, if no other thread of
+        the worker holds it; False when one does. Until :meth:`unclaim`, the session's
+        transactions wait only for the other workers, and no other thread of this worker starts
+        one. This lets code that must not wait for this worker's other threads (the event
+        loop, which some of them need to finish) use the database."""
+        if not self._threads.acquire(blocking=False):
+            return False
+        session.info[_CLAIMED] = True
+        return True
+
+    def unclaim(self, session: Session) -> None:
+        """End :meth:`claim`; ``session`` must have no transaction open."""
+        if session.in_transaction():
+            raise RuntimeError("a claimed session's transaction must end before the claim")
+        del session.info[_CLAIMED]
         self._threads.release()
 
     def attach(self, sessions: sessionmaker[Session]) -> None:
@@ -94,13 +116,13 @@ class WriterTurns:
 
         def created(session: Session, transaction: SessionTransaction) -> None:
             if transaction.parent is None:
-                self.take()
+                self.take(claimed=_CLAIMED in session.info)
                 session.info[_TURN] = transaction
 
         def ended(session: Session, transaction: SessionTransaction) -> None:
             if session.info.get(_TURN) is transaction:
                 del session.info[_TURN]
-                self.give_back()
+                self.give_back(claimed=_CLAIMED in session.info)
 
         event.listen(sessions, "after_transaction_create", created)
         event.listen(sessions, "after_transaction_end", ended)
@@ -142,10 +164,17 @@ def _doorbell(path: str) -> int:
     return bell
 
 
-def request_sessions(engine: Engine) -> sessionmaker[Session]:
-    """The session factory for request transactions, taking turns when ``engine`` is SQLite."""
+def request_sessions(engine: Engine, turns: WriterTurns | None) -> sessionmaker[Session]:
+    """The session factory for request transactions, taking ``turns`` when there are any."""
     sessions = sessionmaker(engine, expire_on_commit=False)
+    if turns is not None:
+        turns.attach(sessions)
+    return sessions
+
+
+def writer_turns(engine: Engine) -> WriterTurns | None:
+    """This worker's turns at ``engine``'s database when it is a SQLite file, else None."""
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        WriterTurns(Path(url.database)).attach(sessions)
-    return sessions
+        return WriterTurns(Path(url.database))
+    return None

@@ -8,13 +8,14 @@ intake needs; for any other referral they get the same 404 as for one that does 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
-from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Body, Depends, Query, Response
 
 from api import matching, referral_store
 from api.deps import Caller, Hidden, allow, get_network_cache, get_ranking_lane
+from api.lanes import RankingLane
 from api.network_cache import NetworkCache
 from api.problems import invalid_field
 from api.routes.common import CHANGING, ON_OBJECT, Id, Limit, Offset
@@ -109,23 +110,24 @@ async def rank_referral(
     referral_id: Id,
     caller: Desk,
     cache: Annotated[NetworkCache, Depends(get_network_cache)],
-    lane: Annotated[CapacityLimiter, Depends(get_ranking_lane)],
+    lane: Annotated[RankingLane, Depends(get_ranking_lane)],
     data: Annotated[RankingRequest | None, Body()] = None,
 ) -> Response:
     """Every shelter the referral may go to now (or at ``at``), cheapest first, why every other
     is closed, and what single change would open one when none fits. Role: desk.
 
-    Rankings take the worker's ranking lane (:func:`api.deps.get_ranking_lane`): one at a time
-    per worker process, in a worker thread."""
+    Runs on the event loop or in the worker's ranking lane (:mod:`api.lanes`)."""
     at = None if data is None else data.at
-    body = await to_thread.run_sync(_ranking_json, caller, cache, referral_id, at, limiter=lane)
+    body = await lane.run(
+        caller.transaction, partial(_ranking_json, caller, cache, referral_id, at)
+    )
     return Response(body, media_type="application/json")
 
 
 def _ranking_json(
     caller: Caller, cache: NetworkCache, referral_id: str, at: datetime | None
 ) -> str:
-    """The ranking as JSON, serialised in the lane's thread: the engine built and validated it
+    """The ranking as JSON, serialised where it was made: the engine built and validated it
     already, and a returned model would be validated again."""
     return matching.ranking(caller, cache, referral_id, at).model_dump_json(by_alias=True)
 

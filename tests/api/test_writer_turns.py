@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from api.writer_turns import DatabaseBusy, WriterTurns, request_sessions
+from api.writer_turns import DatabaseBusy, WriterTurns, request_sessions, writer_turns
 from tests.api.helpers import Api, running_api
 
 
@@ -80,7 +80,7 @@ def test_busy_workers_take_turns(tmp_path: Path) -> None:
 
 
 def test_a_turn_lasts_as_long_as_the_transaction(api: Api) -> None:
-    sessions = request_sessions(api.database.engine)
+    sessions = request_sessions(api.database.engine, writer_turns(api.database.engine))
     other_worker = WriterTurns(Path(str(api.database.engine.url.database)))
     with sessions() as session:
         session.execute(text("SELECT 1"))
@@ -100,3 +100,33 @@ def test_an_overloaded_database_is_a_503_problem(api: Api) -> None:
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["retry-after"] == "1"
+
+
+def test_a_claim_keeps_the_workers_other_threads_out_until_it_ends(api: Api) -> None:
+    engine = api.database.engine
+    turns = writer_turns(engine)
+    assert turns is not None
+    sessions = request_sessions(engine, turns)
+    other_worker = WriterTurns(Path(str(engine.url.database)))
+    with sessions() as claimed, sessions() as other_thread:
+        assert turns.claim(claimed)
+        claimed.execute(text("SELECT 1"))  # its transaction takes the database's turn
+        with pytest.raises(DatabaseBusy):
+            other_worker.take(timeout=0.05)
+        claimed.commit()  # the database is free again, for the other workers
+        other_worker.take(timeout=0.05)
+        other_worker.give_back()
+        # ...but not for this worker's other threads, until the claim ends
+        with pytest.raises(DatabaseBusy):
+            turns.take(timeout=0.05)
+        claimed.execute(text("SELECT 1"))
+        with pytest.raises(RuntimeError):
+            turns.unclaim(claimed)  # a transaction is still open
+        claimed.rollback()
+        turns.unclaim(claimed)
+        other_thread.execute(text("SELECT 1"))
+        # a thread in a transaction: no claim until it ends
+        assert not turns.claim(claimed)
+        other_thread.commit()
+        assert turns.claim(claimed)
+        turns.unclaim(claimed)
