@@ -13,6 +13,11 @@ workers' transactions, which never wait for this worker's event loop. Otherwise,
 PostgreSQL, where any transaction of this worker could hold a lock the ranking's audit row needs
 while it waits for the event loop to commit, the ranking runs in a worker thread.
 
+The price: while a ranking on the event loop waits for the database, its worker answers nothing
+else, not even ``/healthz``. The other worker's transactions are short, so that wait is too; only
+another process holding SQLite's write lock for long (a large ``safeplace retention run``) makes
+it longer, up to the busy timeout, and then every request needing the database would wait anyway.
+
 Measured with 20 desks on two workers (SQLite, 2026-12-06): rankings each in a thread of its
 own, as before the lane: p99 55.5-116 ms at 375-527 req/s; in a thread, one at a time: 47.7-103
 ms at 456-625 req/s (five alternating pairs of 5 s runs, better in every pair). On the event
