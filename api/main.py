@@ -48,7 +48,8 @@ from api.writer_turns import request_sessions, writer_turns
 
 logger = logging.getLogger(__name__)
 
-# Threads for blocking work (every route and dependency touching the database runs in one). A
+# Threads for blocking work (every route and dependency touching the database runs in one, but
+# a ranking may run on the event loop instead, see api.lanes). A
 # request holds at most one at a time; a request whose transaction is under way must always find
 # one free, or it could wait for ever behind requests waiting for its transaction to end. So there
 # are more threads than requests a worker admits at once (``safeplace serve`` admits
