@@ -14,7 +14,7 @@ PostgreSQL, where any transaction of this worker could hold a lock the ranking's
 while it waits for the event loop to commit, the ranking runs in a worker thread.
 
 The price: while a ranking on the event loop waits for the database, its worker answers nothing
-else, not even ``/healthz``. The other worker's transactions are short, so that wait is too; only
+else, not even ``/healthz``. Other workers' transactions are short, so that wait is too; only
 another process holding SQLite's write lock for long (a large ``safeplace retention run``) makes
 it longer, up to the busy timeout, and then every request needing the database would wait anyway.
 
