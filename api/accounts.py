@@ -67,12 +67,7 @@ def add_user(
             "a user name is 2-64 lower-case letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"
         )
-    if role not in ROLES:
-        raise AccountError(f"unknown role '{role}': use one of {', '.join(ROLES)}")
-    if (role == "shelter") != (shelter_id is not None):
-        raise AccountError("--shelter is required for the shelter role, and only for it")
-    if shelter_id is not None and session.get(ShelterRow, shelter_id) is None:
-        raise AccountError(f"no shelter '{shelter_id}'")
+    _check_role(session, role, shelter_id)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
     if session.scalars(select(UserRow.id).where(UserRow.name == name)).first() is not None:
@@ -93,8 +88,35 @@ def add_user(
 def set_active(session: Session, name: str, *, active: bool) -> None:
     """Let a user in again, or keep them out from their next request on (their tokens too: each
     request checks that the user is still active); :class:`AccountError` for an unknown name."""
+    user = _user(session, name)
+    user.active = active
+    session.flush()
+
+
+def set_role(session: Session, name: str, *, role: str, shelter_id: str | None) -> None:
+    """Give a user another role (or move shelter staff to another shelter); :class:`AccountError`
+    as for :func:`add_user`, or for an unknown name. Tokens issued for the old role are refused
+    from the next request on (each request checks the user's role): they log in again."""
+    user = _user(session, name)
+    _check_role(session, role, shelter_id)
+    user.role = role
+    user.shelter_id = shelter_id
+    session.flush()
+
+
+def _user(session: Session, name: str) -> UserRow:
     user = session.scalars(select(UserRow).where(UserRow.name == name)).first()
     if user is None:
         raise AccountError(f"no user '{name}'")
-    user.active = active
-    session.flush()
+    return user
+
+
+def _check_role(session: Session, role: str, shelter_id: str | None) -> None:
+    """:class:`AccountError` unless ``role`` is a role, with a shelter exactly when it is
+    ``shelter``, and that shelter exists."""
+    if role not in ROLES:
+        raise AccountError(f"unknown role '{role}': use one of {', '.join(ROLES)}")
+    if (role == "shelter") != (shelter_id is not None):
+        raise AccountError("--shelter is required for the shelter role, and only for it")
+    if shelter_id is not None and session.get(ShelterRow, shelter_id) is None:
+        raise AccountError(f"no shelter '{shelter_id}'")

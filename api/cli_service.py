@@ -1,4 +1,4 @@
-"""``safeplace serve``, ``users add``, ``audit verify`` and ``retention run``: running the service.
+"""``safeplace serve``, ``users``, ``audit verify`` and ``retention run``: running the service.
 
 These commands work on the database named by ``SAFEPLACE_DATABASE_URL`` (default: the embedded
 SQLite file under ``var/``), migrating it first like the server does. Users are created here, on
@@ -43,6 +43,7 @@ def register(app: typer.Typer) -> None:
     users.command("add")(add_user)
     users.command("deactivate")(deactivate_user)
     users.command("activate")(activate_user)
+    users.command("set-role")(set_user_role)
     app.add_typer(users, name="users")
     trail = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
     trail.command("verify")(verify_audit)
@@ -153,6 +154,27 @@ def activate_user(name: Annotated[str, typer.Argument(help="Login name.")]) -> N
     """Let a deactivated user in again (with their own password)."""
     _set_active(name, active=True)
     typer.echo(f"user '{name}' active again")
+
+
+def set_user_role(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[
+        str, typer.Option(help="desk, shelter, planner, auditor or admin.", show_default=False)
+    ],
+    shelter: Annotated[
+        str | None, typer.Option(help="Shelter id (required for the shelter role).")
+    ] = None,
+) -> None:
+    """Give a user another role, or shelter staff another shelter; they log in again."""
+    database = _database()
+    try:
+        with database.session() as session:
+            accounts.set_role(session, name, role=role, shelter_id=shelter)
+    except accounts.AccountError as error:
+        typer.echo(f"cannot change user: {error}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+    at = "" if shelter is None else f" at {shelter}"
+    typer.echo(f"user '{name}' now has role {role}{at}: their earlier tokens are refused")
 
 
 def _set_active(name: str, *, active: bool) -> None:

@@ -73,6 +73,56 @@ def test_a_deactivated_user_is_kept_out_until_activated_again(
     assert unknown.output.strip() == "cannot change user: no user 'nobody'"
 
 
+def test_a_user_given_another_role_logs_in_again_to_act_in_it(
+    env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    assert run(env, "users", "add", "anna", "--role", "desk", stdin=PASSWORD + "\n").exit_code == 0
+    app = create_app(settings_for(database_url, tmp_path / "var"))
+    credentials = {"username": "anna", "password": PASSWORD}
+    with TestClient(app) as client:
+
+        def bearer() -> dict[str, str]:
+            token = client.post("/api/v1/auth/token", data=credentials).json()["access_token"]
+            return {"Authorization": f"Bearer {token}"}
+
+        as_desk = bearer()
+        assert client.get("/api/v1/referrals", headers=as_desk).status_code == 200
+
+        result = run(env, "users", "set-role", "anna", "--role", "shelter", "--shelter", "S002")
+        assert result.exit_code == 0, result.output
+        assert "shelter at S002" in result.output
+        assert client.get("/api/v1/referrals", headers=as_desk).status_code == 401
+        as_staff = bearer()
+        assert client.get("/api/v1/shelters/S002", headers=as_staff).status_code == 200
+        assert client.get("/api/v1/shelters/S001", headers=as_staff).status_code == 404
+
+        assert run(env, "users", "set-role", "anna", "--role", "planner").exit_code == 0
+        assert client.get("/api/v1/shelters/S002", headers=as_staff).status_code == 401
+        as_planner = bearer()
+        assert client.get("/api/v1/capacity", headers=as_planner).status_code == 200
+        assert client.get("/api/v1/referrals", headers=as_planner).status_code == 403
+
+
+def test_users_set_role_refuses_what_cannot_work(env: dict[str, str], database_url: str) -> None:
+    assert run(env, "users", "add", "anna", "--role", "desk", stdin=PASSWORD + "\n").exit_code == 0
+    cases = (
+        (["anna", "--role", "chief"], "unknown role 'chief'"),
+        (["anna", "--role", "shelter"], "--shelter is required"),
+        (["anna", "--role", "desk", "--shelter", "S001"], "--shelter is required"),
+        (["anna", "--role", "shelter", "--shelter", "S999"], "no shelter 'S999'"),
+        (["nobody", "--role", "desk"], "no user 'nobody'"),
+    )
+    for args, problem in cases:
+        result = run(env, "users", "set-role", *args)
+        assert result.exit_code == EXIT_INVALID, args
+        assert problem in result.output, (args, result.output)
+    database = Database.for_url(database_url)
+    with database.session() as session:
+        kept = session.scalars(select(UserRow).where(UserRow.name == "anna")).one()
+        assert (kept.role, kept.shelter_id) == ("desk", None)
+    database.dispose()
+
+
 def test_users_add_refuses_what_cannot_work(env: dict[str, str], database_url: str) -> None:
     cases = (
         (["users", "add", "bob", "--role", "desk"], "too short\n", "at least 12"),
