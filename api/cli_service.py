@@ -22,6 +22,7 @@ import uvicorn
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
@@ -113,14 +114,19 @@ def log_config() -> dict[str, Any]:
     return config
 
 
+# The role options of ``users add`` and ``users set-role``.
+RoleOption = Annotated[
+    str, typer.Option(help="desk, shelter, planner, auditor or admin.", show_default=False)
+]
+ShelterOption = Annotated[
+    str | None, typer.Option(help="Shelter id (required for the shelter role).")
+]
+
+
 def add_user(
     name: Annotated[str, typer.Argument(help="Login name (lower case).")],
-    role: Annotated[
-        str, typer.Option(help="desk, shelter, planner, auditor or admin.", show_default=False)
-    ],
-    shelter: Annotated[
-        str | None, typer.Option(help="Shelter id (required for the shelter role).")
-    ] = None,
+    role: RoleOption,
+    shelter: ShelterOption = None,
 ) -> None:
     """Create a user; the password is asked for (or read from standard input)."""
     database = _database()
@@ -128,19 +134,15 @@ def add_user(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    try:
-        with database.session() as session:
-            accounts.add_user(
-                session,
-                name=name,
-                role=role,
-                shelter_id=shelter,
-                password=password,
-                now=datetime.now(UTC),
-            )
-    except accounts.AccountError as error:
-        typer.echo(f"cannot add user: {error}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
+    with _account_change(database, "cannot add user") as session:
+        accounts.add_user(
+            session,
+            name=name,
+            role=role,
+            shelter_id=shelter,
+            password=password,
+            now=datetime.now(UTC),
+        )
     typer.echo(f"user '{name}' added with role {role}")
 
 
@@ -158,32 +160,30 @@ def activate_user(name: Annotated[str, typer.Argument(help="Login name.")]) -> N
 
 def set_user_role(
     name: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[
-        str, typer.Option(help="desk, shelter, planner, auditor or admin.", show_default=False)
-    ],
-    shelter: Annotated[
-        str | None, typer.Option(help="Shelter id (required for the shelter role).")
-    ] = None,
+    role: RoleOption,
+    shelter: ShelterOption = None,
 ) -> None:
     """Give a user another role, or shelter staff another shelter; they log in again."""
-    database = _database()
-    try:
-        with database.session() as session:
-            accounts.set_role(session, name, role=role, shelter_id=shelter)
-    except accounts.AccountError as error:
-        typer.echo(f"cannot change user: {error}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
+    with _account_change(_database(), "cannot change user") as session:
+        accounts.set_role(session, name, role=role, shelter_id=shelter)
     at = "" if shelter is None else f" at {shelter}"
     typer.echo(f"user '{name}' now has role {role}{at}: their earlier tokens are refused")
 
 
 def _set_active(name: str, *, active: bool) -> None:
-    database = _database()
+    with _account_change(_database(), "cannot change user") as session:
+        accounts.set_active(session, name, active=active)
+
+
+@contextmanager
+def _account_change(database: Database, failure: str) -> Iterator[Session]:
+    """A transaction for a change to the users; an :class:`accounts.AccountError` inside it is
+    one line, ``failure: why``, and exit code 2, with nothing changed."""
     try:
         with database.session() as session:
-            accounts.set_active(session, name, active=active)
+            yield session
     except accounts.AccountError as error:
-        typer.echo(f"cannot change user: {error}", err=True)
+        typer.echo(f"{failure}: {error}", err=True)
         raise typer.Exit(EXIT_INVALID) from None
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 from typer.testing import CliRunner, Result
@@ -21,6 +22,7 @@ from tests.api.helpers import settings_for
 from tests.api.rows import add_referral, victim
 
 PASSWORD = "correct horse battery staple"
+ANNA = {"username": "anna", "password": PASSWORD}
 
 
 @pytest.fixture
@@ -50,21 +52,25 @@ def test_users_add_reads_the_password_from_stdin(
         assert token.json()["token_type"] == "bearer"
 
 
+def desk_user_anna(env: dict[str, str], database_url: str, var_dir: Path) -> FastAPI:
+    """Add the desk user ``anna`` (password :data:`PASSWORD`) by command; the service."""
+    assert run(env, "users", "add", "anna", "--role", "desk", stdin=PASSWORD + "\n").exit_code == 0
+    return create_app(settings_for(database_url, var_dir))
+
+
 def test_a_deactivated_user_is_kept_out_until_activated_again(
     env: dict[str, str], database_url: str, tmp_path: Path
 ) -> None:
-    assert run(env, "users", "add", "anna", "--role", "desk", stdin=PASSWORD + "\n").exit_code == 0
-    app = create_app(settings_for(database_url, tmp_path / "var"))
-    credentials = {"username": "anna", "password": PASSWORD}
+    app = desk_user_anna(env, database_url, tmp_path / "var")
     with TestClient(app) as client:
-        token = client.post("/api/v1/auth/token", data=credentials).json()["access_token"]
+        token = client.post("/api/v1/auth/token", data=ANNA).json()["access_token"]
         bearer = {"Authorization": f"Bearer {token}"}
         assert client.get("/api/v1/referrals", headers=bearer).status_code == 200
 
         result = run(env, "users", "deactivate", "anna")
         assert result.exit_code == 0, result.output
         assert client.get("/api/v1/referrals", headers=bearer).status_code == 401  # the token too
-        assert client.post("/api/v1/auth/token", data=credentials).status_code == 401
+        assert client.post("/api/v1/auth/token", data=ANNA).status_code == 401
 
         assert run(env, "users", "activate", "anna").exit_code == 0
         assert client.get("/api/v1/referrals", headers=bearer).status_code == 200
@@ -76,13 +82,11 @@ def test_a_deactivated_user_is_kept_out_until_activated_again(
 def test_a_user_given_another_role_logs_in_again_to_act_in_it(
     env: dict[str, str], database_url: str, tmp_path: Path
 ) -> None:
-    assert run(env, "users", "add", "anna", "--role", "desk", stdin=PASSWORD + "\n").exit_code == 0
-    app = create_app(settings_for(database_url, tmp_path / "var"))
-    credentials = {"username": "anna", "password": PASSWORD}
+    app = desk_user_anna(env, database_url, tmp_path / "var")
     with TestClient(app) as client:
 
         def bearer() -> dict[str, str]:
-            token = client.post("/api/v1/auth/token", data=credentials).json()["access_token"]
+            token = client.post("/api/v1/auth/token", data=ANNA).json()["access_token"]
             return {"Authorization": f"Bearer {token}"}
 
         as_desk = bearer()
