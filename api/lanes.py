@@ -45,7 +45,7 @@ T = TypeVar("T")
 class RankingLane:
     """One worker's way of running rankings (see the module's docstring)."""
 
-    lane: CapacityLimiter
+    queue: CapacityLimiter  # one ranking at a time, first come first served
     turns: WriterTurns | None
 
     @classmethod
@@ -58,7 +58,7 @@ class RankingLane:
         before it are done: on the event loop if that can have the database at once, else in a
         worker thread. On the event loop a transaction that ``work`` leaves open is rolled back
         before the claim on the database ends."""
-        async with self.lane:
+        async with self.queue:
             if self.turns is not None and self.turns.claim(session):
                 try:
                     return work()

@@ -1,4 +1,5 @@
-"""Rankings run on the event loop when the database can be had at once, else in the lane."""
+"""Rankings take the worker's lane one at a time, in order: on the event loop when the database
+can be had at once, else in a worker thread."""
 
 from __future__ import annotations
 
@@ -54,16 +55,16 @@ def test_on_sqlite_a_ranking_runs_on_the_event_loop_when_the_turn_is_free(
 ) -> None:
     lane, turns, ranking, _ = lane_and_sessions
     ran_on_loop = where_it_ran(lane, ranking) is threading.current_thread()
-    assert ran_on_loop == (turns is not None)  # PostgreSQL: always in the lane
+    assert ran_on_loop == (turns is not None)  # PostgreSQL: always in a worker thread
 
 
-def test_a_ranking_goes_to_the_lane_while_a_thread_of_the_worker_holds_the_turn(
+def test_a_ranking_goes_to_a_worker_thread_while_a_thread_of_the_worker_holds_the_turn(
     lane_and_sessions: tuple[RankingLane, WriterTurns | None, Session, Session],
 ) -> None:
     lane, _, ranking, other = lane_and_sessions
     other.execute(text("SELECT 1"))  # a transaction of this worker, open
     holder = threading.Thread(target=other.commit)
-    # In the lane the ranking waits for the open transaction; the commit lets it in.
+    # In its thread the ranking waits for the open transaction (SQLite); the commit lets it in.
     timer = threading.Timer(0.1, holder.start)
     timer.start()
     try:
