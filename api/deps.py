@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Annotated, Literal
@@ -168,7 +168,8 @@ class Caller:
     """The authenticated user of a request, with the request's transaction, id and clock.
 
     Code uses the transaction as :attr:`session`, never as ``transaction``: the first use checks
-    the caller in (:func:`check_in`), in whatever worker thread the route runs in.
+    the caller in (:func:`check_in`), in whatever worker thread the route runs in. ``shared``:
+    the transaction is shared with other requests' rankings (:meth:`sharing`).
     """
 
     name: str
@@ -177,6 +178,16 @@ class Caller:
     transaction: Session
     request_id: str
     now: datetime
+    shared: bool = False
+
+    def sharing(self, session: Session) -> Caller:
+        """This caller in ``session``'s transaction, which other requests' rankings share
+        (:mod:`api.lanes`), checked in there instead of in the request's own."""
+        check_in_pending = self.transaction.info.pop(_CHECK_IN, None) is not None
+        caller = replace(self, transaction=session, shared=True)
+        if check_in_pending:
+            check_in(caller)
+        return caller
 
     @property
     def session(self) -> Session:
@@ -248,10 +259,16 @@ class Caller:
         object_type: ObjectType,
         object_id: str | None,
     ) -> ProblemError:
-        """Roll back, record the refused attempt, commit that record; the caller raises."""
-        self.session.rollback()
+        """Roll back, record the refused attempt, commit that record; the caller raises.
+
+        In a shared transaction only the record is added: the others' rows must stay, and only
+        rankings share one, whose attempts change nothing that would need rolling back.
+        """
+        if not self.shared:
+            self.session.rollback()
         self.audit(action, object_type, object_id, _result(problem))
-        self.session.commit()
+        if not self.shared:
+            self.session.commit()
         return problem
 
 

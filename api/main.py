@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database, settings.login_attempts_per_minute, secret=app.state.signing_secret
     )
     app.state.network_cache = NetworkCache()
-    app.state.ranking_lane = RankingLane.for_worker(turns)
+    app.state.ranking_lane = RankingLane(app.state.sessions, turns)
 
     problems.install(app)
     # Added innermost first: RequestId wraps everything, BodyLimit sits right around the app.

@@ -9,8 +9,11 @@ query (:func:`api.deps.check_in`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
+
+from sqlalchemy.orm import Session
 
 from api import ledger
 from api.deps import Caller
@@ -18,11 +21,10 @@ from api.network_cache import NetworkCache
 from api.observe import solver_timer
 from api.problems import FieldError, ProblemError
 from api.schemas import PlanRequest
-from engine.ranking import Explained
+from engine.ranking import Explained, Ranker
 from engine.solve import solve
 from models.instance import Instance
 from models.plan import Plan
-from models.ranking import Ranking
 from models.victim import Victim
 
 # How far an intake moment may lie from now. The live places are today's and intake hours repeat
@@ -32,24 +34,51 @@ AT_MOST_AHEAD = timedelta(days=7)
 PAST_TOLERANCE = timedelta(minutes=1)
 
 
-def ranking(caller: Caller, cache: NetworkCache, referral_id: str, at: datetime | None) -> Ranking:
-    """The contract's ranking of one waiting referral at ``at`` (default: now)."""
-    return explained(caller, cache, referral_id, at).ranking
+@dataclass(frozen=True)
+class RankingRead:
+    """What a ranking reads from the database; :meth:`explain` computes it, best after the
+    transaction it was read in has ended."""
+
+    victim: Victim
+    ranker: Ranker
+    moment: datetime
+
+    def explain(self) -> Explained:
+        """The ranking, with its relaxations also as data (the pages word them themselves)."""
+        with solver_timer("ranking"):
+            return self.ranker.at(self.moment).explain(self.victim)
 
 
 def explained(
     caller: Caller, cache: NetworkCache, referral_id: str, at: datetime | None
 ) -> Explained:
-    """:func:`ranking`, with its relaxations also as data (the pages word them themselves)."""
+    """The contract's ranking of one waiting referral at ``at`` (default: now), read in the
+    caller's own transaction."""
+    read = read_for_ranking(caller, cache, referral_id, at)
+    caller.session.commit()
+    return read.explain()
+
+
+def read_shared(
+    caller: Caller, cache: NetworkCache, referral_id: str, at: datetime | None, session: Session
+) -> RankingRead:
+    """:func:`read_for_ranking` in ``session``'s transaction, shared with other requests'
+    rankings (:mod:`api.lanes`), not committed."""
+    return read_for_ranking(caller.sharing(session), cache, referral_id, at)
+
+
+def read_for_ranking(
+    caller: Caller, cache: NetworkCache, referral_id: str, at: datetime | None
+) -> RankingRead:
+    """The referral and the live network a ranking at ``at`` (default: now) needs, with the
+    read's audit row; the transaction is left open."""
     if at is not None:
         caller.check_in_now()  # an inactive user hears 401 before what is wrong with ``at``
     moment = caller.now if at is None else intake_moment(caller.now, at)
     with caller.attempt("read", "referral", referral_id):
         victim = ledger.waiting_victim(caller.session, referral_id)
         ranker = cache.ranker(caller.session, moment)
-    caller.session.commit()
-    with solver_timer("ranking"):
-        return ranker.at(moment).explain(victim)
+    return RankingRead(victim, ranker, moment)
 
 
 def intake_moment(now: datetime, at: datetime) -> datetime:

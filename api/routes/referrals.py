@@ -7,7 +7,6 @@ intake needs; for any other referral they get the same 404 as for one that does 
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from typing import Annotated
 
@@ -116,20 +115,13 @@ async def rank_referral(
     """Every shelter the referral may go to now (or at ``at``), cheapest first, why every other
     is closed, and what single change would open one when none fits. Role: desk.
 
-    Runs on the event loop or in the worker's ranking lane (:mod:`api.lanes`)."""
+    Reads in the worker's ranking lane, with the rankings asked at the same time
+    (:mod:`api.lanes`), and is computed on the event loop. Serialised here: the engine built and
+    validated the ranking already, and a returned model would be validated again."""
     at = None if data is None else data.at
-    body = await lane.run(
-        caller.transaction, partial(_ranking_json, caller, cache, referral_id, at)
-    )
-    return Response(body, media_type="application/json")
-
-
-def _ranking_json(
-    caller: Caller, cache: NetworkCache, referral_id: str, at: datetime | None
-) -> str:
-    """The ranking as JSON, serialised where it was made: the engine built and validated it
-    already, and a returned model would be validated again."""
-    return matching.ranking(caller, cache, referral_id, at).model_dump_json(by_alias=True)
+    read = await lane.read(partial(matching.read_shared, caller, cache, referral_id, at))
+    ranking = read.explain().ranking
+    return Response(ranking.model_dump_json(by_alias=True), media_type="application/json")
 
 
 def suggest_unit(region: str) -> str:

@@ -162,30 +162,42 @@ def test_the_audit_trail_keeps_no_text_typed_where_an_id_belongs(api: Api) -> No
     assert "Maria" not in trail
 
 
-def test_a_worker_ranks_one_referral_at_a_time(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rankings asked for at once all answer, but take the worker's ranking lane in turn."""
+def test_rankings_asked_at_once_read_one_at_a_time_each_with_its_audit_row(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rankings asked for at once all answer, each about its own referral, but read the
+    database one at a time (in groups sharing a transaction, see api.lanes); every read is on
+    record, and so is a refused one among them."""
     cases = [create_referral(api) for _ in range(6)]
+    unknown = "C0123456789abcdef"
     inside, most_inside = 0, 0
     counting = threading.Lock()
-    rank = matching.ranking
+    read = matching.read_for_ranking
 
-    def slow_ranking(*args: Any) -> Any:
+    def slow_read(*args: Any) -> Any:
         nonlocal inside, most_inside
         with counting:
             inside += 1
             most_inside = max(most_inside, inside)
         try:
-            time.sleep(0.05)  # long enough for the other requests to arrive meanwhile
-            return rank(*args)
+            time.sleep(0.02)  # long enough for the other requests to arrive meanwhile
+            return read(*args)
         finally:
             with counting:
                 inside -= 1
 
-    monkeypatch.setattr(matching, "ranking", slow_ranking)
-    with ThreadPoolExecutor(len(cases)) as desks:
+    monkeypatch.setattr(matching, "read_for_ranking", slow_read)
+    asked = [*cases[:3], unknown, *cases[3:]]
+    with ThreadPoolExecutor(len(asked)) as desks:
         answers = list(
-            desks.map(lambda case: api.post("desk", f"/api/v1/referrals/{case}/ranking"), cases)
+            desks.map(lambda case: api.post("desk", f"/api/v1/referrals/{case}/ranking"), asked)
         )
-    assert [answer.status_code for answer in answers] == [200] * len(cases)
-    assert [answer.json()["victim"] for answer in answers] == cases
+    assert [answer.status_code for answer in answers] == [200] * 3 + [404] + [200] * 3
+    assert [answer.json().get("victim") for answer in answers] == [*cases[:3], None, *cases[3:]]
     assert most_inside == 1
+    reads = [row for row in audit_rows(api) if row[0] == "read"]
+    assert sorted(reads, key=str) == sorted(
+        [("read", "referral", case, "ok") for case in cases]
+        + [("read", "referral", unknown, "not_found")],
+        key=str,
+    )
