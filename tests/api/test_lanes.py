@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -89,7 +90,7 @@ def read_all(lane: RankingLane, reads: list[Callable[[Session], int]]) -> list[i
 
 
 def numbered(reads: Reads, numbers: range) -> list[Callable[[Session], int]]:
-    return [lambda session, n=number: reads.read(n, session) for number in numbers]
+    return [partial(reads.read, number) for number in numbers]
 
 
 def test_rankings_asked_together_share_transactions_in_order_at_most_a_group_each(
