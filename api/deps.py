@@ -53,6 +53,8 @@ Result = Literal["ok", "denied", "not_found", "conflict", "invalid"]
 TOKEN_URL = "/api/v1/auth/token"
 # Where a request's session keeps its caller's check-in until the first use (Caller.session).
 _CHECK_IN = "safeplace.check_in"
+# Where a transaction shared by rankings keeps the users it checked (Caller.sharing).
+_CHECKED_IN = "safeplace.checked_in"
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
@@ -182,11 +184,24 @@ class Caller:
 
     def sharing(self, session: Session) -> Caller:
         """This caller in ``session``'s transaction, which other requests' rankings share
-        (:mod:`api.lanes`), checked in there instead of in the request's own."""
+        (:mod:`api.lanes`), checked in there instead of in the request's own.
+
+        The shared transaction checks each user once and settles expired holds once, for its
+        first ranking: the group reads the database as of then. (A hold that expires in the
+        milliseconds after still counts as taken for none of the group's rankings, since the
+        places taken are read for each one's own moment; only its own referral, if ranked in
+        the same group, would still be ``held``.)
+        """
         check_in_pending = self.transaction.info.pop(_CHECK_IN, None) is not None
         caller = replace(self, transaction=session, shared=True)
         if check_in_pending:
-            check_in(caller)
+            checked: set[tuple[str, str, str | None]] = session.info.setdefault(_CHECKED_IN, set())
+            identity = (self.name, self.role, self.shelter_id)
+            if identity not in checked:
+                check_user(caller)
+                if not checked:
+                    settle(caller)
+                checked.add(identity)
         return caller
 
     @property
@@ -309,7 +324,12 @@ async def get_caller(
         request_id=request_id(request.scope),
         now=now.astimezone(UTC),
     )
-    session.info[_CHECK_IN] = partial(check_in, caller)
+    return checked_in_at_first_use(caller)
+
+
+def checked_in_at_first_use(caller: Caller) -> Caller:
+    """``caller``, to be checked in (:func:`check_in`) at the first use of its session."""
+    caller.transaction.info[_CHECK_IN] = partial(check_in, caller)
     return caller
 
 
@@ -322,10 +342,15 @@ def check_in(caller: Caller) -> None:
     This is the request's first query, so on SQLite it starts the write turn (see the module's
     docstring for why it runs in the route's thread).
     """
+    check_user(caller)
+    settle(caller)
+
+
+def check_user(caller: Caller) -> None:
+    """401 unless the token's user is still active, in the role and at the shelter it names."""
     user = accounts.find_active(caller.transaction, caller.name)
     if user is None or (user.role, user.shelter_id) != (caller.role, caller.shelter_id):
         raise _unauthorised("the token's user is no longer active in the token's role")
-    settle(caller)
 
 
 def settle(caller: Caller) -> None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, union_all
+from sqlalchemy import CompoundSelect, null, select, union_all
 from sqlalchemy.orm import Session
 
 from api.db.mapping import live_shelter, stored_shelter_fields
@@ -102,8 +102,8 @@ class NetworkCache:
         return self._current(session, moment).ranker
 
     def _current(self, session: Session, moment: datetime) -> _Live:
-        version = network_version(session)
-        taken = taken_places(session, moment)
+        version, taking = _read_once(session)
+        taken = _taken_at(taking, moment)
         with self._lock:
             live = self._live
         if live is not None and live.version == version and live.taken == taken:
@@ -128,17 +128,26 @@ class NetworkCache:
         return stored
 
 
-# Built once: every ranking runs both, and building a statement costs more than running it (a
+# Built once: every ranking runs them, and building a statement costs more than running it (a
 # plain Core statement on the session's connection skips the ORM's per-call work too).
 _VERSION = select(NetworkVersionRow.version)
-_TAKEN = union_all(
-    select(HoldRow.shelter_id, HoldRow.referral_id, HoldRow.places).where(
-        HoldRow.status == "active", HoldRow.expires_at > bindparam("moment")
+# Placements take their places with no end (``until`` NULL).
+_TAKING: CompoundSelect[tuple[str, str, int, datetime | None]] = union_all(
+    select(HoldRow.shelter_id, HoldRow.referral_id, HoldRow.places, HoldRow.expires_at).where(
+        HoldRow.status == "active"
     ),
-    select(PlacementRow.shelter_id, PlacementRow.referral_id, PlacementRow.places).where(
-        PlacementRow.status == "active"
-    ),
+    select(
+        PlacementRow.shelter_id,
+        PlacementRow.referral_id,
+        PlacementRow.places,
+        null().label("expires_at"),
+    ).where(PlacementRow.status == "active"),
 )
+# Where a transaction keeps what :func:`_read_once` read in it.
+_READ = "safeplace.network_read"
+
+# The active holds and placements: (shelter id, referral id, places, until; None for ever).
+Taking = list[tuple[str, str, int, datetime | None]]
 
 
 def network_version(session: Session) -> int:
@@ -147,7 +156,34 @@ def network_version(session: Session) -> int:
     return version
 
 
-def taken_places(session: Session, moment: datetime) -> Taken:
+def _read_once(session: Session) -> tuple[int, Taking]:
+    """The network version and the active holds and placements, read once per transaction.
+
+    Rankings that share a transaction (:mod:`api.lanes`) each need them, for moments of their
+    own: on SQLite, whose transactions run one at a time, a second read would find the same; on
+    PostgreSQL the group ranks against the network as it began. The version is read first (see
+    the module's docstring).
+    """
+    transaction = session.get_transaction()
+    kept: tuple[object, tuple[int, Taking]] | None = session.info.get(_READ)
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        return kept[1]
+    version = network_version(session)
+    taking: Taking = [
+        (row.shelter_id, row.referral_id, row.places, row.expires_at)
+        for row in session.connection().execute(_TAKING)
+    ]
+    read = (version, taking)
+    session.info[_READ] = (session.get_transaction(), read)
+    return read
+
+
+def _taken_at(taking: Taking, moment: datetime) -> Taken:
     """Every place taken at ``moment``: unexpired active holds and active placements."""
-    rows = session.connection().execute(_TAKEN, {"moment": moment})
-    return tuple(sorted((shelter, referral, places) for shelter, referral, places in rows))
+    return tuple(
+        sorted(
+            (shelter, referral, places)
+            for shelter, referral, places, until in taking
+            if until is None or until > moment
+        )
+    )

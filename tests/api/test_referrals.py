@@ -4,6 +4,7 @@ audit row for every access, holding no field value."""
 from __future__ import annotations
 
 import re
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -12,10 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
-from api import matching
+from api import accounts, matching
 from api.audit import NOT_AN_ID
-from tests.api.helpers import Api, create_referral, referral, running_api
+from api.deps import Caller, checked_in_at_first_use
+from api.network_cache import NetworkCache
+from api.problems import ProblemError
+from tests.api.helpers import Api, add_users, create_referral, referral, running_api
 
 CASE_ID = re.compile(r"^C[0-9a-f]{16}$")
 
@@ -201,3 +206,37 @@ def test_rankings_asked_at_once_read_one_at_a_time_each_with_its_audit_row(
         + [("read", "referral", unknown, "not_found")],
         key=str,
     )
+
+
+def test_rankings_sharing_a_transaction_check_in_every_user_of_theirs(api: Api) -> None:
+    """Rankings reading in one transaction (api.lanes) check each user once: an inactive user
+    among them is refused, the others read, and every read is on record."""
+    case = create_referral(api)
+    add_users(api.database, {"former-desk": ("desk", None)})
+    with api.database.session() as session:
+        accounts.set_active(session, "former-desk", active=False)
+    cache: NetworkCache = api.app.state.network_cache
+    sessions: sessionmaker[Session] = api.app.state.sessions
+
+    def asking(name: str) -> Caller:
+        caller = Caller(
+            name=name,
+            role="desk",
+            shelter_id=None,
+            transaction=sessions(),
+            request_id=secrets.token_hex(16),
+            now=api.clock.now,
+        )
+        return checked_in_at_first_use(caller)
+
+    with sessions() as shared:
+        first = matching.read_shared(asking("desk"), cache, case, None, shared)
+        with pytest.raises(ProblemError) as refused:
+            matching.read_shared(asking("former-desk"), cache, case, None, shared)
+        again = matching.read_shared(asking("desk"), cache, case, None, shared)
+        shared.commit()
+    assert refused.value.status == 401
+    assert first.victim == again.victim
+    assert [row for row in audit_rows(api) if row[0] == "read"] == [
+        ("read", "referral", case, "ok")
+    ] * 2
