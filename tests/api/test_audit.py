@@ -17,20 +17,26 @@ from api.db.tables import AuditRow
 NOW = datetime(2026, 11, 28, 2, 30, tzinfo=UTC)
 
 
-def write(database: Database, count: int, actor: str = "desk-1") -> None:
-    for number in range(count):
+def write(database: Database, count: int, actor: str = "desk-1", per_transaction: int = 1) -> None:
+    """``count`` rows by ``actor``, ``per_transaction`` in each transaction."""
+    for first in range(0, count, per_transaction):
         with database.session() as session:
-            audit.record(
-                session,
-                actor=actor,
-                role="desk",
-                action="read",
-                object_type="referral",
-                object_id=f"R{number}",
-                result="ok",
-                request_id=f"req-{number}",
-                at=NOW + timedelta(seconds=number),
-            )
+            for number in range(first, min(count, first + per_transaction)):
+                append(session, number, actor)
+
+
+def append(session: Session, number: int, actor: str = "desk-1") -> None:
+    audit.record(
+        session,
+        actor=actor,
+        role="desk",
+        action="read",
+        object_type="referral",
+        object_id=f"R{number}",
+        result="ok",
+        request_id=f"req-{number}",
+        at=NOW + timedelta(seconds=number),
+    )
 
 
 def verify(database: Database) -> int | None:
@@ -135,13 +141,36 @@ def test_a_row_rewritten_with_a_fresh_hash_breaks_the_next_link(database: Databa
     assert verify(database) == 3
 
 
-def test_concurrent_writers_extend_one_chain(database: Database) -> None:
+def test_rows_of_one_transaction_chain_on_each_other(database: Database) -> None:
+    """As rankings sharing a transaction write them; a transaction rolled back and a savepoint
+    rolled back leave no gap either."""
+    write(database, 2)
+    with Session(database.engine) as session:
+        append(session, 2)
+        append(session, 3)
+        session.rollback()  # both gone: the next row links to the second again
+        append(session, 4)
+        append(session, 5)
+        savepoint = session.begin_nested()
+        append(session, 6)
+        savepoint.rollback()
+        append(session, 7)
+        session.commit()
+    with database.session() as session:
+        rows = session.scalars(select(AuditRow).order_by(AuditRow.seq)).all()
+    assert [row.request_id for row in rows] == ["req-0", "req-1", "req-4", "req-5", "req-7"]
+    assert [row.seq for row in rows] == [1, 2, 3, 4, 5]
+    assert verify(database) is None
+
+
+@pytest.mark.parametrize("per_transaction", [1, 3])
+def test_concurrent_writers_extend_one_chain(database: Database, per_transaction: int) -> None:
     writers = 12
     start = threading.Barrier(writers)
 
     def one(number: int) -> None:
         start.wait()
-        write(database, 3, actor=f"desk-{number}")
+        write(database, 3, actor=f"desk-{number}", per_transaction=per_transaction)
 
     threads = [threading.Thread(target=one, args=(n,)) for n in range(writers)]
     for thread in threads:
