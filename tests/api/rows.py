@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.db.mapping import referral_columns, shelter_columns
 from api.db.tables import ReferralRow, ScenarioRunRow, ShelterRow
 from models.location import Location
@@ -28,6 +29,22 @@ def add_referral(session: Session, victim: Victim, now: datetime) -> ReferralRow
     session.add(row)
     session.flush()
     return row
+
+
+def add_audit_row(session: Session, number: int, at: datetime, actor: str = "desk-1") -> None:
+    """Append audit row ``number`` (request id ``req-<number>``, ``number`` seconds after
+    ``at``): a desk reading a referral."""
+    audit.record(
+        session,
+        actor=actor,
+        role="desk",
+        action="read",
+        object_type="referral",
+        object_id=f"C{number:016x}",
+        result="ok",
+        request_id=f"req-{number}",
+        at=at + timedelta(seconds=number),
+    )
 
 
 def set_free(session: Session, shelter_id: str, free: int) -> None:

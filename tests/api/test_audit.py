@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from api import audit
 from api.db.session import Database
 from api.db.tables import AuditRow
+from tests.api.rows import add_audit_row
 
 NOW = datetime(2026, 11, 28, 2, 30, tzinfo=UTC)
 
@@ -22,21 +23,7 @@ def write(database: Database, count: int, actor: str = "desk-1", per_transaction
     for first in range(0, count, per_transaction):
         with database.session() as session:
             for number in range(first, min(count, first + per_transaction)):
-                append(session, number, actor)
-
-
-def append(session: Session, number: int, actor: str = "desk-1") -> None:
-    audit.record(
-        session,
-        actor=actor,
-        role="desk",
-        action="read",
-        object_type="referral",
-        object_id=f"R{number}",
-        result="ok",
-        request_id=f"req-{number}",
-        at=NOW + timedelta(seconds=number),
-    )
+                add_audit_row(session, number, NOW, actor)
 
 
 def verify(database: Database) -> int | None:
@@ -146,15 +133,15 @@ def test_rows_of_one_transaction_chain_on_each_other(database: Database) -> None
     rolled back leave no gap either."""
     write(database, 2)
     with Session(database.engine) as session:
-        append(session, 2)
-        append(session, 3)
+        add_audit_row(session, 2, NOW)
+        add_audit_row(session, 3, NOW)
         session.rollback()  # both gone: the next row links to the second again
-        append(session, 4)
-        append(session, 5)
+        add_audit_row(session, 4, NOW)
+        add_audit_row(session, 5, NOW)
         savepoint = session.begin_nested()
-        append(session, 6)
+        add_audit_row(session, 6, NOW)
         savepoint.rollback()
-        append(session, 7)
+        add_audit_row(session, 7, NOW)
         session.commit()
     with database.session() as session:
         rows = session.scalars(select(AuditRow).order_by(AuditRow.seq)).all()

@@ -13,13 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 from typer.testing import CliRunner, Result
 
-from api import audit
 from api.cli_service import EXIT_BROKEN, EXIT_INVALID, register
 from api.db.session import Database
 from api.db.tables import ReferralRow, ReferralStatRow, UserRow
 from api.main import create_app
 from tests.api.helpers import settings_for
-from tests.api.rows import add_referral, victim
+from tests.api.rows import add_audit_row, add_referral, victim
 
 PASSWORD = "correct horse battery staple"
 ANNA = {"username": "anna", "password": PASSWORD}
@@ -168,17 +167,7 @@ def test_audit_verify_names_the_first_broken_row(env: dict[str, str], database_u
     try:
         with database.session() as session:
             for number in range(3):
-                audit.record(
-                    session,
-                    actor="desk",
-                    role="desk",
-                    action="read",
-                    object_type="referral",
-                    object_id=f"C{number}",
-                    result="ok",
-                    request_id=f"r{number}",
-                    at=datetime.now(UTC),
-                )
+                add_audit_row(session, number, datetime.now(UTC))
         intact = run(env, "audit", "verify")
         assert intact.exit_code == 0
         assert "intact" in intact.output
