@@ -164,17 +164,18 @@ def _read_once(session: Session) -> tuple[int, Taking]:
     PostgreSQL the group ranks against the network as it began. The version is read first (see
     the module's docstring).
     """
+    connection = session.connection()  # begins the transaction, if none is open yet
     transaction = session.get_transaction()
     kept: tuple[object, tuple[int, Taking]] | None = session.info.get(_READ)
-    if kept is not None and transaction is not None and kept[0] is transaction:
+    if kept is not None and kept[0] is transaction:
         return kept[1]
     version = network_version(session)
     taking: Taking = [
         (row.shelter_id, row.referral_id, row.places, row.expires_at)
-        for row in session.connection().execute(_TAKING)
+        for row in connection.execute(_TAKING)
     ]
     read = (version, taking)
-    session.info[_READ] = (session.get_transaction(), read)
+    session.info[_READ] = (transaction, read)
     return read
 
 
