@@ -142,7 +142,13 @@ def test_an_oversized_body_is_refused(api: Api) -> None:
 
 def test_unknown_routes_and_methods(api: Api) -> None:
     problem(api.get("desk", "/api/v1/nothing-here"), 404)
-    problem(api.call("desk", "DELETE", "/api/v1/referrals"), 405)
+    # A 405 names every method the path answers, not only the first route's (RFC 9110).
+    refused = api.call("desk", "DELETE", "/api/v1/referrals")
+    problem(refused, 405)
+    assert refused.headers["allow"] == "GET, POST"
+    refused = api.call("desk", "PUT", "/api/v1/referrals/C0123456789abcdef")
+    problem(refused, 405)
+    assert refused.headers["allow"] == "GET, PATCH"
 
 
 def test_missing_and_bad_tokens(api: Api) -> None:
