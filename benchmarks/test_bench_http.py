@@ -1,8 +1,9 @@
 """Ranking over HTTP: 20 desks asking at once, against a real server with two worker processes.
 
 What a desk waits for, end to end: the request over a socket, authentication, the referral and
-the live network read in one transaction with its audit row, the ranking of the sample network
-(about 70 shelters), and the JSON answer. The server is started the way ``safeplace serve``
+the live network read with its audit row (in a transaction shared with the rankings other desks
+asked for at the same time, see ``api/lanes.py``), the ranking of the sample network (about 70
+shelters), and the JSON answer. The server is started the way ``safeplace serve``
 starts it (:func:`api.cli_service.serve`), on SQLite and on PostgreSQL; 150 referrals of the
 sample waiting list are ranked in turn. p50 and p99 latency (target: p99 <= 50 ms), requests per
 second, and the mean latency of the fastest and the slowest desk go to ``extra_info``: a desk keeps
