@@ -140,9 +140,9 @@ class RankingLane:
                 self._pass_on()
 
     def _withdraw(self, ask: _Ask[Any]) -> None:
-        """Forget a cancelled ask that was not answered; if it was woken to lead, wake the
-        next one instead."""
-        if ask.answered:
+        """Forget a cancelled ask that still waits for its group; if it was woken to lead, wake
+        the next one instead. (One whose group is reading already is answered all the same.)"""
+        if ask not in self._waiting:
             return
         self._waiting.remove(ask)
         if ask.leads:

@@ -202,6 +202,41 @@ def test_a_read_cancelled_while_waiting_is_not_made_and_the_rest_are(worker: Wor
     assert worker.probes() == [1, 3]
 
 
+def test_a_read_cancelled_while_its_group_reads_is_made_and_the_others_answered(
+    worker: Worker,
+) -> None:
+    worker.lane = RankingLane(worker.sessions, None)  # every group in a worker thread
+    reads = Reads()
+    group_reading, group_may_end = threading.Event(), threading.Event()
+
+    def first(session: Session) -> int:
+        group_reading.set()
+        group_may_end.wait(10)
+        return reads.read(1, session)
+
+    async def main() -> list[int]:
+        answered: list[int] = []
+
+        async def ask(read: Callable[[Session], int]) -> None:
+            answered.append(await worker.lane.read(read))
+
+        async with anyio.create_task_group() as desks:
+            desks.start_soon(ask, first)
+            cancelled = anyio.CancelScope()
+            desks.start_soon(asked_then_cancelled, worker.lane, reads, cancelled)
+            desks.start_soon(ask, lambda session: reads.read(3, session))
+            await anyio.to_thread.run_sync(group_reading.wait)  # all three in one group
+            cancelled.cancel()
+            await anyio.sleep(0.05)
+            group_may_end.set()
+        return answered
+
+    answered = anyio.run(main)
+    assert sorted(answered) == [10, 30]
+    assert reads.groups() == [[1, 2, 3]]
+    assert worker.probes() == [1, 2, 3]
+
+
 async def asked_then_cancelled(lane: RankingLane, reads: Reads, scope: anyio.CancelScope) -> None:
     with scope:
         await lane.read(lambda session: reads.read(2, session))
