@@ -48,7 +48,7 @@ from typing import Any, Generic, TypeVar
 
 from anyio import CancelScope, Event, to_thread
 from anyio.lowlevel import checkpoint
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from api.problems import ProblemError
 from api.writer_turns import WriterTurns
@@ -82,7 +82,7 @@ class RankingLane:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        sessions: Callable[[], Session],
         turns: WriterTurns | None,
         group_size: int = GROUP_SIZE,
     ) -> None:
@@ -133,6 +133,10 @@ class RankingLane:
                         self._turns.unclaim(session)
                 else:
                     await to_thread.run_sync(_answer, session, group)
+            except BaseException as failure:
+                for ask in group:  # nothing of the group was committed
+                    ask.result, ask.failure = None, failure
+                raise
             finally:
                 for ask in group:
                     ask.answered = True
@@ -167,9 +171,5 @@ def _answer(session: Session, group: list[_Ask[Any]]) -> None:
             except ProblemError as refusal:
                 ask.failure = refusal
         session.commit()
-    except BaseException as failure:
-        for ask in group:
-            ask.result, ask.failure = None, failure
-        raise
     finally:
         session.close()

@@ -169,6 +169,25 @@ def test_any_other_failure_rolls_the_group_back_and_fails_every_read_of_it(
     assert worker.probes() == [4]
 
 
+def test_a_group_that_cannot_begin_fails_every_read_of_it_and_the_lane_goes_on(
+    worker: Worker,
+) -> None:
+    reads = Reads()
+    failures = iter([ConnectionError("no session")])
+
+    def sessions() -> Session:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return worker.sessions()
+
+    worker.lane = RankingLane(sessions, worker.turns)
+    results = read_all(worker.lane, numbered(reads, range(1, 3)))
+    assert results == ["ConnectionError: no session"] * 2
+    assert read_all(worker.lane, numbered(reads, range(3, 4))) == [30]
+    assert worker.probes() == [3]
+
+
 def test_a_read_cancelled_while_waiting_is_not_made_and_the_rest_are(worker: Worker) -> None:
     worker.lane = RankingLane(worker.sessions, None)  # every group in a worker thread
     reads = Reads()
