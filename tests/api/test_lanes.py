@@ -188,72 +188,57 @@ def test_a_group_that_cannot_begin_fails_every_read_of_it_and_the_lane_goes_on(
     assert worker.probes() == [3]
 
 
-def test_a_read_cancelled_while_waiting_is_not_made_and_the_rest_are(worker: Worker) -> None:
+def test_a_read_cancelled_while_waiting_for_its_group_is_not_made(worker: Worker) -> None:
     worker.lane = RankingLane(worker.sessions, None)  # every group in a worker thread
     reads = Reads()
-    first_reading, first_may_end = threading.Event(), threading.Event()
-
-    def first(session: Session) -> int:
-        first_reading.set()
-        first_may_end.wait(10)
-        return reads.read(1, session)
-
-    async def main() -> list[int]:
-        answered: list[int] = []
-
-        async def ask(read: Callable[[Session], int]) -> None:
-            answered.append(await worker.lane.read(read))
-
-        async with anyio.create_task_group() as desks:
-            desks.start_soon(ask, first)
-            await anyio.to_thread.run_sync(first_reading.wait)  # the first group is reading
-            desks.start_soon(ask, lambda session: reads.read(3, session))
-            cancelled = anyio.CancelScope()
-            desks.start_soon(asked_then_cancelled, worker.lane, reads, cancelled)
-            await anyio.sleep(0.05)  # both wait for the first group
-            cancelled.cancel()
-            first_may_end.set()
-        return answered
-
-    answered = anyio.run(main)
+    answered = answers_with_one_cancelled(worker.lane, reads, joins_first_group=False)
     assert sorted(answered) == [10, 30]
-    assert 2 not in reads.sessions
+    assert reads.groups() == [[1], [3]]
     assert worker.probes() == [1, 3]
 
 
-def test_a_read_cancelled_while_its_group_reads_is_made_and_the_others_answered(
-    worker: Worker,
-) -> None:
+def test_a_read_cancelled_while_its_group_reads_is_made_all_the_same(worker: Worker) -> None:
     worker.lane = RankingLane(worker.sessions, None)  # every group in a worker thread
     reads = Reads()
-    group_reading, group_may_end = threading.Event(), threading.Event()
+    answered = answers_with_one_cancelled(worker.lane, reads, joins_first_group=True)
+    assert sorted(answered) == [10, 30]
+    assert reads.groups() == [[1, 2, 3]]
+    assert worker.probes() == [1, 2, 3]
+
+
+def answers_with_one_cancelled(
+    lane: RankingLane, reads: Reads, *, joins_first_group: bool
+) -> list[int]:
+    """Ask ``lane`` for reads 1 (held up until released), 2 and 3, and cancel 2 while the first
+    group reads; what was answered. ``joins_first_group``: 2 and 3 are asked together with 1,
+    so the first group holds all three; else only once that group reads, so they wait."""
+    reading, may_end = threading.Event(), threading.Event()
 
     def first(session: Session) -> int:
-        group_reading.set()
-        group_may_end.wait(10)
+        reading.set()
+        may_end.wait(10)
         return reads.read(1, session)
 
     async def main() -> list[int]:
         answered: list[int] = []
 
         async def ask(read: Callable[[Session], int]) -> None:
-            answered.append(await worker.lane.read(read))
+            answered.append(await lane.read(read))
 
         async with anyio.create_task_group() as desks:
             desks.start_soon(ask, first)
+            if not joins_first_group:
+                await anyio.to_thread.run_sync(reading.wait)
             cancelled = anyio.CancelScope()
-            desks.start_soon(asked_then_cancelled, worker.lane, reads, cancelled)
-            desks.start_soon(ask, lambda session: reads.read(3, session))
-            await anyio.to_thread.run_sync(group_reading.wait)  # all three in one group
+            desks.start_soon(asked_then_cancelled, lane, reads, cancelled)
+            desks.start_soon(ask, partial(reads.read, 3))
+            await anyio.to_thread.run_sync(reading.wait)
+            await anyio.sleep(0.05)  # 2 and 3 wait: for their group, or in it
             cancelled.cancel()
-            await anyio.sleep(0.05)
-            group_may_end.set()
+            may_end.set()
         return answered
 
-    answered = anyio.run(main)
-    assert sorted(answered) == [10, 30]
-    assert reads.groups() == [[1, 2, 3]]
-    assert worker.probes() == [1, 2, 3]
+    return anyio.run(main)
 
 
 async def asked_then_cancelled(lane: RankingLane, reads: Reads, scope: anyio.CancelScope) -> None:
