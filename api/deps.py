@@ -10,8 +10,9 @@ of CPU and a pass through the event loop; on SQLite the request's transaction, w
 one write lock, spans every hop between its first query and its commit. So the dependencies run
 on the event loop and touch no database: the caller is read from the signed token, and checked
 against the database (the user still active in the token's role, expired holds settled) at the
-route's first use of :attr:`Caller.session`, in the route's own worker thread (a ranking's
-route may run on the event loop instead, see :mod:`api.lanes`). Under load the
+route's first use of :attr:`Caller.session`, in the route's own worker thread (a ranking is
+checked in the transaction it shares with other rankings instead, see :mod:`api.lanes`). Under
+load the
 pass through the event loop between a thread-run dependency and the route took 1-1.8 ms, all of
 it inside the write lock. Only the commit, when the route left it open, takes one more hop.
 

@@ -4,7 +4,8 @@ Every ranking needs the whole network: as contract shelters (:func:`api.ledger.l
 compiled into arrays (:class:`engine.ranking.Ranker`). Reading ~70 shelter rows, validating them
 and compiling them costs more than everything else a ranking does together, and the network
 changes far less often than it is read. So each worker keeps what it built, in two layers, and
-checks both inside the request's own transaction with two small queries:
+checks both inside the transaction that reads for the ranking, with two small queries run once
+per transaction (rankings asked together share one, see :mod:`api.lanes`):
 
 - **the shelters as stored**, keyed by the network version (:class:`api.db.tables.
   NetworkVersionRow`): a counter that database triggers bump on every insert, update and delete of
