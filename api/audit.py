@@ -7,11 +7,18 @@ Rows are appended in the caller's transaction (the access and its record commit 
 at all), and the database refuses UPDATE and DELETE on them (triggers, see the first migration).
 Each row's ``hash`` is the SHA-256 of its own fields and the previous row's hash, so editing or
 removing a row — by someone who got past the triggers — breaks the chain at that row, and
-:func:`verify` names it. Chaining must be serialised, or two transactions would both extend the
-same last row: SQLite's ``BEGIN IMMEDIATE`` already does that; on PostgreSQL a transaction-level
-advisory lock does, held until the appending transaction ends. Because that lock is global, record
-last in a transaction, after the ledger's row locks: a transaction that held it and then waited
-for a shelter's row could deadlock with one holding the row and waiting for the audit trail.
+:func:`verify` names it.
+
+Chaining must be serialised, or two transactions would both extend the same last row: SQLite's
+``BEGIN IMMEDIATE`` already does that; on PostgreSQL a transaction-level advisory lock does, held
+until the appending transaction ends. That lock is global, so a transaction holds it as briefly as
+it can: :func:`record` only queues the row in the session, and the session's commit appends every
+queued row at once, after its other changes are flushed (one lock, one read of the last row, one
+insert). Held only at the commit, it cannot deadlock with the ledger's row locks, which are all
+taken before, and rankings reading a group of referrals in one transaction
+(:mod:`api.lanes`) no longer keep every other worker's audit rows waiting while they read. A
+queued row goes with its transaction: a rollback, of the transaction or of the savepoint it was
+queued in, drops it.
 """
 
 from __future__ import annotations
@@ -22,8 +29,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, insert, select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from api.db.tables import AuditRow
 
@@ -37,6 +44,9 @@ NOT_AN_ID = "(not an issued id)"
 # Advisory-lock namespace of the audit chain (any constant; the second key is the audit table).
 CHAIN_LOCK = 0x5AFF
 
+
+# Where a session keeps its queued rows: (the transaction or savepoint queued in, the row's fields).
+_QUEUED = "audit.queued"
 
 # Built once: every read of personal data appends a row, and building a statement costs more
 # than running it. Plain Core statements on the session's connection also skip the ORM's unit of
@@ -58,16 +68,11 @@ def record(
     request_id: str,
     at: datetime,
 ) -> None:
-    """Append one row to the chain, in the caller's transaction."""
-    # The caller's pending changes first, as the ORM would before any query: their row locks
-    # must be taken before the chain's lock (see the module's docstring).
-    session.flush()
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_CHAIN_LOCK, {"namespace": CHAIN_LOCK})
-    last = connection.execute(_LAST).first()
+    """Add one row to the chain with the caller's transaction: queued now, appended when the
+    session commits (see the module's docstring)."""
+    session.connection()  # begins the transaction if nothing did yet: the row belongs to it
+    within = session.get_nested_transaction() or session.get_transaction()
     fields: dict[str, Any] = {
-        "seq": 1 if last is None else last.seq + 1,
         "at": at.astimezone(UTC),
         "actor": actor,
         "role": role,
@@ -76,9 +81,58 @@ def record(
         "object_id": kept_id(object_id),
         "result": result,
         "request_id": request_id,
-        "prev_hash": GENESIS if last is None else last.hash,
     }
-    connection.execute(_APPEND, {**fields, "hash": _hash(fields)})
+    session.info.setdefault(_QUEUED, []).append((within, fields))
+
+
+@event.listens_for(Session, "before_commit")
+def _append_queued(session: Session) -> None:
+    """Append the rows queued in the committing transaction, chained on the last stored row."""
+    queued: list[tuple[SessionTransaction, dict[str, Any]]] = session.info.pop(_QUEUED, [])
+    if not queued:
+        return
+    # The transaction's own changes first, so that their row locks come before the chain's.
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_CHAIN_LOCK, {"namespace": CHAIN_LOCK})
+    last = connection.execute(_LAST).first()
+    seq, prev_hash = (0, GENESIS) if last is None else (last.seq, last.hash)
+    rows = []
+    for _, queued_fields in queued:
+        seq += 1
+        fields = {**queued_fields, "seq": seq, "prev_hash": prev_hash}
+        prev_hash = _hash(fields)
+        rows.append({**fields, "hash": prev_hash})
+    connection.execute(_APPEND, rows)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Forget the rows queued in a transaction or savepoint that was rolled back."""
+    queued: list[tuple[SessionTransaction, dict[str, Any]]] | None = session.info.get(_QUEUED)
+    if queued:
+        queued[:] = [
+            (within, fields)
+            for within, fields in queued
+            if not _inside(within, previous_transaction)
+        ]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_with_transaction(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ended without committing (a session closed) leaves nothing queued."""
+    if transaction.parent is None:
+        session.info.pop(_QUEUED, None)
+
+
+def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    """Whether ``transaction`` is ``outer`` or a savepoint within it."""
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def kept_id(object_id: str | None) -> str | None:

@@ -130,7 +130,7 @@ def test_a_row_rewritten_with_a_fresh_hash_breaks_the_next_link(database: Databa
 
 def test_rows_of_one_transaction_chain_on_each_other(database: Database) -> None:
     """As rankings sharing a transaction write them; a transaction rolled back and a savepoint
-    rolled back leave no gap either."""
+    rolled back leave no gap either, and a savepoint released keeps its row."""
     write(database, 2)
     with Session(database.engine) as session:
         add_audit_row(session, 2, NOW)
@@ -142,11 +142,48 @@ def test_rows_of_one_transaction_chain_on_each_other(database: Database) -> None
         add_audit_row(session, 6, NOW)
         savepoint.rollback()
         add_audit_row(session, 7, NOW)
+        released = session.begin_nested()
+        add_audit_row(session, 8, NOW)
+        released.commit()
         session.commit()
     with database.session() as session:
         rows = session.scalars(select(AuditRow).order_by(AuditRow.seq)).all()
-    assert [row.request_id for row in rows] == ["req-0", "req-1", "req-4", "req-5", "req-7"]
-    assert [row.seq for row in rows] == [1, 2, 3, 4, 5]
+    assert [row.request_id for row in rows] == [
+        "req-0",
+        "req-1",
+        "req-4",
+        "req-5",
+        "req-7",
+        "req-8",
+    ]
+    assert [row.seq for row in rows] == [1, 2, 3, 4, 5, 6]
+    assert verify(database) is None
+
+
+def test_a_session_closed_without_commit_appends_nothing(database: Database) -> None:
+    with Session(database.engine) as session:
+        add_audit_row(session, 0, NOW)
+    write(database, 1)
+    with database.session() as session:
+        assert session.scalars(select(AuditRow.request_id)).all() == ["req-0"]
+
+
+def test_a_transaction_takes_the_chain_only_to_commit(database: Database) -> None:
+    """A transaction that recorded a row and goes on reading keeps no other transaction's rows
+    waiting: on PostgreSQL the chain's lock is taken at the commit. (On SQLite every writing
+    transaction waits for the one before it anyway.)"""
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite serialises whole transactions")
+    with database.session() as still_reading:
+        add_audit_row(still_reading, 1, NOW)
+        still_reading.execute(select(AuditRow.seq)).all()
+        with database.session() as other:
+            # Without this the test would hang, not fail, if the chain's lock were held here.
+            other.execute(text("SET LOCAL lock_timeout = '5s'"))
+            add_audit_row(other, 2, NOW)
+    with database.session() as session:
+        rows = session.scalars(select(AuditRow).order_by(AuditRow.seq)).all()
+    assert [row.request_id for row in rows] == ["req-2", "req-1"]
     assert verify(database) is None
 
 
