@@ -36,7 +36,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar
 
-from sqlalchemy import String, bindparam, cast, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from api.db.mapping import shelter_from_row, victim_from_row
@@ -145,12 +156,14 @@ def waiting_victim(session: Session, referral_id: str) -> Victim:
     """One waiting referral as :func:`waiting_victims` gives it; :class:`NotFound`, or
     :class:`LedgerConflict` saying why it is not waiting (``already_held``, ``already_placed``,
     ``referral_closed``)."""
-    row = session.connection().execute(_REFERRAL, {"id": referral_id}).one_or_none()
+    patterns = _naming(referral_id)
+    row = session.connection().execute(_REFERRAL, {"id": referral_id, **patterns}).one_or_none()
     if row is None:
         raise NotFound("referral", referral_id)
     if row.status in _NOT_WAITING:
         raise LedgerConflict(*_NOT_WAITING[row.status])
-    return victim_from_row(row, avoided_by=_avoiding(session, referral_id))
+    avoided_by = _avoiding(session, referral_id, patterns) if row.may_be_avoided else []
+    return victim_from_row(row, avoided_by=avoided_by)
 
 
 # Why a referral that is not waiting cannot be ranked, in the ledger's conflict codes.
@@ -160,24 +173,36 @@ _NOT_WAITING: dict[str, tuple[ConflictCode, str]] = {
     "closed": ("referral_closed", "the referral is closed"),
 }
 
-# Built once, like every statement a ranking runs (see :mod:`api.network_cache`); a plain row
-# rather than an ORM object, since a ranking only reads it.
-_REFERRAL = select(ReferralRow.__table__).where(ReferralRow.id == bindparam("id"))
 _HELD_OR_PLACED = select(ReferralRow.id, ReferralRow.avoid).where(
     ReferralRow.status.in_(("held", "placed"))
 )
-# The held and placed referrals whose stored avoid list may name one id: the database narrows
-# them down by the id's JSON text (as SQLAlchemy writes it, and with non-ASCII left as it is),
-# and :func:`_avoiding` keeps the exact matches.
-_MAY_AVOID = (
-    select(ReferralRow.id, ReferralRow.avoid)
-    .where(
-        ReferralRow.status.in_(("held", "placed")),
+
+
+def _may_name(referrals: FromClause) -> ColumnElement[bool]:
+    """Held or placed, with a stored avoid list that may name one id: the database narrows
+    them down by the id's JSON text (as SQLAlchemy writes it, and with non-ASCII left as it is,
+    the bound ``escaped`` and ``verbatim`` of :func:`_naming`); :func:`_avoiding` keeps the
+    exact matches."""
+    avoid = cast(referrals.c.avoid, String)
+    return and_(
+        referrals.c.status.in_(("held", "placed")),
         or_(
-            cast(ReferralRow.avoid, String).like(bindparam("escaped"), escape="\\"),
-            cast(ReferralRow.avoid, String).like(bindparam("verbatim"), escape="\\"),
+            avoid.like(bindparam("escaped"), escape="\\"),
+            avoid.like(bindparam("verbatim"), escape="\\"),
         ),
     )
+
+
+# Built once, like every statement a ranking runs (see :mod:`api.network_cache`); a plain row
+# rather than an ORM object, since a ranking only reads it. It also says whether anyone held or
+# placed may avoid the referral: mostly nobody does, and then the one statement is all it takes.
+_OTHERS = ReferralRow.__table__.alias("others")
+_REFERRAL = select(
+    ReferralRow.__table__, exists().where(_may_name(_OTHERS)).label("may_be_avoided")
+).where(ReferralRow.id == bindparam("id"))
+_MAY_AVOID = (
+    select(ReferralRow.id, ReferralRow.avoid)
+    .where(_may_name(ReferralRow.__table__))
     .order_by(ReferralRow.id)
 )
 _STALE_HOLDS = select(HoldRow.referral_id).where(
@@ -185,19 +210,24 @@ _STALE_HOLDS = select(HoldRow.referral_id).where(
 )
 
 
-def _avoiding(session: Session, referral_id: str) -> list[str]:
-    """The held and placed people who must not share a shelter with ``referral_id``.
+def _avoiding(session: Session, referral_id: str, patterns: dict[str, str]) -> list[str]:
+    """The held and placed people who must not share a shelter with ``referral_id``
+    (``patterns``: its :func:`_naming`).
 
     A ranking needs only these. Reading every held and placed referral's list instead (as
     :func:`_avoided_by` does, once per plan) took 3 ms per ranking with 600 people placed, inside
     the ranking's write turn.
     """
-    patterns = {
+    rows = session.connection().execute(_MAY_AVOID, patterns)
+    return [row.id for row in rows if referral_id in row.avoid]
+
+
+def _naming(referral_id: str) -> dict[str, str]:
+    """The LIKE patterns of :func:`_may_name` for ``referral_id``."""
+    return {
         name: f"%{_like_literal(json.dumps(referral_id, ensure_ascii=ascii_only))}%"
         for name, ascii_only in (("escaped", True), ("verbatim", False))
     }
-    rows = session.connection().execute(_MAY_AVOID, patterns)
-    return [row.id for row in rows if referral_id in row.avoid]
 
 
 def _like_literal(text: str) -> str:
