@@ -163,9 +163,11 @@ def test_rows_of_one_transaction_chain_on_each_other(database: Database) -> None
 def test_a_session_closed_without_commit_appends_nothing(database: Database) -> None:
     with Session(database.engine) as session:
         add_audit_row(session, 0, NOW)
-    write(database, 1)
+        session.close()  # the transaction ends uncommitted; the session can be used again
+        add_audit_row(session, 1, NOW)
+        session.commit()
     with database.session() as session:
-        assert session.scalars(select(AuditRow.request_id)).all() == ["req-0"]
+        assert session.scalars(select(AuditRow.request_id)).all() == ["req-1"]
 
 
 def test_a_transaction_takes_the_chain_only_to_commit(database: Database) -> None:
