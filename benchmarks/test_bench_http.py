@@ -8,7 +8,10 @@ starts it (:func:`api.cli_service.serve`), on SQLite and on PostgreSQL; 150 refe
 sample waiting list are ranked in turn. p50 and p99 latency (target: p99 <= 50 ms), requests per
 second, and the mean latency of the fastest and the slowest desk go to ``extra_info``: a desk keeps
 its connection, and so its worker, for the whole run, so the two differ when the workers got
-unequal numbers of desks.
+unequal numbers of desks. So do the CPU milliseconds the two workers spent per request, and the
+desks' own: the run shares its two cores with the database server and the desks, so its latency
+follows the machine's speed, which varies from machine to machine and from minute to minute, and
+the CPU per request tells a slower machine from slower code.
 
 The 20 desks are closed-loop clients without think time, each on its own keep-alive connection,
 sending the same request a desk's browser or script sends. They run as coroutines on one asyncio
@@ -31,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -69,6 +73,7 @@ class Server:
 
     url: str
     cases: list[str]
+    pid: int
 
 
 def free_port() -> int:
@@ -109,7 +114,7 @@ def server(database_url: str, tmp_path: Path, sample_150: Instance) -> Iterator[
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url, process, log)
-        yield Server(url=url, cases=[victim.id for victim in sample_150.victims])
+        yield Server(url=url, cases=[victim.id for victim in sample_150.victims], pid=process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -180,6 +185,28 @@ async def desks(url: str, cases: list[str]) -> tuple[list[list[float]], float]:
     return collected, wall
 
 
+def workers_cpu_seconds(pid: int) -> float:
+    """CPU time (user and system, s) used so far by the processes the server ``pid`` started:
+    its workers, which do all the serving (Linux ``/proc``)."""
+    return sum(
+        cpu_seconds(int(child))
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system, s) process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """CPU time (user and system, s) this process has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 @contextmanager
 def client_collector_off() -> Iterator[None]:
     """No garbage collection in the desks' process while they run. The desks share the test
@@ -201,14 +228,20 @@ def percentile(sorted_values: list[float], share: float) -> float:
 
 def test_ranking_latency_with_20_desks(benchmark: BenchmarkFixture, server: Server) -> None:
     per_desk: list[list[float]] = []
+    desks_cpu: list[float] = []
+    workers_before = workers_cpu_seconds(server.pid)
 
     def run() -> float:
         with client_collector_off():
+            started = own_cpu_seconds()
             measured, wall = asyncio.run(desks(server.url, server.cases))
+            desks_cpu.append(own_cpu_seconds() - started)
         per_desk.extend(measured)
         return wall
 
     wall: float = benchmark.pedantic(run, rounds=1, iterations=1)  # type: ignore[no-untyped-call]
+    sent = CLIENTS * (WARM_UP + REQUESTS_PER_CLIENT)
+    workers_cpu = workers_cpu_seconds(server.pid) - workers_before
     ordered = sorted(latency for own in per_desk for latency in own)
     desk_means = [statistics.fmean(own) * 1000 for own in per_desk]
     assert len(ordered) == CLIENTS * REQUESTS_PER_CLIENT
@@ -224,6 +257,8 @@ def test_ranking_latency_with_20_desks(benchmark: BenchmarkFixture, server: Serv
             "requests_per_second": round(len(ordered) / wall, 1),
             "fastest_desk_mean_ms": round(min(desk_means), 1),
             "slowest_desk_mean_ms": round(max(desk_means), 1),
+            "workers_cpu_ms_per_request": round(workers_cpu * 1000 / sent, 2),
+            "desks_cpu_ms_per_request": round(sum(desks_cpu) * 1000 / sent, 2),
             "target_p99_ms": TARGET_P99_MS,
         }
     )
