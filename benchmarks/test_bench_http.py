@@ -26,7 +26,8 @@ opened in the same instant mostly all went to one worker (its event loop accepts
 waiting at once), which then did all the work on one core while the other idled, and the numbers
 measured that accident. With the desks a millisecond apart both workers get connections.
 
-Run with ``pytest benchmarks/test_bench_http.py``.
+Run with ``pytest benchmarks/test_bench_http.py``; with ``SAFEPLACE_BENCH_REQUESTS_PER_DESK=800``
+for a long run.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ from tests.api.helpers import SECRET, USERS, add_users, bearer, settings_for
 from tests.api.rows import add_referral
 
 CLIENTS = 20
-REQUESTS_PER_CLIENT = 50
+# 1,000 rankings a run, so p99 is the tenth slowest: quick, but one hiccup moves it. A longer run
+# (``SAFEPLACE_BENCH_REQUESTS_PER_DESK=800``: 16,000 rankings, about 20 s) measures it steadily.
+REQUESTS_PER_CLIENT = int(os.environ.get("SAFEPLACE_BENCH_REQUESTS_PER_DESK", "50"))
 WARM_UP = 3
 WORKERS = 2
 TARGET_P99_MS = 50.0
