@@ -65,6 +65,7 @@ ConflictCode = Literal[
     "referral_closed",  # the referral is closed
     "hold_expired",  # the hold passed its time: its places are free again
     "hold_not_active",  # the hold was confirmed or released already
+    "hold_not_extended",  # the hold lasts as long as asked already, or longer
     "placement_not_active",  # the placement was discharged already
 ]
 
@@ -303,6 +304,25 @@ def confirm_hold(session: Session, hold_id: str, *, now: datetime) -> PlacementR
     _move(referral, "placed", now)
     session.flush()
     return placement
+
+
+def extend_hold(session: Session, hold_id: str, *, now: datetime, minutes: int) -> HoldRow:
+    """Keep the held places until ``now + minutes`` instead: the intake is late, and releasing
+    and holding again would let another desk take the places in between.
+
+    The places and the rules are not checked again: the hold keeps the places it has (a confirm
+    checks everything anyway). A hold is only ever lengthened, never shortened (release it
+    instead). Raises :class:`NotFound`, or :class:`LedgerConflict` (``hold_expired``: its places
+    may be taken already; ``hold_not_active``; ``hold_not_extended``).
+    """
+    hold, _shelter, _referral = _lock_hold(session, hold_id, now)
+    until = now + timedelta(minutes=minutes)
+    if until <= hold.expires_at:
+        lasts, asked = hold.expires_at.isoformat(), until.isoformat()
+        raise LedgerConflict("hold_not_extended", f"the hold lasts until {lasts}, past {asked}")
+    hold.expires_at = until
+    session.flush()
+    return hold
 
 
 def release_hold(session: Session, hold_id: str, *, now: datetime) -> HoldRow:

@@ -300,6 +300,17 @@ class HoldCreate(RequestModel):
     )
 
 
+class HoldExtend(RequestModel):
+    """Keep a hold's places longer: for the configured time from now, or until ``until``."""
+
+    until: Moment | None = Field(
+        default=None,
+        description="Keep the places until this moment, rounded up to the minute; at most "
+        "SAFEPLACE_HOLD_MAX_HOURS ahead, and later than the hold's end now. Default: "
+        "SAFEPLACE_HOLD_MINUTES from now.",
+    )
+
+
 class HoldPublic(ResponseModel):
     """A hold; ``status`` is ``expired`` as soon as ``expires_at`` has passed."""
 

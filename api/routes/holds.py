@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Body, Depends
 
 from api import bookings, ledger
 from api.deps import Caller, SettingsDep, allow
 from api.routes.common import CHANGING, ON_OBJECT, FilterId, Id, Limit, Offset
-from api.schemas import HoldCreate, HoldPublic, HoldStatus, PlacementPublic
+from api.schemas import HoldCreate, HoldExtend, HoldPublic, HoldStatus, PlacementPublic
 
 router = APIRouter(prefix="/holds", tags=["holds"])
 
@@ -87,6 +87,29 @@ def confirm_hold(hold_id: Id, caller: DeskOrStaff) -> PlacementPublic:
         caller.must_see(bookings.get_hold(caller.session, hold_id).shelter_id, "hold", hold_id)
         placement = ledger.confirm_hold(caller.session, hold_id, now=caller.now)
         return bookings.placement_public(placement)
+
+
+@router.post("/{hold_id}/extend", responses=CHANGING)
+def extend_hold(
+    hold_id: Id,
+    caller: DeskOrStaff,
+    settings: SettingsDep,
+    data: Annotated[HoldExtend | None, Body()] = None,
+) -> HoldPublic:
+    """Keep the places longer, when the intake is late: for the configured time from now, or
+    until ``until``; never shorter than the hold lasts already (409 ``hold_not_extended``). An
+    expired hold cannot be extended (409 ``hold_expired``): its places may be taken. Roles:
+    desk, shelter (its own shelter's)."""
+    with caller.attempt("update", "hold", hold_id):
+        caller.must_see(bookings.get_hold(caller.session, hold_id).shelter_id, "hold", hold_id)
+        minutes = bookings.hold_minutes(
+            None if data is None else data.until,
+            caller.now,
+            default=settings.hold_minutes,
+            max_hours=settings.hold_max_hours,
+        )
+        row = ledger.extend_hold(caller.session, hold_id, now=caller.now, minutes=minutes)
+        return bookings.hold_public(row, caller.now)
 
 
 @router.post("/{hold_id}/release", responses=CHANGING)

@@ -202,6 +202,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/holds"): frozenset({"desk", "shelter"}),
     ("GET", "/api/v1/holds/{hold_id}"): frozenset({"desk", "shelter"}),
     ("POST", "/api/v1/holds/{hold_id}/confirm"): frozenset({"desk", "shelter"}),
+    ("POST", "/api/v1/holds/{hold_id}/extend"): frozenset({"desk", "shelter"}),
     ("POST", "/api/v1/holds/{hold_id}/release"): frozenset({"desk", "shelter"}),
     ("GET", "/api/v1/placements"): frozenset({"desk", "shelter"}),
     ("GET", "/api/v1/placements/{placement_id}"): frozenset({"desk", "shelter"}),

@@ -178,6 +178,7 @@ def test_unknown_objects_are_404_problems(api: Api) -> None:
         hold(api, "Cnope", "S001"),
         hold(api, case, "Snope"),
         api.post("desk", "/api/v1/holds/Hnope/confirm"),
+        api.post("desk", "/api/v1/holds/Hnope/extend"),
         api.post("desk", "/api/v1/placements/Pnope/discharge"),
         api.post("desk", "/api/v1/referrals/Cnope/ranking"),
     ):
@@ -215,6 +216,42 @@ def test_a_hold_may_last_until_a_later_intake(api: Api) -> None:
         assert refused.json()["errors"] == [{"path": "until", "message": message}]
     default = api.ok(hold(api, second, "T001"), 201)
     assert datetime.fromisoformat(default["expires_at"]) - api.clock.now == timedelta(minutes=90)
+
+
+def test_a_late_intake_keeps_its_places_by_extending_the_hold(api: Api) -> None:
+    add_shelter(api, "T001", 1)
+    first, second = create_referral(api), create_referral(api)
+    held = api.ok(hold(api, first, "T001"), 201)
+    path = f"/api/v1/holds/{held['id']}/extend"
+    api.clock.advance(80)
+    extended = api.ok(api.post("desk", path))  # the configured 90 minutes, from now
+    assert datetime.fromisoformat(extended["expires_at"]) == api.clock.now + timedelta(minutes=90)
+    assert (extended["status"], extended["created_at"]) == ("active", held["created_at"])
+    api.clock.advance(30)  # past the first end: the place is still kept
+    conflict(api, hold(api, second, "T001"), "no_room")
+    morning = api.clock.now + timedelta(hours=9)
+    until = api.ok(api.post("desk", path, {"until": morning.isoformat()}))
+    assert datetime.fromisoformat(until["expires_at"]) == morning
+    # Never shorter: the default 90 minutes from now end before the morning.
+    refused = conflict(api, api.post("desk", path), "hold_not_extended")
+    assert refused["detail"].startswith("the hold lasts until ")
+    too_far = api.post("desk", path, {"until": (morning + timedelta(hours=72)).isoformat()})
+    assert too_far.status_code == 422, too_far.text
+    assert too_far.json()["errors"] == [
+        {"path": "until", "message": "lies more than 72 hours ahead"}
+    ]
+    stored = api.ok(api.get("desk", f"/api/v1/holds/{held['id']}"))
+    assert stored["expires_at"] == until["expires_at"]
+    api.ok(api.post("desk", f"/api/v1/holds/{held['id']}/confirm"))
+    conflict(api, api.post("desk", path), "hold_not_active")
+
+
+def test_an_expired_hold_cannot_be_extended(api: Api) -> None:
+    add_shelter(api, "T001", 1)
+    held = api.ok(hold(api, create_referral(api), "T001"), 201)
+    api.clock.advance(90)
+    conflict(api, api.post("desk", f"/api/v1/holds/{held['id']}/extend"), "hold_expired")
+    assert api.ok(api.get("desk", f"/api/v1/holds/{held['id']}"))["status"] == "expired"
 
 
 def test_a_closed_shelter_says_it_is_closed_not_merely_full(api: Api) -> None:

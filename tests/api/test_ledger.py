@@ -234,6 +234,23 @@ def test_an_expired_hold_cannot_be_confirmed_or_released(db: Database) -> None:
         )
 
 
+def test_an_extended_hold_keeps_its_places_past_its_first_end(db: Database) -> None:
+    made = hold(db, "A")
+    first_end = NOW + timedelta(minutes=MINUTES)
+    later = first_end - timedelta(minutes=10)
+    with db.session() as session:
+        extended = ledger.extend_hold(session, made.id, now=later, minutes=MINUTES)
+    assert extended.expires_at == later + timedelta(minutes=MINUTES)
+    assert live(db, "T1", first_end).free == 2  # T1 has 3 places, the hold keeps one
+    assert live(db, "T1", extended.expires_at).free == 3
+    with db.session() as session:
+        assert ledger.expire_holds(session, first_end) == 0
+        not_longer = conflict(lambda: ledger.extend_hold(session, made.id, now=later, minutes=1))
+    assert not_longer.code == "hold_not_extended"
+    with db.session() as session:
+        ledger.confirm_hold(session, made.id, now=first_end)
+
+
 def test_confirm_rechecks_the_shelter(db: Database) -> None:
     made = hold(db, "A")
     with db.session() as session:
@@ -396,7 +413,8 @@ class ModelHold:
 
 
 class LedgerMachine(RuleBasedStateMachine):
-    """Random holds, confirms, releases, discharges and expiries against the model."""
+    """Random holds, extensions, confirms, releases, discharges and expiries against the
+    model."""
 
     db: Database
 
@@ -508,6 +526,24 @@ class LedgerMachine(RuleBasedStateMachine):
         if expected == "ok":
             held.status = "released"
             self.status[held.referral] = "waiting"
+
+    @precondition(lambda self: bool(self.holds))
+    @rule(pick=st.integers(0, 50), minutes=st.sampled_from([1, 29, 30, 31, 90]))
+    def extend(self, pick: int, minutes: int) -> None:
+        hold_id = list(self.holds)[pick % len(self.holds)]
+        held = self.holds[hold_id]
+        until = self.now + timedelta(minutes=minutes)
+        expected = self.expected_end(held)
+        if expected == "ok" and until <= held.expires:
+            expected = "hold_not_extended"
+        outcome = self.outcome(
+            lambda session: (
+                ledger.extend_hold(session, hold_id, now=self.now, minutes=minutes).status
+            )
+        )
+        assert outcome == ("active" if expected == "ok" else expected)
+        if expected == "ok":
+            held.expires = until
 
     @precondition(lambda self: bool(self.placements))
     @rule(pick=st.integers(0, 50))

@@ -82,6 +82,9 @@ def test_the_cache_follows_every_change(api: Api) -> None:
     held = api.ok(hold(api, first, "S023"), 201)
     same_as_ledger()
     same_as_ledger(minutes_ahead=120)
+    until = {"until": (api.clock.now + timedelta(hours=3)).isoformat()}
+    api.ok(api.post("desk", f"/api/v1/holds/{held['id']}/extend", until))
+    same_as_ledger(minutes_ahead=120)
     api.ok(api.post("desk", f"/api/v1/holds/{held['id']}/release"))
     same_as_ledger()
     held = api.ok(hold(api, second, "S023"), 201)

@@ -87,6 +87,7 @@ def test_staff_see_nothing_of_another_shelter(api: Api) -> None:
         ("PATCH", f"/api/v1/shelters/{OTHER_SHELTER}/availability", {"free": 0}),
         ("GET", f"/api/v1/holds/{held['id']}", None),
         ("POST", f"/api/v1/holds/{held['id']}/confirm", None),
+        ("POST", f"/api/v1/holds/{held['id']}/extend", None),
         ("POST", f"/api/v1/holds/{held['id']}/release", None),
         ("GET", f"/api/v1/referrals/{case}", None),
     ):
