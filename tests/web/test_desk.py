@@ -280,6 +280,31 @@ def test_releasing_a_hold_frees_the_place_and_the_referral_waits_again(site: Sit
     assert "Deze reservering is al bevestigd of vrijgegeven." in text(again)
 
 
+def test_a_late_intake_extends_the_hold_from_the_page(site: Site) -> None:
+    site.add_shelter("T001", 1)
+    desk = site.visitor("desk")
+    case = register(desk)
+    desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": "T001"})
+    assert "/extend" not in desk.get(f"/desk/referrals/{case}").text  # nothing to gain yet
+    site.clock.advance(80)
+    page = desk.get(f"/desk/referrals/{case}")
+    hold_id = re.search(r"/desk/holds/(H[0-9a-f]+)/extend", page.text)
+    assert hold_id is not None
+    until = (site.clock.now + timedelta(minutes=90)).astimezone(AMSTERDAM).strftime("%H:%M")
+    assert f"Verlengen tot {until}" in text(page)
+    response = desk.post(f"/desk/holds/{hold_id.group(1)}/extend", {"referral_id": case})
+    assert response.headers["location"] == f"/desk/referrals/{case}?done=extended"
+    site.clock.advance(30)  # past the hold's first end
+    held = text(desk.get(f"/desk/referrals/{case}", done="extended"))
+    assert "De reservering is verlengd." in held
+    assert f"tot {until}." in held
+
+    desk.post(f"/desk/holds/{hold_id.group(1)}/confirm", {"referral_id": case})
+    again = desk.post(f"/desk/holds/{hold_id.group(1)}/extend", {"referral_id": case})
+    assert again.status_code == 409
+    assert "Deze reservering is al bevestigd of vrijgegeven." in text(again)
+
+
 def test_an_expired_hold_cannot_be_confirmed_and_the_page_says_why(site: Site) -> None:
     desk = site.visitor("desk")
     case = register(desk)

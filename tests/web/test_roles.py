@@ -27,6 +27,7 @@ PAGES: dict[Route, tuple[Route, ...] | frozenset[str]] = {
     ),
     ("POST", "/desk/referrals/{referral_id}/hold"): (("POST", "/api/v1/holds"),),
     ("POST", "/desk/holds/{hold_id}/confirm"): (("POST", "/api/v1/holds/{hold_id}/confirm"),),
+    ("POST", "/desk/holds/{hold_id}/extend"): (("POST", "/api/v1/holds/{hold_id}/extend"),),
     ("POST", "/desk/holds/{hold_id}/release"): (("POST", "/api/v1/holds/{hold_id}/release"),),
     ("GET", "/desk/plan"): (("POST", "/api/v1/plans"),),
     ("POST", "/desk/plan"): (("POST", "/api/v1/plans"), ("GET", "/api/v1/referrals")),

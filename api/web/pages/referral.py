@@ -112,6 +112,24 @@ def confirm(request: Request, hold_id: str, caller: Visitor, form: Form, cache: 
     return redirect(f"/desk/referrals/{placed.referral_id}?done=placed")
 
 
+@router.post("/desk/holds/{hold_id}/extend")
+def extend(
+    *,
+    request: Request,
+    hold_id: str,
+    caller: Visitor,
+    form: Form,
+    cache: Cache,
+    settings: SettingsDep,
+) -> Response:
+    """The intake is late: keep the places for the usual hold time from now."""
+    try:
+        extended = call(holds.extend_hold, request, caller, hold_id, settings=settings)
+    except ProblemError as problem:
+        return _refused(request, caller, cache, form, problem)
+    return redirect(f"/desk/referrals/{extended.referral_id}?done=extended")
+
+
 @router.post("/desk/holds/{hold_id}/release")
 def release(request: Request, hold_id: str, caller: Visitor, form: Form, cache: Cache) -> Response:
     """Give the places back; the referral waits again."""
@@ -160,7 +178,8 @@ def closest(excluded: list[Excluded], shown: int = CLOSEST_SHOWN) -> list[Exclud
 def _refused(
     request: Request, caller: Caller, cache: NetworkCache, form: Any, problem: ProblemError
 ) -> Response:
-    """A confirm or release the ledger refused (409): the referral's page, saying why."""
+    """A confirm, extension or release the ledger refused (409): the referral's page, saying
+    why."""
     referral_id = str(form.get("referral_id") or "")
     if problem.status != 409 or not referral_id:
         raise problem
@@ -222,6 +241,7 @@ def _page(
         "hold_until_at": hold_until,
         "hold_until": hold_until.isoformat() if hold_until else "",
         "hold_max_hours": settings.hold_max_hours,
+        "extend_until": None,
     }
     if referral.status == "waiting":
         # The ranking route's own work (its role check passed above): the route answers with
@@ -241,6 +261,11 @@ def _page(
         found = call(holds.list_holds, request, caller, status="active", referral_id=referral_id)
         context["hold"] = found[0] if found else None
         context["remaining"] = seconds_left(context["hold"], caller.now)
+        # Extending keeps the places for the usual hold time from now; offered only when that
+        # ends later than the hold does (one made for a next-morning intake may last longer).
+        extend_until = caller.now + timedelta(minutes=settings.hold_minutes)
+        if context["hold"] is not None and context["hold"].expires_at < extend_until:
+            context["extend_until"] = extend_until
     elif referral.status == "placed":
         found_placements = call(
             placements.list_placements, request, caller, status="active", referral_id=referral_id
