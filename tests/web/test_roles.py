@@ -40,6 +40,7 @@ PAGES: dict[Route, tuple[Route, ...] | frozenset[str]] = {
         ("GET", "/api/v1/holds"),
     ),
     ("POST", "/shelter/holds/{hold_id}/confirm"): (("POST", "/api/v1/holds/{hold_id}/confirm"),),
+    ("POST", "/shelter/holds/{hold_id}/extend"): (("POST", "/api/v1/holds/{hold_id}/extend"),),
     ("POST", "/shelter/holds/{hold_id}/release"): (("POST", "/api/v1/holds/{hold_id}/release"),),
     ("POST", "/shelter/placements/{placement_id}/discharge"): (
         ("POST", "/api/v1/placements/{placement_id}/discharge"),

@@ -111,3 +111,24 @@ def test_staff_cannot_touch_another_shelters_hold(site: Site) -> None:
     response = site.visitor("shelter").post(f"/shelter/holds/{hold_id}/confirm", {})
     assert response.status_code == 404
     assert ("update", "hold", hold_id, "denied") in site.audit()
+
+
+def test_staff_extend_a_hold_for_someone_coming_later(site: Site) -> None:
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 1})
+    desk = site.visitor("desk")
+    case = register(desk, programmes=["cosm"])
+    desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": OWN_SHELTER})
+    staff = site.visitor("shelter")
+    assert "/extend" not in staff.get("/shelter").text  # nothing to gain yet
+    site.clock.advance(60)
+    page = staff.get("/shelter")
+    hold_id = re.search(r"/shelter/holds/(H[0-9a-f]+)/extend", page.text)
+    assert hold_id is not None
+    extended = staff.post(f"/shelter/holds/{hold_id.group(1)}/extend", {})
+    assert extended.headers["location"] == "/shelter?done=extended"
+    site.clock.advance(60)  # past the hold's first end
+    assert case in text(staff.get("/shelter"))
+    assert ("update", "hold", hold_id.group(1), "ok") in site.audit()
+
+    other = site.visitor("other-shelter").post(f"/shelter/holds/{hold_id.group(1)}/extend", {})
+    assert other.status_code == 404

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request, Response
@@ -18,6 +19,7 @@ from api.deps import Caller, settle
 from api.problems import ProblemError
 from api.routes import holds, placements, referrals, shelters
 from api.schemas import HoldPublic, ReferralIntake, ReferralPublic
+from api.settings import Settings
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.forms import FieldProblem, FormProblems, availability_from_form, from_api, windows_text
 from api.web.state import web_state
@@ -30,11 +32,13 @@ LISTED = 500
 
 @dataclass(frozen=True)
 class Incoming:
-    """A hold at the shelter: what intake needs of the person, and the time left."""
+    """A hold at the shelter: what intake needs of the person, the time left, and until when
+    extending it would keep the places (None when that would not be longer)."""
 
     hold: HoldPublic
     person: ReferralIntake | ReferralPublic
     remaining: int
+    extend_until: datetime | None
 
 
 @router.get("/shelter")
@@ -81,6 +85,18 @@ def _availability_problems(
 def confirm(request: Request, hold_id: str, caller: Visitor, form: Form) -> Response:
     """The person arrived: the hold becomes a placement."""
     return _act(request, caller, lambda: call(holds.confirm_hold, request, caller, hold_id), "in")
+
+
+@router.post("/shelter/holds/{hold_id}/extend")
+def extend(request: Request, hold_id: str, caller: Visitor, form: Form) -> Response:
+    """The person comes later than planned: keep the places for the usual hold time from now."""
+    settings: Settings = request.app.state.settings
+    return _act(
+        request,
+        caller,
+        lambda: call(holds.extend_hold, request, caller, hold_id, settings=settings),
+        "extended",
+    )
 
 
 @router.post("/shelter/holds/{hold_id}/release")
@@ -140,11 +156,14 @@ def _page(
     settle(caller)
     shelter = call(shelters.read_shelter, request, caller, shelter_id)
     held = call(holds.list_holds, request, caller, status="active", limit=LISTED)
+    settings: Settings = request.app.state.settings
+    extend_until = caller.now + timedelta(minutes=settings.hold_minutes)
     incoming = [
         Incoming(
             hold=hold,
             person=call(referrals.read_referral, request, caller, hold.referral_id),
             remaining=seconds_left(hold, caller.now),
+            extend_until=extend_until if hold.expires_at < extend_until else None,
         )
         for hold in held
     ]
