@@ -3,7 +3,7 @@ clock cannot skew it), and intake moments typed as Amsterdam wall-clock time."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from api.schemas import HoldPublic
 from engine.intake import AMSTERDAM
@@ -15,6 +15,14 @@ LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 def seconds_left(hold: HoldPublic | None, now: datetime) -> int:
     """Whole seconds until ``hold`` runs out at ``now`` (0 without a hold, or once it has)."""
     return 0 if hold is None else max(0, int((hold.expires_at - now).total_seconds()))
+
+
+def extension_end(hold: HoldPublic | None, now: datetime, minutes: int) -> datetime | None:
+    """Until when extending ``hold`` at ``now`` keeps its places (the usual ``minutes`` from
+    now), or None when that would not be longer than it lasts already: the ledger refuses such
+    an extension, so the pages do not offer it."""
+    until = now + timedelta(minutes=minutes)
+    return until if hold is not None and hold.expires_at < until else None
 
 
 def local_minute(moment: datetime) -> str:

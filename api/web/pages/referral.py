@@ -27,7 +27,7 @@ from api.schemas import HoldCreate, RankingRequest, ReferralPublic
 from api.settings import Settings
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.state import web_state
-from api.web.timing import local_minute, parse_local_minute, seconds_left
+from api.web.timing import extension_end, local_minute, parse_local_minute, seconds_left
 from engine.intake import next_opening, open_at
 from models.codes import REASON_CODES
 from models.ranking import Excluded, Option
@@ -261,11 +261,7 @@ def _page(
         found = call(holds.list_holds, request, caller, status="active", referral_id=referral_id)
         context["hold"] = found[0] if found else None
         context["remaining"] = seconds_left(context["hold"], caller.now)
-        # Extending keeps the places for the usual hold time from now; offered only when that
-        # ends later than the hold does (one made for a next-morning intake may last longer).
-        extend_until = caller.now + timedelta(minutes=settings.hold_minutes)
-        if context["hold"] is not None and context["hold"].expires_at < extend_until:
-            context["extend_until"] = extend_until
+        context["extend_until"] = extension_end(context["hold"], caller.now, settings.hold_minutes)
     elif referral.status == "placed":
         found_placements = call(
             placements.list_placements, request, caller, status="active", referral_id=referral_id

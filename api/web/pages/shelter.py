@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
@@ -23,7 +23,7 @@ from api.settings import Settings
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.forms import FieldProblem, FormProblems, availability_from_form, from_api, windows_text
 from api.web.state import web_state
-from api.web.timing import seconds_left
+from api.web.timing import extension_end, seconds_left
 from models.intake import windows_of
 
 router = page_router()
@@ -157,13 +157,12 @@ def _page(
     shelter = call(shelters.read_shelter, request, caller, shelter_id)
     held = call(holds.list_holds, request, caller, status="active", limit=LISTED)
     settings: Settings = request.app.state.settings
-    extend_until = caller.now + timedelta(minutes=settings.hold_minutes)
     incoming = [
         Incoming(
             hold=hold,
             person=call(referrals.read_referral, request, caller, hold.referral_id),
             remaining=seconds_left(hold, caller.now),
-            extend_until=extend_until if hold.expires_at < extend_until else None,
+            extend_until=extension_end(hold, caller.now, settings.hold_minutes),
         )
         for hold in held
     ]
