@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Annotated, Literal
@@ -161,9 +161,11 @@ class Hidden(ProblemError):
 
 @dataclass
 class Attempt:
-    """The object an attempt is about; a create sets the new object's id once it has one."""
+    """The object an attempt is about; a create sets the new object's id once it has one, and a
+    search the ids of every object it returns (:attr:`disclosed`)."""
 
     object_id: str | None
+    disclosed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -237,13 +239,15 @@ class Caller:
     def attempt(
         self, action: Action, object_type: ObjectType, object_id: str | None = None
     ) -> Iterator[Attempt]:
-        """Exactly one audit row for what the block does to personal data, whatever happens.
+        """An audit row for what the block does to personal data, whatever happens.
 
         On success the row (result ``ok``) joins the block's changes in the request's
-        transaction. On failure the changes are rolled back, the row (``not_found``,
-        ``conflict``, ``invalid`` or ``denied``) is committed on its own, and the failure leaves
-        as a problem document: ledger refusals as 404 or 409 with their ``code``. The caller is
-        checked in first, so a token whose user is gone is a 401, not an attempt on record.
+        transaction; a search that returns objects writes one row per object instead, so that
+        the trail answers "who saw this referral?" for a list as for a read. On failure the
+        changes are rolled back, the row (``not_found``, ``conflict``, ``invalid`` or
+        ``denied``) is committed on its own, and the failure leaves as a problem document:
+        ledger refusals as 404 or 409 with their ``code``. The caller is checked in first, so a
+        token whose user is gone is a 401, not an attempt on record.
         """
         self.check_in_now()
         subject = Attempt(object_id)
@@ -260,7 +264,9 @@ class Caller:
             raise self.refuse(problem, action, object_type, subject.object_id) from None
         except ProblemError as problem:
             raise self.refuse(problem, action, object_type, subject.object_id) from None
-        self.audit(action, object_type, subject.object_id)
+        shown: list[str | None] = [*subject.disclosed] or [subject.object_id]
+        for object_id_shown in shown:
+            self.audit(action, object_type, object_id_shown)
 
     def must_see(self, shelter_id: str, kind: str, object_id: str) -> None:
         """Shelter staff see only what is at their own shelter: anything else is "not found"

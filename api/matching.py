@@ -104,9 +104,10 @@ def out_of_reach(now: datetime, at: datetime) -> Literal["past", "ahead"] | None
 
 def plan(caller: Caller, cache: NetworkCache, request: PlanRequest, *, time_limit: float) -> Plan:
     """The contract's plan for the waiting referrals (all, or those named) against live places."""
-    with caller.attempt("search", "referral"):
+    with caller.attempt("search", "referral") as found:
         victims = ledger.waiting_victims(caller.session, request.referral_ids)
         _all_waiting(request.referral_ids, victims)
+        found.disclosed = [victim.id for victim in victims]
         network = cache.network(caller.session, caller.now)
     caller.session.commit()
     instance = Instance(

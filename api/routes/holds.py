@@ -53,7 +53,7 @@ def list_holds(
     offset: Offset = 0,
 ) -> list[HoldPublic]:
     """Holds, newest first. Roles: desk, shelter (those at its own shelter)."""
-    with caller.attempt("search", "hold"):
+    with caller.attempt("search", "hold") as found:
         if caller.role == "shelter":
             if shelter_id not in (None, caller.shelter_id):
                 return []
@@ -67,6 +67,7 @@ def list_holds(
             limit=limit,
             offset=offset,
         )
+        found.disclosed = [row.id for row in rows]
         return [bookings.hold_public(row, caller.now) for row in rows]
 
 

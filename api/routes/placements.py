@@ -31,7 +31,7 @@ def list_placements(
     offset: Offset = 0,
 ) -> list[PlacementPublic]:
     """Placements, newest first. Roles: desk, shelter (those at its own shelter)."""
-    with caller.attempt("search", "placement"):
+    with caller.attempt("search", "placement") as found:
         if caller.role == "shelter":
             if shelter_id not in (None, caller.shelter_id):
                 return []
@@ -44,6 +44,7 @@ def list_placements(
             limit=limit,
             offset=offset,
         )
+        found.disclosed = [row.id for row in rows]
         return [bookings.placement_public(row) for row in rows]
 
 

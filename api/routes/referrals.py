@@ -59,7 +59,7 @@ def list_referrals(
     offset: Offset = 0,
 ) -> list[ReferralPublic]:
     """Referrals, oldest first, filtered by status, priority and police unit. Role: desk."""
-    with caller.attempt("search", "referral"):
+    with caller.attempt("search", "referral") as found:
         if region is not None and region not in POLICE_UNITS:
             raise invalid_field("query.region", suggest_unit(region))
         rows = referral_store.search(
@@ -70,6 +70,7 @@ def list_referrals(
             limit=limit,
             offset=offset,
         )
+        found.disclosed = [row.id for row in rows]
         return [referral_store.public(row) for row in rows]
 
 

@@ -178,6 +178,12 @@ def hold(api: Api, referral_id: str, shelter_id: str) -> httpx2.Response:
     return api.post("desk", "/api/v1/holds", {"referral_id": referral_id, "shelter_id": shelter_id})
 
 
+def audit_rows(api: Api, **filters: Any) -> list[tuple[str, str, str | None, str]]:
+    """(action, object type, object id, result) of the audit rows, oldest first."""
+    rows = api.ok(api.get("auditor", "/api/v1/audit", limit=500, **filters))
+    return [(r["action"], r["object_type"], r["object_id"], r["result"]) for r in reversed(rows)]
+
+
 def set_free(api: Api, shelter_id: str, free: int) -> None:
     """Make ``free`` places free at a shelter, as its admin would report them."""
     api.ok(api.patch("admin", f"/api/v1/shelters/{shelter_id}/availability", {"free": free}))

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import update
 
 from api.db.tables import UserRow
-from tests.api.helpers import OWN_SHELTER, Api, create_referral, hold, running_api
+from tests.api.helpers import OWN_SHELTER, Api, audit_rows, create_referral, hold, running_api
 
 PROBLEM = "application/problem+json"
 
@@ -328,3 +328,28 @@ def test_staff_confirm_and_discharge_at_their_own_shelter(api: Api) -> None:
     placement = api.ok(api.post("shelter", f"/api/v1/holds/{held['id']}/confirm"))
     assert api.get("other-shelter", f"/api/v1/placements/{placement['id']}").status_code == 404
     api.ok(api.post("shelter", f"/api/v1/placements/{placement['id']}/discharge"))
+
+
+def test_lists_name_every_hold_and_placement_they_show(api: Api) -> None:
+    api.ok(api.patch("admin", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 2}))
+    cosm = {"programmes": ["cosm"], "danger_zones": []}
+    first, second = create_referral(api, **cosm), create_referral(api, **cosm)
+    api.ok(hold(api, first, OWN_SHELTER), 201)
+    placed = api.ok(hold(api, second, OWN_SHELTER), 201)
+    api.ok(api.post("desk", f"/api/v1/holds/{placed['id']}/confirm"))
+
+    holds = api.ok(api.get("desk", "/api/v1/holds"))
+    staff_holds = api.ok(api.get("shelter", "/api/v1/holds", status="active"))
+    placements = api.ok(api.get("shelter", "/api/v1/placements"))
+    assert api.ok(api.get("shelter", "/api/v1/holds", shelter_id="T999")) == []
+
+    assert len(holds) == 2
+    assert len(staff_holds) == len(placements) == 1
+    assert audit_rows(api, action="search", object_type="hold") == [
+        *(("search", "hold", h["id"], "ok") for h in holds),
+        ("search", "hold", staff_holds[0]["id"], "ok"),
+        ("search", "hold", None, "ok"),  # a list that showed nothing is on record all the same
+    ]
+    assert audit_rows(api, action="search", object_type="placement") == [
+        ("search", "placement", placements[0]["id"], "ok")
+    ]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from models.codes import CONDITIONS
-from tests.api.helpers import Api, create_referral, hold, running_api
+from tests.api.helpers import Api, audit_rows, create_referral, hold, running_api
 
 
 @pytest.fixture
@@ -42,6 +42,15 @@ def test_a_plan_for_chosen_referrals(api: Api) -> None:
     first, second, _third = (create_referral(api) for _ in range(3))
     plan = api.ok(api.post("desk", "/api/v1/plans", {"referral_ids": [second, first]}))
     assert sorted(everyone(plan)) == sorted([first, second])
+
+
+def test_a_plan_names_every_referral_it_read_in_the_audit_trail(api: Api) -> None:
+    cases = [create_referral(api) for _ in range(3)]
+    api.ok(api.post("desk", "/api/v1/plans", {"referral_ids": [cases[2], cases[0]]}))
+    api.ok(api.post("desk", "/api/v1/plans"))
+    rows = audit_rows(api, action="search", object_type="referral")
+    assert sorted(rows[:2]) == sorted(("search", "referral", c, "ok") for c in cases[::2])
+    assert sorted(rows[2:]) == sorted(("search", "referral", c, "ok") for c in cases)
 
 
 def test_only_waiting_referrals_can_be_chosen(api: Api) -> None:

@@ -20,7 +20,7 @@ from api.audit import NOT_AN_ID
 from api.deps import Caller, checked_in_at_first_use
 from api.network_cache import NetworkCache
 from api.problems import ProblemError
-from tests.api.helpers import Api, add_users, create_referral, referral, running_api
+from tests.api.helpers import Api, add_users, audit_rows, create_referral, referral, running_api
 
 CASE_ID = re.compile(r"^C[0-9a-f]{16}$")
 
@@ -29,12 +29,6 @@ CASE_ID = re.compile(r"^C[0-9a-f]{16}$")
 def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
     with running_api(database_url, tmp_path / "var") as running:
         yield running
-
-
-def audit_rows(api: Api, **filters: Any) -> list[tuple[str, str, str | None, str]]:
-    """(action, object type, object id, result) of the audit rows, oldest first."""
-    rows = api.ok(api.get("auditor", "/api/v1/audit", limit=500, **filters))
-    return [(r["action"], r["object_type"], r["object_id"], r["result"]) for r in reversed(rows)]
 
 
 def test_case_ids_are_random_and_derived_from_nothing(api: Api) -> None:
@@ -124,6 +118,7 @@ def test_every_access_writes_one_audit_row_without_values(api: Api) -> None:
     case = create_referral(api, languages=["tl"], programmes=["audit-probe-programme"])
     api.ok(api.get("desk", f"/api/v1/referrals/{case}"))
     api.ok(api.get("desk", "/api/v1/referrals", status="waiting"))
+    assert api.ok(api.get("desk", "/api/v1/referrals", status="placed")) == []
     api.ok(api.patch("desk", f"/api/v1/referrals/{case}", {"priority": 2}))
     api.ok(api.post("desk", f"/api/v1/referrals/{case}/ranking"))
     assert api.get("desk", "/api/v1/referrals/Cmissing").status_code == 404
@@ -133,7 +128,8 @@ def test_every_access_writes_one_audit_row_without_values(api: Api) -> None:
     assert audit_rows(api, object_type="referral") == [
         ("create", "referral", case, "ok"),
         ("read", "referral", case, "ok"),
-        ("search", "referral", None, "ok"),
+        ("search", "referral", case, "ok"),  # a list names what it showed
+        ("search", "referral", None, "ok"),  # ... and a list that showed nothing is on record
         ("update", "referral", case, "ok"),
         ("read", "referral", case, "ok"),
         ("read", "referral", NOT_AN_ID, "not_found"),
