@@ -3,8 +3,10 @@
 A planner sees places per police unit and profile, never a shelter. A count of one to four
 (places, free places, or the people their difference implies) could still single out one
 shelter or one resident, so for planners such a count is replaced by null and the cell is marked
-``suppressed``. Zero is shown: "no places at all" names nobody. The desk and admins, who see
-shelters anyway, get every number.
+``suppressed``. Zero is shown: "no places at all" names nobody. However large its counts, a cell
+that draws on one or two shelters withholds its places too (the threshold rule of statistical
+disclosure control): one shelter's total is that shelter's capacity, and of two, each one's staff
+could subtract their own. The desk and admins, who see shelters anyway, get every number.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from api.ledger import CapacityCell as Cell
 from api.schemas import CapacityCell
 
 SMALLEST_SHOWN = 5
+# Fewest shelters a cell must draw on for a planner to see its places.
+FEWEST_SHELTERS = 3
 
 
 def capacity_cells(cells: Iterable[Cell], *, suppress: bool) -> list[CapacityCell]:
@@ -31,7 +35,7 @@ def _cell(cell: Cell, suppress: bool) -> CapacityCell:
     free: int | None = cell.free
     shelters: int | None = cell.shelters
     if suppress:
-        if _small(cell.total):
+        if _small(cell.total) or 0 < cell.shelters < FEWEST_SHELTERS:
             total = None
         if total is None or _small(cell.free) or _small(cell.total - cell.free):
             free = None
