@@ -1,0 +1,75 @@
+"""Rankings that share one transaction (:mod:`api.lanes`): every user in the group is held to
+the database, each once, and expired holds are settled once, for the group's first ranking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from api import deps
+from api.db.session import Database
+from api.db.tables import UserRow
+from api.deps import Caller, checked_in_at_first_use
+from api.problems import ProblemError
+from tests.api.helpers import add_users
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+USERS = {"desk-a": ("desk", None), "desk-b": ("desk", None)}
+
+
+def join(database: Database, shared: Session, name: str) -> Caller:
+    """A request of ``name``'s, not yet checked in, joining the ``shared`` transaction."""
+    with database.session() as own:
+        caller = checked_in_at_first_use(
+            Caller(
+                name=name,
+                role="desk",
+                shelter_id=None,
+                transaction=own,
+                request_id=f"request-of-{name}",
+                now=NOW,
+            )
+        )
+        joined = caller.sharing(shared)
+        assert joined.transaction is shared
+        joined.check_in_now()  # nothing left to check: the group's transaction did it
+        return joined
+
+
+def test_a_group_checks_each_user_once_and_settles_holds_once(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_users(database, USERS)
+    calls: list[tuple[str, str]] = []
+    check_user, settle = deps.check_user, deps.settle
+
+    def counted_check(caller: Caller) -> None:
+        calls.append(("check", caller.name))
+        check_user(caller)
+
+    def counted_settle(caller: Caller) -> None:
+        calls.append(("settle", caller.name))
+        settle(caller)
+
+    monkeypatch.setattr(deps, "check_user", counted_check)
+    monkeypatch.setattr(deps, "settle", counted_settle)
+    with database.session() as shared:
+        joined = [join(database, shared, name) for name in ("desk-a", "desk-b", "desk-a")]
+    assert calls == [("check", "desk-a"), ("settle", "desk-a"), ("check", "desk-b")]
+    assert all(caller.shared for caller in joined)
+
+
+def test_a_user_no_longer_active_is_refused_in_a_group_another_user_began(
+    database: Database,
+) -> None:
+    add_users(database, USERS)
+    with database.session() as session:
+        session.execute(update(UserRow).where(UserRow.name == "desk-b").values(active=False))
+    with database.session() as shared:
+        join(database, shared, "desk-a")
+        with pytest.raises(ProblemError) as refused:
+            join(database, shared, "desk-b")
+    assert refused.value.status == 401
