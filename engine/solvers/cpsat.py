@@ -159,8 +159,11 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Outcome:
             found, proven, lower = _stage2(problem, target, start, best, clock, share=1.0)
         while found is not None and not proven and clock.left() > MIN_SECONDS:
             # A plan reached the target but the first share of time ran out: keep improving it.
+            # The bounds proven so far stand: a resumed search with less time (its pattern LP
+            # cut short) may prove less.
             start = np.union1d(start, problem.pair_index(found))
-            found, proven, lower = _stage2(problem, target, start, found, clock, share=1.0)
+            found, proven, resumed = _stage2(problem, target, start, found, clock, share=1.0)
+            lower = max(lower, resumed)
     except LpError as error:
         log.warning("relaxation failed (%s); returning the best plan known", error)
         return Outcome(best, False, max(priority_bound, problem.placed_priority(best)), None)

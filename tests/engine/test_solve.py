@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from engine.arrays import compile_instance
+from engine.arrays import IntArray, compile_instance
 from engine.solve import solve
 from engine.solvers import cpsat
 from engine.solvers.flow import CANDIDATES, solve_flow, solve_restricted
-from engine.solvers.problem import build_problem
+from engine.solvers.problem import Problem, build_problem
 from engine.validation import plan_violations
 from models.instance import Instance
 from models.plan import Plan
@@ -196,3 +196,35 @@ def test_a_plan_at_the_bound_is_found_exactly_when_the_bound_is_attained(seed: i
     found, lower = cpsat._at_bound(problem, target, cheapest - 1, everything, clock)
     assert found is None
     assert lower == cheapest
+
+
+def test_a_resumed_search_keeps_the_cost_bound_proven_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the second stage resumes (its first share of time ran out), what it proves with the
+    time left may be weaker; the bound reported is the best proven by any of its runs."""
+    instance = random_instance(108, 40, 15)
+    problem = build_problem(instance, compile_instance(instance))
+    proven_bounds = iter([1000, 400, 700])
+    seen: list[int] = []
+
+    def stage2(
+        problem: Problem,
+        target: int,
+        start: IntArray,
+        best: IntArray,
+        clock: cpsat._Clock,
+        *,
+        share: float,
+    ) -> tuple[IntArray, bool, int]:
+        lower = next(proven_bounds, None)
+        if lower is None:  # out of answers: end the search as a clock would
+            clock.end = 0.0
+            lower = 0
+        seen.append(lower)
+        return best, False, lower
+
+    monkeypatch.setattr(cpsat, "_stage2", stage2)
+    outcome = cpsat.solve_cpsat(problem, time_limit=30.0)
+    assert seen[:3] == [1000, 400, 700]
+    assert outcome.cost_bound == 1000
