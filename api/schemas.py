@@ -6,8 +6,9 @@ hold or rank an unbounded amount of data. Partial updates use pydantic's ``MISSI
 field left out stays as it is, a field sent as ``null`` is cleared only where null is a value
 the contract allows (``exploitation``, ``location``, ``current``).
 
-Field types come from the contract (``models``), so the API accepts exactly what ``safeplace
-solve`` accepts and reports problems at the same field paths.
+Field types come from the contract (``models``), so the API accepts what ``safeplace solve``
+accepts and reports problems at the same field paths, with one addition: a shelter's coordinates
+must lie in the Netherlands (a victim's location or a danger zone may lie abroad).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from api.regions import outside_netherlands
 from models.codes import Condition, Exploitation, Gender
 from models.errors import Loc, duplicate_problems, field_problems
 from models.intake import Intake
@@ -198,11 +200,26 @@ class ReferralIntake(ResponseModel):
 # Shelters
 
 
+def _in_the_netherlands(location: Location) -> Location:
+    """A shelter's coordinates must lie in the Netherlands (:func:`outside_netherlands`)."""
+    problem = outside_netherlands(location)
+    if problem is not None:
+        raise ValueError(problem)
+    return location
+
+
+ShelterLocation = Annotated[
+    Location,
+    AfterValidator(_in_the_netherlands),
+    Field(description="A municipality, or coordinates within a box around the Netherlands."),
+]
+
+
 class ShelterCreate(RequestModel):
     """A shelter as the contract describes it (admin)."""
 
     id: Key
-    location: Location
+    location: ShelterLocation
     capacity: Annotated[int, Field(ge=0, le=10_000)]
     occupied: Annotated[int, Field(ge=0, le=10_000)] = 0
     genders: Annotated[list[Gender], Field(max_length=MAX_GENDERS)] = [
@@ -225,7 +242,7 @@ class ShelterCreate(RequestModel):
 class ShelterUpdate(RequestModel):
     """Fields to change on a shelter (admin); a field left out keeps its value."""
 
-    location: Location | MISSING = MISSING
+    location: ShelterLocation | MISSING = MISSING
     capacity: Annotated[int, Field(ge=0, le=10_000)] | MISSING = MISSING
     occupied: Annotated[int, Field(ge=0, le=10_000)] | MISSING = MISSING
     genders: Annotated[list[Gender], Field(max_length=MAX_GENDERS)] | MISSING = MISSING

@@ -72,6 +72,26 @@ def test_cross_field_problems_land_on_their_field(api: Api) -> None:
     assert set(paths(api.post("desk", "/api/v1/referrals", body))) == {"location"}
 
 
+def test_a_shelter_must_lie_in_the_netherlands(api: Api) -> None:
+    swapped = {"id": "T900", "location": {"lat": 5.12, "lon": 52.09}, "capacity": 4}
+    found = paths(api.post("admin", "/api/v1/shelters", swapped))
+    assert found == {
+        "location": "(5.12, 52.09) lies outside the Netherlands; lat and lon look swapped"
+    }
+    assert api.get("admin", "/api/v1/shelters/T900").status_code == 404
+
+    before = api.ok(api.get("admin", "/api/v1/shelters/S001"))
+    abroad = {"location": {"lat": 48.86, "lon": 2.35}}
+    found = paths(api.patch("admin", "/api/v1/shelters/S001", abroad))
+    assert list(found) == ["location"]
+    assert "outside the Netherlands" in found["location"]
+    assert api.ok(api.get("admin", "/api/v1/shelters/S001")) == before
+    # A victim's location and a danger zone may lie abroad.
+    api.ok(
+        api.post("desk", "/api/v1/referrals", referral(location={"lat": 50.85, "lon": 4.35})), 201
+    )
+
+
 def test_unknown_fields_are_rejected(api: Api) -> None:
     found = paths(api.post("desk", "/api/v1/referrals", referral(conditons=["addiction"])))
     assert found == {"conditons": "unknown field"}
