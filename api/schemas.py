@@ -7,8 +7,9 @@ field left out stays as it is, a field sent as ``null`` is cleared only where nu
 the contract allows (``exploitation``, ``location``, ``current``).
 
 Field types come from the contract (``models``), so the API accepts what ``safeplace solve``
-accepts and reports problems at the same field paths, with one addition: a shelter's coordinates
-must lie in the Netherlands (a victim's location or a danger zone may lie abroad).
+accepts and reports problems at the same field paths, with two additions for shelters: their
+coordinates must lie in the Netherlands (a victim's location or a danger zone may lie abroad), and
+they take in at least one gender (a shelter taking in nobody for now is ``closed``).
 """
 
 from __future__ import annotations
@@ -222,7 +223,7 @@ class ShelterCreate(RequestModel):
     location: ShelterLocation
     capacity: Annotated[int, Field(ge=0, le=10_000)]
     occupied: Annotated[int, Field(ge=0, le=10_000)] = 0
-    genders: Annotated[list[Gender], Field(max_length=MAX_GENDERS)] = [
+    genders: Annotated[list[Gender], Field(min_length=1, max_length=MAX_GENDERS)] = [
         "female",
         "male",
         "x",
@@ -245,7 +246,9 @@ class ShelterUpdate(RequestModel):
     location: ShelterLocation | MISSING = MISSING
     capacity: Annotated[int, Field(ge=0, le=10_000)] | MISSING = MISSING
     occupied: Annotated[int, Field(ge=0, le=10_000)] | MISSING = MISSING
-    genders: Annotated[list[Gender], Field(max_length=MAX_GENDERS)] | MISSING = MISSING
+    genders: Annotated[list[Gender], Field(min_length=1, max_length=MAX_GENDERS)] | MISSING = (
+        MISSING
+    )
     min_age: Annotated[int, Field(ge=0, le=120)] | MISSING = MISSING
     max_age: Annotated[int, Field(ge=0, le=120)] | MISSING = MISSING
     children: bool | MISSING = MISSING

@@ -72,7 +72,7 @@ def test_cross_field_problems_land_on_their_field(api: Api) -> None:
     assert set(paths(api.post("desk", "/api/v1/referrals", body))) == {"location"}
 
 
-def test_a_shelter_must_lie_in_the_netherlands(api: Api) -> None:
+def test_a_shelter_must_lie_in_the_netherlands_and_take_someone_in(api: Api) -> None:
     swapped = {"id": "T900", "location": {"lat": 5.12, "lon": 52.09}, "capacity": 4}
     found = paths(api.post("admin", "/api/v1/shelters", swapped))
     assert found == {
@@ -85,6 +85,9 @@ def test_a_shelter_must_lie_in_the_netherlands(api: Api) -> None:
     found = paths(api.patch("admin", "/api/v1/shelters/S001", abroad))
     assert list(found) == ["location"]
     assert "outside the Netherlands" in found["location"]
+    assert api.ok(api.get("admin", "/api/v1/shelters/S001")) == before
+    no_one: dict[str, list[str]] = {"genders": []}
+    assert list(paths(api.patch("admin", "/api/v1/shelters/S001", no_one))) == ["genders"]
     assert api.ok(api.get("admin", "/api/v1/shelters/S001")) == before
     # A victim's location and a danger zone may lie abroad.
     api.ok(
