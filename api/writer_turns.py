@@ -116,7 +116,14 @@ class WriterTurns:
 
         def created(session: Session, transaction: SessionTransaction) -> None:
             if transaction.parent is None:
-                self.take(claimed=_CLAIMED in session.info)
+                try:
+                    self.take(claimed=_CLAIMED in session.info)
+                except DatabaseBusy:
+                    # Left open, the transaction would hold no turn, and a query the session
+                    # ran next would run in it, outside the queue: end it, so that the next
+                    # use begins a transaction of its own, which waits for its turn again.
+                    transaction.close()
+                    raise
                 session.info[_TURN] = transaction
 
         def ended(session: Session, transaction: SessionTransaction) -> None:

@@ -6,6 +6,7 @@ import itertools
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,28 @@ def test_a_claim_keeps_the_workers_other_threads_out_until_it_ends(api: Api) -> 
         other_thread.commit()
         assert turns.claim(claimed)
         turns.unclaim(claimed)
+
+
+def test_a_transaction_refused_its_turn_ends_and_the_next_one_waits_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = api.database.engine
+    turns = writer_turns(engine)
+    assert turns is not None
+    monkeypatch.setattr(turns, "take", partial(WriterTurns.take, turns, 0.05))
+    sessions = request_sessions(engine, turns)
+    other_worker = WriterTurns(Path(str(engine.url.database)))
+    other_worker.take()
+    with sessions() as session:
+        with pytest.raises(DatabaseBusy):
+            session.execute(text("SELECT 1"))
+        assert not session.in_transaction()  # no transaction left behind without a turn
+        with pytest.raises(DatabaseBusy):  # the next use waits for its turn again
+            session.execute(text("SELECT 1"))
+        other_worker.give_back()
+        session.execute(text("SELECT 1"))  # ...and gets it once the holder is done
+        with pytest.raises(DatabaseBusy):
+            other_worker.take(timeout=0.05)
+        session.commit()
+    other_worker.take(timeout=0.05)
+    other_worker.give_back()
