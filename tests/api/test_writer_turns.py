@@ -49,7 +49,9 @@ def test_a_waiting_writer_gets_in_as_soon_as_the_holder_is_done(tmp_path: Path) 
     time.sleep(0.2)
     turns.give_back()
     thread.join(timeout=5)
-    assert 0.2 <= waited[0] < 0.3
+    # It got in after the holder let go, and long before its own time limit ran out (the bound
+    # leaves a busy machine room to schedule the thread; the doorbell itself takes a millisecond).
+    assert 0.2 <= waited[0] < 1.0
 
 
 def test_busy_workers_take_turns(tmp_path: Path) -> None:
