@@ -81,6 +81,18 @@ def read_for_ranking(
     return RankingRead(victim, ranker, moment)
 
 
+def fitting(
+    caller: Caller, cache: NetworkCache, referral_ids: list[str], moment: datetime
+) -> dict[str, int]:
+    """How many shelters each waiting referral of ``referral_ids`` fits at ``moment``: as many
+    as its ranking at that moment would offer. For the desk's waiting list, which has just listed
+    these referrals and recorded that in the audit trail; referrals no longer waiting are left
+    out."""
+    victims = ledger.waiting_victims(caller.session, referral_ids)
+    ranker = cache.ranker(caller.session, moment).at(moment)
+    return dict(zip((victim.id for victim in victims), ranker.fitting(victims), strict=True))
+
+
 def intake_moment(now: datetime, at: datetime) -> datetime:
     """``at`` if it is a moment an intake can still happen at, else 422 at ``at``."""
     refused = out_of_reach(now, at)

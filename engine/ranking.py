@@ -18,7 +18,7 @@ import numpy as np
 
 from engine.arrays import BoolArray, Pairs, compile_shelters, compile_victims, shelters_at
 from engine.relaxations import Change, Refusals, relaxations
-from engine.verdicts import reason_masks
+from engine.verdicts import compatible, reason_masks
 from models.instance import Instance, Objective
 from models.ranking import Ranking
 from models.shelter import Shelter
@@ -78,6 +78,15 @@ class Ranker:
         moved = copy.copy(self)
         moved.arrays = shelters_at(self.arrays, now)
         return moved
+
+    def fitting(self, victims: Sequence[Victim]) -> list[int]:
+        """How many shelters each victim may go to: the number of :meth:`rank`'s options, for a
+        whole waiting list in one vectorised pass (no ranking, no reasons)."""
+        if not victims:
+            return []
+        pairs = Pairs(compile_victims(list(victims), self.arrays), self.arrays, self.objective)
+        counts: list[int] = compatible(pairs).sum(axis=1).tolist()
+        return counts
 
     def rank(self, victim: Victim) -> Ranking:
         """Every shelter the victim may go to, cheapest first, and why the others are closed.

@@ -56,6 +56,15 @@ def test_ranking_equals_brute_force(instance: Instance) -> None:
         assert rank(instance, victim.id) == ranking
 
 
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(instances(max_victims=10, max_shelters=12))
+def test_a_waiting_list_counts_the_shelters_each_victim_fits(instance: Instance) -> None:
+    ranker = Ranker(instance.shelters, instance.now, instance.objective)
+    counts = ranker.fitting(instance.victims)
+    assert counts == [len(brute_force(instance, victim)[0]) for victim in instance.victims]
+    assert ranker.fitting([]) == []
+
+
 def instance_of(
     shelters: list[dict[str, Any]], victims: list[dict[str, Any]], **extra: Any
 ) -> Instance:

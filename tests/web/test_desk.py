@@ -7,6 +7,8 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx2
+
 from models.codes import CONDITIONS
 from tests.web.site import Site, Visitor, text
 
@@ -260,6 +262,37 @@ def test_the_waiting_list_puts_the_most_urgent_first_and_flags_night_arrivals(
     row = page.text[page.text.index(night) :].split("</tr>")[0]
     assert "buiten kantooruren" in row
     assert "buiten kantooruren" not in page.text[page.text.index(urgent) :].split("</tr>")[0]
+
+
+def row_of(page: httpx2.Response, case: str) -> str:
+    """The text of a case's row on the waiting list."""
+    start = page.text.index(f'href="/desk/referrals/{case}"')
+    row = page.text[start : page.text.index("</tr>", start)]
+    return " ".join(re.sub(r"<[^>]+>", " ", row).split())
+
+
+def test_the_waiting_list_says_how_many_shelters_fit_now_and_at_the_next_opening(
+    site: Site,
+) -> None:
+    site.add_shelter("T001", 2, accepts=list(CONDITIONS), intake="office")
+    desk = site.visitor("desk")
+    site.clock.now = datetime(2026, 11, 28, 23, 0, tzinfo=AMSTERDAM)  # Saturday night
+    only_at_t001 = register(desk, conditions=list(CONDITIONS))
+    anyone = register(desk)
+    held = register(desk)
+    desk.post(f"/desk/referrals/{held}/hold", {"shelter_id": "T001"})  # for Monday morning
+
+    page = desk.get("/desk")
+    assert "Past nu" in page.text
+    assert row_of(page, only_at_t001).endswith("geen · 1 vanaf ma 30 nov 09:00")
+    assert row_of(page, held).endswith("–")
+    # As many as the referral's own ranking offers.
+    fits = re.search(r"(\d+) opvanglocaties passen", text(desk.get(f"/desk/referrals/{anyone}")))
+    assert fits is not None
+    assert row_of(page, anyone).endswith(f"{fits.group(1)} opvanglocaties")
+
+    site.clock.now = datetime(2026, 11, 30, 9, 30, tzinfo=AMSTERDAM)  # Monday, office open
+    assert row_of(desk.get("/desk"), only_at_t001).endswith("1 opvang")
 
 
 def test_releasing_a_hold_frees_the_place_and_the_referral_waits_again(site: Site) -> None:

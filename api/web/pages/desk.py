@@ -3,7 +3,9 @@
 The waiting list puts the most urgent first (priority, then the longest wait) and flags who came
 in outside office hours: most shelters take intakes on weekdays from nine to five only, so those
 people can usually be placed now only in a shelter with round-the-clock intake, or be held for the
-next morning.
+next morning. For each person waiting it says how many shelters fit now (and, out of hours, for
+those none fits now, how many fit at the next office opening): when a place frees up at night,
+the desk sees who it opens for without opening every referral.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 
+from api import matching
 from api.deps import Caller, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.routes import holds, referrals
@@ -43,16 +46,33 @@ class Waiting:
     out_of_hours: bool
     hold: HoldPublic | None
     remaining: int
+    fits_now: int | None  # shelters that fit now (None: held, or no longer waiting)
+    fits_at_opening: int | None  # ...at the next office opening, when none fits now
 
 
 @router.get("/desk")
-def waiting_list(request: Request, caller: Visitor) -> Response:
-    """Everyone waiting or held, most urgent first, with how long they have been waiting."""
+def waiting_list(
+    request: Request,
+    caller: Visitor,
+    cache: Annotated[NetworkCache, Depends(get_network_cache)],
+) -> Response:
+    """Everyone waiting or held, most urgent first, with how long they have been waiting and
+    how many shelters fit them."""
     settle(caller)
     found = call(referrals.list_referrals, request, caller, status="waiting", limit=LISTED)
     found += call(referrals.list_referrals, request, caller, status="held", limit=LISTED)
     active = call(holds.list_holds, request, caller, status="active", limit=LISTED)
     by_referral = {hold.referral_id: hold for hold in active}
+    office_open = open_at("office", caller.now)
+    office_opens = next_opening("office", caller.now)
+    waiting = [row.id for row in found if row.status == "waiting"]
+    fits_now = matching.fitting(caller, cache, waiting, caller.now) if waiting else {}
+    none_now = [case_id for case_id, count in fits_now.items() if not count]
+    fits_later = (
+        matching.fitting(caller, cache, none_now, office_opens)
+        if none_now and not office_open and office_opens is not None
+        else {}
+    )
     lines = [
         Waiting(
             referral=row,
@@ -60,13 +80,15 @@ def waiting_list(request: Request, caller: Visitor) -> Response:
             out_of_hours=not open_at("office", row.created_at),
             hold=by_referral.get(row.id),
             remaining=seconds_left(by_referral.get(row.id), caller.now),
+            fits_now=fits_now.get(row.id),
+            fits_at_opening=fits_later.get(row.id),
         )
         for row in sorted(found, key=lambda row: (-row.priority, row.created_at))
     ]
     context = {
         "lines": lines,
-        "office_open": open_at("office", caller.now),
-        "office_opens": next_opening("office", caller.now),
+        "office_open": office_open,
+        "office_opens": office_opens,
         "done": request.query_params.get("done"),
     }
     return web_state(request).pages.render(request, "desk.html", context)
