@@ -198,7 +198,7 @@ class Caller:
         check_in_pending = self.transaction.info.pop(_CHECK_IN, None) is not None
         caller = replace(self, transaction=session, shared=True)
         if check_in_pending:
-            checked: set[tuple[str, str, str | None]] = session.info.setdefault(_CHECKED_IN, set())
+            checked = _checked_in(session)
             identity = (self.name, self.role, self.shelter_id)
             if identity not in checked:
                 check_user(caller)
@@ -332,6 +332,19 @@ async def get_caller(
         now=now.astimezone(UTC),
     )
     return checked_in_at_first_use(caller)
+
+
+def _checked_in(session: Session) -> set[tuple[str, str, str | None]]:
+    """The users checked in to ``session``'s current transaction (begun here if need be): what
+    one transaction checked says nothing about the next, should a session serve more than one."""
+    session.connection()
+    transaction = session.get_transaction()
+    owner, checked = session.info.get(_CHECKED_IN, (None, set()))
+    if owner is not transaction:
+        checked = set()
+        session.info[_CHECKED_IN] = (transaction, checked)
+    users: set[tuple[str, str, str | None]] = checked
+    return users
 
 
 def checked_in_at_first_use(caller: Caller) -> Caller:

@@ -1,5 +1,6 @@
 """Rankings that share one transaction (:mod:`api.lanes`): every user in the group is held to
-the database, each once, and expired holds are settled once, for the group's first ranking."""
+the database, each once, and expired holds are settled once, for the group's first ranking; a
+next transaction checks and settles afresh."""
 
 from __future__ import annotations
 
@@ -56,9 +57,13 @@ def test_a_group_checks_each_user_once_and_settles_holds_once(
 
     monkeypatch.setattr(deps, "check_user", counted_check)
     monkeypatch.setattr(deps, "settle", counted_settle)
-    with database.session() as shared:
+    with Session(database.engine) as shared:  # a session of its own, to end its transaction
         joined = [join(database, shared, name) for name in ("desk-a", "desk-b", "desk-a")]
-    assert calls == [("check", "desk-a"), ("settle", "desk-a"), ("check", "desk-b")]
+        assert calls == [("check", "desk-a"), ("settle", "desk-a"), ("check", "desk-b")]
+        shared.commit()
+        calls.clear()
+        joined += [join(database, shared, name) for name in ("desk-b", "desk-a", "desk-b")]
+        assert calls == [("check", "desk-b"), ("settle", "desk-b"), ("check", "desk-a")]
     assert all(caller.shared for caller in joined)
 
 
