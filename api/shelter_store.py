@@ -52,6 +52,17 @@ def search(session: Session, *, limit: int, offset: int) -> Sequence[ShelterRow]
     ).all()
 
 
+def reported_at(session: Session, shelter_ids: Sequence[str]) -> dict[str, datetime]:
+    """When each shelter's record was last changed (its staff's last report of free places or
+    intake hours, or an admin's edit), by id."""
+    if not shelter_ids:
+        return {}
+    rows = session.execute(
+        select(ShelterRow.id, ShelterRow.updated_at).where(ShelterRow.id.in_(shelter_ids))
+    )
+    return {row.id: row.updated_at for row in rows}
+
+
 def update(session: Session, shelter_id: str, data: ShelterUpdate, *, now: datetime) -> ShelterRow:
     """Change the fields given; refuses a capacity below the places in use (409 ``in_use``)."""
     row = get(session, shelter_id, lock=True)

@@ -295,6 +295,21 @@ def test_the_waiting_list_says_how_many_shelters_fit_now_and_at_the_next_opening
     assert row_of(desk.get("/desk"), only_at_t001).endswith("1 opvang")
 
 
+def test_an_option_whose_places_were_reported_long_ago_says_when(site: Site) -> None:
+    site.add_shelter("T001", 2, accepts=list(CONDITIONS))
+    desk = site.visitor("desk")
+    case = register(desk, conditions=list(CONDITIONS))
+    assert "gemeld" not in text(desk.get(f"/desk/referrals/{case}"))
+
+    site.clock.advance(25 * 60)  # a day and an hour without a report
+    page = text(desk.get(f"/desk/referrals/{case}"))
+    assert options(page) == ["T001"]
+    assert "gemeld ma 30 nov 10:00" in page
+
+    site.api("admin", "PATCH", "/api/v1/shelters/T001/availability", {"free": 2})
+    assert "gemeld" not in text(desk.get(f"/desk/referrals/{case}"))
+
+
 def test_releasing_a_hold_frees_the_place_and_the_referral_waits_again(site: Site) -> None:
     site.add_shelter("T001", 1)
     desk = site.visitor("desk")

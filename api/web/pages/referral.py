@@ -2,8 +2,10 @@
 
 The ranking is the API's own (``POST /referrals/{id}/ranking``), at this moment or at a chosen
 intake time. The page adds what a reader needs to choose: the soft mismatches behind each option's
-cost, read from the same live network the ranking used, and the excluded shelters grouped by
-reason, with how many each reason alone keeps closed.
+cost, read from the same live network the ranking used, the excluded shelters grouped by reason,
+with how many each reason alone keeps closed, and, for a shelter whose record nobody has changed
+for :data:`STALE_AFTER`, when its free places were last reported: a count from Friday afternoon is
+worth a phone call before someone is sent there on Monday.
 
 When a hold fails because another desk took the last place first, the ledger answers 409
 ``no_room``; the page says so in plain words and shows the ranking again as it now stands.
@@ -18,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response
 from pydantic import ValidationError
 
-from api import matching
+from api import matching, shelter_store
 from api.deps import Caller, SettingsDep, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.problems import ProblemError
@@ -39,6 +41,8 @@ router = page_router()
 CLOSEST_SHOWN = 5
 
 Cache = Annotated[NetworkCache, Depends(get_network_cache)]
+# A shelter's free places reported longer ago than this are shown with the moment of the report.
+STALE_AFTER = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class Line:
 
     option: Option
     mismatches: list[str]
+    reported: datetime | None  # when its places were last reported, if longer ago than STALE_AFTER
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,11 @@ def mismatches(referral: ReferralPublic, shelter: Shelter | None) -> list[str]:
     return found
 
 
+def stale(reported: datetime | None, now: datetime) -> datetime | None:
+    """``reported`` if it lies more than :data:`STALE_AFTER` before ``now``, else None."""
+    return reported if reported is not None and now - reported > STALE_AFTER else None
+
+
 def grouped(excluded: list[Excluded]) -> list[Group]:
     """Excluded shelters under each reason that rules them out, in the contract's order."""
     groups = []
@@ -250,8 +260,15 @@ def _page(
         explained = matching.explained(caller, cache, referral_id, body.at)
         ranking = explained.ranking
         network = {s.id: s for s in cache.network(caller.session, at or caller.now)}
+        reported = shelter_store.reported_at(
+            caller.session, [option.shelter for option in ranking.options]
+        )
         context["lines"] = [
-            Line(option, mismatches(referral, network.get(option.shelter)))
+            Line(
+                option,
+                mismatches(referral, network.get(option.shelter)),
+                stale(reported.get(option.shelter), caller.now),
+            )
             for option in ranking.options
         ]
         context["groups"] = grouped(ranking.excluded)
