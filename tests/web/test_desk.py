@@ -285,6 +285,10 @@ def test_the_waiting_list_says_how_many_shelters_fit_now_and_at_the_next_opening
     page = desk.get("/desk")
     assert "Past nu" in page.text
     assert row_of(page, only_at_t001).endswith("geen · 1 vanaf ma 30 nov 09:00")
+    # ...one click from its ranking for that intake, where a hold lasts until then.
+    assert f'href="/desk/referrals/{only_at_t001}?at=2026-11-30T09:00"' in page.text
+    ranked = desk.get(f"/desk/referrals/{only_at_t001}", at="2026-11-30T09:00")
+    assert options(text(ranked)) == ["T001"]
     assert row_of(page, held).endswith("–")
     # As many as the referral's own ranking offers.
     fits = re.search(r"(\d+) opvanglocaties passen", text(desk.get(f"/desk/referrals/{anyone}")))

@@ -24,7 +24,7 @@ from api.schemas import MAX_DANGER_ZONES, HoldPublic, ReferralPublic
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.forms import FieldProblem, FormProblems, referral_from_form
 from api.web.state import web_state
-from api.web.timing import seconds_left
+from api.web.timing import local_minute, seconds_left
 from engine.intake import next_opening, open_at
 from models import gazetteer
 from models.codes import CONDITIONS, EXPLOITATIONS, GENDERS
@@ -89,6 +89,7 @@ def waiting_list(
         "lines": lines,
         "office_open": office_open,
         "office_opens": office_opens,
+        "office_opens_local": local_minute(office_opens) if office_opens else "",
         "done": request.query_params.get("done"),
     }
     return web_state(request).pages.render(request, "desk.html", context)
