@@ -1,5 +1,6 @@
 """Times on the pages: how long a hold has left (by the service's clock, so a browser's wrong
-clock cannot skew it), and intake moments typed as Amsterdam wall-clock time."""
+clock cannot skew it), when a shelter's report of its places is old, and intake moments typed as
+Amsterdam wall-clock time."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from engine.intake import AMSTERDAM
 
 # The datetime-local form of a moment, in Amsterdam time.
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
+# A shelter's places reported longer ago than this are old: the desk sees when they were reported
+# (worth a phone call before sending someone), and the shelter's staff are asked to check them.
+STALE_AFTER = timedelta(hours=24)
 
 
 def seconds_left(hold: HoldPublic | None, now: datetime) -> int:
@@ -23,6 +27,11 @@ def extension_end(hold: HoldPublic | None, now: datetime, minutes: int) -> datet
     an extension, so the pages do not offer it."""
     until = now + timedelta(minutes=minutes)
     return until if hold is not None and hold.expires_at < until else None
+
+
+def stale(reported: datetime | None, now: datetime) -> datetime | None:
+    """``reported`` if it lies more than :data:`STALE_AFTER` before ``now``, else None."""
+    return reported if reported is not None and now - reported > STALE_AFTER else None
 
 
 def local_minute(moment: datetime) -> str:

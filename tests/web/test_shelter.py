@@ -132,3 +132,16 @@ def test_staff_extend_a_hold_for_someone_coming_later(site: Site) -> None:
 
     other = site.visitor("other-shelter").post(f"/shelter/holds/{hold_id.group(1)}/extend", {})
     assert other.status_code == 404
+
+
+def test_staff_are_asked_to_check_places_reported_a_day_ago(site: Site) -> None:
+    staff = site.visitor("shelter")
+    staff.post("/shelter/availability", {"free": "2", "intake": "24/7"})
+    assert "het laatst gemeld" not in text(staff.get("/shelter"))
+
+    site.clock.advance(25 * 60)
+    page = text(staff.get("/shelter"))
+    assert "Uw plaatsen zijn het laatst gemeld op ma 30 nov 10:00." in page
+
+    staff.post("/shelter/availability", {"free": "2", "intake": "24/7"})  # nothing changed
+    assert "het laatst gemeld" not in text(staff.get("/shelter"))

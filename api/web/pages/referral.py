@@ -4,8 +4,8 @@ The ranking is the API's own (``POST /referrals/{id}/ranking``), at this moment 
 intake time. The page adds what a reader needs to choose: the soft mismatches behind each option's
 cost, read from the same live network the ranking used, the excluded shelters grouped by reason,
 with how many each reason alone keeps closed, and, for a shelter whose record nobody has changed
-for :data:`STALE_AFTER`, when its free places were last reported: a count from Friday afternoon is
-worth a phone call before someone is sent there on Monday.
+for a day (:data:`api.web.timing.STALE_AFTER`), when its free places were last reported: a count
+from Friday afternoon is worth a phone call before someone is sent there on Monday.
 
 When a hold fails because another desk took the last place first, the ledger answers 409
 ``no_room``; the page says so in plain words and shows the ranking again as it now stands.
@@ -29,7 +29,13 @@ from api.schemas import HoldCreate, RankingRequest, ReferralPublic
 from api.settings import Settings
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.state import web_state
-from api.web.timing import extension_end, local_minute, parse_local_minute, seconds_left
+from api.web.timing import (
+    extension_end,
+    local_minute,
+    parse_local_minute,
+    seconds_left,
+    stale,
+)
 from engine.intake import next_opening, open_at
 from models.codes import REASON_CODES
 from models.ranking import Excluded, Option
@@ -41,8 +47,6 @@ router = page_router()
 CLOSEST_SHOWN = 5
 
 Cache = Annotated[NetworkCache, Depends(get_network_cache)]
-# A shelter's free places reported longer ago than this are shown with the moment of the report.
-STALE_AFTER = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class Line:
 
     option: Option
     mismatches: list[str]
-    reported: datetime | None  # when its places were last reported, if longer ago than STALE_AFTER
+    reported: datetime | None  # when its places were last reported, if that is old (stale)
 
 
 @dataclass(frozen=True)
@@ -158,11 +162,6 @@ def mismatches(referral: ReferralPublic, shelter: Shelter | None) -> list[str]:
     if referral.current is not None and referral.current != shelter.id:
         found.append("move")
     return found
-
-
-def stale(reported: datetime | None, now: datetime) -> datetime | None:
-    """``reported`` if it lies more than :data:`STALE_AFTER` before ``now``, else None."""
-    return reported if reported is not None and now - reported > STALE_AFTER else None
 
 
 def grouped(excluded: list[Excluded]) -> list[Group]:

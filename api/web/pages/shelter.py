@@ -23,7 +23,7 @@ from api.settings import Settings
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.forms import FieldProblem, FormProblems, availability_from_form, from_api, windows_text
 from api.web.state import web_state
-from api.web.timing import extension_end, seconds_left
+from api.web.timing import extension_end, seconds_left, stale
 from models.intake import windows_of
 
 router = page_router()
@@ -179,5 +179,6 @@ def _page(
         "problem_fields": {problem.field for problem in problems},
         "refusal": refusal,
         "done": request.query_params.get("done"),
+        "stale": stale(shelter.updated_at, caller.now),
     }
     return web_state(request).pages.render(request, "shelter.html", context, status=status)
