@@ -302,6 +302,10 @@ class ShelterPublic(ResponseModel):
     residents: list[str]
     closed: bool
     updated_at: datetime
+    places_reported_at: datetime = Field(
+        description="When its free places were last reported: a change of capacity, occupied "
+        "places, closing or intake hours (any other edit moves only updated_at)."
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,7 +31,13 @@ def create(session: Session, data: ShelterCreate, *, now: datetime) -> ShelterRo
     if session.get(ShelterRow, data.id) is not None:
         raise ProblemError(409, f"a shelter '{data.id}' exists already", code="shelter_exists")
     shelter = _shelter(data.model_dump(exclude={"closed"}))
-    row = ShelterRow(**shelter_columns(shelter), closed=data.closed, updated_at=now, version=1)
+    row = ShelterRow(
+        **shelter_columns(shelter),
+        closed=data.closed,
+        updated_at=now,
+        places_reported_at=now,
+        version=1,
+    )
     session.add(row)
     session.flush()
     return row
@@ -52,15 +58,20 @@ def search(session: Session, *, limit: int, offset: int) -> Sequence[ShelterRow]
     ).all()
 
 
+# Fields whose change is a report of a shelter's places (the rest describe the shelter).
+PLACES_FIELDS = frozenset({"capacity", "occupied", "closed", "intake"})
+
+
 def reported_at(session: Session, shelter_ids: Sequence[str]) -> dict[str, datetime]:
-    """When each shelter's record was last changed (its staff's last report of free places or
-    intake hours, or an admin's edit), by id."""
+    """When each shelter's free places were last reported, by id."""
     if not shelter_ids:
         return {}
     rows = session.execute(
-        select(ShelterRow.id, ShelterRow.updated_at).where(ShelterRow.id.in_(shelter_ids))
+        select(ShelterRow.id, ShelterRow.places_reported_at, ShelterRow.updated_at).where(
+            ShelterRow.id.in_(shelter_ids)
+        )
     )
-    return {row.id: row.updated_at for row in rows}
+    return {row.id: row.places_reported_at or row.updated_at for row in rows}
 
 
 def update(session: Session, shelter_id: str, data: ShelterUpdate, *, now: datetime) -> ShelterRow:
@@ -77,7 +88,8 @@ def update(session: Session, shelter_id: str, data: ShelterUpdate, *, now: datet
             f"exceed a capacity of {shelter.capacity}",
             code="in_use",
         )
-    _store(row, shelter, closed=closed, now=now)
+    given = set(changes) | ({"closed"} if data.closed is not MISSING else set())
+    _store(row, shelter, closed=closed, now=now, places_reported=bool(given & PLACES_FIELDS))
     return row
 
 
@@ -104,7 +116,7 @@ def set_availability(
     if data.intake is not MISSING:
         fields["intake"] = data.intake
     closed = row.closed if data.closed is MISSING else data.closed
-    _store(row, _shelter(fields), closed=closed, now=now)
+    _store(row, _shelter(fields), closed=closed, now=now, places_reported=True)
     return row
 
 
@@ -136,6 +148,7 @@ def public(row: ShelterRow, *, held: int, placed: int) -> ShelterPublic:
             "free": free,
             "closed": row.closed,
             "updated_at": row.updated_at,
+            "places_reported_at": row.places_reported_at or row.updated_at,
         }
     )
 
@@ -147,9 +160,13 @@ def _shelter(data: dict[str, Any]) -> Shelter:
         raise invalid(error) from None
 
 
-def _store(row: ShelterRow, shelter: Shelter, *, closed: bool, now: datetime) -> None:
+def _store(
+    row: ShelterRow, shelter: Shelter, *, closed: bool, now: datetime, places_reported: bool
+) -> None:
     for column, value in shelter_columns(shelter).items():
         setattr(row, column, value)
     row.closed = closed
     row.updated_at = now
+    if places_reported:
+        row.places_reported_at = now
     row.version += 1

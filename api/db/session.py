@@ -79,7 +79,8 @@ class Database:
                 return 0
             shelters = sample_shelters()
             session.add_all(
-                ShelterRow(**shelter_columns(shelter), updated_at=moment) for shelter in shelters
+                ShelterRow(**shelter_columns(shelter), updated_at=moment, places_reported_at=moment)
+                for shelter in shelters
             )
         log.info("seeded the sample network: %d shelters", len(shelters))
         return len(shelters)

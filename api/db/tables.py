@@ -131,6 +131,10 @@ class ShelterRow(Base):
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When its free places were last reported (a change of capacity, occupied places, closing or
+    # intake hours); an edit of its other fields is no report. Null only in rows stored before
+    # the column, which the migration fills from ``updated_at``.
+    places_reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class NetworkVersionRow(Base):

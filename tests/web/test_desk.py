@@ -310,6 +310,8 @@ def test_an_option_whose_places_were_reported_long_ago_says_when(site: Site) -> 
     assert options(page) == ["T001"]
     assert "gemeld ma 30 nov 10:00" in page
 
+    site.api("admin", "PATCH", "/api/v1/shelters/T001", {"languages": ["nl", "de"]})
+    assert "gemeld ma 30 nov 10:00" in text(desk.get(f"/desk/referrals/{case}"))  # no report
     site.api("admin", "PATCH", "/api/v1/shelters/T001/availability", {"free": 2})
     assert "gemeld" not in text(desk.get(f"/desk/referrals/{case}"))
 

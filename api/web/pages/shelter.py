@@ -179,6 +179,6 @@ def _page(
         "problem_fields": {problem.field for problem in problems},
         "refusal": refusal,
         "done": request.query_params.get("done"),
-        "stale": stale(shelter.updated_at, caller.now),
+        "stale": stale(shelter.places_reported_at, caller.now),
     }
     return web_state(request).pages.render(request, "shelter.html", context, status=status)

@@ -1,0 +1,59 @@
+"""Shelters over HTTP: when their places count as reported.
+
+The desk sees when an option's free places were last reported once that is a day old, so only a
+change of what decides the places (capacity, occupied places, closing, intake hours) renews it; an
+edit of what describes the shelter moves ``updated_at`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.helpers import Api, running_api
+
+
+@pytest.fixture
+def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
+    with running_api(database_url, tmp_path / "var") as running:
+        yield running
+
+
+def moments(api: Api, shelter_id: str) -> tuple[datetime, datetime]:
+    """(updated_at, places_reported_at) of a shelter, as the admin reads them."""
+    body = api.ok(api.get("admin", f"/api/v1/shelters/{shelter_id}"))
+    return datetime.fromisoformat(body["updated_at"]), datetime.fromisoformat(
+        body["places_reported_at"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "change", "reports"),
+    [
+        ("", {"languages": ["nl", "de"]}, False),
+        ("", {"residents": ["Cffffffffffffffff"]}, False),
+        ("", {"capacity": 9}, True),
+        ("", {"occupied": 1}, True),
+        ("", {"closed": True}, True),
+        ("", {"intake": "office"}, True),
+        ("/availability", {"free": 2}, True),
+        ("/availability", {"intake": "24/7"}, True),
+    ],
+)
+def test_only_a_change_of_the_places_counts_as_a_report(
+    api: Api, path: str, change: dict[str, Any], reports: bool
+) -> None:
+    body = {"id": "T001", "location": {"municipality": "Utrecht"}, "capacity": 4}
+    api.ok(api.post("admin", "/api/v1/shelters", body), 201)
+    created = moments(api, "T001")
+    assert created[0] == created[1] == api.clock.now
+
+    api.clock.advance(60)
+    api.ok(api.patch("admin", f"/api/v1/shelters/T001{path}", change))
+    updated_at, reported_at = moments(api, "T001")
+    assert updated_at == api.clock.now
+    assert reported_at == (api.clock.now if reports else created[1])
