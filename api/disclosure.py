@@ -3,10 +3,20 @@
 A planner sees places per police unit and profile, never a shelter. A count of one to four
 (places, free places, or the people their difference implies) could still single out one
 shelter or one resident, so for planners such a count is replaced by null and the cell is marked
-``suppressed``. Zero is shown: "no places at all" names nobody. However large its counts, a cell
-that draws on one or two shelters withholds its places too (the threshold rule of statistical
-disclosure control): one shelter's total is that shelter's capacity, and of two, each one's staff
-could subtract their own. The desk and admins, who see shelters anyway, get every number.
+``suppressed``. Zero is shown: "no places at all" names nobody.
+
+Cells overlap: the places for one condition are part of the places for any condition (same police
+unit and gender), so a planner can subtract the one from the other. A condition's cell therefore
+also withholds its places when that difference would hold a count of one to four: twelve free
+places for anyone and ten for addiction would otherwise tell of two free places in the shelters
+that take no addiction. (Differences between two conditions' cells are no part of anything a
+planner sees, and are left as they are.)
+
+A cell drawing on a single shelter does show that shelter's places when they are five or more: a
+shelter's capacity names no person and no address, and planners need those cells to see where
+places for men or for psychiatric care are short. (Withholding the places of every cell of one or
+two shelters hid them in 80 more of the sample network's 121 cells; the rule on differences hides
+them in 11.) The desk and admins, who see shelters anyway, get every number.
 """
 
 from __future__ import annotations
@@ -17,30 +27,45 @@ from api.ledger import CapacityCell as Cell
 from api.schemas import CapacityCell
 
 SMALLEST_SHOWN = 5
-# Fewest shelters a cell must draw on for a planner to see its places.
-FEWEST_SHELTERS = 3
 
 
 def capacity_cells(cells: Iterable[Cell], *, suppress: bool) -> list[CapacityCell]:
     """The API's view of the ledger's capacity cells, small counts withheld when ``suppress``."""
-    return [_cell(cell, suppress) for cell in cells]
+    cells = list(cells)
+    if not suppress:
+        return [_public(cell, cell.total, cell.free, cell.shelters) for cell in cells]
+    whole = {(c.police_unit, c.gender): c for c in cells if c.condition is None}
+    return [_suppressed(cell, whole.get((cell.police_unit, cell.gender))) for cell in cells]
 
 
 def _small(count: int) -> bool:
     return 0 < count < SMALLEST_SHOWN
 
 
-def _cell(cell: Cell, suppress: bool) -> CapacityCell:
-    total: int | None = cell.total
-    free: int | None = cell.free
-    shelters: int | None = cell.shelters
-    if suppress:
-        if _small(cell.total) or 0 < cell.shelters < FEWEST_SHELTERS:
-            total = None
-        if total is None or _small(cell.free) or _small(cell.total - cell.free):
-            free = None
-        if _small(cell.shelters):
-            shelters = None
+def _places_withheld(total: int, free: int) -> tuple[bool, bool]:
+    """Whether places with these counts withhold their total, and their free places."""
+    total_withheld = _small(total)
+    return total_withheld, total_withheld or _small(free) or _small(total - free)
+
+
+def _suppressed(cell: Cell, whole: Cell | None) -> CapacityCell:
+    """``cell`` as a planner sees it; ``whole``: the any-condition cell it is part of, if any."""
+    total_withheld, free_withheld = _places_withheld(cell.total, cell.free)
+    if cell.condition is not None and whole is not None:
+        whole_total, whole_free = _places_withheld(whole.total, whole.free)
+        left_total, left_free = _places_withheld(whole.total - cell.total, whole.free - cell.free)
+        # Only what the whole shows can be subtracted from.
+        total_withheld |= left_total and not whole_total
+        free_withheld |= total_withheld or (left_free and not whole_free)
+    return _public(
+        cell,
+        None if total_withheld else cell.total,
+        None if free_withheld else cell.free,
+        None if _small(cell.shelters) else cell.shelters,
+    )
+
+
+def _public(cell: Cell, total: int | None, free: int | None, shelters: int | None) -> CapacityCell:
     return CapacityCell(
         police_unit=cell.police_unit,
         gender=cell.gender,

@@ -397,7 +397,8 @@ class CapacityCell(ResponseModel):
     """Places of one police unit and admission profile; no shelter is named.
 
     For planners a count of 1-4 (places, free places, the people implied by their difference,
-    or shelters) is withheld (null) and the cell marked ``suppressed``.
+    or shelters) is withheld (null) and the cell marked ``suppressed``; so are the places of a
+    condition's cell whose difference to the any-condition cell would hold such a count.
     """
 
     police_unit: str
