@@ -66,12 +66,13 @@ def reported_at(session: Session, shelter_ids: Sequence[str]) -> dict[str, datet
     """When each shelter's free places were last reported, by id."""
     if not shelter_ids:
         return {}
-    rows = session.execute(
-        select(ShelterRow.id, ShelterRow.places_reported_at, ShelterRow.updated_at).where(
-            ShelterRow.id.in_(shelter_ids)
-        )
-    )
-    return {row.id: row.places_reported_at or row.updated_at for row in rows}
+    rows = session.scalars(select(ShelterRow).where(ShelterRow.id.in_(shelter_ids)))
+    return {row.id: places_reported(row) for row in rows}
+
+
+def places_reported(row: ShelterRow) -> datetime:
+    """When the shelter's places were last reported (``updated_at`` for a row stored without)."""
+    return row.places_reported_at or row.updated_at
 
 
 def update(session: Session, shelter_id: str, data: ShelterUpdate, *, now: datetime) -> ShelterRow:
@@ -148,7 +149,7 @@ def public(row: ShelterRow, *, held: int, placed: int) -> ShelterPublic:
             "free": free,
             "closed": row.closed,
             "updated_at": row.updated_at,
-            "places_reported_at": row.places_reported_at or row.updated_at,
+            "places_reported_at": places_reported(row),
         }
     )
 
