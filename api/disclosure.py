@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from api.ledger import CapacityCell as Cell
-from api.schemas import CapacityCell
+from api.schemas import CapacityCell, StayCell
+from api.stays import RegionStays
 
 SMALLEST_SHOWN = 5
 
@@ -75,3 +76,69 @@ def _public(cell: Cell, total: int | None, free: int | None, shelters: int | Non
         shelters=shelters,
         suppressed=None in (total, free, shelters),
     )
+
+
+# The person counts of a row of stays, then its nights; a row's nights are withheld with its
+# people, since nights of one to four people tell of them.
+_STAY_COUNTS = ("waiting", "unsuitable", "people_in_window")
+_STAY_COLUMNS = (*_STAY_COUNTS, "nights_in_window")
+
+
+def stay_cells(rows: Iterable[RegionStays], *, suppress: bool) -> list[StayCell]:
+    """The API's view of where people wait per police unit, small counts withheld when
+    ``suppress``.
+
+    People are counted here, so a count of one to four is withheld, and so is the count of those
+    staying somewhere unsuitable when the rest of those waiting would be one to four. The last
+    row is the whole country, the sum of the others: where a column withholds exactly one unit's
+    count, the sum would give it away, so the smallest other count of that column is withheld
+    too (and the planner cannot tell which of the two is the small one), or the sum itself; so
+    also where the withheld counts together would make one to four.
+    """
+    rows = list(rows)
+    shown = [{name: getattr(row, name) for name in _STAY_COLUMNS} for row in rows]
+    if suppress:
+        for row, values in zip(rows, shown, strict=True):
+            for name in _STAY_COUNTS:
+                if _small(values[name]):
+                    values[name] = None
+            if _small(row.waiting - row.unsuitable) and values["waiting"] is not None:
+                values["unsuitable"] = None
+            if values["people_in_window"] is None:
+                values["nights_in_window"] = None
+        *units, country = shown
+        for name in _STAY_COUNTS:
+            _withhold_a_second(units, country, name)
+        for values in shown:
+            if values["people_in_window"] is None:
+                values["nights_in_window"] = None
+        _withhold_a_second(units, country, "nights_in_window")
+    return [
+        StayCell(
+            police_unit=row.police_unit,
+            **values,
+            suppressed=None in values.values(),
+        )
+        for row, values in zip(rows, shown, strict=True)
+    ]
+
+
+def _withhold_a_second(
+    units: list[dict[str, int | None]], country: dict[str, int | None], name: str
+) -> None:
+    """Where the country's sum of ``name``, less the units' counts shown, would give away one
+    withheld unit's count, or a count of one to four in the withheld units together, withhold
+    the smallest positive count shown too (five or more), or, when every count shown is zero (a
+    withheld zero would be guessed), the country's sum."""
+    total = country[name]
+    if total is None:
+        return
+    withheld = [values for values in units if values[name] is None]
+    hidden = total - sum(values[name] or 0 for values in units)
+    if not withheld or (len(withheld) > 1 and not _small(hidden)):
+        return
+    positive = [values for values in units if values[name]]
+    if positive:
+        min(positive, key=lambda values: values[name] or 0)[name] = None
+    else:
+        country[name] = None

@@ -50,6 +50,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from api import stays
 from api.db.mapping import shelter_from_row, victim_from_row
 from api.db.tables import Base, HoldRow, PlacementRow, ReferralRow, ShelterRow
 from api.regions import police_unit
@@ -302,6 +303,7 @@ def confirm_hold(session: Session, hold_id: str, *, now: datetime) -> PlacementR
     session.add(placement)
     hold.status, hold.ended_at = "confirmed", now
     _move(referral, "placed", now)
+    stays.end(session, referral.id, at=now)
     session.flush()
     return placement
 

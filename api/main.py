@@ -40,6 +40,7 @@ from api.routes import (
     referrals,
     scenario_runs,
     shelters,
+    stays,
 )
 from api.scenario_runner import RunRegistry
 from api.settings import Settings, get_settings
@@ -125,7 +126,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Straight onto the app, not through an ``/api/v1`` router of their own: every level of
     # included routers is one more round of route matching for every request.
-    routers = (auth, shelters, referrals, holds, placements, plans, capacity, audit, scenario_runs)
+    routers = (
+        auth,
+        shelters,
+        referrals,
+        holds,
+        placements,
+        plans,
+        capacity,
+        stays,
+        audit,
+        scenario_runs,
+    )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(health.router)

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import ledger
+from api import ledger, stays
 from api.db.mapping import referral_columns, victim_from_row
 from api.db.tables import HoldRow, PlacementRow, ReferralRow, ShelterRow
 from api.problems import ProblemError, invalid, invalid_field
@@ -27,6 +27,7 @@ from api.schemas import (
     ReferralPublic,
     ReferralStatus,
     ReferralUpdate,
+    StayChange,
 )
 from models.victim import Victim
 
@@ -38,7 +39,7 @@ def new_case_id() -> str:
 
 def create(session: Session, data: ReferralCreate, *, now: datetime) -> ReferralRow:
     """Store a new waiting referral under a fresh case id."""
-    victim = _victim({"id": new_case_id(), **data.model_dump()})
+    victim = _victim({"id": new_case_id(), **data.model_dump(exclude={"stay"})})
     _check_current(session, victim.current)
     row = ReferralRow(
         **referral_columns(victim),
@@ -48,6 +49,8 @@ def create(session: Session, data: ReferralCreate, *, now: datetime) -> Referral
         version=1,
     )
     session.add(row)
+    session.flush()
+    stays.begin(session, row.id, data.stay, at=now)
     session.flush()
     return row
 
@@ -120,6 +123,15 @@ def update(
     return row
 
 
+def change_stay(
+    session: Session, referral_id: str, data: StayChange, *, now: datetime
+) -> ReferralRow:
+    """Record where the person stays from now (or ``data.since``) on (:func:`api.stays.change`)."""
+    row = get(session, referral_id, lock=True)
+    stays.change(session, row, data.kind, since=data.since, now=now)
+    return row
+
+
 def close(session: Session, referral_id: str, reason: str, *, now: datetime) -> ReferralRow:
     """End a referral: an active hold is released first; a placed referral is refused (409
     ``already_placed``: discharge the placement, which closes it)."""
@@ -144,6 +156,7 @@ def close(session: Session, referral_id: str, reason: str, *, now: datetime) -> 
             "the referral has an active placement: discharge it to close the referral",
             code="already_placed",
         )
+    stays.end(session, row.id, at=now)
     row.status = "closed"
     row.closed_at = now
     row.close_reason = reason
@@ -169,9 +182,35 @@ def at_shelter(session: Session, referral_id: str, shelter_id: str, *, now: date
     return session.scalars(held).first() is not None or session.scalars(placed).first() is not None
 
 
-def public(row: ReferralRow) -> ReferralPublic:
-    """The desk's view: every field."""
-    return ReferralPublic.model_validate(row, from_attributes=True)
+def public(session: Session, row: ReferralRow, *, now: datetime) -> ReferralPublic:
+    """The desk's view: every field, with where the person stays and their unsuitable nights."""
+    return public_many(session, [row], now=now)[0]
+
+
+def public_many(
+    session: Session, rows: Sequence[ReferralRow], *, now: datetime
+) -> list[ReferralPublic]:
+    """The desk's view of each referral, their stays read in one statement."""
+    history = stays.of_referrals(session, [row.id for row in rows])
+    return [
+        ReferralPublic.model_validate(
+            _fields(row)
+            | {
+                "stay": stays.public(stays.open_stay(history[row.id])),
+                "unsuitable_nights": stays.unsuitable_nights(history[row.id], now=now),
+            }
+        )
+        for row in rows
+    ]
+
+
+def _fields(row: ReferralRow) -> dict[str, Any]:
+    """The stored fields of the desk's view."""
+    return {
+        name: getattr(row, name)
+        for name in ReferralPublic.model_fields
+        if name not in ("stay", "unsuitable_nights")
+    }
 
 
 def intake(row: ReferralRow) -> ReferralIntake:

@@ -2,7 +2,8 @@
 
 Special-category data is kept no longer than needed (GDPR art. 5(1)(e)). What remains of a purged
 referral is a count in ``referral_stats`` — month of closing, police unit, close reason, whether it
-was ever placed — and the audit trail, which names only its pseudonymous id.
+was ever placed, and the nights spent in unsuitable stays, summed — and the audit trail, which
+names only its pseudonymous id.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from api.db.tables import HoldRow, PlacementRow, ReferralRow, ReferralStatRow
+from api import stays
+from api.db.tables import HoldRow, PlacementRow, ReferralRow, ReferralStatRow, StayRow
 from models.intake import TIMEZONE
 
 log = logging.getLogger(__name__)
@@ -46,18 +48,29 @@ def purge_closed(session: Session, *, now: datetime, days: int) -> int:
                 select(PlacementRow.referral_id).where(PlacementRow.referral_id.in_(batch))
             )
         )
-    counts = Counter(
-        (_month(row.closed_at), row.region, row.close_reason or "closed", row.id in placed)
-        for row in expired
-    )
+    history = stays.of_referrals(session, ids)
+    counts: Counter[tuple[str, str | None, str, bool]] = Counter()
+    nights: Counter[tuple[str, str | None, str, bool]] = Counter()
+    for row in expired:
+        key = (_month(row.closed_at), row.region, row.close_reason or "closed", row.id in placed)
+        counts[key] += 1
+        nights[key] += stays.unsuitable_nights(history[row.id], now=now)
     session.add_all(
-        ReferralStatRow(month=month, region=region, outcome=outcome, placed=was_placed, count=n)
+        ReferralStatRow(
+            month=month,
+            region=region,
+            outcome=outcome,
+            placed=was_placed,
+            count=n,
+            unsuitable_nights=nights[month, region, outcome, was_placed],
+        )
         for (month, region, outcome, was_placed), n in sorted(counts.items(), key=str)
     )
     # Placements first: they point at holds, and both point at the referral.
     for batch in _batches(ids):
         session.execute(delete(PlacementRow).where(PlacementRow.referral_id.in_(batch)))
         session.execute(delete(HoldRow).where(HoldRow.referral_id.in_(batch)))
+        session.execute(delete(StayRow).where(StayRow.referral_id.in_(batch)))
         session.execute(delete(ReferralRow).where(ReferralRow.id.in_(batch)))
     session.flush()
     log.info("retention: purged %d referrals closed more than %d days ago", len(ids), days)

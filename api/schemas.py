@@ -41,6 +41,23 @@ PlacementStatus = Literal["active", "discharged"]
 CloseReason = Literal[
     "placed_elsewhere", "returned_home", "withdrawn", "no_contact", "deceased", "other"
 ]
+# Where a person stays while no place is found: a kind of place, never an address.
+StayKind = Literal[
+    "unknown",
+    "police",
+    "hotel",
+    "homeless_shelter",
+    "rough_sleeping",
+    "acquaintances",
+    "home",
+    "care",
+]
+STAY_DESCRIPTION = (
+    "Where the person stays while no place is found: unknown, police (at a police station), hotel,"
+    " homeless_shelter, rough_sleeping, acquaintances (family or friends), home, care (hospital or"
+    " mental-health care). Police, hotel, homeless_shelter and rough_sleeping are unsuitable: each"
+    " night there counts in unsuitable_nights."
+)
 
 # Bounds of every list a request may carry.
 MAX_CONDITIONS = 8
@@ -114,6 +131,7 @@ class ReferralCreate(RequestModel):
     priority: Annotated[int, Field(ge=1, le=3)] = 1
     avoid: Annotated[list[Key], Field(max_length=MAX_AVOID)] = []
     current: Key | None = None
+    stay: StayKind = Field("unknown", description=STAY_DESCRIPTION)
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> ReferralCreate:
@@ -157,6 +175,25 @@ class ReferralClose(RequestModel):
     reason: CloseReason
 
 
+class StayChange(RequestModel):
+    """Where the person stays from now, or from ``since`` (the desk may learn of it later)."""
+
+    kind: StayKind = Field(description=STAY_DESCRIPTION)
+    since: Moment | None = Field(
+        None,
+        description="When the stay began (default now): not in the future, not before the stay"
+        " it follows began, and at most 14 days ago.",
+    )
+
+
+class StayPublic(ResponseModel):
+    """Where a referral stays now, since when, and whether that is an unsuitable place."""
+
+    kind: StayKind
+    since: datetime
+    unsuitable: bool
+
+
 class ReferralPublic(ResponseModel):
     """A referral as the desk sees it: every placement field, its status and its history."""
 
@@ -179,6 +216,13 @@ class ReferralPublic(ResponseModel):
     updated_at: datetime
     closed_at: datetime | None
     close_reason: str | None
+    stay: StayPublic | None = Field(
+        description="Where the person stays while waiting or held; null once placed or closed."
+    )
+    unsuitable_nights: int = Field(
+        description="Nights spent in unsuitable stays (police, hotel, homeless shelter, rough"
+        " sleeping) since the referral was registered, up to now: each midnight there counts."
+    )
 
 
 class ReferralIntake(ResponseModel):
@@ -391,6 +435,31 @@ class PlanRequest(RequestModel):
 
 # ---------------------------------------------------------------------------------------------
 # Capacity, audit, auth
+
+
+class StayCell(ResponseModel):
+    """Where the people of one police unit wait; no person is named.
+
+    ``police_unit`` null is the whole country; ``unknown`` counts referrals without a location.
+    For planners a count of 1-4 people is withheld (null), and with it the nights of those
+    people; so is the count staying somewhere unsuitable when the rest of those waiting would be
+    1-4, and a second unit's count where one unit's alone would follow from the country's sum.
+    """
+
+    police_unit: str | None
+    waiting: int | None = Field(description="People waiting or held now.")
+    unsuitable: int | None = Field(
+        description="Of those, staying somewhere unsuitable now (police, hotel, homeless shelter,"
+        " rough sleeping)."
+    )
+    people_in_window: int | None = Field(
+        description="People who spent a night somewhere unsuitable in the last 30 days, placed"
+        " and closed referrals included."
+    )
+    nights_in_window: int | None = Field(
+        description="The nights they spent there in the last 30 days."
+    )
+    suppressed: bool
 
 
 class CapacityCell(ResponseModel):

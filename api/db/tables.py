@@ -186,6 +186,52 @@ class ReferralRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
+STAY_KINDS = (
+    "unknown",
+    "police",
+    "hotel",
+    "homeless_shelter",
+    "rough_sleeping",
+    "acquaintances",
+    "home",
+    "care",
+)
+
+
+class StayRow(Base):
+    """Where a referral stayed from ``started_at`` until ``ended_at`` while it had no place.
+
+    A kind of place, never an address or a name. A waiting or held referral has exactly one open
+    stay (``ended_at`` null); the intake, or closing the referral, ends it.
+    """
+
+    __tablename__ = "referral_stays"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{kind}'" for kind in STAY_KINDS) + ")",
+            name="ck_referral_stays_kind",
+        ),
+        CheckConstraint(
+            "ended_at IS NULL OR ended_at >= started_at", name="ck_referral_stays_order"
+        ),
+        # At most one open stay per referral, enforced by the database itself.
+        Index(
+            "ux_referral_stays_open",
+            "referral_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index("ix_referral_stays_referral", "referral_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
 class HoldRow(Base):
     """Places reserved at a shelter for a referral until ``expires_at`` (then free again)."""
 
@@ -280,6 +326,8 @@ class ReferralStatRow(Base):
     outcome: Mapped[str] = mapped_column(String(32))  # the close reason
     placed: Mapped[bool] = mapped_column(Boolean)
     count: Mapped[int] = mapped_column(Integer, default=1)
+    # Nights these referrals spent in an unsuitable stay (hotel, homeless shelter, ...), summed.
+    unsuitable_nights: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LoginFailureRow(Base):

@@ -26,6 +26,7 @@ from api.schemas import (
     ReferralPublic,
     ReferralStatus,
     ReferralUpdate,
+    StayChange,
 )
 from models.errors import suggest
 from models.gazetteer import POLICE_UNITS
@@ -43,7 +44,7 @@ def create_referral(data: ReferralCreate, caller: Desk) -> ReferralPublic:
     with caller.attempt("create", "referral") as attempt:
         row = referral_store.create(caller.session, data, now=caller.now)
         attempt.object_id = row.id
-        return referral_store.public(row)
+        return referral_store.public(caller.session, row, now=caller.now)
 
 
 @router.get("", responses=ON_OBJECT)
@@ -71,7 +72,7 @@ def list_referrals(
             offset=offset,
         )
         found.disclosed = [row.id for row in rows]
-        return [referral_store.public(row) for row in rows]
+        return referral_store.public_many(caller.session, rows, now=caller.now)
 
 
 @router.get("/{referral_id}", responses=ON_OBJECT)
@@ -81,7 +82,7 @@ def read_referral(referral_id: Id, caller: DeskOrShelter) -> ReferralPublic | Re
     with caller.attempt("read", "referral", referral_id):
         row = referral_store.get(caller.session, referral_id)
         if caller.role != "shelter":
-            return referral_store.public(row)
+            return referral_store.public(caller.session, row, now=caller.now)
         shelter_id = caller.shelter_id or ""
         if not referral_store.at_shelter(caller.session, row.id, shelter_id, now=caller.now):
             raise Hidden(f"no referral '{referral_id}'")
@@ -93,7 +94,7 @@ def update_referral(referral_id: Id, data: ReferralUpdate, caller: Desk) -> Refe
     """Change some fields of a referral that is not closed. Role: desk."""
     with caller.attempt("update", "referral", referral_id):
         row = referral_store.update(caller.session, referral_id, data, now=caller.now)
-        return referral_store.public(row)
+        return referral_store.public(caller.session, row, now=caller.now)
 
 
 @router.post("/{referral_id}/close", responses=CHANGING)
@@ -102,7 +103,17 @@ def close_referral(referral_id: Id, data: ReferralClose, caller: Desk) -> Referr
     Role: desk."""
     with caller.attempt("update", "referral", referral_id):
         row = referral_store.close(caller.session, referral_id, data.reason, now=caller.now)
-        return referral_store.public(row)
+        return referral_store.public(caller.session, row, now=caller.now)
+
+
+@router.put("/{referral_id}/stay", responses=CHANGING)
+def change_stay(referral_id: Id, data: StayChange, caller: Desk) -> ReferralPublic:
+    """Record where the person stays while no place is found (a hotel, a homeless shelter, the
+    police station, ...), from now or from ``since``; the same kind again changes nothing.
+    Role: desk."""
+    with caller.attempt("update", "referral", referral_id):
+        row = referral_store.change_stay(caller.session, referral_id, data, now=caller.now)
+        return referral_store.public(caller.session, row, now=caller.now)
 
 
 @router.post("/{referral_id}/ranking", response_model=Ranking, responses=CHANGING)

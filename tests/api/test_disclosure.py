@@ -1,14 +1,16 @@
-"""What planners see of capacity: no cell, and no difference of two cells they can subtract, holds
-a count of one to four (places, free places, or the people their difference implies)."""
+"""What planners see of capacity and of where people wait: no cell, and no difference or sum of
+cells they can take, holds a count of one to four (places, free places, or people)."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.disclosure import SMALLEST_SHOWN, capacity_cells
+from api.disclosure import SMALLEST_SHOWN, capacity_cells, stay_cells
 from api.ledger import CapacityCell as Cell
 from api.schemas import CapacityCell
+from api.stays import RegionStays
+from models.gazetteer import POLICE_UNITS
 
 CONDITIONS = ("addiction", "psychiatric", "aggression")
 
@@ -97,3 +99,73 @@ def test_a_shelter_left_out_of_a_condition_is_not_read_off_as_a_difference() -> 
         shelters=None,
         suppressed=True,
     )
+
+
+@st.composite
+def stays_by_unit(draw: st.DrawFn) -> list[RegionStays]:
+    """Police units with people waiting (some somewhere unsuitable) and people who spent nights
+    there lately (at least one night each), then the country's sums, as the service sums them."""
+    units = []
+    for unit in POLICE_UNITS:
+        quiet = draw(st.booleans())  # many units have nobody waiting: zeros matter
+        waiting = 0 if quiet else draw(st.integers(0, 9))
+        people = 0 if quiet else draw(st.integers(0, 9))
+        units.append(
+            RegionStays(
+                unit,
+                waiting,
+                draw(st.integers(0, waiting)),
+                people,
+                people + draw(st.integers(0, 30 * people)),
+            )
+        )
+    country = RegionStays(
+        None,
+        sum(row.waiting for row in units),
+        sum(row.unsuitable for row in units),
+        sum(row.people_in_window for row in units),
+        sum(row.nights_in_window for row in units),
+    )
+    return [*units, country]
+
+
+STAY_COLUMNS = ("waiting", "unsuitable", "people_in_window", "nights_in_window")
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(stays_by_unit())
+def test_no_count_of_people_a_planner_can_see_or_derive_is_small(rows: list[RegionStays]) -> None:
+    seen = stay_cells(rows, suppress=True)
+    for row, cell in zip(rows, seen, strict=True):
+        assert cell.police_unit == row.police_unit
+        shown = {name: getattr(cell, name) for name in STAY_COLUMNS}
+        assert cell.suppressed == (None in shown.values())
+        for name, count in shown.items():
+            assert count is None or count == getattr(row, name)  # shown as it is
+        for name in ("waiting", "unsuitable", "people_in_window"):
+            assert shown[name] is None or not small(shown[name])
+        if shown["waiting"] is not None and shown["unsuitable"] is not None:
+            assert not small(row.waiting - row.unsuitable)  # those not somewhere unsuitable
+        if shown["nights_in_window"] is not None:
+            assert shown["people_in_window"] is not None  # nights of one to four people
+        # A withheld count that its own row gives away: nobody waiting, so nobody in a hotel;
+        # nobody with a night somewhere unsuitable, so no nights.
+        assert shown["unsuitable"] is not None or shown["waiting"] != 0
+        assert shown["nights_in_window"] is not None or shown["people_in_window"] != 0
+    *units, country = seen
+    for name in STAY_COLUMNS:
+        withheld = [cell for cell in units if getattr(cell, name) is None]
+        total = getattr(country, name)
+        if total is not None:
+            assert len(withheld) != 1, f"{name}: the country's sum gives one unit's count away"
+            hidden = total - sum(getattr(cell, name) or 0 for cell in units)
+            assert not small(hidden), f"{name}: the withheld units together hold {hidden}"
+
+
+@given(stays_by_unit())
+def test_the_desk_sees_every_count_of_people(rows: list[RegionStays]) -> None:
+    for row, cell in zip(rows, stay_cells(rows, suppress=False), strict=True):
+        assert [getattr(cell, name) for name in STAY_COLUMNS] == [
+            getattr(row, name) for name in STAY_COLUMNS
+        ]
+        assert not cell.suppressed

@@ -9,7 +9,14 @@ from sqlalchemy import func, select, update
 
 from api import audit, ledger, retention
 from api.db.session import Database
-from api.db.tables import AuditRow, HoldRow, PlacementRow, ReferralRow, ReferralStatRow
+from api.db.tables import (
+    AuditRow,
+    HoldRow,
+    PlacementRow,
+    ReferralRow,
+    ReferralStatRow,
+    StayRow,
+)
 from models.location import Location
 from tests.api.rows import add_referral, add_shelter, shelter, victim
 
@@ -19,12 +26,22 @@ DAYS = 365
 
 
 def seed(database: Database) -> None:
-    """A placed and discharged long ago; W withdrawn long ago; B closed lately; C waiting."""
+    """A placed and discharged long ago after three nights in a hotel; W withdrawn long ago after
+    a night at the police station; B closed lately; C waiting."""
     with database.session() as session:
         add_shelter(session, shelter("T1", 3), LONG_AGO)
         add_referral(session, victim("A", location=Location(municipality="Zwolle")), LONG_AGO)
         for case_id in ("W", "B", "C"):
             add_referral(session, victim(case_id), LONG_AGO)
+        for case_id, kind, days in (("A", "hotel", 3), ("W", "police", 1), ("C", "hotel", 2)):
+            session.add(
+                StayRow(
+                    referral_id=case_id,
+                    kind=kind,
+                    started_at=LONG_AGO - timedelta(days=days),
+                    ended_at=LONG_AGO,
+                )
+            )
     with database.session() as session:
         held = ledger.create_hold(session, "A", "T1", now=LONG_AGO, minutes=90)
         placement = ledger.confirm_hold(session, held.id, now=LONG_AGO)
@@ -60,17 +77,19 @@ def test_old_closed_referrals_are_purged_into_counts(database: Database) -> None
         holds = session.scalars(select(HoldRow.referral_id)).all()
         placements = session.scalar(select(func.count()).select_from(PlacementRow))
         stats = {
-            (row.month, row.region, row.outcome, row.placed): row.count
+            (row.month, row.region, row.outcome, row.placed): (row.count, row.unsuitable_nights)
             for row in session.scalars(select(ReferralStatRow))
         }
+        stays = session.scalars(select(StayRow.referral_id)).all()
         audit_rows = session.scalar(select(func.count()).select_from(AuditRow))
         broken = audit.verify(session)
     assert remaining == ["B", "C"]
     assert (holds, placements) == ([], 0)
     assert stats == {
-        ("2025-10", "Oost-Nederland", "discharged", True): 1,
-        ("2025-10", None, "withdrawn", False): 1,
+        ("2025-10", "Oost-Nederland", "discharged", True): (1, 3),
+        ("2025-10", None, "withdrawn", False): (1, 1),
     }
+    assert stays == ["C"]
     assert (audit_rows, broken) == (1, None)
 
 
