@@ -75,7 +75,7 @@ def referral_from_form(form: FormData) -> ReferralCreate:
         "avoid": _words(_text(form, "avoid")),
         "danger_zones": [],
     }
-    for name in ("gender", "exploitation"):
+    for name in ("gender", "exploitation", "stay"):
         if _text(form, name):
             data[name] = _text(form, name)
     for name in ("age", "children", "priority"):

@@ -105,6 +105,18 @@ MISMATCHES: Final = {
     "move": N_("means a move"),
 }
 
+# Where someone stays while no place is found (the API's ``stay`` kinds).
+STAYS: Final = {
+    "unknown": N_("not known"),
+    "police": N_("at the police station"),
+    "hotel": N_("hotel"),
+    "homeless_shelter": N_("homeless shelter"),
+    "rough_sleeping": N_("no roof (sleeping rough)"),
+    "acquaintances": N_("with family or friends"),
+    "home": N_("at home"),
+    "care": N_("in care (hospital, mental-health care)"),
+}
+
 ROLES: Final = {
     "desk": N_("placement desk"),
     "shelter": N_("shelter staff"),
@@ -147,6 +159,7 @@ LABELS: Final[dict[str, Mapping[Any, str]]] = {
     "reason": REASONS,
     "rule": RULES,
     "mismatch": MISMATCHES,
+    "stay": STAYS,
     "role": ROLES,
     "kpi": KPIS,
     "run": RUN_STATES,

@@ -4,6 +4,7 @@ the role that may read shelters."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from tests.web.site import Site, text
 
@@ -57,3 +58,37 @@ def test_the_board_refreshes_itself_from_a_fragment(site: Site) -> None:
 def test_shelter_staff_and_auditors_have_no_board(site: Site) -> None:
     for role in ("shelter", "auditor"):
         assert site.visitor(role).get("/capacity").status_code == 403
+
+
+def stays_table(page_text: str) -> str:
+    """The text of the board's table of where people wait."""
+    start = page_text.index("Waar mensen zonder plaats verblijven")
+    return text_of(page_text[start : page_text.index("</table>", start)])
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_board_says_where_people_without_a_place_stay(site: Site) -> None:
+    body = {"gender": "female", "age": 30, "location": {"municipality": "Utrecht"}}
+    for _ in range(6):
+        site.api("desk", "POST", "/api/v1/referrals", {**body, "stay": "hotel"})
+    rotterdam = {"municipality": "Rotterdam"}
+    site.api("desk", "POST", "/api/v1/referrals", {**body, "location": rotterdam, "stay": "police"})
+    site.clock.now += timedelta(days=1)
+
+    desk = stays_table(site.visitor("desk").get("/capacity").text)
+    assert "Midden-Nederland 6 6 6 6" in desk
+    assert "Rotterdam 1 1 1 1" in desk
+    assert "Nederland 7 7 7 7" in desk
+    assert "niet getoond" not in desk
+
+    page = site.visitor("planner").get("/capacity").text
+    planner = stays_table(page)
+    assert "Rotterdam niet getoond niet getoond niet getoond niet getoond" in planner
+    assert "Midden-Nederland niet getoond niet getoond niet getoond niet getoond" in planner
+    assert "Nederland 7 7 7 7" in planner
+    assert "Aantallen van 1 tot 4 personen worden voor planners weggelaten" in text_of(page)
+
+    assert "Waar mensen zonder plaats verblijven" not in site.visitor("admin").get("/capacity").text

@@ -409,3 +409,24 @@ def test_a_planner_cannot_open_a_referral(site: Site) -> None:
 def _unescape(value: str) -> str:
     """A hidden field's value as the browser would send it back."""
     return value.replace("&#34;", '"').replace("&quot;", '"').replace("&amp;", "&")
+
+
+def test_the_desk_records_where_someone_stays_and_sees_the_unsuitable_nights(site: Site) -> None:
+    desk = site.visitor("desk")
+    case = register(desk, stay="hotel")
+    site.clock.now += timedelta(days=2)
+    assert "hotel · 2 nachten ongeschikt" in row_of(desk.get("/desk"), case)
+    page = text(desk.get(f"/desk/referrals/{case}"))
+    assert "Verblijft hotel" in page
+    assert "2 nachten op een ongeschikte plek" in page
+
+    saved = desk.post(f"/desk/referrals/{case}/stay", {"kind": "acquaintances"})
+    assert saved.headers["location"] == f"/desk/referrals/{case}?done=stay"
+    page = text(desk.get(f"/desk/referrals/{case}", done="stay"))
+    assert "De verblijfplaats is opgeslagen." in page
+    assert "Verblijft bij familie of vrienden" in page
+    stored = site.api("desk", "GET", f"/api/v1/referrals/{case}")
+    assert (stored["stay"]["kind"], stored["unsuitable_nights"]) == ("acquaintances", 2)
+    site.clock.now += timedelta(days=1)
+    assert "2 nachten ongeschikt" in row_of(desk.get("/desk"), case)
+    assert desk.post(f"/desk/referrals/{case}/stay", {"kind": "motel"}).status_code == 422

@@ -26,6 +26,9 @@ PAGES: dict[Route, tuple[Route, ...] | frozenset[str]] = {
         ("POST", "/api/v1/referrals/{referral_id}/ranking"),
     ),
     ("POST", "/desk/referrals/{referral_id}/hold"): (("POST", "/api/v1/holds"),),
+    ("POST", "/desk/referrals/{referral_id}/stay"): (
+        ("PUT", "/api/v1/referrals/{referral_id}/stay"),
+    ),
     ("POST", "/desk/holds/{hold_id}/confirm"): (("POST", "/api/v1/holds/{hold_id}/confirm"),),
     ("POST", "/desk/holds/{hold_id}/extend"): (("POST", "/api/v1/holds/{hold_id}/extend"),),
     ("POST", "/desk/holds/{hold_id}/release"): (("POST", "/api/v1/holds/{hold_id}/release"),),

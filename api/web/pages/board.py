@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from api.deps import Caller
-from api.routes import capacity, shelters
+from api.routes import capacity, shelters, stays
 from api.schemas import ShelterPublic
 from api.web.access import Visitor, call, may, page_router
 from api.web.i18n import N_
@@ -87,6 +87,9 @@ def _board(request: Request, caller: Caller, gender: str, condition: str) -> dic
         "withheld": any(cell.suppressed for cell in table.values()),
         "map": drawn,
         "exact": exact,
+        "stays": call(stays.stays_by_region, request, caller)
+        if may(stays.stays_by_region, request, caller)
+        else None,
         "few_below": FEW_BELOW,
         "refresh": REFRESH_SECONDS,
         "now": caller.now,

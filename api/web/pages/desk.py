@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import Depends, Request, Response
 
@@ -20,7 +20,7 @@ from api import matching
 from api.deps import Caller, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.routes import holds, referrals
-from api.schemas import MAX_DANGER_ZONES, HoldPublic, ReferralPublic
+from api.schemas import MAX_DANGER_ZONES, HoldPublic, ReferralPublic, StayKind
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.forms import FieldProblem, FormProblems, referral_from_form
 from api.web.state import web_state
@@ -153,6 +153,7 @@ def _form_page(
         "genders": GENDERS,
         "conditions": CONDITIONS,
         "exploitations": EXPLOITATIONS,
+        "stays": get_args(StayKind),
         "programmes": sorted({s.programme for s in network if s.programme is not None}),
         "municipalities": [m.name for m in gazetteer.municipalities()],
         "zone_rows": max(ZONE_ROWS, filled),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import Depends, Request, Response
 from pydantic import ValidationError
@@ -25,7 +25,7 @@ from api.deps import Caller, SettingsDep, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.problems import ProblemError
 from api.routes import holds, placements, referrals
-from api.schemas import HoldCreate, RankingRequest, ReferralPublic
+from api.schemas import HoldCreate, RankingRequest, ReferralPublic, StayChange, StayKind
 from api.settings import Settings
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.state import web_state
@@ -109,6 +109,18 @@ def hold(
         notice = Notice(problem.code, shelter_id)
         return _page(request, caller, cache, referral_id, notice=notice, status=409)
     return redirect(f"/desk/referrals/{referral_id}?done=held")
+
+
+@router.post("/desk/referrals/{referral_id}/stay")
+def stay(request: Request, referral_id: str, caller: Visitor, form: Form) -> Response:
+    """Record where the person stays from now on (a hotel, the police station, ...)."""
+    guard_of(referrals.change_stay)(request, caller)
+    try:
+        data = StayChange.model_validate({"kind": str(form.get("kind") or "")})
+    except ValidationError:
+        raise ProblemError(422, "choose where the person stays") from None
+    call(referrals.change_stay, request, caller, referral_id, data)
+    return redirect(f"/desk/referrals/{referral_id}?done=stay")
 
 
 @router.post("/desk/holds/{hold_id}/confirm")
@@ -239,6 +251,7 @@ def _page(
         "office_opens": local_minute(opens) if opens else "",
         "office_open": open_at("office", caller.now),
         "waited": caller.now - referral.created_at,
+        "stay_kinds": get_args(StayKind),
         "lines": [],
         "groups": [],
         "relaxations": [],
