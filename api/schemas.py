@@ -181,8 +181,9 @@ class StayChange(RequestModel):
     kind: StayKind = Field(description=STAY_DESCRIPTION)
     since: Moment | None = Field(
         None,
-        description="When the stay began (default now): not in the future, not before the stay"
-        " it follows began, and at most 14 days ago.",
+        description="When the stay began (default now): not in the future, at most 14 days ago,"
+        " and not before the stay it follows began (the first stay, recorded at registration,"
+        " may be dated back: it then began earlier than the desk knew).",
     )
 
 
@@ -221,7 +222,7 @@ class ReferralPublic(ResponseModel):
     )
     unsuitable_nights: int = Field(
         description="Nights spent in unsuitable stays (police, hotel, homeless shelter, rough"
-        " sleeping) since the referral was registered, up to now: each midnight there counts."
+        " sleeping) as recorded, up to now: each midnight there counts."
     )
 
 

@@ -96,9 +96,11 @@ def change(
     """The person stays at ``kind`` from ``since`` (default ``now``) on.
 
     The caller holds the referral's lock. A placed or closed referral has no stay to change
-    (409). ``since`` lies between the start of the open stay and now, and at most
-    :data:`BACKDATE_LIMIT` back (422 at ``since``). The same kind again changes nothing; a new
-    kind from the very moment the open stay began corrects that stay instead of following it.
+    (409). ``since`` lies at most :data:`BACKDATE_LIMIT` back and not in the future, and not
+    before the open stay began, unless that is the first stay, recorded at registration: the
+    police may have put someone in a hotel days before the desk heard of her, and those nights
+    count. The same kind again changes nothing; a new kind from the very moment the open stay
+    began corrects that stay instead of following it.
     """
     if referral.status == "closed":
         raise ProblemError(409, "the referral is closed", code="referral_closed")
@@ -111,14 +113,16 @@ def change(
         raise invalid_field("since", "lies in the future")
     if begins < now - BACKDATE_LIMIT:
         raise invalid_field("since", f"lies more than {BACKDATE_LIMIT.days} days ago")
-    current = session.scalars(
-        select(StayRow).where(StayRow.referral_id == referral.id, StayRow.ended_at.is_(None))
-    ).one_or_none()
+    history = session.scalars(select(StayRow).where(StayRow.referral_id == referral.id)).all()
+    current = open_stay(history)
     if current is None:
         begin(session, referral.id, kind, at=begins)
     elif begins < current.started_at:
-        began = current.started_at.isoformat()
-        raise invalid_field("since", f"lies before the current stay began ({began})")
+        if len(history) > 1:
+            began = current.started_at.isoformat()
+            raise invalid_field("since", f"lies before the current stay began ({began})")
+        # The first stay, recorded at registration: it began earlier than the desk knew.
+        current.kind, current.started_at = kind, begins
     elif current.kind == kind:
         return
     elif begins == current.started_at:

@@ -154,6 +154,28 @@ def test_a_stay_may_begin_earlier_but_not_before_the_one_it_follows(api: Api) ->
     assert "before the current stay began" in refused(friday - timedelta(hours=1))
 
 
+def test_the_first_stay_may_have_begun_before_registration(api: Api) -> None:
+    """The police put her in a hotel on Friday evening; the desk registers her on Monday."""
+    case_id = create_referral(api)
+    friday = api.clock.now - timedelta(days=2, hours=14)
+    body = stay_of(api, case_id, kind="hotel", since=friday.isoformat())
+    assert datetime.fromisoformat(body["stay"]["since"]) == friday
+    assert body["unsuitable_nights"] == 3
+    with api.database.session() as session:
+        kinds = session.scalars(select(StayRow.kind).where(StayRow.referral_id == case_id)).all()
+    assert kinds == ["hotel"]
+    # A second stay cannot reach back before the one it follows.
+    stay_of(api, case_id, kind="acquaintances")
+    response = api.call(
+        "desk",
+        "PUT",
+        f"/api/v1/referrals/{case_id}/stay",
+        json={"kind": "police", "since": (friday + timedelta(days=1)).isoformat()},
+    )
+    assert response.status_code == 422
+    assert "before the current stay began" in response.json()["errors"][0]["message"]
+
+
 def test_the_same_kind_changes_nothing_and_a_correction_replaces(api: Api) -> None:
     case_id = create_referral(api, stay="hotel")
     version = read(api, case_id)["updated_at"]
