@@ -9,7 +9,7 @@ address. The audit trail holds no field values.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args
 
 from sqlalchemy import (
     JSON,
@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from api.schemas import StayKind
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -186,16 +188,8 @@ class ReferralRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
-STAY_KINDS = (
-    "unknown",
-    "police",
-    "hotel",
-    "homeless_shelter",
-    "rough_sleeping",
-    "acquaintances",
-    "home",
-    "care",
-)
+# The kinds of stay the API knows; the database refuses any other.
+STAY_KINDS: tuple[str, ...] = get_args(StayKind)
 
 
 class StayRow(Base):

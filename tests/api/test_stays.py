@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,8 +19,7 @@ from sqlalchemy import select
 
 from api import stays
 from api.db.session import MIGRATIONS, Database
-from api.db.tables import STAY_KINDS, StayRow
-from api.schemas import StayKind
+from api.db.tables import StayRow
 from tests.api.helpers import Api, audit_rows, create_referral, hold, running_api, set_free
 from tests.api.rows import add_referral, victim
 
@@ -66,10 +65,6 @@ def test_nights_are_the_dutch_midnights_between_two_moments(
 ) -> None:
     assert stays.nights(start, start + length) == midnights(start, start + length)
     assert stays.nights(start + length, start) == 0
-
-
-def test_the_kinds_of_the_api_are_the_kinds_the_database_allows() -> None:
-    assert get_args(StayKind) == STAY_KINDS
 
 
 def test_a_stay_runs_from_registration_to_intake(api: Api) -> None:
