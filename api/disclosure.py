@@ -104,8 +104,6 @@ def stay_cells(rows: Iterable[RegionStays], *, suppress: bool) -> list[StayCell]
                     values[name] = None
             if _small(row.waiting - row.unsuitable) and values["waiting"] is not None:
                 values["unsuitable"] = None
-            if values["people_in_window"] is None:
-                values["nights_in_window"] = None
         *units, country = shown
         for name in _STAY_COUNTS:
             _withhold_a_second(units, country, name)

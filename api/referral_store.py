@@ -49,7 +49,6 @@ def create(session: Session, data: ReferralCreate, *, now: datetime) -> Referral
         version=1,
     )
     session.add(row)
-    session.flush()
     stays.begin(session, row.id, data.stay, at=now)
     session.flush()
     return row

@@ -79,7 +79,7 @@ def of_referrals(session: Session, referral_ids: Sequence[str]) -> dict[str, lis
 
 
 def begin(session: Session, referral_id: str, kind: StayKind, *, at: datetime) -> StayRow:
-    """Open the first stay of a new referral."""
+    """Open a stay of ``kind`` from ``at``; the caller has ended the open one, if any."""
     stay = StayRow(referral_id=referral_id, kind=kind, started_at=at)
     session.add(stay)
     return stay
