@@ -39,6 +39,7 @@ Code = (
         "at_most",
         "language",
         "free_at_most",
+        "moment",
     ]
     | None
 )

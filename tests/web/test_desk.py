@@ -430,3 +430,32 @@ def test_the_desk_records_where_someone_stays_and_sees_the_unsuitable_nights(sit
     site.clock.now += timedelta(days=1)
     assert "2 nachten ongeschikt" in row_of(desk.get("/desk"), case)
     assert desk.post(f"/desk/referrals/{case}/stay", {"kind": "motel"}).status_code == 422
+
+
+def test_the_desk_dates_a_stay_back_and_sees_a_refused_moment_next_to_the_form(
+    site: Site,
+) -> None:
+    desk = site.visitor("desk")
+    case = register(desk, stay="acquaintances")
+    site.clock.now += timedelta(days=3)
+    yesterday = (site.clock.now - timedelta(days=1)).astimezone(AMSTERDAM)
+    sent = yesterday.strftime("%Y-%m-%dT%H:%M")
+    saved = desk.post(f"/desk/referrals/{case}/stay", {"kind": "hotel", "since": sent})
+    assert saved.status_code == 303, text(saved)
+    stored = site.api("desk", "GET", f"/api/v1/referrals/{case}")
+    assert datetime.fromisoformat(stored["stay"]["since"]) == yesterday.replace(second=0)
+    assert stored["unsuitable_nights"] == 1
+
+    # A moment before the hotel stay began is refused by the API; the page keeps the choice
+    # and says what is wrong next to the form, and nothing changes.
+    earlier = (yesterday - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    refused = desk.post(f"/desk/referrals/{case}/stay", {"kind": "police", "since": earlier})
+    assert refused.status_code == 422
+    shown = text(refused)
+    assert "Controleer dit veld: lies before the current stay began" in shown
+    assert 'value="police" selected' in refused.text
+    assert f'value="{earlier}"' in refused.text
+    typo = desk.post(f"/desk/referrals/{case}/stay", {"kind": "police", "since": "gisteren"})
+    assert typo.status_code == 422
+    assert "Vul een datum en tijd in, niet „gisteren”." in text(typo)
+    assert site.api("desk", "GET", f"/api/v1/referrals/{case}")["stay"]["kind"] == "hotel"

@@ -27,7 +27,9 @@ from api.problems import ProblemError
 from api.routes import holds, placements, referrals
 from api.schemas import HoldCreate, RankingRequest, ReferralPublic, StayChange, StayKind
 from api.settings import Settings
+from api.stays import BACKDATE_LIMIT
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
+from api.web.forms import FieldProblem
 from api.web.state import web_state
 from api.web.timing import (
     extension_end,
@@ -65,6 +67,15 @@ class Group:
     reason: str
     shelters: list[str]
     alone: int
+
+
+@dataclass(frozen=True)
+class StayForm:
+    """The stay's form as the desk sent it, shown again with what is wrong with it."""
+
+    kind: str
+    since: str
+    problems: list[FieldProblem]
 
 
 @dataclass(frozen=True)
@@ -112,14 +123,30 @@ def hold(
 
 
 @router.post("/desk/referrals/{referral_id}/stay")
-def stay(request: Request, referral_id: str, caller: Visitor, form: Form) -> Response:
-    """Record where the person stays from now on (a hotel, the police station, ...)."""
+def stay(request: Request, referral_id: str, caller: Visitor, form: Form, cache: Cache) -> Response:
+    """Record where the person stays from now on, or since a moment the desk learned of later
+    (a hotel last night, the police station since this morning); a moment the API refuses is
+    shown next to the form with the page as it stands."""
     guard_of(referrals.change_stay)(request, caller)
+    kind = str(form.get("kind") or "")
+    since_text = str(form.get("since") or "").strip()
     try:
-        data = StayChange.model_validate({"kind": str(form.get("kind") or "")})
+        since = parse_local_minute(since_text) if since_text else None
+    except ValueError:
+        sent = StayForm(kind, since_text, [FieldProblem("stay-since", "moment", since_text)])
+        return _page(request, caller, cache, referral_id, stay_form=sent, status=422)
+    try:
+        data = StayChange.model_validate({"kind": kind, "since": since})
     except ValidationError:
         raise ProblemError(422, "choose where the person stays") from None
-    call(referrals.change_stay, request, caller, referral_id, data)
+    try:
+        call(referrals.change_stay, request, caller, referral_id, data)
+    except ProblemError as problem:
+        if problem.status != 422 or not problem.errors:
+            raise
+        problems = [FieldProblem("stay-since", None, e.message) for e in problem.errors]
+        sent = StayForm(kind, since_text, problems)
+        return _page(request, caller, cache, referral_id, stay_form=sent, status=422)
     return redirect(f"/desk/referrals/{referral_id}?done=stay")
 
 
@@ -215,10 +242,12 @@ def _page(
     *,
     at: datetime | None = None,
     notice: Notice | None = None,
+    stay_form: StayForm | None = None,
     status: int = 200,
 ) -> Response:
     """The referral's page: its ranking while it waits, its hold while held, its placement
-    once placed; with the notice of a refused action when there is one."""
+    once placed; with the notice of a refused action, or the problems of the stay's form, when
+    there are some."""
     settle(caller)
     # The ranking's role check first: a page about one person is the desk's, as the ranking is.
     guard_of(referrals.rank_referral)(request, caller)
@@ -252,6 +281,11 @@ def _page(
         "office_open": open_at("office", caller.now),
         "waited": caller.now - referral.created_at,
         "stay_kinds": get_args(StayKind),
+        "stay_earliest": local_minute(caller.now - BACKDATE_LIMIT),
+        "now_local": local_minute(caller.now),
+        "stay_form": stay_form,
+        "problems": stay_form.problems if stay_form else [],
+        "problem_fields": {problem.field for problem in stay_form.problems} if stay_form else set(),
         "lines": [],
         "groups": [],
         "relaxations": [],
