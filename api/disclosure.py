@@ -26,8 +26,16 @@ from collections.abc import Iterable
 from api.ledger import CapacityCell as Cell
 from api.schemas import CapacityCell, StayCell
 from api.stays import RegionStays
+from models.scenario_result import ScenarioResult
 
 SMALLEST_SHOWN = 5
+
+
+def scenario_result(result: ScenarioResult) -> ScenarioResult:
+    """A scenario run's result as planners get it, through the API or the pages: without the
+    shelters' map points (id, position, size), since planners never see where a shelter is; the
+    report's map then shows the shortage per police unit only."""
+    return result.model_copy(update={"shelters": []})
 
 
 def capacity_cells(cells: Iterable[Cell], *, suppress: bool) -> list[CapacityCell]:

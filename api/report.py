@@ -159,7 +159,11 @@ def _map(result: ScenarioResult) -> str:
         _SHORTAGE, "&#11044;", "nights in unsuitable shelter, by police unit of arrival (area)"
     )
     return (
-        map_chart("Shelters and regional shortage", background, points)
+        map_chart(
+            "Shelters and regional shortage" if result.shelters else "Regional shortage",
+            background,
+            points,
+        )
         + f'<p class="legend">{legend}{shortage}</p>'
     )
 

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
+from api import disclosure
 from api.deps import Caller, allow
 from api.problems import ProblemError, responses
 from api.routes.common import ON_OBJECT
@@ -108,4 +109,4 @@ def read_result(
     run = _run(_registry(request), caller, run_id)
     if run.result is None:
         raise ProblemError(409, f"scenario run '{run_id}' is {run.state}, not done", code=run.state)
-    return run.result.model_copy(update={"shelters": []})
+    return disclosure.scenario_result(run.result)

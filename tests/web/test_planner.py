@@ -8,6 +8,7 @@ import time
 
 import httpx2
 
+from models.sample import sample_shelters
 from tests.web.site import Site, Visitor, text
 
 SMALL = b"""\
@@ -67,6 +68,11 @@ def test_a_planner_runs_a_scenario_and_opens_its_report(site: Site) -> None:
     assert download.headers["content-disposition"] == 'attachment; filename="four-weeks.html"'
     figures = json.loads(planner.get(f"/planner/runs/{run}/result.json").text)
     assert figures["format"] == "safeplace.scenario-result/1"
+    # Planners never see where a shelter is: not on the report's map, not in the figures.
+    assert figures["shelters"] == []
+    simulated = [shelter.id for shelter in sample_shelters()]
+    assert not [found for found in simulated if re.search(rf"\b{found}\b", report.text)]
+    assert "Shelters and regional shortage" not in report.text
 
 
 def test_runs_on_the_same_seeds_are_compared_with_paired_differences(site: Site) -> None:

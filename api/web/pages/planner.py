@@ -15,6 +15,7 @@ from fastapi import Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.datastructures import UploadFile
 
+from api import disclosure
 from api.deps import Caller, allow
 from api.problems import ProblemError
 from api.report import render_report
@@ -153,11 +154,11 @@ def _run(request: Request, caller: Caller, run_id: str) -> ScenarioRun:
 
 
 def _result(request: Request, caller: Caller, run_id: str) -> ScenarioResult:
-    """A finished run's result; 404 while it has none."""
+    """A finished run's result as planners may see it; 404 while it has none."""
     result = _run(request, caller, run_id).result
     if result is None:
         raise ProblemError(404, "the run has no result yet")
-    return result
+    return disclosure.scenario_result(result)
 
 
 def _slug(name: str) -> str:
