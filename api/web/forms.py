@@ -22,8 +22,9 @@ from starlette.datastructures import FormData
 from api.problems import FieldError, field_errors
 from api.schemas import MAX_DANGER_ZONES, AvailabilityUpdate, ReferralCreate
 from models import gazetteer
+from models.codes import WEEKDAYS
 from models.errors import format_path
-from models.intake import IntakeWindow
+from models.intake import IntakeWindow, parse_days, parse_minute
 
 M = TypeVar("M", bound=BaseModel)
 # A message the templates translate, or None: the API's own (English) message is shown.
@@ -40,11 +41,15 @@ Code = (
         "language",
         "free_at_most",
         "moment",
+        "window_overnight",
     ]
     | None
 )
 
 _WINDOW = re.compile(r"^\s*(\S+)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
+_DAY = re.compile(r"[a-z]+")
+# Dutch staff write the days in Dutch: ``ma-vr``, ``za,zo``; the contract's codes are English.
+DUTCH_DAYS = dict(zip(("ma", "di", "wo", "do", "vr", "za", "zo"), WEEKDAYS, strict=True))
 _ZONE = re.compile(r"^danger_zones\[(\d+)\](?:\.(\w+))?")
 _SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -97,20 +102,33 @@ def availability_from_form(form: FormData) -> AvailabilityUpdate:
     """The availability a shelter's form reports: free places, closed, intake hours."""
     problems: list[FieldProblem] = []
     data: dict[str, Any] = {"closed": _text(form, "closed") == "yes"}
+    # Saving the form confirms the count (it renews when the places were last reported), so
+    # the count is asked for: an emptied field must not pass for "nothing changed".
     free = _number(form, "free", problems)
     if free is not None:
         data["free"] = free
+    elif not _text(form, "free"):
+        problems.append(FieldProblem("free", "required", ""))
     mode = _text(form, "intake")
     if mode in ("24/7", "office"):
         data["intake"] = mode
     elif mode == "windows":
-        data["intake"] = _windows(_text(form, "windows"), problems)
+        windows = _windows(_text(form, "windows"), problems)
+        if not windows and not any(problem.field == "windows" for problem in problems):
+            # No window at all would be a shelter that never takes anyone in, unmarked as closed.
+            problems.append(FieldProblem("windows", "required", ""))
+        data["intake"] = windows
     return _validated(AvailabilityUpdate, data, problems)
 
 
-def windows_text(windows: Iterable[IntakeWindow]) -> str:
-    """Intake windows as the form shows them, one per line: ``mon-fri 09:00-17:00``."""
-    return "\n".join(f"{w.days} {w.start}-{w.end}" for w in windows)
+def windows_text(windows: Iterable[IntakeWindow], *, dutch: bool = False) -> str:
+    """Intake windows as the form shows them, one per line: ``mon-fri 09:00-17:00``, or with
+    the days in Dutch (``ma-vr 09:00-17:00``) for a Dutch reader."""
+    english = {code: word for word, code in DUTCH_DAYS.items()} if dutch else {}
+    return "\n".join(
+        f"{_DAY.sub(lambda day: english.get(day.group(), day.group()), w.days)} {w.start}-{w.end}"
+        for w in windows
+    )
 
 
 def from_api(errors: Sequence[FieldError] | None) -> list[FieldProblem]:
@@ -231,6 +249,8 @@ def _windows(text: str, problems: list[FieldProblem]) -> list[dict[str, str]]:
         window = _window(line)
         if window is None:
             problems.append(FieldProblem("windows", "window", str(number)))
+        elif _overnight(window):
+            problems.append(FieldProblem("windows", "window_overnight", str(number)))
         else:
             windows.append(window)
     return windows
@@ -242,9 +262,25 @@ def _window(line: str) -> dict[str, str] | None:
     if match is None:
         return None
     days, start, end = match.groups()
-    window = {"days": days.lower(), "from": start.zfill(5), "to": end.zfill(5)}
+    english = _DAY.sub(lambda day: DUTCH_DAYS.get(day.group(), day.group()), days.lower())
+    window = {"days": english, "from": start.zfill(5), "to": end.zfill(5)}
+    try:
+        parse_days(english)
+    except ValueError:
+        return None
+    if _overnight(window):
+        return window  # the caller says how to split it
     try:
         IntakeWindow.model_validate(window)
     except ValidationError:
         return None
     return window
+
+
+def _overnight(window: dict[str, str]) -> bool:
+    """Whether a window's times run past midnight (``20:00-08:00``), which the contract writes
+    as two windows split at 24:00."""
+    try:
+        return parse_minute(window["to"]) <= parse_minute(window["from"]) < 24 * 60
+    except ValueError:
+        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from tests.api.helpers import OTHER_SHELTER, OWN_SHELTER
 from tests.web.site import Site, text
@@ -64,6 +65,50 @@ def test_availability_mistakes_are_shown_at_their_fields(site: Site) -> None:
     assert "Hoogstens 13 plaatsen kunnen vrij zijn" in shown
     assert "Controleer dit veld" not in shown
     assert 'value="999"' in response.text
+
+
+def test_staff_write_intake_days_in_dutch_and_are_told_how_to_split_a_night(site: Site) -> None:
+    staff = site.visitor("shelter")
+    saved = staff.post(
+        "/shelter/availability",
+        {"free": "2", "intake": "windows", "windows": "ma-vr 08:00-19:00\nza,zo 10:00-14:00"},
+    )
+    assert saved.headers["location"] == "/shelter?done=saved"
+    shelter = site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")
+    assert shelter["intake"] == [
+        {"days": "mon-fri", "from": "08:00", "to": "19:00"},
+        {"days": "sat,sun", "from": "10:00", "to": "14:00"},
+    ]
+    page = staff.get("/shelter")
+    assert "ma-vr 08:00-19:00\nza,zo 10:00-14:00</textarea>" in page.text
+    night = staff.post(
+        "/shelter/availability",
+        {"free": "2", "intake": "windows", "windows": "ma 09:00-17:00\nvr-ma 20:00-08:00"},
+    )
+    assert night.status_code == 422
+    assert "Regel 2 loopt over middernacht" in text(night)
+    assert "Regel 1" not in text(night)
+    both = staff.post(
+        "/shelter/availability",
+        {"free": "2", "intake": "windows", "windows": "vr 20:00-24:00\nza 00:00-08:00"},
+    )
+    assert both.headers["location"] == "/shelter?done=saved"
+
+
+def test_saving_asks_for_the_count_and_for_at_least_one_window(site: Site) -> None:
+    staff = site.visitor("shelter")
+    before = site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")
+    site.clock.now += timedelta(hours=1)
+    emptied = staff.post("/shelter/availability", {"free": "", "intake": "office"})
+    assert emptied.status_code == 422
+    assert "Vul dit in." in text(emptied)
+    no_window = staff.post(
+        "/shelter/availability", {"free": "2", "intake": "windows", "windows": ""}
+    )
+    assert no_window.status_code == 422
+    assert "Vul dit in." in text(no_window)
+    # Nothing was stored, not even the moment the places were last reported.
+    assert site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}") == before
 
 
 def test_incoming_people_are_shown_with_what_intake_needs_only(site: Site) -> None:

@@ -22,6 +22,7 @@ from api.schemas import HoldPublic, ReferralIntake, ReferralPublic
 from api.settings import Settings
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.forms import FieldProblem, FormProblems, availability_from_form, from_api, windows_text
+from api.web.i18n import language_of
 from api.web.state import web_state
 from api.web.timing import extension_end, seconds_left, stale
 from models.intake import windows_of
@@ -171,7 +172,7 @@ def _page(
     context = {
         "shelter": shelter,
         "room": shelter.capacity - shelter.occupied - shelter.held - shelter.placed,
-        "windows": windows_text(windows),
+        "windows": windows_text(windows, dutch=language_of(request) == "nl"),
         "incoming": incoming,
         "living": living,
         "values": values,
