@@ -149,6 +149,15 @@ def close(session: Session, referral_id: str, reason: str, *, now: datetime) -> 
     row = get(session, referral_id, lock=True)
     if row.status == "closed":
         raise ProblemError(409, "the referral is closed already", code="referral_closed")
+    if row.status == "held":
+        # A hold came in between the look for one above and this lock (PostgreSQL lets the two
+        # interleave; SQLite's write lock does not). Releasing it now would lock its shelter
+        # after the referral, against the ledger's order, so the desk is asked to try again.
+        raise ProblemError(
+            409,
+            "a place was held for the referral meanwhile: release the hold, or close again",
+            code="already_held",
+        )
     if row.status == "placed":
         raise ProblemError(
             409,

@@ -13,9 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
 
-from api import ledger
+from sqlalchemy import select
+
+from api import ledger, referral_store
 from api.db.session import Database
+from api.db.tables import HoldRow, ReferralRow
 from api.ledger import LedgerConflict
+from api.problems import ProblemError
 from tests.api.rows import add_referral, add_shelter, shelter, victim
 
 DESKS = 50
@@ -49,3 +53,58 @@ def test_fifty_desks_one_place_one_hold(database: Database) -> None:
             with database.session() as session:
                 assert ledger.taken_places(session, "LAST", now=now) == 1
                 ledger.release_hold(session, winner, now=now)
+
+
+def test_closing_and_holding_one_referral_at_once_never_leave_a_closed_referral_held(
+    database: Database,
+) -> None:
+    """A desk closes a referral while another holds a place for it: either the close comes
+    first (the hold is refused) or the hold does (the close releases it, or, when the hold came
+    in between the close's look and its lock, is refused): never both."""
+    rounds = 40
+    with database.session() as session:
+        add_shelter(session, shelter("ROOM", rounds), NOW)
+        for number in range(rounds):
+            add_referral(session, victim(f"R{number:02d}"), NOW)
+
+    def close(case_id: str, start: threading.Barrier) -> str:
+        start.wait()
+        try:
+            with database.session() as session:
+                referral_store.close(session, case_id, "withdrawn", now=NOW)
+                return "closed"
+        except ProblemError as refused:
+            return str(refused.code)
+
+    def hold(case_id: str, start: threading.Barrier) -> str:
+        start.wait()
+        try:
+            with database.session() as session:
+                ledger.create_hold(session, case_id, "ROOM", now=NOW, minutes=90)
+                return "held"
+        except LedgerConflict as refused:
+            return refused.code
+
+    outcomes: Counter[tuple[str, str]] = Counter()
+    with ThreadPoolExecutor(max_workers=2) as desks:
+        for number in range(rounds):
+            case_id, start = f"R{number:02d}", threading.Barrier(2)
+            closing = desks.submit(close, case_id, start)
+            holding = desks.submit(hold, case_id, start)
+            outcome = (closing.result(), holding.result())
+            outcomes[outcome] += 1
+            with database.session() as session:
+                row = session.get(ReferralRow, case_id)
+                assert row is not None
+                active = session.scalars(
+                    select(HoldRow).where(
+                        HoldRow.referral_id == case_id, HoldRow.status == "active"
+                    )
+                ).all()
+                assert (row.status, len(active)) in {("closed", 0), ("held", 1)}, outcome
+                assert outcome in {
+                    ("closed", "referral_closed"),  # the close came first
+                    ("closed", "held"),  # the hold came first, and the close released it
+                    ("already_held", "held"),  # the hold came in between the close's steps
+                }, outcome
+    assert sum(outcomes.values()) == rounds
