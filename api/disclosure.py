@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from api import inference
 from api.ledger import CapacityCell as Cell
 from api.schemas import CapacityCell, StayCell
 from api.stays import RegionStays
@@ -101,7 +102,9 @@ def stay_cells(rows: Iterable[RegionStays], *, suppress: bool) -> list[StayCell]
     row is the whole country, the sum of the others: where a column withholds exactly one unit's
     count, the sum would give it away, so the smallest other count of that column is withheld
     too (and the planner cannot tell which of the two is the small one), or the sum itself; so
-    also where the withheld counts together would make one to four.
+    also where the withheld counts together would make one to four. Those rules stop the simple
+    sums and differences; chains of them are then checked exactly, and more withheld where one
+    still pins a count (:mod:`api.inference`).
     """
     rows = list(rows)
     shown = [{name: getattr(row, name) for name in _STAY_COLUMNS} for row in rows]
@@ -119,6 +122,7 @@ def stay_cells(rows: Iterable[RegionStays], *, suppress: bool) -> list[StayCell]
             if values["people_in_window"] is None:
                 values["nights_in_window"] = None
         _withhold_a_second(units, country, "nights_in_window")
+        inference.withhold_until_safe(rows, shown)
     return [
         StayCell(
             police_unit=row.police_unit,
@@ -135,11 +139,17 @@ def _withhold_a_second(
     """Where the country's sum of ``name``, less the units' counts shown, would give away one
     withheld unit's count, or a count of one to four in the withheld units together, withhold
     the smallest positive count shown too (five or more), or, when every count shown is zero (a
-    withheld zero would be guessed), the country's sum."""
+    withheld zero would be guessed), the country's sum. Where the country's sum is the one
+    withheld, and every unit's count is shown, withhold the smallest positive of those."""
     total = country[name]
-    if total is None:
-        return
     withheld = [values for values in units if values[name] is None]
+    if total is None:
+        # The country's count withheld (say, the unsuitable count where the rest of those waiting
+        # are few) must not follow from the units' counts, all shown, summed.
+        positive = [values for values in units if values[name]]
+        if not withheld and positive:
+            min(positive, key=lambda values: values[name] or 0)[name] = None
+        return
     hidden = total - sum(values[name] or 0 for values in units)
     if not withheld or (len(withheld) > 1 and not _small(hidden)):
         return

@@ -444,7 +444,8 @@ class StayCell(ResponseModel):
     ``police_unit`` null is the whole country; ``unknown`` counts referrals without a location.
     For planners a count of 1-4 people is withheld (null), and with it the nights of those
     people; so is the count staying somewhere unsuitable when the rest of those waiting would be
-    1-4, and a second unit's count where one unit's alone would follow from the country's sum.
+    1-4, and a second unit's count where one unit's alone would follow from the country's sum;
+    then more, until no count of 1-4 people follows from any combination of what is shown.
     """
 
     police_unit: str | None

@@ -3,12 +3,14 @@ cells they can take, holds a count of one to four (places, free places, or peopl
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+import highspy
+import numpy as np
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from api.disclosure import SMALLEST_SHOWN, capacity_cells, stay_cells
 from api.ledger import CapacityCell as Cell
-from api.schemas import CapacityCell
+from api.schemas import CapacityCell, StayCell
 from api.stays import RegionStays
 from models.gazetteer import POLICE_UNITS
 
@@ -169,3 +171,113 @@ def test_the_desk_sees_every_count_of_people(rows: list[RegionStays]) -> None:
             getattr(row, name) for name in STAY_COLUMNS
         ]
         assert not cell.suppressed
+
+
+def _possible_range(
+    seen: list[StayCell], rows: list[RegionStays], row: int, terms: dict[str, int]
+) -> tuple[float, float]:
+    """The least and the largest value of ``sum(coefficient * column)`` in row ``row`` over every
+    table a planner cannot tell from the true one: the counts shown as they are, the country the
+    sum of the units, nobody somewhere unsuitable who is not waiting, one to 31 nights per person
+    in the window (30 midnights, 31 across a clock change), and each withheld count at least 1
+    (zeros are shown; where a withheld count is a zero after all, the planner is granted that
+    knowledge too). An exact integer program
+    (HiGHS), independent of how the service decides what to withhold."""
+    columns = len(STAY_COLUMNS)
+    index = {
+        (r, name): r * columns + c for r in range(len(rows)) for c, name in enumerate(STAY_COLUMNS)
+    }
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy leaves __init__ untyped
+    highs.setOptionValue("output_flag", False)
+    lower, upper = [], []
+    for cell, truth in zip(seen, rows, strict=True):
+        for name in STAY_COLUMNS:
+            shown = getattr(cell, name)
+            true = getattr(truth, name)
+            low = float(shown) if shown is not None else (1.0 if true else 0.0)
+            lower.append(low)
+            upper.append(float(shown) if shown is not None else highspy.kHighsInf)
+    count = len(lower)
+    highs.addVars(count, np.array(lower), np.array(upper))
+    highs.changeColsIntegrality(count, np.arange(count, dtype=np.int32), np.ones(count, np.uint8))
+
+    def row_constraint(coefficients: dict[int, float], low: float, high: float) -> None:
+        at = np.array(list(coefficients), dtype=np.int32)
+        highs.addRow(low, high, len(at), at, np.array(list(coefficients.values())))
+
+    inf = highspy.kHighsInf
+    for r in range(len(rows)):
+        row_constraint({index[r, "unsuitable"]: 1, index[r, "waiting"]: -1}, -inf, 0)
+        row_constraint({index[r, "people_in_window"]: 1, index[r, "nights_in_window"]: -1}, -inf, 0)
+        row_constraint(
+            {index[r, "nights_in_window"]: 1, index[r, "people_in_window"]: -31}, -inf, 0
+        )
+    country = len(rows) - 1
+    for name in STAY_COLUMNS:
+        total = {index[r, name]: 1.0 for r in range(country)}
+        row_constraint({**total, index[country, name]: -1.0}, 0, 0)
+    objective = np.zeros(count)
+    for name, coefficient in terms.items():
+        objective[index[row, name]] = coefficient
+    highs.changeColsCost(count, np.arange(count, dtype=np.int32), objective)
+    ends = []
+    for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+        highs.changeObjectiveSense(sense)
+        highs.run()
+        status = highs.getModelStatus()
+        if status in (
+            highspy.HighsModelStatus.kUnbounded,
+            highspy.HighsModelStatus.kUnboundedOrInfeasible,  # the true table is feasible
+        ):
+            ends.append(inf if sense == highspy.ObjSense.kMaximize else -inf)
+        else:
+            assert status == highspy.HighsModelStatus.kOptimal, status
+            ends.append(float(highs.getInfo().objective_function_value))
+    return ends[0], ends[1]
+
+
+PEOPLE_COUNTS: dict[str, dict[str, int]] = {
+    "waiting": {"waiting": 1},
+    "unsuitable": {"unsuitable": 1},
+    "waiting elsewhere": {"waiting": 1, "unsuitable": -1},
+    "people_in_window": {"people_in_window": 1},
+}
+
+
+def _table(units: dict[str, tuple[int, int, int, int]]) -> list[RegionStays]:
+    """Every police unit, zeros where ``units`` give no counts, then the country's sums."""
+    rows = [RegionStays(unit, *units.get(unit, (0, 0, 0, 0))) for unit in POLICE_UNITS]
+    sums = [sum(getattr(row, name) for row in rows) for name in STAY_COLUMNS]
+    return [*rows, RegionStays(None, *sums)]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(stays_by_unit())
+# Ten in hotels in one unit, one person at home in another: the country's unsuitable count was
+# withheld (eleven waiting, ten of them somewhere unsuitable) but followed from the units'.
+@example(_table({"Midden-Nederland": (10, 10, 0, 0), "Oost-Nederland": (1, 0, 0, 0)}))
+# Five units withhold seven waiting, four of them six somewhere unsuitable: the fifth unit's
+# one waiting follows from the column sums and "nobody unsuitable who is not waiting".
+@example(
+    _table(
+        {
+            "Noord-Nederland": (2, 2, 11, 248),
+            "Oost-Nederland": (1, 1, 9, 99),
+            "Amsterdam": (11, 0, 12, 265),
+            "Den Haag": (11, 5, 10, 206),
+            "Rotterdam": (2, 2, 8, 18),
+            "Zeeland-West-Brabant": (1, 1, 12, 333),
+            "Limburg": (1, 0, 2, 30),
+        }
+    )
+)
+def test_no_small_count_of_people_follows_from_any_reasoning(rows: list[RegionStays]) -> None:
+    """Whatever a planner combines (sums, differences, bounds, chains of them), a count of one
+    to four people that is not shown can be told no closer than to two values at least."""
+    seen = stay_cells(rows, suppress=True)
+    for r, truth in enumerate(rows):
+        for what, terms in PEOPLE_COUNTS.items():
+            true = sum(coefficient * getattr(truth, name) for name, coefficient in terms.items())
+            if small(true):
+                least, most = _possible_range(seen, rows, r, terms)
+                assert least < most, (truth.police_unit, what, true, seen)
