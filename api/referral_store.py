@@ -131,18 +131,22 @@ def change_stay(
     return row
 
 
-def close(session: Session, referral_id: str, reason: str, *, now: datetime) -> ReferralRow:
+def close(
+    session: Session, referral_id: str, reason: str, *, now: datetime
+) -> tuple[ReferralRow, str | None]:
     """End a referral: an active hold is released first; a placed referral is refused (409
-    ``already_placed``: discharge the placement, which closes it)."""
+    ``already_placed``: discharge the placement, which closes it). The closed referral, and the
+    id of the hold it released, if it released one (the caller's audit names it)."""
     get(session, referral_id)
     hold_id = session.scalars(
         select(HoldRow.id).where(HoldRow.referral_id == referral_id, HoldRow.status == "active")
     ).one_or_none()
+    released = None
     if hold_id is not None:
         # The ledger locks shelter, referral and hold in its fixed order; an expired hold
         # (``hold_expired``) holds no places any more and is simply left for expire_holds.
         try:
-            ledger.release_hold(session, hold_id, now=now)
+            released = ledger.release_hold(session, hold_id, now=now).id
         except ledger.LedgerConflict as conflict:
             if conflict.code != "hold_expired":
                 raise
@@ -171,7 +175,7 @@ def close(session: Session, referral_id: str, reason: str, *, now: datetime) -> 
     row.updated_at = now
     row.version += 1
     session.flush()
-    return row
+    return row, released
 
 
 def at_shelter(session: Session, referral_id: str, shelter_id: str, *, now: datetime) -> bool:

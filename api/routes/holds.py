@@ -39,6 +39,7 @@ def create_hold(data: HoldCreate, caller: Desk, settings: SettingsDep) -> HoldPu
             minutes=minutes,
         )
         attempt.object_id = row.id
+        caller.audit("update", "referral", row.referral_id)  # it is held now
         return bookings.hold_public(row, caller.now)
 
 
@@ -87,6 +88,8 @@ def confirm_hold(hold_id: Id, caller: DeskOrStaff) -> PlacementPublic:
     with caller.attempt("update", "hold", hold_id):
         caller.must_see(bookings.get_hold(caller.session, hold_id).shelter_id, "hold", hold_id)
         placement = ledger.confirm_hold(caller.session, hold_id, now=caller.now)
+        caller.audit("create", "placement", placement.id)
+        caller.audit("update", "referral", placement.referral_id)  # placed, its stay ended
         return bookings.placement_public(placement)
 
 
@@ -120,4 +123,5 @@ def release_hold(hold_id: Id, caller: DeskOrStaff) -> HoldPublic:
     with caller.attempt("update", "hold", hold_id):
         caller.must_see(bookings.get_hold(caller.session, hold_id).shelter_id, "hold", hold_id)
         row = ledger.release_hold(caller.session, hold_id, now=caller.now)
+        caller.audit("update", "referral", row.referral_id)  # it waits again
         return bookings.hold_public(row, caller.now)

@@ -64,6 +64,6 @@ def discharge(placement_id: Id, caller: DeskOrStaff) -> PlacementPublic:
     with caller.attempt("update", "placement", placement_id):
         row = bookings.get_placement(caller.session, placement_id)
         caller.must_see(row.shelter_id, "placement", placement_id)
-        return bookings.placement_public(
-            ledger.discharge(caller.session, placement_id, now=caller.now)
-        )
+        ended = ledger.discharge(caller.session, placement_id, now=caller.now)
+        caller.audit("update", "referral", ended.referral_id)  # closed
+        return bookings.placement_public(ended)

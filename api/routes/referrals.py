@@ -102,7 +102,11 @@ def close_referral(referral_id: Id, data: ReferralClose, caller: Desk) -> Referr
     """Close a referral (its active hold is released); a placed one is discharged instead.
     Role: desk."""
     with caller.attempt("update", "referral", referral_id):
-        row = referral_store.close(caller.session, referral_id, data.reason, now=caller.now)
+        row, released = referral_store.close(
+            caller.session, referral_id, data.reason, now=caller.now
+        )
+        if released is not None:
+            caller.audit("update", "hold", released)
         return referral_store.public(caller.session, row, now=caller.now)
 
 

@@ -353,3 +353,34 @@ def test_lists_name_every_hold_and_placement_they_show(api: Api) -> None:
     assert audit_rows(api, action="search", object_type="placement") == [
         ("search", "placement", placements[0]["id"], "ok")
     ]
+
+
+def test_every_object_a_step_changes_is_on_record_under_its_own_id(api: Api) -> None:
+    """A hold changes its referral, a confirm makes a placement and places the referral, a
+    discharge closes the referral, a close releases the hold: the trail names each of them, so
+    "who touched this referral?" is answered by its own id."""
+    api.ok(api.patch("admin", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 2}))
+    cosm = {"programmes": ["cosm"], "danger_zones": []}
+    placed_case, closed_case = create_referral(api, **cosm), create_referral(api, **cosm)
+    first = api.ok(hold(api, placed_case, OWN_SHELTER), 201)
+    placement = api.ok(api.post("desk", f"/api/v1/holds/{first['id']}/confirm"))
+    api.ok(api.post("shelter", f"/api/v1/placements/{placement['id']}/discharge"))
+    second = api.ok(hold(api, closed_case, OWN_SHELTER), 201)
+    api.ok(api.post("desk", f"/api/v1/referrals/{closed_case}/close", {"reason": "withdrawn"}))
+
+    assert audit_rows(api, object_id=placed_case) == [
+        ("create", "referral", placed_case, "ok"),
+        ("update", "referral", placed_case, "ok"),  # held
+        ("update", "referral", placed_case, "ok"),  # placed
+        ("update", "referral", placed_case, "ok"),  # discharged, so closed
+    ]
+    assert audit_rows(api, object_id=placement["id"]) == [
+        ("create", "placement", placement["id"], "ok"),
+        ("update", "placement", placement["id"], "ok"),
+    ]
+    assert audit_rows(api, object_id=second["id"]) == [
+        ("create", "hold", second["id"], "ok"),
+        ("update", "hold", second["id"], "ok"),  # released by the close
+    ]
+    released = api.ok(api.get("desk", f"/api/v1/holds/{second['id']}"))
+    assert released["status"] == "released"
