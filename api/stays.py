@@ -144,8 +144,15 @@ def end(session: Session, referral_id: str, *, at: datetime) -> None:
         current.ended_at = max(at, current.started_at)
 
 
-# How far back the planners' count of unsuitable nights looks.
+# How far back the planners' count of unsuitable nights looks: 30 Dutch calendar days.
 WINDOW = timedelta(days=30)
+
+
+def window_start(now: datetime) -> datetime:
+    """The same Dutch wall-clock time :data:`WINDOW` days before ``now``: the window then holds
+    30 midnights across a clock change too (30 days of 24 hours would hold 29 or 31)."""
+    local = now.astimezone(_DUTCH_TIME)
+    return (local.replace(tzinfo=None) - WINDOW).replace(tzinfo=_DUTCH_TIME)
 # The row of referrals registered without a location, whose police unit is not known.
 NO_UNIT = "unknown"
 
@@ -167,7 +174,7 @@ def by_region(session: Session, *, now: datetime) -> list[RegionStays]:
     somewhere unsuitable now, and, over the last :data:`WINDOW`, how many people spent a night
     somewhere unsuitable and how many nights that made (placed and closed referrals included).
     Withholding small counts is the caller's job: it knows the role."""
-    since = now - WINDOW
+    since = window_start(now)
     waiting: Counter[str] = Counter()
     unsuitable: Counter[str] = Counter()
     people: Counter[str] = Counter()

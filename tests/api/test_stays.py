@@ -273,6 +273,20 @@ def test_only_the_last_thirty_days_count_for_planners(api: Api) -> None:
     assert by_unit(api, "desk")[None]["nights_in_window"] == 30
 
 
+@pytest.mark.parametrize(
+    "end",
+    [
+        datetime(2027, 4, 1, 0, 30, tzinfo=DUTCH),  # the window holds the spring change
+        datetime(2026, 10, 30, 23, 30, tzinfo=DUTCH),  # ... and the autumn one
+    ],
+)
+def test_the_window_is_thirty_dutch_days_across_a_clock_change(api: Api, end: datetime) -> None:
+    api.clock.now = end - timedelta(days=45)
+    create_referral(api, stay="hotel")
+    api.clock.now = end
+    assert by_unit(api, "desk")[None]["nights_in_window"] == 30
+
+
 def test_the_migration_opens_an_unknown_stay_for_every_referral_without_a_place(
     database: Database,
 ) -> None:
