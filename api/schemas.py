@@ -22,6 +22,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     model_validator,
@@ -83,7 +84,17 @@ def _storable(moment: datetime) -> datetime:
         raise ValueError("is out of the range of dates that can be stored") from None
 
 
-Moment = Annotated[AwareDatetime, Field(strict=False), AfterValidator(_storable)]
+def _written_out(value: object) -> object:
+    """A moment written as a date and time; lax parsing would take a number for Unix seconds."""
+    if isinstance(value, int | float):
+        raise ValueError("write a date and time with its offset, e.g. 2026-12-01T21:30:00+01:00")
+    return value
+
+
+# Lax only so that a JSON string becomes a datetime; a number is refused by its own validator.
+Moment = Annotated[
+    AwareDatetime, Field(strict=False), BeforeValidator(_written_out), AfterValidator(_storable)
+]
 
 
 class RequestModel(BaseModel):

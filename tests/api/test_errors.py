@@ -121,6 +121,17 @@ def test_a_value_of_another_type_is_refused_not_converted(
     assert set(found) == {"free"}
 
 
+@pytest.mark.parametrize("value", [1764489600, 1764489600.5, True])
+def test_a_moment_is_written_out_never_a_number_of_seconds(api: Api, value: object) -> None:
+    case = api.ok(api.post("desk", "/api/v1/referrals", referral()), 201)["id"]
+    body = {"kind": "hotel", "since": value}
+    found = paths(api.call("desk", "PUT", f"/api/v1/referrals/{case}/stay", json=body))
+    assert set(found) == {"since"}
+    found = paths(api.post("desk", f"/api/v1/referrals/{case}/ranking", {"at": value}))
+    assert set(found) == {"at"}
+    assert api.ok(api.get("desk", f"/api/v1/referrals/{case}"))["stay"]["kind"] == "unknown"
+
+
 def test_null_is_refused_where_the_contract_has_no_null(api: Api) -> None:
     found = paths(api.patch("desk", "/api/v1/referrals/Cx", {"gender": None}))
     assert set(found) == {"gender"}
