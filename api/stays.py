@@ -153,6 +153,8 @@ def window_start(now: datetime) -> datetime:
     30 midnights across a clock change too (30 days of 24 hours would hold 29 or 31)."""
     local = now.astimezone(_DUTCH_TIME)
     return (local.replace(tzinfo=None) - WINDOW).replace(tzinfo=_DUTCH_TIME)
+
+
 # The row of referrals registered without a location, whose police unit is not known.
 NO_UNIT = "unknown"
 

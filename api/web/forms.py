@@ -41,6 +41,9 @@ Code = (
         "language",
         "free_at_most",
         "moment",
+        "since_future",
+        "since_too_old",
+        "since_before_current",
         "window_overnight",
     ]
     | None

@@ -452,9 +452,13 @@ def test_the_desk_dates_a_stay_back_and_sees_a_refused_moment_next_to_the_form(
     refused = desk.post(f"/desk/referrals/{case}/stay", {"kind": "police", "since": earlier})
     assert refused.status_code == 422
     shown = text(refused)
-    assert "Controleer dit veld: lies before the current stay began" in shown
+    assert "Dat moment ligt vóór het begin van het huidige verblijf" in shown
     assert 'value="police" selected' in refused.text
     assert f'value="{earlier}"' in refused.text
+    weeks_ago = (site.clock.now - timedelta(days=20)).astimezone(AMSTERDAM)
+    too_old = {"kind": "police", "since": weeks_ago.strftime("%Y-%m-%dT%H:%M")}
+    refused = desk.post(f"/desk/referrals/{case}/stay", too_old)
+    assert "Een verblijf kan hoogstens 14 dagen terug worden gedateerd." in text(refused)
     typo = desk.post(f"/desk/referrals/{case}/stay", {"kind": "police", "since": "gisteren"})
     assert typo.status_code == 422
     assert "Vul een datum en tijd in, niet „gisteren”." in text(typo)

@@ -144,7 +144,7 @@ def stay(request: Request, referral_id: str, caller: Visitor, form: Form, cache:
     except ProblemError as problem:
         if problem.status != 422 or not problem.errors:
             raise
-        problems = [FieldProblem("stay-since", None, e.message) for e in problem.errors]
+        problems = [_since_problem(since, caller.now, e.message) for e in problem.errors]
         sent = StayForm(kind, since_text, problems)
         return _page(request, caller, cache, referral_id, stay_form=sent, status=422)
     return redirect(f"/desk/referrals/{referral_id}?done=stay")
@@ -332,6 +332,18 @@ def _page(
         context["placement"] = found_placements[0] if found_placements else None
     pages = web_state(request).pages
     return pages.render(request, "referral.html", context, status=status)
+
+
+def _since_problem(since: datetime | None, now: datetime, message: str) -> FieldProblem:
+    """The API's refusal of a stay's moment in the reader's words: the API refuses a moment in
+    the future, one too far back, and one before the current stay began, in that order."""
+    if since is None:
+        return FieldProblem("stay-since", None, message)
+    if since > now:
+        return FieldProblem("stay-since", "since_future", "")
+    if since < now - BACKDATE_LIMIT:
+        return FieldProblem("stay-since", "since_too_old", str(BACKDATE_LIMIT.days))
+    return FieldProblem("stay-since", "since_before_current", "")
 
 
 def _until(text: str, now: datetime) -> datetime | None:
