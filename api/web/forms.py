@@ -38,6 +38,7 @@ Code = (
         "window",
         "at_least",
         "at_most",
+        "more_than",
         "language",
         "free_at_most",
         "moment",
@@ -149,15 +150,20 @@ def input_of(path: str) -> str:
 
 
 def _validated(model: type[M], data: dict[str, Any], problems: list[FieldProblem]) -> M:
-    """``data`` as ``model``, unless there are problems already or it has some: FormProblems."""
-    if problems:
-        raise FormProblems(problems)
+    """``data`` as ``model``, unless the form's own reading found problems or the model finds
+    some: then FormProblems with all of them at once, so that the desk corrects the form in one
+    round (a field the reading already faulted is left out of the model's problems: its value is
+    missing from ``data`` because of that fault)."""
     try:
-        return model.model_validate(data)
+        validated = model.model_validate(data)
     except ValidationError as error:
-        raise FormProblems(
-            [found for item in error.errors() for found in _problems(item)]
-        ) from None
+        faulted = {problem.field for problem in problems}
+        found = [found for item in error.errors() for found in _problems(item)]
+        problems = [*problems, *(problem for problem in found if problem.field not in faulted)]
+    else:
+        if not problems:
+            return validated
+    raise FormProblems(problems)
 
 
 def _problems(item: ErrorDetails) -> list[FieldProblem]:
@@ -165,6 +171,10 @@ def _problems(item: ErrorDetails) -> list[FieldProblem]:
     pages word in the reader's language; any other keeps the API's (English) message."""
     limits = item.get("ctx") or {}
     field = input_of(format_path(list(item["loc"])))
+    if item["type"] == "missing":
+        return [FieldProblem(field, "required", "")]
+    if item["type"] == "greater_than":
+        return [FieldProblem(field, "more_than", _number_text(limits["gt"]))]
     if item["type"] == "greater_than_equal":
         return [FieldProblem(field, "at_least", str(limits["ge"]))]
     if item["type"] == "less_than_equal":
@@ -172,6 +182,11 @@ def _problems(item: ErrorDetails) -> list[FieldProblem]:
     if item["type"] == "value_error" and item["loc"][:1] == ("languages",):
         return [FieldProblem(field, "language", str(item["input"]))]
     return from_api(field_errors([item]))
+
+
+def _number_text(limit: object) -> str:
+    """A limit as a form shows numbers: ``0`` rather than ``0.0``."""
+    return f"{limit:g}" if isinstance(limit, float) else str(limit)
 
 
 def _text(form: FormData, name: str) -> str:

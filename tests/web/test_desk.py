@@ -121,6 +121,8 @@ def test_form_mistakes_are_shown_at_their_fields_and_keep_what_was_typed(site: S
     assert "Bedoelt u: Utrecht" in shown
     assert "Bedoelt u: Rotterdam" in shown
     assert "Vul dit in." in shown  # the danger zone's distance
+    # ... and in the same round what only the API's model finds: a desk corrects it all at once.
+    assert "“romanian” is geen taalcode" in shown
     assert 'href="#zone_0_km"' in response.text
     assert 'value="Roterdam"' in response.text
     assert 'aria-invalid="true"' in response.text
@@ -135,6 +137,19 @@ def test_form_mistakes_are_shown_at_their_fields_and_keep_what_was_typed(site: S
     assert "Vul 0 of meer in." in shown
     assert "Controleer dit veld" not in shown
     assert site.api("desk", "GET", "/api/v1/referrals") == []
+
+
+def test_an_empty_form_names_each_field_it_needs_in_the_readers_language(site: Site) -> None:
+    desk = site.visitor("desk")
+    response = desk.post("/desk/referrals", {})
+    assert response.status_code == 422
+    shown = text(response)
+    assert "Gender: Vul dit in." in shown
+    assert "Leeftijd: Vul dit in." in shown
+    assert "Controleer dit veld" not in shown
+    response = desk.post("/desk/referrals", {**REFERRAL, "zone_0_place": "Gouda", "zone_0_km": "0"})
+    assert "Vul meer dan 0 in." in text(response)
+    assert "Controleer dit veld" not in text(response)
 
 
 def test_a_municipality_without_coordinates_is_not_called_unknown(site: Site) -> None:
