@@ -398,6 +398,28 @@ def expire_holds(session: Session, now: datetime) -> int:
     return len(holds)
 
 
+def expire_holds_of(session: Session, referral: ReferralRow, now: datetime) -> None:
+    """Mark one referral's holds past their time ``expired`` and send it back to waiting, as
+    :func:`expire_holds` does for all; the caller holds the referral's lock (referral before hold,
+    the order every function keeps)."""
+    holds = session.scalars(
+        select(HoldRow)
+        .where(
+            HoldRow.referral_id == referral.id,
+            HoldRow.status == "active",
+            HoldRow.expires_at <= now,
+        )
+        .order_by(HoldRow.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    for hold in holds:
+        hold.status, hold.ended_at = "expired", hold.expires_at
+    if holds:
+        _move(referral, "waiting", now)
+        session.flush()
+
+
 def capacity_by_region(session: Session, now: datetime) -> list[CapacityCell]:
     """Free and total places per police unit and profile (gender x condition), sorted; see
     :class:`CapacityCell`. Suppressing small cells is the caller's job: it knows the role."""

@@ -154,6 +154,10 @@ def close(
     if row.status == "closed":
         raise ProblemError(409, "the referral is closed already", code="referral_closed")
     if row.status == "held":
+        # A hold past its time, left above for the sweep, is swept now: closing must not leave
+        # it active, or the sweep would later send the closed referral back to waiting.
+        ledger.expire_holds_of(session, row, now)
+    if row.status == "held":
         # A hold came in between the look for one above and this lock (PostgreSQL lets the two
         # interleave; SQLite's write lock does not). Releasing it now would lock its shelter
         # after the referral, against the ledger's order, so the desk is asked to try again.

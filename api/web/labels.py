@@ -117,6 +117,17 @@ STAYS: Final = {
     "care": N_("in care (hospital, mental-health care)"),
 }
 
+# Why a referral was closed (the API's close reasons, and the discharge that closes one too).
+CLOSE_REASONS: Final = {
+    "placed_elsewhere": N_("placed outside Safeplace"),
+    "returned_home": N_("returned home or to the country of origin"),
+    "withdrawn": N_("withdrawn (no longer wants a place)"),
+    "no_contact": N_("no contact any more"),
+    "deceased": N_("deceased"),
+    "other": N_("another reason"),
+    "discharged": N_("left the shelter after placement"),
+}
+
 ROLES: Final = {
     "desk": N_("placement desk"),
     "shelter": N_("shelter staff"),
@@ -160,6 +171,7 @@ LABELS: Final[dict[str, Mapping[Any, str]]] = {
     "rule": RULES,
     "mismatch": MISMATCHES,
     "stay": STAYS,
+    "close_reason": CLOSE_REASONS,
     "role": ROLES,
     "kpi": KPIS,
     "run": RUN_STATES,

@@ -108,3 +108,24 @@ def test_closing_and_holding_one_referral_at_once_never_leave_a_closed_referral_
                     ("already_held", "held"),  # the hold came in between the close's steps
                 }, outcome
     assert sum(outcomes.values()) == rounds
+
+
+def test_closing_sweeps_a_hold_past_its_time_that_no_sweep_has_marked_yet(
+    database: Database,
+) -> None:
+    """An expired hold still marked active must not block the close, nor stay active after it:
+    a later sweep would send the closed referral back to waiting."""
+    with database.session() as session:
+        add_shelter(session, shelter("ROOM", 1), NOW)
+        add_referral(session, victim("LATE"), NOW)
+        hold_id = ledger.create_hold(session, "LATE", "ROOM", now=NOW, minutes=90).id
+    later = NOW + timedelta(hours=2)
+    with database.session() as session:
+        _, released = referral_store.close(session, "LATE", "withdrawn", now=later)
+        assert released is None
+    with database.session() as session:
+        assert ledger.expire_holds(session, later + timedelta(hours=1)) == 0
+        row, stale = session.get(ReferralRow, "LATE"), session.get(HoldRow, hold_id)
+        assert row is not None
+        assert stale is not None
+        assert (row.status, stale.status) == ("closed", "expired")

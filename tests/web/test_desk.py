@@ -478,3 +478,26 @@ def test_the_desk_dates_a_stay_back_and_sees_a_refused_moment_next_to_the_form(
     assert typo.status_code == 422
     assert "Vul een datum en tijd in, niet „gisteren”." in text(typo)
     assert site.api("desk", "GET", f"/api/v1/referrals/{case}")["stay"]["kind"] == "hotel"
+
+
+def test_the_desk_closes_a_held_referral_and_the_page_says_when_and_why(site: Site) -> None:
+    desk = site.visitor("desk")
+    case = register(desk)
+    offered = options(text(desk.get(f"/desk/referrals/{case}")))
+    assert desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": offered[0]}).status_code == 303
+    site.clock.now += timedelta(hours=2)
+    closed = desk.post(f"/desk/referrals/{case}/close", {"reason": "returned_home"})
+    assert closed.headers["location"] == f"/desk/referrals/{case}?done=closed"
+    stored = site.api("desk", "GET", f"/api/v1/referrals/{case}")
+    assert (stored["status"], stored["close_reason"]) == ("closed", "returned_home")
+    assert site.api("desk", "GET", f"/api/v1/holds?referral_id={case}&status=active") == []
+
+    site.clock.now += timedelta(days=3)
+    page = text(desk.get(f"/desk/referrals/{case}", done="closed"))
+    assert "De aanmelding is afgesloten." in page
+    assert "naar huis of het land van herkomst teruggekeerd" in page
+    assert "Wachtte tot afsluiten 2 u 00 min" in page  # not the three days since
+    assert "Deze aanmelding afsluiten" not in page
+    assert case not in text(desk.get("/desk"))
+    again = desk.post(f"/desk/referrals/{case}/close", {"reason": "withdrawn"})
+    assert again.status_code == 409

@@ -29,6 +29,9 @@ PAGES: dict[Route, tuple[Route, ...] | frozenset[str]] = {
     ("POST", "/desk/referrals/{referral_id}/stay"): (
         ("PUT", "/api/v1/referrals/{referral_id}/stay"),
     ),
+    ("POST", "/desk/referrals/{referral_id}/close"): (
+        ("POST", "/api/v1/referrals/{referral_id}/close"),
+    ),
     ("POST", "/desk/holds/{hold_id}/confirm"): (("POST", "/api/v1/holds/{hold_id}/confirm"),),
     ("POST", "/desk/holds/{hold_id}/extend"): (("POST", "/api/v1/holds/{hold_id}/extend"),),
     ("POST", "/desk/holds/{hold_id}/release"): (("POST", "/api/v1/holds/{hold_id}/release"),),

@@ -25,7 +25,15 @@ from api.deps import Caller, SettingsDep, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.problems import ProblemError
 from api.routes import holds, placements, referrals
-from api.schemas import HoldCreate, RankingRequest, ReferralPublic, StayChange, StayKind
+from api.schemas import (
+    CloseReason,
+    HoldCreate,
+    RankingRequest,
+    ReferralClose,
+    ReferralPublic,
+    StayChange,
+    StayKind,
+)
 from api.settings import Settings
 from api.stays import BACKDATE_LIMIT
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
@@ -148,6 +156,27 @@ def stay(request: Request, referral_id: str, caller: Visitor, form: Form, cache:
         sent = StayForm(kind, since_text, problems)
         return _page(request, caller, cache, referral_id, stay_form=sent, status=422)
     return redirect(f"/desk/referrals/{referral_id}?done=stay")
+
+
+@router.post("/desk/referrals/{referral_id}/close")
+def close(
+    request: Request, referral_id: str, caller: Visitor, form: Form, cache: Cache
+) -> Response:
+    """Close the referral (it leaves the waiting list; a hold it has is released), or say
+    plainly why not."""
+    guard_of(referrals.close_referral)(request, caller)
+    try:
+        data = ReferralClose.model_validate({"reason": str(form.get("reason") or "")})
+    except ValidationError:
+        raise ProblemError(422, "choose why the referral is closed") from None
+    try:
+        call(referrals.close_referral, request, caller, referral_id, data)
+    except ProblemError as problem:
+        if problem.status != 409:
+            raise
+        notice = Notice(problem.code)
+        return _page(request, caller, cache, referral_id, notice=notice, status=409)
+    return redirect(f"/desk/referrals/{referral_id}?done=closed")
 
 
 @router.post("/desk/holds/{hold_id}/confirm")
@@ -281,6 +310,7 @@ def _page(
         "office_open": open_at("office", caller.now),
         "waited": caller.now - referral.created_at,
         "stay_kinds": get_args(StayKind),
+        "close_reasons": get_args(CloseReason),
         "stay_earliest": local_minute(caller.now - BACKDATE_LIMIT),
         "now_local": local_minute(caller.now),
         "stay_form": stay_form,
@@ -330,6 +360,10 @@ def _page(
             placements.list_placements, request, caller, status="active", referral_id=referral_id
         )
         context["placement"] = found_placements[0] if found_placements else None
+        if context["placement"] is not None:
+            context["waited"] = context["placement"].started_at - referral.created_at
+    elif referral.status == "closed" and referral.closed_at is not None:
+        context["waited"] = referral.closed_at - referral.created_at
     pages = web_state(request).pages
     return pages.render(request, "referral.html", context, status=status)
 
