@@ -49,8 +49,8 @@ def _interval(estimate: Estimate, share: bool = False) -> str:
     """Mean (low – high); every KPI is a count, time or share, so the interval stops at 0 (and
     a share's at 100 %) rather than show impossible values from a small number of replications."""
     show = _pct if share else (lambda v: f"{v:,.1f}")
-    high = min(estimate.high, 1.0) if share else estimate.high
-    return f"{show(estimate.mean)} ({show(max(estimate.low, 0.0))} – {show(high)})"
+    low, high = estimate.within(share=share)
+    return f"{show(estimate.mean)} ({show(low)} – {show(high)})"
 
 
 def _difference(diff: Difference, what: str) -> str:

@@ -64,6 +64,11 @@ class Estimate(ResultModel):
     high: float
     n: Annotated[int, Field(ge=1)]
 
+    def within(self, *, share: bool) -> tuple[float, float]:
+        """The interval as far as the figure can reach: every KPI is a count, a time or a share,
+        and a few replications can stretch the interval below 0 (or a share's above 1)."""
+        return max(self.low, 0.0), min(self.high, 1.0) if share else self.high
+
 
 class Difference(ResultModel):
     """Paired difference B - A over replications on the same seeds, with its 95 % interval."""

@@ -257,6 +257,12 @@ def test_a_moment_no_intake_can_happen_at_is_said_and_now_is_ranked(site: Site) 
     ahead = desk.get(f"/desk/referrals/{case}", at="2026-12-08T10:00")
     assert "Dat moment ligt meer dan 7 dagen vooruit: getoond is een intake nu." in text(ahead)
     assert options(text(ahead)) == now
+    unreadable = desk.get(f"/desk/referrals/{case}", at="morgen")
+    assert "Dat is geen datum en tijd: getoond is een intake nu." in text(unreadable)
+    assert options(text(unreadable)) == now
+    # Each refusal is said where it is seen: the panel for another moment is open.
+    for page in (past, ahead, unreadable):
+        assert "<details open>" in page.text
 
 
 def test_the_waiting_list_puts_the_most_urgent_first_and_flags_night_arrivals(

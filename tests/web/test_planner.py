@@ -58,6 +58,8 @@ def test_a_planner_runs_a_scenario_and_opens_its_report(site: Site) -> None:
     shown = text(planner.get(f"/planner/runs/{run}"))
     assert "Four weeks" in shown
     assert "aandeel geplaatst in passende opvang" in shown
+    # Counts, times and shares: with few replications the interval stops at 0, never below.
+    assert not re.search(r"(^|\s)[-−]\d", shown), shown
 
     report = planner.get(f"/planner/runs/{run}/report")
     assert report.status_code == 200

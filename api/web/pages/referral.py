@@ -99,7 +99,9 @@ def referral_page(
     request: Request, referral_id: str, caller: Visitor, cache: Cache, at: str = ""
 ) -> Response:
     """The referral with its ranking (now, or at ``at``), its hold, or its placement."""
-    return _page(request, caller, cache, referral_id, at=_moment(at))
+    moment = _moment(at)
+    unreadable = bool(at.strip()) and moment is None
+    return _page(request, caller, cache, referral_id, at=moment, at_unreadable=unreadable)
 
 
 @router.post("/desk/referrals/{referral_id}/hold")
@@ -272,6 +274,7 @@ def _page(
     at: datetime | None = None,
     notice: Notice | None = None,
     stay_form: StayForm | None = None,
+    at_unreadable: bool = False,
     status: int = 200,
 ) -> Response:
     """The referral's page: its ranking while it waits, its hold while held, its placement
@@ -284,7 +287,9 @@ def _page(
     if not isinstance(referral, ReferralPublic):
         raise ProblemError(404, f"no referral '{referral_id}'")
     opens = next_opening("office", caller.now)
-    refused = None if at is None else matching.out_of_reach(caller.now, at)
+    refused = "unreadable" if at_unreadable else None
+    if at is not None:
+        refused = matching.out_of_reach(caller.now, at)
     if refused is not None:
         at = None  # ranked for now instead, and the page says why
     settings: Settings = request.app.state.settings
