@@ -82,9 +82,11 @@ class RunBook:
 
 
 def offered(directory: Path) -> list[Offered]:
-    """The valid scenario files in ``directory``, by file name (broken ones are logged)."""
+    """The valid scenario files in ``directory``, by file name without its suffix, so that a
+    scenario comes before its variants (``baseline`` before ``baseline-added-capacity``) and the
+    page's first choice is the plain one; broken files are logged."""
     found: list[Offered] = []
-    for path in sorted(directory.glob("*.yaml")):
+    for path in sorted(directory.glob("*.yaml"), key=lambda path: path.stem):
         try:
             scenario = validate_scenario(read_yaml(path))
         except InvalidInput:

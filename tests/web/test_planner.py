@@ -49,6 +49,8 @@ def test_a_planner_runs_a_scenario_and_opens_its_report(site: Site) -> None:
     page = planner.get("/planner")
     assert "Capaciteitsscenario’s" in text(page)
     assert 'value="regional-shortage"' in page.text
+    # The plain baseline is the first choice, before its variant with added capacity.
+    assert re.search(r'value="baseline"[^>]*checked', page.text)
 
     response = start(planner)
     assert response.status_code == 303
