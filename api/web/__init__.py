@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from api.middleware import route_templates
 from api.scenario_runner import RunRegistry
 from api.settings import Settings
-from api.web.access import page_router
+from api.web.access import page_router, serve_missing_pages
 from api.web.pages import account, audit, board, desk, plan, planner, referral, shelter
 from api.web.render import STATIC_PREFIX, Pages
 from api.web.runs import RunBook
@@ -55,6 +55,7 @@ def mount(app: FastAPI, *, scenarios: Path = SCENARIOS) -> None:
     for module in (account, desk, referral, plan, board, shelter, planner, audit):
         pages.include_router(module.router)
     app.include_router(pages)
+    serve_missing_pages(app)
     app.mount(STATIC_PREFIX.rstrip("/"), StaticFiles(directory=STATIC), name="web-static")
     # Logs and metrics name routes by template; the table was made before the pages existed.
     app.state.route_templates = route_templates(app.routes)

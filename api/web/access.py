@@ -13,6 +13,7 @@ to the login page and a problem (403, 404, 409, 422) into an error page in the r
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from datetime import UTC
@@ -20,10 +21,11 @@ from functools import cache
 from typing import Annotated, Any, TypeVar, get_type_hints
 from urllib.parse import quote
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute, APIRouter
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse
 
 from api import accounts
@@ -32,12 +34,14 @@ from api.middleware import request_id
 from api.problems import ProblemError
 from api.web import ended
 from api.web import session as web_session
-from api.web.render import Viewer, secure
+from api.web.render import STATIC_PREFIX, Viewer, secure
 from api.web.state import web_state
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# Paths that are never pages: what is missing there is the API's to answer, as a problem document.
+NOT_PAGES = ("/api/", "/docs", "/openapi.json", "/healthz", "/metrics", STATIC_PREFIX)
 Guard = Callable[[Request, Caller], Caller]
 
 
@@ -155,3 +159,21 @@ def _problem_page(request: Request, status: int, code: str | None) -> Response:
     """The error page for a refusal, with the status the API would have answered."""
     pages = web_state(request).pages
     return pages.render(request, "error.html", {"status": status, "code": code}, status=status)
+
+
+def serve_missing_pages(app: FastAPI) -> None:
+    """Answer a browser asking for a page that does not exist with the error page in the reader's
+    language; the API's paths, and every client not asking for HTML, keep the problem document
+    the API's handler gives (``api.problems``)."""
+    api_handler = app.exception_handlers[StarletteHTTPException]
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        path = request.url.path
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if exc.status_code == 404 and wants_page and not path.startswith(NOT_PAGES):
+            return _problem_page(request, 404, None)
+        answered = api_handler(request, exc)
+        return await answered if inspect.isawaitable(answered) else answered
+
+    app.add_exception_handler(StarletteHTTPException, not_found)

@@ -178,3 +178,18 @@ def _counts(site: Site) -> tuple[int, int]:
         referrals = session.scalar(select(func.count()).select_from(ReferralRow)) or 0
         audit = session.scalar(select(func.count()).select_from(AuditRow)) or 0
     return referrals, audit
+
+
+def test_a_page_that_does_not_exist_is_said_so_in_the_readers_language(site: Site) -> None:
+    desk = site.visitor("desk")
+    html = {"accept": "text/html,application/xhtml+xml"}
+    missing = desk.client.get("/desk/no-such-page", headers=html)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "Niet gevonden" in text(missing)
+    # The API's paths, and clients not asking for a page, keep the problem document.
+    api = desk.client.get("/api/v1/no-such-thing", headers=html)
+    assert api.status_code == 404
+    assert api.headers["content-type"] == "application/problem+json"
+    plain = desk.client.get("/desk/no-such-page")
+    assert plain.headers["content-type"] == "application/problem+json"
