@@ -172,12 +172,12 @@ def test_shelter_staff_update_their_availability(page: Page) -> None:
     assert unlabelled(page) == []
     page.get_by_label("Nu vrije plaatsen").fill("2")
     page.get_by_label("deze uren:").check()
-    page.get_by_label("Intaketijden, één per regel").fill("mon-fri 08:00-19:00\nsat 10:00-14:00")
+    page.get_by_label("Intaketijden, één per regel").fill("ma-vr 08:00-19:00\nza 10:00-14:00")
     page.get_by_role("button", name="Beschikbaarheid opslaan").click()
 
     expect(page.get_by_text("Opgeslagen.")).to_be_visible()
     expect(page.locator(".facts dd").first).to_have_text("2")
-    expect(page.get_by_text("mon-fri 08:00-19:00; sat 10:00-14:00")).to_be_visible()
+    expect(page.get_by_text("ma-vr 08:00-19:00; za 10:00-14:00")).to_be_visible()
     screenshot(page, "shelter")
 
 
