@@ -8,8 +8,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx2
+from hypothesis import given
+from hypothesis import strategies as st
 
-from models.codes import CONDITIONS
+from api.web.pages.referral import grouped
+from models.codes import CONDITIONS, REASON_CODES
+from models.ranking import Excluded
 from tests.web.site import Site, Visitor, text
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -516,3 +520,39 @@ def test_the_desk_closes_a_held_referral_and_the_page_says_when_and_why(site: Si
     assert case not in text(desk.get("/desk"))
     again = desk.post(f"/desk/referrals/{case}/close", {"reason": "withdrawn"})
     assert again.status_code == 409
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["S1", "S2", "S3", "S4", "S5", "S6"]),
+            st.sets(st.sampled_from(REASON_CODES), min_size=1),
+        ),
+        unique_by=lambda item: item[0],
+    )
+)
+def test_the_excluded_are_grouped_by_reason_naming_those_one_reason_alone_keeps_out(
+    excluded: list[tuple[str, set[str]]],
+) -> None:
+    ordered = [
+        Excluded(shelter=shelter, reasons=[code for code in REASON_CODES if code in reasons])
+        for shelter, reasons in excluded
+    ]
+    groups = grouped(ordered)
+    assert [group.reason for group in groups] == [
+        code for code in REASON_CODES if any(code in reasons for _, reasons in excluded)
+    ]
+    for group in groups:
+        hit = [shelter for shelter, reasons in excluded if group.reason in reasons]
+        assert group.shelters == hit
+        assert group.alone == [s for s, reasons in excluded if reasons == {group.reason}]
+        assert group.others == [s for s in hit if s not in group.alone]
+
+
+def test_the_page_names_the_shelters_a_single_reason_keeps_out(site: Site) -> None:
+    site.add_shelter("T001", 2, accepts=[])  # fits but for the addiction
+    desk = site.visitor("desk")
+    case = register(desk, conditions=["addiction"])
+    page = desk.get(f"/desk/referrals/{case}").text
+    alone = re.findall(r"Alleen om deze reden: <span class=\"ids\">([^<]*)</span>", page)
+    assert any("T001" in found.split(", ") for found in alone), alone

@@ -70,11 +70,17 @@ class Line:
 
 @dataclass(frozen=True)
 class Group:
-    """The shelters one reason rules out, and how many of them it alone rules out."""
+    """The shelters one reason rules out, and those it alone rules out: if that one thing
+    changed (a place freed up, a contra-indication accepted after a call), they would fit."""
 
     reason: str
     shelters: list[str]
-    alone: int
+    alone: list[str]
+
+    @property
+    def others(self) -> list[str]:
+        """The shelters other reasons rule out as well."""
+        return [shelter for shelter in self.shelters if shelter not in self.alone]
 
 
 @dataclass(frozen=True)
@@ -240,7 +246,7 @@ def grouped(excluded: list[Excluded]) -> list[Group]:
     for reason in REASON_CODES:
         hit = [item for item in excluded if reason in item.reasons]
         if hit:
-            alone = sum(1 for item in hit if item.reasons == [reason])
+            alone = [item.shelter for item in hit if item.reasons == [reason]]
             groups.append(Group(reason, [item.shelter for item in hit], alone))
     return groups
 
