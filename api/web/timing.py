@@ -21,12 +21,17 @@ def seconds_left(hold: HoldPublic | None, now: datetime) -> int:
     return 0 if hold is None else max(0, int((hold.expires_at - now).total_seconds()))
 
 
+# The least an offered extension gains.
+WORTH_EXTENDING = timedelta(minutes=5)
+
+
 def extension_end(hold: HoldPublic | None, now: datetime, minutes: int) -> datetime | None:
     """Until when extending ``hold`` at ``now`` keeps its places (the usual ``minutes`` from
-    now), or None when that would not be longer than it lasts already: the ledger refuses such
-    an extension, so the pages do not offer it."""
+    now), or None when that would not gain :data:`WORTH_EXTENDING` (the ledger refuses an
+    extension that gains nothing; one gaining seconds would read "extend until" the very minute
+    the hold already ends, as it does right after holding)."""
     until = now + timedelta(minutes=minutes)
-    return until if hold is not None and hold.expires_at < until else None
+    return until if hold is not None and hold.expires_at + WORTH_EXTENDING <= until else None
 
 
 def stale(reported: datetime | None, now: datetime) -> datetime | None:

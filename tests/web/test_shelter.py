@@ -165,7 +165,9 @@ def test_staff_extend_a_hold_for_someone_coming_later(site: Site) -> None:
     desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": OWN_SHELTER})
     staff = site.visitor("shelter")
     assert "/extend" not in staff.get("/shelter").text  # nothing to gain yet
-    site.clock.advance(60)
+    site.clock.advance(2)
+    assert "/extend" not in staff.get("/shelter").text  # two minutes: not worth a button
+    site.clock.advance(58)
     page = staff.get("/shelter")
     hold_id = re.search(r"/shelter/holds/(H[0-9a-f]+)/extend", page.text)
     assert hold_id is not None
