@@ -53,15 +53,18 @@ def _interval(estimate: Estimate, share: bool = False) -> str:
     return f"{show(estimate.mean)} ({show(low)} – {show(high)})"
 
 
-def _difference(diff: Difference, what: str) -> str:
+def _difference(diff: Difference, gain: str, loss: str) -> str:
+    """The engine's gain in words that match its sign ("49.0 fewer nights", never "+49.0 fewer"
+    or "-2.0 more"), with its 95 % interval as a gain."""
     verdict = (
         '<span class="yes">significant</span>'
         if diff.significant
         else '<span class="no">within the noise</span>'
     )
+    what = gain if diff.mean >= 0 else loss
     return (
-        f"<li><b>{diff.mean:+,.1f}</b> {escape(what)} per replication "
-        f"(95 % interval {diff.low:+,.1f} to {diff.high:+,.1f}; {verdict})</li>"
+        f"<li><b>{abs(diff.mean):,.1f}</b> {escape(what)} per replication "
+        f"(95 % interval of the gain {diff.low:+,.1f} to {diff.high:+,.1f}; {verdict})</li>"
     )
 
 
@@ -87,9 +90,19 @@ def _comparison(result: ScenarioResult) -> str:
         f"<p>The same arrivals (same seeds), placed by the engine (policy "
         f"<b>{escape(comparison.policy)}</b>) instead of today's phone-around (nearest shelter "
         f"with room, one person at a time):</p><ul>"
-        + _difference(comparison.more_placed, "more people placed in suitable shelter")
-        + _difference(comparison.fewer_unsuitable_nights, "fewer nights in unsuitable shelter")
-        + _difference(comparison.fewer_hotel_nights, "fewer nights in hotels")
+        + _difference(
+            comparison.more_placed,
+            "more people placed in suitable shelter",
+            "fewer people placed in suitable shelter",
+        )
+        + _difference(
+            comparison.fewer_unsuitable_nights,
+            "fewer nights in unsuitable shelter",
+            "more nights in unsuitable shelter",
+        )
+        + _difference(
+            comparison.fewer_hotel_nights, "fewer nights in hotels", "more nights in hotels"
+        )
         + "</ul>"
     )
 

@@ -9,7 +9,7 @@ import pytest
 from api.report import render_report
 from engine.simulation.runner import run_scenario
 from models.sample import sample_shelter_kinds, sample_shelters
-from models.scenario_result import ScenarioResult
+from models.scenario_result import Difference, PolicyComparison, ScenarioResult
 from tests.scenario_helpers import busy
 
 
@@ -49,3 +49,24 @@ def test_free_text_is_escaped(result: ScenarioResult) -> None:
     assert "<script>" not in html
     assert "Shortage &lt;script&gt;" in html
     assert "R&amp;D &quot;test&quot;" in html
+
+
+def test_a_difference_is_worded_by_its_sign(result: ScenarioResult) -> None:
+    """Never "+49.0 fewer nights" nor "-2.0 more people": the words follow the sign."""
+    worse = Difference(mean=-2.0, low=-5.0, high=1.0, significant=False)
+    better = Difference(mean=49.0, low=12.0, high=86.0, significant=True)
+    compared = result.model_copy(
+        update={
+            "comparison": PolicyComparison(
+                policy="rank",
+                more_placed=worse,
+                fewer_unsuitable_nights=better,
+                fewer_hotel_nights=better,
+                baseline_kpis=result.kpis,
+            )
+        }
+    )
+    html = render_report(compared)
+    assert "<b>2.0</b> fewer people placed in suitable shelter" in html
+    assert "<b>49.0</b> fewer nights in unsuitable shelter" in html
+    assert not re.search(r"<b>[+-]", html)

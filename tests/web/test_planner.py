@@ -120,3 +120,13 @@ def test_a_broken_or_foreign_scenario_is_refused_with_its_field(site: Site) -> N
 
 def test_an_unknown_run_is_not_found(site: Site) -> None:
     assert site.visitor("planner").get("/planner/runs/unknown").status_code == 404
+
+
+def test_the_engine_against_the_phone_around_is_worded_by_its_sign(site: Site) -> None:
+    planner = site.visitor("planner")
+    run = start(planner, compare="yes").headers["location"].rsplit("/", 1)[1]
+    assert finished(planner, run)["state"] == "done"
+    shown = text(planner.get(f"/planner/runs/{run}"))
+    assert re.search(r"[\d,]+ mensen (meer|minder) geplaatst", shown), shown
+    assert re.search(r"[\d,]+ hotelnachten (bespaard|meer veroorzaakt)", shown), shown
+    assert not re.search(r"-[\d,]+ mensen meer", shown)
