@@ -128,6 +128,27 @@ CLOSE_REASONS: Final = {
     "discharged": N_("left the shelter after placement"),
 }
 
+# The audit trail's codes, for the auditor's page (the trail itself keeps the codes).
+AUDIT_ACTIONS: Final = {
+    "create": N_("created"),
+    "read": N_("read"),
+    "search": N_("listed"),
+    "update": N_("changed"),
+    "denied": N_("refused access"),
+}
+AUDIT_OBJECTS: Final = {
+    "referral": N_("referral"),
+    "hold": N_("hold"),
+    "placement": N_("placement"),
+}
+AUDIT_RESULTS: Final = {
+    "ok": N_("succeeded"),
+    "denied": N_("refused"),
+    "not_found": N_("not found"),
+    "conflict": N_("not possible"),
+    "invalid": N_("invalid"),
+}
+
 ROLES: Final = {
     "desk": N_("placement desk"),
     "shelter": N_("shelter staff"),
@@ -172,6 +193,9 @@ LABELS: Final[dict[str, Mapping[Any, str]]] = {
     "mismatch": MISMATCHES,
     "stay": STAYS,
     "close_reason": CLOSE_REASONS,
+    "audit_action": AUDIT_ACTIONS,
+    "audit_object": AUDIT_OBJECTS,
+    "audit_result": AUDIT_RESULTS,
     "role": ROLES,
     "kpi": KPIS,
     "run": RUN_STATES,

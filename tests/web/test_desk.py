@@ -556,3 +556,13 @@ def test_the_page_names_the_shelters_a_single_reason_keeps_out(site: Site) -> No
     page = desk.get(f"/desk/referrals/{case}").text
     alone = re.findall(r"Alleen om deze reden: <span class=\"ids\">([^<]*)</span>", page)
     assert any("T001" in found.split(", ") for found in alone), alone
+
+
+def test_the_auditor_reads_the_trail_in_words_and_filters_by_them(site: Site) -> None:
+    case = register(site.visitor("desk"))
+    auditor = site.visitor("auditor")
+    shown = text(auditor.get("/audit", object_type="referral", action="create"))
+    assert re.search(rf"aangemaakt aanmelding {case} gelukt", shown), shown
+    form = auditor.get("/audit").text
+    assert '<option value="denied">toegang geweigerd</option>' in form
+    assert '<option value="not_found">niet gevonden</option>' in form
