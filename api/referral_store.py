@@ -214,6 +214,7 @@ def public_many(
             | {
                 "stay": stays.public(stays.open_stay(history[row.id])),
                 "unsuitable_nights": stays.unsuitable_nights(history[row.id], now=now),
+                "stays": [stays.record(stay, now=now) for stay in history[row.id]],
             }
         )
         for row in rows
@@ -225,7 +226,7 @@ def _fields(row: ReferralRow) -> dict[str, Any]:
     return {
         name: getattr(row, name)
         for name in ReferralPublic.model_fields
-        if name not in ("stay", "unsuitable_nights")
+        if name not in ("stay", "unsuitable_nights", "stays")
     }
 
 

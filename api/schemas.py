@@ -206,6 +206,16 @@ class StayPublic(ResponseModel):
     unsuitable: bool
 
 
+class StayRecord(ResponseModel):
+    """One stay of a referral's history: where, from when to when, and its nights."""
+
+    kind: StayKind
+    since: datetime
+    until: datetime | None = Field(description="When it ended; null while it goes on.")
+    unsuitable: bool
+    nights: int = Field(description="Midnights (Dutch time) in it, up to now while it goes on.")
+
+
 class ReferralPublic(ResponseModel):
     """A referral as the desk sees it: every placement field, its status and its history."""
 
@@ -234,6 +244,9 @@ class ReferralPublic(ResponseModel):
     unsuitable_nights: int = Field(
         description="Nights spent in unsuitable stays (police, hotel, homeless shelter, rough"
         " sleeping) as recorded, up to now: each midnight there counts."
+    )
+    stays: list[StayRecord] = Field(
+        description="Every stay recorded while no place was found, oldest first."
     )
 
 

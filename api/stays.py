@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from api.db.tables import ReferralRow, StayRow
 from api.problems import ProblemError, invalid_field
-from api.schemas import StayKind, StayPublic
+from api.schemas import StayKind, StayPublic, StayRecord
 from models.gazetteer import POLICE_UNITS
 from models.intake import TIMEZONE
 
@@ -60,6 +60,19 @@ def public(stay: StayRow | None) -> StayPublic | None:
         return None
     return StayPublic.model_validate(
         {"kind": stay.kind, "since": stay.started_at, "unsuitable": stay.kind in UNSUITABLE}
+    )
+
+
+def record(stay: StayRow, *, now: datetime) -> StayRecord:
+    """One stay of the desk's history view, its nights counted up to ``now`` while it goes on."""
+    return StayRecord.model_validate(
+        {
+            "kind": stay.kind,
+            "since": stay.started_at,
+            "until": stay.ended_at,
+            "unsuitable": stay.kind in UNSUITABLE,
+            "nights": nights(stay.started_at, stay.ended_at or now),
+        }
     )
 
 

@@ -101,6 +101,17 @@ def test_a_stay_runs_from_registration_to_intake(api: Api) -> None:
         ).all()
     assert [stay.kind for stay in history] == ["hotel", "acquaintances", "hotel"]
     assert all(stay.ended_at is not None for stay in history)
+    # The desk reads the same history, each stay with its nights; they add up to the total.
+    shown = body["stays"]
+    assert [(s["kind"], s["unsuitable"], s["nights"]) for s in shown] == [
+        ("hotel", True, 1),
+        ("acquaintances", False, 1),
+        ("hotel", True, 1),
+    ]
+    assert [datetime.fromisoformat(s["until"]) for s in shown] == [
+        stay.ended_at for stay in history
+    ]
+    assert sum(s["nights"] for s in shown if s["unsuitable"]) == body["unsuitable_nights"]
     assert ("update", "referral", case_id, "ok") in audit_rows(api, object_id=case_id)
 
 

@@ -463,6 +463,11 @@ def test_the_desk_records_where_someone_stays_and_sees_the_unsuitable_nights(sit
     assert (stored["stay"]["kind"], stored["unsuitable_nights"]) == ("acquaintances", 2)
     site.clock.now += timedelta(days=1)
     assert "2 nachten ongeschikt" in row_of(desk.get("/desk"), case)
+    history = text(desk.get(f"/desk/referrals/{case}"))
+    assert "2 verblijven vastgelegd" in history
+    assert re.search(r"hotel ?: \S+ \d+ \S+ \d\d:\d\d – \S+ \d+ \S+ \d\d:\d\d · 2 nachten", history)
+    assert "bij familie of vrienden: " in history
+    assert "– nu · 1 nacht" in history
     assert desk.post(f"/desk/referrals/{case}/stay", {"kind": "motel"}).status_code == 422
 
 
