@@ -31,6 +31,8 @@ NIGHTS_PER_PERSON = 31
 SMALLEST_SHOWN = 5
 # A bound on any count, for the solver's domains: far above any table of people waiting.
 MOST = 10_000_000
+# The longest one check may take.
+CHECK_SECONDS = 1.0
 
 Shown = list[dict[str, int | None]]
 
@@ -90,6 +92,9 @@ def _can_differ(truth: list[dict[str, int]], shown: Shown, count: Count, value: 
     model.add(sum(sign * cells[count.row][name] for name, sign in count.terms) != value)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
+    # Milliseconds as a rule; a check that ran out of time counts as "cannot differ", so that
+    # more is withheld: the safe side.
+    solver.parameters.max_time_in_seconds = CHECK_SECONDS
     return solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
