@@ -122,7 +122,7 @@ def stay_cells(rows: Iterable[RegionStays], *, suppress: bool) -> list[StayCell]
             if values["people_in_window"] is None:
                 values["nights_in_window"] = None
         _withhold_a_second(units, country, "nights_in_window")
-        inference.withhold_until_safe(rows, shown)
+        inference.withhold_until_safe(rows, shown, smallest=SMALLEST_SHOWN)
     return [
         StayCell(
             police_unit=row.police_unit,

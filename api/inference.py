@@ -26,9 +26,8 @@ from api.stays import RegionStays
 
 PEOPLE = ("waiting", "unsuitable", "people_in_window")
 COLUMNS = (*PEOPLE, "nights_in_window")
-# Nights one person can spend in the 30-day window: 30 midnights, 31 across a clock change.
-NIGHTS_PER_PERSON = 31
-SMALLEST_SHOWN = 5
+# Nights one person can spend in the window: it holds 30 Dutch midnights (api.stays).
+NIGHTS_PER_PERSON = 30
 # A bound on any count, for the solver's domains: far above any table of people waiting.
 MOST = 10_000_000
 # The longest one check may take.
@@ -55,19 +54,19 @@ def _counts(rows: int) -> Iterator[Count]:
         yield Count(row, (("waiting", 1), ("unsuitable", -1)))  # waiting elsewhere
 
 
-def withhold_until_safe(rows: Sequence[RegionStays], shown: Shown) -> None:
+def withhold_until_safe(rows: Sequence[RegionStays], shown: Shown, *, smallest: int) -> None:
     """Withhold more of ``shown`` (the units' rows, then the country's, in ``rows``' order)
-    until no count of one to four people can be worked out from it."""
+    until no count of people below ``smallest`` (and above 0) can be worked out from it."""
     truth = [{name: getattr(row, name) for name in COLUMNS} for row in rows]
-    while (pinned := _first_pinned(truth, shown)) is not None:
+    while (pinned := _first_pinned(truth, shown, smallest)) is not None:
         _withhold_beside(pinned, shown)
 
 
-def _first_pinned(truth: list[dict[str, int]], shown: Shown) -> Count | None:
-    """A count of one to four people that every table consistent with ``shown`` agrees on."""
+def _first_pinned(truth: list[dict[str, int]], shown: Shown, smallest: int) -> Count | None:
+    """A small count of people that every table consistent with ``shown`` agrees on."""
     for count in _counts(len(truth)):
         value = count.of(truth[count.row])
-        if 0 < value < SMALLEST_SHOWN and not _can_differ(truth, shown, count, value):
+        if 0 < value < smallest and not _can_differ(truth, shown, count, value):
             return count
     return None
 

@@ -118,7 +118,7 @@ def stays_by_unit(draw: st.DrawFn) -> list[RegionStays]:
                 waiting,
                 draw(st.integers(0, waiting)),
                 people,
-                people + draw(st.integers(0, 30 * people)),
+                people + draw(st.integers(0, 29 * people)),  # one to 30 nights each
             )
         )
     country = RegionStays(
@@ -178,11 +178,11 @@ def _possible_range(
 ) -> tuple[float, float]:
     """The least and the largest value of ``sum(coefficient * column)`` in row ``row`` over every
     table a planner cannot tell from the true one: the counts shown as they are, the country the
-    sum of the units, nobody somewhere unsuitable who is not waiting, one to 31 nights per person
-    in the window (30 midnights, 31 across a clock change), and each withheld count at least 1
-    (zeros are shown; where a withheld count is a zero after all, the planner is granted that
-    knowledge too). An exact integer program
-    (HiGHS), independent of how the service decides what to withhold."""
+    sum of the units, nobody somewhere unsuitable who is not waiting, one to 30 nights per person
+    in the window (it holds 30 Dutch midnights), and each withheld count at least 1 (zeros are
+    shown; where a withheld count is a zero after all, the planner is granted that knowledge
+    too). An exact integer program (HiGHS), independent of how the service decides what to
+    withhold."""
     columns = len(STAY_COLUMNS)
     index = {
         (r, name): r * columns + c for r in range(len(rows)) for c, name in enumerate(STAY_COLUMNS)
@@ -210,7 +210,7 @@ def _possible_range(
         row_constraint({index[r, "unsuitable"]: 1, index[r, "waiting"]: -1}, -inf, 0)
         row_constraint({index[r, "people_in_window"]: 1, index[r, "nights_in_window"]: -1}, -inf, 0)
         row_constraint(
-            {index[r, "nights_in_window"]: 1, index[r, "people_in_window"]: -31}, -inf, 0
+            {index[r, "nights_in_window"]: 1, index[r, "people_in_window"]: -30}, -inf, 0
         )
     country = len(rows) - 1
     for name in STAY_COLUMNS:
