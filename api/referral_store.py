@@ -144,7 +144,7 @@ def close(
     released = None
     if hold_id is not None:
         # The ledger locks shelter, referral and hold in its fixed order; an expired hold
-        # (``hold_expired``) holds no places any more and is simply left for expire_holds.
+        # (``hold_expired``) holds no places any more and is marked expired below.
         try:
             released = ledger.release_hold(session, hold_id, now=now).id
         except ledger.LedgerConflict as conflict:
