@@ -189,6 +189,9 @@ def _possible_range(
     }
     highs = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy leaves __init__ untyped
     highs.setOptionValue("output_flag", False)
+    # One thread, as the oracle (tests/oracle.py) runs: HiGHS's scheduler is global to the
+    # process and fixed by its first run, so a later run asking for another count fails.
+    highs.setOptionValue("threads", 1)
     lower, upper = [], []
     for cell, truth in zip(seen, rows, strict=True):
         for name in STAY_COLUMNS:
