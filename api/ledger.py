@@ -380,10 +380,23 @@ def expire_holds(session: Session, now: datetime) -> int:
             .with_for_update()
         )
     }
+    return _expire(session, referrals, now)
+
+
+def expire_holds_of(session: Session, referral: ReferralRow, now: datetime) -> None:
+    """Mark one referral's holds past their time ``expired`` and send it back to waiting, as
+    :func:`expire_holds` does for all; the caller holds the referral's lock (referral before hold,
+    the order every function keeps)."""
+    _expire(session, {referral.id: referral}, now)
+
+
+def _expire(session: Session, referrals: dict[str, ReferralRow], now: datetime) -> int:
+    """Lock the locked ``referrals``' holds past their time, mark them ``expired`` and send their
+    referrals back to waiting; how many."""
     holds = session.scalars(
         select(HoldRow)
         .where(
-            HoldRow.referral_id.in_(referral_ids),
+            HoldRow.referral_id.in_(sorted(referrals)),
             HoldRow.status == "active",
             HoldRow.expires_at <= now,
         )
@@ -394,30 +407,9 @@ def expire_holds(session: Session, now: datetime) -> int:
     for hold in holds:
         hold.status, hold.ended_at = "expired", hold.expires_at
         _move(referrals[hold.referral_id], "waiting", now)
-    session.flush()
-    return len(holds)
-
-
-def expire_holds_of(session: Session, referral: ReferralRow, now: datetime) -> None:
-    """Mark one referral's holds past their time ``expired`` and send it back to waiting, as
-    :func:`expire_holds` does for all; the caller holds the referral's lock (referral before hold,
-    the order every function keeps)."""
-    holds = session.scalars(
-        select(HoldRow)
-        .where(
-            HoldRow.referral_id == referral.id,
-            HoldRow.status == "active",
-            HoldRow.expires_at <= now,
-        )
-        .order_by(HoldRow.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
-    for hold in holds:
-        hold.status, hold.ended_at = "expired", hold.expires_at
     if holds:
-        _move(referral, "waiting", now)
         session.flush()
+    return len(holds)
 
 
 def capacity_by_region(session: Session, now: datetime) -> list[CapacityCell]:
