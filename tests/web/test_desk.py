@@ -78,6 +78,8 @@ def test_the_desk_places_someone_from_the_form(site: Site) -> None:
     confirmed = desk.post(f"/desk/holds/{hold_id.group(1)}/confirm", {"referral_id": case})
     assert confirmed.headers["location"] == f"/desk/referrals/{case}?done=placed"
     assert f"Geplaatst bij {offered[0]}" in text(desk.get(f"/desk/referrals/{case}"))
+    site.clock.advance(24 * 60)  # a day later the page still says how long the wait was
+    assert "Wachtte tot plaatsing 30 min" in text(desk.get(f"/desk/referrals/{case}"))
     placements = site.api("desk", "GET", "/api/v1/placements", None)
     assert [(p["referral_id"], p["shelter_id"]) for p in placements] == [(case, offered[0])]
 
