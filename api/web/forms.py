@@ -128,11 +128,13 @@ def availability_from_form(form: FormData) -> AvailabilityUpdate:
 def windows_text(windows: Iterable[IntakeWindow], *, dutch: bool = False) -> str:
     """Intake windows as the form shows them, one per line: ``mon-fri 09:00-17:00``, or with
     the days in Dutch (``ma-vr 09:00-17:00``) for a Dutch reader."""
-    english = {code: word for word, code in DUTCH_DAYS.items()} if dutch else {}
-    return "\n".join(
-        f"{_DAY.sub(lambda day: english.get(day.group(), day.group()), w.days)} {w.start}-{w.end}"
-        for w in windows
-    )
+    words = {code: word for word, code in DUTCH_DAYS.items()} if dutch else {}
+    return "\n".join(f"{_days_in(words, w.days)} {w.start}-{w.end}" for w in windows)
+
+
+def _days_in(words: dict[str, str], days: str) -> str:
+    """``days`` (``mon-fri``, ``za,zo``) with each day put in ``words``; others as they are."""
+    return _DAY.sub(lambda day: words.get(day.group(), day.group()), days)
 
 
 def from_api(errors: Sequence[FieldError] | None) -> list[FieldProblem]:
@@ -159,11 +161,11 @@ def _validated(model: type[M], data: dict[str, Any], problems: list[FieldProblem
     except ValidationError as error:
         faulted = {problem.field for problem in problems}
         found = [found for item in error.errors() for found in _problems(item)]
-        problems = [*problems, *(problem for problem in found if problem.field not in faulted)]
-    else:
-        if not problems:
-            return validated
-    raise FormProblems(problems)
+        extra = [problem for problem in found if problem.field not in faulted]
+        raise FormProblems([*problems, *extra]) from None
+    if problems:
+        raise FormProblems(problems)
+    return validated
 
 
 def _problems(item: ErrorDetails) -> list[FieldProblem]:
@@ -280,7 +282,7 @@ def _window(line: str) -> dict[str, str] | None:
     if match is None:
         return None
     days, start, end = match.groups()
-    english = _DAY.sub(lambda day: DUTCH_DAYS.get(day.group(), day.group()), days.lower())
+    english = _days_in(DUTCH_DAYS, days.lower())
     window = {"days": english, "from": start.zfill(5), "to": end.zfill(5)}
     try:
         parse_days(english)
