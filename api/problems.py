@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from api.auth import InvalidToken, read_token
 from api.writer_turns import DatabaseBusy
 from models.errors import FIELD_PROBLEMS, Loc, error_message, format_path, problems_from_error
 
@@ -178,10 +179,44 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if _before_authentication(exc) and not _signed_in(request):
+        return problem_response(
+            request,
+            401,
+            "a valid bearer token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     errors = field_errors(exc.errors())
     return problem_response(
         request, 422, "the request does not match the API's schema", errors=errors
     )
+
+
+def _before_authentication(exc: RequestValidationError) -> bool:
+    """Whether FastAPI refused the body before any dependency, the caller's check included, ran.
+
+    It parses JSON before it resolves dependencies, so broken JSON is the one refusal that would
+    otherwise reach a caller nobody has authenticated; every other schema problem is reported
+    after the caller's check (:func:`api.deps.get_session`).
+    """
+    return any(item.get("type") == "json_invalid" for item in exc.errors())
+
+
+def _signed_in(request: Request) -> bool:
+    """Whether the request carries a bearer token this service signed and that is still valid.
+
+    No database here: whether its user is still active is checked with the request's transaction,
+    which broken JSON never opens; a signed, unexpired token's holder learns only that the body
+    it sent is not JSON.
+    """
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return False
+    try:
+        read_token(token.strip(), secret=request.app.state.signing_secret)
+    except InvalidToken:
+        return False
+    return True
 
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:

@@ -161,6 +161,18 @@ def test_broken_json_is_a_problem_too(api: Api) -> None:
     assert paths(response) == {"": "the body is not valid JSON"}
 
 
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", "Basic ZGVzazpkZXNr"])
+def test_broken_json_from_an_unknown_caller_is_a_401(api: Api, authorization: str | None) -> None:
+    """FastAPI parses JSON before any dependency runs: without this, a caller nobody
+    authenticated would hear what is wrong with its body before hearing it must sign in."""
+    headers = {"content-type": "application/json"}
+    if authorization is not None:
+        headers["authorization"] = authorization
+    response = api.client.post("/api/v1/referrals", content=b'{"gender": ', headers=headers)
+    assert problem(response, 401).get("errors") is None
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
 def test_an_oversized_body_is_refused(api: Api) -> None:
     headers = {**api.headers("desk"), "content-type": "application/json"}
     declared = api.client.post("/api/v1/referrals", content=b" " * (LIMIT + 1), headers=headers)
