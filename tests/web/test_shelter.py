@@ -34,6 +34,18 @@ def test_staff_update_their_availability_and_the_api_sees_it(site: Site) -> None
     assert (shelter["free"], shelter["intake"], shelter["closed"]) == (0, "24/7", True)
 
 
+def test_a_closed_shelter_says_why_its_empty_places_are_not_free(site: Site) -> None:
+    staff = site.visitor("shelter")
+    staff.post("/shelter/availability", {"free": "3", "intake": "24/7", "closed": "yes"})
+    page = text(staff.get("/shelter"))
+    assert "3 plaatsen zijn leeg, maar worden niet aangeboden zolang u gesloten bent" in page
+    shelter = site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")
+    assert (shelter["free"], shelter["closed"]) == (0, True)
+
+    staff.post("/shelter/availability", {"free": "3", "intake": "24/7"})
+    assert "niet aangeboden" not in text(staff.get("/shelter"))
+
+
 def test_availability_mistakes_are_shown_at_their_fields(site: Site) -> None:
     staff = site.visitor("shelter")
     response = staff.post(
