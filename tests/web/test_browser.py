@@ -270,6 +270,23 @@ def test_the_pages_fit_a_tablet(chromium: Browser, server: str) -> None:
             tablet.goto(path)
             wide = tablet.evaluate("document.documentElement.scrollWidth")
             assert wide <= 768, (path, wide)
+        tablet.context.clear_cookies()
+        log_in(tablet, "shelter")
+        expect(tablet.get_by_role("heading", name="Opvang S001")).to_be_visible()
+        assert tablet.evaluate("document.documentElement.scrollWidth") <= 768
+        tablet.locator("#incoming").scroll_into_view_if_needed()
+        buttons = tablet.locator("table[aria-labelledby=incoming] button")
+        assert buttons.count() >= 2
+        frame = tablet.locator(".table-wrap:has(table[aria-labelledby=incoming])").bounding_box()
+        assert frame is not None
+        for button in buttons.all():
+            box = button.bounding_box()
+            assert box is not None
+            assert box["x"] + box["width"] <= frame["x"] + frame["width"], button.inner_text()
+        expect(
+            tablet.get_by_role("button", name=re.compile(r"^Komt niet: vrijgeven, C"))
+        ).to_be_visible()
+        screenshot(tablet, "shelter-tablet")
     finally:
         context.close()
 
