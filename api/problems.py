@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
@@ -263,6 +264,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(DatabaseBusy, _on_database_busy)
     app.add_exception_handler(OperationalError, _on_database_busy)
+    app.add_exception_handler(PoolTimeout, _on_database_busy)  # every connection busy or stuck
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -9,6 +9,8 @@ then never both see the last place as free.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -20,14 +22,23 @@ from sqlalchemy.engine import make_url
 BUSY_TIMEOUT_MS = 30_000
 # How long to wait between tries to switch a new database file to WAL (see _enable_wal).
 WAL_RETRY_S = 0.01
+# PostgreSQL: how long a new connection may take, and how long a request waits for a free one
+# from the pool. Without them a server that accepts connections but never answers kept requests
+# hanging for minutes; with them the request fails, and the service answers 503.
+CONNECT_TIMEOUT_S = 5
+POOL_TIMEOUT_S = 10.0
+# The database file, and the files SQLite makes beside it (which take the file's mode): the
+# owner only, since they hold special-category personal data and password hashes.
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, connect_timeout: int = CONNECT_TIMEOUT_S) -> Engine:
     """An engine for ``url`` with the per-dialect settings described above."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(parsed.database))
         engine = create_engine(
             url,
             connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
@@ -36,7 +47,26 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=POOL_TIMEOUT_S,
+        connect_args={"connect_timeout": connect_timeout},
+    )
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file readable by its owner only, in a directory made for the owner.
+
+    SQLite creates a new file with the process's umask (usually world-readable) and gives its
+    -wal and -shm files the main file's mode, so the main file is made first, with no access for
+    others. An existing file is left as its owner set it; an existing directory too.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process made it, the same way
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE))
 
 
 def _sqlite_setup(engine: Engine) -> None:

@@ -34,3 +34,22 @@ def test_a_new_file_locked_by_another_writer_still_switches_to_wal(tmp_path: Pat
         finish.join()
         engine.dispose()
         writer.close()
+
+
+def test_the_database_files_are_the_owners_alone(tmp_path: Path) -> None:
+    """They hold special-category personal data and password hashes: no other local user may
+    read them, whatever the process's umask."""
+    path = tmp_path / "var" / "safeplace.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE kept (id INTEGER)"))
+            connection.execute(text("INSERT INTO kept VALUES (1)"))
+        files = [path, path.with_name("safeplace.db-wal"), path.with_name("safeplace.db-shm")]
+        assert all(file.exists() for file in files)
+        assert {file.name: file.stat().st_mode & 0o077 for file in files} == {
+            file.name: 0 for file in files
+        }
+        assert path.parent.stat().st_mode & 0o077 == 0
+    finally:
+        engine.dispose()
