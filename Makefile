@@ -18,7 +18,7 @@ install: $(STAMP)
 
 # The service on http://127.0.0.1:8000 with the embedded SQLite database under ./var/.
 run: install
-	$(BIN)/safeplace serve --host 127.0.0.1 --port 8000
+	SAFEPLACE_SEED_SAMPLE_NETWORK=$${SAFEPLACE_SEED_SAMPLE_NETWORK:-true} $(BIN)/safeplace serve --host 127.0.0.1 --port 8000
 
 # The engine end to end on the command line: sample network, plan, a summary.
 demo: install

@@ -4,6 +4,7 @@ in code. The defaults run the embedded SQLite database under ``./var/``.
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,8 @@ from sqlalchemy.exc import ArgumentError
 # The databases the service is built and tested for (``postgresql`` means psycopg 3).
 DATABASE_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
 DATABASE_FORMS = "use sqlite:///PATH or postgresql://USER@HOST/DATABASE"
+# A signing secret shorter than this is refused: HS256 wants a key of at least 256 bits.
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -36,10 +39,24 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = Field(default=5, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     solve_time_limit: float = Field(default=10.0, gt=0.0, le=300.0)
-    seed_sample_network: bool = True
+    # Off unless asked for (``make run`` asks): a production database must never fill up with
+    # the synthetic shelters, which cannot be deleted, only closed.
+    seed_sample_network: bool = False
     var_dir: Path = Path("var")
     # The shipped scenario files planners may run over the API and the web interface.
     scenarios_dir: Path = Path("scenarios")
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _strong_secret(cls, secret: str | None) -> str | None:
+        """Refuse a guessable signing secret at start-up: whoever guesses it can sign tokens of
+        any role. The message never repeats the secret."""
+        if secret is not None and len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_SECRET_LENGTH} characters "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return secret
 
     @field_validator("database_url")
     @classmethod
@@ -60,10 +77,30 @@ class Settings(BaseSettings):
             return self.jwt_secret
         path = self.var_dir / "jwt-secret"
         if not path.exists():
-            self.var_dir.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            _create_secret(path)
         return path.read_text(encoding="utf-8").strip()
+
+
+def _create_secret(path: Path) -> None:
+    """Write a new random secret to ``path`` whole, unless another process already has.
+
+    Service workers start together: the secret is written to a file of this process's own and
+    then linked to ``path``, which fails if ``path`` exists, so no worker ever reads a file that
+    another is still writing (or that a crash left empty), and all of them read the one secret.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(secrets.token_urlsafe(48))
+            file.flush()
+            os.fsync(file.fileno())
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # another worker's secret is in place: use that one
+    finally:
+        draft.unlink(missing_ok=True)
 
 
 @cache

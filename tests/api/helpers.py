@@ -122,6 +122,7 @@ def settings_for(database_url: str, var_dir: Path, **overrides: Any) -> Settings
         "database_url": database_url,
         "var_dir": var_dir,
         "jwt_secret": SECRET,
+        "seed_sample_network": True,
         **overrides,
     }
     return Settings(**values)

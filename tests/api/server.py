@@ -73,6 +73,7 @@ def start(
     env = os.environ | {
         "SAFEPLACE_DATABASE_URL": database_url,
         "SAFEPLACE_JWT_SECRET": SECRET,
+        "SAFEPLACE_SEED_SAMPLE_NETWORK": "true",
         "SAFEPLACE_VAR_DIR": str(var_dir),
     }
     log = var_dir / f"server-{port}.log"

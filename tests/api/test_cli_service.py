@@ -10,12 +10,12 @@ import pytest
 import typer
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from typer.testing import CliRunner, Result
 
 from api.cli_service import EXIT_BROKEN, EXIT_INVALID, register
 from api.db.session import Database
-from api.db.tables import ReferralRow, ReferralStatRow, UserRow
+from api.db.tables import ReferralRow, ReferralStatRow, ShelterRow, UserRow
 from api.main import create_app
 from tests.api.helpers import settings_for
 from tests.api.rows import add_audit_row, add_referral, victim
@@ -27,7 +27,11 @@ ANNA = {"username": "anna", "password": PASSWORD}
 @pytest.fixture
 def env(database_url: str, tmp_path: Path) -> dict[str, str]:
     """The environment that points the commands at the test database."""
-    return {"SAFEPLACE_DATABASE_URL": database_url, "SAFEPLACE_VAR_DIR": str(tmp_path / "var")}
+    return {
+        "SAFEPLACE_DATABASE_URL": database_url,
+        "SAFEPLACE_VAR_DIR": str(tmp_path / "var"),
+        "SAFEPLACE_SEED_SAMPLE_NETWORK": "true",
+    }
 
 
 def run(env: dict[str, str], *args: str, stdin: str = "") -> Result:
@@ -49,6 +53,22 @@ def test_users_add_reads_the_password_from_stdin(
         token = client.post("/api/v1/auth/token", data={"username": "anna", "password": PASSWORD})
         assert token.status_code == 200
         assert token.json()["token_type"] == "bearer"
+
+
+def test_a_new_database_gets_no_synthetic_shelters_unless_asked(
+    env: dict[str, str], database_url: str
+) -> None:
+    """A production database must never fill up with the sample's made-up shelters: they
+    cannot be deleted, only closed."""
+    plain = {name: value for name, value in env.items() if name != "SAFEPLACE_SEED_SAMPLE_NETWORK"}
+    result = run(plain, "users", "add", "anna", "--role", "desk", stdin=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    database = Database.for_url(database_url)
+    try:
+        with database.session() as session:
+            assert session.execute(select(func.count()).select_from(ShelterRow)).scalar() == 0
+    finally:
+        database.dispose()
 
 
 def desk_user_anna(env: dict[str, str], database_url: str, var_dir: Path) -> FastAPI:

@@ -73,6 +73,7 @@ def serving(var_dir: Path) -> Iterator[str]:
     env = os.environ | {
         "SAFEPLACE_DATABASE_URL": url,
         "SAFEPLACE_JWT_SECRET": SECRET,
+        "SAFEPLACE_SEED_SAMPLE_NETWORK": "true",
         "SAFEPLACE_VAR_DIR": str(var_dir),
         "PYTHONPATH": str(ROOT),
     }

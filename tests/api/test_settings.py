@@ -1,0 +1,45 @@
+"""Settings from the environment: the signing secret."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from api.settings import MIN_SECRET_LENGTH, Settings
+
+
+def test_workers_starting_together_share_one_whole_secret(tmp_path: Path) -> None:
+    """Each worker process makes the secret if it finds none; none may read a half-written one,
+    and all must sign with the same."""
+    var = tmp_path / "var"
+    start = threading.Barrier(8)
+    secrets: list[str] = []
+
+    def worker() -> None:
+        settings = Settings(var_dir=var)
+        start.wait()
+        secrets.append(settings.signing_secret())
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(secrets) == 8
+    assert len(set(secrets)) == 1
+    assert len(secrets[0]) >= MIN_SECRET_LENGTH
+    assert [file.name for file in var.iterdir()] == ["jwt-secret"]
+    assert (var / "jwt-secret").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("secret", ["ZZZ", "Q" * (MIN_SECRET_LENGTH - 1)])
+def test_a_short_signing_secret_is_refused(secret: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(jwt_secret=secret)
+    (error,) = refused.value.errors()
+    assert error["loc"] == ("jwt_secret",)
+    assert f"at least {MIN_SECRET_LENGTH} characters" in error["msg"]
+    assert secret not in error["msg"]
