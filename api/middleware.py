@@ -8,7 +8,6 @@ and see the scope FastAPI fills in while routing (``scope["route"]``: the route 
 from __future__ import annotations
 
 import logging
-import re
 import traceback
 import uuid
 from collections.abc import Sequence
@@ -25,8 +24,6 @@ from api.problems import problem_response
 logger = logging.getLogger(__name__)
 
 HEADER = "x-request-id"
-# A caller's own request id is kept only when it cannot smuggle anything into logs or headers.
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def request_id(scope: Scope) -> str:
@@ -63,10 +60,12 @@ def route_template(scope: Scope) -> str:
 
 
 class RequestId:
-    """Gives each request an id (the caller's ``X-Request-ID`` if safe) and echoes it back.
+    """Gives each request an id of its own and sends it back in ``X-Request-ID``.
 
     The same id is written into every audit row of the request, so a complaint quoting the id
-    can be traced through the audit trail and the logs.
+    can be traced through the audit trail and the logs. A caller's own ``X-Request-ID`` is not
+    taken: the trail is kept for years, and an id chosen by a client could carry a name or a
+    birth date into it, or repeat another request's id and blur whose row is whose.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -76,8 +75,7 @@ class RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope.get("headers") or []).get(HEADER.encode(), b"").decode("latin-1")
-        rid = given if _SAFE_ID.match(given) else uuid.uuid4().hex
+        rid = uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
 
         async def send_with_id(message: Message) -> None:
@@ -88,6 +86,43 @@ class RequestId:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+# Every answer: no guessing of types, no framing by other sites, no address of ours sent onward.
+_EVERY_ANSWER: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+# The API's answers hold personal data or live places: no cache (a browser's or a proxy's) keeps
+# them. The web pages set their own headers (api.web.render.secure); static files may be cached.
+_API_ANSWER: tuple[tuple[bytes, bytes], ...] = ((b"cache-control", b"no-store"),)
+API_PREFIX = "/api/"
+
+
+class SecurityHeaders:
+    """Adds the headers above to every answer that does not set them itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        wanted = _EVERY_ANSWER
+        if str(scope.get("path", "")).startswith(API_PREFIX):
+            wanted = (*wanted, *_API_ANSWER)
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(pair for pair in wanted if pair[0] not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
 
 
 class BodyTooLarge(HTTPException):

@@ -45,3 +45,10 @@ def test_only_the_listed_assets_and_no_cdn_pages_are_served(api: Api) -> None:
     assert api.client.get(f"{ASSETS_URL}/__init__.py").status_code == 404
     assert api.client.get("/redoc").status_code == 404
     assert api.client.get("/docs/oauth2-redirect").status_code == 200
+
+
+def test_the_docs_pages_may_load_from_this_service_only(api: Api) -> None:
+    for path in ("/docs", "/docs/oauth2-redirect"):
+        policy = api.client.get(path).headers["content-security-policy"]
+        assert "default-src 'self'" in policy, path
+        assert "frame-ancestors 'none'" in policy, path

@@ -7,6 +7,7 @@ desk client can put the message next to the field the person has to fix.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -217,9 +218,18 @@ def test_an_unexpected_failure_is_a_500_problem_without_its_message(
     assert "secret-value" not in caplog.text
 
 
-def test_every_request_carries_a_request_id(api: Api) -> None:
-    given = api.client.get("/healthz", headers={"X-Request-ID": "desk-42-abcdef"})
-    assert given.headers["x-request-id"] == "desk-42-abcdef"
-    unsafe = api.client.get("/healthz", headers={"X-Request-ID": "bad id\twith tab"})
-    assert unsafe.headers["x-request-id"] != "bad id\twith tab"
-    assert len(unsafe.headers["x-request-id"]) == 32
+def test_every_request_carries_an_id_of_the_services_own(api: Api) -> None:
+    """A caller's id could carry a name into the audit trail, or repeat another request's."""
+    case = api.ok(api.post("desk", "/api/v1/referrals", referral()), 201)["id"]
+    ids = set()
+    for given in ("Maria.Popescu.12-03-1995", "bad id\twith tab", None, None):
+        headers = {**api.headers("desk"), **({} if given is None else {"X-Request-ID": given})}
+        response = api.client.get(f"/api/v1/referrals/{case}", headers=headers)
+        assert response.status_code == 200
+        assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
+        ids.add(response.headers["x-request-id"])
+    assert len(ids) == 4
+    rows = api.ok(api.get("auditor", "/api/v1/audit", limit=500, object_id=case))
+    stored = {row["request_id"] for row in rows}
+    assert "Maria.Popescu.12-03-1995" not in stored
+    assert ids <= stored
