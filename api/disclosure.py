@@ -6,11 +6,12 @@ shelter or one resident, so for planners such a count is replaced by null and th
 ``suppressed``. Zero is shown: "no places at all" names nobody.
 
 Cells overlap: the places for one condition are part of the places for any condition (same police
-unit and gender), so a planner can subtract the one from the other. A condition's cell therefore
-also withholds its places when that difference would hold a count of one to four: twelve free
-places for anyone and ten for addiction would otherwise tell of two free places in the shelters
-that take no addiction. (Differences between two conditions' cells are no part of anything a
-planner sees, and are left as they are.)
+unit and gender), women's places and the places for gender X share the shelters that take both,
+and a planner who knows which shelters take whom can add and subtract cells to get the places of
+the shelters in between: twelve free places for anyone and ten for addiction tell of two free
+places in the shelters that take no addiction. So after each cell's own counts, every group of
+shelters whose places follow from the cells shown is checked, and where one holds a count of one
+to four more is withheld (:mod:`api.derivable`).
 
 A cell drawing on a single shelter does show that shelter's places when they are five or more: a
 shelter's capacity names no person and no address, and planners need those cells to see where
@@ -24,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from api import inference
+from api.derivable import Places, withhold_derivable
 from api.ledger import CapacityCell as Cell
 from api.schemas import CapacityCell, StayCell
 from api.stays import RegionStays
@@ -44,8 +46,20 @@ def capacity_cells(cells: Iterable[Cell], *, suppress: bool) -> list[CapacityCel
     cells = list(cells)
     if not suppress:
         return [_public(cell, cell.total, cell.free, cell.shelters) for cell in cells]
-    whole = {(c.police_unit, c.gender): c for c in cells if c.condition is None}
-    return [_suppressed(cell, whole.get((cell.police_unit, cell.gender))) for cell in cells]
+    shown: dict[int, tuple[bool, bool]] = {}
+    for unit in dict.fromkeys(cell.police_unit for cell in cells):
+        indices = [i for i, cell in enumerate(cells) if cell.police_unit == unit]
+        for index, flags in zip(indices, _unit_shown([cells[i] for i in indices]), strict=True):
+            shown[index] = flags
+    return [
+        _public(
+            cell,
+            cell.total if shown[index][0] else None,
+            cell.free if shown[index][1] else None,
+            None if _small(cell.shelters) else cell.shelters,
+        )
+        for index, cell in enumerate(cells)
+    ]
 
 
 def _small(count: int) -> bool:
@@ -58,21 +72,23 @@ def _places_withheld(total: int, free: int) -> tuple[bool, bool]:
     return total_withheld, total_withheld or _small(free) or _small(total - free)
 
 
-def _suppressed(cell: Cell, whole: Cell | None) -> CapacityCell:
-    """``cell`` as a planner sees it; ``whole``: the any-condition cell it is part of, if any."""
-    total_withheld, free_withheld = _places_withheld(cell.total, cell.free)
-    if cell.condition is not None and whole is not None:
-        whole_total, whole_free = _places_withheld(whole.total, whole.free)
-        left_total, left_free = _places_withheld(whole.total - cell.total, whole.free - cell.free)
-        # Only what the whole shows can be subtracted from.
-        total_withheld |= left_total and not whole_total
-        free_withheld |= total_withheld or (left_free and not whole_free)
-    return _public(
-        cell,
-        None if total_withheld else cell.total,
-        None if free_withheld else cell.free,
-        None if _small(cell.shelters) else cell.shelters,
-    )
+def _unit_shown(cells: list[Cell]) -> list[tuple[bool, bool]]:
+    """Whether each of one unit's cells shows its total and its free places: not when they are
+    small themselves, nor when a small count of a group of shelters would follow from them."""
+    free = {shelter: places for cell in cells for shelter, places, _ in cell.members}
+    total = {shelter: places for cell in cells for shelter, _, places in cell.members}
+    checked = []
+    for cell in cells:
+        total_withheld, free_withheld = _places_withheld(cell.total, cell.free)
+        checked.append(
+            Places(
+                members=frozenset(shelter for shelter, _, _ in cell.members),
+                whole=cell.condition is None,
+                total_shown=not total_withheld,
+                free_shown=not free_withheld,
+            )
+        )
+    return withhold_derivable(checked, free, total, smallest=SMALLEST_SHOWN)
 
 
 def _public(cell: Cell, total: int | None, free: int | None, shelters: int | None) -> CapacityCell:

@@ -105,11 +105,12 @@ class Presence:
 
 @dataclass(frozen=True)
 class CapacityCell:
-    """Places in one police unit for one profile; no shelter identities.
+    """Places in one police unit for one profile.
 
     The profile is a gender and a condition the places can care for (``condition`` None: every
     place for that gender). A shelter counts in every cell it fits, so cells overlap and are not to
-    be added up; ``shelters`` says how many shelters a cell draws on.
+    be added up; ``shelters`` says how many shelters a cell draws on. ``members`` (shelter id,
+    free, total) are for deciding what planners may see (:mod:`api.disclosure`), never shown.
     """
 
     police_unit: str
@@ -118,6 +119,7 @@ class CapacityCell:
     free: int
     total: int
     shelters: int
+    members: tuple[tuple[str, int, int], ...]
 
 
 def live_network(session: Session, now: datetime) -> list[Shelter]:
@@ -415,18 +417,27 @@ def _expire(session: Session, referrals: dict[str, ReferralRow], now: datetime) 
 def capacity_by_region(session: Session, now: datetime) -> list[CapacityCell]:
     """Free and total places per police unit and profile (gender x condition), sorted; see
     :class:`CapacityCell`. Suppressing small cells is the caller's job: it knows the role."""
-    cells: defaultdict[tuple[str, str, str | None], list[int]] = defaultdict(lambda: [0, 0, 0])
+    cells: defaultdict[tuple[str, str, str | None], list[tuple[str, int, int]]] = defaultdict(
+        list
+    )
     for shelter in live_network(session, now):
         unit = police_unit(shelter.location)
         for gender in shelter.genders:
             for condition in (None, *shelter.accepts):
-                cell = cells[(unit, gender, condition)]
-                cell[0] += shelter.free
-                cell[1] += shelter.capacity
-                cell[2] += 1
+                cells[(unit, gender, condition)].append(
+                    (shelter.id, shelter.free, shelter.capacity)
+                )
     return [
-        CapacityCell(unit, gender, condition, free, total, count)
-        for (unit, gender, condition), (free, total, count) in sorted(
+        CapacityCell(
+            unit,
+            gender,
+            condition,
+            sum(free for _, free, _ in members),
+            sum(total for _, _, total in members),
+            len(members),
+            tuple(members),
+        )
+        for (unit, gender, condition), members in sorted(
             cells.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or "")
         )
     ]

@@ -491,9 +491,9 @@ class StayCell(ResponseModel):
 class CapacityCell(ResponseModel):
     """Places of one police unit and admission profile; no shelter is named.
 
-    For planners a count of 1-4 (places, free places, the people implied by their difference,
-    or shelters) is withheld (null) and the cell marked ``suppressed``; so are the places of a
-    condition's cell whose difference to the any-condition cell would hold such a count.
+    For planners a count of 1-4 (places, free places, places in use, or shelters) is withheld
+    (null) and the cell marked ``suppressed``; so are a cell's places where sums and differences
+    of the cells shown would give such a count for some group of shelters.
     """
 
     police_unit: str
