@@ -159,6 +159,14 @@ def verify(session: Session) -> int | None:
     return None
 
 
+def newest(session: Session) -> tuple[int, str] | None:
+    """The newest row's ``seq`` and hash, for keeping outside the database (see :func:`verify`)."""
+    row = session.execute(
+        select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
+    ).first()
+    return None if row is None else (row.seq, row.hash)
+
+
 def row_hash(row: AuditRow) -> str:
     """SHA-256 (hex) of the canonical JSON of the row's fields and the previous row's hash."""
     return _hash(

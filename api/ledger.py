@@ -417,9 +417,7 @@ def _expire(session: Session, referrals: dict[str, ReferralRow], now: datetime) 
 def capacity_by_region(session: Session, now: datetime) -> list[CapacityCell]:
     """Free and total places per police unit and profile (gender x condition), sorted; see
     :class:`CapacityCell`. Suppressing small cells is the caller's job: it knows the role."""
-    cells: defaultdict[tuple[str, str, str | None], list[tuple[str, int, int]]] = defaultdict(
-        list
-    )
+    cells: defaultdict[tuple[str, str, str | None], list[tuple[str, int, int]]] = defaultdict(list)
     for shelter in live_network(session, now):
         unit = police_unit(shelter.location)
         for gender in shelter.genders:

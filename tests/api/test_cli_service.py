@@ -190,7 +190,10 @@ def test_audit_verify_names_the_first_broken_row(env: dict[str, str], database_u
                 add_audit_row(session, number, datetime.now(UTC))
         intact = run(env, "audit", "verify")
         assert intact.exit_code == 0
-        assert "intact" in intact.output
+        with database.session() as session:
+            newest = session.execute(text("SELECT seq, hash FROM audit ORDER BY seq DESC")).first()
+        assert newest is not None
+        assert f"intact; newest row {newest.seq}, hash {newest.hash}" in intact.output
 
         drop = "DROP TRIGGER audit_no_update"
         with database.session() as session:
