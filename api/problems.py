@@ -246,14 +246,22 @@ def allowed_methods(request: Request) -> set[str]:
     return allowed
 
 
-async def _on_database_busy(request: Request, exc: Exception) -> JSONResponse:
-    # The type only: an OperationalError's message quotes the statement and its parameters.
+# What a database that is down, locked or not answering raises: a 503, never a 500. (A pool with
+# every connection busy or stuck raises TimeoutError.)
+DATABASE_FAILURES: tuple[type[Exception], ...] = (DatabaseBusy, OperationalError, PoolTimeout)
+RETRY_AFTER = {"Retry-After": "1"}
+
+
+def log_database_failure(exc: Exception) -> None:
+    """Log that the database failed, by the exception's type only: an OperationalError's
+    message quotes the statement and its parameters."""
     logger.warning("database unavailable or busy: %s", type(exc).__name__)
+
+
+async def _on_database_busy(request: Request, exc: Exception) -> JSONResponse:
+    log_database_failure(exc)
     return problem_response(
-        request,
-        503,
-        "the database is busy or unavailable: try again shortly",
-        headers={"Retry-After": "1"},
+        request, 503, "the database is busy or unavailable: try again shortly", headers=RETRY_AFTER
     )
 
 
@@ -262,9 +270,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
-    app.add_exception_handler(DatabaseBusy, _on_database_busy)
-    app.add_exception_handler(OperationalError, _on_database_busy)
-    app.add_exception_handler(PoolTimeout, _on_database_busy)  # every connection busy or stuck
+    for failure in DATABASE_FAILURES:
+        app.add_exception_handler(failure, _on_database_busy)
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

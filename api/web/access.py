@@ -31,7 +31,7 @@ from starlette.responses import RedirectResponse
 from api import accounts
 from api.deps import Caller, NowDep, RoleCheck, SessionDep
 from api.middleware import request_id
-from api.problems import ProblemError
+from api.problems import DATABASE_FAILURES, RETRY_AFTER, ProblemError, log_database_failure
 from api.web import ended
 from api.web import session as web_session
 from api.web.render import STATIC_PREFIX, Viewer, secure
@@ -145,6 +145,11 @@ class PageRoute(APIRoute):
                 return _problem_page(request, 403, "csrf")
             except ProblemError as problem:
                 return _problem_page(request, problem.status, problem.code)
+            except DATABASE_FAILURES as failure:
+                log_database_failure(failure)
+                busy = _problem_page(request, 503, None)
+                busy.headers.update(RETRY_AFTER)
+                return busy
             return response
 
         return page

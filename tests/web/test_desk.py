@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 import httpx2
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from api import ledger
 from api.web.pages.referral import grouped
+from api.writer_turns import DatabaseBusy
 from models.codes import CONDITIONS, REASON_CODES
 from models.ranking import Excluded
 from tests.web.site import Site, Visitor, text
@@ -573,3 +577,21 @@ def test_the_auditor_reads_the_trail_in_words_and_filters_by_them(site: Site) ->
     form = auditor.get("/audit").text
     assert '<option value="denied">toegang geweigerd</option>' in form
     assert '<option value="not_found">niet gevonden</option>' in form
+
+
+def test_a_database_that_does_not_answer_is_a_page_too(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A desk at night must read what happened, in Dutch, not a JSON document."""
+    desk = site.visitor("desk")
+    assert desk.get("/desk").status_code == 200
+
+    def busy(*_args: object, **_kwargs: object) -> NoReturn:
+        raise DatabaseBusy
+
+    monkeypatch.setattr(ledger, "expire_holds", busy)
+    page = desk.get("/desk")
+    assert page.status_code == 503
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["retry-after"] == "1"
+    assert "Safeplace is even bezet" in text(page)
