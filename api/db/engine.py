@@ -1,10 +1,11 @@
 """Database engines: SQLite embedded by default, PostgreSQL (psycopg 3) in production.
 
 SQLite is set up for a ledger that must never lose an acknowledged write or double-book: WAL so
-readers do not block the writer, ``synchronous=FULL`` so a commit survives power loss, foreign
-keys on, a busy timeout so concurrent writers wait instead of failing, and every transaction opened
-with ``BEGIN IMMEDIATE`` so the write lock is taken before the free places are read — two desks can
-then never both see the last place as free.
+readers do not block the writer, ``synchronous=FULL`` so a commit survives power loss, foreign keys
+on, ``secure_delete`` so what retention purges is gone from the file too, a busy timeout so
+concurrent writers wait instead of failing, and every transaction opened with ``BEGIN IMMEDIATE``
+so the write lock is taken before the free places are read — two desks can then never both see the
+last place as free.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ def _sqlite_setup(engine: Engine) -> None:
         _enable_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows (a purged referral) are overwritten with zeros, not left in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 

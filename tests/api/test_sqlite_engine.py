@@ -53,3 +53,23 @@ def test_the_database_files_are_the_owners_alone(tmp_path: Path) -> None:
         assert path.parent.stat().st_mode & 0o077 == 0
     finally:
         engine.dispose()
+
+
+def test_deleted_rows_leave_nothing_readable_in_the_file(tmp_path: Path) -> None:
+    """Retention purges special-category data: it must be gone from the file, not only from
+    the tables."""
+    path = tmp_path / "safeplace.db"
+    engine = make_engine(f"sqlite:///{path}")
+    marker = "Ztracer-Qv7-purged-value"
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE kept (note TEXT)"))
+            connection.execute(text("INSERT INTO kept VALUES ('a long enough row to keep')"))
+            connection.execute(text("INSERT INTO kept VALUES (:note)"), {"note": marker})
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM kept WHERE note = :note"), {"note": marker})
+    finally:
+        engine.dispose()
+    # The last connection to close checkpoints the log into the file and removes it.
+    assert not path.with_name("safeplace.db-wal").exists()
+    assert marker.encode() not in path.read_bytes()
