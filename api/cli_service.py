@@ -58,6 +58,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            help="The reverse proxy's addresses (comma-separated), whose X-Forwarded-For and "
+            "X-Forwarded-Proto are believed: the login limit then counts the real client, and "
+            "cookies are Secure behind TLS."
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Run the HTTP service (open /docs in a browser to try it)."""
     # Settings and database are checked here, once, so that a mistake is one clear line and not
@@ -79,6 +87,8 @@ def serve(
         workers=workers,
         log_config=log_config(),
         limit_concurrency=MAX_CONCURRENT_REQUESTS,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
         # The service logs each request itself, by route template; uvicorn's access log would
         # write raw paths with case ids and query strings.
         access_log=False,

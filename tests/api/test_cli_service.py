@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import typer
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text, update
@@ -282,3 +283,18 @@ def test_a_database_that_cannot_be_opened_is_one_line_without_its_password(
     assert result.exit_code == EXIT_BROKEN
     assert result.output.startswith(f"cannot open the database {env['SAFEPLACE_DATABASE_URL']}: ")
     assert len(result.output.splitlines()) == 1
+
+
+def test_serve_believes_the_proxy_it_is_told_of(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind a proxy on another host every client would otherwise be the proxy, and five bad
+    logins from anyone would lock a user out for everyone."""
+    started: list[uvicorn.Config] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server: started.append(server.config))
+    assert run(env, "serve", "--forwarded-allow-ips", "10.0.0.5").exit_code == 0
+    assert run(env, "serve").exit_code == 0
+    assert [(c.proxy_headers, c.forwarded_allow_ips) for c in started] == [
+        (True, "10.0.0.5"),
+        (True, "127.0.0.1"),
+    ]
