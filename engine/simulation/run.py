@@ -307,10 +307,14 @@ class Replication:
         person.nights[record.later] += clock.nights(switch, hour)
 
     def _sample_days(self, hour: int) -> None:
-        """Occupancy and capacity per police unit at the start of every day up to ``hour``."""
+        """Occupancy and capacity per police unit at the start of every day before ``hour``.
+
+        Called before ``hour`` is simulated, so a day that starts in an earlier simulated hour is
+        sampled after that hour's events: a capacity event from day ``d`` shows on day ``d``.
+        """
         units = self.p.network.unit_index
         count = len(gazetteer.POLICE_UNITS)
-        while self.sampled_days < len(self.occupancy) and self.sampled_days * 24 <= hour:
+        while self.sampled_days < len(self.occupancy) and self.sampled_days * 24 < hour:
             day = self.sampled_days
             self.occupancy[day] = np.bincount(units, self.ledger.occupied, minlength=count)
             self.capacity_series[day] = np.bincount(units, self.ledger.capacity, minlength=count)
