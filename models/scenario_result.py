@@ -23,7 +23,7 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "emergency_nights": "nights in an emergency bed",
     "hotel_nights": "nights in a hotel",
     "homeless_shelter_nights": "nights in a homeless shelter",
-    "unmet": "people who left the queue or were still waiting at the end",
+    "unmet": "people never placed (they left the queue after the give-up days)",
     "intake_hours_missed": "people not placed on arrival only because of intake hours",
     "travel_km_mean": "travel distance to the shelter, mean km (people placed)",
     "placed": "people placed in a suitable shelter",
