@@ -85,7 +85,12 @@ def _headline(result: ScenarioResult) -> str:
 def _comparison(result: ScenarioResult) -> str:
     comparison = result.comparison
     if comparison is None:
-        return "<p>This scenario's desk policy is the greedy phone-around itself.</p>"
+        if result.policy == "greedy":
+            return "<p>This scenario's desk policy is the greedy phone-around itself.</p>"
+        return (
+            "<p>Not compared: this run did not also place the same arrivals by today's "
+            "phone-around.</p>"
+        )
     return (
         f"<p>The same arrivals (same seeds), placed by the engine (policy "
         f"<b>{escape(comparison.policy)}</b>) instead of today's phone-around (nearest shelter "

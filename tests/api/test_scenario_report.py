@@ -70,3 +70,15 @@ def test_a_difference_is_worded_by_its_sign(result: ScenarioResult) -> None:
     assert "<b>2.0</b> fewer people placed in suitable shelter" in html
     assert "<b>49.0</b> fewer nights in unsuitable shelter" in html
     assert not re.search(r"<b>[+-]", html)
+
+
+def test_a_run_without_the_comparison_does_not_call_its_policy_greedy(
+    result: ScenarioResult,
+) -> None:
+    assert result.comparison is None
+    assert result.policy == "rank"
+    html = render_report(result)
+    assert "greedy phone-around itself" not in html
+    assert "Not compared" in html
+    greedy = render_report(result.model_copy(update={"policy": "greedy"}))
+    assert "This scenario's desk policy is the greedy phone-around itself." in greedy
