@@ -64,6 +64,12 @@ class Estimate(ResultModel):
     high: float
     n: Annotated[int, Field(ge=1)]
 
+    @property
+    def has_interval(self) -> bool:
+        """One replication has no spread to estimate an interval from: its "interval" would be
+        the mean alone, which reads as certainty."""
+        return self.n >= 2
+
     def within(self, *, share: bool) -> tuple[float, float]:
         """The interval as far as the figure can reach: every KPI is a count, a time or a share,
         and a few replications can stretch the interval below 0 (or a share's above 1)."""
@@ -144,3 +150,4 @@ class ScenarioResult(ResultModel):
     shelters: list[ShelterPoint]
     comparison: PolicyComparison | None = None
     elapsed_seconds: float = 0.0
+

@@ -8,6 +8,7 @@ import pytest
 
 from api.report import render_report
 from engine.simulation.runner import run_scenario
+from engine.simulation.stats import estimate
 from models.sample import sample_shelter_kinds, sample_shelters
 from models.scenario_result import Difference, PolicyComparison, ScenarioResult
 from tests.scenario_helpers import busy
@@ -82,3 +83,19 @@ def test_a_run_without_the_comparison_does_not_call_its_policy_greedy(
     assert "Not compared" in html
     greedy = render_report(result.model_copy(update={"policy": "greedy"}))
     assert "This scenario's desk policy is the greedy phone-around itself." in greedy
+
+
+def test_one_replication_shows_no_interval(result: ScenarioResult) -> None:
+    first = result.per_replication[0]
+    single = result.model_copy(
+        update={
+            "replications": 1,
+            "per_replication": [first],
+            "kpis": {name: estimate([value]) for name, value in first.values.items()},
+        }
+    )
+    html = render_report(single)
+    assert "no interval from one replication" in html
+    # A zero-width "interval" such as "6.0 (6.0 – 6.0)" would read as certainty.
+    assert not re.search(r"([\d,.]+ %?) \(\1 – \1\)", html)
+

@@ -62,6 +62,9 @@ def test_a_planner_runs_a_scenario_and_opens_its_report(site: Site) -> None:
     assert "aandeel geplaatst in passende opvang" in shown
     # Counts, times and shares: with few replications the interval stops at 0, never below.
     assert not re.search(r"(^|\s)[-−]\d", shown), shown
+    # One replication has no interval, not a zero-width one ("6,0 – 6,0").
+    assert "geen bij één replicatie" in shown
+    assert not re.search(r"(\d[\d.,]*) – \1\b", shown), shown
 
     report = planner.get(f"/planner/runs/{run}/report")
     assert report.status_code == 200
@@ -130,3 +133,4 @@ def test_the_engine_against_the_phone_around_is_worded_by_its_sign(site: Site) -
     assert re.search(r"[\d,]+ mensen (meer|minder) geplaatst", shown), shown
     assert re.search(r"[\d,]+ hotelnachten (bespaard|meer veroorzaakt)", shown), shown
     assert not re.search(r"-[\d,]+ mensen meer", shown)
+
