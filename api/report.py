@@ -58,6 +58,16 @@ def _interval(estimate: Estimate, share: bool = False) -> str:
     return f"{show(estimate.mean)} ({show(low)} – {show(high)})"
 
 
+def _kpi(result: ScenarioResult, name: str, kpis: dict[str, Estimate]) -> str:
+    """A KPI with its interval, or, for a wait that is the give-up limit, what it really says."""
+    if result.at_give_up_limit(name, kpis):
+        return (
+            f"at least {kpis[name].mean:,.0f} h: the give-up limit, reached by the "
+            f"{_pct(1 - kpis['placed_share'].mean)} never placed"
+        )
+    return _interval(kpis[name], name.endswith("_share"))
+
+
 def _difference(diff: Difference, gain: str, loss: str, replications: int) -> str:
     """The engine's gain in words that match its sign ("49.0 fewer nights", never "+49.0 fewer"
     or "-2.0 more"), with its 95 % interval as a gain."""
@@ -128,10 +138,9 @@ def _kpi_table(result: ScenarioResult) -> str:
     for name, description in KPI_DESCRIPTIONS.items():
         if name not in result.kpis:
             continue
-        share = name.endswith("_share")
-        greedy = _interval(baseline[name], share) if name in baseline else "–"
+        greedy = _kpi(result, name, baseline) if name in baseline else "–"
         rows.append(
-            f"<tr><td>{escape(description)}</td><td>{_interval(result.kpis[name], share)}</td>"
+            f"<tr><td>{escape(description)}</td><td>{_kpi(result, name, result.kpis)}</td>"
             f"<td>{greedy}</td></tr>"
         )
     return (

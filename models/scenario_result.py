@@ -135,6 +135,7 @@ class ScenarioResult(ResultModel):
     seed: int
     horizon_days: int
     warmup_days: int
+    give_up_days: int | None = None  # None in results stored before it was recorded
     kpis: dict[str, Estimate]
     per_replication: list[ReplicationKpis]
     occupancy: dict[str, list[float]]  # police unit -> mean occupied places per day
@@ -151,3 +152,18 @@ class ScenarioResult(ResultModel):
     comparison: PolicyComparison | None = None
     elapsed_seconds: float = 0.0
 
+    def at_give_up_limit(self, name: str, kpis: dict[str, Estimate] | None = None) -> bool:
+        """Whether KPI ``name`` (of ``kpis``, else of this result) is a waiting time that equals
+        the give-up limit in every replication.
+
+        A wait counts until placed or leaving the queue, and people leave after ``give_up_days``:
+        once more people than a percentile leaves out are never placed, that percentile is the
+        limit itself, not a measured wait; it only says "at least this long".
+        """
+        estimate = (self.kpis if kpis is None else kpis).get(name)
+        return (
+            name.startswith("wait_")
+            and estimate is not None
+            and self.give_up_days is not None
+            and estimate.mean >= 24 * self.give_up_days  # hours
+        )

@@ -99,3 +99,16 @@ def test_one_replication_shows_no_interval(result: ScenarioResult) -> None:
     # A zero-width "interval" such as "6.0 (6.0 – 6.0)" would read as certainty.
     assert not re.search(r"([\d,.]+ %?) \(\1 – \1\)", html)
 
+
+def test_a_wait_at_the_give_up_limit_is_shown_as_that_limit(result: ScenarioResult) -> None:
+    limit = 24.0 * (result.give_up_days or 0)
+    assert limit > 0
+    kpis = {**result.kpis, "wait_p95_hours": estimate([limit, limit])}
+    capped = result.model_copy(update={"kpis": kpis})
+    assert capped.at_give_up_limit("wait_p95_hours")
+    html = render_report(capped)
+    assert f"at least {limit:,.0f} h: the give-up limit" in html
+    assert f"{limit:,.1f} ({limit:,.1f} – {limit:,.1f})" not in html
+    below = {**result.kpis, "wait_p95_hours": estimate([limit, limit - 5])}
+    assert not result.model_copy(update={"kpis": below}).at_give_up_limit("wait_p95_hours")
+    assert not capped.model_copy(update={"give_up_days": None}).at_give_up_limit("wait_p95_hours")

@@ -134,3 +134,17 @@ def test_the_engine_against_the_phone_around_is_worded_by_its_sign(site: Site) -
     assert re.search(r"[\d,]+ hotelnachten (bespaard|meer veroorzaakt)", shown), shown
     assert not re.search(r"-[\d,]+ mensen meer", shown)
 
+
+def test_a_wait_at_the_give_up_limit_is_shown_as_that_limit(site: Site) -> None:
+    # Every kind of place closed: nobody is placed, so every wait is the two days' give-up limit.
+    closed = "".join(
+        f"  - {{type: capacity, where: {{kind: {kind}}}, percent: -100, from_day: 0}}\n"
+        for kind in ("cosm", "omm", "women", "men", "youth", "young_adult")
+    )
+    content = SMALL + b"fallback: {give_up_days: 2}\nevents:\n" + closed.encode()
+    planner = site.visitor("planner")
+    run = start(planner, content).headers["location"].rsplit("/", 1)[1]
+    assert finished(planner, run)["state"] == "done"
+    shown = text(planner.get(f"/planner/runs/{run}"))
+    assert "wachttijd, 95e percentiel (uren) minstens 48 geen: de grens van 2 dagen" in shown, shown
+    assert "48,0 – 48,0" not in shown
