@@ -45,15 +45,30 @@ def _pct(value: float) -> str:
     return f"{100 * value:.1f} %"
 
 
+_NO_INTERVAL = "no interval from one replication"
+
+
 def _interval(estimate: Estimate, share: bool = False) -> str:
     """Mean (low – high); every KPI is a count, time or share, so the interval stops at 0 (and
     a share's at 100 %) rather than show impossible values from a small number of replications."""
     show = _pct if share else (lambda v: f"{v:,.1f}")
+    if not estimate.has_interval:
+        return f"{show(estimate.mean)} ({_NO_INTERVAL})"
     low, high = estimate.within(share=share)
     return f"{show(estimate.mean)} ({show(low)} – {show(high)})"
 
 
-def _difference(diff: Difference, gain: str, loss: str) -> str:
+def _kpi(result: ScenarioResult, name: str, kpis: dict[str, Estimate]) -> str:
+    """A KPI with its interval, or, for a wait that is the give-up limit, what it really says."""
+    if result.at_give_up_limit(name, kpis):
+        return (
+            f"at least {kpis[name].mean:,.0f} h: the give-up limit, reached by the "
+            f"{_pct(1 - kpis['placed_share'].mean)} never placed"
+        )
+    return _interval(kpis[name], name.endswith("_share"))
+
+
+def _difference(diff: Difference, gain: str, loss: str, replications: int) -> str:
     """The engine's gain in words that match its sign ("49.0 fewer nights", never "+49.0 fewer"
     or "-2.0 more"), with its 95 % interval as a gain."""
     verdict = (
@@ -62,10 +77,12 @@ def _difference(diff: Difference, gain: str, loss: str) -> str:
         else '<span class="no">within the noise</span>'
     )
     what = gain if diff.mean >= 0 else loss
-    return (
-        f"<li><b>{abs(diff.mean):,.1f}</b> {escape(what)} per replication "
-        f"(95 % interval of the gain {diff.low:+,.1f} to {diff.high:+,.1f}; {verdict})</li>"
+    interval = (
+        f"95 % interval of the gain {diff.low:+,.1f} to {diff.high:+,.1f}; {verdict}"
+        if replications >= 2
+        else f"{_NO_INTERVAL}, so no telling it from the noise"
     )
+    return f"<li><b>{abs(diff.mean):,.1f}</b> {escape(what)} per replication ({interval})</li>"
 
 
 def _headline(result: ScenarioResult) -> str:
@@ -85,7 +102,13 @@ def _headline(result: ScenarioResult) -> str:
 def _comparison(result: ScenarioResult) -> str:
     comparison = result.comparison
     if comparison is None:
-        return "<p>This scenario's desk policy is the greedy phone-around itself.</p>"
+        if result.policy == "greedy":
+            return "<p>This scenario's desk policy is the greedy phone-around itself.</p>"
+        return (
+            "<p>Not compared: this run did not also place the same arrivals by today's "
+            "phone-around.</p>"
+        )
+    count = result.replications
     return (
         f"<p>The same arrivals (same seeds), placed by the engine (policy "
         f"<b>{escape(comparison.policy)}</b>) instead of today's phone-around (nearest shelter "
@@ -94,14 +117,16 @@ def _comparison(result: ScenarioResult) -> str:
             comparison.more_placed,
             "more people placed in suitable shelter",
             "fewer people placed in suitable shelter",
+            count,
         )
         + _difference(
             comparison.fewer_unsuitable_nights,
             "fewer nights in unsuitable shelter",
             "more nights in unsuitable shelter",
+            count,
         )
         + _difference(
-            comparison.fewer_hotel_nights, "fewer nights in hotels", "more nights in hotels"
+            comparison.fewer_hotel_nights, "fewer nights in hotels", "more nights in hotels", count
         )
         + "</ul>"
     )
@@ -111,14 +136,12 @@ def _kpi_table(result: ScenarioResult) -> str:
     rows = []
     baseline = result.comparison.baseline_kpis if result.comparison else {}
     for name, description in KPI_DESCRIPTIONS.items():
-        estimate = result.kpis.get(name)
-        if estimate is None:
+        if name not in result.kpis:
             continue
-        share = name.endswith("_share")
-        greedy = baseline.get(name)
+        greedy = _kpi(result, name, baseline) if name in baseline else "–"
         rows.append(
-            f"<tr><td>{escape(description)}</td><td>{_interval(estimate, share)}</td>"
-            f"<td>{_interval(greedy, share) if greedy else '–'}</td></tr>"
+            f"<tr><td>{escape(description)}</td><td>{_kpi(result, name, result.kpis)}</td>"
+            f"<td>{greedy}</td></tr>"
         )
     return (
         "<table><tr><th>KPI</th><th>this scenario (95 % interval)</th>"
@@ -218,7 +241,11 @@ def _hours(hours: float) -> str:
 
 def _bars(title: str, estimates: Mapping[str, Estimate]) -> str:
     ordered = sorted(estimates.items(), key=lambda item: -item[1].mean)[:_TOP]
-    bars = [Bar(name, e.mean, e.low, e.high) for name, e in ordered if e.mean > 0]
+    bars = [
+        Bar(name, e.mean, e.low, e.high) if e.has_interval else Bar(name, e.mean)
+        for name, e in ordered
+        if e.mean > 0
+    ]
     return bar_chart(title, bars)
 
 

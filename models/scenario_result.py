@@ -23,7 +23,7 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "emergency_nights": "nights in an emergency bed",
     "hotel_nights": "nights in a hotel",
     "homeless_shelter_nights": "nights in a homeless shelter",
-    "unmet": "people who left the queue or were still waiting at the end",
+    "unmet": "people never placed (they left the queue after the give-up days)",
     "intake_hours_missed": "people not placed on arrival only because of intake hours",
     "travel_km_mean": "travel distance to the shelter, mean km (people placed)",
     "placed": "people placed in a suitable shelter",
@@ -63,6 +63,12 @@ class Estimate(ResultModel):
     low: float
     high: float
     n: Annotated[int, Field(ge=1)]
+
+    @property
+    def has_interval(self) -> bool:
+        """One replication has no spread to estimate an interval from: its "interval" would be
+        the mean alone, which reads as certainty."""
+        return self.n >= 2
 
     def within(self, *, share: bool) -> tuple[float, float]:
         """The interval as far as the figure can reach: every KPI is a count, a time or a share,
@@ -129,6 +135,7 @@ class ScenarioResult(ResultModel):
     seed: int
     horizon_days: int
     warmup_days: int
+    give_up_days: int | None = None  # None in results stored before it was recorded
     kpis: dict[str, Estimate]
     per_replication: list[ReplicationKpis]
     occupancy: dict[str, list[float]]  # police unit -> mean occupied places per day
@@ -144,3 +151,19 @@ class ScenarioResult(ResultModel):
     shelters: list[ShelterPoint]
     comparison: PolicyComparison | None = None
     elapsed_seconds: float = 0.0
+
+    def at_give_up_limit(self, name: str, kpis: dict[str, Estimate] | None = None) -> bool:
+        """Whether KPI ``name`` (of ``kpis``, else of this result) is a waiting time that equals
+        the give-up limit in every replication.
+
+        A wait counts until placed or leaving the queue, and people leave after ``give_up_days``:
+        once more people than a percentile leaves out are never placed, that percentile is the
+        limit itself, not a measured wait; it only says "at least this long".
+        """
+        estimate = (self.kpis if kpis is None else kpis).get(name)
+        return (
+            name.startswith("wait_")
+            and estimate is not None
+            and self.give_up_days is not None
+            and estimate.mean >= 24 * self.give_up_days  # hours
+        )

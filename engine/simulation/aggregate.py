@@ -95,6 +95,7 @@ def aggregate(
         seed=outcomes[0].seed,
         horizon_days=scenario.horizon_days,
         warmup_days=scenario.warmup_days,
+        give_up_days=scenario.fallback.give_up_days,
         kpis=_estimates([o.values for o in outcomes]),
         per_replication=[ReplicationKpis(seed=o.seed, values=o.values) for o in outcomes],
         occupancy=_series(outcomes, capacity=False),

@@ -140,26 +140,32 @@ def draw_victim(
     )
 
 
-def _hour_rates(demand: Demand, clock: Clock, per_week: float) -> FloatArray:
-    """Expected arrivals in each hour for a weekly rate, shaped by the two profiles."""
+def _hour_rates(demand: Demand, clock: Clock, hours: int, per_week: float) -> FloatArray:
+    """Expected arrivals in each of the first ``hours`` hours for a weekly rate, shaped by the two
+    profiles."""
     weekday = np.asarray(demand.weekday_profile, dtype=np.float64)
     hourly = np.asarray(demand.hour_profile, dtype=np.float64)
-    days = weekday[clock.weekday[: clock.hours]] / weekday.sum()
-    hours = hourly[clock.hour_of_day[: clock.hours]] / hourly.sum()
-    rates: FloatArray = per_week * days * hours
+    days = weekday[clock.weekday[:hours]] / weekday.sum()
+    hours_of_day = hourly[clock.hour_of_day[:hours]] / hourly.sum()
+    rates: FloatArray = per_week * days * hours_of_day
     return rates
 
 
 def draw_arrivals(scenario: Scenario, clock: Clock, seed: int) -> list[Arrival]:
-    """Everyone arriving in the horizon for replication ``seed``, in order of arrival."""
+    """Everyone arriving in the horizon for replication ``seed``, in order of arrival.
+
+    Nobody arrives after the horizon, however long ``clock`` runs on: the cool-down after it only
+    settles what happens to the people who arrived in it (see :mod:`engine.simulation.run`).
+    """
+    horizon = scenario.horizon_days * HOURS_PER_DAY
     found: list[tuple[int, int, int, str, gazetteer.Municipality, np.random.Generator, Mix]] = []
     for number, unit in enumerate(gazetteer.POLICE_UNITS):
         rng = np.random.default_rng(np.random.SeedSequence([seed, number]))
         per_week = scenario.demand.arrivals_per_week.get(unit, 0.0)
         if per_week <= 0:
             continue
-        counts = rng.poisson(_hour_rates(scenario.demand, clock, per_week))
-        for hour in np.repeat(np.arange(clock.hours), counts).tolist():
+        counts = rng.poisson(_hour_rates(scenario.demand, clock, horizon, per_week))
+        for hour in np.repeat(np.arange(horizon), counts).tolist():
             found.append((hour, number, 0, unit, _pick(rng, unit), rng, scenario.demand.mix))
     seen: Counter[tuple[int, int, int]] = Counter()
     for event in scenario.events:
@@ -174,7 +180,7 @@ def draw_arrivals(scenario: Scenario, clock: Clock, seed: int) -> list[Arrival]:
             mix = event.mix or scenario.demand.mix
             first = event.day * HOURS_PER_DAY + event.hour
             for person in range(event.victims):
-                hour = min(first + person % event.spread_hours, clock.hours - 1)
+                hour = min(first + person % event.spread_hours, horizon - 1)
                 order = _SURGE_STREAM + len(found)
                 found.append((hour, order, person, place.police_unit, place, rng, mix))
     found.sort(key=lambda item: item[:3])

@@ -1,8 +1,11 @@
 """What one replication measured: a record per person, turned into KPIs at the end.
 
-Only people who arrive after the warm-up count, so that the empty or arbitrary network of the
-first weeks does not colour the result. The outcome keeps aggregates only (counts, sums,
-percentiles, daily occupancy): nothing about a single person leaves the replication.
+Only people who arrive after the warm-up (and, like everyone, before the end of the horizon)
+count, so that the empty or arbitrary network of the first weeks does not colour the result; the
+cool-down after the horizon settles what happened to each of them, so "never placed" means never
+placed, not "still waiting when the simulation stopped". The outcome keeps aggregates only
+(counts, sums, percentiles, daily occupancy): nothing about a single person leaves the
+replication.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ class PersonRecord:
     unit: str
     profile: str
     placed: int = -1  # hour of placement in a suitable shelter
-    left: int = -1  # hour they left the queue unplaced (or the end of the horizon)
+    left: int = -1  # hour they left the queue unplaced (after give_up_days)
     distance_km: float = math.nan
     nights: Counter[str] = field(default_factory=Counter)
     intake_missed: bool = False

@@ -5,6 +5,12 @@ stays end (places free up), events start or end, people arrive, emergency beds r
 waited too long leave the queue; then the desk decides, and whoever is still waiting gets a
 fallback bed. The loop only visits hours in which something is scheduled, or in which an intake
 opens (or a batch is due) while someone is waiting.
+
+People arrive during the horizon only, but the loop runs on for a cool-down of ``give_up_days``
+after it (stays end, events keep their days, the desk keeps placing), until everyone who arrived
+has been placed or has left the queue. Without it, someone arriving an hour before the end would
+count as never placed; with it, every KPI about people describes what happened to them. The daily
+occupancy and capacity series cover the horizon only.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from engine.simulation.arrivals import Arrival, draw_arrivals
 from engine.simulation.clock import HOURS_PER_DAY, Clock
 from engine.simulation.desk import Candidate, Moment, make_desk, static_fit
 from engine.simulation.kpis import PersonRecord, ReplicationOutcome, profile, summarise
-from engine.simulation.ledger import Ledger, Waiting
+from engine.simulation.ledger import ConservationError, Ledger, Waiting
 from engine.simulation.network import Network, build_network, nearest_safe_unit
 from engine.simulation.stays import stay_hours
 from engine.simulation.timeline import Timeline, build_timeline
@@ -61,7 +67,8 @@ class Prepared:
 def prepare(scenario: Scenario, shelters: Sequence[Shelter], kinds: dict[str, str]) -> Prepared:
     """Network, clock and timeline of a scenario, built once and shared by its replications."""
     network = build_network(scenario, shelters, kinds)
-    clock = Clock(scenario.start, scenario.horizon_days * HOURS_PER_DAY)
+    days = scenario.horizon_days + scenario.fallback.give_up_days  # horizon and cool-down
+    clock = Clock(scenario.start, days * HOURS_PER_DAY)
     return Prepared(scenario, network, clock, build_timeline(scenario, network, clock))
 
 
@@ -134,9 +141,10 @@ class Replication:
     # -- the loop -------------------------------------------------------------------------------
 
     def run(self) -> ReplicationOutcome:
-        """Run to the end of the horizon and summarise."""
+        """Run over the horizon and the cool-down after it, then summarise."""
         self.start()
         end = self.p.clock.hours
+        horizon = self.p.scenario.horizon_days * HOURS_PER_DAY
         wake = self.p.timeline.wake_hours.tolist()
         wake_at = 0
         batch = self.policy.kind == "batch"
@@ -150,14 +158,15 @@ class Replication:
                     hour = min(hour, (self.last_hour // every + 1) * every)
                 elif wake_at < len(wake):
                     hour = min(hour, wake[wake_at])
-            if hour >= end:
-                break
+            if hour >= end or (hour >= horizon and not self.ledger.waiting):
+                break  # past the horizon, only the people still waiting matter
             self._sample_days(hour)
             self._hour(hour, decide=not batch or hour % every == 0)
             self.last_hour = hour
         self._sample_days(end)
-        for person in sorted(self.ledger.waiting):
-            self._leave(person, end)
+        if self.ledger.waiting:
+            # Everyone gives up ``give_up_days`` after arriving, so before the cool-down ends.
+            raise ConservationError(f"{len(self.ledger.waiting)} still waiting after the cool-down")
         return summarise(
             self.seed,
             self.records,
@@ -307,10 +316,14 @@ class Replication:
         person.nights[record.later] += clock.nights(switch, hour)
 
     def _sample_days(self, hour: int) -> None:
-        """Occupancy and capacity per police unit at the start of every day up to ``hour``."""
+        """Occupancy and capacity per police unit at the start of every day before ``hour``.
+
+        Called before ``hour`` is simulated, so a day that starts in an earlier simulated hour is
+        sampled after that hour's events: a capacity event from day ``d`` shows on day ``d``.
+        """
         units = self.p.network.unit_index
         count = len(gazetteer.POLICE_UNITS)
-        while self.sampled_days < len(self.occupancy) and self.sampled_days * 24 <= hour:
+        while self.sampled_days < len(self.occupancy) and self.sampled_days * 24 < hour:
             day = self.sampled_days
             self.occupancy[day] = np.bincount(units, self.ledger.occupied, minlength=count)
             self.capacity_series[day] = np.bincount(units, self.ledger.capacity, minlength=count)

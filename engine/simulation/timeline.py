@@ -1,4 +1,5 @@
-"""Capacity and intake hours of every shelter over the horizon, as the scenario's events set them.
+"""Capacity and intake hours of every shelter over the simulated time, as the scenario's events set
+them.
 
 Events change things only at day boundaries, so the horizon falls into a few segments, each with
 one capacity vector and one intake value per shelter. Which shelters take intakes in a given hour
@@ -50,7 +51,7 @@ def _active(period: Period, day: int) -> bool:
 
 @dataclass(frozen=True, eq=False)
 class Timeline:
-    """Segments of the horizon with their capacities and intake values."""
+    """Segments of the simulated time with their capacities and intake values."""
 
     clock: Clock
     starts: tuple[int, ...]  # first hour of each segment, ascending, starting at 0
@@ -96,12 +97,13 @@ class Timeline:
 
 
 def build_timeline(scenario: Scenario, network: Network, clock: Clock) -> Timeline:
-    """Segments from the scenario's events (their day boundaries) over the whole horizon."""
+    """Segments from the scenario's events (their day boundaries) over the whole clock, the
+    cool-down after the horizon included: an event keeps its days there too."""
     periods: list[Period] = [e for e in scenario.events if isinstance(e, Period)]
     days = {0}
     for period in periods:
         days.add(period.from_day)
-        if period.to_day is not None and period.to_day < scenario.horizon_days:
+        if period.to_day is not None and period.to_day < clock.hours // HOURS_PER_DAY:
             days.add(period.to_day)
     starts = sorted(days)
     capacities: list[IntArray] = []

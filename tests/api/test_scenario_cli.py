@@ -141,7 +141,7 @@ def test_compare_shows_paired_differences(tmp_path: Path) -> None:
     assert re.fullmatch(r"[\d.]+ \(\d+\.\d, more\)", second_arrivals), second_arrivals
     assert float(second_arrivals.split()[0]) > float(first_arrivals)
     _, unsuitable = rows[KPI_DESCRIPTIONS["unsuitable_nights"]]
-    assert re.fullmatch(r"[\d.]+ \(\d+\.\d, worse\)", unsuitable), unsuitable
+    assert re.fullmatch(r"[\d,.]+ \([\d,]+\.\d, worse\)", unsuitable), unsuitable
 
 
 def test_advise_compares_its_places_with_pro_rata(tmp_path: Path) -> None:

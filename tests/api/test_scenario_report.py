@@ -8,6 +8,7 @@ import pytest
 
 from api.report import render_report
 from engine.simulation.runner import run_scenario
+from engine.simulation.stats import estimate
 from models.sample import sample_shelter_kinds, sample_shelters
 from models.scenario_result import Difference, PolicyComparison, ScenarioResult
 from tests.scenario_helpers import busy
@@ -70,3 +71,44 @@ def test_a_difference_is_worded_by_its_sign(result: ScenarioResult) -> None:
     assert "<b>2.0</b> fewer people placed in suitable shelter" in html
     assert "<b>49.0</b> fewer nights in unsuitable shelter" in html
     assert not re.search(r"<b>[+-]", html)
+
+
+def test_a_run_without_the_comparison_does_not_call_its_policy_greedy(
+    result: ScenarioResult,
+) -> None:
+    assert result.comparison is None
+    assert result.policy == "rank"
+    html = render_report(result)
+    assert "greedy phone-around itself" not in html
+    assert "Not compared" in html
+    greedy = render_report(result.model_copy(update={"policy": "greedy"}))
+    assert "This scenario's desk policy is the greedy phone-around itself." in greedy
+
+
+def test_one_replication_shows_no_interval(result: ScenarioResult) -> None:
+    first = result.per_replication[0]
+    single = result.model_copy(
+        update={
+            "replications": 1,
+            "per_replication": [first],
+            "kpis": {name: estimate([value]) for name, value in first.values.items()},
+        }
+    )
+    html = render_report(single)
+    assert "no interval from one replication" in html
+    # A zero-width "interval" such as "6.0 (6.0 – 6.0)" would read as certainty.
+    assert not re.search(r"([\d,.]+ %?) \(\1 – \1\)", html)
+
+
+def test_a_wait_at_the_give_up_limit_is_shown_as_that_limit(result: ScenarioResult) -> None:
+    limit = 24.0 * (result.give_up_days or 0)
+    assert limit > 0
+    kpis = {**result.kpis, "wait_p95_hours": estimate([limit, limit])}
+    capped = result.model_copy(update={"kpis": kpis})
+    assert capped.at_give_up_limit("wait_p95_hours")
+    html = render_report(capped)
+    assert f"at least {limit:,.0f} h: the give-up limit" in html
+    assert f"{limit:,.1f} ({limit:,.1f} – {limit:,.1f})" not in html
+    below = {**result.kpis, "wait_p95_hours": estimate([limit, limit - 5])}
+    assert not result.model_copy(update={"kpis": below}).at_give_up_limit("wait_p95_hours")
+    assert not capped.model_copy(update={"give_up_days": None}).at_give_up_limit("wait_p95_hours")

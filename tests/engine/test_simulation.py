@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 
 from engine.ranking import Ranker
 from engine.simulation.arrivals import Arrival, draw_arrivals
-from engine.simulation.run import prepare, simulate
+from engine.simulation.run import Replication, prepare, simulate
 from engine.simulation.runner import run_scenario
 from models.sample import sample_shelter_kinds, sample_shelters
 from models.scenario import Policy, validate_scenario
 from models.victim import Victim
-from tests.scenario_helpers import OFFICE, busy, one_shelter, tiny
+from tests.scenario_helpers import OFFICE, PLAIN_MIX, busy, one_shelter, tiny
 
 
 def test_tiny_scenario_gives_the_numbers_worked_out_by_hand() -> None:
@@ -86,7 +86,52 @@ def test_conservation_holds_after_every_hour(policy: str) -> None:
     outcome = simulate(prepared, 5, check=True)  # raises ConservationError if anything is lost
     assert outcome.values["arrivals"] > 100
     assert 0 < outcome.values["placed"] < outcome.values["arrivals"]
-    assert np.all(outcome.occupancy <= np.maximum(outcome.capacity, outcome.occupancy[0]) + 1e-9)
+    # A cut evicts nobody, so a shelter may hold more than its places, but never more than it
+    # had at the start or the most places it has had so far.
+    network, timeline = prepared.network, prepared.timeline
+    daily = np.array([timeline.capacity(day * 24) for day in range(len(outcome.occupancy))])
+    most = np.maximum(np.maximum.accumulate(daily, axis=0), network.initial_occupied)
+    ceiling = np.array([np.bincount(network.unit_index, row, minlength=10) for row in most])
+    assert np.all(outcome.occupancy <= ceiling)
+
+
+def test_the_daily_capacity_shows_an_event_from_its_first_day() -> None:
+    prepared = prepare(busy(), sample_shelters(), sample_shelter_kinds())
+    outcome = simulate(prepared, 5)
+    units = prepared.network.unit_index
+    for day in range(prepared.scenario.horizon_days):
+        places = np.bincount(units, prepared.timeline.capacity(day * 24), minlength=10)
+        assert outcome.capacity[day].tolist() == places.tolist(), f"day {day}"
+
+
+def test_someone_arriving_just_before_the_end_is_followed_until_placed() -> None:
+    # Horizon of 3 days; two women at 20:00 on day 2. A1 takes the one place until hour 116,
+    # after the horizon (hour 72); A2 waits for it and is placed then, within her 3 days.
+    scenario = tiny(
+        horizon_days=3,
+        events=[{"type": "surge", "day": 2, "hour": 20, "municipality": "Utrecht", "victims": 2,
+                 "mix": PLAIN_MIX}],
+    )  # fmt: skip
+    outcome = simulate(prepare(scenario, one_shelter(), {}), 7, check=True)
+    assert outcome.values["placed_share"] == 1.0
+    assert outcome.values["unmet"] == 0.0
+    assert outcome.values["hotel_nights"] == 2.0  # midnights 72 and 96
+    assert len(outcome.occupancy) == 3  # the series covers the horizon only
+
+
+@pytest.mark.parametrize("policy", ["rank", "batch"])
+def test_everyone_never_placed_waited_until_they_gave_up(policy: str) -> None:
+    prepared = prepare(busy(policy), sample_shelters(), sample_shelter_kinds())
+    replication = Replication(prepared, 5, None, check=False)
+    replication.run()
+    records = replication.records
+    horizon = prepared.scenario.horizon_days * 24
+    give_up = prepared.scenario.fallback.give_up_days * 24
+    unplaced = [r for r in records if r.placed < 0]
+    assert unplaced
+    assert any(r.arrival > horizon - give_up for r in records)
+    assert all(r.arrival < horizon for r in records)
+    assert all(r.left - r.arrival == give_up for r in unplaced)
 
 
 def test_arrivals_are_the_same_whatever_the_network_or_policy() -> None:

@@ -62,6 +62,9 @@ def test_a_planner_runs_a_scenario_and_opens_its_report(site: Site) -> None:
     assert "aandeel geplaatst in passende opvang" in shown
     # Counts, times and shares: with few replications the interval stops at 0, never below.
     assert not re.search(r"(^|\s)[-−]\d", shown), shown
+    # One replication has no interval, not a zero-width one ("6,0 – 6,0").
+    assert "geen bij één replicatie" in shown
+    assert not re.search(r"(\d[\d.,]*) – \1\b", shown), shown
 
     report = planner.get(f"/planner/runs/{run}/report")
     assert report.status_code == 200
@@ -130,3 +133,18 @@ def test_the_engine_against_the_phone_around_is_worded_by_its_sign(site: Site) -
     assert re.search(r"[\d,]+ mensen (meer|minder) geplaatst", shown), shown
     assert re.search(r"[\d,]+ hotelnachten (bespaard|meer veroorzaakt)", shown), shown
     assert not re.search(r"-[\d,]+ mensen meer", shown)
+
+
+def test_a_wait_at_the_give_up_limit_is_shown_as_that_limit(site: Site) -> None:
+    # Every kind of place closed: nobody is placed, so every wait is the two days' give-up limit.
+    closed = "".join(
+        f"  - {{type: capacity, where: {{kind: {kind}}}, percent: -100, from_day: 0}}\n"
+        for kind in ("cosm", "omm", "women", "men", "youth", "young_adult")
+    )
+    content = SMALL + b"fallback: {give_up_days: 2}\nevents:\n" + closed.encode()
+    planner = site.visitor("planner")
+    run = start(planner, content).headers["location"].rsplit("/", 1)[1]
+    assert finished(planner, run)["state"] == "done"
+    shown = text(planner.get(f"/planner/runs/{run}"))
+    assert "wachttijd, 95e percentiel (uren) minstens 48 geen: de grens van 2 dagen" in shown, shown
+    assert "48,0 – 48,0" not in shown
