@@ -10,8 +10,8 @@ unit and gender), women's places and the places for gender X share the shelters 
 and a planner who knows which shelters take whom can add and subtract cells to get the places of
 the shelters in between: twelve free places for anyone and ten for addiction tell of two free
 places in the shelters that take no addiction. So after each cell's own counts, every group of
-shelters whose places follow from the cells shown is checked, and where one holds a count of one
-to four more is withheld (:mod:`api.derivable`).
+shelters is checked for a count of one to four that sums, differences and bounds of the cells
+shown would pin down, and more is withheld until none is (:mod:`api.derivable`).
 
 A cell drawing on a single shelter does show that shelter's places when they are five or more: a
 shelter's capacity names no person and no address, and planners need those cells to see where
