@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from api.auth import MIN_PASSWORD_LENGTH, hash_password
+from api.auth import MIN_DIFFERENT_CHARACTERS, MIN_PASSWORD_LENGTH, hash_password
 from api.db.tables import ROLES, ShelterRow, UserRow
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -68,8 +68,7 @@ def add_user(
             "starting with a letter or digit"
         )
     _check_role(session, role, shelter_id)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    check_password(password, name=name)
     if session.scalars(select(UserRow.id).where(UserRow.name == name)).first() is not None:
         raise AccountError(f"a user '{name}' exists already")
     user = UserRow(
@@ -102,6 +101,24 @@ def set_role(session: Session, name: str, *, role: str, shelter_id: str | None) 
     user.role = role
     user.shelter_id = shelter_id
     session.flush()
+
+
+def check_password(password: str, *, name: str) -> None:
+    """:class:`AccountError` for a password an attacker would try first: too short, one character
+    or a short pattern repeated (too few different characters), or the user name itself.
+
+    Kept to rules a person can follow without a list of forbidden words; a password that met the
+    rules of its day still logs in, the rules apply when a password is set.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    if len(set(password)) < MIN_DIFFERENT_CHARACTERS:
+        raise AccountError(
+            f"a password has at least {MIN_DIFFERENT_CHARACTERS} different characters "
+            "(no repeated character or short repeated pattern)"
+        )
+    if password.strip().casefold() == name.casefold():
+        raise AccountError("a password is not the user name")
 
 
 def _user(session: Session, name: str) -> UserRow:

@@ -28,8 +28,11 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 ALGORITHM = "HS256"
 ISSUER = "safeplace"
-# Passwords shorter than this are refused when a user is created.
+# Passwords shorter than this are refused when a password is set.
 MIN_PASSWORD_LENGTH = 12
+# Nor may it have fewer different characters than this: "aaaaaaaaaaaa" or "abcabcabcabc" is long
+# enough but among the first guesses of any attacker.
+MIN_DIFFERENT_CHARACTERS = 5
 # Verified tokens remembered per process: a few per signed-in user a day.
 REMEMBERED_TOKENS = 1024
 

@@ -150,6 +150,7 @@ def test_users_set_role_refuses_what_cannot_work(env: dict[str, str], database_u
 def test_users_add_refuses_what_cannot_work(env: dict[str, str], database_url: str) -> None:
     cases = (
         (["users", "add", "bob", "--role", "desk"], "too short\n", "at least 12"),
+        (["users", "add", "bob", "--role", "desk"], "a" * 12 + "\n", "different characters"),
         (["users", "add", "bob", "--role", "chief"], PASSWORD + "\n", "unknown role"),
         (["users", "add", "bob", "--role", "shelter"], PASSWORD + "\n", "--shelter"),
         (
