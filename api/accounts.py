@@ -103,6 +103,15 @@ def set_role(session: Session, name: str, *, role: str, shelter_id: str | None) 
     session.flush()
 
 
+def set_password(session: Session, name: str, *, password: str) -> None:
+    """Give a user a new password (forgotten, or possibly known to someone else), under the rules
+    of :func:`check_password`; :class:`AccountError` for those or for an unknown name."""
+    user = _user(session, name)
+    check_password(password, name=name)
+    user.password_hash = hash_password(password)
+    session.flush()
+
+
 def check_password(password: str, *, name: str) -> None:
     """:class:`AccountError` for a password an attacker would try first: too short, one character
     or a short pattern repeated (too few different characters), or the user name itself.
