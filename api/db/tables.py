@@ -80,7 +80,8 @@ ROLES = ("desk", "shelter", "planner", "auditor", "admin")
 
 
 class UserRow(Base):
-    """A person who logs in; ``shelter_id`` ties a shelter-staff user to their own shelter."""
+    """A person who logs in; ``shelter_id`` ties a shelter-staff user to their own shelter, and
+    ``login_generation`` ties tokens and sessions to the user's access as it was when issued."""
 
     __tablename__ = "users"
     __table_args__ = (
@@ -99,6 +100,10 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Counted up by every change to the user's access (deactivated, activated, another role, a new
+    # password); tokens and web sessions carry the count they were issued at and open nothing once
+    # it has moved on, so reactivating a user brings none of the old ones back (``api.accounts``).
+    login_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ShelterRow(Base):

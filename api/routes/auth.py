@@ -50,7 +50,9 @@ def token(
             401, "wrong user name or password", headers={"WWW-Authenticate": "Bearer"}
         )
     throttle.succeeded(key)
-    claims = Claims(subject=user.name, role=user.role, shelter_id=user.shelter_id)
+    claims = Claims(
+        subject=user.name, role=user.role, shelter_id=user.shelter_id, generation=user.generation
+    )
     access, seconds = issue_token(
         claims,
         secret=secret,

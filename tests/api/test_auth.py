@@ -149,6 +149,24 @@ def test_a_token_with_a_malformed_time_is_refused() -> None:
         read_token(token, secret=SECRET)
 
 
+def test_a_token_carries_the_login_generation_and_one_without_counts_as_the_first() -> None:
+    """Tokens issued before the claim existed stay valid until the user's access changes."""
+    now = int(datetime.now(UTC).timestamp())
+    payload = {"iss": ISSUER, "sub": "desk", "role": "desk", "shelter": None, "nbf": now}
+    payload |= {"iat": now, "exp": now + 60}
+    older = jwt.encode(payload, SECRET, algorithm=ALGORITHM)
+    assert read_token(older, secret=SECRET).generation == 0
+    for malformed in (True, "1", 1.5):
+        token = jwt.encode(payload | {"gen": malformed}, SECRET, algorithm=ALGORITHM)
+        with pytest.raises(InvalidToken):
+            read_token(token, secret=SECRET)
+    claims = Claims(subject="desk", role="desk", shelter_id=None, generation=3)
+    issued, _ = issue_token(
+        claims, secret=SECRET, now=datetime.now(UTC), lifetime=timedelta(minutes=5)
+    )
+    assert read_token(issued, secret=SECRET) == claims
+
+
 def test_a_deactivated_user_is_out_at_once(api: Api) -> None:
     assert api.get("desk", "/api/v1/referrals").status_code == 200
     with api.database.session() as session:

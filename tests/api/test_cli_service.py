@@ -94,7 +94,11 @@ def test_a_deactivated_user_is_kept_out_until_activated_again(
         assert client.post("/api/v1/auth/token", data=ANNA).status_code == 401
 
         assert run(env, "users", "activate", "anna").exit_code == 0
-        assert client.get("/api/v1/referrals", headers=bearer).status_code == 200
+        # Whoever took the token meanwhile gains nothing: it ended with the deactivation.
+        assert client.get("/api/v1/referrals", headers=bearer).status_code == 401
+        token = client.post("/api/v1/auth/token", data=ANNA).json()["access_token"]
+        renewed = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/referrals", headers=renewed).status_code == 200
     unknown = run(env, "users", "deactivate", "nobody")
     assert unknown.exit_code == EXIT_INVALID
     assert unknown.output.strip() == "cannot change user: no user 'nobody'"
@@ -127,16 +131,27 @@ def test_a_user_given_another_role_logs_in_again_to_act_in_it(
         assert client.get("/api/v1/capacity", headers=as_planner).status_code == 200
         assert client.get("/api/v1/referrals", headers=as_planner).status_code == 403
 
+        # Back at the desk, the desk token of before stays refused: every change ends them all.
+        assert run(env, "users", "set-role", "anna", "--role", "desk").exit_code == 0
+        assert client.get("/api/v1/referrals", headers=as_desk).status_code == 401
+        assert client.get("/api/v1/referrals", headers=bearer()).status_code == 200
+
 
 def test_a_user_given_a_new_password_logs_in_with_it_only(
     env: dict[str, str], database_url: str, tmp_path: Path
 ) -> None:
     app = desk_user_anna(env, database_url, tmp_path / "var")
     renewed = "a new and longer passphrase"
-    result = run(env, "users", "set-password", "anna", stdin=renewed + "\n")
-    assert result.exit_code == 0, result.output
-    assert result.output.strip() == "user 'anna' has a new password"
     with TestClient(app) as client:
+        token = client.post("/api/v1/auth/token", data=ANNA).json()["access_token"]
+        earlier = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/referrals", headers=earlier).status_code == 200
+
+        result = run(env, "users", "set-password", "anna", stdin=renewed + "\n")
+        assert result.exit_code == 0, result.output
+        assert result.output.strip() == "user 'anna' has a new password"
+        # Whoever knew the old password keeps neither it nor a token it gave.
+        assert client.get("/api/v1/referrals", headers=earlier).status_code == 401
         assert client.post("/api/v1/auth/token", data=ANNA).status_code == 401
         with_new = {"username": "anna", "password": renewed}
         assert client.post("/api/v1/auth/token", data=with_new).status_code == 200

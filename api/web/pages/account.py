@@ -96,7 +96,8 @@ def login(
     claims = read_token(issued.access_token, secret=secret)
     now = datetime.now(UTC)
     response = redirect(wanted if wanted and wanted != "/" else HOME.get(claims.role, "/"))
-    web_session.store(response, request, web.codec, WebSession.of_user(claims.subject, now), now)
+    started = WebSession.of_user(claims.subject, now, generation=claims.generation)
+    web_session.store(response, request, web.codec, started, now)
     log.info("page login, role %s", claims.role)
     return response
 
