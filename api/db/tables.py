@@ -330,20 +330,24 @@ class ReferralStatRow(Base):
 
 
 class LoginFailureRow(Base):
-    """One failed login, for the throttle that every worker process shares (``api.ratelimit``).
+    """One failed login (or one being checked), for the throttle that every worker process shares
+    (``api.ratelimit``).
 
-    ``pair`` is a hash of the user name and the client, never either of them; ``at`` is Unix
-    seconds. Rows older than the throttle's window are deleted as new failures come in.
+    ``pair`` is a hash of the user name and the client, ``account`` of the user name alone, never
+    either of them; ``at`` is Unix seconds. Rows older than the throttle's window are deleted as
+    new attempts come in.
     """
 
     __tablename__ = "login_failures"
     __table_args__ = (
         Index("ix_login_failures_pair_at", "pair", "at"),
+        Index("ix_login_failures_account_at", "account", "at"),
         Index("ix_login_failures_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     pair: Mapped[str] = mapped_column(String(64))
+    account: Mapped[str] = mapped_column(String(64))
     at: Mapped[float] = mapped_column(Float)
 
 

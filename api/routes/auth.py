@@ -13,7 +13,7 @@ from api.auth import Claims, issue_token, verify_password
 from api.db.session import Database
 from api.deps import SettingsDep, get_database, get_secret, get_throttle
 from api.problems import ProblemError, responses
-from api.ratelimit import LoginThrottle
+from api.ratelimit import LoginThrottle, Throttled
 from api.schemas import Token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -31,25 +31,28 @@ def token(
 ) -> Token:
     """Exchange a user name and password for a short-lived bearer token. Open to everyone.
 
-    The password is checked outside any database transaction: argon2 takes a while by design,
-    and the embedded database must not be locked for that long.
+    The attempt is counted as failed before the password is checked, and forgotten when it was
+    right, so that parallel attempts cannot all pass the count (:mod:`api.ratelimit`). The
+    password is checked outside any database transaction: argon2 takes a while by design, and
+    the embedded database must not be locked for that long.
     """
     client = request.client.host if request.client else "unknown"
-    key = throttle.key(form.username, client)
-    wait = throttle.retry_after(key)
-    if wait:
+    try:
+        attempt = throttle.begin(form.username, client)
+    except Throttled as throttled:
         raise ProblemError(
-            429, "too many failed logins: try again later", headers={"Retry-After": str(wait)}
-        )
+            429,
+            "too many failed logins: try again later",
+            headers={"Retry-After": str(throttled.retry_after)},
+        ) from None
     with database.session() as session:
         user = accounts.find_active(session, form.username)
     stored_hash = None if user is None else user.password_hash
     if user is None or not verify_password(form.password, stored_hash):
-        throttle.failed(key)
         raise ProblemError(
             401, "wrong user name or password", headers={"WWW-Authenticate": "Bearer"}
         )
-    throttle.succeeded(key)
+    throttle.succeeded(attempt)
     claims = Claims(
         subject=user.name, role=user.role, shelter_id=user.shelter_id, generation=user.generation
     )
