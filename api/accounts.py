@@ -51,6 +51,14 @@ def find_active(session: Session, name: str) -> ActiveUser | None:
     return None if row is None else ActiveUser(*row)
 
 
+def role_of(session: Session, name: str) -> str | None:
+    """The role of the user called ``name``, active or not; None when no user has that name."""
+    if not _NAME.match(name):
+        return None
+    role: str | None = session.scalar(select(UserRow.role).where(UserRow.name == name))
+    return role
+
+
 def add_user(
     session: Session,
     *,

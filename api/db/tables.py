@@ -293,7 +293,8 @@ class PlacementRow(Base):
 
 
 class AuditRow(Base):
-    """One access to personal data (NEN 7513 style): who, what, which object, outcome — no values.
+    """One access to personal data (NEN 7513 style), or one checked login (action ``login`` on
+    object type ``user``): who, what, which object, outcome — no values.
 
     Append-only (database triggers refuse UPDATE and DELETE) and hash-chained: ``hash`` covers
     this row's fields and ``prev_hash``, so removing or editing a row breaks the chain.
@@ -305,7 +306,7 @@ class AuditRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     actor: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
-    action: Mapped[str] = mapped_column(String(16))  # create/read/search/update/export/denied...
+    action: Mapped[str] = mapped_column(String(16))  # create/read/search/update/denied/login
     object_type: Mapped[str] = mapped_column(String(16))
     object_id: Mapped[str | None] = mapped_column(String(64), default=None)
     result: Mapped[str] = mapped_column(String(16))

@@ -20,6 +20,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
+from api import audit
 from api.auth import (
     ALGORITHM,
     ISSUER,
@@ -358,6 +359,36 @@ def test_the_throttle_keeps_no_name_and_nothing_older_than_its_window(database: 
         other.account_key("admin"),
     }
     assert not guesses & {*expected[:2]}
+
+
+def test_checked_logins_are_in_the_audit_trail_with_the_users_name(api: Api) -> None:
+    """So that an account under attack can be seen afterwards: who, when, with what result, never
+    the password, and only names of users (a name that is none may be a mistyped password)."""
+    assert login(api, "desk", PASSWORD)[0] == 200
+    assert login(api, "desk", "desk's wrong password")[0] == 401
+    assert login(api, "nobody", "nobody's password")[0] == 401
+    assert login(api, "a long test password", PASSWORD)[0] == 401  # typed in the wrong field
+    with api.database.session() as session:
+        session.execute(update(UserRow).where(UserRow.name == "planner").values(active=False))
+    assert login(api, "planner", PASSWORD)[0] == 401  # an inactive user's login is still on record
+    for _ in range(ATTEMPTS):
+        login(api, "admin", "admin's wrong password")
+    assert login(api, "admin", PASSWORD)[0] == 429  # refused unchecked: nothing recorded
+    logins = api.ok(api.get("auditor", "/api/v1/audit", action="login", limit=50))
+    seen = [(r["actor"], r["role"], r["object_type"], r["object_id"], r["result"]) for r in logins]
+    assert seen[::-1] == [
+        ("desk", "desk", "user", None, "ok"),
+        ("desk", "desk", "user", None, "denied"),
+        ("planner", "planner", "user", None, "denied"),
+        *[("admin", "admin", "user", None, "denied")] * ATTEMPTS,
+    ]
+    assert all(row["request_id"] for row in logins)
+    trail = api.get("auditor", "/api/v1/audit", limit=500).text
+    assert "wrong password" not in trail
+    assert PASSWORD not in trail
+    assert "nobody" not in trail
+    with api.database.session() as session:
+        assert audit.verify(session) is None
 
 
 def test_passwords_are_stored_as_argon2id(api: Api) -> None:

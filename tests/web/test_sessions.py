@@ -38,6 +38,16 @@ def test_a_wrong_password_is_said_plainly_and_lets_nobody_in(site: Site) -> None
     assert visitor.get("/desk").headers["location"] == "/login?next=/desk"
 
 
+def test_page_logins_are_audited_as_the_api_audits_them(site: Site) -> None:
+    site.visitor().login("desk", "not the password")
+    site.visitor("desk")
+    assert site.audit() == [("login", "user", None, "denied"), ("login", "user", None, "ok")]
+    auditor = site.visitor("auditor")
+    page = text(auditor.get("/audit", actor="desk", action="login"))
+    assert page.count("inloggen gebruikersaccount") == 2
+    assert "geweigerd" in page
+
+
 def test_failed_logins_are_throttled_as_the_api_throttles_them(site: Site) -> None:
     visitor = site.visitor()
     limit = site.app.state.settings.login_attempts_per_minute
