@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from api.auth import MIN_PASSWORD_LENGTH, hash_password
+from api.auth import MIN_DIFFERENT_CHARACTERS, MIN_PASSWORD_LENGTH, hash_password
 from api.db.tables import ROLES, ShelterRow, UserRow
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -25,20 +25,22 @@ class AccountError(ValueError):
 
 @dataclass(frozen=True)
 class ActiveUser:
-    """What a request needs of its user: who, in which role, at which shelter, and the hash a
-    login checks the password against."""
+    """What a request needs of its user: who, in which role, at which shelter, the login
+    generation its token or session must carry, and the hash a login checks the password
+    against."""
 
     name: str
     role: str
     shelter_id: str | None
     password_hash: str
+    generation: int
 
 
 # Built once: every request looks its user up, and building a statement costs more than running
 # it (a plain Core statement on the session's connection skips the ORM's per-call work too).
-_ACTIVE = select(UserRow.name, UserRow.role, UserRow.shelter_id, UserRow.password_hash).where(
-    UserRow.name == bindparam("name"), UserRow.active.is_(True)
-)
+_ACTIVE = select(
+    UserRow.name, UserRow.role, UserRow.shelter_id, UserRow.password_hash, UserRow.login_generation
+).where(UserRow.name == bindparam("name"), UserRow.active.is_(True))
 
 
 def find_active(session: Session, name: str) -> ActiveUser | None:
@@ -47,6 +49,14 @@ def find_active(session: Session, name: str) -> ActiveUser | None:
         return None
     row = session.connection().execute(_ACTIVE, {"name": name}).one_or_none()
     return None if row is None else ActiveUser(*row)
+
+
+def role_of(session: Session, name: str) -> str | None:
+    """The role of the user called ``name``, active or not; None when no user has that name."""
+    if not _NAME.match(name):
+        return None
+    role: str | None = session.scalar(select(UserRow.role).where(UserRow.name == name))
+    return role
 
 
 def add_user(
@@ -68,8 +78,7 @@ def add_user(
             "starting with a letter or digit"
         )
     _check_role(session, role, shelter_id)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    check_password(password, name=name)
     if session.scalars(select(UserRow.id).where(UserRow.name == name)).first() is not None:
         raise AccountError(f"a user '{name}' exists already")
     user = UserRow(
@@ -87,9 +96,14 @@ def add_user(
 
 def set_active(session: Session, name: str, *, active: bool) -> None:
     """Let a user in again, or keep them out from their next request on (their tokens too: each
-    request checks that the user is still active); :class:`AccountError` for an unknown name."""
+    request checks that the user is still active); :class:`AccountError` for an unknown name.
+
+    Either way the tokens and web sessions issued so far end for good: let in again, the user
+    logs in again, and whoever took a token or a cookie while the user was out gains nothing.
+    """
     user = _user(session, name)
     user.active = active
+    _end_logins(user)
     session.flush()
 
 
@@ -101,7 +115,43 @@ def set_role(session: Session, name: str, *, role: str, shelter_id: str | None) 
     _check_role(session, role, shelter_id)
     user.role = role
     user.shelter_id = shelter_id
+    _end_logins(user)
     session.flush()
+
+
+def set_password(session: Session, name: str, *, password: str) -> None:
+    """Give a user a new password (forgotten, or possibly known to someone else), under the rules
+    of :func:`check_password`; :class:`AccountError` for those or for an unknown name. The
+    tokens and web sessions issued so far end: whoever knew the old password keeps nothing."""
+    user = _user(session, name)
+    check_password(password, name=name)
+    user.password_hash = hash_password(password)
+    _end_logins(user)
+    session.flush()
+
+
+def check_password(password: str, *, name: str) -> None:
+    """:class:`AccountError` for a password an attacker would try first: too short, one character
+    or a short pattern repeated (too few different characters), or the user name itself.
+
+    Kept to rules a person can follow without a list of forbidden words; a password that met the
+    rules of its day still logs in, the rules apply when a password is set.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    if len(set(password)) < MIN_DIFFERENT_CHARACTERS:
+        raise AccountError(
+            f"a password has at least {MIN_DIFFERENT_CHARACTERS} different characters "
+            "(no repeated character or short repeated pattern)"
+        )
+    if password.strip().casefold() == name.casefold():
+        raise AccountError("a password is not the user name")
+
+
+def _end_logins(user: UserRow) -> None:
+    """Refuse every token and web session issued to ``user`` so far (they carry the old login
+    generation); a new login carries the new one."""
+    user.login_generation += 1
 
 
 def _user(session: Session, name: str) -> UserRow:

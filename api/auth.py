@@ -2,10 +2,10 @@
 
 Passwords are stored only as argon2id hashes (pwdlib): a stolen database must not give away the
 logins of desk and shelter staff. Access tokens are short-lived HS256 JWTs (pyjwt) signed with the
-service's secret; they name the user and the user's role, and every request looks the user up
-again (:func:`api.deps.check_in`), so deactivating a user or changing a role takes effect at once
-rather than when the token runs out: a token whose user is inactive, or has another role now,
-opens nothing.
+service's secret; they name the user, the user's role and login generation, and every request
+looks the user up again (:func:`api.deps.check_in`), so deactivating a user, changing a role or a
+password takes effect at once rather than when the token runs out: a token whose user is
+inactive, has another role now, or was issued before such a change, opens nothing.
 
 A desk sends the same token with every request for its whole lifetime, so a verified token's
 claims are remembered (:func:`_verified`): checking the signature and the encoding again took
@@ -28,8 +28,11 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 ALGORITHM = "HS256"
 ISSUER = "safeplace"
-# Passwords shorter than this are refused when a user is created.
+# Passwords shorter than this are refused when a password is set.
 MIN_PASSWORD_LENGTH = 12
+# Nor may it have fewer different characters than this: "aaaaaaaaaaaa" or "abcabcabcabc" is long
+# enough but among the first guesses of any attacker.
+MIN_DIFFERENT_CHARACTERS = 5
 # Verified tokens remembered per process: a few per signed-in user a day.
 REMEMBERED_TOKENS = 1024
 
@@ -45,11 +48,14 @@ class InvalidToken(Exception):
 
 @dataclass(frozen=True)
 class Claims:
-    """What a valid access token says: who, in which role, for which shelter (shelter staff)."""
+    """What a valid access token says: who, in which role, for which shelter (shelter staff),
+    and the user's login generation when it was issued (``gen``; 0 in tokens made before the
+    claim existed, as in users stored before it)."""
 
     subject: str
     role: str
     shelter_id: str | None
+    generation: int = 0
 
 
 def hash_password(password: str) -> str:
@@ -77,6 +83,7 @@ def issue_token(
         "sub": claims.subject,
         "role": claims.role,
         "shelter": claims.shelter_id,
+        "gen": claims.generation,
         "iat": now,
         "nbf": now,
         "exp": now + lifetime,
@@ -129,14 +136,18 @@ def _verified(token: str, secret: str) -> _Verified:
         )
     except jwt.InvalidTokenError as exc:
         raise InvalidToken(type(exc).__name__) from None
-    role, shelter = payload.get("role"), payload.get("shelter")
+    role, shelter, generation = payload.get("role"), payload.get("shelter"), payload.get("gen", 0)
     if not isinstance(role, str) or not (shelter is None or isinstance(shelter, str)):
+        raise InvalidToken("malformed claims")
+    if not isinstance(generation, int) or isinstance(generation, bool):
         raise InvalidToken("malformed claims")
     times = [payload["nbf"], payload["iat"], payload["exp"]]
     if not all(isinstance(t, int | float) and not isinstance(t, bool) for t in times):
         raise InvalidToken("malformed claims")
     return _Verified(
-        claims=Claims(subject=str(payload["sub"]), role=role, shelter_id=shelter),
+        claims=Claims(
+            subject=str(payload["sub"]), role=role, shelter_id=shelter, generation=generation
+        ),
         not_before=float(max(times[0], times[1])),
         expires=float(times[2]),
     )

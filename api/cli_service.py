@@ -45,6 +45,7 @@ def register(app: typer.Typer) -> None:
     users.command("deactivate")(deactivate_user)
     users.command("activate")(activate_user)
     users.command("set-role")(set_user_role)
+    users.command("set-password")(set_user_password)
     app.add_typer(users, name="users")
     trail = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
     trail.command("verify")(verify_audit)
@@ -140,10 +141,7 @@ def add_user(
 ) -> None:
     """Create a user; the password is asked for (or read from standard input)."""
     database = _database()
-    if sys.stdin.isatty():
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    password = _new_password()
     with _account_change(database, "cannot add user") as session:
         accounts.add_user(
             session,
@@ -156,8 +154,27 @@ def add_user(
     typer.echo(f"user '{name}' added with role {role}")
 
 
+def set_user_password(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Give a user a new password (forgotten, or known to someone else); asked for as by add."""
+    database = _database()
+    password = _new_password()
+    with _account_change(database, "cannot change user") as session:
+        accounts.set_password(session, name, password=password)
+    typer.echo(f"user '{name}' has a new password")
+
+
+def _new_password() -> str:
+    """A password from a hidden prompt, typed twice, or the first line of standard input when
+    that is no terminal (for scripts); never from an argument."""
+    if sys.stdin.isatty():
+        password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 def deactivate_user(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
-    """Keep a user out from their next request on (someone who left, a lost password)."""
+    """Keep a user out from their next request on (someone who left; a forgotten or leaked
+    password is replaced with set-password instead)."""
     _set_active(name, active=False)
     typer.echo(f"user '{name}' deactivated: every request of theirs is refused from now on")
 

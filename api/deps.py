@@ -174,7 +174,8 @@ class Caller:
 
     Code uses the transaction as :attr:`session`, never as ``transaction``: the first use checks
     the caller in (:func:`check_in`), in whatever worker thread the route runs in. ``shared``:
-    the transaction is shared with other requests' rankings (:meth:`sharing`).
+    the transaction is shared with other requests' rankings (:meth:`sharing`). ``generation``:
+    the user's login generation its token was issued at (:class:`api.auth.Claims`).
     """
 
     name: str
@@ -184,6 +185,7 @@ class Caller:
     request_id: str
     now: datetime
     shared: bool = False
+    generation: int = 0
 
     def sharing(self, session: Session) -> Caller:
         """This caller in ``session``'s transaction, which other requests' rankings share
@@ -199,7 +201,7 @@ class Caller:
         caller = replace(self, transaction=session, shared=True)
         if check_in_pending:
             checked = _checked_in(session)
-            identity = (self.name, self.role, self.shelter_id)
+            identity = (self.name, self.role, self.shelter_id, self.generation)
             if identity not in checked:
                 check_user(caller)
                 if not checked:
@@ -330,11 +332,12 @@ async def get_caller(
         transaction=session,
         request_id=request_id(request.scope),
         now=now.astimezone(UTC),
+        generation=claims.generation,
     )
     return checked_in_at_first_use(caller)
 
 
-def _checked_in(session: Session) -> set[tuple[str, str, str | None]]:
+def _checked_in(session: Session) -> set[tuple[str, str, str | None, int]]:
     """The users checked in to ``session``'s current transaction (begun here if need be): what
     one transaction checked says nothing about the next, should a session serve more than one."""
     session.connection()
@@ -343,7 +346,7 @@ def _checked_in(session: Session) -> set[tuple[str, str, str | None]]:
     if owner is not transaction:
         checked = set()
         session.info[_CHECKED_IN] = (transaction, checked)
-    users: set[tuple[str, str, str | None]] = checked
+    users: set[tuple[str, str, str | None, int]] = checked
     return users
 
 
@@ -355,9 +358,10 @@ def checked_in_at_first_use(caller: Caller) -> Caller:
 
 def check_in(caller: Caller) -> None:
     """Hold the caller to the database before a route reads or writes anything: the token's
-    user must still be active, in the role and at the shelter the token names (401 otherwise:
-    after a change of role the user logs in again); then the holds past their time are settled
-    (:func:`settle`).
+    user must still be active, in the role and at the shelter the token names, with no change to
+    the user's access since (401 otherwise: after a change of role or password, or being
+    deactivated and activated again, the user logs in again); then the holds past their time
+    are settled (:func:`settle`).
 
     This is the request's first query, so on SQLite it starts the write turn (see the module's
     docstring for why it runs in the route's thread).
@@ -367,9 +371,12 @@ def check_in(caller: Caller) -> None:
 
 
 def check_user(caller: Caller) -> None:
-    """401 unless the token's user is still active, in the role and at the shelter it names."""
+    """401 unless the token's user is still active, in the role and at the shelter it names, and
+    nothing changed the user's access since it was issued (its login generation): the one query
+    that finds the user tells all of it."""
     user = accounts.find_active(caller.transaction, caller.name)
-    if user is None or (user.role, user.shelter_id) != (caller.role, caller.shelter_id):
+    token = (caller.role, caller.shelter_id, caller.generation)
+    if user is None or (user.role, user.shelter_id, user.generation) != token:
         raise _unauthorised("the token's user is no longer active in the token's role")
 
 

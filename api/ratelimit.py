@@ -1,12 +1,30 @@
-"""Failed logins are limited per user name and client, to make guessing passwords slow.
+"""Failed logins are limited per user name and client, and per user name from anywhere, to make
+guessing passwords slow.
 
 A sliding window of one minute: after ``limit`` failures for a (user name, client) pair, further
 attempts for that pair are refused with 429 until the oldest failure is a minute old; a successful
-login clears the pair. The failures are kept in the database (``login_failures``), so all worker
-processes of a server count them together: with the count in each worker's memory, ``--workers
-N`` allowed N times the attempts. A row holds a keyed hash of the pair (HMAC with the service's
-secret, so a stolen table cannot be matched against guessed names and addresses), never the user
-name or the client's address, and rows older than the window are deleted as new failures come in.
+login clears the pair. So that many clients (a botnet's addresses) cannot each guess ``limit``
+times a minute, a user name also takes at most ``account_limit`` failures a minute from all
+clients together (four times ``limit`` unless told otherwise), after which every attempt for it is
+refused, the right password included, until the window frees up.
+
+That is the trade-off chosen: guessing is bounded (20 a minute with the default limit of 5,
+however many addresses try), and the price is that whoever fails that often for a name, from at
+least four addresses, keeps its user out while they go on. The lock-out ends at most a minute
+after the failures stop, and the failed logins are in the audit trail (``api.routes.auth``),
+where an account under attack can be seen and its attackers' addresses blocked elsewhere.
+
+Each attempt is counted before its password is checked: :meth:`LoginThrottle.begin` reserves it as
+a failure, in one transaction that first counts the failures so far (serialised per user name on
+PostgreSQL by an advisory lock, and by SQLite's ``BEGIN IMMEDIATE``), and a correct password then
+clears its pair. Counting after the check let parallel requests all pass the count while the
+others' checks were still running: 40 at once got 34 password checks instead of 5.
+
+The failures are kept in the database (``login_failures``), so all worker processes of a server
+count them together. A row holds keyed hashes (HMAC with the service's secret, so a stolen table
+cannot be matched against guessed names and addresses) of the pair and of the user name, never
+the user name or the client's address, and rows older than the window are deleted as new attempts
+come in.
 """
 
 from __future__ import annotations
@@ -15,17 +33,41 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.db.session import Database
 from api.db.tables import LoginFailureRow
 
 WINDOW_SECONDS = 60.0
+# Failures a minute for one user name from all clients, as a multiple of the per-client limit.
+ACCOUNT_FACTOR = 4
+# Advisory-lock namespace of the throttle (any constant other than the audit chain's).
+THROTTLE_LOCK = 0x5AFE
+_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
+
+
+class Throttled(Exception):
+    """Too many failed logins for the pair or the user name: try again in ``retry_after`` s."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A login attempt counted as a failure until :meth:`LoginThrottle.succeeded` says not."""
+
+    pair: str
+    account: str
 
 
 class LoginThrottle:
-    """Counts failed logins per (user name, client) in a sliding one-minute window.
+    """Counts failed logins per (user name, client) and per user name in a sliding one-minute
+    window.
 
     ``clock`` gives Unix seconds: the count is shared between processes, so it needs a clock
     they share too.
@@ -37,45 +79,68 @@ class LoginThrottle:
         limit: int,
         *,
         secret: str,
+        account_limit: int | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.database = database
         self.limit = limit
+        self.account_limit = ACCOUNT_FACTOR * limit if account_limit is None else account_limit
         self.clock = clock
         self._secret = secret.encode()
 
     def key(self, user_name: str, client: str) -> str:
         """The pair's keyed hash; case-insensitive in the name, so ``Desk`` and ``desk`` share
         their failures."""
-        pair = f"{user_name.casefold()}\0{client}".encode()
-        return hmac.new(self._secret, pair, hashlib.sha256).hexdigest()
+        return self._hash(f"pair\0{user_name.casefold()}\0{client}")
 
-    def retry_after(self, key: str) -> int:
-        """Seconds until ``key`` may try again; 0 when it may try now."""
-        now = self.clock()
-        recent = (
-            select(LoginFailureRow.at)
-            .where(LoginFailureRow.pair == key, LoginFailureRow.at > now - WINDOW_SECONDS)
-            .order_by(LoginFailureRow.at.desc())
-            .limit(self.limit)
-        )
-        with self.database.session() as session:
-            times = session.scalars(recent).all()
-        if len(times) < self.limit:
-            return 0
-        # The oldest of the last ``limit`` failures leaves the window first.
-        return max(1, int(min(times) + WINDOW_SECONDS - now) + 1)
+    def account_key(self, user_name: str) -> str:
+        """The user name's keyed hash, case-insensitive as :meth:`key`."""
+        return self._hash(f"account\0{user_name.casefold()}")
 
-    def failed(self, key: str) -> None:
-        """Record one failed attempt (and forget every failure older than the window)."""
+    def begin(self, user_name: str, client: str) -> Attempt:
+        """Count an attempt as failed before its password is checked; :class:`Throttled` (and
+        nothing counted) when the pair or the user name has no attempt left this minute."""
+        attempt = Attempt(self.key(user_name, client), self.account_key(user_name))
         now = self.clock()
         with self.database.session() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # Attempts for one user name take turns; a colliding name only waits its turn.
+                lock_key = int(attempt.account[:8], 16) - 2**31
+                session.execute(_LOCK, {"namespace": THROTTLE_LOCK, "key": lock_key})
+            wait = max(
+                _wait(session, LoginFailureRow.pair, attempt.pair, self.limit, now),
+                _wait(session, LoginFailureRow.account, attempt.account, self.account_limit, now),
+            )
+            if wait:
+                raise Throttled(wait)
             session.execute(
                 delete(LoginFailureRow).where(LoginFailureRow.at <= now - WINDOW_SECONDS)
             )
-            session.add(LoginFailureRow(pair=key, at=now))
+            session.add(LoginFailureRow(pair=attempt.pair, account=attempt.account, at=now))
+        return attempt
 
-    def succeeded(self, key: str) -> None:
-        """Forget the failures of ``key`` after a correct password."""
+    def succeeded(self, attempt: Attempt) -> None:
+        """Forget the failures of the attempt's pair (its own reservation among them) after a
+        correct password; other clients' failures for the name still count."""
         with self.database.session() as session:
-            session.execute(delete(LoginFailureRow).where(LoginFailureRow.pair == key))
+            session.execute(delete(LoginFailureRow).where(LoginFailureRow.pair == attempt.pair))
+
+    def _hash(self, message: str) -> str:
+        return hmac.new(self._secret, message.encode(), hashlib.sha256).hexdigest()
+
+
+def _wait(
+    session: Session, column: InstrumentedAttribute[str], key: str, limit: int, now: float
+) -> int:
+    """Seconds until ``key`` (in ``column``) has fewer than ``limit`` failures in the window."""
+    recent = (
+        select(LoginFailureRow.at)
+        .where(column == key, LoginFailureRow.at > now - WINDOW_SECONDS)
+        .order_by(LoginFailureRow.at.desc())
+        .limit(limit)
+    )
+    times = session.scalars(recent).all()
+    if len(times) < limit:
+        return 0
+    # The oldest of the last ``limit`` failures leaves the window first.
+    return max(1, int(min(times) + WINDOW_SECONDS - now) + 1)

@@ -80,7 +80,8 @@ ROLES = ("desk", "shelter", "planner", "auditor", "admin")
 
 
 class UserRow(Base):
-    """A person who logs in; ``shelter_id`` ties a shelter-staff user to their own shelter."""
+    """A person who logs in; ``shelter_id`` ties a shelter-staff user to their own shelter, and
+    ``login_generation`` ties tokens and sessions to the user's access as it was when issued."""
 
     __tablename__ = "users"
     __table_args__ = (
@@ -99,6 +100,10 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Counted up by every change to the user's access (deactivated, activated, another role, a new
+    # password); tokens and web sessions carry the count they were issued at and open nothing once
+    # it has moved on, so reactivating a user brings none of the old ones back (``api.accounts``).
+    login_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ShelterRow(Base):
@@ -288,7 +293,8 @@ class PlacementRow(Base):
 
 
 class AuditRow(Base):
-    """One access to personal data (NEN 7513 style): who, what, which object, outcome — no values.
+    """One access to personal data (NEN 7513 style), or one checked login (action ``login`` on
+    object type ``user``): who, what, which object, outcome — no values.
 
     Append-only (database triggers refuse UPDATE and DELETE) and hash-chained: ``hash`` covers
     this row's fields and ``prev_hash``, so removing or editing a row breaks the chain.
@@ -300,7 +306,7 @@ class AuditRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     actor: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
-    action: Mapped[str] = mapped_column(String(16))  # create/read/search/update/export/denied...
+    action: Mapped[str] = mapped_column(String(16))  # create/read/search/update/denied/login
     object_type: Mapped[str] = mapped_column(String(16))
     object_id: Mapped[str | None] = mapped_column(String(64), default=None)
     result: Mapped[str] = mapped_column(String(16))
@@ -325,20 +331,24 @@ class ReferralStatRow(Base):
 
 
 class LoginFailureRow(Base):
-    """One failed login, for the throttle that every worker process shares (``api.ratelimit``).
+    """One failed login (or one being checked), for the throttle that every worker process shares
+    (``api.ratelimit``).
 
-    ``pair`` is a hash of the user name and the client, never either of them; ``at`` is Unix
-    seconds. Rows older than the throttle's window are deleted as new failures come in.
+    ``pair`` is a hash of the user name and the client, ``account`` of the user name alone, never
+    either of them; ``at`` is Unix seconds. Rows older than the throttle's window are deleted as
+    new attempts come in.
     """
 
     __tablename__ = "login_failures"
     __table_args__ = (
         Index("ix_login_failures_pair_at", "pair", "at"),
+        Index("ix_login_failures_account_at", "account", "at"),
         Index("ix_login_failures_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     pair: Mapped[str] = mapped_column(String(64))
+    account: Mapped[str] = mapped_column(String(64))
     at: Mapped[float] = mapped_column(Float)
 
 

@@ -55,14 +55,17 @@ class CsrfRejected(Exception):
 
 def get_visitor(request: Request, session: SessionDep, now: NowDep) -> Caller:
     """The logged-in user of a page request, as the API's caller, in the request's transaction;
-    :class:`LoginRequired` without a session, for a user no longer active, or after logging out
-    of the session (:mod:`api.web.ended`)."""
+    :class:`LoginRequired` without a session, for a user no longer active, for a session begun
+    before a change to the user's access (deactivated and activated, another role or password),
+    or after logging out of the session (:mod:`api.web.ended`)."""
     web = web_state(request)
     current = web_session.read(request, web.codec)
     if current is None or current.user is None:
         raise LoginRequired
     user = accounts.find_active(session, current.user)
-    if user is None or ended.has_ended(session, current.sid):
+    if user is None or user.generation != current.generation:
+        raise LoginRequired
+    if ended.has_ended(session, current.sid):
         raise LoginRequired
     request.state.web_session = current
     request.state.viewer = Viewer(name=user.name, role=user.role)
@@ -73,6 +76,7 @@ def get_visitor(request: Request, session: SessionDep, now: NowDep) -> Caller:
         transaction=session,
         request_id=request_id(request.scope),
         now=now.astimezone(UTC),
+        generation=user.generation,
     )
 
 

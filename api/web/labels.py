@@ -135,11 +135,13 @@ AUDIT_ACTIONS: Final = {
     "search": N_("listed"),
     "update": N_("changed"),
     "denied": N_("refused access"),
+    "login": N_("login"),
 }
 AUDIT_OBJECTS: Final = {
     "referral": N_("referral"),
     "hold": N_("hold"),
     "placement": N_("placement"),
+    "user": N_("user account"),
 }
 AUDIT_RESULTS: Final = {
     "ok": N_("succeeded"),

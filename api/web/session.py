@@ -3,7 +3,8 @@
 The cookie holds a short JWT (pyjwt, HS256) with the user's name and a random session id, signed
 with a key derived from the service's signing secret and issued as ``safeplace-web``, so a
 session cookie is never accepted as an API bearer token, nor a bearer token as a session. The
-user is looked up again on every request, as for the API, so a deactivated user is out at once.
+user is looked up again on every request, as for the API, so a deactivated user is out at once,
+and so is a session begun before a change to the user's access (its login generation).
 
 A session runs idle for the service's token lifetime and is renewed on every page, up to a
 shift's length; logging out removes the cookie and records the session as ended on the server
@@ -39,11 +40,14 @@ _KEY_LABEL: Final = b"safeplace web session"
 
 @dataclass(frozen=True)
 class WebSession:
-    """One browser's session: its id, its user (None before logging in), when it began."""
+    """One browser's session: its id, its user (None before logging in), when it began, and the
+    user's login generation when it began (``gen``; a session outlives no change to the user's
+    access, see :class:`api.auth.Claims`)."""
 
     sid: str
     user: str | None
     started: datetime
+    generation: int = 0
 
     @classmethod
     def anonymous(cls, now: datetime) -> WebSession:
@@ -51,9 +55,9 @@ class WebSession:
         return cls(sid=secrets.token_urlsafe(24), user=None, started=now)
 
     @classmethod
-    def of_user(cls, user: str, now: datetime) -> WebSession:
+    def of_user(cls, user: str, now: datetime, *, generation: int = 0) -> WebSession:
         """A new session for ``user``: a new id, never the one used before logging in."""
-        return cls(sid=secrets.token_urlsafe(24), user=user, started=now)
+        return cls(sid=secrets.token_urlsafe(24), user=user, started=now, generation=generation)
 
 
 class SessionCodec:
@@ -72,6 +76,7 @@ class SessionCodec:
             "iat": now,
             "exp": expires,
             "started": int(session.started.timestamp()),
+            "gen": session.generation,
         }
         if session.user is not None:
             claims["sub"] = session.user
@@ -90,11 +95,15 @@ class SessionCodec:
         except jwt.InvalidTokenError:
             return None
         sid, user, started = claims.get("sid"), claims.get("sub"), claims.get("started")
+        generation = claims.get("gen", 0)
         if not isinstance(sid, str) or not isinstance(started, int):
             return None
         if user is not None and not isinstance(user, str):
             return None
-        return WebSession(sid=sid, user=user, started=datetime.fromtimestamp(started, UTC))
+        if not isinstance(generation, int) or isinstance(generation, bool):
+            return None
+        moment = datetime.fromtimestamp(started, UTC)
+        return WebSession(sid=sid, user=user, started=moment, generation=generation)
 
     def csrf_token(self, session: WebSession) -> str:
         """The CSRF token of every form of ``session``."""

@@ -6,6 +6,7 @@ import hashlib
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -14,10 +15,12 @@ import httpx2
 import jwt
 import pytest
 from fastapi import Depends
+from fastapi.testclient import TestClient
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
+from api import audit
 from api.auth import (
     ALGORITHM,
     ISSUER,
@@ -30,7 +33,7 @@ from api.auth import (
 from api.db.session import Database
 from api.db.tables import LoginFailureRow, UserRow
 from api.deps import Caller, allow
-from api.ratelimit import WINDOW_SECONDS, LoginThrottle
+from api.ratelimit import WINDOW_SECONDS, LoginThrottle, Throttled
 from tests.api import server
 from tests.api.helpers import PASSWORD, SECRET, Api, running_api
 
@@ -149,6 +152,24 @@ def test_a_token_with_a_malformed_time_is_refused() -> None:
         read_token(token, secret=SECRET)
 
 
+def test_a_token_carries_the_login_generation_and_one_without_counts_as_the_first() -> None:
+    """Tokens issued before the claim existed stay valid until the user's access changes."""
+    now = int(datetime.now(UTC).timestamp())
+    payload = {"iss": ISSUER, "sub": "desk", "role": "desk", "shelter": None, "nbf": now}
+    payload |= {"iat": now, "exp": now + 60}
+    older = jwt.encode(payload, SECRET, algorithm=ALGORITHM)
+    assert read_token(older, secret=SECRET).generation == 0
+    for malformed in (True, "1", 1.5):
+        token = jwt.encode(payload | {"gen": malformed}, SECRET, algorithm=ALGORITHM)
+        with pytest.raises(InvalidToken):
+            read_token(token, secret=SECRET)
+    claims = Claims(subject="desk", role="desk", shelter_id=None, generation=3)
+    issued, _ = issue_token(
+        claims, secret=SECRET, now=datetime.now(UTC), lifetime=timedelta(minutes=5)
+    )
+    assert read_token(issued, secret=SECRET) == claims
+
+
 def test_a_deactivated_user_is_out_at_once(api: Api) -> None:
     assert api.get("desk", "/api/v1/referrals").status_code == 200
     with api.database.session() as session:
@@ -217,22 +238,89 @@ def test_failed_logins_are_rate_limited_per_user_and_client(api: Api) -> None:
     assert login(api, "admin", PASSWORD)[0] == 200
 
 
+def retry_after(throttle: LoginThrottle, name: str, client: str) -> int:
+    """What :meth:`LoginThrottle.begin` answers: 0 when it counted the attempt, else the wait."""
+    try:
+        throttle.begin(name, client)
+    except Throttled as throttled:
+        return throttled.retry_after
+    return 0
+
+
 def test_the_throttle_forgets_after_a_minute_and_on_success(database: Database) -> None:
     now = [1_000_000.0]
     throttle = LoginThrottle(database, limit=2, secret=SECRET, clock=lambda: now[0])
-    key = throttle.key("Desk", "10.0.0.1")
-    throttle.failed(key)
-    throttle.failed(key)
-    assert throttle.retry_after(key) == WINDOW_SECONDS + 1
-    assert throttle.retry_after(throttle.key("desk", "10.0.0.2")) == 0
+    assert retry_after(throttle, "Desk", "10.0.0.1") == 0
+    assert retry_after(throttle, "desk", "10.0.0.1") == 0
+    assert retry_after(throttle, "desk", "10.0.0.1") == WINDOW_SECONDS + 1
+    assert retry_after(throttle, "desk", "10.0.0.2") == 0
     now[0] += WINDOW_SECONDS / 2
-    assert throttle.retry_after(key) == WINDOW_SECONDS / 2 + 1
+    assert retry_after(throttle, "desk", "10.0.0.1") == WINDOW_SECONDS / 2 + 1
     now[0] += WINDOW_SECONDS / 2
-    assert throttle.retry_after(key) == 0
-    throttle.failed(key)
-    throttle.succeeded(key)
-    throttle.failed(key)
-    assert throttle.retry_after(key) == 0
+    assert retry_after(throttle, "desk", "10.0.0.1") == 0
+    throttle.succeeded(throttle.begin("desk", "10.0.0.1"))
+    assert retry_after(throttle, "desk", "10.0.0.1") == 0
+    assert retry_after(throttle, "desk", "10.0.0.1") == 0
+
+
+def test_the_throttle_counts_attempts_made_at_once_exactly(database: Database) -> None:
+    """Each attempt is counted in the same step that reads the count: attempts at the same moment
+    cannot all find the count below the limit."""
+    throttle = LoginThrottle(database, limit=5, secret=SECRET)
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        waits = list(pool.map(lambda _: retry_after(throttle, "desk", "10.0.0.1"), range(40)))
+    assert waits.count(0) == 5
+    assert all(1 <= wait <= WINDOW_SECONDS + 1 for wait in waits if wait)
+
+
+def test_a_user_name_takes_only_so_many_failures_from_all_clients(database: Database) -> None:
+    """Four times the per-client limit by default; then every client waits, the user's own too
+    (the trade-off of :mod:`api.ratelimit`), until the window frees up."""
+    now = [1_000_000.0]
+    throttle = LoginThrottle(database, limit=2, secret=SECRET, clock=lambda: now[0])
+    assert throttle.account_limit == 8
+    for address in range(4):
+        for _ in range(2):
+            assert retry_after(throttle, "desk", f"10.0.0.{address}") == 0
+        now[0] += 1
+    assert retry_after(throttle, "desk", "10.0.0.99") == WINDOW_SECONDS + 1 - 4
+    assert retry_after(throttle, "DESK", "10.0.0.98") == WINDOW_SECONDS + 1 - 4
+    assert retry_after(throttle, "admin", "10.0.0.99") == 0  # another name is not touched
+    now[0] += WINDOW_SECONDS - 4
+    assert retry_after(throttle, "desk", "10.0.0.99") == 0
+
+
+def test_many_clients_get_no_more_than_the_names_limit_of_password_checks(
+    api: Api,
+) -> None:
+    """Through the API: each address gets its own few tries, until the name has had its limit."""
+    statuses = []
+    for address in range(8):
+        with TestClient(api.app, client=(f"192.0.2.{address}", 40000)) as client:
+            form = {"username": "desk", "password": "a wrong password"}
+            for _ in range(ATTEMPTS):
+                statuses.append(client.post(TOKEN_URL, data=form).status_code)
+    assert statuses.count(401) == 4 * ATTEMPTS
+    assert statuses.count(429) == 8 * ATTEMPTS - 4 * ATTEMPTS
+    with TestClient(api.app, client=("192.0.2.200", 40000)) as client:
+        right = client.post(TOKEN_URL, data={"username": "desk", "password": PASSWORD})
+    assert right.status_code == 429  # the user is kept out too, for at most the minute
+
+
+def test_logins_made_at_once_get_no_more_password_checks_than_the_limit(
+    database_url: str, tmp_path: Path
+) -> None:
+    """40 wrong passwords for one user at the same moment, on a server of two workers: five
+    are checked (401), every other one is refused unchecked (429)."""
+    limit = 5  # the default of SAFEPLACE_LOGIN_ATTEMPTS_PER_MINUTE
+    with server.running(database_url, tmp_path / "var", workers=2) as running:
+        form = {"username": "desk", "password": "a wrong password"}
+        url = f"{running.url}{TOKEN_URL}"
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            statuses = list(
+                pool.map(lambda _: httpx2.post(url, data=form, timeout=60).status_code, range(40))
+            )
+    assert sorted(statuses) == [401] * limit + [429] * (40 - limit)
 
 
 def test_both_workers_of_a_server_count_the_same_failures(
@@ -251,18 +339,56 @@ def test_both_workers_of_a_server_count_the_same_failures(
 def test_the_throttle_keeps_no_name_and_nothing_older_than_its_window(database: Database) -> None:
     now = [1_000_000.0]
     throttle = LoginThrottle(database, limit=5, secret=SECRET, clock=lambda: now[0])
-    throttle.failed(throttle.key("Desk", "10.0.0.1"))
-    throttle.failed(throttle.key("planner", "10.0.0.9"))
+    throttle.begin("Desk", "10.0.0.1")
+    throttle.begin("planner", "10.0.0.9")
     now[0] += WINDOW_SECONDS
-    throttle.failed(throttle.key("admin", "10.0.0.7"))
+    throttle.begin("admin", "10.0.0.7")
     with database.session() as session:
-        stored = session.execute(select(LoginFailureRow.pair, LoginFailureRow.at)).all()
-    assert [(pair, at) for pair, at in stored] == [(throttle.key("admin", "10.0.0.7"), now[0])]
-    assert all(re.fullmatch(r"[0-9a-f]{64}", pair) for pair, _ in stored)
+        stored = session.execute(
+            select(LoginFailureRow.pair, LoginFailureRow.account, LoginFailureRow.at)
+        ).all()
+    expected = (throttle.key("admin", "10.0.0.7"), throttle.account_key("admin"), now[0])
+    assert [tuple(row) for row in stored] == [expected]
+    assert all(re.fullmatch(r"[0-9a-f]{64}", key) for key in expected[:2])
     # Keyed: without the service's secret a guessed name and address give another hash.
-    unkeyed = hashlib.sha256(b"admin\x0010.0.0.7").hexdigest()
     other = LoginThrottle(database, limit=5, secret="another-secret-" + "x" * 40)
-    assert stored[0][0] not in {unkeyed, other.key("admin", "10.0.0.7")}
+    guesses = {
+        hashlib.sha256(b"admin\x0010.0.0.7").hexdigest(),
+        hashlib.sha256(b"admin").hexdigest(),
+        other.key("admin", "10.0.0.7"),
+        other.account_key("admin"),
+    }
+    assert not guesses & {*expected[:2]}
+
+
+def test_checked_logins_are_in_the_audit_trail_with_the_users_name(api: Api) -> None:
+    """So that an account under attack can be seen afterwards: who, when, with what result, never
+    the password, and only names of users (a name that is none may be a mistyped password)."""
+    assert login(api, "desk", PASSWORD)[0] == 200
+    assert login(api, "desk", "desk's wrong password")[0] == 401
+    assert login(api, "nobody", "nobody's password")[0] == 401
+    assert login(api, "a long test password", PASSWORD)[0] == 401  # typed in the wrong field
+    with api.database.session() as session:
+        session.execute(update(UserRow).where(UserRow.name == "planner").values(active=False))
+    assert login(api, "planner", PASSWORD)[0] == 401  # an inactive user's login is still on record
+    for _ in range(ATTEMPTS):
+        login(api, "admin", "admin's wrong password")
+    assert login(api, "admin", PASSWORD)[0] == 429  # refused unchecked: nothing recorded
+    logins = api.ok(api.get("auditor", "/api/v1/audit", action="login", limit=50))
+    seen = [(r["actor"], r["role"], r["object_type"], r["object_id"], r["result"]) for r in logins]
+    assert seen[::-1] == [
+        ("desk", "desk", "user", None, "ok"),
+        ("desk", "desk", "user", None, "denied"),
+        ("planner", "planner", "user", None, "denied"),
+        *[("admin", "admin", "user", None, "denied")] * ATTEMPTS,
+    ]
+    assert all(row["request_id"] for row in logins)
+    trail = api.get("auditor", "/api/v1/audit", limit=500).text
+    assert "wrong password" not in trail
+    assert PASSWORD not in trail
+    assert "nobody" not in trail
+    with api.database.session() as session:
+        assert audit.verify(session) is None
 
 
 def test_passwords_are_stored_as_argon2id(api: Api) -> None:

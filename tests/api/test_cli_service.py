@@ -1,4 +1,4 @@
-"""``safeplace users add``, ``audit verify`` and ``retention run`` against a real database."""
+"""``safeplace users ...``, ``audit verify`` and ``retention run`` against a real database."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text, update
 from typer.testing import CliRunner, Result
 
+from api.auth import verify_password
 from api.cli_service import EXIT_BROKEN, EXIT_INVALID, register
 from api.db.session import Database
 from api.db.tables import ReferralRow, ReferralStatRow, ShelterRow, UserRow
@@ -93,7 +94,11 @@ def test_a_deactivated_user_is_kept_out_until_activated_again(
         assert client.post("/api/v1/auth/token", data=ANNA).status_code == 401
 
         assert run(env, "users", "activate", "anna").exit_code == 0
-        assert client.get("/api/v1/referrals", headers=bearer).status_code == 200
+        # Whoever took the token meanwhile gains nothing: it ended with the deactivation.
+        assert client.get("/api/v1/referrals", headers=bearer).status_code == 401
+        token = client.post("/api/v1/auth/token", data=ANNA).json()["access_token"]
+        renewed = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/referrals", headers=renewed).status_code == 200
     unknown = run(env, "users", "deactivate", "nobody")
     assert unknown.exit_code == EXIT_INVALID
     assert unknown.output.strip() == "cannot change user: no user 'nobody'"
@@ -126,6 +131,54 @@ def test_a_user_given_another_role_logs_in_again_to_act_in_it(
         assert client.get("/api/v1/capacity", headers=as_planner).status_code == 200
         assert client.get("/api/v1/referrals", headers=as_planner).status_code == 403
 
+        # Back at the desk, the desk token of before stays refused: every change ends them all.
+        assert run(env, "users", "set-role", "anna", "--role", "desk").exit_code == 0
+        assert client.get("/api/v1/referrals", headers=as_desk).status_code == 401
+        assert client.get("/api/v1/referrals", headers=bearer()).status_code == 200
+
+
+def test_a_user_given_a_new_password_logs_in_with_it_only(
+    env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    app = desk_user_anna(env, database_url, tmp_path / "var")
+    renewed = "a new and longer passphrase"
+    with TestClient(app) as client:
+        token = client.post("/api/v1/auth/token", data=ANNA).json()["access_token"]
+        earlier = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/referrals", headers=earlier).status_code == 200
+
+        result = run(env, "users", "set-password", "anna", stdin=renewed + "\n")
+        assert result.exit_code == 0, result.output
+        assert result.output.strip() == "user 'anna' has a new password"
+        # Whoever knew the old password keeps neither it nor a token it gave.
+        assert client.get("/api/v1/referrals", headers=earlier).status_code == 401
+        assert client.post("/api/v1/auth/token", data=ANNA).status_code == 401
+        with_new = {"username": "anna", "password": renewed}
+        assert client.post("/api/v1/auth/token", data=with_new).status_code == 200
+
+
+def test_users_set_password_refuses_what_cannot_work(
+    env: dict[str, str], database_url: str
+) -> None:
+    assert run(env, "users", "add", "anna", "--role", "desk", stdin=PASSWORD + "\n").exit_code == 0
+    cases = (
+        ("anna", "too short", "at least 12 characters"),
+        ("anna", "abcabcabcabc", "different characters"),
+        ("nobody", PASSWORD, "no user 'nobody'"),
+    )
+    for name, password, problem in cases:
+        result = run(env, "users", "set-password", name, stdin=password + "\n")
+        assert result.exit_code == EXIT_INVALID, name
+        assert result.output.startswith("cannot change user: "), result.output
+        assert problem in result.output, result.output
+    database = Database.for_url(database_url)
+    try:
+        with database.session() as session:
+            kept = session.scalars(select(UserRow.password_hash).where(UserRow.name == "anna"))
+            assert verify_password(PASSWORD, kept.one())
+    finally:
+        database.dispose()
+
 
 def test_users_set_role_refuses_what_cannot_work(env: dict[str, str], database_url: str) -> None:
     assert run(env, "users", "add", "anna", "--role", "desk", stdin=PASSWORD + "\n").exit_code == 0
@@ -150,6 +203,7 @@ def test_users_set_role_refuses_what_cannot_work(env: dict[str, str], database_u
 def test_users_add_refuses_what_cannot_work(env: dict[str, str], database_url: str) -> None:
     cases = (
         (["users", "add", "bob", "--role", "desk"], "too short\n", "at least 12"),
+        (["users", "add", "bob", "--role", "desk"], "a" * 12 + "\n", "different characters"),
         (["users", "add", "bob", "--role", "chief"], PASSWORD + "\n", "unknown role"),
         (["users", "add", "bob", "--role", "shelter"], PASSWORD + "\n", "--shelter"),
         (

@@ -93,6 +93,7 @@ def test_pages_write_the_audit_rows_the_api_writes(site: Site) -> None:
     case = register(desk)
     desk.get(f"/desk/referrals/{case}")
     assert site.audit() == [
+        ("login", "user", None, "ok"),  # the page login, as the API's
         ("create", "referral", case, "ok"),
         ("read", "referral", case, "ok"),  # GET /referrals/{id}
         ("read", "referral", case, "ok"),  # POST /referrals/{id}/ranking

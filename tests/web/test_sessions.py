@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from api import accounts
 from api.db.tables import AuditRow, EndedWebSessionRow, ReferralRow
 from api.web import ended
 from api.web.session import COOKIE, LONGEST, WebSession
-from tests.api.helpers import bearer
+from tests.api.helpers import PASSWORD, bearer
 from tests.web.site import Site, page_routes, text
 
 HOMES = {
@@ -35,6 +36,16 @@ def test_a_wrong_password_is_said_plainly_and_lets_nobody_in(site: Site) -> None
     assert response.status_code == 401
     assert "Verkeerde gebruikersnaam of wachtwoord." in text(response)
     assert visitor.get("/desk").headers["location"] == "/login?next=/desk"
+
+
+def test_page_logins_are_audited_as_the_api_audits_them(site: Site) -> None:
+    site.visitor().login("desk", "not the password")
+    site.visitor("desk")
+    assert site.audit() == [("login", "user", None, "denied"), ("login", "user", None, "ok")]
+    auditor = site.visitor("auditor")
+    page = text(auditor.get("/audit", actor="desk", action="login"))
+    assert page.count("inloggen gebruikersaccount") == 2
+    assert "geweigerd" in page
 
 
 def test_failed_logins_are_throttled_as_the_api_throttles_them(site: Site) -> None:
@@ -103,6 +114,35 @@ def test_a_copy_of_the_cookie_opens_nothing_after_logging_out(site: Site) -> Non
     assert thief.get("/desk").headers["location"] == "/login?next=/desk"
     # Another session of the same user is not touched by that logout.
     assert site.visitor("desk").get("/desk").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "deactivated and activated",
+        "another role and back",
+        "a new password",
+    ],
+)
+def test_a_change_to_the_users_access_ends_the_session(site: Site, change: str) -> None:
+    """A session cookie lasts up to a shift: one taken before the change must not come back."""
+    visitor = site.visitor("desk")
+    copied = visitor.client.cookies[COOKIE]
+    assert visitor.get("/desk").status_code == 200
+    with site.database.session() as session:
+        if change == "deactivated and activated":
+            accounts.set_active(session, "desk", active=False)
+            accounts.set_active(session, "desk", active=True)
+        elif change == "another role and back":
+            accounts.set_role(session, "desk", role="planner", shelter_id=None)
+            accounts.set_role(session, "desk", role="desk", shelter_id=None)
+        else:
+            accounts.set_password(session, "desk", password=PASSWORD)
+    assert visitor.get("/desk").headers["location"] == "/login?next=/desk"
+    thief = site.visitor()
+    thief.client.cookies.set(COOKIE, copied)
+    assert thief.get("/desk").headers["location"] == "/login?next=/desk"
+    assert site.visitor("desk").get("/desk").status_code == 200  # a new login works
 
 
 def test_logging_out_forgets_sessions_whose_cookies_expired_long_ago(site: Site) -> None:

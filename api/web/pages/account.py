@@ -1,8 +1,8 @@
 """Logging in and out, the language switch, and each role's home page.
 
-Logging in goes through the API's own token route function, so a page login is checked, throttled
-and timed exactly like ``POST /auth/token``; the token it returns is only read for the user's
-name and then dropped, and the browser gets a session cookie instead.
+Logging in goes through the API's own token route function, so a page login is checked,
+throttled, timed and audited exactly like ``POST /auth/token``; the token it returns is only read
+for the user's name and then dropped, and the browser gets a session cookie instead.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import read_token
 from api.db.session import Database
-from api.deps import SessionDep, SettingsDep, get_database, get_secret, get_throttle
+from api.deps import NowDep, SessionDep, SettingsDep, get_database, get_secret, get_throttle
 from api.problems import ProblemError
 from api.ratelimit import LoginThrottle
 from api.routes.auth import token
@@ -69,8 +69,10 @@ def login(
     settings: SettingsDep,
     secret: Annotated[str, Depends(get_secret)],
     throttle: Annotated[LoginThrottle, Depends(get_throttle)],
+    now: NowDep,
 ) -> Response:
-    """Check the password as the API does; on success start a new session for the user."""
+    """Check the password as the API does (and record it in the audit trail as the API does);
+    on success start a new session for the user."""
     web = web_state(request)
     wanted = local_path(str(form.get("next") or ""))
     credentials = OAuth2PasswordRequestForm(
@@ -84,6 +86,7 @@ def login(
             settings=settings,
             secret=secret,
             throttle=throttle,
+            now=now,
         )
     except ProblemError as problem:
         wait = int(problem.headers.get("Retry-After", "0"))
@@ -94,9 +97,10 @@ def login(
         }
         return web.pages.render(request, "login.html", context, status=problem.status)
     claims = read_token(issued.access_token, secret=secret)
-    now = datetime.now(UTC)
+    wall = datetime.now(UTC)  # the cookie's times are on the wall clock, as the token's
     response = redirect(wanted if wanted and wanted != "/" else HOME.get(claims.role, "/"))
-    web_session.store(response, request, web.codec, WebSession.of_user(claims.subject, now), now)
+    started = WebSession.of_user(claims.subject, wall, generation=claims.generation)
+    web_session.store(response, request, web.codec, started, wall)
     log.info("page login, role %s", claims.role)
     return response
 
