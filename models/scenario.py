@@ -59,9 +59,13 @@ NO_EXPLOITATION: Literal["none"] = "none"
 
 
 class ScenarioModel(BaseModel):
-    """Base of every scenario type: frozen, no unknown fields (a typo is an error, not 0)."""
+    """Base of every scenario type: frozen, no unknown fields (a typo is an error, not 0).
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    YAML reads ``.nan`` and ``.inf`` as numbers. No rate, share or weight can be either, and a
+    bound would report a NaN as out of range, so they are refused for what they are.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 def _police_unit(name: str) -> str:

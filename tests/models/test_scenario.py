@@ -88,6 +88,12 @@ def test_numbers_as_text_are_refused() -> None:
     assert problems(with_(horizon_days="365"))[0].startswith("horizon_days:")
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_nan_and_infinity_are_not_numbers_a_scenario_can_use(value: float) -> None:
+    found = problems(with_(demand={"arrivals_per_week": {"Amsterdam": value}}))
+    assert found == ["demand.arrivals_per_week.Amsterdam: must be a number, not .nan or .inf"]
+
+
 def test_dates_read_from_json_text() -> None:
     assert str(validate_scenario(with_(start="2026-03-02")).start) == "2026-03-02"
 
