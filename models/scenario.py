@@ -57,6 +57,15 @@ DEFAULT_CONDITIONS: dict[str, float] = {
 DEFAULT_MIN_KM: dict[str, float] = {"25": 3, "30": 3, "40": 3, "50": 4, "60": 2, "75": 2, "100": 1}
 NO_EXPLOITATION: Literal["none"] = "none"
 
+# What one run may simulate. National demand is about 1,000 arrivals a year; one replication of
+# 20,000 (twenty years of it, or a year at twenty times the rate) is beyond any question a planner
+# asks and takes minutes once places run out, and 500,000 over all replications keeps a run to
+# well under an hour of processor time. A typo in a rate or a pasted surge is refused instead.
+MAX_ARRIVALS = 20_000
+MAX_ARRIVALS_IN_ALL = 500_000
+# Each event is weighed on every day it changes something; scenarios use a handful.
+MAX_EVENTS = 500
+
 
 class ScenarioModel(BaseModel):
     """Base of every scenario type: frozen, no unknown fields (a typo is an error, not 0).
@@ -390,7 +399,7 @@ class SurgeEvent(ScenarioModel):
     hour: Annotated[int, Field(ge=0, le=23)] = 6
     spread_hours: Annotated[int, Field(ge=1, le=24)] = 1
     municipality: Municipality
-    victims: Annotated[int, Field(ge=1, le=10000)]
+    victims: Annotated[int, Field(ge=1, le=1000)]
     mix: Mix | None = None
 
 
@@ -436,13 +445,14 @@ class Scenario(ScenarioModel):
     )
     policy: Policy = Field(default_factory=Policy)
     fallback: Fallback = Field(default_factory=Fallback)
-    events: list[Event] = Field(default_factory=list)
+    events: Annotated[list[Event], Field(max_length=MAX_EVENTS)] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         problems: list[tuple[tuple[str | int, ...], str]] = []
         if self.warmup_days >= self.horizon_days:
             problems.append((("warmup_days",), "must be shorter than horizon_days"))
+        problems += self._demand_problems()
         if "default" not in self.length_of_stay:
             problems.append((("length_of_stay",), "needs a 'default' entry"))
         for index, event in enumerate(self.events):
@@ -458,6 +468,56 @@ class Scenario(ScenarioModel):
     def measured_days(self) -> int:
         """Days after the warm-up, over which the KPIs are measured."""
         return self.horizon_days - self.warmup_days
+
+    @property
+    def rate_arrivals(self) -> float:
+        """Arrivals a replication draws on average from the weekly rates."""
+        return sum(self.demand.arrivals_per_week.values()) * self.horizon_days / 7
+
+    @property
+    def surge_arrivals(self) -> int:
+        """Arrivals the surge events bring."""
+        return sum(e.victims for e in self.events if isinstance(e, SurgeEvent))
+
+    @property
+    def expected_arrivals(self) -> float:
+        """Arrivals a replication simulates on average."""
+        return self.rate_arrivals + self.surge_arrivals
+
+    def _demand_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """No one to simulate (every KPI would be 0 of 0), or more than a run may simulate."""
+        measured = any(isinstance(e, SurgeEvent) and e.day >= self.warmup_days for e in self.events)
+        if self.rate_arrivals == 0 and not measured:
+            message = "no one arrives after the warm-up: give a police unit a rate above 0"
+            return [(("demand", "arrivals_per_week"), message + " or add a surge event")]
+        expected = self.expected_arrivals
+        if expected > MAX_ARRIVALS:
+            by_rate = self.rate_arrivals >= self.surge_arrivals
+            message = (
+                f"about {expected:,.0f} arrivals per replication ({self.rate_arrivals:,.0f} from "
+                f"arrivals_per_week over horizon_days, {self.surge_arrivals:,} in surge events); "
+                f"at most {MAX_ARRIVALS:,} can be simulated"
+            )
+            return [(("demand", "arrivals_per_week") if by_rate else ("events",), message)]
+        too_many = replications_problem(self, self.replications)
+        return [(("replications",), too_many)] if too_many else []
+
+
+def most_replications(scenario: Scenario) -> int:
+    """How many replications of ``scenario`` stay within :data:`MAX_ARRIVALS_IN_ALL`."""
+    return max(1, int(MAX_ARRIVALS_IN_ALL // max(scenario.expected_arrivals, 1.0)))
+
+
+def replications_problem(scenario: Scenario, replications: int) -> str | None:
+    """What is wrong with running ``replications`` of ``scenario``, or None: a count given on the
+    command line, in an API call or on the planner's page is checked as the file's own is."""
+    most = most_replications(scenario)
+    if replications <= most:
+        return None
+    return (
+        f"{replications:,} replications of about {scenario.expected_arrivals:,.0f} arrivals each "
+        f"are more than the {MAX_ARRIVALS_IN_ALL:,} arrivals a run may simulate; at most {most:,}"
+    )
 
 
 EVENT_TYPES = ("capacity", "closure", "intake", "surge", "add_places")
