@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from engine.simulation.references import network_problems
 from models.errors import InputProblem, InvalidInput, parse_json, problems_from_error
 from models.sample import sample_shelter_kinds, sample_shelters
 from models.scenario import Scenario, validate_scenario
@@ -61,7 +62,8 @@ def read_yaml(path: Path) -> Any:
 
 
 def load_scenario(path: Path) -> LoadedScenario:
-    """Read, validate and resolve a scenario file; :class:`InvalidInput` lists every problem."""
+    """Read, validate and resolve a scenario file; :class:`InvalidInput` lists every problem,
+    a kind, programme or shelter the network does not have included."""
     data = read_yaml(path)
     try:
         scenario = validate_scenario(data)
@@ -71,26 +73,10 @@ def load_scenario(path: Path) -> LoadedScenario:
         shelters, kinds = tuple(sample_shelters()), sample_shelter_kinds()
     else:
         shelters, kinds = load_network(path.parent / scenario.network.file)
-    missing = unknown_shelters(scenario, {s.id for s in shelters})
-    if missing:
-        raise _in_file(path, missing)
+    problems = network_problems(scenario, shelters, kinds)
+    if problems:
+        raise _in_file(path, problems)
     return LoadedScenario(path, scenario, shelters, kinds)
-
-
-def unknown_shelters(scenario: Scenario, ids: set[str]) -> list[InputProblem]:
-    """Events that name a shelter the network does not have."""
-    problems: list[InputProblem] = []
-    for index, event in enumerate(scenario.events):
-        named = [("shelter", getattr(event, "shelter", None))]
-        where = getattr(event, "where", None)
-        if where is not None:
-            named.append(("where.shelter", where.shelter))
-        problems += [
-            InputProblem(f"events[{index}].{field}", f"no shelter '{sid}' in the network")
-            for field, sid in named
-            if sid is not None and sid not in ids
-        ]
-    return problems
 
 
 def load_network(path: Path) -> tuple[tuple[Shelter, ...], dict[str, str]]:
