@@ -103,6 +103,41 @@ def test_a_bad_network_file_and_an_unknown_shelter_are_named(tmp_path: Path) -> 
         load_scenario(path)
 
 
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"start: 2026-02-30\n", "start: Input should be a valid date"),
+        (b"\xff\xfe", "the file is not UTF-8 text"),
+        (b"", "the file is empty"),
+        (b"# nothing but a comment\n", "the file is empty"),
+        (b"name: !!int twelve\n", "invalid YAML: invalid literal for int()"),
+        (b"events: " + b"[" * 5000, "invalid YAML: nested too deeply"),
+    ],
+    ids=["date", "not-utf-8", "empty", "comment", "tag", "deep"],
+)
+def test_a_file_that_is_no_scenario_is_refused_without_a_traceback(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = write_tiny(tmp_path)
+    if content.startswith(b"start"):
+        content = path.read_bytes() + content
+    path.write_bytes(content)
+    result = CliRunner().invoke(app(), ["scenario", "run", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.output.startswith(f"{path}: {expected}"), result.output
+
+
+def test_a_missing_network_file_is_named_by_its_field(tmp_path: Path) -> None:
+    path = write_tiny(tmp_path)
+    (tmp_path / "network.json").unlink()
+    result = CliRunner().invoke(app(), ["scenario", "run", str(path)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"{path}: network.file: network.json: cannot read it: No such file or directory\n"
+    )
+
+
 def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
     path = write_tiny(tmp_path)
     out = tmp_path / "out"
