@@ -65,6 +65,10 @@ MAX_ARRIVALS = 20_000
 MAX_ARRIVALS_IN_ALL = 500_000
 # Each event is weighed on every day it changes something; scenarios use a handful.
 MAX_EVENTS = 500
+MAX_SEED = 2**63 - 1
+MAX_REPLICATIONS = 10_000
+# Places one event adds or takes away.
+MAX_ADDED = 1000
 
 
 class ScenarioModel(BaseModel):
@@ -363,7 +367,7 @@ class CapacityEvent(Period):
     type: Literal["capacity"]
     where: Where
     percent: Annotated[float, Field(ge=-100.0, le=1000.0)] = 0.0
-    places: Annotated[int, Field(ge=-1000, le=1000)] = 0
+    places: Annotated[int, Field(ge=-MAX_ADDED, le=MAX_ADDED)] = 0
 
     @model_validator(mode="after")
     def _some_change(self) -> CapacityEvent:
@@ -415,7 +419,7 @@ class AddPlacesEvent(Period):
     police_unit: PoliceUnit
     gender: Gender
     conditions: list[Condition] = Field(default_factory=list)
-    places: Annotated[int, Field(ge=1, le=1000)]
+    places: Annotated[int, Field(ge=1, le=MAX_ADDED)]
     intake: Intake = "24/7"
     youth: bool = False
 
@@ -437,8 +441,8 @@ class Scenario(ScenarioModel):
     start: Annotated[date, Field(strict=False)] = date(2026, 1, 5)
     horizon_days: Annotated[int, Field(ge=1, le=3650)] = 365
     warmup_days: Annotated[int, Field(ge=0, le=3650)] = 0
-    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 1
-    replications: Annotated[int, Field(ge=1, le=10000)] = 20
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 1
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 20
     demand: Demand
     length_of_stay: dict[Annotated[str, Field(min_length=1)], Stay] = Field(
         default_factory=_default_stays

@@ -14,11 +14,12 @@ from pydantic import Field
 
 from api import disclosure
 from api.deps import Caller, allow
-from api.problems import FieldError, ProblemError, responses
+from api.problems import FieldError, ProblemError, invalid_field, responses
 from api.routes.common import ON_OBJECT
 from api.scenario_files import ScenarioFileError, load_scenario
 from api.scenario_runner import RunRegistry, ScenarioRun
 from api.schemas import RequestModel, ResponseModel
+from models.scenario import replications_problem
 from models.scenario_result import ScenarioResult
 
 router = APIRouter(prefix="/scenario-runs", tags=["scenario-runs"])
@@ -80,6 +81,10 @@ def start_run(
         # Field paths within the file; where the file lies on the server is none of the caller's.
         errors = [FieldError(path=p.path, message=p.message) for p in exc.fields]
         raise ProblemError(422, f"scenario '{body.scenario}' is invalid", errors=errors) from None
+    if body.replications is not None:
+        too_many = replications_problem(loaded.scenario, body.replications)
+        if too_many is not None:
+            raise invalid_field("replications", too_many)
     run = _registry(request).start(
         caller.session, loaded, replications=body.replications, compare=body.compare
     )

@@ -138,6 +138,30 @@ def test_a_missing_network_file_is_named_by_its_field(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["run", "--seed", "-1"], "--seed"),
+        (["run", "-n", "0"], "--replications"),
+        (["run", "-n", "100"], "--replications"),
+        (["compare", "--seed", "-1"], "--seed"),
+        (["compare", "-n", "100"], "--replications"),
+        (["advise", "--add", "5000"], "--add"),
+        (["advise", "--add", "3", "-n", "100"], "--replications"),
+    ],
+)
+def test_an_option_out_of_bounds_is_refused_by_its_name(
+    tmp_path: Path, command: list[str], option: str
+) -> None:
+    # About 15,400 arrivals a replication: 100 replications are more than a run may simulate.
+    path = write_tiny(tmp_path, units="Midden-Nederland: 9000")
+    files = [str(path)] * (2 if command[0] == "compare" else 1)
+    result = CliRunner().invoke(app(), ["scenario", command[0], *files, *command[1:]])
+    assert result.exit_code == 2, result.output
+    assert option in result.output
+    assert "Traceback" not in result.output
+
+
 def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
     path = write_tiny(tmp_path)
     out = tmp_path / "out"

@@ -73,6 +73,20 @@ def test_a_broken_shipped_scenario_names_its_fields_and_not_the_server(
     assert str(tmp_path) not in response.text
 
 
+def test_replications_asked_for_are_held_to_what_a_run_may_simulate(
+    api: Api, tmp_path: Path
+) -> None:
+    path = tmp_path / "scenarios" / "tiny.yaml"
+    # About 15,400 arrivals a replication.
+    path.write_text(path.read_text().replace("Midden-Nederland: 9", "Midden-Nederland: 9000"))
+    body = {"scenario": "tiny", "replications": 100}
+    response = api.post("planner", "/api/v1/scenario-runs", body)
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert error["path"] == "replications"
+    assert error["message"].endswith("a run may simulate; at most 32")
+
+
 def _stored_run(database: Database, run_id: str, state: str, silent_seconds: float) -> None:
     """A run as a worker stores it, last touched ``silent_seconds`` ago."""
     touched = datetime.now(UTC) - timedelta(seconds=silent_seconds)
