@@ -138,6 +138,37 @@ def test_an_upload_that_is_no_scenario_is_refused_by_name(
     assert expected in text(response)
 
 
+@pytest.mark.parametrize(
+    ("asked", "expected"),
+    [
+        ("abc", "Vul een heel getal in, niet “abc”."),
+        ("2.5", "Vul een heel getal in, niet “2.5”."),
+        ("0", "Vul 1 of meer in."),
+        ("-3", "Vul 1 of meer in."),
+        ("1000", "Vul 50 of minder in."),
+    ],
+)
+def test_replications_the_page_cannot_run_are_refused_at_the_field(
+    site: Site, asked: str, expected: str
+) -> None:
+    planner = site.visitor("planner")
+    response = start(planner, replications=asked)
+    assert response.status_code == 422
+    field = re.search(r'<p class="field-error" id="replications-error">([^<]*)</p>', response.text)
+    assert field is not None, text(response)
+    assert field.group(1) == expected
+    assert f'value="{asked}"' in response.text
+    assert planner.get("/planner").text.count('href="/planner/runs/') == 0  # nothing started
+
+
+def test_replications_are_held_to_what_a_run_may_simulate(site: Site) -> None:
+    # 16,000 arrivals a replication: 31 replications are the most a run may simulate.
+    content = SMALL.replace(b"Amsterdam: 3.5", b"Amsterdam: 4000")
+    response = start(site.visitor("planner"), content, replications="50")
+    assert response.status_code == 422
+    assert "Vul 31 of minder in." in text(response)
+
+
 def test_a_broken_scenario_file_on_the_server_is_left_out_not_the_page(
     site: Site, tmp_path: Path
 ) -> None:
