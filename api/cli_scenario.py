@@ -25,7 +25,13 @@ from engine.simulation.advice import advice_events, pro_rata_events, with_events
 from engine.simulation.network import build_network
 from engine.simulation.stats import paired_difference
 from models.errors import InvalidInput
-from models.scenario import Scenario
+from models.scenario import (
+    MAX_ADDED,
+    MAX_REPLICATIONS,
+    MAX_SEED,
+    Scenario,
+    replications_problem,
+)
 from models.scenario_result import (
     DEMAND,
     KPI_DESCRIPTIONS,
@@ -37,12 +43,23 @@ from models.scenario_result import (
 EXIT_INVALID = 2
 EXIT_UNWRITTEN = 1
 
+# The bounds of the scenario's own fields: a value given here replaces the file's unvalidated.
 Replications = Annotated[
     int | None,
-    typer.Option("--replications", "-n", min=1, metavar="N", help="Replications (default: file)."),
+    typer.Option(
+        "--replications",
+        "-n",
+        min=1,
+        max=MAX_REPLICATIONS,
+        metavar="N",
+        help="Replications (default: file).",
+    ),
 ]
 Seed = Annotated[
-    int | None, typer.Option("--seed", metavar="S", help="Seed of replication 1 (default: file).")
+    int | None,
+    typer.Option(
+        "--seed", min=0, max=MAX_SEED, metavar="S", help="Seed of replication 1 (default: file)."
+    ),
 ]
 Workers = Annotated[int, typer.Option("--workers", min=1, help="Local worker processes.")]
 
@@ -55,6 +72,15 @@ def _load(path: Path) -> LoadedScenario:
         for problem in exc.problems:
             typer.echo(" ".join(str(problem).split()), err=True)
         raise typer.Exit(EXIT_INVALID) from None
+
+
+def _check_replications(loaded: LoadedScenario, replications: int | None) -> None:
+    """Exit 2 when ``--replications`` asks more of the scenario than a run may simulate (the
+    file's own count was checked with the file)."""
+    problem = None if replications is None else replications_problem(loaded.scenario, replications)
+    if problem is not None:
+        typer.echo(f"--replications: {loaded.path}: {problem}", err=True)
+        raise typer.Exit(EXIT_INVALID)
 
 
 def _run(
@@ -110,6 +136,7 @@ def run(
 ) -> None:
     """Simulate a scenario; write DIR/NAME.json (result) and DIR/NAME.html (report)."""
     loaded = _load(file)
+    _check_replications(loaded, replications)
     # The folder is made before the replications run, so a wrong --out costs no simulation.
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -154,6 +181,8 @@ def compare(
         raise typer.Exit(EXIT_INVALID)
     loaded = [_load(path) for path in files]
     count = replications or loaded[0].scenario.replications
+    for item in loaded:
+        _check_replications(item, count)
     first_seed = loaded[0].scenario.seed if seed is None else seed
     results = [
         _run(item, count, first_seed, workers, compare=False, label=item.path.name)
@@ -189,13 +218,17 @@ def _mark(name: str, diff: Difference) -> str:
 
 def advise(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario file (YAML).")],
-    add: Annotated[int, typer.Option("--add", min=1, metavar="K", help="Places to add.")],
+    add: Annotated[
+        int,
+        typer.Option("--add", min=1, max=MAX_ADDED, metavar="K", help="Places to add."),
+    ],
     replications: Replications = None,
     seed: Seed = None,
     workers: Workers = 2,
 ) -> None:
     """Where to add K places (police unit x profile) to spare most unsuitable nights."""
     loaded = _load(file)
+    _check_replications(loaded, replications)
     base = _run(loaded, replications, seed, workers, compare=False, label="as it is")
     scenario = loaded.scenario
     advice = advice_events(base.unsuitable_nights_by_cell, add, scenario.measured_days)

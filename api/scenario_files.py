@@ -5,11 +5,13 @@ Every problem names the file, the field path and what is wrong, e.g.
 'Rotterdam'?)``, because a planner edits these files by hand and a simulation of the wrong thing
 is worse than no simulation. A network file is JSON: a list of shelters in the placement
 contract's format, or an object with ``shelters`` (and optionally ``kinds``: kind -> shelter ids,
-as in the shipped sample network); its path is relative to the scenario file.
+as in the shipped sample network); its path is relative to the scenario file, and its problems
+are reported at the scenario's field ``network.file``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from engine.simulation.references import network_problems
 from models.errors import InputProblem, InvalidInput, parse_json, problems_from_error
 from models.sample import sample_shelter_kinds, sample_shelters
 from models.scenario import Scenario, validate_scenario
@@ -36,86 +39,127 @@ class LoadedScenario:
     kinds: dict[str, str]
 
 
-def _in_file(path: Path, problems: list[InputProblem]) -> InvalidInput:
-    """The same problems, each prefixed with the file they are in."""
-    return InvalidInput(
-        [InputProblem(f"{path}: {p.path}" if p.path else str(path), p.message) for p in problems]
-    )
+class ScenarioFileError(InvalidInput):
+    """The problems of one scenario file: ``fields`` at field paths within it (empty: the whole
+    file), and as an :class:`InvalidInput` the same problems with the file's path in front.
+
+    The command line names the file by its path; the service names it as the planner knows it
+    (:meth:`named`) or not at all, never by where it lies on the server.
+    """
+
+    def __init__(self, path: Path, fields: Sequence[InputProblem]) -> None:
+        self.path = path
+        self.fields = list(fields)
+        super().__init__(self.named(str(path)))
+
+    def named(self, name: str) -> list[InputProblem]:
+        """The problems with the file called ``name``."""
+        return [
+            InputProblem(f"{name}: {p.path}" if p.path else name, p.message) for p in self.fields
+        ]
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, except that a date that is no date (``2026-02-30``) stays text, for
+    the schema to refuse at its field instead of the parser failing without one."""
+
+
+def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> object:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file; a syntax error names the file, line and column."""
+    """Parse a YAML file; :class:`InvalidInput` (at no field) says why it cannot be read, with
+    the line and column of a syntax error."""
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
-        raise InvalidInput(
-            [InputProblem(str(path), f"cannot read the file: {exc.strerror or exc}")]
-        ) from None
+        raise _whole(f"cannot read the file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise _whole("the file is not UTF-8 text") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # the safe loader, see _Loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidInput([InputProblem(str(path), f"invalid YAML{where}: {problem}")]) from None
+        raise _whole(f"invalid YAML{where}: {problem}") from None
+    except ValueError as exc:  # an explicit tag on a value that is not one: !!int x
+        raise _whole(f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise _whole("invalid YAML: nested too deeply") from None
+
+
+def _whole(message: str) -> InvalidInput:
+    return InvalidInput([InputProblem("", message)])
+
+
+def read_scenario(path: Path) -> Scenario:
+    """Read and validate a scenario file, without its network; :class:`ScenarioFileError`."""
+    try:
+        data = read_yaml(path)
+        if data is None:
+            raise _whole("the file is empty")
+        return validate_scenario(data)
+    except InvalidInput as exc:
+        raise ScenarioFileError(path, exc.problems) from None
 
 
 def load_scenario(path: Path) -> LoadedScenario:
-    """Read, validate and resolve a scenario file; :class:`InvalidInput` lists every problem."""
-    data = read_yaml(path)
-    try:
-        scenario = validate_scenario(data)
-    except InvalidInput as exc:
-        raise _in_file(path, exc.problems) from None
+    """Read, validate and resolve a scenario file; :class:`ScenarioFileError` lists every
+    problem."""
+    return resolve(path, read_scenario(path))
+
+
+def resolve(path: Path, scenario: Scenario) -> LoadedScenario:
+    """The scenario read from ``path`` with its network, whose kinds, programmes and shelters
+    must include every one the scenario names; :class:`ScenarioFileError` otherwise."""
     if scenario.network.file is None:
         shelters, kinds = tuple(sample_shelters()), sample_shelter_kinds()
     else:
-        shelters, kinds = load_network(path.parent / scenario.network.file)
-    missing = unknown_shelters(scenario, {s.id for s in shelters})
-    if missing:
-        raise _in_file(path, missing)
+        try:
+            shelters, kinds = load_network(path.parent, scenario.network.file)
+        except InvalidInput as exc:
+            raise ScenarioFileError(path, exc.problems) from None
+    problems = network_problems(scenario, shelters, kinds)
+    if problems:
+        raise ScenarioFileError(path, problems)
     return LoadedScenario(path, scenario, shelters, kinds)
 
 
-def unknown_shelters(scenario: Scenario, ids: set[str]) -> list[InputProblem]:
-    """Events that name a shelter the network does not have."""
-    problems: list[InputProblem] = []
-    for index, event in enumerate(scenario.events):
-        named = [("shelter", getattr(event, "shelter", None))]
-        where = getattr(event, "where", None)
-        if where is not None:
-            named.append(("where.shelter", where.shelter))
-        problems += [
-            InputProblem(f"events[{index}].{field}", f"no shelter '{sid}' in the network")
-            for field, sid in named
-            if sid is not None and sid not in ids
-        ]
-    return problems
-
-
-def load_network(path: Path) -> tuple[tuple[Shelter, ...], dict[str, str]]:
-    """Shelters (and their kinds, where given) from a network JSON file."""
+def load_network(folder: Path, name: str) -> tuple[tuple[Shelter, ...], dict[str, str]]:
+    """Shelters (and their kinds, where given) from the network file ``name`` in ``folder``;
+    every problem is at the scenario's field ``network.file``, saying where in that file."""
     try:
-        data = parse_json(path.read_bytes())
+        data = parse_json((folder / name).read_bytes())
     except OSError as exc:
-        raise InvalidInput(
-            [InputProblem(str(path), f"cannot read the network file: {exc.strerror or exc}")]
-        ) from None
+        raise _network(name, [InputProblem("", f"cannot read it: {exc.strerror or exc}")]) from None
     except InvalidInput as exc:
-        raise _in_file(path, exc.problems) from None
+        raise _network(name, exc.problems) from None
     items, kinds_data, prefix = data, {}, tuple[str, ...]()
     if isinstance(data, dict):
         items, kinds_data, prefix = data.get("shelters"), data.get("kinds", {}), ("shelters",)
     try:
         shelters = _SHELTERS.validate_python(items)
     except ValidationError as exc:
-        raise _in_file(path, problems_from_error(exc, prefix)) from None
+        raise _network(name, problems_from_error(exc, prefix)) from None
     try:
         kinds = _KINDS.validate_python(kinds_data)
     except ValidationError as exc:
-        raise _in_file(path, problems_from_error(exc, ("kinds",))) from None
+        raise _network(name, problems_from_error(exc, ("kinds",))) from None
     ids = [s.id for s in shelters]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise _in_file(path, [InputProblem("shelters", f"duplicate ids: {', '.join(duplicates)}")])
+        raise _network(name, [InputProblem("shelters", f"duplicate ids: {', '.join(duplicates)}")])
     return tuple(shelters), {sid: kind for kind, members in kinds.items() for sid in members}
+
+
+def _network(name: str, problems: list[InputProblem]) -> InvalidInput:
+    """Problems inside the network file, at the scenario's field that names it."""
+    return InvalidInput([InputProblem("network.file", f"{name}: {p}") for p in problems])

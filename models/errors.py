@@ -91,6 +91,8 @@ def error_message(error: Any) -> str:
         return "required field is missing"
     if kind in _SHAPES:
         return _SHAPES[kind]
+    if kind == "finite_number":
+        return "must be a number, not .nan or .inf"
     message = str(error.get("msg", "invalid value"))
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):

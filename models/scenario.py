@@ -57,11 +57,28 @@ DEFAULT_CONDITIONS: dict[str, float] = {
 DEFAULT_MIN_KM: dict[str, float] = {"25": 3, "30": 3, "40": 3, "50": 4, "60": 2, "75": 2, "100": 1}
 NO_EXPLOITATION: Literal["none"] = "none"
 
+# What one run may simulate. National demand is about 1,000 arrivals a year; one replication of
+# 20,000 (twenty years of it, or a year at twenty times the rate) is beyond any question a planner
+# asks and takes minutes once places run out, and 500,000 over all replications keeps a run to
+# well under an hour of processor time. A typo in a rate or a pasted surge is refused instead.
+MAX_ARRIVALS = 20_000
+MAX_ARRIVALS_IN_ALL = 500_000
+# Each event is weighed on every day it changes something; scenarios use a handful.
+MAX_EVENTS = 500
+MAX_SEED = 2**63 - 1
+MAX_REPLICATIONS = 10_000
+# Places one event adds or takes away.
+MAX_ADDED = 1000
+
 
 class ScenarioModel(BaseModel):
-    """Base of every scenario type: frozen, no unknown fields (a typo is an error, not 0)."""
+    """Base of every scenario type: frozen, no unknown fields (a typo is an error, not 0).
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    YAML reads ``.nan`` and ``.inf`` as numbers. No rate, share or weight can be either, and a
+    bound would report a NaN as out of range, so they are refused for what they are.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 def _police_unit(name: str) -> str:
@@ -350,7 +367,7 @@ class CapacityEvent(Period):
     type: Literal["capacity"]
     where: Where
     percent: Annotated[float, Field(ge=-100.0, le=1000.0)] = 0.0
-    places: Annotated[int, Field(ge=-1000, le=1000)] = 0
+    places: Annotated[int, Field(ge=-MAX_ADDED, le=MAX_ADDED)] = 0
 
     @model_validator(mode="after")
     def _some_change(self) -> CapacityEvent:
@@ -386,7 +403,7 @@ class SurgeEvent(ScenarioModel):
     hour: Annotated[int, Field(ge=0, le=23)] = 6
     spread_hours: Annotated[int, Field(ge=1, le=24)] = 1
     municipality: Municipality
-    victims: Annotated[int, Field(ge=1, le=10000)]
+    victims: Annotated[int, Field(ge=1, le=1000)]
     mix: Mix | None = None
 
 
@@ -402,7 +419,7 @@ class AddPlacesEvent(Period):
     police_unit: PoliceUnit
     gender: Gender
     conditions: list[Condition] = Field(default_factory=list)
-    places: Annotated[int, Field(ge=1, le=1000)]
+    places: Annotated[int, Field(ge=1, le=MAX_ADDED)]
     intake: Intake = "24/7"
     youth: bool = False
 
@@ -424,21 +441,22 @@ class Scenario(ScenarioModel):
     start: Annotated[date, Field(strict=False)] = date(2026, 1, 5)
     horizon_days: Annotated[int, Field(ge=1, le=3650)] = 365
     warmup_days: Annotated[int, Field(ge=0, le=3650)] = 0
-    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 1
-    replications: Annotated[int, Field(ge=1, le=10000)] = 20
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 1
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 20
     demand: Demand
     length_of_stay: dict[Annotated[str, Field(min_length=1)], Stay] = Field(
         default_factory=_default_stays
     )
     policy: Policy = Field(default_factory=Policy)
     fallback: Fallback = Field(default_factory=Fallback)
-    events: list[Event] = Field(default_factory=list)
+    events: Annotated[list[Event], Field(max_length=MAX_EVENTS)] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         problems: list[tuple[tuple[str | int, ...], str]] = []
         if self.warmup_days >= self.horizon_days:
             problems.append((("warmup_days",), "must be shorter than horizon_days"))
+        problems += self._demand_problems()
         if "default" not in self.length_of_stay:
             problems.append((("length_of_stay",), "needs a 'default' entry"))
         for index, event in enumerate(self.events):
@@ -454,6 +472,56 @@ class Scenario(ScenarioModel):
     def measured_days(self) -> int:
         """Days after the warm-up, over which the KPIs are measured."""
         return self.horizon_days - self.warmup_days
+
+    @property
+    def rate_arrivals(self) -> float:
+        """Arrivals a replication draws on average from the weekly rates."""
+        return sum(self.demand.arrivals_per_week.values()) * self.horizon_days / 7
+
+    @property
+    def surge_arrivals(self) -> int:
+        """Arrivals the surge events bring."""
+        return sum(e.victims for e in self.events if isinstance(e, SurgeEvent))
+
+    @property
+    def expected_arrivals(self) -> float:
+        """Arrivals a replication simulates on average."""
+        return self.rate_arrivals + self.surge_arrivals
+
+    def _demand_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """No one to simulate (every KPI would be 0 of 0), or more than a run may simulate."""
+        measured = any(isinstance(e, SurgeEvent) and e.day >= self.warmup_days for e in self.events)
+        if self.rate_arrivals == 0 and not measured:
+            message = "no one arrives after the warm-up: give a police unit a rate above 0"
+            return [(("demand", "arrivals_per_week"), message + " or add a surge event")]
+        expected = self.expected_arrivals
+        if expected > MAX_ARRIVALS:
+            by_rate = self.rate_arrivals >= self.surge_arrivals
+            message = (
+                f"about {expected:,.0f} arrivals per replication ({self.rate_arrivals:,.0f} from "
+                f"arrivals_per_week over horizon_days, {self.surge_arrivals:,} in surge events); "
+                f"at most {MAX_ARRIVALS:,} can be simulated"
+            )
+            return [(("demand", "arrivals_per_week") if by_rate else ("events",), message)]
+        too_many = replications_problem(self, self.replications)
+        return [(("replications",), too_many)] if too_many else []
+
+
+def most_replications(scenario: Scenario) -> int:
+    """How many replications of ``scenario`` stay within :data:`MAX_ARRIVALS_IN_ALL`."""
+    return max(1, int(MAX_ARRIVALS_IN_ALL // max(scenario.expected_arrivals, 1.0)))
+
+
+def replications_problem(scenario: Scenario, replications: int) -> str | None:
+    """What is wrong with running ``replications`` of ``scenario``, or None: a count given on the
+    command line, in an API call or on the planner's page is checked as the file's own is."""
+    most = most_replications(scenario)
+    if replications <= most:
+        return None
+    return (
+        f"{replications:,} replications of about {scenario.expected_arrivals:,.0f} arrivals each "
+        f"are more than the {MAX_ARRIVALS_IN_ALL:,} arrivals a run may simulate; at most {most:,}"
+    )
 
 
 EVENT_TYPES = ("capacity", "closure", "intake", "surge", "add_places")

@@ -14,12 +14,12 @@ from pydantic import Field
 
 from api import disclosure
 from api.deps import Caller, allow
-from api.problems import ProblemError, responses
+from api.problems import FieldError, ProblemError, invalid_field, responses
 from api.routes.common import ON_OBJECT
-from api.scenario_files import load_scenario
+from api.scenario_files import ScenarioFileError, load_scenario
 from api.scenario_runner import RunRegistry, ScenarioRun
 from api.schemas import RequestModel, ResponseModel
-from models.errors import InvalidInput
+from models.scenario import replications_problem
 from models.scenario_result import ScenarioResult
 
 router = APIRouter(prefix="/scenario-runs", tags=["scenario-runs"])
@@ -77,8 +77,14 @@ def start_run(
         raise ProblemError(404, f"no scenario '{body.scenario}'; shipped: {', '.join(known)}")
     try:
         loaded = load_scenario(path)
-    except InvalidInput as exc:
-        raise ProblemError(422, f"scenario '{body.scenario}' is invalid: {exc}") from None
+    except ScenarioFileError as exc:
+        # Field paths within the file; where the file lies on the server is none of the caller's.
+        errors = [FieldError(path=p.path, message=p.message) for p in exc.fields]
+        raise ProblemError(422, f"scenario '{body.scenario}' is invalid", errors=errors) from None
+    if body.replications is not None:
+        too_many = replications_problem(loaded.scenario, body.replications)
+        if too_many is not None:
+            raise invalid_field("replications", too_many)
     run = _registry(request).start(
         caller.session, loaded, replications=body.replications, compare=body.compare
     )

@@ -19,11 +19,16 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from api.scenario_files import LoadedScenario, load_scenario, read_yaml
+from api.scenario_files import (
+    LoadedScenario,
+    ScenarioFileError,
+    load_scenario,
+    read_scenario,
+    resolve,
+)
 from api.scenario_runner import RunRegistry, ScenarioRun
 from engine.simulation.stats import paired_difference
 from models.errors import InputProblem, InvalidInput
-from models.scenario import validate_scenario
 from models.scenario_result import (
     DEMAND,
     KPI_DESCRIPTIONS,
@@ -82,14 +87,18 @@ class RunBook:
 
 
 def offered(directory: Path) -> list[Offered]:
-    """The valid scenario files in ``directory``, by file name without its suffix, so that a
-    scenario comes before its variants (``baseline`` before ``baseline-added-capacity``) and the
-    page's first choice is the plain one; broken files are logged."""
+    """The scenario files in ``directory`` that can be run, by file name without its suffix, so
+    that a scenario comes before its variants (``baseline`` before ``baseline-added-capacity``)
+    and the page's first choice is the plain one.
+
+    A broken file is left out and logged by its name (a scenario holds no person), so that one
+    bad file never takes the page down for every planner.
+    """
     found: list[Offered] = []
     for path in sorted(directory.glob("*.yaml"), key=lambda path: path.stem):
         try:
-            scenario = validate_scenario(read_yaml(path))
-        except InvalidInput:
+            scenario = load_scenario(path).scenario
+        except ScenarioFileError:
             log.warning("scenario file %s does not validate; not offered", path.name)
             continue
         found.append(
@@ -105,11 +114,16 @@ def offered(directory: Path) -> list[Offered]:
 
 
 def load_offered(directory: Path, key: str) -> LoadedScenario:
-    """The shipped scenario ``key``; only names that :func:`offered` lists are accepted."""
+    """The shipped scenario ``key``; only names that :func:`offered` lists are accepted, and a
+    problem names the file, not where it lies on the server."""
     keys = {item.key for item in offered(directory)}
     if key not in keys:
         raise InvalidInput([InputProblem("scenario", f"no scenario '{key}'")])
-    return load_scenario(directory / f"{key}.yaml")
+    path = directory / f"{key}.yaml"
+    try:
+        return load_scenario(path)
+    except ScenarioFileError as invalid:
+        raise InvalidInput(invalid.named(path.name)) from None
 
 
 def load_upload(directory: Path, content: bytes, name: str) -> LoadedScenario:
@@ -126,24 +140,17 @@ def load_upload(directory: Path, content: bytes, name: str) -> LoadedScenario:
     path = directory / f"upload-{secrets.token_hex(8)}.yaml"
     path.write_bytes(content)
     try:
-        scenario = validate_scenario(read_yaml(path))
+        scenario = read_scenario(path)
         if scenario.network.file is not None:
-            raise InvalidInput(
-                [InputProblem("network.file", "an uploaded scenario must use the sample network")]
+            problem = InputProblem(
+                "network.file", "an uploaded scenario must use the sample network"
             )
-        return load_scenario(path)
-    except InvalidInput as invalid:
-        named = [_named(problem, str(path), name) for problem in invalid.problems]
-        raise InvalidInput(named) from None
+            raise ScenarioFileError(path, [problem])
+        return resolve(path, scenario)
+    except ScenarioFileError as invalid:
+        raise InvalidInput(invalid.named(name)) from None
     finally:
         path.unlink()
-
-
-def _named(problem: InputProblem, path: str, name: str) -> InputProblem:
-    """The problem as it names the uploaded file: by the planner's file name."""
-    if problem.path.startswith(path):
-        return InputProblem(name + problem.path.removeprefix(path), problem.message)
-    return InputProblem(f"{name}: {problem.path}", problem.message)
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,11 @@ def nearest_safe_unit(victim: Victim) -> str:
     return gazetteer.POLICE_UNITS[int(np.argmin(distance))]
 
 
+def kind_of(shelter: Shelter, kinds: Mapping[str, str]) -> str:
+    """A shelter's kind: as the network file groups it, else its programme, else ``other``."""
+    return kinds.get(shelter.id) or shelter.programme or "other"
+
+
 def added_id(number: int) -> str:
     """Id of the location opened by event number ``number`` of the scenario."""
     return f"ADD{number:02d}"
@@ -148,7 +153,7 @@ def build_network(
     capacity: list[int] = []
     occupied: list[int] = []
     for shelter in shelters:
-        kind = kinds.get(shelter.id) or shelter.programme or "other"
+        kind = kind_of(shelter, kinds)
         place = place_of(shelter.location)
         if emergency_kind is not None and kind == emergency_kind:
             emergency[place.police_unit] += shelter.capacity

@@ -103,6 +103,65 @@ def test_a_bad_network_file_and_an_unknown_shelter_are_named(tmp_path: Path) -> 
         load_scenario(path)
 
 
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"start: 2026-02-30\n", "start: Input should be a valid date"),
+        (b"\xff\xfe", "the file is not UTF-8 text"),
+        (b"", "the file is empty"),
+        (b"# nothing but a comment\n", "the file is empty"),
+        (b"name: !!int twelve\n", "invalid YAML: invalid literal for int()"),
+        (b"events: " + b"[" * 5000, "invalid YAML: nested too deeply"),
+    ],
+    ids=["date", "not-utf-8", "empty", "comment", "tag", "deep"],
+)
+def test_a_file_that_is_no_scenario_is_refused_without_a_traceback(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = write_tiny(tmp_path)
+    if content.startswith(b"start"):
+        content = path.read_bytes() + content
+    path.write_bytes(content)
+    result = CliRunner().invoke(app(), ["scenario", "run", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.output.startswith(f"{path}: {expected}"), result.output
+
+
+def test_a_missing_network_file_is_named_by_its_field(tmp_path: Path) -> None:
+    path = write_tiny(tmp_path)
+    (tmp_path / "network.json").unlink()
+    result = CliRunner().invoke(app(), ["scenario", "run", str(path)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"{path}: network.file: network.json: cannot read it: No such file or directory\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["run", "--seed", "-1"], "--seed"),
+        (["run", "-n", "0"], "--replications"),
+        (["run", "-n", "100"], "--replications"),
+        (["compare", "--seed", "-1"], "--seed"),
+        (["compare", "-n", "100"], "--replications"),
+        (["advise", "--add", "5000"], "--add"),
+        (["advise", "--add", "3", "-n", "100"], "--replications"),
+    ],
+)
+def test_an_option_out_of_bounds_is_refused_by_its_name(
+    tmp_path: Path, command: list[str], option: str
+) -> None:
+    # About 15,400 arrivals a replication: 100 replications are more than a run may simulate.
+    path = write_tiny(tmp_path, units="Midden-Nederland: 9000")
+    files = [str(path)] * (2 if command[0] == "compare" else 1)
+    result = CliRunner().invoke(app(), ["scenario", command[0], *files, *command[1:]])
+    assert result.exit_code == 2, result.output
+    assert option in result.output
+    assert "Traceback" not in result.output
+
+
 def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
     path = write_tiny(tmp_path)
     out = tmp_path / "out"

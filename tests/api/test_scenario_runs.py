@@ -52,6 +52,41 @@ def test_an_unknown_scenario_names_the_shipped_ones(api: Api) -> None:
     assert "tiny" in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"start: 2026-02-30\n", {"path": "start", "message": "Input should be a valid date or "
+                                   "datetime, day value is outside expected range"}),
+        (b"\xff\xfe", {"path": "", "message": "the file is not UTF-8 text"}),
+    ],
+    ids=["date", "not-utf-8"],
+)  # fmt: skip
+def test_a_broken_shipped_scenario_names_its_fields_and_not_the_server(
+    api: Api, tmp_path: Path, content: bytes, expected: dict[str, str]
+) -> None:
+    path = tmp_path / "scenarios" / "tiny.yaml"
+    path.write_bytes(path.read_bytes() + content if content.startswith(b"start") else content)
+    response = api.post("planner", "/api/v1/scenario-runs", {"scenario": "tiny"})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == "scenario 'tiny' is invalid"
+    assert response.json()["errors"] == [expected]
+    assert str(tmp_path) not in response.text
+
+
+def test_replications_asked_for_are_held_to_what_a_run_may_simulate(
+    api: Api, tmp_path: Path
+) -> None:
+    path = tmp_path / "scenarios" / "tiny.yaml"
+    # About 15,400 arrivals a replication.
+    path.write_text(path.read_text().replace("Midden-Nederland: 9", "Midden-Nederland: 9000"))
+    body = {"scenario": "tiny", "replications": 100}
+    response = api.post("planner", "/api/v1/scenario-runs", body)
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert error["path"] == "replications"
+    assert error["message"].endswith("a run may simulate; at most 32")
+
+
 def _stored_run(database: Database, run_id: str, state: str, silent_seconds: float) -> None:
     """A run as a worker stores it, last touched ``silent_seconds`` ago."""
     touched = datetime.now(UTC) - timedelta(seconds=silent_seconds)

@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 
 from models.errors import InvalidInput
-from models.scenario import FixedStay, Scenario, validate_scenario
+from models.scenario import (
+    MAX_ARRIVALS_IN_ALL,
+    FixedStay,
+    Scenario,
+    replications_problem,
+    validate_scenario,
+)
 
 MINIMAL: dict[str, Any] = {"name": "x", "demand": {"arrivals_per_week": {"Amsterdam": 2}}}
 
@@ -86,6 +92,46 @@ def test_all_problems_are_reported_at_once() -> None:
 
 def test_numbers_as_text_are_refused() -> None:
     assert problems(with_(horizon_days="365"))[0].startswith("horizon_days:")
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_nan_and_infinity_are_not_numbers_a_scenario_can_use(value: float) -> None:
+    found = problems(with_(demand={"arrivals_per_week": {"Amsterdam": value}}))
+    assert found == ["demand.arrivals_per_week.Amsterdam: must be a number, not .nan or .inf"]
+
+
+SURGE: dict[str, Any] = {"type": "surge", "day": 3, "municipality": "Rotterdam", "victims": 1000}
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (with_(demand={"arrivals_per_week": {}}), "demand.arrivals_per_week: no one arrives"),
+        (with_(demand={"arrivals_per_week": {"Amsterdam": 0}}),
+         "demand.arrivals_per_week: no one arrives"),
+        # The KPIs count arrivals after the warm-up only.
+        (with_(demand={"arrivals_per_week": {}}, warmup_days=5, events=[SURGE]),
+         "demand.arrivals_per_week: no one arrives after the warm-up"),
+        (with_(horizon_days=30, demand={"arrivals_per_week": {"Amsterdam": 10000}}),
+         "demand.arrivals_per_week: about 42,857 arrivals per replication (42,857 from "
+         "arrivals_per_week over horizon_days, 0 in surge events); at most 20,000"),
+        (with_(events=[SURGE] * 21), "events: about 21,104 arrivals per replication"),
+        (with_(events=[{**SURGE, "victims": 10000}]), "events[0].victims: Input should be less"),
+        (with_(events=[SURGE] * 20001), "events: List should have at most 500 items"),
+        (with_(replications=10000), "replications: 10,000 replications of about 104 arrivals "
+         "each are more than the 500,000 arrivals a run may simulate; at most 4,794"),
+    ],
+)  # fmt: skip
+def test_a_scenario_simulates_someone_but_not_too_many(data: dict[str, Any], expected: str) -> None:
+    assert any(problem.startswith(expected) for problem in problems(data)), problems(data)
+
+
+def test_a_replication_count_from_elsewhere_is_held_to_the_same_bound() -> None:
+    scenario = validate_scenario(with_(horizon_days=3500))  # 1,000 arrivals a replication
+    assert replications_problem(scenario, MAX_ARRIVALS_IN_ALL // 1000) is None
+    too_many = replications_problem(scenario, MAX_ARRIVALS_IN_ALL // 1000 + 1)
+    assert too_many is not None
+    assert too_many.endswith("at most 500")
 
 
 def test_dates_read_from_json_text() -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import replace
+from pathlib import Path
 
 import httpx2
+import pytest
 
 from models.sample import sample_shelters
-from tests.web.site import Site, Visitor, text
+from tests.web.site import SCENARIOS, Site, Visitor, text
 
 SMALL = b"""\
 name: Four weeks
@@ -119,6 +122,69 @@ def test_a_broken_or_foreign_scenario_is_refused_with_its_field(site: Site) -> N
     assert response.status_code == 422
     assert "must use the sample network" in text(response)
     assert planner.post("/planner/runs", {"scenario": "no-such"}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\xff\xfe", "small.yaml: the file is not UTF-8 text"),
+        (b"", "small.yaml: the file is empty"),
+        (SMALL + b"start: 2026-02-30\n", "small.yaml: start: Input should be a valid date"),
+    ],
+    ids=["not-utf-8", "empty", "date"],
+)
+def test_an_upload_that_is_no_scenario_is_refused_by_name(
+    site: Site, content: bytes, expected: str
+) -> None:
+    response = start(site.visitor("planner"), content)
+    assert response.status_code == 422
+    assert expected in text(response)
+
+
+@pytest.mark.parametrize(
+    ("asked", "expected"),
+    [
+        ("abc", "Vul een heel getal in, niet “abc”."),
+        ("2.5", "Vul een heel getal in, niet “2.5”."),
+        ("0", "Vul 1 of meer in."),
+        ("-3", "Vul 1 of meer in."),
+        ("1000", "Vul 50 of minder in."),
+    ],
+)
+def test_replications_the_page_cannot_run_are_refused_at_the_field(
+    site: Site, asked: str, expected: str
+) -> None:
+    planner = site.visitor("planner")
+    response = start(planner, replications=asked)
+    assert response.status_code == 422
+    field = re.search(r'<p class="field-error" id="replications-error">([^<]*)</p>', response.text)
+    assert field is not None, text(response)
+    assert field.group(1) == expected
+    assert f'value="{asked}"' in response.text
+    assert planner.get("/planner").text.count('href="/planner/runs/') == 0  # nothing started
+
+
+def test_replications_are_held_to_what_a_run_may_simulate(site: Site) -> None:
+    # 16,000 arrivals a replication: 31 replications are the most a run may simulate.
+    content = SMALL.replace(b"Amsterdam: 3.5", b"Amsterdam: 4000")
+    response = start(site.visitor("planner"), content, replications="50")
+    assert response.status_code == 422
+    assert "Vul 31 of minder in." in text(response)
+
+
+def test_a_broken_scenario_file_on_the_server_is_left_out_not_the_page(
+    site: Site, tmp_path: Path
+) -> None:
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "baseline.yaml").write_bytes((SCENARIOS / "baseline.yaml").read_bytes())
+    (folder / "not-utf-8.yaml").write_bytes(b"\xff\xfe")
+    (folder / "no-date.yaml").write_bytes(SMALL + b"start: 2026-02-30\n")
+    (folder / "typo.yaml").write_bytes(SMALL + b"network: {share_open: {woman: 0}}\n")
+    site.app.state.web = replace(site.app.state.web, scenarios=folder)
+    page = site.visitor("planner").get("/planner")
+    assert page.status_code == 200
+    assert re.findall(r'name="scenario" value="([^"]+)"', page.text) == ["baseline"]
 
 
 def test_an_unknown_run_is_not_found(site: Site) -> None:

@@ -21,10 +21,12 @@ from api.problems import ProblemError
 from api.report import render_report
 from api.scenario_runner import ScenarioRun
 from api.web.access import Form, Visitor, page_router, redirect
+from api.web.forms import FieldProblem
 from api.web.render import secure
 from api.web.runs import MAX_UPLOAD_BYTES, compare, load_offered, load_upload, offered
 from api.web.state import web_state
 from models.errors import InvalidInput
+from models.scenario import most_replications, replications_problem
 from models.scenario_result import KPI_DESCRIPTIONS, ScenarioResult
 
 router = page_router()
@@ -55,7 +57,9 @@ def planner_page(request: Request, caller: Planner) -> Response:
 def start_run(request: Request, caller: Planner, form: Form) -> Response:
     """Start the chosen or uploaded scenario in the background and show its progress."""
     web = web_state(request)
-    replications = _replications(str(form.get("replications") or ""))
+    asked = str(form.get("replications") or "").strip()
+    fields: list[FieldProblem] = []
+    replications = _replications(asked, fields)
     upload = form.get("upload")
     try:
         if isinstance(upload, UploadFile) and upload.filename:
@@ -64,7 +68,13 @@ def start_run(request: Request, caller: Planner, form: Form) -> Response:
         else:
             loaded = load_offered(web.scenarios, str(form.get("scenario") or ""))
     except InvalidInput as invalid:
-        return _page(request, caller, [str(problem) for problem in invalid.problems], 422)
+        problems = [str(problem) for problem in invalid.problems]
+        return _page(request, caller, problems, 422, fields=fields, asked=asked)
+    if replications is not None and replications_problem(loaded.scenario, replications):
+        most = str(most_replications(loaded.scenario))
+        fields.append(FieldProblem("replications", "at_most", most))
+    if fields:
+        return _page(request, caller, [], 422, fields=fields, asked=asked)
     count = replications or loaded.scenario.replications
     run = web.runs.start(
         caller.session, loaded, count, form.get("compare") == "yes", datetime.now(UTC)
@@ -125,24 +135,49 @@ def compare_page(
     return web_state(request).pages.render(request, "compare.html", context)
 
 
-def _page(request: Request, caller: Caller, problems: list[str], status: int) -> Response:
-    """The planner's page, with the problems of a scenario that could not be run."""
+def _page(
+    request: Request,
+    caller: Caller,
+    problems: list[str],
+    status: int,
+    *,
+    fields: list[FieldProblem] | None = None,
+    asked: str = "",
+) -> Response:
+    """The planner's page, with the problems of a scenario that could not be run (in English,
+    as the scenario file is written) and of the form's own fields (``asked``: the replications
+    as typed, shown again)."""
     web = web_state(request)
+    fields = fields or []
     context = {
         "offered": offered(web.scenarios),
         "runs": web.runs.recent(caller.session),
         "problems": problems,
+        "fields": fields,
+        "problem_fields": {problem.field for problem in fields},
+        "asked": asked,
         "most": MOST_REPLICATIONS,
     }
     return web.pages.render(request, "planner.html", context, status=status)
 
 
-def _replications(text: str) -> int | None:
-    """The replications asked for, within bounds; None: the scenario file's own number."""
-    try:
-        return min(max(int(text), 1), MOST_REPLICATIONS)
-    except ValueError:
+def _replications(text: str, fields: list[FieldProblem]) -> int | None:
+    """The replications asked for; None when left empty: the scenario file's own number. A
+    number the page cannot run is a problem at the field, never quietly changed into another."""
+    if not text:
         return None
+    try:
+        count = int(text)
+    except ValueError:
+        fields.append(FieldProblem("replications", "number", text))
+        return None
+    if count < 1:
+        fields.append(FieldProblem("replications", "at_least", "1"))
+    elif count > MOST_REPLICATIONS:
+        fields.append(FieldProblem("replications", "at_most", str(MOST_REPLICATIONS)))
+    else:
+        return count
+    return None
 
 
 def _run(request: Request, caller: Caller, run_id: str) -> ScenarioRun:
