@@ -128,7 +128,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     except BaseException as failure:
         try:
             check_in = session.info.pop(_CHECK_IN, None)
-            if check_in is not None and isinstance(failure, RequestValidationError):
+            # A body that does not validate, or a refusal before the route's first query (a
+            # scenario that does not exist, say), must not tell a user who is no longer active
+            # anything: such a user hears 401.
+            if check_in is not None and isinstance(failure, RequestValidationError | ProblemError):
                 with CancelScope(shield=True):
                     await run_in_threadpool(check_in)  # ProblemError (401) for an inactive user
         finally:

@@ -210,6 +210,18 @@ def test_an_inactive_user_hears_401_even_for_a_bad_body(api: Api) -> None:
     assert api.post("desk", "/api/v1/referrals", json=bad_referral).status_code == 422
 
 
+def test_an_inactive_user_hears_401_before_any_refusal_of_the_route(api: Api) -> None:
+    """A route may refuse before its first query (no such scenario, and the shipped ones named):
+    a user no longer active must not hear that either."""
+    missing = {"scenario": "no-such-scenario"}
+    assert api.post("planner", "/api/v1/scenario-runs", json=missing).status_code == 404
+    with api.database.session() as session:
+        session.execute(update(UserRow).where(UserRow.name == "planner").values(active=False))
+    response = api.post("planner", "/api/v1/scenario-runs", json=missing)
+    assert response.status_code == 401
+    assert "baseline" not in response.text
+
+
 def test_a_token_is_worth_only_the_role_the_user_has_now(api: Api) -> None:
     """A token names a role; once the user's role changes, it opens nothing (not even what both
     roles may do), and a new login gets the new role's rights."""
