@@ -20,9 +20,7 @@ from typing import Annotated, Literal
 from pydantic import (
     MISSING,
     AfterValidator,
-    AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     model_validator,
@@ -33,6 +31,7 @@ from models.codes import Condition, Exploitation, Gender
 from models.errors import Loc, duplicate_problems, field_problems
 from models.intake import Intake
 from models.location import Location
+from models.moment import Moment as WrittenMoment
 from models.shelter import LanguageCode
 from models.victim import DangerZone
 
@@ -76,25 +75,13 @@ Key = Annotated[str, Field(min_length=1, max_length=64, pattern=PRINTABLE)]
 Programme = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")]
 
 
-def _storable(moment: datetime) -> datetime:
-    """The moment in UTC, as it is stored; a moment that has no UTC equivalent is refused."""
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("is out of the range of dates that can be stored") from None
+def _stored(moment: datetime) -> datetime:
+    """The moment in UTC, as it is stored."""
+    return moment.astimezone(UTC)
 
 
-def _written_out(value: object) -> object:
-    """A moment written as a date and time; lax parsing would take a number for Unix seconds."""
-    if isinstance(value, int | float):
-        raise ValueError("write a date and time with its offset, e.g. 2026-12-01T21:30:00+01:00")
-    return value
-
-
-# Lax only so that a JSON string becomes a datetime; a number is refused by its own validator.
-Moment = Annotated[
-    AwareDatetime, Field(strict=False), BeforeValidator(_written_out), AfterValidator(_storable)
-]
+# Written out, in the years the service plans in (models.moment), and kept in UTC.
+Moment = Annotated[WrittenMoment, AfterValidator(_stored)]
 
 
 class RequestModel(BaseModel):

@@ -114,16 +114,36 @@ def problems_from_error(error: ValidationError, prefix: Loc = ()) -> list[InputP
     return problems
 
 
+class _DuplicateKey(ValueError):
+    """An object names one key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members, refusing a key given twice: JSON parsers keep the last silently, so
+    ``"conditions": ["addiction"], "conditions": []`` would make a victim look healthy."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
+
+
 def parse_json(text: str | bytes) -> Any:
     """Parse JSON or raise :class:`InvalidInput` saying where the document is broken."""
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise InvalidInput(
             [InputProblem("", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")]
         ) from None
+    except _DuplicateKey as exc:
+        twice = f"the key '{exc}' is given twice in one object"
+        raise InvalidInput([InputProblem("", twice)]) from None
     except UnicodeDecodeError as exc:
         raise InvalidInput([InputProblem("", f"input is not UTF-8 text: {exc.reason}")]) from None
+    except RecursionError:
+        raise InvalidInput([InputProblem("", "the JSON is nested too deeply")]) from None
 
 
 def duplicate_problems(field: str, values: Sequence[str], what: str) -> list[tuple[Loc, str]]:

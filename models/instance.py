@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from models.base import ContractModel
 from models.errors import (
@@ -15,6 +15,7 @@ from models.errors import (
     parse_json,
     problems_from_error,
 )
+from models.moment import Moment
 from models.shelter import Shelter
 from models.victim import Victim
 
@@ -34,8 +35,7 @@ class Instance(ContractModel):
     """Input of ``solve`` and ``rank``; ids are unique and every reference resolves."""
 
     format: Literal["safeplace.instance/1"]
-    # Not strict: JSON carries times as strings, parsed here whichever way the data arrived.
-    now: Annotated[AwareDatetime, Field(strict=False)] | None = None
+    now: Moment | None = None
     shelters: list[Shelter]
     victims: list[Victim]
     objective: Objective = Field(default_factory=Objective)

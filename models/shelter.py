@@ -24,6 +24,10 @@ def _language(code: str) -> str:
 
 LanguageCode = Annotated[str, AfterValidator(_language)]
 Identifier = Annotated[str, Field(min_length=1, max_length=64)]
+# Far above any shelter (the largest Dutch ones hold a few hundred places), and small enough that
+# the places of a whole network add up without overflowing the engine's 64-bit arrays.
+MOST_PLACES = 1_000_000
+Places = Annotated[int, Field(ge=0, le=MOST_PLACES)]
 
 
 class Shelter(ContractModel):
@@ -31,8 +35,8 @@ class Shelter(ContractModel):
 
     id: Identifier
     location: Location
-    capacity: Annotated[int, Field(ge=0)]
-    occupied: Annotated[int, Field(ge=0)] = 0
+    capacity: Places
+    occupied: Places = 0
     genders: list[Gender] = Field(default_factory=lambda: list(GENDERS))
     min_age: Annotated[int, Field(ge=0, le=120)] = 18
     max_age: Annotated[int, Field(ge=0, le=120)] = 120

@@ -166,6 +166,29 @@ def _set(path: tuple[str | int, ...], value: object) -> Callable[[dict[str, Any]
             ["victims[0].age: Input should be a valid integer", "victims[1].sex: unknown field"],
             id="one-line-per-problem",
         ),
+        pytest.param(
+            _set(("shelters", 0, "capacity"), 10**20),
+            ["shelters[0].capacity: Input should be less than or equal to 1000000"],
+            id="capacity-beyond-any-shelter",
+        ),
+        pytest.param(
+            _set(("now",), "9999-12-31T23:00:00+00:00"),
+            ["now: must lie in the years 1970-2999"],
+            id="now-at-the-end-of-the-calendar",
+        ),
+        pytest.param(
+            _set(("now",), "0001-01-01T00:00:00+14:00"),
+            ["now: must lie in the years 1970-2999"],
+            id="now-before-the-calendar-in-utc",
+        ),
+        *(
+            pytest.param(
+                _set(("now",), seconds),
+                ["now: write a date and time with its offset, e.g. 2026-12-01T21:30:00+01:00"],
+                id=f"now-as-unix-seconds-{type(seconds).__name__}",
+            )
+            for seconds in (1764230400, "1764230400", 1.5e9)
+        ),
     ],
 )
 @pytest.mark.parametrize("command", ["rank", "solve"])
@@ -189,6 +212,16 @@ def test_invalid_instances_name_each_field_and_exit_2(
             ("rank", "{broken}", "--victim", "V001"),
             "invalid JSON at line 1 column 2: Expecting property name enclosed in double quotes",
             id="broken-json",
+        ),
+        pytest.param(
+            ("rank", "{twice}", "--victim", "V001"),
+            "the key 'conditions' is given twice in one object",
+            id="key-given-twice",
+        ),
+        pytest.param(
+            ("solve", "{deep}"),
+            "the JSON is nested too deeply",
+            id="nested-too-deeply",
         ),
         pytest.param(
             ("rank", "{missing}", "--victim", "V001"),
@@ -243,8 +276,17 @@ def test_bad_arguments_give_one_line_and_exit_2(
 ) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text("{nope")
+    twice = tmp_path / "twice.json"
+    # Parsers keep the last of two equal keys: the victim would look healthy.
+    twice.write_text(
+        json.dumps(DOCUMENT).replace('"conditions": [', '"conditions": [], "conditions": [', 1)
+    )
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
     places = {
         "broken": str(broken),
+        "twice": str(twice),
+        "deep": str(deep),
         "missing": str(tmp_path / "missing.json"),
         "directory": str(tmp_path),
         "valid": write(tmp_path, DOCUMENT),
