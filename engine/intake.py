@@ -7,7 +7,7 @@ is first converted there (daylight saving time included).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -57,27 +57,36 @@ def open_spans(spans: Sequence[tuple[Span, ...]], moment: datetime | None) -> li
 def next_opening(intake: IntakeValue, moment: datetime) -> datetime | None:
     """The first minute at or after ``moment`` when intakes are taken; None if never.
 
-    Searched minute-exact over window starts of the coming eight days, so a window that opens
-    later today or next Monday is found, and a shelter with no windows at all gives None.
+    Searched minute-exact over window starts of the coming fifteen days, so a window that opens
+    later today or next Monday is found, and so is one that the spring clock change skips (it
+    opens a week later); a shelter with no windows at all gives None.
     """
     if open_at(intake, moment):
         return moment
     local = moment.astimezone(AMSTERDAM)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     candidates: list[datetime] = []
-    for day in range(8):
-        date = (midnight + timedelta(days=day)).date()
+    for day in range(15):
+        on = (midnight + timedelta(days=day)).date()
         for window in windows_of(intake):
-            if date.weekday() not in window.weekdays:
+            if on.weekday() not in window.weekdays:
                 continue
-            start = datetime(
-                date.year,
-                date.month,
-                date.day,
-                window.start_minute // 60,
-                window.start_minute % 60,
-                tzinfo=AMSTERDAM,
-            )
-            if start > local:
+            start = _first_real_minute(on, window.start_minute, window.end_minute)
+            if start is not None and start > local:
                 candidates.append(start)
     return min(candidates) if candidates else None
+
+
+def _first_real_minute(day: date, first: int, end: int) -> datetime | None:
+    """The first wall-clock minute in ``[first, end)`` of ``day`` that exists in Amsterdam.
+
+    On the spring day 02:00-02:59 does not exist: a window from 02:30 opens at 03:00, and one that
+    ends by 03:00 does not open that day at all.
+    """
+    midnight = datetime(day.year, day.month, day.day)
+    for minute in range(first, end):
+        wall = midnight + timedelta(minutes=minute)
+        moment = wall.replace(tzinfo=AMSTERDAM)
+        if moment.astimezone(UTC).astimezone(AMSTERDAM).replace(tzinfo=None) == wall:
+            return moment
+    return None

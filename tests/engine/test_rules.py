@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from engine import reference
@@ -96,6 +96,9 @@ WINDOWS = (
     IntakeWindow(days="fri-mon", start="18:00", end="24:00"),
     IntakeWindow(days="sat,sun", start="00:00", end="10:00"),
     IntakeWindow(days="wed", start="13:15", end="13:45"),
+    # Inside and across the hour the spring clock change skips (02:00-03:00 on its Sunday).
+    IntakeWindow(days="sun", start="02:00", end="03:00"),
+    IntakeWindow(days="sun", start="02:30", end="04:00"),
 )
 QUARTER = timedelta(minutes=15)
 
@@ -110,6 +113,8 @@ QUARTER = timedelta(minutes=15)
         st.lists(st.sampled_from(WINDOWS), max_size=3, unique=True),
     ),
 )
+@example(datetime(2026, 3, 29, 0, 30, tzinfo=UTC), [WINDOWS[4]])  # next Sunday, not 02:00
+@example(datetime(2026, 3, 29, 0, 30, tzinfo=UTC), [WINDOWS[5]])  # 03:00 summer time
 def test_next_opening_is_open_and_nothing_opens_earlier(
     moment: datetime, intake: str | list[IntakeWindow]
 ) -> None:
@@ -121,7 +126,9 @@ def test_next_opening_is_open_and_nothing_opens_earlier(
     assert open_at(intake, opening)  # type: ignore[arg-type]
     assert opening >= moment
     if opening > moment:
-        assert not open_at(intake, opening - timedelta(minutes=1))  # type: ignore[arg-type]
+        # A minute before in real time (arithmetic on Amsterdam wall clocks skips no hour).
+        before = opening.astimezone(UTC) - timedelta(minutes=1)
+        assert not open_at(intake, before)  # type: ignore[arg-type]
     # Every window starts on a quarter hour: none of those before the opening is open.
     probe = moment.replace(minute=moment.minute // 15 * 15, second=0, microsecond=0)
     while probe < opening:
