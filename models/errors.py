@@ -146,11 +146,14 @@ def parse_json(text: str | bytes) -> Any:
         raise InvalidInput([InputProblem("", "the JSON is nested too deeply")]) from None
 
 
-def duplicate_problems(field: str, values: Sequence[str], what: str) -> list[tuple[Loc, str]]:
-    """A problem at ``field[i]`` for every value that already stood earlier in the list."""
+def duplicate_problems(field: str, values: Sequence[object], what: str) -> list[tuple[Loc, str]]:
+    """A problem at ``field[i]`` for every value that already stood earlier in the list (values
+    that are no text, which their own check reports, are passed over)."""
     seen: dict[str, int] = {}
     problems: list[tuple[Loc, str]] = []
     for index, value in enumerate(values):
+        if not isinstance(value, str):
+            continue
         if value in seen:
             problems.append(
                 ((field, index), f"duplicate {what} '{value}' (also at {field}[{seen[value]}])")

@@ -167,6 +167,21 @@ def _set(path: tuple[str | int, ...], value: object) -> Callable[[dict[str, Any]
             id="one-line-per-problem",
         ),
         pytest.param(
+            lambda d: (
+                _set(("victims", 0, "age"), -1)(d),
+                _set(("victims", 1, "id"), "V001")(d),
+                _set(("victims", 1, "current"), "S999")(d),
+                _set(("shelters", 1, "id"), "S001")(d),
+            ),
+            [
+                "victims[0].age: Input should be greater than or equal to 0",
+                "shelters[1].id: duplicate shelter id 'S001' (also at shelters[0])",
+                "victims[1].id: duplicate victim id 'V001' (also at victims[0])",
+                "victims[1].current: names no shelter of the instance: 'S999'",
+            ],
+            id="references-reported-beside-field-problems",
+        ),
+        pytest.param(
             _set(("shelters", 0, "capacity"), 10**20),
             ["shelters[0].capacity: Input should be less than or equal to 1000000"],
             id="capacity-beyond-any-shelter",
