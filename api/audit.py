@@ -78,7 +78,8 @@ def record(
         "role": role,
         "action": action,
         "object_type": object_type,
-        "object_id": kept_id(object_id),
+        # A user's id is their login name, which accounts checked before any change was made.
+        "object_id": object_id if object_type == "user" else kept_id(object_id),
         "result": result,
         "request_id": request_id,
     }

@@ -10,8 +10,11 @@ the first line of standard input when that is not a terminal (for scripts), neve
 from __future__ import annotations
 
 import copy
+import getpass
+import os
 import socket
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -35,6 +38,8 @@ from models.errors import error_message
 
 EXIT_BROKEN = 1
 EXIT_INVALID = 2
+# The role the audit trail gives changes made on the server itself, by its command line.
+CONSOLE = "console"
 
 
 def register(app: typer.Typer) -> None:
@@ -142,7 +147,7 @@ def add_user(
     """Create a user; the password is asked for (or read from standard input)."""
     database = _database()
     password = _new_password()
-    with _account_change(database, "cannot add user") as session:
+    with _account_change(database, "cannot add user", name, "create") as session:
         accounts.add_user(
             session,
             name=name,
@@ -158,7 +163,7 @@ def set_user_password(name: Annotated[str, typer.Argument(help="Login name.")]) 
     """Give a user a new password (forgotten, or known to someone else); asked for as by add."""
     database = _database()
     password = _new_password()
-    with _account_change(database, "cannot change user") as session:
+    with _account_change(database, "cannot change user", name) as session:
         accounts.set_password(session, name, password=password)
     typer.echo(f"user '{name}' has a new password")
 
@@ -191,27 +196,50 @@ def set_user_role(
     shelter: ShelterOption = None,
 ) -> None:
     """Give a user another role, or shelter staff another shelter; they log in again."""
-    with _account_change(_database(), "cannot change user") as session:
+    with _account_change(_database(), "cannot change user", name) as session:
         accounts.set_role(session, name, role=role, shelter_id=shelter)
     at = "" if shelter is None else f" at {shelter}"
     typer.echo(f"user '{name}' now has role {role}{at}: their earlier tokens are refused")
 
 
 def _set_active(name: str, *, active: bool) -> None:
-    with _account_change(_database(), "cannot change user") as session:
+    with _account_change(_database(), "cannot change user", name) as session:
         accounts.set_active(session, name, active=active)
 
 
 @contextmanager
-def _account_change(database: Database, failure: str) -> Iterator[Session]:
-    """A transaction for a change to the users; an :class:`accounts.AccountError` inside it is
-    one line, ``failure: why``, and exit code 2, with nothing changed."""
+def _account_change(
+    database: Database, failure: str, name: str, action: str = "update"
+) -> Iterator[Session]:
+    """A transaction for a change to the user ``name``, written to the audit trail with it (who
+    was given access, or lost it, must be on record as much as who used it); an
+    :class:`accounts.AccountError` inside it is one line, ``failure: why``, and exit code 2,
+    with nothing changed."""
     try:
         with database.session() as session:
             yield session
+            audit.record(
+                session,
+                actor=_operator(),
+                role=CONSOLE,
+                action=action,
+                object_type="user",
+                object_id=name,
+                result="ok",
+                request_id=uuid.uuid4().hex,
+                at=datetime.now(UTC),
+            )
     except accounts.AccountError as error:
         typer.echo(f"{failure}: {error}", err=True)
         raise typer.Exit(EXIT_INVALID) from None
+
+
+def _operator() -> str:
+    """Who runs the command, as the trail names them: the server account's login name."""
+    try:
+        return f"{CONSOLE}:{getpass.getuser()}"
+    except (KeyError, OSError):  # an account without a name (a container's numeric user)
+        return f"{CONSOLE}:uid-{os.getuid()}"
 
 
 def verify_audit() -> None:

@@ -157,6 +157,7 @@ ROLES: Final = {
     "planner": N_("planner"),
     "auditor": N_("auditor"),
     "admin": N_("administrator"),
+    "console": N_("server console"),
 }
 
 KPIS: Final = {

@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 from api.auth import verify_password
 from api.cli_service import EXIT_BROKEN, EXIT_INVALID, register
 from api.db.session import Database
-from api.db.tables import ReferralRow, ReferralStatRow, ShelterRow, UserRow
+from api.db.tables import AuditRow, ReferralRow, ReferralStatRow, ShelterRow, UserRow
 from api.main import create_app
 from tests.api.helpers import settings_for
 from tests.api.rows import add_audit_row, add_referral, victim
@@ -352,3 +352,35 @@ def test_serve_believes_the_proxy_it_is_told_of(
         (True, "10.0.0.5"),
         (True, "127.0.0.1"),
     ]
+
+
+def test_every_change_to_a_user_is_in_the_audit_trail(
+    env: dict[str, str], database_url: str
+) -> None:
+    """Who was given access, or lost it, must be on record as much as who used it."""
+    steps = [
+        (("users", "add", "anna", "--role", "desk"), PASSWORD + "\n"),
+        (("users", "set-role", "anna", "--role", "planner"), ""),
+        (("users", "deactivate", "anna"), ""),
+        (("users", "activate", "anna"), ""),
+        (("users", "set-password", "anna"), "another horse battery staple\n"),
+        (("users", "set-role", "nobody", "--role", "desk"), ""),  # refused: no row
+    ]
+    for args, stdin in steps:
+        run(env, *args, stdin=stdin)
+    database = Database.for_url(database_url)
+    try:
+        with database.session() as session:
+            rows = session.execute(
+                select(AuditRow.actor, AuditRow.role, AuditRow.action, AuditRow.object_id)
+                .where(AuditRow.object_type == "user")
+                .order_by(AuditRow.seq)
+            ).all()
+    finally:
+        database.dispose()
+    assert [(row.role, row.action, row.object_id) for row in rows] == [
+        ("console", "create", "anna"),
+        *[("console", "update", "anna")] * 4,
+    ]
+    assert all(row.actor.startswith("console:") for row in rows)
+    assert run(env, "audit", "verify").exit_code == 0
