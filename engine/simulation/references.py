@@ -13,7 +13,14 @@ from collections.abc import Mapping, Sequence
 from engine.simulation.network import ADDED_KIND, Network, build_network, kind_of
 from engine.simulation.timeline import selected
 from models.errors import InputProblem, suggest
-from models.scenario import CapacityEvent, ClosureEvent, IntakeEvent, Scenario, Where
+from models.scenario import (
+    AddPlacesEvent,
+    CapacityEvent,
+    ClosureEvent,
+    IntakeEvent,
+    Scenario,
+    Where,
+)
 from models.shelter import Shelter
 
 _NO_EFFECT = "the event would change nothing"
@@ -30,7 +37,8 @@ def network_problems(
         "shelter": {shelter.id for shelter in shelters},
     }
     placement_kinds = set(network.kinds) - {ADDED_KIND}
-    problems = _fallback(scenario, everywhere["kind"])
+    problems = _placements(scenario, network)
+    problems += _fallback(scenario, everywhere["kind"])
     problems += _share_open(scenario, placement_kinds)
     problems += _stays(scenario, network)
     for index, event in enumerate(scenario.events):
@@ -40,6 +48,18 @@ def network_problems(
             where = Where(shelter=event.shelter)
             problems += _where(network, where, f"events[{index}]", everywhere)
     return problems
+
+
+def _placements(scenario: Scenario, network: Network) -> list[InputProblem]:
+    """A network without a single place to be placed in would report everyone unplaced, which
+    says nothing about any shortage."""
+    if int(network.base_capacity.sum()) > 0 or any(
+        isinstance(event, AddPlacesEvent) or (isinstance(event, CapacityEvent) and event.places > 0)
+        for event in scenario.events
+    ):
+        return []
+    field = "network.file" if scenario.network.file is not None else "network"
+    return [InputProblem(field, "the network has no placement shelter with a place open")]
 
 
 def _fallback(scenario: Scenario, every_kind: set[str]) -> list[InputProblem]:

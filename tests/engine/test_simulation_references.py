@@ -108,3 +108,23 @@ def test_added_places_can_be_named_by_their_kind_and_programme() -> None:
                             "added": {"distribution": "fixed", "days": 3}}}
     )  # fmt: skip
     assert network_problems(scenario, one_shelter(), {}) == []
+
+
+def test_a_network_with_no_place_to_be_placed_in_is_refused() -> None:
+    """Everyone unplaced would say nothing about a shortage: the network is empty, or full."""
+    scenario = validate_scenario(BASE)
+    assert [str(p) for p in network_problems(scenario, [], {})] == [
+        "network: the network has no placement shelter with a place open"
+    ]
+    assert network_problems(scenario, one_shelter(capacity=0), {}) != []
+    assert network_problems(scenario, one_shelter(capacity=1), {}) == []
+    added = validate_scenario(
+        {
+            **BASE,
+            "events": [
+                {"type": "add_places", "police_unit": "Midden-Nederland", "gender": "female",
+                 "places": 3, "from_day": 0, "to_day": 30}
+            ],
+        }
+    )  # fmt: skip
+    assert network_problems(added, [], {}) == []
