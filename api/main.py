@@ -25,7 +25,7 @@ from api.db.tables import UserRow
 from api.docs import mount as mount_docs
 from api.lanes import RankingLane
 from api.logs import protect
-from api.middleware import BodyLimit, Guard, RequestId, SecurityHeaders, route_templates
+from api.middleware import BodyLimit, Guard, RequestId, route_templates
 from api.network_cache import NetworkCache
 from api.observe import Observe
 from api.ratelimit import LoginThrottle
@@ -118,13 +118,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ranking_lane = RankingLane(app.state.sessions, turns)
 
     problems.install(app)
-    # Added innermost first: SecurityHeaders wraps everything, then RequestId; BodyLimit sits
-    # right around the app.
+    # Added innermost first: RequestId wraps everything, BodyLimit sits right around the app.
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(Guard)
     app.add_middleware(Observe)
     app.add_middleware(RequestId)
-    app.add_middleware(SecurityHeaders)
 
     # Straight onto the app, not through an ``/api/v1`` router of their own: every level of
     # included routers is one more round of route matching for every request.

@@ -59,8 +59,21 @@ def route_template(scope: Scope) -> str:
     return template if isinstance(template, str) else "unmatched"
 
 
+# Every answer: no guessing of types, no framing by other sites, no address of ours sent onward.
+_EVERY_ANSWER: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+# The API's answers hold personal data or live places: no cache (a browser's or a proxy's) keeps
+# them. The web pages set their own headers (api.web.render.secure); static files may be cached.
+_API_ANSWER: tuple[tuple[bytes, bytes], ...] = ((b"cache-control", b"no-store"),)
+API_PREFIX = "/api/"
+
+
 class RequestId:
-    """Gives each request an id of its own and sends it back in ``X-Request-ID``.
+    """Gives each request an id of its own, sends it back in ``X-Request-ID``, and adds the
+    headers above to every answer that does not set them itself.
 
     The same id is written into every audit row of the request, so a complaint quoting the id
     can be traced through the audit trail and the logs. A caller's own ``X-Request-ID`` is not
@@ -77,52 +90,20 @@ class RequestId:
             return
         rid = uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((HEADER.encode(), rid.encode()))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
-
-
-# Every answer: no guessing of types, no framing by other sites, no address of ours sent onward.
-_EVERY_ANSWER: tuple[tuple[bytes, bytes], ...] = (
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
-)
-# The API's answers hold personal data or live places: no cache (a browser's or a proxy's) keeps
-# them. The web pages set their own headers (api.web.render.secure); static files may be cached.
-_API_ANSWER: tuple[tuple[bytes, bytes], ...] = ((b"cache-control", b"no-store"),)
-API_PREFIX = "/api/"
-
-
-class SecurityHeaders:
-    """Adds the headers above to every answer that does not set them itself."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         wanted = _EVERY_ANSWER
         if str(scope.get("path", "")).startswith(API_PREFIX):
             wanted = (*wanted, *_API_ANSWER)
 
-        async def send_secured(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers.extend(pair for pair in wanted if pair[0] not in present)
+                headers.append((HEADER.encode(), rid.encode()))
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_secured)
+        await self.app(scope, receive, send_with_headers)
 
 
 class BodyTooLarge(HTTPException):

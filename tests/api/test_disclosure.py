@@ -113,6 +113,13 @@ def _places_range(
     for sid in group:
         for part, weight in count(sid).items():
             objective[column[sid, part]] = weight
+    return objective_range(highs, objective)
+
+
+def objective_range(highs: highspy.Highs, objective: np.ndarray) -> tuple[float, float]:
+    """The least and the most ``objective`` takes over the model in ``highs``; the model holds
+    the true values, so it is feasible, and an unbounded side is infinite."""
+    size = len(objective)
     highs.changeColsCost(size, np.arange(size, dtype=np.int32), objective)
     ends = []
     for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
@@ -121,9 +128,10 @@ def _places_range(
         status = highs.getModelStatus()
         if status in (
             highspy.HighsModelStatus.kUnbounded,
-            highspy.HighsModelStatus.kUnboundedOrInfeasible,  # the true unit is feasible
+            highspy.HighsModelStatus.kUnboundedOrInfeasible,
         ):
-            ends.append(highspy.kHighsInf)
+            maximum = sense == highspy.ObjSense.kMaximize
+            ends.append(highspy.kHighsInf if maximum else -highspy.kHighsInf)
         else:
             assert status == highspy.HighsModelStatus.kOptimal, status
             ends.append(float(highs.getInfo().objective_function_value))
@@ -360,21 +368,7 @@ def _possible_range(
     objective = np.zeros(count)
     for name, coefficient in terms.items():
         objective[index[row, name]] = coefficient
-    highs.changeColsCost(count, np.arange(count, dtype=np.int32), objective)
-    ends = []
-    for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
-        highs.changeObjectiveSense(sense)
-        highs.run()
-        status = highs.getModelStatus()
-        if status in (
-            highspy.HighsModelStatus.kUnbounded,
-            highspy.HighsModelStatus.kUnboundedOrInfeasible,  # the true table is feasible
-        ):
-            ends.append(inf if sense == highspy.ObjSense.kMaximize else -inf)
-        else:
-            assert status == highspy.HighsModelStatus.kOptimal, status
-            ends.append(float(highs.getInfo().objective_function_value))
-    return ends[0], ends[1]
+    return objective_range(highs, objective)
 
 
 PEOPLE_COUNTS: dict[str, dict[str, int]] = {
