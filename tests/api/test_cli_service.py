@@ -346,6 +346,9 @@ def test_serve_believes_the_proxy_it_is_told_of(
     logins from anyone would lock a user out for everyone."""
     started: list[uvicorn.Config] = []
     monkeypatch.setattr(uvicorn.Server, "run", lambda server: started.append(server.config))
+    # uvicorn sets up logging when its configuration is made, on this runner's stream, which is
+    # closed once the command ends: later tests' log lines would fail to be written.
+    monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda config: None)
     assert run(env, "serve", "--forwarded-allow-ips", "10.0.0.5").exit_code == 0
     assert run(env, "serve").exit_code == 0
     assert [(c.proxy_headers, c.forwarded_allow_ips) for c in started] == [

@@ -291,7 +291,7 @@ def test_what_a_placement_rests_on_cannot_change_while_it_lasts(api: Api) -> Non
     [
         (timedelta(minutes=-2), "lies in the past: rank now, or for a moment still to come"),
         (timedelta(days=7, minutes=1), "lies more than 7 days ahead"),
-        (None, "lies more than 7 days ahead"),  # the last hour of year 9999
+        (None, "must lie in the years 1970-2999"),  # the last hour of year 9999
     ],
 )
 def test_ranking_at_a_moment_no_intake_can_happen_is_refused_at_at(

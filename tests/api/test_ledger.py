@@ -360,6 +360,7 @@ def test_capacity_by_region_adds_up_per_unit_and_profile(db: Database) -> None:
         "free",
         "total",
         "shelters",
+        "members",
     }
     for cell in cells:
         fitting = [
@@ -374,6 +375,7 @@ def test_capacity_by_region_adds_up_per_unit_and_profile(db: Database) -> None:
             sum(s.capacity for s in fitting),
             len(fitting),
         )
+        assert sorted(cell.members) == sorted((s.id, s.free, s.capacity) for s in fitting)
     units = {cell.police_unit for cell in cells}
     assert units == {police_unit(s.location) for s in network}
     utrecht = next(
