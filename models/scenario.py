@@ -464,6 +464,16 @@ class Scenario(ScenarioModel):
             if first >= self.horizon_days:
                 field = "day" if isinstance(event, SurgeEvent) else "from_day"
                 problems.append((("events", index, field), f"day {first} is past the horizon"))
+            elif isinstance(event, SurgeEvent) and event.day < self.warmup_days:
+                # Only arrivals after the warm-up are measured: the surge's people would be in
+                # no result, and the run would seem to say the raid cost nothing.
+                problems.append(
+                    (
+                        ("events", index, "day"),
+                        f"day {event.day} lies in the warm-up, whose arrivals are not measured: "
+                        f"give day {self.warmup_days} or later, or fewer warmup_days",
+                    )
+                )
         if problems:
             raise field_problems(problems)
         return self

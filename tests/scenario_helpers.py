@@ -100,7 +100,7 @@ def busy(policy: str = "rank", horizon_days: int = 45) -> Scenario:
                 },
                 {
                     "type": "surge",
-                    "day": 4,
+                    "day": 5,
                     "municipality": "Rotterdam",
                     "victims": 25,
                     "spread_hours": 3,

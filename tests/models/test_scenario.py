@@ -116,6 +116,8 @@ SURGE: dict[str, Any] = {"type": "surge", "day": 3, "municipality": "Rotterdam",
          "demand.arrivals_per_week: about 42,857 arrivals per replication (42,857 from "
          "arrivals_per_week over horizon_days, 0 in surge events); at most 20,000"),
         (with_(events=[SURGE] * 21), "events: about 21,104 arrivals per replication"),
+        (with_(warmup_days=5, events=[SURGE]), "events[0].day: day 3 lies in the warm-up, whose "
+         "arrivals are not measured: give day 5 or later, or fewer warmup_days"),
         (with_(events=[{**SURGE, "victims": 10000}]), "events[0].victims: Input should be less"),
         (with_(events=[SURGE] * 20001), "events: List should have at most 500 items"),
         (with_(replications=10000), "replications: 10,000 replications of about 104 arrivals "
