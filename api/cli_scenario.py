@@ -197,9 +197,9 @@ def compare(
         cells = [_show(results[0].kpis[name].mean, name)]
         for result in results[1:]:
             diff = paired_difference(base, [r.values[name] for r in result.per_replication])
+            mark = _mark(name, diff) if count > 1 else "one replication: not tested"
             cells.append(
-                f"{_show(result.kpis[name].mean, name)} "
-                f"({_show(diff.mean, name)}, {_mark(name, diff)})"
+                f"{_show(result.kpis[name].mean, name)} ({_show(diff.mean, name)}, {mark})"
             )
         table.add_row(description, *cells)
     Console().print(table)

@@ -164,6 +164,8 @@ class Compared:
     differences: list[Difference | None]
     lower_is_better: bool
     demand: bool  # a difference is more or fewer people, neither better nor worse
+    at_limit: list[bool]  # a wait that is the give-up limit itself, not a measured one
+    tested: bool  # more than one replication: a difference can be held against the noise
 
 
 def compare(results: Sequence[ScenarioResult]) -> list[Compared]:
@@ -193,6 +195,8 @@ def compare(results: Sequence[ScenarioResult]) -> list[Compared]:
                 differences=differences,
                 lower_is_better=kpi in LOWER_IS_BETTER,
                 demand=kpi in DEMAND,
+                at_limit=[result.at_give_up_limit(kpi) for result in results],
+                tested=len(seeds) > 1,
             )
         )
     return rows

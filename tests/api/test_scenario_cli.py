@@ -203,6 +203,20 @@ def test_compare_shows_paired_differences(tmp_path: Path) -> None:
     assert re.fullmatch(r"[\d,.]+ \([\d,]+\.\d, worse\)", unsuitable), unsuitable
 
 
+def test_compare_of_one_replication_gives_no_verdict(tmp_path: Path) -> None:
+    first = write_tiny(tmp_path)
+    second = tmp_path / "more.yaml"
+    second.write_text(first.read_text().replace("Midden-Nederland: 9", "Midden-Nederland: 30"))
+    result = CliRunner().invoke(
+        app(),
+        ["scenario", "compare", str(first), str(second), "-n", "1", "--workers", "1"],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "one replication: not tested" in result.output
+    assert not re.search(r"\b(n\.s\.|more|fewer|better|worse)\)", result.output)
+
+
 def test_advise_compares_its_places_with_pro_rata(tmp_path: Path) -> None:
     path = write_tiny(tmp_path, units="Midden-Nederland: 20, Amsterdam: 15")
     result = CliRunner().invoke(

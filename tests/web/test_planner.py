@@ -108,6 +108,28 @@ def test_runs_on_the_same_seeds_are_compared_with_paired_differences(site: Site)
     assert placed.group(1) == "slechter"
 
 
+def test_runs_of_one_replication_are_compared_without_a_verdict(site: Site) -> None:
+    """One replication has no noise to hold a difference against: neither "within the noise"
+    nor "better"; a wait at the give-up limit is said to be one."""
+    planner = site.visitor("planner")
+    # No place opens for four weeks: everyone waits until giving up.
+    kinds = ("cosm", "men", "omm", "women", "young_adult", "youth")
+    cut = "{{type: capacity, where: {{kind: {}}}, percent: -100}}"
+    cuts = ", ".join(cut.format(kind) for kind in kinds)
+    closed = SMALL + f"events: [{cuts}]\n".encode()
+    runs = []
+    for content in (SMALL, closed):
+        started = start(planner, content, replications="1")
+        runs.append(started.headers["location"].rsplit("/", 1)[1])
+    for run in runs:
+        assert finished(planner, run)["state"] == "done"
+    shown = text(planner.get("/planner/compare", run=runs))
+    assert "één replicatie: niet getoetst" in shown
+    assert not re.search(r"binnen de ruis|beter|slechter", shown), shown
+    assert "minstens" in shown
+    assert "de grens waarna men de wachtrij verlaat" in shown
+
+
 def test_a_broken_or_foreign_scenario_is_refused_with_its_field(site: Site) -> None:
     planner = site.visitor("planner")
     response = start(planner, SMALL.replace(b"horizon_days: 28", b"horizon_days: -1"))
