@@ -157,7 +157,28 @@ def load_network(folder: Path, name: str) -> tuple[tuple[Shelter, ...], dict[str
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise _network(name, [InputProblem("shelters", f"duplicate ids: {', '.join(duplicates)}")])
+    problems = _kind_problems(kinds, set(ids))
+    if problems:
+        raise _network(name, problems)
     return tuple(shelters), {sid: kind for kind, members in kinds.items() for sid in members}
+
+
+def _kind_problems(kinds: dict[str, list[str]], ids: set[str]) -> list[InputProblem]:
+    """A shelter given two kinds (one would silently win) or a kind naming no shelter of the
+    file (a typo would silently leave the shelter without its kind)."""
+    problems: list[InputProblem] = []
+    kind_of: dict[str, str] = {}
+    for kind, members in kinds.items():
+        for index, shelter_id in enumerate(members):
+            where = f"kinds.{kind}[{index}]"
+            if shelter_id not in ids:
+                unknown = f"names no shelter of the file: '{shelter_id}'"
+                problems.append(InputProblem(where, unknown))
+            elif shelter_id in kind_of:
+                also = kind_of[shelter_id]
+                problems.append(InputProblem(where, f"'{shelter_id}' is of kind '{also}' already"))
+            kind_of.setdefault(shelter_id, kind)
+    return problems
 
 
 def _network(name: str, problems: list[InputProblem]) -> InvalidInput:

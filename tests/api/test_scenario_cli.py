@@ -128,6 +128,21 @@ def test_a_file_that_is_no_scenario_is_refused_without_a_traceback(
     assert result.output.startswith(f"{path}: {expected}"), result.output
 
 
+def test_a_network_file_giving_a_shelter_two_kinds_or_naming_none_is_refused(
+    tmp_path: Path,
+) -> None:
+    path = write_tiny(tmp_path)
+    shelter = {"id": "S1", "location": {"municipality": "Utrecht"}, "capacity": 2}
+    network = {"shelters": [shelter], "kinds": {"women": ["S1"], "men": ["S1", "S2"]}}
+    (tmp_path / "network.json").write_text(json.dumps(network))
+    with pytest.raises(InvalidInput) as refused:
+        load_scenario(path)
+    assert [str(problem).removeprefix(f"{path}: ") for problem in refused.value.problems] == [
+        "network.file: network.json: kinds.men[0]: 'S1' is of kind 'women' already",
+        "network.file: network.json: kinds.men[1]: names no shelter of the file: 'S2'",
+    ]
+
+
 def test_a_missing_network_file_is_named_by_its_field(tmp_path: Path) -> None:
     path = write_tiny(tmp_path)
     (tmp_path / "network.json").unlink()
