@@ -114,10 +114,9 @@ def offered(directory: Path) -> list[Offered]:
 
 
 def load_offered(directory: Path, key: str) -> LoadedScenario:
-    """The shipped scenario ``key``; only names that :func:`offered` lists are accepted, and a
-    problem names the file, not where it lies on the server."""
-    keys = {item.key for item in offered(directory)}
-    if key not in keys:
+    """The shipped scenario ``key``; only the names of the folder's files are accepted (nothing
+    that could point elsewhere), and a problem names the file, not where it lies on the server."""
+    if key not in {path.stem for path in directory.glob("*.yaml")}:
         raise InvalidInput([InputProblem("scenario", f"no scenario '{key}'")])
     path = directory / f"{key}.yaml"
     try:
