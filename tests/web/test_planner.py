@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from api.web.runs import load_offered
+from models.errors import InvalidInput
 from models.sample import sample_shelters
 from tests.web.site import SCENARIOS, Site, Visitor, text
 
@@ -236,3 +238,14 @@ def test_a_wait_at_the_give_up_limit_is_shown_as_that_limit(site: Site) -> None:
     shown = text(planner.get(f"/planner/runs/{run}"))
     assert "wachttijd, 95e percentiel (uren) minstens 48 geen: de grens van 2 dagen" in shown, shown
     assert "48,0 – 48,0" not in shown
+
+
+def test_a_shipped_scenario_is_found_by_its_file_name_only(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_bytes(SMALL.replace(b"horizon_days: 28", b"horizon_days: -1"))
+    with pytest.raises(InvalidInput) as broken:
+        load_offered(tmp_path, "broken")
+    assert str(broken.value.problems[0]).startswith("broken.yaml: horizon_days")
+    for elsewhere in ("../broken", "no-such", "broken.yaml"):
+        with pytest.raises(InvalidInput) as refused:
+            load_offered(tmp_path, elsewhere)
+        assert [str(p) for p in refused.value.problems] == [f"scenario: no scenario '{elsewhere}'"]
