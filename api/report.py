@@ -224,15 +224,39 @@ def _occupancy(result: ScenarioResult) -> str:
 
 def _waiting(result: ScenarioResult) -> str:
     histogram = result.waiting_hours
+    if histogram.left_unplaced is None:  # stored before the unplaced were counted apart
+        return _waiting_all(result)
+    total = (sum(histogram.counts) + histogram.left_unplaced) or 1.0
+    bins = list(zip(histogram.edges[:-1], histogram.edges[1:], histogram.counts, strict=True))
+    # Bins from the give-up limit on are empty: nobody is placed after leaving the queue.
+    limit = (result.give_up_days or 0) * 24
+    shown = [(low, high, count) for low, high, count in bins if count or low < limit]
+    bars = [
+        Bar(_span(low, high, histogram.edges), 100 * count / total) for low, high, count in shown
+    ]
+    left = (
+        f"left unplaced after {result.give_up_days} d" if result.give_up_days else "left unplaced"
+    )
+    bars.append(Bar(left, 100 * histogram.left_unplaced / total))
+    return bar_chart("Waiting time until placed, and who left the queue unplaced", bars, unit=" %")
+
+
+def _waiting_all(result: ScenarioResult) -> str:
+    """The chart of a result stored before the unplaced were counted apart from the placed."""
+    histogram = result.waiting_hours
     total = sum(histogram.counts) or 1.0
     bars = [
-        Bar(f"{_hours(low)} – {_hours(high)}", 100 * count / total)
+        Bar(_span(low, high, histogram.edges), 100 * count / total)
         for low, high, count in zip(
             histogram.edges[:-1], histogram.edges[1:], histogram.counts, strict=True
         )
     ]
-    bars[-1] = Bar(f"over {_hours(histogram.edges[-2])}", bars[-1].value)
     return bar_chart("Waiting time until placed or leaving the queue", bars, unit=" %")
+
+
+def _span(low: float, high: float, edges: list[float]) -> str:
+    """A bin's label; the last bin is open-ended."""
+    return f"over {_hours(low)}" if high == edges[-1] else f"{_hours(low)} – {_hours(high)}"
 
 
 def _hours(hours: float) -> str:

@@ -97,10 +97,18 @@ class ShelterPoint(ResultModel):
 
 
 class Histogram(ResultModel):
-    """Counts per bin summed over replications; ``edges`` has one more entry than ``counts``."""
+    """Waiting times in hours: people per bin summed over replications (``edges`` has one more
+    entry than ``counts``), and apart from them the people who left the queue unplaced.
+
+    The bins hold the people placed, by how long they waited. Everyone who left unplaced waited
+    exactly the give-up limit, so in the bins they would read as people placed after that long.
+    ``left_unplaced`` is None in results stored before it was recorded: their bins hold everyone,
+    those who left at their give-up wait.
+    """
 
     edges: list[float]
     counts: list[float]
+    left_unplaced: float | None = None
 
 
 class ReplicationKpis(ResultModel):

@@ -100,7 +100,11 @@ def aggregate(
         per_replication=[ReplicationKpis(seed=o.seed, values=o.values) for o in outcomes],
         occupancy=_series(outcomes, capacity=False),
         capacity=_series(outcomes, capacity=True),
-        waiting_hours=Histogram(edges=list(WAIT_EDGES), counts=[float(c) for c in counts]),
+        waiting_hours=Histogram(
+            edges=list(WAIT_EDGES),
+            counts=[float(c) for c in counts],
+            left_unplaced=float(sum(o.values["unmet"] for o in outcomes)),
+        ),
         unmet_by_profile=_estimates([o.unmet_by_profile for o in outcomes]),
         unmet_by_reason=_estimates([o.unmet_by_reason for o in outcomes]),
         unsuitable_nights_by_unit=_estimates([o.nights_by_unit for o in outcomes]),

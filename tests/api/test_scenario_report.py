@@ -35,7 +35,7 @@ def test_the_report_has_every_plot(result: ScenarioResult) -> None:
     for heading in (
         "Shelters and regional shortage",
         "Occupancy per police unit",
-        "Waiting time until placed or leaving the queue",
+        "Waiting time until placed, and who left the queue unplaced",
         "Never placed, by profile",
         "Never placed, by the single change",
         "Engine against today's phone-around",
@@ -112,3 +112,36 @@ def test_a_wait_at_the_give_up_limit_is_shown_as_that_limit(result: ScenarioResu
     below = {**result.kpis, "wait_p95_hours": estimate([limit, limit - 5])}
     assert not result.model_copy(update={"kpis": below}).at_give_up_limit("wait_p95_hours")
     assert not capped.model_copy(update={"give_up_days": None}).at_give_up_limit("wait_p95_hours")
+
+
+def test_the_waiting_chart_shows_who_left_unplaced_apart_from_the_placed(
+    result: ScenarioResult,
+) -> None:
+    """Nobody who left is drawn as placed after a month; bins past the limit are left out."""
+    assert result.give_up_days is not None
+    assert result.waiting_hours.left_unplaced
+    chart = _waiting_chart(render_report(result))
+    assert f"left unplaced after {result.give_up_days} d" in chart
+    limit = result.give_up_days * 24
+    beyond = [low for low in result.waiting_hours.edges[:-1] if low >= limit]
+    assert beyond
+    assert not any(
+        f">{low / 24:g} d –" in chart or f">over {low / 24:g} d" in chart for low in beyond
+    )
+
+
+def test_a_result_stored_before_the_unplaced_were_counted_apart_keeps_its_chart(
+    result: ScenarioResult,
+) -> None:
+    stored = result.model_copy(
+        update={"waiting_hours": result.waiting_hours.model_copy(update={"left_unplaced": None})}
+    )
+    chart = _waiting_chart(render_report(stored))
+    assert "Waiting time until placed or leaving the queue" in chart
+    assert "left unplaced" not in chart
+    assert chart.count("<rect") == len(result.waiting_hours.counts)
+
+
+def _waiting_chart(html: str) -> str:
+    start = html.index("<h2>Waiting</h2>")
+    return html[start : html.index("</svg>", start)]

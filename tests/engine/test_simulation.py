@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from engine.ranking import Ranker
 from engine.simulation.arrivals import Arrival, draw_arrivals
+from engine.simulation.kpis import WAIT_EDGES
 from engine.simulation.run import Replication, prepare, simulate
 from engine.simulation.runner import run_scenario
 from models.sample import sample_shelter_kinds, sample_shelters
@@ -42,6 +43,10 @@ def test_tiny_scenario_gives_the_numbers_worked_out_by_hand() -> None:
     assert outcome.unmet_by_reason == {"capacity": 1}
     assert outcome.unmet_by_profile == {"female / none": 1}
     assert outcome.nights_by_cell == {"Midden-Nederland | female / none": 5.0}
+    # The placed by their wait (A1: 0 h, A2: 48 h); A3, who left after 72 h, is in no bin.
+    assert dict(zip(WAIT_EDGES, outcome.wait_counts.tolist(), strict=False)) == {
+        edge: 1.0 if edge in (0, 48) else 0.0 for edge in WAIT_EDGES[:-1]
+    }
     unit = 2  # Midden-Nederland
     assert outcome.occupancy[:6, unit].tolist() == [0, 1, 1, 1, 1, 0]
 
@@ -132,6 +137,25 @@ def test_everyone_never_placed_waited_until_they_gave_up(policy: str) -> None:
     assert any(r.arrival > horizon - give_up for r in records)
     assert all(r.arrival < horizon for r in records)
     assert all(r.left - r.arrival == give_up for r in unplaced)
+
+
+def test_the_wait_histogram_holds_the_placed_and_counts_who_left_apart() -> None:
+    result = run_scenario(
+        busy(), sample_shelters(), sample_shelter_kinds(), replications=2, compare=False
+    )
+    histogram = result.waiting_hours
+    placed = sum(run.values["placed"] for run in result.per_replication)
+    unmet = sum(run.values["unmet"] for run in result.per_replication)
+    assert unmet > 0
+    assert sum(histogram.counts) == placed
+    assert histogram.left_unplaced == unmet
+    assert result.give_up_days is not None
+    limit = result.give_up_days * 24
+    assert all(
+        count == 0
+        for low, count in zip(histogram.edges, histogram.counts, strict=False)
+        if low >= limit
+    )
 
 
 def test_arrivals_are_the_same_whatever_the_network_or_policy() -> None:
