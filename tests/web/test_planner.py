@@ -7,6 +7,7 @@ import re
 import time
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import httpx2
 import pytest
@@ -108,6 +109,19 @@ def test_runs_on_the_same_seeds_are_compared_with_paired_differences(site: Site)
     placed = re.search(share, shown)
     assert placed is not None, shown
     assert placed.group(1) == "slechter"
+
+    # The planner makes the busier run the reference: the same differences, seen from there.
+    links = re.findall(r'href="(/planner/compare\?[^"]+)">Vergelijk met deze run<', page.text)
+    assert len(links) == 1
+    path, query = links[0].replace("&amp;", "&").split("?")
+    assert parse_qs(query) == {"run": runs[::-1]}
+    shown = text(planner.get(path, run=runs[::-1]))
+    arrivals = re.search(r"aanmeldingen na de inloopperiode [\d,]+ [\d,]+ -[\d,]+ (\w+)", shown)
+    assert arrivals is not None, shown
+    assert arrivals.group(1) == "minder"
+    placed = re.search(share.replace(" -", " \\+"), shown)
+    assert placed is not None, shown
+    assert placed.group(1) == "beter"
 
 
 def test_runs_of_one_replication_are_compared_without_a_verdict(site: Site) -> None:
