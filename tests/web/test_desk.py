@@ -596,3 +596,65 @@ def test_a_database_that_does_not_answer_is_a_page_too(
     assert page.headers["content-type"].startswith("text/html")
     assert page.headers["retry-after"] == "1"
     assert "Safeplace is even bezet" in text(page)
+
+
+def _hold_at(desk: Visitor, shelter: str, **fields: str) -> tuple[str, str]:
+    """A referral registered and held at ``shelter`` from its page: (case, hold id)."""
+    case = register(desk, **fields)
+    assert desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": shelter}).status_code == 303
+    found = re.search(r"/desk/holds/(H[0-9a-f]+)/confirm", desk.get(f"/desk/referrals/{case}").text)
+    assert found is not None
+    return case, found.group(1)
+
+
+@pytest.mark.parametrize(
+    ("path", "change", "warning"),
+    [
+        ("/availability", {"closed": True}, "T001 is tijdelijk gesloten sinds de plaats werd"),
+        ("", {"accepts": ["addiction"]}, "T001 past niet meer bij deze persoon"),
+        ("", {"genders": ["male"]}, "T001 past niet meer bij deze persoon"),
+    ],
+)
+def test_a_held_shelter_that_changed_is_flagged_and_its_refused_confirm_said_truly(
+    site: Site, path: str, change: dict[str, object], warning: str
+) -> None:
+    site.add_shelter("T001", 3, accepts=["pregnancy"])
+    desk = site.visitor("desk")
+    case, hold = _hold_at(desk, "T001", conditions="pregnancy")
+    assert "Zoals het nu staat" not in text(desk.get(f"/desk/referrals/{case}"))
+
+    # Shelter staff (or the admin) change the shelter while the desk holds a place there.
+    site.api("admin", "PATCH", f"/api/v1/shelters/T001{path}", change)
+    shown = text(desk.get(f"/desk/referrals/{case}"))
+    assert warning in shown
+    assert "Zoals het nu staat kan de intake daar niet worden bevestigd." in shown
+
+    refused = desk.post(f"/desk/holds/{hold}/confirm", {"referral_id": case})
+    assert refused.status_code == 409
+    said = text(refused)
+    # No other desk took anything, and the hold is not gone: the page must not say so.
+    assert "een andere tafel" not in said
+    assert "Er is niets veranderd: de reservering staat nog." in said
+    assert warning in said
+    held = site.api("desk", "GET", "/api/v1/holds", None)
+    assert [(h["id"], h["status"]) for h in held] == [(hold, "active")]
+
+
+def test_a_plan_line_refused_does_not_promise_an_updated_list(site: Site) -> None:
+    site.add_shelter("T001", 1, genders=["x"])
+    desk, other = site.visitor("desk"), site.visitor("desk")
+    mine = register(desk, gender="x")
+    planned = desk.post("/desk/plan", {})
+    state = re.search(r'name="state" value="([^"]+)"', planned.text)
+    assert state is not None
+    theirs = register(other, gender="x")
+    assert other.post(f"/desk/referrals/{theirs}/hold", {"shelter_id": "T001"}).status_code == 303
+
+    refused = desk.post(
+        "/desk/plan/accept", {"accept": f"{mine} T001", "state": _unescape(state.group(1))}
+    )
+    assert refused.status_code == 409
+    said = text(refused)
+    assert "T001 heeft geen vrije plaats meer" in said
+    assert "De lijst hieronder is bijgewerkt" not in said
+    assert "Maak een nieuw plan, of open de zaak om een andere opvang te kiezen." in said

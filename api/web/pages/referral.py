@@ -20,7 +20,7 @@ from typing import Annotated, Any, get_args
 from fastapi import Depends, Request, Response
 from pydantic import ValidationError
 
-from api import matching, shelter_store
+from api import ledger, matching, shelter_store
 from api.deps import Caller, SettingsDep, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.problems import ProblemError
@@ -94,10 +94,12 @@ class StayForm:
 
 @dataclass(frozen=True)
 class Notice:
-    """Why the last action did not happen: the ledger's conflict code, and the shelter."""
+    """Why the last action did not happen: the ledger's conflict code, and the shelter; ``after``
+    says what the page shows below it (the ranking, updated, or the hold, unchanged)."""
 
     code: str | None
     shelter: str | None = None
+    after: str = "ranking"
 
 
 @router.get("/desk/referrals/{referral_id}")
@@ -268,7 +270,8 @@ def _refused(
     referral_id = str(form.get("referral_id") or "")
     if problem.status != 409 or not referral_id:
         raise problem
-    return _page(request, caller, cache, referral_id, notice=Notice(problem.code), status=409)
+    notice = Notice(problem.code, after="hold")
+    return _page(request, caller, cache, referral_id, notice=notice, status=409)
 
 
 def _page(
@@ -339,6 +342,7 @@ def _page(
         "hold_until": hold_until.isoformat() if hold_until else "",
         "hold_max_hours": settings.hold_max_hours,
         "extend_until": None,
+        "trouble": None,
     }
     if referral.status == "waiting":
         # The ranking route's own work (its role check passed above): the route answers with
@@ -366,6 +370,12 @@ def _page(
         context["hold"] = found[0] if found else None
         context["remaining"] = seconds_left(context["hold"], caller.now)
         context["extend_until"] = extension_end(context["hold"], caller.now, settings.hold_minutes)
+        if context["hold"] is not None:
+            # Shelter staff may have closed, cut places or changed the profile since the hold:
+            # the desk hears it now, not when the person arrives and the confirm is refused.
+            context["trouble"] = ledger.hold_trouble(
+                caller.session, context["hold"].id, now=caller.now
+            )
     elif referral.status == "placed":
         found_placements = call(
             placements.list_placements, request, caller, status="active", referral_id=referral_id
