@@ -658,3 +658,19 @@ def test_a_plan_line_refused_does_not_promise_an_updated_list(site: Site) -> Non
     assert "T001 heeft geen vrije plaats meer" in said
     assert "De lijst hieronder is bijgewerkt" not in said
     assert "Maak een nieuw plan, of open de zaak om een andere opvang te kiezen." in said
+
+
+def test_those_the_plan_leaves_out_are_listed_most_urgent_first_with_their_priority(
+    site: Site,
+) -> None:
+    desk = site.visitor("desk")
+    # A danger zone of 400 km around Utrecht rules out every shelter in the country.
+    nowhere = {"zone_0_place": "Utrecht", "zone_0_km": "400"}
+    priorities = ["1", "3", "2", "1", "3", "2"]
+    for priority in priorities:
+        register(desk, priority=priority, **nowhere)
+
+    shown = text(desk.post("/desk/plan", {}))
+    left_out = shown[shown.index("Niet geplaatst in dit plan") :]
+    listed = re.findall(r"C[0-9a-f]{16} ([123]) · ", left_out)
+    assert listed == sorted(priorities, reverse=True)
