@@ -674,3 +674,40 @@ def test_those_the_plan_leaves_out_are_listed_most_urgent_first_with_their_prior
     left_out = shown[shown.index("Niet geplaatst in dit plan") :]
     listed = re.findall(r"C[0-9a-f]{16} ([123]) · ", left_out)
     assert listed == sorted(priorities, reverse=True)
+
+
+_NO_INTAKE_BEFORE_THE_END = (
+    "T001 doet geen intake voordat deze reservering afloopt: de volgende intake is"
+)
+
+
+@pytest.mark.parametrize(
+    ("intake", "warning"),
+    [
+        ("office", None),  # Monday 10:00: open now
+        ([{"days": "mon", "from": "11:00", "to": "12:00"}], None),  # opens within the 90 minutes
+        (
+            [{"days": "mon", "from": "11:30", "to": "12:00"}],  # opens just after the hold ends
+            f"{_NO_INTAKE_BEFORE_THE_END} ma 30 nov 11:30.",
+        ),
+        (
+            [{"days": "sat", "from": "10:00", "to": "14:00"}],
+            f"{_NO_INTAKE_BEFORE_THE_END} za 5 dec 10:00.",
+        ),
+        ([], "T001 heeft nu helemaal geen intake-uren."),
+    ],
+)
+def test_a_held_shelter_that_takes_no_intake_before_the_hold_ends_is_flagged(
+    site: Site, intake: object, warning: str | None
+) -> None:
+    site.add_shelter("T001", 3)
+    desk = site.visitor("desk")
+    case, _hold = _hold_at(desk, "T001")  # Monday 10:00, held until 11:30
+
+    site.api("admin", "PATCH", "/api/v1/shelters/T001/availability", {"intake": intake})
+    shown = text(desk.get(f"/desk/referrals/{case}"))
+    if warning is None:
+        assert "Bel de opvang om de intake af te spreken" not in shown
+    else:
+        assert warning in shown
+        assert "Bel de opvang om de intake af te spreken" in shown

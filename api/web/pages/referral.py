@@ -28,6 +28,7 @@ from api.routes import holds, placements, referrals
 from api.schemas import (
     CloseReason,
     HoldCreate,
+    HoldPublic,
     RankingRequest,
     ReferralClose,
     ReferralPublic,
@@ -343,6 +344,7 @@ def _page(
         "hold_max_hours": settings.hold_max_hours,
         "extend_until": None,
         "trouble": None,
+        "intake_late": None,
     }
     if referral.status == "waiting":
         # The ranking route's own work (its role check passed above): the route answers with
@@ -376,6 +378,7 @@ def _page(
             context["trouble"] = ledger.hold_trouble(
                 caller.session, context["hold"].id, now=caller.now
             )
+            context["intake_late"] = _intake_late(cache, caller, context["hold"])
     elif referral.status == "placed":
         found_placements = call(
             placements.list_placements, request, caller, status="active", referral_id=referral_id
@@ -387,6 +390,30 @@ def _page(
         context["waited"] = referral.closed_at - referral.created_at
     pages = web_state(request).pages
     return pages.render(request, "referral.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class IntakeLate:
+    """A held shelter takes no intake before the hold runs out: ``opens`` is its next intake
+    (None: it has no intake hours at all)."""
+
+    opens: datetime | None
+
+
+def _intake_late(cache: NetworkCache, caller: Caller, hold: HoldPublic) -> IntakeLate | None:
+    """Whether the held shelter takes no intake between now and the end of the hold: a hold
+    made for an hour the shelter is closed for intake (through the API, or before its staff
+    changed the hours) keeps places nobody can use, and the person would arrive at a shut door.
+    Holds and confirms do not check intake hours (see :mod:`api.ledger`); the page does."""
+    shelter = next(
+        (s for s in cache.network(caller.session, caller.now) if s.id == hold.shelter_id), None
+    )
+    if shelter is None:
+        return None
+    opens = next_opening(shelter.intake, caller.now)
+    if opens is not None and opens < hold.expires_at:
+        return None
+    return IntakeLate(opens)
 
 
 def _since_problem(since: datetime | None, now: datetime, message: str) -> FieldProblem:
