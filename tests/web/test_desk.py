@@ -711,3 +711,20 @@ def test_a_held_shelter_that_takes_no_intake_before_the_hold_ends_is_flagged(
     else:
         assert warning in shown
         assert "Bel de opvang om de intake af te spreken" in shown
+
+
+def test_the_waiting_list_flags_a_hold_whose_intake_is_in_doubt(site: Site) -> None:
+    site.add_shelter("T001", 3)
+    site.add_shelter("T002", 3)
+    desk = site.visitor("desk")
+    doubtful, _ = _hold_at(desk, "T001")
+    fine, _ = _hold_at(desk, "T002")
+    flag = "controleer de reservering: de intake daar is onzeker"
+    assert flag not in text(desk.get("/desk"))
+
+    site.api("admin", "PATCH", "/api/v1/shelters/T001/availability", {"closed": True})
+    rows = re.findall(r"<tr>.*?</tr>", desk.get("/desk").text, flags=re.S)
+    flagged = [row for row in rows if flag in row]
+    assert len(flagged) == 1
+    assert doubtful in flagged[0]
+    assert fine not in flagged[0]

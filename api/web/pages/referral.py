@@ -378,7 +378,7 @@ def _page(
             context["trouble"] = ledger.hold_trouble(
                 caller.session, context["hold"].id, now=caller.now
             )
-            context["intake_late"] = _intake_late(cache, caller, context["hold"])
+            context["intake_late"] = intake_late(cache, caller, context["hold"])
     elif referral.status == "placed":
         found_placements = call(
             placements.list_placements, request, caller, status="active", referral_id=referral_id
@@ -400,7 +400,7 @@ class IntakeLate:
     opens: datetime | None
 
 
-def _intake_late(cache: NetworkCache, caller: Caller, hold: HoldPublic) -> IntakeLate | None:
+def intake_late(cache: NetworkCache, caller: Caller, hold: HoldPublic) -> IntakeLate | None:
     """Whether the held shelter takes no intake between now and the end of the hold: a hold
     made for an hour the shelter is closed for intake (through the API, or before its staff
     changed the hours) keeps places nobody can use, and the person would arrive at a shut door.
@@ -414,6 +414,14 @@ def _intake_late(cache: NetworkCache, caller: Caller, hold: HoldPublic) -> Intak
     if opens is not None and opens < hold.expires_at:
         return None
     return IntakeLate(opens)
+
+
+def needs_a_look(cache: NetworkCache, caller: Caller, hold: HoldPublic) -> bool:
+    """Whether the held case's page has a warning about its hold (:func:`api.ledger.hold_trouble`
+    or :func:`intake_late`): the waiting list flags it, so the night desk need not open every
+    held case to learn that a shelter closed."""
+    trouble = ledger.hold_trouble(caller.session, hold.id, now=caller.now)
+    return trouble is not None or intake_late(cache, caller, hold) is not None
 
 
 def _since_problem(since: datetime | None, now: datetime, message: str) -> FieldProblem:
