@@ -97,6 +97,7 @@ def test_pages_write_the_audit_rows_the_api_writes(site: Site) -> None:
         ("create", "referral", case, "ok"),
         ("read", "referral", case, "ok"),  # GET /referrals/{id}
         ("read", "referral", case, "ok"),  # POST /referrals/{id}/ranking
+        ("search", "hold", None, "ok"),  # GET /holds?referral_id=...: none ran out
     ]
 
 
@@ -600,11 +601,7 @@ def test_a_database_that_does_not_answer_is_a_page_too(
 
 def _hold_at(desk: Visitor, shelter: str, **fields: str) -> tuple[str, str]:
     """A referral registered and held at ``shelter`` from its page: (case, hold id)."""
-    case = register(desk, **fields)
-    assert desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": shelter}).status_code == 303
-    found = re.search(r"/desk/holds/(H[0-9a-f]+)/confirm", desk.get(f"/desk/referrals/{case}").text)
-    assert found is not None
-    return case, found.group(1)
+    return _hold_at_existing(desk, register(desk, **fields), shelter)
 
 
 @pytest.mark.parametrize(
@@ -728,3 +725,30 @@ def test_the_waiting_list_flags_a_hold_whose_intake_is_in_doubt(site: Site) -> N
     assert len(flagged) == 1
     assert doubtful in flagged[0]
     assert fine not in flagged[0]
+
+
+def test_a_hold_that_ran_out_is_said_on_the_case_until_the_next_hold(site: Site) -> None:
+    site.add_shelter("T001", 3)
+    desk = site.visitor("desk")
+    case, _ = _hold_at(desk, "T001")  # Monday 10:00, held until 11:30
+    lapsed = "De laatste reservering, bij T001, is op ma 30 nov 11:30 verlopen zonder intake"
+    site.clock.advance(89)
+    assert lapsed not in text(desk.get(f"/desk/referrals/{case}"))
+
+    site.clock.advance(2)
+    shown = text(desk.get(f"/desk/referrals/{case}"))
+    assert lapsed in shown
+    assert "T001" in options(shown)
+
+    # Held again and released: the last hold did not run out, so nothing is said of it.
+    _, hold = _hold_at_existing(desk, case, "T001")
+    assert desk.post(f"/desk/holds/{hold}/release", {"referral_id": case}).status_code == 303
+    assert "verlopen zonder intake" not in text(desk.get(f"/desk/referrals/{case}"))
+
+
+def _hold_at_existing(desk: Visitor, case: str, shelter: str) -> tuple[str, str]:
+    """Hold ``shelter`` for a waiting referral from its page: (case, hold id)."""
+    assert desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": shelter}).status_code == 303
+    found = re.search(r"/desk/holds/(H[0-9a-f]+)/confirm", desk.get(f"/desk/referrals/{case}").text)
+    assert found is not None
+    return case, found.group(1)

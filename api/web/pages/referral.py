@@ -344,6 +344,7 @@ def _page(
         "hold_max_hours": settings.hold_max_hours,
         "extend_until": None,
         "trouble": None,
+        "lapsed": None,
         "intake_late": None,
     }
     if referral.status == "waiting":
@@ -367,6 +368,10 @@ def _page(
         context["groups"] = grouped(ranking.excluded)
         context["relaxations"] = explained.changes
         context["closest"] = [] if explained.changes else closest(ranking.excluded)
+        # A hold that ran out frees its places without a word; the desk that comes back to the
+        # case (or takes over the shift) learns it here, not when the person is at the door.
+        latest = call(holds.list_holds, request, caller, referral_id=referral_id, limit=1)
+        context["lapsed"] = latest[0] if latest and latest[0].status == "expired" else None
     elif referral.status == "held":
         found = call(holds.list_holds, request, caller, status="active", referral_id=referral_id)
         context["hold"] = found[0] if found else None
