@@ -752,3 +752,13 @@ def _hold_at_existing(desk: Visitor, case: str, shelter: str) -> tuple[str, str]
     found = re.search(r"/desk/holds/(H[0-9a-f]+)/confirm", desk.get(f"/desk/referrals/{case}").text)
     assert found is not None
     return case, found.group(1)
+
+
+def test_the_case_page_says_when_the_next_office_hours_intake_is(site: Site) -> None:
+    desk = site.visitor("desk")
+    case = register(desk)
+    button = "Rangschikken voor de volgende intake in kantooruren"
+    assert button not in text(desk.get(f"/desk/referrals/{case}"))  # Monday 10:00: open now
+
+    site.clock.advance(8 * 60)  # Monday 18:00
+    assert f"{button}, di 1 dec 09:00" in text(desk.get(f"/desk/referrals/{case}"))

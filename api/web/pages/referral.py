@@ -322,6 +322,7 @@ def _page(
         "at_most_days": matching.AT_MOST_AHEAD.days,
         "at_local": local_minute(at) if at else "",
         "office_opens": local_minute(opens) if opens else "",
+        "office_opens_at": opens,
         "office_open": open_at("office", caller.now),
         "waited": caller.now - referral.created_at,
         "stay_kinds": get_args(StayKind),
