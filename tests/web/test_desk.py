@@ -393,7 +393,7 @@ def test_a_late_intake_extends_the_hold_from_the_page(site: Site) -> None:
     site.clock.advance(30)  # past the hold's first end
     held = text(desk.get(f"/desk/referrals/{case}", done="extended"))
     assert "De reservering is verlengd." in held
-    assert f"tot {until}." in held
+    assert f"tot ma 30 nov {until}." in held
 
     desk.post(f"/desk/holds/{hold_id.group(1)}/confirm", {"referral_id": case})
     again = desk.post(f"/desk/holds/{hold_id.group(1)}/extend", {"referral_id": case})
@@ -762,3 +762,28 @@ def test_the_case_page_says_when_the_next_office_hours_intake_is(site: Site) -> 
 
     site.clock.advance(8 * 60)  # Monday 18:00
     assert f"{button}, di 1 dec 09:00" in text(desk.get(f"/desk/referrals/{case}"))
+
+
+def test_a_hold_for_the_next_morning_says_which_day_it_lasts_until(site: Site) -> None:
+    site.add_shelter("T001", 3, intake="office")
+    site.clock.advance(12 * 60)  # Monday 22:00
+    desk = site.visitor("desk")
+    case = register(desk)
+    ranked = desk.get(f"/desk/referrals/{case}", at="2026-12-01T09:00")
+    until = re.search(r'name="until" value="([^"]+)"', ranked.text)
+    assert until is not None
+    held = desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": "T001", "until": until[1]})
+    assert held.status_code == 303
+
+    # Held until Tuesday 10:30: "until 10:30" alone would read as this evening's past.
+    shown = text(desk.get(f"/desk/referrals/{case}"))
+    assert "1 plaats wordt vastgehouden tot di 1 dec 10:30." in shown
+
+    # The shelter's staff (of S001, a COSM shelter) see the day of a hold too.
+    person = {"gender": "female", "age": 30, "programmes": ["cosm"]}
+    theirs = site.api("desk", "POST", "/api/v1/referrals", person)["id"]
+    body = {"referral_id": theirs, "shelter_id": "S001", "until": until[1]}
+    site.api("desk", "POST", "/api/v1/holds", body)
+    incoming = re.search(rf"{theirs}.*?</tr>", site.visitor("shelter").get("/shelter").text, re.S)
+    assert incoming is not None
+    assert "di 1 dec 10:30" in " ".join(re.sub(r"<[^>]+>", " ", incoming[0]).split())
