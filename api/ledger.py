@@ -310,6 +310,36 @@ def confirm_hold(session: Session, hold_id: str, *, now: datetime) -> PlacementR
     return placement
 
 
+@dataclass(frozen=True)
+class HoldTrouble:
+    """Why a confirm of an active hold would be refused now: ``rule_broken`` (``reasons`` names
+    each rule) or ``no_room`` (``closed``: because the shelter is closed for now)."""
+
+    code: ConflictCode
+    reasons: tuple[str, ...]
+    closed: bool
+
+
+def hold_trouble(session: Session, hold_id: str, *, now: datetime) -> HoldTrouble | None:
+    """What a confirm of the hold would be refused for now, as far as the shelter and the referral
+    are concerned (``rule_broken``, ``no_room``; a closed shelter has no room), or None.
+
+    Nothing is locked or changed: the desk's page reads it to warn that the shelter closed, has
+    fewer places, or changed its profile since the place was held, before someone travels there.
+    A hold no longer active or past its time has no trouble of this kind.
+    """
+    hold = _get(session, HoldRow, hold_id, "hold")
+    if hold.status != "active" or hold.expires_at <= now:
+        return None
+    shelter = _get(session, ShelterRow, hold.shelter_id, "shelter")
+    referral = _get(session, ReferralRow, hold.referral_id, "referral")
+    try:
+        _check_rules(session, shelter, referral, now, own_hold=hold.id)
+    except LedgerConflict as conflict:
+        return HoldTrouble(conflict.code, conflict.reasons, shelter.closed)
+    return None
+
+
 def extend_hold(session: Session, hold_id: str, *, now: datetime, minutes: int) -> HoldRow:
     """Keep the held places until ``now + minutes`` instead: the intake is late, and releasing
     and holding again would let another desk take the places in between.

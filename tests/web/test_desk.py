@@ -97,6 +97,7 @@ def test_pages_write_the_audit_rows_the_api_writes(site: Site) -> None:
         ("create", "referral", case, "ok"),
         ("read", "referral", case, "ok"),  # GET /referrals/{id}
         ("read", "referral", case, "ok"),  # POST /referrals/{id}/ranking
+        ("search", "hold", None, "ok"),  # GET /holds?referral_id=...: none ran out
     ]
 
 
@@ -392,7 +393,7 @@ def test_a_late_intake_extends_the_hold_from_the_page(site: Site) -> None:
     site.clock.advance(30)  # past the hold's first end
     held = text(desk.get(f"/desk/referrals/{case}", done="extended"))
     assert "De reservering is verlengd." in held
-    assert f"tot {until}." in held
+    assert f"tot ma 30 nov {until}." in held
 
     desk.post(f"/desk/holds/{hold_id.group(1)}/confirm", {"referral_id": case})
     again = desk.post(f"/desk/holds/{hold_id.group(1)}/extend", {"referral_id": case})
@@ -596,3 +597,193 @@ def test_a_database_that_does_not_answer_is_a_page_too(
     assert page.headers["content-type"].startswith("text/html")
     assert page.headers["retry-after"] == "1"
     assert "Safeplace is even bezet" in text(page)
+
+
+def _hold_at(desk: Visitor, shelter: str, **fields: str) -> tuple[str, str]:
+    """A referral registered and held at ``shelter`` from its page: (case, hold id)."""
+    return _hold_at_existing(desk, register(desk, **fields), shelter)
+
+
+@pytest.mark.parametrize(
+    ("path", "change", "warning"),
+    [
+        ("/availability", {"closed": True}, "T001 is tijdelijk gesloten sinds de plaats werd"),
+        ("", {"accepts": ["addiction"]}, "T001 past niet meer bij deze persoon"),
+        ("", {"genders": ["male"]}, "T001 past niet meer bij deze persoon"),
+    ],
+)
+def test_a_held_shelter_that_changed_is_flagged_and_its_refused_confirm_said_truly(
+    site: Site, path: str, change: dict[str, object], warning: str
+) -> None:
+    site.add_shelter("T001", 3, accepts=["pregnancy"])
+    desk = site.visitor("desk")
+    case, hold = _hold_at(desk, "T001", conditions="pregnancy")
+    assert "Zoals het nu staat" not in text(desk.get(f"/desk/referrals/{case}"))
+
+    # Shelter staff (or the admin) change the shelter while the desk holds a place there.
+    site.api("admin", "PATCH", f"/api/v1/shelters/T001{path}", change)
+    shown = text(desk.get(f"/desk/referrals/{case}"))
+    assert warning in shown
+    assert "Zoals het nu staat kan de intake daar niet worden bevestigd." in shown
+
+    refused = desk.post(f"/desk/holds/{hold}/confirm", {"referral_id": case})
+    assert refused.status_code == 409
+    said = text(refused)
+    # No other desk took anything, and the hold is not gone: the page must not say so.
+    assert "een andere tafel" not in said
+    assert "Er is niets veranderd: de reservering staat nog." in said
+    assert warning in said
+    held = site.api("desk", "GET", "/api/v1/holds", None)
+    assert [(h["id"], h["status"]) for h in held] == [(hold, "active")]
+
+
+def test_a_plan_line_refused_does_not_promise_an_updated_list(site: Site) -> None:
+    site.add_shelter("T001", 1, genders=["x"])
+    desk, other = site.visitor("desk"), site.visitor("desk")
+    mine = register(desk, gender="x")
+    planned = desk.post("/desk/plan", {})
+    state = re.search(r'name="state" value="([^"]+)"', planned.text)
+    assert state is not None
+    theirs = register(other, gender="x")
+    assert other.post(f"/desk/referrals/{theirs}/hold", {"shelter_id": "T001"}).status_code == 303
+
+    refused = desk.post(
+        "/desk/plan/accept", {"accept": f"{mine} T001", "state": _unescape(state.group(1))}
+    )
+    assert refused.status_code == 409
+    said = text(refused)
+    assert "T001 heeft geen vrije plaats meer" in said
+    assert "De lijst hieronder is bijgewerkt" not in said
+    assert "Maak een nieuw plan, of open de zaak om een andere opvang te kiezen." in said
+
+
+def test_those_the_plan_leaves_out_are_listed_most_urgent_first_with_their_priority(
+    site: Site,
+) -> None:
+    desk = site.visitor("desk")
+    # A danger zone of 400 km around Utrecht rules out every shelter in the country.
+    nowhere = {"zone_0_place": "Utrecht", "zone_0_km": "400"}
+    priorities = ["1", "3", "2", "1", "3", "2"]
+    for priority in priorities:
+        register(desk, priority=priority, **nowhere)
+
+    shown = text(desk.post("/desk/plan", {}))
+    left_out = shown[shown.index("Niet geplaatst in dit plan") :]
+    listed = re.findall(r"C[0-9a-f]{16} ([123]) · ", left_out)
+    assert listed == sorted(priorities, reverse=True)
+
+
+_NO_INTAKE_BEFORE_THE_END = (
+    "T001 doet geen intake voordat deze reservering afloopt: de volgende intake is"
+)
+
+
+@pytest.mark.parametrize(
+    ("intake", "warning"),
+    [
+        ("office", None),  # Monday 10:00: open now
+        ([{"days": "mon", "from": "11:00", "to": "12:00"}], None),  # opens within the 90 minutes
+        (
+            [{"days": "mon", "from": "11:30", "to": "12:00"}],  # opens just after the hold ends
+            f"{_NO_INTAKE_BEFORE_THE_END} ma 30 nov 11:30.",
+        ),
+        (
+            [{"days": "sat", "from": "10:00", "to": "14:00"}],
+            f"{_NO_INTAKE_BEFORE_THE_END} za 5 dec 10:00.",
+        ),
+        ([], "T001 heeft nu helemaal geen intake-uren."),
+    ],
+)
+def test_a_held_shelter_that_takes_no_intake_before_the_hold_ends_is_flagged(
+    site: Site, intake: object, warning: str | None
+) -> None:
+    site.add_shelter("T001", 3)
+    desk = site.visitor("desk")
+    case, _hold = _hold_at(desk, "T001")  # Monday 10:00, held until 11:30
+
+    site.api("admin", "PATCH", "/api/v1/shelters/T001/availability", {"intake": intake})
+    shown = text(desk.get(f"/desk/referrals/{case}"))
+    if warning is None:
+        assert "Bel de opvang om de intake af te spreken" not in shown
+    else:
+        assert warning in shown
+        assert "Bel de opvang om de intake af te spreken" in shown
+
+
+def test_the_waiting_list_flags_a_hold_whose_intake_is_in_doubt(site: Site) -> None:
+    site.add_shelter("T001", 3)
+    site.add_shelter("T002", 3)
+    desk = site.visitor("desk")
+    doubtful, _ = _hold_at(desk, "T001")
+    fine, _ = _hold_at(desk, "T002")
+    flag = "controleer de reservering: de intake daar is onzeker"
+    assert flag not in text(desk.get("/desk"))
+
+    site.api("admin", "PATCH", "/api/v1/shelters/T001/availability", {"closed": True})
+    rows = re.findall(r"<tr>.*?</tr>", desk.get("/desk").text, flags=re.S)
+    flagged = [row for row in rows if flag in row]
+    assert len(flagged) == 1
+    assert doubtful in flagged[0]
+    assert fine not in flagged[0]
+
+
+def test_a_hold_that_ran_out_is_said_on_the_case_until_the_next_hold(site: Site) -> None:
+    site.add_shelter("T001", 3)
+    desk = site.visitor("desk")
+    case, _ = _hold_at(desk, "T001")  # Monday 10:00, held until 11:30
+    lapsed = "De laatste reservering, bij T001, is op ma 30 nov 11:30 verlopen zonder intake"
+    site.clock.advance(89)
+    assert lapsed not in text(desk.get(f"/desk/referrals/{case}"))
+
+    site.clock.advance(2)
+    shown = text(desk.get(f"/desk/referrals/{case}"))
+    assert lapsed in shown
+    assert "T001" in options(shown)
+
+    # Held again and released: the last hold did not run out, so nothing is said of it.
+    _, hold = _hold_at_existing(desk, case, "T001")
+    assert desk.post(f"/desk/holds/{hold}/release", {"referral_id": case}).status_code == 303
+    assert "verlopen zonder intake" not in text(desk.get(f"/desk/referrals/{case}"))
+
+
+def _hold_at_existing(desk: Visitor, case: str, shelter: str) -> tuple[str, str]:
+    """Hold ``shelter`` for a waiting referral from its page: (case, hold id)."""
+    assert desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": shelter}).status_code == 303
+    found = re.search(r"/desk/holds/(H[0-9a-f]+)/confirm", desk.get(f"/desk/referrals/{case}").text)
+    assert found is not None
+    return case, found.group(1)
+
+
+def test_the_case_page_says_when_the_next_office_hours_intake_is(site: Site) -> None:
+    desk = site.visitor("desk")
+    case = register(desk)
+    button = "Rangschikken voor de volgende intake in kantooruren"
+    assert button not in text(desk.get(f"/desk/referrals/{case}"))  # Monday 10:00: open now
+
+    site.clock.advance(8 * 60)  # Monday 18:00
+    assert f"{button}, di 1 dec 09:00" in text(desk.get(f"/desk/referrals/{case}"))
+
+
+def test_a_hold_for_the_next_morning_says_which_day_it_lasts_until(site: Site) -> None:
+    site.add_shelter("T001", 3, intake="office")
+    site.clock.advance(12 * 60)  # Monday 22:00
+    desk = site.visitor("desk")
+    case = register(desk)
+    ranked = desk.get(f"/desk/referrals/{case}", at="2026-12-01T09:00")
+    until = re.search(r'name="until" value="([^"]+)"', ranked.text)
+    assert until is not None
+    held = desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": "T001", "until": until[1]})
+    assert held.status_code == 303
+
+    # Held until Tuesday 10:30: "until 10:30" alone would read as this evening's past.
+    shown = text(desk.get(f"/desk/referrals/{case}"))
+    assert "1 plaats wordt vastgehouden tot di 1 dec 10:30." in shown
+
+    # The shelter's staff (of S001, a COSM shelter) see the day of a hold too.
+    person = {"gender": "female", "age": 30, "programmes": ["cosm"]}
+    theirs = site.api("desk", "POST", "/api/v1/referrals", person)["id"]
+    body = {"referral_id": theirs, "shelter_id": "S001", "until": until[1]}
+    site.api("desk", "POST", "/api/v1/holds", body)
+    incoming = re.search(rf"{theirs}.*?</tr>", site.visitor("shelter").get("/shelter").text, re.S)
+    assert incoming is not None
+    assert "di 1 dec 10:30" in " ".join(re.sub(r"<[^>]+>", " ", incoming[0]).split())

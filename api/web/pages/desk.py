@@ -23,6 +23,7 @@ from api.routes import holds, referrals
 from api.schemas import MAX_DANGER_ZONES, HoldPublic, ReferralPublic, StayKind
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.forms import FieldProblem, FormProblems, referral_from_form
+from api.web.pages.referral import needs_a_look
 from api.web.state import web_state
 from api.web.timing import local_minute, seconds_left
 from engine.intake import next_opening, open_at
@@ -48,6 +49,7 @@ class Waiting:
     remaining: int
     fits_now: int | None  # shelters that fit now (None: held, or no longer waiting)
     fits_at_opening: int | None  # ...at the next office opening, when none fits now
+    look: bool = False  # held, and the case's page warns that the intake there is in doubt
 
 
 @router.get("/desk")
@@ -82,6 +84,7 @@ def waiting_list(
             remaining=seconds_left(by_referral.get(row.id), caller.now),
             fits_now=fits_now.get(row.id),
             fits_at_opening=fits_later.get(row.id),
+            look=row.id in by_referral and needs_a_look(cache, caller, by_referral[row.id]),
         )
         for row in sorted(found, key=lambda row: (-row.priority, row.created_at))
     ]

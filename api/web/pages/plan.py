@@ -111,14 +111,14 @@ def accept(request: Request, caller: Visitor, form: Form, settings: SettingsDep)
 
 
 def _render(request: Request, caller: Caller, state: PlanState, status: int) -> Response:
-    """The plan page: lines most urgent first, each accepted one with its hold's time left."""
-    order = sorted(
-        state.plan.assignments,
-        key=lambda line: (
-            -state.waiting[line.victim].priority if line.victim in state.waiting else 0,
-            line.victim,
-        ),
-    )
+    """The plan page: lines most urgent first, each accepted one with its hold's time left, and
+    those it could not place, most urgent first too (after a raid the desk looks there first)."""
+
+    def urgency(victim: str) -> tuple[int, str]:
+        return (-state.waiting[victim].priority if victim in state.waiting else 0, victim)
+
+    order = sorted(state.plan.assignments, key=lambda line: urgency(line.victim))
+    left_out = sorted(state.plan.unassigned, key=lambda line: urgency(line.victim))
     left = {
         victim: max(0, int((held.expires_at - caller.now).total_seconds()))
         for victim, held in state.held.items()
@@ -126,6 +126,7 @@ def _render(request: Request, caller: Caller, state: PlanState, status: int) -> 
     context = {
         "state": state,
         "assignments": order,
+        "unassigned": left_out,
         "left": left,
         "state_json": state.model_dump_json(),
     }

@@ -20,7 +20,7 @@ from typing import Annotated, Any, get_args
 from fastapi import Depends, Request, Response
 from pydantic import ValidationError
 
-from api import matching, shelter_store
+from api import ledger, matching, shelter_store
 from api.deps import Caller, SettingsDep, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.problems import ProblemError
@@ -28,6 +28,7 @@ from api.routes import holds, placements, referrals
 from api.schemas import (
     CloseReason,
     HoldCreate,
+    HoldPublic,
     RankingRequest,
     ReferralClose,
     ReferralPublic,
@@ -94,10 +95,12 @@ class StayForm:
 
 @dataclass(frozen=True)
 class Notice:
-    """Why the last action did not happen: the ledger's conflict code, and the shelter."""
+    """Why the last action did not happen: the ledger's conflict code, and the shelter; ``after``
+    says what the page shows below it (the ranking, updated, or the hold, unchanged)."""
 
     code: str | None
     shelter: str | None = None
+    after: str = "ranking"
 
 
 @router.get("/desk/referrals/{referral_id}")
@@ -268,7 +271,8 @@ def _refused(
     referral_id = str(form.get("referral_id") or "")
     if problem.status != 409 or not referral_id:
         raise problem
-    return _page(request, caller, cache, referral_id, notice=Notice(problem.code), status=409)
+    notice = Notice(problem.code, after="hold")
+    return _page(request, caller, cache, referral_id, notice=notice, status=409)
 
 
 def _page(
@@ -318,6 +322,7 @@ def _page(
         "at_most_days": matching.AT_MOST_AHEAD.days,
         "at_local": local_minute(at) if at else "",
         "office_opens": local_minute(opens) if opens else "",
+        "office_opens_at": opens,
         "office_open": open_at("office", caller.now),
         "waited": caller.now - referral.created_at,
         "stay_kinds": get_args(StayKind),
@@ -339,6 +344,9 @@ def _page(
         "hold_until": hold_until.isoformat() if hold_until else "",
         "hold_max_hours": settings.hold_max_hours,
         "extend_until": None,
+        "trouble": None,
+        "lapsed": None,
+        "intake_late": None,
     }
     if referral.status == "waiting":
         # The ranking route's own work (its role check passed above): the route answers with
@@ -361,11 +369,22 @@ def _page(
         context["groups"] = grouped(ranking.excluded)
         context["relaxations"] = explained.changes
         context["closest"] = [] if explained.changes else closest(ranking.excluded)
+        # A hold that ran out frees its places without a word; the desk that comes back to the
+        # case (or takes over the shift) learns it here, not when the person is at the door.
+        latest = call(holds.list_holds, request, caller, referral_id=referral_id, limit=1)
+        context["lapsed"] = latest[0] if latest and latest[0].status == "expired" else None
     elif referral.status == "held":
         found = call(holds.list_holds, request, caller, status="active", referral_id=referral_id)
         context["hold"] = found[0] if found else None
         context["remaining"] = seconds_left(context["hold"], caller.now)
         context["extend_until"] = extension_end(context["hold"], caller.now, settings.hold_minutes)
+        if context["hold"] is not None:
+            # Shelter staff may have closed, cut places or changed the profile since the hold:
+            # the desk hears it now, not when the person arrives and the confirm is refused.
+            context["trouble"] = ledger.hold_trouble(
+                caller.session, context["hold"].id, now=caller.now
+            )
+            context["intake_late"] = intake_late(cache, caller, context["hold"])
     elif referral.status == "placed":
         found_placements = call(
             placements.list_placements, request, caller, status="active", referral_id=referral_id
@@ -377,6 +396,38 @@ def _page(
         context["waited"] = referral.closed_at - referral.created_at
     pages = web_state(request).pages
     return pages.render(request, "referral.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class IntakeLate:
+    """A held shelter takes no intake before the hold runs out: ``opens`` is its next intake
+    (None: it has no intake hours at all)."""
+
+    opens: datetime | None
+
+
+def intake_late(cache: NetworkCache, caller: Caller, hold: HoldPublic) -> IntakeLate | None:
+    """Whether the held shelter takes no intake between now and the end of the hold: a hold
+    made for an hour the shelter is closed for intake (through the API, or before its staff
+    changed the hours) keeps places nobody can use, and the person would arrive at a shut door.
+    Holds and confirms do not check intake hours (see :mod:`api.ledger`); the page does."""
+    shelter = next(
+        (s for s in cache.network(caller.session, caller.now) if s.id == hold.shelter_id), None
+    )
+    if shelter is None:
+        return None
+    opens = next_opening(shelter.intake, caller.now)
+    if opens is not None and opens < hold.expires_at:
+        return None
+    return IntakeLate(opens)
+
+
+def needs_a_look(cache: NetworkCache, caller: Caller, hold: HoldPublic) -> bool:
+    """Whether the held case's page has a warning about its hold (:func:`api.ledger.hold_trouble`
+    or :func:`intake_late`): the waiting list flags it, so the night desk need not open every
+    held case to learn that a shelter closed."""
+    trouble = ledger.hold_trouble(caller.session, hold.id, now=caller.now)
+    return trouble is not None or intake_late(cache, caller, hold) is not None
 
 
 def _since_problem(since: datetime | None, now: datetime, message: str) -> FieldProblem:
