@@ -265,6 +265,29 @@ def test_a_deactivated_user_is_out_at_once(api: Api) -> None:
     assert login(api, "desk", PASSWORD)[0] == 401
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/referrals"),
+        ("GET", "/api/v1/referrals/C0123456789abcdef"),
+        ("POST", "/api/v1/referrals/C0123456789abcdef/close"),
+        ("GET", "/api/v1/holds"),
+        ("GET", "/api/v1/placements"),
+    ],
+)
+def test_a_user_no_longer_active_leaves_no_attempt_in_the_trail(
+    api: Api, method: str, path: str
+) -> None:
+    """A token whose user is gone is a 401 before anything is attempted: the trail, which nobody
+    can purge, records nothing for it (it records what users did, not what stale tokens tried)."""
+    before = len(api.ok(api.get("auditor", "/api/v1/audit", limit=500)))
+    with api.database.session() as session:
+        session.execute(update(UserRow).where(UserRow.name == "desk").values(active=False))
+    response = api.call("desk", method, path, json={"reason": "withdrawn"})
+    assert response.status_code == 401, response.text
+    assert len(api.ok(api.get("auditor", "/api/v1/audit", limit=500))) == before
+
+
 def test_a_route_that_reads_nothing_still_turns_an_inactive_user_away(api: Api) -> None:
     """Callers are checked against the database at the route's first query; a route that makes
     none has its caller checked before the answer leaves."""
