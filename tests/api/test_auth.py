@@ -18,6 +18,7 @@ from fastapi import Depends
 from fastapi.testclient import TestClient
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select, update
 
 from api import audit
@@ -26,6 +27,7 @@ from api.auth import (
     ISSUER,
     Claims,
     InvalidToken,
+    hash_password,
     issue_token,
     read_token,
     verify_password,
@@ -144,6 +146,91 @@ def test_tokens_are_valid_exactly_when_pyjwt_says_so(
         assert valid == expected
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    nbf=st.integers(0, 3),
+    iat=st.integers(0, 3),
+    exp=st.integers(0, 6),
+    edge=st.sampled_from(["nbf", "iat", "exp"]),
+    offset=st.sampled_from([-1.0, -0.5, 0.0, 0.5, 1.0]),
+)
+def test_a_token_is_valid_from_its_nbf_and_iat_on_and_until_before_its_exp(
+    nbf: int, iat: int, exp: int, edge: str, offset: float
+) -> None:
+    """The exact edges, read at each claimed time and half a second and a second either side:
+    valid from the later of ``nbf`` and ``iat`` (that second included) until ``exp`` (that second
+    excluded), as RFC 7519 has it."""
+    start = 1_900_000_000
+    claimed = {"nbf": start + nbf, "iat": start + iat, "exp": start + exp}
+    payload = {"iss": ISSUER, "sub": "desk", "role": "desk", "shelter": None} | claimed
+    token = jwt.encode(payload, SECRET, algorithm=ALGORITHM)
+    moment = claimed[edge] + offset
+    expected = max(claimed["nbf"], claimed["iat"]) <= moment < claimed["exp"]
+    try:
+        read_token(token, secret=SECRET, now=moment)
+        valid = True
+    except InvalidToken:
+        valid = False
+    assert valid == expected, (claimed, moment)
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"role": 1},
+        {"role": None},
+        {"role": ["desk"]},
+        {"shelter": 1},
+        {"shelter": True},
+        {"shelter": ["S001"]},
+        {"nbf": True},
+        {"iat": False},
+        {"exp": True},
+    ],
+)
+def test_a_token_with_a_claim_of_the_wrong_type_is_refused(claims: dict[str, object]) -> None:
+    """A role that is no text, a shelter that is neither text nor null, or a time that is a
+    boolean: whoever signed that, it names no user's access."""
+    now = int(datetime.now(UTC).timestamp())
+    payload = {"iss": ISSUER, "sub": "desk", "role": "desk", "shelter": None, "nbf": now}
+    payload |= {"iat": now, "exp": now + 600}
+    valid = jwt.encode(payload, SECRET, algorithm=ALGORITHM)
+    assert read_token(valid, secret=SECRET).role == "desk"
+    token = jwt.encode(payload | claims, SECRET, algorithm=ALGORITHM)
+    with pytest.raises(InvalidToken):
+        read_token(token, secret=SECRET)
+
+
+def test_a_shelter_claim_of_text_or_null_is_read_as_it_is() -> None:
+    now = int(datetime.now(UTC).timestamp())
+    payload = {"iss": ISSUER, "sub": "s", "role": "shelter", "nbf": now, "iat": now}
+    payload |= {"exp": now + 600}
+    for shelter in ("S001", None):
+        token = jwt.encode(payload | {"shelter": shelter}, SECRET, algorithm=ALGORITHM)
+        assert read_token(token, secret=SECRET).shelter_id == shelter
+
+
+def test_an_unknown_user_costs_one_password_check_as_a_known_one_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """So that response times do not tell which user names exist: without a stored hash the
+    password is checked against a dummy hash all the same, and still fails."""
+    checked: list[str] = []
+    original = Argon2Hasher.verify
+
+    def counting(self: Argon2Hasher, password: str | bytes, hash: str | bytes) -> bool:
+        checked.append(str(hash))
+        return original(self, password, hash)
+
+    monkeypatch.setattr(Argon2Hasher, "verify", counting)
+    stored = hash_password(PASSWORD)
+    assert verify_password(PASSWORD, stored)
+    assert verify_password(PASSWORD, None) is False
+    assert len(checked) == 2
+    assert checked[1].startswith("$argon2id$")
+    assert checked[1] != stored
+
+
 def test_a_token_with_a_malformed_time_is_refused() -> None:
     now = int(datetime.now(UTC).timestamp())
     payload = {"iss": ISSUER, "sub": "desk", "role": "desk", "shelter": None, "nbf": now}
@@ -176,6 +263,29 @@ def test_a_deactivated_user_is_out_at_once(api: Api) -> None:
         session.execute(update(UserRow).where(UserRow.name == "desk").values(active=False))
     assert api.get("desk", "/api/v1/referrals").status_code == 401
     assert login(api, "desk", PASSWORD)[0] == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/referrals"),
+        ("GET", "/api/v1/referrals/C0123456789abcdef"),
+        ("POST", "/api/v1/referrals/C0123456789abcdef/close"),
+        ("GET", "/api/v1/holds"),
+        ("GET", "/api/v1/placements"),
+    ],
+)
+def test_a_user_no_longer_active_leaves_no_attempt_in_the_trail(
+    api: Api, method: str, path: str
+) -> None:
+    """A token whose user is gone is a 401 before anything is attempted: the trail, which nobody
+    can purge, records nothing for it (it records what users did, not what stale tokens tried)."""
+    before = len(api.ok(api.get("auditor", "/api/v1/audit", limit=500)))
+    with api.database.session() as session:
+        session.execute(update(UserRow).where(UserRow.name == "desk").values(active=False))
+    response = api.call("desk", method, path, json={"reason": "withdrawn"})
+    assert response.status_code == 401, response.text
+    assert len(api.ok(api.get("auditor", "/api/v1/audit", limit=500))) == before
 
 
 def test_a_route_that_reads_nothing_still_turns_an_inactive_user_away(api: Api) -> None:

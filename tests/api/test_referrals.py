@@ -20,7 +20,17 @@ from api.audit import NOT_AN_ID
 from api.deps import Caller, checked_in_at_first_use
 from api.network_cache import NetworkCache
 from api.problems import ProblemError
-from tests.api.helpers import Api, add_users, audit_rows, create_referral, referral, running_api
+from tests.api.helpers import (
+    OTHER_SHELTER,
+    Api,
+    add_users,
+    audit_rows,
+    create_referral,
+    hold,
+    referral,
+    running_api,
+    set_free,
+)
 
 CASE_ID = re.compile(r"^C[0-9a-f]{16}$")
 
@@ -236,3 +246,22 @@ def test_rankings_sharing_a_transaction_check_in_every_user_of_theirs(api: Api) 
     assert [row for row in audit_rows(api) if row[0] == "read"] == [
         ("read", "referral", case, "ok")
     ] * 2
+
+
+def test_each_kind_of_refusal_is_on_record_as_what_it_was(api: Api) -> None:
+    """A refused attempt's row says why: a request that does not hold (422) ``invalid``, a
+    change the ledger refuses (409) ``conflict``, a missing object ``not_found``, a role
+    refused ``denied``."""
+    case = create_referral(api, programmes=["cosm"])
+    set_free(api, OTHER_SHELTER, 1)
+    api.ok(hold(api, case, OTHER_SHELTER), 201)
+    assert api.get("desk", "/api/v1/referrals", region="Atlantis").status_code == 422
+    assert hold(api, case, OTHER_SHELTER).status_code == 409
+    assert api.get("desk", "/api/v1/holds/H0123456789abcdef").status_code == 404
+    assert api.get("shelter", "/api/v1/referrals").status_code == 403
+    assert audit_rows(api)[-4:] == [
+        ("search", "referral", None, "invalid"),
+        ("create", "hold", None, "conflict"),
+        ("read", "hold", "H0123456789abcdef", "not_found"),
+        ("denied", "referral", None, "denied"),
+    ]

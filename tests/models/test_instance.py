@@ -243,3 +243,21 @@ def test_a_bound_is_written_only_when_there_is_one() -> None:
     plan |= {"status": "feasible", "objective": objective | {"bound": {"priority_placed": 4}}}
     written = json.loads(Plan.model_validate(plan).model_dump_json())["objective"]
     assert written["bound"] == {"priority_placed": 4, "cost": None}
+
+
+WEIGHTS = ("distance", "specialisation", "language", "move")
+
+
+@pytest.mark.parametrize("weight", WEIGHTS)
+@pytest.mark.parametrize("value", [0, 0.0, 1e-9, 1e6])
+def test_an_objective_weight_from_zero_to_a_million_is_taken(weight: str, value: float) -> None:
+    instance = load_instance(json.dumps(edited(["objective", weight], value)))
+    assert getattr(instance.objective, weight) == value
+
+
+@pytest.mark.parametrize("weight", WEIGHTS)
+@pytest.mark.parametrize("value", [-1e-9, -1, 1e6 + 1e-3, 1e300, "1"])
+def test_an_objective_weight_out_of_bounds_is_refused_by_name(weight: str, value: object) -> None:
+    found = problems(edited(["objective", weight], value))
+    assert len(found) == 1
+    assert found[0].startswith(f"objective.{weight}: "), found
