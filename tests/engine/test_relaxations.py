@@ -281,6 +281,32 @@ def test_intake_hours_name_the_earliest_opening_in_amsterdam_time() -> None:
     assert relaxations_of(never) == [("intake_hours", "no intake hours at all at NEVER", ["NEVER"])]
 
 
+def test_the_earliest_intake_is_earliest_in_real_time_when_the_clocks_go_back() -> None:
+    """At 02:35 summer time on the autumn Sunday, LATE opens at 02:45 in twenty minutes and
+    EARLY at 02:15 only after the clocks went back, in an hour and forty minutes."""
+    instance = one_victim(
+        [
+            {
+                "id": "EARLY",
+                "location": AMSTERDAM,
+                "capacity": 1,
+                "intake": [{"days": "sun", "from": "02:15", "to": "02:30"}],
+            },
+            {
+                "id": "LATE",
+                "location": AMSTERDAM,
+                "capacity": 1,
+                "intake": [{"days": "sun", "from": "02:45", "to": "03:00"}],
+            },
+        ],
+        {},
+        now="2026-10-25T00:35:00Z",
+    )
+    assert relaxations_of(instance) == [
+        ("intake_hours", "intake from Sun 25 Oct 02:45 at LATE", ["EARLY", "LATE"])
+    ]
+
+
 def test_no_single_change_opens_a_shelter_with_two_reasons() -> None:
     instance = one_victim(
         [{"id": "S1", "location": AMSTERDAM, "capacity": 0, "genders": ["male"]}], {}

@@ -99,6 +99,8 @@ WINDOWS = (
     # Inside and across the hour the spring clock change skips (02:00-03:00 on its Sunday).
     IntakeWindow(days="sun", start="02:00", end="03:00"),
     IntakeWindow(days="sun", start="02:30", end="04:00"),
+    # Up to the middle of the hour the autumn clock change repeats (02:00-03:00 on its Sunday).
+    IntakeWindow(days="sun", start="01:00", end="02:30"),
 )
 QUARTER = timedelta(minutes=15)
 
@@ -115,6 +117,11 @@ QUARTER = timedelta(minutes=15)
 )
 @example(datetime(2026, 3, 29, 0, 30, tzinfo=UTC), [WINDOWS[4]])  # next Sunday, not 02:00
 @example(datetime(2026, 3, 29, 0, 30, tzinfo=UTC), [WINDOWS[5]])  # 03:00 summer time
+@example(datetime(2026, 3, 22, 12, 0, tzinfo=UTC), [WINDOWS[4]])  # skipped: in fourteen days
+# In the autumn's repeated hour (01:10 UTC is 02:10 the second time): 02:30 comes again at
+# 01:30 UTC, not the 02:30 already passed; and 02:00 the second time is inside 01:00-02:30.
+@example(datetime(2026, 10, 25, 1, 10, tzinfo=UTC), [WINDOWS[5]])
+@example(datetime(2026, 10, 25, 0, 45, tzinfo=UTC), [WINDOWS[6]])
 def test_next_opening_is_open_and_nothing_opens_earlier(
     moment: datetime, intake: str | list[IntakeWindow]
 ) -> None:
