@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -142,3 +143,31 @@ def test_next_opening_is_open_and_nothing_opens_earlier(
         if probe >= moment:
             assert not open_at(intake, probe), probe  # type: ignore[arg-type]
         probe += QUARTER
+
+
+def _zone_instance(min_km: float) -> Instance:
+    """One shelter in Utrecht, one victim with a danger zone in Amsterdam ``min_km`` wide."""
+    return Instance.model_validate(
+        {
+            "format": "safeplace.instance/1",
+            "shelters": [{"id": "S1", "location": {"lat": 52.09, "lon": 5.12}, "capacity": 1}],
+            "victims": [
+                {
+                    "id": "V1",
+                    "gender": "female",
+                    "age": 30,
+                    "danger_zones": [{"location": {"lat": 52.37, "lon": 4.89}, "min_km": min_km}],
+                }
+            ],
+        }
+    )
+
+
+def test_a_shelter_exactly_min_km_away_is_far_enough() -> None:
+    """``security`` rules a shelter out only when it is closer than ``min_km``: at exactly that
+    distance (as the vectorised haversine computes it) the shelter may be used."""
+    pairs = compile_instance(_zone_instance(1.0))
+    exact = float(pairs.zone_distance_km[0, 0])
+    for min_km, blocked in ((exact, False), (math.nextafter(exact, math.inf), True)):
+        masks = reason_masks(compile_instance(_zone_instance(min_km)))
+        assert bool(masks["security"][0, 0]) is blocked, min_km
