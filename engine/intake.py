@@ -91,8 +91,9 @@ def _openings(day: date, first: int, end: int) -> list[datetime]:
     if offset is None or tomorrow is None or offset <= tomorrow:
         return [start]  # the clocks do not go back that day: every minute happens at most once
     for minute in range(first, end):
+        # The second time round (or any time after the change): winter time, with fold=1.
         again = (midnight + timedelta(minutes=minute)).replace(fold=1)
-        if again.utcoffset() == tomorrow and again.astimezone(UTC).astimezone(AMSTERDAM) == again:
+        if again.utcoffset() == tomorrow:
             return [start, again]
     return [start]
 
