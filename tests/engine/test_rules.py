@@ -118,6 +118,7 @@ QUARTER = timedelta(minutes=15)
 )
 @example(datetime(2026, 3, 29, 0, 30, tzinfo=UTC), [WINDOWS[4]])  # next Sunday, not 02:00
 @example(datetime(2026, 3, 29, 0, 30, tzinfo=UTC), [WINDOWS[5]])  # 03:00 summer time
+@example(datetime(2026, 3, 29, 0, 20, tzinfo=UTC), [WINDOWS[5]])  # not 01:30 winter time
 @example(datetime(2026, 3, 22, 12, 0, tzinfo=UTC), [WINDOWS[4]])  # skipped: in fourteen days
 # In the autumn's repeated hour (01:10 UTC is 02:10 the second time): 02:30 comes again at
 # 01:30 UTC, not the 02:30 already passed; and 02:00 the second time is inside 01:00-02:30.
@@ -131,7 +132,8 @@ def test_next_opening_is_open_and_nothing_opens_earlier(
         assert opening is None  # no window at all: never
         return
     assert opening is not None
-    assert open_at(intake, opening)  # type: ignore[arg-type]
+    # Open at that instant: asked in UTC, so that a wall time that does not exist cannot pass.
+    assert open_at(intake, opening.astimezone(UTC))  # type: ignore[arg-type]
     assert opening >= moment
     if opening > moment:
         # A minute before in real time (arithmetic on Amsterdam wall clocks skips no hour).

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from engine import reference
 from engine.solve import solve
-from engine.validation import EngineError, PlanInvalid, check_plan, plan_violations
+from engine.validation import REL_TOL, EngineError, PlanInvalid, check_plan, plan_violations
 from models.instance import Instance
 from models.plan import Assignment, Bound, Plan, PlanObjective, Unassigned
 from tests.strategies import instances
@@ -282,7 +282,7 @@ def test_a_bound_equal_to_the_plan_is_no_violation() -> None:
     plan = _valid_plan(instance)
     priority, cost = plan.objective.priority_placed, plan.objective.cost
     assert cost > 0
-    for bound_cost in (None, cost, cost * (1 + 1e-9), cost * 0.5):
+    for bound_cost in (None, cost, cost * (1 + REL_TOL), cost * 0.5):
         bounded = _with_objective(plan, bound=Bound(priority_placed=priority, cost=bound_cost))
         assert plan_violations(instance, bounded) == [], bound_cost
     above = _with_objective(plan, bound=Bound(priority_placed=priority, cost=cost * (1 + 1e-5)))
