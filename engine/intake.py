@@ -59,22 +59,43 @@ def next_opening(intake: IntakeValue, moment: datetime) -> datetime | None:
 
     Searched minute-exact over window starts of the coming fifteen days, so a window that opens
     later today or next Monday is found, and so is one that the spring clock change skips (it
-    opens a week later); a shelter with no windows at all gives None.
+    opens a week later); a shelter with no windows at all gives None. On the autumn day the hour
+    from 02:00 comes twice, and so may a window in it: times are compared as real instants, so
+    the second pass counts too, and one already passed does not.
     """
     if open_at(intake, moment):
         return moment
-    local = moment.astimezone(AMSTERDAM)
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    after = moment.astimezone(UTC)
+    today = moment.astimezone(AMSTERDAM).date()
     candidates: list[datetime] = []
     for day in range(15):
-        on = (midnight + timedelta(days=day)).date()
+        on = today + timedelta(days=day)
         for window in windows_of(intake):
             if on.weekday() not in window.weekdays:
                 continue
-            start = _first_real_minute(on, window.start_minute, window.end_minute)
-            if start is not None and start > local:
-                candidates.append(start)
-    return min(candidates) if candidates else None
+            for start in _openings(on, window.start_minute, window.end_minute):
+                if start.astimezone(UTC) > after:
+                    candidates.append(start)
+    # Datetimes in one zone compare by wall clock, blind to the repeated hour: compare in UTC.
+    return min(candidates, key=lambda start: start.astimezone(UTC)) if candidates else None
+
+
+def _openings(day: date, first: int, end: int) -> list[datetime]:
+    """The moments a window ``[first, end)`` of ``day`` opens: its first real minute, and on the
+    autumn day also the first of its minutes in the repeated hour, the second time round."""
+    start = _first_real_minute(day, first, end)
+    if start is None:
+        return []
+    midnight = datetime(day.year, day.month, day.day, tzinfo=AMSTERDAM)
+    offset, tomorrow = midnight.utcoffset(), (midnight + timedelta(days=1)).utcoffset()
+    if offset is None or tomorrow is None or offset <= tomorrow:
+        return [start]  # the clocks do not go back that day: every minute happens at most once
+    for minute in range(first, end):
+        # The second time round (or any time after the change): winter time, with fold=1.
+        again = (midnight + timedelta(minutes=minute)).replace(fold=1)
+        if again.utcoffset() == tomorrow:
+            return [start, again]
+    return [start]
 
 
 def _first_real_minute(day: date, first: int, end: int) -> datetime | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 
 import numpy as np
@@ -204,9 +204,18 @@ def _intake_hours(refusals: Refusals) -> list[Change]:
     opens = refusals.ids(closed)
     if not times:
         return [Change(rule="intake_hours", opens=opens)]
-    earliest = min(times)
-    first = sorted(refusals.pairs.shelters.ids[s] for s, t in openings.items() if t == earliest)
+    # Compared as instants: Amsterdam wall clocks alone cannot tell the repeated autumn hour apart.
+    earliest = min(times, key=_instant)
+    first = sorted(
+        refusals.pairs.shelters.ids[s]
+        for s, t in openings.items()
+        if t is not None and _instant(t) == _instant(earliest)
+    )
     return [Change(rule="intake_hours", opens=opens, intake=earliest, first=tuple(first))]
+
+
+def _instant(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
 
 
 def _local_time(moment: datetime) -> str:

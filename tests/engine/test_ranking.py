@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import reference
 from engine.ranking import Ranker, UnknownVictim, rank
@@ -269,3 +272,36 @@ def test_a_current_shelter_outside_the_network_makes_every_option_a_move() -> No
 def test_an_empty_network_has_nothing_to_offer_or_relax() -> None:
     ranking = Ranker([], None).rank(CONTRACT_INSTANCE.victim("V001"))
     assert (ranking.options, ranking.excluded, ranking.relaxations) == ([], [], [])
+
+
+# Saturday night, Monday morning (office hours open) and no moment at all.
+MOMENTS = (
+    datetime(2026, 11, 28, 1, 30, tzinfo=UTC),
+    datetime(2026, 11, 30, 9, 30, tzinfo=UTC),
+    None,
+)
+
+
+def test_unknown_victim_names_at_most_three_close_ids_and_none_when_nothing_is_close() -> None:
+    close = UnknownVictim("V001", ["V0010", "V0011", "V0012", "V0013", "X"])
+    assert str(close).startswith("unknown victim 'V001' (did you mean ")
+    assert sorted(re.findall(r"'(V001\d)'", str(close))) == ["V0011", "V0012", "V0013"]
+    assert str(UnknownVictim("ZZZ", ["V001", "V002"])) == "unknown victim 'ZZZ'"
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(instances(max_victims=4, max_shelters=10), st.sampled_from(MOMENTS))
+def test_a_ranker_moved_to_another_moment_ranks_like_one_compiled_then(
+    instance: Instance, moment: datetime | None
+) -> None:
+    compiled = Ranker(instance.shelters, instance.now, instance.objective)
+    moved = compiled.at(moment)
+    fresh = Ranker(instance.shelters, moment, instance.objective)
+    for victim in instance.victims:
+        assert moved.rank(victim) == fresh.rank(victim)
+    assert compiled.at(instance.now) is compiled
+    # Moving is no change to the ranker it started from.
+    assert [compiled.rank(v) for v in instance.victims] == [
+        Ranker(instance.shelters, instance.now, instance.objective).rank(v)
+        for v in instance.victims
+    ]

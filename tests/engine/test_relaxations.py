@@ -14,6 +14,7 @@ from typing import Any
 from hypothesis import given, settings
 
 from engine import reference
+from engine.arrays import compile_instance
 from engine.ranking import Ranker
 from engine.relaxations import RELAXERS
 from engine.rules import RULES
@@ -279,6 +280,52 @@ def test_intake_hours_name_the_earliest_opening_in_amsterdam_time() -> None:
         now="2026-03-29T00:30:00Z",
     )
     assert relaxations_of(never) == [("intake_hours", "no intake hours at all at NEVER", ["NEVER"])]
+
+
+def test_the_earliest_intake_is_earliest_in_real_time_when_the_clocks_go_back() -> None:
+    """At 02:35 summer time on the autumn Sunday, LATE opens at 02:45 in twenty minutes and
+    EARLY at 02:15 only after the clocks went back, in an hour and forty minutes."""
+    instance = one_victim(
+        [
+            {
+                "id": "EARLY",
+                "location": AMSTERDAM,
+                "capacity": 1,
+                "intake": [{"days": "sun", "from": "02:15", "to": "02:30"}],
+            },
+            {
+                "id": "LATE",
+                "location": AMSTERDAM,
+                "capacity": 1,
+                "intake": [{"days": "sun", "from": "02:45", "to": "03:00"}],
+            },
+        ],
+        {},
+        now="2026-10-25T00:35:00Z",
+    )
+    assert relaxations_of(instance) == [
+        ("intake_hours", "intake from Sun 25 Oct 02:45 at LATE", ["EARLY", "LATE"])
+    ]
+
+
+def test_a_shelter_exactly_min_km_from_one_zone_is_opened_by_relaxing_the_other() -> None:
+    """At exactly ``min_km`` a zone keeps no shelter closed: only the zone it is inside counts."""
+    shelter = {"id": "S1", "location": UTRECHT, "capacity": 1}
+    probe = one_victim([shelter], {"danger_zones": [{"location": AMSTERDAM, "min_km": 1}]})
+    exact = float(compile_instance(probe).zone_distance_km[0, 0])
+    zones = [{"location": AMSTERDAM, "min_km": exact}, {"location": UTRECHT, "min_km": 10}]
+    instance = one_victim([shelter], {"danger_zones": zones})
+    assert relaxations_of(instance) == [
+        ("security", "danger zone 1 dropped instead of 10 km", ["S1"])
+    ]
+
+
+def test_more_than_one_child_is_counted_and_three_shelters_are_named_in_full() -> None:
+    shelters = [{"id": f"S{i}", "location": AMSTERDAM, "capacity": 3} for i in range(1, 4)]
+    instance = one_victim(shelters, {"children": 2})
+    assert relaxations_of(instance) == [
+        ("children", "S1, S2, S3 would need to take in 2 children", ["S1", "S2", "S3"])
+    ]
 
 
 def test_no_single_change_opens_a_shelter_with_two_reasons() -> None:

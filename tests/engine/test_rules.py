@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -99,6 +100,8 @@ WINDOWS = (
     # Inside and across the hour the spring clock change skips (02:00-03:00 on its Sunday).
     IntakeWindow(days="sun", start="02:00", end="03:00"),
     IntakeWindow(days="sun", start="02:30", end="04:00"),
+    # Up to the middle of the hour the autumn clock change repeats (02:00-03:00 on its Sunday).
+    IntakeWindow(days="sun", start="01:00", end="02:30"),
 )
 QUARTER = timedelta(minutes=15)
 
@@ -115,6 +118,12 @@ QUARTER = timedelta(minutes=15)
 )
 @example(datetime(2026, 3, 29, 0, 30, tzinfo=UTC), [WINDOWS[4]])  # next Sunday, not 02:00
 @example(datetime(2026, 3, 29, 0, 30, tzinfo=UTC), [WINDOWS[5]])  # 03:00 summer time
+@example(datetime(2026, 3, 29, 0, 20, tzinfo=UTC), [WINDOWS[5]])  # not 01:30 winter time
+@example(datetime(2026, 3, 22, 12, 0, tzinfo=UTC), [WINDOWS[4]])  # skipped: in fourteen days
+# In the autumn's repeated hour (01:10 UTC is 02:10 the second time): 02:30 comes again at
+# 01:30 UTC, not the 02:30 already passed; and 02:00 the second time is inside 01:00-02:30.
+@example(datetime(2026, 10, 25, 1, 10, tzinfo=UTC), [WINDOWS[5]])
+@example(datetime(2026, 10, 25, 0, 45, tzinfo=UTC), [WINDOWS[6]])
 def test_next_opening_is_open_and_nothing_opens_earlier(
     moment: datetime, intake: str | list[IntakeWindow]
 ) -> None:
@@ -123,7 +132,8 @@ def test_next_opening_is_open_and_nothing_opens_earlier(
         assert opening is None  # no window at all: never
         return
     assert opening is not None
-    assert open_at(intake, opening)  # type: ignore[arg-type]
+    # Open at that instant: asked in UTC, so that a wall time that does not exist cannot pass.
+    assert open_at(intake, opening.astimezone(UTC))  # type: ignore[arg-type]
     assert opening >= moment
     if opening > moment:
         # A minute before in real time (arithmetic on Amsterdam wall clocks skips no hour).
@@ -135,3 +145,31 @@ def test_next_opening_is_open_and_nothing_opens_earlier(
         if probe >= moment:
             assert not open_at(intake, probe), probe  # type: ignore[arg-type]
         probe += QUARTER
+
+
+def _zone_instance(min_km: float) -> Instance:
+    """One shelter in Utrecht, one victim with a danger zone in Amsterdam ``min_km`` wide."""
+    return Instance.model_validate(
+        {
+            "format": "safeplace.instance/1",
+            "shelters": [{"id": "S1", "location": {"lat": 52.09, "lon": 5.12}, "capacity": 1}],
+            "victims": [
+                {
+                    "id": "V1",
+                    "gender": "female",
+                    "age": 30,
+                    "danger_zones": [{"location": {"lat": 52.37, "lon": 4.89}, "min_km": min_km}],
+                }
+            ],
+        }
+    )
+
+
+def test_a_shelter_exactly_min_km_away_is_far_enough() -> None:
+    """``security`` rules a shelter out only when it is closer than ``min_km``: at exactly that
+    distance (as the vectorised haversine computes it) the shelter may be used."""
+    pairs = compile_instance(_zone_instance(1.0))
+    exact = float(pairs.zone_distance_km[0, 0])
+    for min_km, blocked in ((exact, False), (math.nextafter(exact, math.inf), True)):
+        masks = reason_masks(compile_instance(_zone_instance(min_km)))
+        assert bool(masks["security"][0, 0]) is blocked, min_km

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+import re
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from engine import reference
 from engine.solve import solve
-from engine.validation import EngineError, PlanInvalid, check_plan, plan_violations
+from engine.validation import REL_TOL, EngineError, PlanInvalid, check_plan, plan_violations
 from models.instance import Instance
 from models.plan import Assignment, Bound, Plan, PlanObjective, Unassigned
 from tests.strategies import instances
@@ -79,6 +85,12 @@ BREAKS: dict[str, tuple[Callable[[Plan], Plan], str]] = {
     "unknown victim": (
         lambda p: p.model_copy(
             update={"unassigned": [*p.unassigned, Unassigned(victim="Z", blocked_by={})]}
+        ),
+        "unknown victim 'Z'",
+    ),
+    "unknown victim placed": (
+        lambda p: p.model_copy(
+            update={"assignments": [*p.assignments, Assignment(victim="Z", shelter="S2", cost=0)]}
         ),
         "unknown victim 'Z'",
     ),
@@ -154,7 +166,11 @@ def test_each_kind_of_broken_plan_is_caught(kind: str) -> None:
         check_plan(instance, broken)
     assert isinstance(raised.value, EngineError)
     assert raised.value.violations == violations
-    assert expected in str(raised.value)
+    # The message says how many rules are broken, then each on its own line.
+    assert str(raised.value).splitlines() == [
+        f"plan breaks {len(violations)} rule(s) of the contract:",
+        *violations,
+    ]
 
 
 def test_costs_are_compared_with_a_relative_tolerance() -> None:
@@ -182,3 +198,94 @@ def test_an_empty_plan_is_valid() -> None:
 def test_every_solver_plan_passes_the_check(instance: Instance) -> None:
     for method in ("auto", "greedy"):
         assert plan_violations(instance, solve(instance, method=method)) == []
+
+
+AVOIDING = re.compile(r"'(.+)' and '(.+)' avoid each other but share '(.+)'")
+
+
+def _normalised(violation: str) -> str:
+    """An avoid violation names the two in either order; sort them."""
+    if match := AVOIDING.fullmatch(violation):
+        first, second = sorted(match.group(1, 2))
+        return f"'{first}' and '{second}' avoid each other but share '{match.group(3)}'"
+    return violation
+
+
+def expected_violations(instance: Instance, placements: dict[str, str]) -> list[str]:
+    """What the reference rules find wrong with placing victims so, pair by pair and per shelter
+    (with the exact costs and objective, so only the hard rules can be broken)."""
+    victims = {v.id: v for v in instance.victims}
+    found: list[str] = []
+    taken: Counter[str] = Counter()
+    at: dict[str, list[str]] = {}
+    for victim_id, shelter_id in placements.items():
+        victim, shelter = victims[victim_id], instance.shelter(shelter_id)
+        taken[shelter_id] += victim.places_needed
+        at.setdefault(shelter_id, []).append(victim_id)
+        if broken := reference.reasons(victim, shelter, instance.now):
+            found.append(f"victim '{victim_id}' may not go to '{shelter_id}': {', '.join(broken)}")
+    for shelter in instance.shelters:
+        if (places := taken[shelter.id]) > shelter.free:
+            found.append(f"shelter '{shelter.id}' gets {places} places but has {shelter.free} free")
+        for first, second in itertools.combinations(sorted(at.get(shelter.id, [])), 2):
+            if second in victims[first].avoid or first in victims[second].avoid:
+                found.append(f"'{first}' and '{second}' avoid each other but share '{shelter.id}'")
+    return found
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(instances(max_victims=10, max_shelters=5), st.data())
+def test_any_placements_are_checked_like_the_reference(
+    instance: Instance, data: st.DataObject
+) -> None:
+    """Victims put anywhere (most such plans break some rule), with honest costs: the check
+    finds exactly the broken hard rules, overfilled shelters and avoiding pairs."""
+    shelters = [None, *(s.id for s in instance.shelters)]
+    chosen = data.draw(
+        st.lists(
+            st.sampled_from(shelters),
+            min_size=len(instance.victims),
+            max_size=len(instance.victims),
+        )
+    )
+    placements = {v.id: s for v, s in zip(instance.victims, chosen, strict=True) if s is not None}
+    weights = instance.objective.model_dump()
+    assignments = [
+        Assignment(
+            victim=victim_id,
+            shelter=shelter_id,
+            cost=reference.cost(instance.victim(victim_id), instance.shelter(shelter_id), weights),
+        )
+        for victim_id, shelter_id in placements.items()
+    ]
+    plan = Plan(
+        status="feasible",
+        assignments=assignments,
+        unassigned=[
+            Unassigned(victim=v.id, blocked_by={})
+            for v in instance.victims
+            if v.id not in placements
+        ],
+        objective=PlanObjective(
+            priority_placed=sum(instance.victim(v).priority for v in placements),
+            cost=math.fsum(a.cost for a in assignments),
+        ),
+        solve_seconds=0.0,
+    )
+    got = Counter(_normalised(v) for v in plan_violations(instance, plan))
+    assert got == Counter(expected_violations(instance, placements))
+
+
+def test_a_bound_equal_to_the_plan_is_no_violation() -> None:
+    """A time limit may stop the search just when the plan reaches its bound; that bound holds."""
+    instance = _instance()
+    plan = _valid_plan(instance)
+    priority, cost = plan.objective.priority_placed, plan.objective.cost
+    assert cost > 0
+    for bound_cost in (None, cost, cost * (1 + REL_TOL), cost * 0.5):
+        bounded = _with_objective(plan, bound=Bound(priority_placed=priority, cost=bound_cost))
+        assert plan_violations(instance, bounded) == [], bound_cost
+    above = _with_objective(plan, bound=Bound(priority_placed=priority, cost=cost * (1 + 1e-5)))
+    assert plan_violations(instance, above) == [
+        f"bound cost {cost * (1 + 1e-5)} is above the plan's cost {cost}"
+    ]
