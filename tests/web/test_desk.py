@@ -187,10 +187,26 @@ def test_a_place_taken_first_by_another_desk_is_said_plainly(site: Site) -> None
     response = first.post(f"/desk/referrals/{mine}/hold", {"shelter_id": "T001"})
     assert response.status_code == 409
     shown = text(response)
-    assert "T001 heeft geen vrije plaats meer: een andere tafel was u net voor." in shown
+    assert "T001 heeft geen vrije plaats meer: een andere tafel was u net voor" in shown
     assert "Er is niets vastgehouden." in shown
     assert "T001" not in options(shown)
     assert ("create", "hold", None, "conflict") in site.audit()
+
+
+def test_a_place_gone_because_the_shelter_closed_is_not_blamed_on_another_desk_alone(
+    site: Site,
+) -> None:
+    site.add_shelter("T001", 1)
+    desk = site.visitor("desk")
+    case = register(desk)
+    assert "T001" in options(text(desk.get(f"/desk/referrals/{case}")))
+
+    site.api("admin", "PATCH", "/api/v1/shelters/T001/availability", {"closed": True})
+    response = desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": "T001"})
+    assert response.status_code == 409
+    shown = text(response)
+    assert "of de opvang is gesloten of heeft plaatsen geschrapt" in shown
+    assert "Er is niets vastgehouden." in shown
 
 
 def test_when_nothing_fits_the_page_says_what_would_open_a_place(site: Site) -> None:
