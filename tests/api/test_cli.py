@@ -98,6 +98,35 @@ def test_explain_goes_to_stderr_and_leaves_stdout_json(
     assert "intake_hours 1" in result.err
 
 
+def test_explain_keeps_each_victim_and_change_on_one_line(
+    run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A saved ``--explain`` summary can be searched for a victim: the line of each unplaced
+    victim, and of each change that would open a shelter, is whole however narrow the console
+    (stderr to a file is 80 columns wide, and these lines are longer)."""
+    monkeypatch.setenv("COLUMNS", "60")
+    sample = run("sample", "--victims", "150", "--now", "2026-11-28T02:30:00+01:00")
+    instance = write(tmp_path, json.loads(sample.out))
+
+    solved = run("solve", instance, "--explain")
+    assert solved.code == 0
+    plan = json.loads(solved.out)
+    expected = [
+        f"- {u['victim']} not placed: "
+        + ", ".join(f"{code} {count}" for code, count in u["blocked_by"].items())
+        for u in plan["unassigned"]
+    ]
+    assert max(map(len, expected)) > 60
+    shown = [line for line in solved.err.splitlines() if line.startswith("- ")]
+    assert shown == expected
+
+    ranked = run("rank", instance, "--victim", plan["unassigned"][0]["victim"], "--explain")
+    assert ranked.code == 0
+    changes = [f"- {r['rule']}: {r['detail']}" for r in json.loads(ranked.out)["relaxations"]]
+    assert changes
+    assert [line for line in ranked.err.splitlines() if line.startswith("- ")] == changes
+
+
 def test_sample_writes_a_valid_reproducible_instance(run: Callable[..., Run]) -> None:
     first = run("sample", "--victims", "5", "--seed", "7", "--now", "2026-11-28T02:30:00+01:00")
     again = run("sample", "--victims", "5", "--seed", "7", "--now", "2026-11-28T02:30:00+01:00")
