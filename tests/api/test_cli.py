@@ -127,6 +127,26 @@ def test_explain_keeps_each_victim_and_change_on_one_line(
     assert [line for line in ranked.err.splitlines() if line.startswith("- ")] == changes
 
 
+@pytest.mark.parametrize("group", [(), ("users",), ("audit",), ("retention",), ("scenario",)])
+def test_help_lists_each_command_on_one_line(
+    group: tuple[str, ...], run: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--help`` lists each command with its summary on one line when the console is wide
+    enough: a summary that runs into a second line reads as broken off."""
+    monkeypatch.setenv("COLUMNS", "250")
+    result = run(*group, "--help")
+    assert result.code == 0
+    lines = result.out.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Commands" in line)
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("╰"))
+    rows = [line.removeprefix("│").rstrip(" │") for line in lines[start + 1 : end]]
+    assert rows
+    for row in rows:
+        name, _, summary = row.strip().partition(" ")
+        assert not row.startswith("  "), f"{group}: continued '{row.strip()}'"
+        assert summary.strip().endswith("."), f"{group} {name}: '{summary.strip()}'"
+
+
 def test_sample_writes_a_valid_reproducible_instance(run: Callable[..., Run]) -> None:
     first = run("sample", "--victims", "5", "--seed", "7", "--now", "2026-11-28T02:30:00+01:00")
     again = run("sample", "--victims", "5", "--seed", "7", "--now", "2026-11-28T02:30:00+01:00")
