@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
 
-from api.cli import main
+from api.cli import app, main
 from models.instance import Instance, load_instance
 from models.plan import Assignment, Plan, PlanObjective, Unassigned
 
@@ -145,6 +146,18 @@ def test_help_lists_each_command_on_one_line(
         name, _, summary = row.strip().partition(" ")
         assert not row.startswith("  "), f"{group}: continued '{row.strip()}'"
         assert summary.strip().endswith("."), f"{group} {name}: '{summary.strip()}'"
+
+
+def test_every_argument_and_option_says_what_it_is() -> None:
+    """Each command's ``--help`` explains all it takes: a bare ``<list[Path]>`` says nothing."""
+    undescribed = []
+    pending: list[tuple[str, Any]] = [("safeplace", typer.main.get_command(app))]
+    while pending:
+        name, command = pending.pop()
+        subcommands = getattr(command, "commands", {})
+        pending += [(f"{name} {sub}", c) for sub, c in subcommands.items()]
+        undescribed += [f"{name}: {p.name}" for p in command.params if not getattr(p, "help", "")]
+    assert undescribed == []
 
 
 def test_sample_writes_a_valid_reproducible_instance(run: Callable[..., Run]) -> None:
