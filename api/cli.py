@@ -157,7 +157,7 @@ def _moment(option: str, text: str) -> datetime:
 
 def _explain_ranking(ranking: Ranking) -> None:
     """The first options, why the others are closed and what would open one, for a person."""
-    console = Console(stderr=True)
+    console = _summary_console()
     table = Table(title=Text(f"Options for {ranking.victim}"))
     for column in ("shelter", "cost", "km", "free"):
         table.add_column(column, justify="left" if column == "shelter" else "right")
@@ -179,9 +179,16 @@ def _explain_ranking(ranking: Ranking) -> None:
         console.print(Text(f"- {relaxation.rule}: {relaxation.detail}"))
 
 
+def _summary_console() -> Console:
+    """Standard error for ``--explain``. Its lines are never broken at the console's width (80
+    columns when stderr is a file or a pipe): one line per victim or change stays one line, so a
+    saved summary can be searched for a victim, and the terminal still wraps what is too long."""
+    return Console(stderr=True, soft_wrap=True)
+
+
 def _explain_plan(plan: Plan) -> None:
     """The plan in a few lines: how many are placed, and what keeps each of the others out."""
-    console = Console(stderr=True)
+    console = _summary_console()
     objective = plan.objective
     console.print(
         Text(

@@ -170,7 +170,13 @@ def run(
 
 
 def compare(
-    files: Annotated[list[Path], typer.Argument(metavar="A.yaml B.yaml ...")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="A.yaml B.yaml ...",
+            help="Scenario files (YAML), two or more; each is compared with the first.",
+        ),
+    ],
     replications: Replications = None,
     seed: Seed = None,
     workers: Workers = 2,

@@ -178,8 +178,9 @@ def _new_password() -> str:
 
 
 def deactivate_user(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
-    """Keep a user out from their next request on (someone who left; a forgotten or leaked
-    password is replaced with set-password instead)."""
+    """Keep a user out from their next request on (someone who left).
+
+    A forgotten or leaked password is replaced with set-password instead."""
     _set_active(name, active=False)
     typer.echo(f"user '{name}' deactivated: every request of theirs is refused from now on")
 

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
 
-from api.cli import main
+from api.cli import app, main
 from models.instance import Instance, load_instance
 from models.plan import Assignment, Plan, PlanObjective, Unassigned
 
@@ -96,6 +97,67 @@ def test_explain_goes_to_stderr_and_leaves_stdout_json(
     assert json.loads(result.out)["victim"] == "V002"
     assert "S001" in result.err
     assert "intake_hours 1" in result.err
+
+
+def test_explain_keeps_each_victim_and_change_on_one_line(
+    run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A saved ``--explain`` summary can be searched for a victim: the line of each unplaced
+    victim, and of each change that would open a shelter, is whole however narrow the console
+    (stderr to a file is 80 columns wide, and these lines are longer)."""
+    monkeypatch.setenv("COLUMNS", "60")
+    sample = run("sample", "--victims", "150", "--now", "2026-11-28T02:30:00+01:00")
+    instance = write(tmp_path, json.loads(sample.out))
+
+    solved = run("solve", instance, "--explain")
+    assert solved.code == 0
+    plan = json.loads(solved.out)
+    expected = [
+        f"- {u['victim']} not placed: "
+        + ", ".join(f"{code} {count}" for code, count in u["blocked_by"].items())
+        for u in plan["unassigned"]
+    ]
+    assert max(map(len, expected)) > 60
+    shown = [line for line in solved.err.splitlines() if line.startswith("- ")]
+    assert shown == expected
+
+    ranked = run("rank", instance, "--victim", plan["unassigned"][0]["victim"], "--explain")
+    assert ranked.code == 0
+    changes = [f"- {r['rule']}: {r['detail']}" for r in json.loads(ranked.out)["relaxations"]]
+    assert changes
+    assert [line for line in ranked.err.splitlines() if line.startswith("- ")] == changes
+
+
+@pytest.mark.parametrize("group", [(), ("users",), ("audit",), ("retention",), ("scenario",)])
+def test_help_lists_each_command_on_one_line(
+    group: tuple[str, ...], run: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--help`` lists each command with its summary on one line when the console is wide
+    enough: a summary that runs into a second line reads as broken off."""
+    monkeypatch.setenv("COLUMNS", "250")
+    result = run(*group, "--help")
+    assert result.code == 0
+    lines = result.out.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Commands" in line)
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("╰"))
+    rows = [line.removeprefix("│").rstrip(" │") for line in lines[start + 1 : end]]
+    assert rows
+    for row in rows:
+        name, _, summary = row.strip().partition(" ")
+        assert not row.startswith("  "), f"{group}: continued '{row.strip()}'"
+        assert summary.strip().endswith("."), f"{group} {name}: '{summary.strip()}'"
+
+
+def test_every_argument_and_option_says_what_it_is() -> None:
+    """Each command's ``--help`` explains all it takes: a bare ``<list[Path]>`` says nothing."""
+    undescribed = []
+    pending: list[tuple[str, Any]] = [("safeplace", typer.main.get_command(app))]
+    while pending:
+        name, command = pending.pop()
+        subcommands = getattr(command, "commands", {})
+        pending += [(f"{name} {sub}", c) for sub, c in subcommands.items()]
+        undescribed += [f"{name}: {p.name}" for p in command.params if not getattr(p, "help", "")]
+    assert undescribed == []
 
 
 def test_sample_writes_a_valid_reproducible_instance(run: Callable[..., Run]) -> None:
