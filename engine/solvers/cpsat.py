@@ -165,7 +165,7 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Outcome:
             found, proven, resumed = _stage2(problem, target, start, found, clock, share=1.0)
             lower = max(lower, resumed)
     except LpError as error:
-        log.warning("relaxation failed (%s); returning the best plan known", error)
+        log.warning("no LP bound: %s; returning the best plan known", error)
         return Outcome(best, False, max(priority_bound, problem.placed_priority(best)), None)
     if found is None:
         return Outcome(best, False, max(priority_bound, problem.placed_priority(best)), None)

@@ -143,7 +143,7 @@ def _solve(
     )
     response = lp_proto.MPSolutionResponse.FromString(raw)
     if response.status != lp_proto.MPSOLVER_OPTIMAL:
-        raise LpError(f"GLOP returned status {response.status}: {response.status_str}")
+        raise failure(response)
 
     dual = np.array(response.dual_value, dtype=np.float64)
     u = np.zeros(problem.num_victims)
@@ -172,3 +172,11 @@ def _solve(
         victim_dual=u,
         floor_dual=lam,
     )
+
+
+def failure(response: lp_proto.MPSolutionResponse) -> LpError:
+    """Why GLOP gave no optimum, in words: the search logs it for whoever reads the warning."""
+    if response.status in (lp_proto.MPSOLVER_FEASIBLE, lp_proto.MPSOLVER_NOT_SOLVED):
+        return LpError("the time limit ran out before the LP relaxation was solved")
+    status = lp_proto.MPSolverResponseStatus.Name(response.status)
+    return LpError(f"GLOP returned {status} {response.status_str}".rstrip())
