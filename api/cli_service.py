@@ -40,6 +40,11 @@ EXIT_BROKEN = 1
 EXIT_INVALID = 2
 # The role the audit trail gives changes made on the server itself, by its command line.
 CONSOLE = "console"
+# How long a worker may take to answer uvicorn's supervisor before it is killed as hung and
+# replaced. uvicorn's 5 s is shorter than a worker's start (a new interpreter importing
+# OR-Tools, numpy and the app) on a busy machine: there every worker was killed before it
+# answered, and replaced by one that was killed too, so the service never came up.
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def register(app: typer.Typer) -> None:
@@ -98,6 +103,7 @@ def serve(
         # The service logs each request itself, by route template; uvicorn's access log would
         # write raw paths with case ids and query strings.
         access_log=False,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
     if workers > 1:
         with shared_across_workers(settings.var_dir):

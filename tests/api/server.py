@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,11 +63,16 @@ def add_desk_user(database: Database) -> None:
 
 
 def start(
-    database_url: str, var_dir: Path, *, workers: int = 2, through_serve: bool = False
+    database_url: str,
+    var_dir: Path,
+    *,
+    workers: int = 2,
+    through_serve: bool = False,
+    environment: Mapping[str, str] | None = None,
 ) -> Server:
     """Start the service on a free port of 127.0.0.1 and wait until it answers: with uvicorn's
     own command line, or ``through_serve`` as ``safeplace serve`` starts it (which sets up what
-    several workers share, such as their metrics)."""
+    several workers share, such as their metrics); ``environment`` adds to the server's."""
     var_dir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     env = os.environ | {
@@ -75,6 +80,7 @@ def start(
         "SAFEPLACE_JWT_SECRET": SECRET,
         "SAFEPLACE_SEED_SAMPLE_NETWORK": "true",
         "SAFEPLACE_VAR_DIR": str(var_dir),
+        **(environment or {}),
     }
     log = var_dir / f"server-{port}.log"
     with log.open("wb") as output:
@@ -115,10 +121,17 @@ def _command(port: int, workers: int, through_serve: bool) -> list[str]:
 
 @contextmanager
 def running(
-    database_url: str, var_dir: Path, *, workers: int = 2, through_serve: bool = False
+    database_url: str,
+    var_dir: Path,
+    *,
+    workers: int = 2,
+    through_serve: bool = False,
+    environment: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
     """A started server, stopped at the end of the block whatever happens."""
-    server = start(database_url, var_dir, workers=workers, through_serve=through_serve)
+    server = start(
+        database_url, var_dir, workers=workers, through_serve=through_serve, environment=environment
+    )
     try:
         yield server
     finally:

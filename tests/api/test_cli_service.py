@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from api.cli_service import EXIT_BROKEN, EXIT_INVALID, register
 from api.db.session import Database
 from api.db.tables import AuditRow, ReferralRow, ReferralStatRow, ShelterRow, UserRow
 from api.main import create_app
+from tests.api import server
 from tests.api.helpers import settings_for
 from tests.api.rows import add_audit_row, add_referral, victim
 
@@ -387,3 +389,28 @@ def test_every_change_to_a_user_is_in_the_audit_trail(
     ]
     assert all(row.actor.startswith("console:") for row in rows)
     assert run(env, "audit", "verify").exit_code == 0
+
+
+# Run at the start of every Python process given it on PYTHONPATH: a worker that uvicorn spawns
+# sleeps before it can answer its supervisor, as on a machine busy with other work.
+SLOW_WORKER_START = """
+import sys, time
+if "--multiprocessing-fork" in sys.argv:
+    time.sleep(8)
+"""
+
+
+def test_workers_slow_to_start_are_waited_for_not_killed_in_a_loop(tmp_path: Path) -> None:
+    """uvicorn kills a worker that has not answered its supervisor within 5 s and starts
+    another: on a busy machine every new worker was killed too, and the service never came up."""
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    (slow / "sitecustomize.py").write_text(SLOW_WORKER_START)
+    path = os.pathsep.join(filter(None, [str(slow), os.environ.get("PYTHONPATH")]))
+    url = f"sqlite:///{tmp_path / 'safeplace.db'}"
+    with server.running(
+        url, tmp_path / "var", through_serve=True, environment={"PYTHONPATH": path}
+    ) as running:
+        log = running.log.read_text()
+        assert log.count("Application startup complete") == 2
+        assert "died" not in log
