@@ -454,6 +454,24 @@ def test_the_national_plan_is_accepted_line_by_line(site: Site) -> None:
     assert 'data-countdown="5400"' in accepted.text
 
 
+def test_a_plan_line_held_elsewhere_meanwhile_offers_no_accept_button_again(site: Site) -> None:
+    desk, other = site.visitor("desk"), site.visitor("desk")
+    case = register(desk)
+    planned = desk.post("/desk/plan", {})
+    state = re.search(r'name="state" value="([^"]+)"', planned.text)
+    assert state is not None
+    [line] = re.findall(r'name="accept" value="([^"]+)"', planned.text)
+    assert line.startswith(f"{case} ")
+    # Another desk holds a place for the same person from the case page.
+    shelter = line.split()[1]
+    assert other.post(f"/desk/referrals/{case}/hold", {"shelter_id": shelter}).status_code == 303
+
+    refused = desk.post("/desk/plan/accept", {"accept": line, "state": _unescape(state.group(1))})
+    assert refused.status_code == 409
+    assert "Er wordt al een plaats voor deze persoon vastgehouden." in text(refused)
+    assert f'name="accept" value="{line}"' not in refused.text
+
+
 def test_a_planner_cannot_open_a_referral(site: Site) -> None:
     case = register(site.visitor("desk"))
     response = site.visitor("planner").get(f"/desk/referrals/{case}")
