@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from api.report import render_report
 from api.scenario_files import LoadedScenario, load_scenario
@@ -162,11 +163,19 @@ def run(
     console.print(table)
     if result.comparison is not None:
         c = result.comparison
-        console.print(
+        _say(
+            console,
             f"Engine vs greedy on the same arrivals: {c.more_placed.mean:+.1f} placed, "
-            f"{c.fewer_hotel_nights.mean:+.1f} fewer hotel nights"
+            f"{c.fewer_hotel_nights.mean:+.1f} fewer hotel nights",
         )
-    console.print(f"Wrote {out / (stem + '.json')} and {out / (stem + '.html')}")
+    _say(console, f"Wrote {out / (stem + '.json')} and {out / (stem + '.html')}")
+
+
+def _say(console: Console, line: str) -> None:
+    """One line of prose, never broken at the console's width (80 columns when the output is a
+    file or a pipe) nor read as markup: a saved run can be searched line by line, a path with
+    brackets prints as it is, and a terminal still wraps what is too long."""
+    console.print(Text(line), soft_wrap=True)
 
 
 def compare(
@@ -258,10 +267,11 @@ def advise(
         profile += " (youth place, 12-17)" if event.youth else ""
         table.add_row(event.police_unit, profile, str(event.places))
     console.print(table)
-    console.print(
+    _say(
+        console,
         "Each new location is in the unit's largest city, takes intakes 24/7 and accepts the "
         "profile's condition and every condition after it in the contract's list; a youth "
-        "place takes ages 12-17 only."
+        "place takes ages 12-17 only.",
     )
     _gain(
         console, what="fewer nights in unsuitable shelter", name="unsuitable_nights", base=base,
@@ -290,14 +300,16 @@ def _gain(
     for label, result in (("advice", targeted), ("pro rata", flat)):
         d = paired_difference(values(base), values(result))
         low, high = sorted((sign * d.low, sign * d.high))
-        console.print(
+        _say(
+            console,
             f"{label}: {sign * d.mean:+,.1f} {what} (95 % interval {low:+,.1f} to {high:+,.1f}, "
-            + ("significant)" if d.significant else "within the noise)")
+            + ("significant)" if d.significant else "within the noise)"),
         )
     d = paired_difference(values(flat), values(targeted))
-    console.print(
+    _say(
+        console,
         f"advice against pro rata: {sign * d.mean:+,.1f} {what}"
-        + (" (significant)" if d.significant else " (within the noise)")
+        + (" (significant)" if d.significant else " (within the noise)"),
     )
 
 

@@ -191,6 +191,13 @@ def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
     assert set(data["kpis"]["placed_share"]) == {"mean", "low", "high", "n"}
     assert data["comparison"] is not None
     assert "<svg" in (out / "tiny.html").read_text()
+    # Prose stays one line however long (the runner's output is not a terminal: 80 columns).
+    lines = result.output.splitlines()
+    assert f"Wrote {out / 'tiny.json'} and {out / 'tiny.html'}" in lines, result.output
+    assert any(
+        re.fullmatch(r"Engine vs greedy on the same arrivals: .+ hotel nights", line)
+        for line in lines
+    ), result.output
 
 
 def test_compare_shows_paired_differences(tmp_path: Path) -> None:
@@ -237,7 +244,7 @@ def test_advise_compares_its_places_with_pro_rata(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app(),
         ["scenario", "advise", str(path), "--add", "3", "-n", "2", "--workers", "1"],
-        env={"COLUMNS": "200"},
+        env={"COLUMNS": "120"},  # one line per table row, and narrower than the longest prose
     )
     assert result.exit_code == 0, result.output
     assert "Where to add 3 places" in result.output
@@ -253,6 +260,10 @@ def test_advise_compares_its_places_with_pro_rata(tmp_path: Path) -> None:
     for what in ("fewer nights in unsuitable shelter", "more people placed"):
         for run in ("advice", "pro rata", "advice against pro rata"):
             assert re.search(rf"^{run}: [+-]\d+\.\d {what}", result.output, re.MULTILINE), run
+    assert any(
+        line.startswith("Each new location") and line.endswith("takes ages 12-17 only.")
+        for line in result.output.splitlines()
+    ), result.output
 
 
 def test_schema_prints_a_json_schema() -> None:
