@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -46,6 +48,35 @@ def test_rows_form_a_chain_that_verifies(database: Database) -> None:
     assert [row.prev_hash for row in rows[1:]] == [row.hash for row in rows[:-1]]
     assert rows[2].at == NOW + timedelta(seconds=2)
     assert verify(database) is None
+
+
+def test_an_outside_verifier_recomputes_the_chain_from_the_stored_fields(
+    database: Database,
+) -> None:
+    """The chain's format is a promise to whoever verifies a copy of the trail without this
+    code: the first row follows 64 zeros, and each hash is the SHA-256 of the row's fields and the
+    previous hash as compact JSON with sorted keys, the moment in UTC to the microsecond."""
+    write(database, 3)
+    with database.session() as session:
+        rows = session.scalars(select(AuditRow).order_by(AuditRow.seq)).all()
+    previous = "0" * 64
+    for row in rows:
+        fields = {
+            "seq": row.seq,
+            "at": row.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
+            "actor": row.actor,
+            "role": row.role,
+            "action": row.action,
+            "object_type": row.object_type,
+            "object_id": row.object_id,
+            "result": row.result,
+            "request_id": row.request_id,
+            "prev_hash": previous,
+        }
+        text_form = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert row.prev_hash == previous
+        assert row.hash == hashlib.sha256(text_form.encode("utf-8")).hexdigest()
+        previous = row.hash
 
 
 def test_an_empty_trail_verifies(database: Database) -> None:
