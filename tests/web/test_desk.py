@@ -219,6 +219,8 @@ def test_when_nothing_fits_the_page_says_what_would_open_a_place(site: Site) -> 
     assert re.search(r"Gevarenzone : Utrecht \(zone 1\) op \d+,\d km in plaats van 400,0 km", shown)
     assert "danger zone" not in shown
     assert "Het dichtst bij passend" not in shown
+    # Every change offered is the desk's judgement: the way out without one is named too.
+    assert "overweeg dan een noodbed en kijk later opnieuw" in shown
 
 
 def test_when_no_single_change_helps_the_page_names_the_closest_shelters(site: Site) -> None:
