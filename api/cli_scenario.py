@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,9 +20,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from api.report import render_report
 from api.scenario_files import LoadedScenario, load_scenario
 from api.scenario_runner import progress_bar, run_dask, run_local
+from api.web.report import render_report
 from engine.simulation.advice import advice_events, pro_rata_events, with_events
 from engine.simulation.network import build_network
 from engine.simulation.stats import paired_difference
@@ -63,6 +64,13 @@ Seed = Annotated[
     ),
 ]
 Workers = Annotated[int, typer.Option("--workers", min=1, help="Local worker processes.")]
+
+
+class ReportLanguage(StrEnum):
+    """The languages of the report (typer offers an enum's values as the choices)."""
+
+    en = "en"
+    nl = "nl"
 
 
 def _load(path: Path) -> LoadedScenario:
@@ -134,6 +142,10 @@ def run(
     compare: Annotated[
         bool, typer.Option("--compare/--no-compare", help="Also run greedy on the same seeds.")
     ] = True,
+    language: Annotated[
+        ReportLanguage,
+        typer.Option("--language", help="Language of the HTML report: en or nl (Dutch)."),
+    ] = ReportLanguage.en,
 ) -> None:
     """Simulate a scenario; write DIR/NAME.json (result) and DIR/NAME.html (report)."""
     loaded = _load(file)
@@ -148,7 +160,7 @@ def run(
     stem = file.stem
     try:
         (out / f"{stem}.json").write_text(result.model_dump_json(indent=2), "utf-8")
-        (out / f"{stem}.html").write_text(render_report(result), "utf-8")
+        (out / f"{stem}.html").write_text(render_report(result, language.value), "utf-8")
     except OSError as error:
         typer.echo(f"--out {out}: cannot write the result: {error.strerror}", err=True)
         raise typer.Exit(EXIT_UNWRITTEN) from None

@@ -8,7 +8,7 @@ label is escaped, since scenario names and descriptions are free text.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -31,8 +31,10 @@ def line_chart(
     width: int = 300,
     height: int = 150,
     x_label: str = "day",
+    number: Callable[[float], str] = _number,
 ) -> str:
-    """Lines over a shared x axis (index = day), each labelled in a legend under the title."""
+    """Lines over a shared x axis (index = day), each labelled in a legend under the title;
+    ``number`` writes the axis's numbers (the reader's notation)."""
     pad_left, pad_right, pad_top, pad_bottom = 34, 8, 30, 20
     longest = max((len(v) for v in lines.values()), default=0)
     top = max((max(v) for v in lines.values() if v), default=0.0) or 1.0
@@ -43,13 +45,13 @@ def line_chart(
         f'<text x="4" y="12" font-weight="600">{escape(title)}</text>',
         f'<line x1="{pad_left}" y1="{height - pad_bottom}" x2="{width - pad_right}" '
         f'y2="{height - pad_bottom}" stroke="{MUTED}"/>',
-        f'<text x="{pad_left - 4}" y="{pad_top + 4}" text-anchor="end">{_number(top)}</text>',
+        f'<text x="{pad_left - 4}" y="{pad_top + 4}" text-anchor="end">{number(top)}</text>',
         f'<text x="{pad_left - 4}" y="{height - pad_bottom}" text-anchor="end">0</text>',
         f'<text x="{width - pad_right}" y="{height - 6}" text-anchor="end">'
         f"{escape(x_label)} {max(longest - 1, 0)}</text>",
     ]
-    for number, (name, values) in enumerate(lines.items()):
-        colour = PALETTE[number % len(PALETTE)]
+    for position, (name, values) in enumerate(lines.items()):
+        colour = PALETTE[position % len(PALETTE)]
         step = inner_w / max(len(values) - 1, 1)
         points = " ".join(
             f"{pad_left + i * step:.1f},{pad_top + inner_h * (1 - v / top):.1f}"
@@ -59,7 +61,7 @@ def line_chart(
             f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{points}"/>'
         )
         parts.append(
-            f'<text x="{4 + number * 90}" y="24" fill="{colour}">&#9632; {escape(name)}</text>'
+            f'<text x="{4 + position * 90}" y="24" fill="{colour}">&#9632; {escape(name)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -75,8 +77,17 @@ class Bar:
     high: float | None = None
 
 
-def bar_chart(title: str, bars: Sequence[Bar], *, width: int = 620, unit: str = "") -> str:
-    """Horizontal bars, largest first as given, with interval whiskers where known."""
+def bar_chart(
+    title: str,
+    bars: Sequence[Bar],
+    *,
+    width: int = 620,
+    unit: str = "",
+    number: Callable[[float], str] = _number,
+    empty: str = "none",
+) -> str:
+    """Horizontal bars, largest first as given, with interval whiskers where known; ``number``
+    writes the values (the reader's notation), ``empty`` says that there are none."""
     row, label_w, pad_top = 18, 190, 22
     height = pad_top + row * max(len(bars), 1) + 8
     top = max((max(b.value, b.high or 0.0) for b in bars), default=0.0) or 1.0
@@ -87,7 +98,7 @@ def bar_chart(title: str, bars: Sequence[Bar], *, width: int = 620, unit: str = 
         f'<text x="4" y="13" font-weight="600">{escape(title)}</text>',
     ]
     if not bars:
-        parts.append(f'<text x="4" y="{pad_top + 12}" fill="{MUTED}">none</text>')
+        parts.append(f'<text x="4" y="{pad_top + 12}" fill="{MUTED}">{escape(empty)}</text>')
     for i, bar in enumerate(bars):
         y = pad_top + i * row
         length = max(bar.value, 0.0) * scale
@@ -103,7 +114,7 @@ def bar_chart(title: str, bars: Sequence[Bar], *, width: int = 620, unit: str = 
                 f'stroke="#222"/>'
             )
         end = label_w + max(length, (bar.high or 0.0) * scale) + 4
-        parts.append(f'<text x="{end:.1f}" y="{y + 12}">{_number(bar.value)}{escape(unit)}</text>')
+        parts.append(f'<text x="{end:.1f}" y="{y + 12}">{number(bar.value)}{escape(unit)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

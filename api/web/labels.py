@@ -176,6 +176,19 @@ KPIS: Final = {
     "placed": N_("people placed in a suitable shelter"),
 }
 
+# The kinds of shelter of the sample network and of places a scenario adds; a scenario's own
+# network may name others, shown as they are.
+SHELTER_KINDS: Final = {
+    "cosm": N_("COSM (reflection period)"),
+    "omm": N_("multi-problem"),
+    "women": N_("women's shelter"),
+    "men": N_("men's shelter"),
+    "youth": N_("youth (12-17)"),
+    "young_adult": N_("young adults"),
+    "emergency": N_("emergency beds"),
+    "added": N_("added in the scenario"),
+}
+
 RUN_STATES: Final = {
     "queued": N_("queued"),
     "running": N_("running"),
@@ -201,5 +214,6 @@ LABELS: Final[dict[str, Mapping[Any, str]]] = {
     "audit_result": AUDIT_RESULTS,
     "role": ROLES,
     "kpi": KPIS,
+    "shelter_kind": SHELTER_KINDS,
     "run": RUN_STATES,
 }

@@ -182,15 +182,21 @@ def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app(),
-        ["scenario", "run", str(path), "-n", "2", "--workers", "1", "--out", str(out), "--compare"],
-    )
+        [
+            "scenario", "run", str(path), "-n", "2", "--workers", "1", "--out", str(out),
+            "--compare", "--language", "nl",
+        ],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     data = json.loads((out / "tiny.json").read_text())
     assert data["format"] == "safeplace.scenario-result/1"
     assert data["replications"] == 2
     assert set(data["kpis"]["placed_share"]) == {"mean", "low", "high", "n"}
     assert data["comparison"] is not None
-    assert "<svg" in (out / "tiny.html").read_text()
+    report = (out / "tiny.html").read_text()
+    assert "<svg" in report
+    assert '<html lang="nl">' in report
+    assert "Kerncijfers" in report
     # Prose stays one line however long (the runner's output is not a terminal: 80 columns).
     lines = result.output.splitlines()
     assert f"Wrote {out / 'tiny.json'} and {out / 'tiny.html'}" in lines, result.output

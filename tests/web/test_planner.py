@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 import httpx2
 import pytest
 
+from api.web.i18n import COOKIE as LANGUAGE_COOKIE
 from api.web.runs import load_offered
 from models.errors import InvalidInput
 from models.sample import sample_shelters
@@ -86,6 +87,13 @@ def test_a_planner_runs_a_scenario_and_opens_its_report(site: Site) -> None:
     simulated = [shelter.id for shelter in sample_shelters()]
     assert not [found for found in simulated if re.search(rf"\b{found}\b", report.text)]
     assert "Shelters and regional shortage" not in report.text
+    # The report speaks the reader's language, Dutch unless English was chosen.
+    assert '<html lang="nl">' in report.text
+    assert "Regionaal tekort" in report.text
+    planner.client.cookies.set(LANGUAGE_COOKIE, "en")
+    english = planner.get(f"/planner/runs/{run}/report")
+    assert '<html lang="en">' in english.text
+    assert "Regional shortage" in english.text
 
 
 def test_runs_on_the_same_seeds_are_compared_with_paired_differences(site: Site) -> None:

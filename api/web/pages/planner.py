@@ -18,11 +18,12 @@ from starlette.datastructures import UploadFile
 from api import disclosure
 from api.deps import Caller, allow
 from api.problems import ProblemError
-from api.report import render_report
 from api.scenario_runner import ScenarioRun
 from api.web.access import Form, Visitor, page_router, redirect
 from api.web.forms import FieldProblem
+from api.web.i18n import language_of
 from api.web.render import secure
+from api.web.report import render_report
 from api.web.runs import MAX_UPLOAD_BYTES, compare, load_offered, load_upload, offered
 from api.web.state import web_state
 from models.errors import InvalidInput
@@ -106,7 +107,7 @@ def run_status(request: Request, run_id: str, caller: Planner) -> Response:
 def report(request: Request, run_id: str, caller: Planner, download: bool = False) -> Response:
     """The run's self-contained HTML report, to read or to download."""
     result = _result(request, caller, run_id)
-    response = HTMLResponse(render_report(result))
+    response = HTMLResponse(render_report(result, language_of(request)))
     if download:
         name = f"{_slug(result.scenario)}.html"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
