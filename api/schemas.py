@@ -52,6 +52,15 @@ StayKind = Literal[
     "home",
     "care",
 ]
+# What kind of place a shelter is, for the people who choose one (not part of the contract).
+ShelterKind = Literal["cosm", "omm", "women", "men", "youth", "young_adult", "emergency"]
+KIND_DESCRIPTION = (
+    "What kind of place this is: cosm (COSM, foreign victims in their reflection period), omm "
+    "(multiple problems: addiction, psychiatric problems, mild intellectual disability), women "
+    "(women's shelter), men (men's shelter), youth (12-17), young_adult, or emergency (emergency "
+    "beds: a few nights, not a placement). Shown to the desk; the engine does not use it. Null "
+    "when not said."
+)
 STAY_DESCRIPTION = (
     "Where the person stays while no place is found: unknown, police (at a police station), hotel,"
     " homeless_shelter, rough_sleeping, acquaintances (family or friends), home, care (hospital or"
@@ -294,6 +303,7 @@ class ShelterCreate(RequestModel):
     intake: Intake = "24/7"
     residents: Annotated[list[Key], Field(max_length=MAX_RESIDENTS)] = []
     closed: bool = False
+    kind: ShelterKind | None = Field(default=None, description=KIND_DESCRIPTION)
 
 
 class ShelterUpdate(RequestModel):
@@ -315,6 +325,7 @@ class ShelterUpdate(RequestModel):
     intake: Intake | MISSING = MISSING
     residents: Annotated[list[Key], Field(max_length=MAX_RESIDENTS)] | MISSING = MISSING
     closed: bool | MISSING = MISSING
+    kind: ShelterKind | MISSING | None = Field(default=MISSING, description=KIND_DESCRIPTION)
 
 
 class AvailabilityUpdate(RequestModel):
@@ -357,6 +368,7 @@ class ShelterPublic(ResponseModel):
     intake: Intake
     residents: list[str]
     closed: bool
+    kind: ShelterKind | None = Field(description=KIND_DESCRIPTION)
     updated_at: datetime
     places_reported_at: datetime = Field(
         description="When its free places were last reported: a change of capacity, occupied "

@@ -30,9 +30,10 @@ def create(session: Session, data: ShelterCreate, *, now: datetime) -> ShelterRo
     """Store a new shelter; 409 ``shelter_exists`` when the id is taken."""
     if session.get(ShelterRow, data.id) is not None:
         raise ProblemError(409, f"a shelter '{data.id}' exists already", code="shelter_exists")
-    shelter = _shelter(data.model_dump(exclude={"closed"}))
+    shelter = _shelter(data.model_dump(exclude={"closed", "kind"}))
     row = ShelterRow(
         **shelter_columns(shelter),
+        kind=data.kind,
         closed=data.closed,
         updated_at=now,
         places_reported_at=now,
@@ -70,6 +71,16 @@ def reported_at(session: Session, shelter_ids: Sequence[str]) -> dict[str, datet
     return {row.id: places_reported(row) for row in rows}
 
 
+def kinds(session: Session, shelter_ids: Sequence[str]) -> dict[str, str]:
+    """The kind of each shelter that has one, by id (:data:`api.schemas.ShelterKind`)."""
+    if not shelter_ids:
+        return {}
+    rows = session.execute(
+        select(ShelterRow.id, ShelterRow.kind).where(ShelterRow.id.in_(shelter_ids))
+    )
+    return {shelter_id: kind for shelter_id, kind in rows if kind is not None}
+
+
 def places_reported(row: ShelterRow) -> datetime:
     """When the shelter's places were last reported (``updated_at`` for a row stored without)."""
     return row.places_reported_at or row.updated_at
@@ -78,7 +89,7 @@ def places_reported(row: ShelterRow) -> datetime:
 def update(session: Session, shelter_id: str, data: ShelterUpdate, *, now: datetime) -> ShelterRow:
     """Change the fields given; refuses a capacity below the places in use (409 ``in_use``)."""
     row = get(session, shelter_id, lock=True)
-    changes = data.model_dump(exclude={"closed"})
+    changes = data.model_dump(exclude={"closed", "kind"})
     closed = row.closed if data.closed is MISSING else data.closed
     shelter = _shelter(stored_shelter_fields(row) | changes)
     taken = ledger.taken_places(session, shelter_id, now=now)
@@ -91,6 +102,8 @@ def update(session: Session, shelter_id: str, data: ShelterUpdate, *, now: datet
         )
     given = set(changes) | ({"closed"} if data.closed is not MISSING else set())
     _store(row, shelter, closed=closed, now=now, places_reported=bool(given & PLACES_FIELDS))
+    if data.kind is not MISSING:
+        row.kind = data.kind
     return row
 
 
@@ -148,6 +161,7 @@ def public(row: ShelterRow, *, held: int, placed: int) -> ShelterPublic:
             "placed": placed,
             "free": free,
             "closed": row.closed,
+            "kind": row.kind,
             "updated_at": row.updated_at,
             "places_reported_at": places_reported(row),
         }

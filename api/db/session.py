@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.db.engine import make_engine
 from api.db.mapping import shelter_columns
 from api.db.tables import ShelterRow
-from models.sample import sample_shelters
+from models.sample import sample_shelter_kinds, sample_shelters
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,14 @@ class Database:
             if session.scalar(select(func.count()).select_from(ShelterRow)):
                 return 0
             shelters = sample_shelters()
+            kinds = sample_shelter_kinds()
             session.add_all(
-                ShelterRow(**shelter_columns(shelter), updated_at=moment, places_reported_at=moment)
+                ShelterRow(
+                    **shelter_columns(shelter),
+                    kind=kinds.get(shelter.id),
+                    updated_at=moment,
+                    places_reported_at=moment,
+                )
                 for shelter in shelters
             )
         log.info("seeded the sample network: %d shelters", len(shelters))

@@ -142,6 +142,10 @@ class ShelterRow(Base):
     # intake hours); an edit of its other fields is no report. Null only in rows stored before
     # the column, which the migration fills from ``updated_at``.
     places_reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # What kind of place it is (``api.schemas.ShelterKind``), for the people who choose one: an
+    # emergency bed is for a few nights, not a placement. Not part of the contract's shelter, so
+    # the engine never sees it. Null when nobody said.
+    kind: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class NetworkVersionRow(Base):

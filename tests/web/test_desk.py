@@ -53,11 +53,12 @@ def test_the_desk_places_someone_from_the_form(site: Site) -> None:
     assert "Rotterdam ≥ 30 km" in shown
     offered = options(shown)
     assert offered, shown
-    assert re.search(r"1 \S+ \d+,\d km \d+ ", shown)
+    # Rank, shelter, its kind (the sample network says each), distance, free places.
+    assert re.search(r"1 \S+ [^\d]+ \d+,\d km \d+ ", shown)
     assert "te dicht bij een gevarenzone" in shown
     # Each offered row names its concessions: this sexual-exploitation case gets the mismatch
     # exactly at the shelters not specialised in it, and "geen" (none) at the others.
-    rows = re.findall(r"\d+ (S\d+) \d+,\d km \d+ (.*?) \1 vasthouden", shown)
+    rows = re.findall(r"\d+ (S\d+) [^\d]+ \d+,\d km \d+ (.*?) \1 vasthouden", shown)
     assert [shelter for shelter, _ in rows] == offered
     for shelter, concessions in rows:
         stored = site.api("admin", "GET", f"/api/v1/shelters/{shelter}")
@@ -207,6 +208,39 @@ def test_a_place_gone_because_the_shelter_closed_is_not_blamed_on_another_desk_a
     shown = text(response)
     assert "of de opvang is gesloten of heeft plaatsen geschrapt" in shown
     assert "Er is niets vastgehouden." in shown
+
+
+def test_an_emergency_bed_is_shown_as_one_and_not_as_a_placement(site: Site) -> None:
+    """At night the emergency beds may be all that fits; the desk must see that they are, and
+    that someone placed there needs a place that fits for longer."""
+    site.add_shelter("T001", 2, kind="emergency")
+    site.add_shelter("T002", 2, kind="women")
+    site.add_shelter("T003", 2)
+    desk = site.visitor("desk")
+    path = f"/desk/referrals/{register(desk)}"
+    first = kinds_offered(desk.get(path).text)
+    assert {shelter: first[shelter] for shelter in ("T001", "T002", "T003")} == {
+        "T001": "noodbedden",
+        "T002": "vrouwenopvang",
+        "T003": "",
+    }
+    site.api("admin", "PATCH", "/api/v1/shelters/T001", {"kind": None})
+    page = desk.get(path)
+    again = kinds_offered(page.text)
+    assert again["T001"] == ""
+    # The word on what an emergency bed is for comes with the emergency beds offered, if any.
+    assert ("Een noodbed is voor een paar nachten" in text(page)) == (
+        "noodbedden" in again.values()
+    )
+
+
+def kinds_offered(page: str) -> dict[str, str]:
+    """Each shelter offered on a ranking page with the kind shown next to it ('' for none)."""
+    return dict(
+        re.findall(
+            r'<span class="ids">([^<]+)</span>(?: <span class="badge[^"]*">([^<]+)</span>)?', page
+        )
+    )
 
 
 def test_when_nothing_fits_the_page_says_what_would_open_a_place(site: Site) -> None:

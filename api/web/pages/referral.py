@@ -67,6 +67,7 @@ class Line:
     option: Option
     mismatches: list[str]
     reported: datetime | None  # when its places were last reported, if that is old (stale)
+    kind: str | None  # what kind of place (an emergency bed is no placement), if said
 
 
 @dataclass(frozen=True)
@@ -355,14 +356,15 @@ def _page(
         explained = matching.explained(caller, cache, referral_id, body.at)
         ranking = explained.ranking
         network = {s.id: s for s in cache.network(caller.session, at or caller.now)}
-        reported = shelter_store.reported_at(
-            caller.session, [option.shelter for option in ranking.options]
-        )
+        offered = [option.shelter for option in ranking.options]
+        reported = shelter_store.reported_at(caller.session, offered)
+        kinds = shelter_store.kinds(caller.session, offered)
         context["lines"] = [
             Line(
                 option,
                 mismatches(referral, network.get(option.shelter)),
                 stale(reported.get(option.shelter), caller.now),
+                kinds.get(option.shelter),
             )
             for option in ranking.options
         ]
