@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -63,22 +64,26 @@ def search(session: Session, *, limit: int, offset: int) -> Sequence[ShelterRow]
 PLACES_FIELDS = frozenset({"capacity", "occupied", "closed", "intake"})
 
 
-def reported_at(session: Session, shelter_ids: Sequence[str]) -> dict[str, datetime]:
-    """When each shelter's free places were last reported, by id."""
-    if not shelter_ids:
-        return {}
-    rows = session.scalars(select(ShelterRow).where(ShelterRow.id.in_(shelter_ids)))
-    return {row.id: places_reported(row) for row in rows}
+@dataclass(frozen=True)
+class Facts:
+    """What the desk is told about a shelter it is offered, besides the ranking."""
+
+    reported: datetime  # when its free places were last reported
+    kind: str | None  # what kind of place (:data:`api.schemas.ShelterKind`), if said
 
 
-def kinds(session: Session, shelter_ids: Sequence[str]) -> dict[str, str]:
-    """The kind of each shelter that has one, by id (:data:`api.schemas.ShelterKind`)."""
+def facts(session: Session, shelter_ids: Sequence[str]) -> dict[str, Facts]:
+    """:class:`Facts` of each shelter, by id, in one query."""
     if not shelter_ids:
         return {}
     rows = session.execute(
-        select(ShelterRow.id, ShelterRow.kind).where(ShelterRow.id.in_(shelter_ids))
+        select(
+            ShelterRow.id, ShelterRow.places_reported_at, ShelterRow.updated_at, ShelterRow.kind
+        ).where(ShelterRow.id.in_(shelter_ids))
     )
-    return {shelter_id: kind for shelter_id, kind in rows if kind is not None}
+    return {
+        shelter_id: Facts(reported or updated, kind) for shelter_id, reported, updated, kind in rows
+    }
 
 
 def places_reported(row: ShelterRow) -> datetime:

@@ -356,17 +356,16 @@ def _page(
         explained = matching.explained(caller, cache, referral_id, body.at)
         ranking = explained.ranking
         network = {s.id: s for s in cache.network(caller.session, at or caller.now)}
-        offered = [option.shelter for option in ranking.options]
-        reported = shelter_store.reported_at(caller.session, offered)
-        kinds = shelter_store.kinds(caller.session, offered)
+        facts = shelter_store.facts(caller.session, [option.shelter for option in ranking.options])
         context["lines"] = [
             Line(
                 option,
                 mismatches(referral, network.get(option.shelter)),
-                stale(reported.get(option.shelter), caller.now),
-                kinds.get(option.shelter),
+                stale(known.reported if known else None, caller.now),
+                known.kind if known else None,
             )
             for option in ranking.options
+            for known in [facts.get(option.shelter)]
         ]
         context["groups"] = grouped(ranking.excluded)
         context["relaxations"] = explained.changes
