@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar
@@ -44,6 +44,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     exists,
+    null,
     or_,
     select,
     union_all,
@@ -94,13 +95,14 @@ class NotFound(LookupError):
 
 @dataclass(frozen=True)
 class Presence:
-    """Places a referral takes at a shelter now (an unexpired active hold or an active
-    placement), and whom that person must not share a shelter with."""
+    """Places a referral takes at a shelter now (an unexpired active hold, ``hold_id``, or an
+    active placement, ``hold_id`` None), and whom that person must not share a shelter with."""
 
     shelter_id: str
     referral_id: str
     places: int
     avoid: tuple[str, ...]
+    hold_id: str | None
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,7 @@ def _avoided_by(session: Session) -> defaultdict[str, list[str]]:
 def taken_places(session: Session, shelter_id: str, *, now: datetime) -> int:
     """Places the service holds or has placed at ``shelter_id`` now (for availability updates:
     staff report free places, ``occupied`` is what neither they nor the service account for)."""
-    return sum(item.places for item in _presence(session, now, shelter_id))
+    return sum(item.places for item in _presence(session, now, [shelter_id]))
 
 
 def create_hold(
@@ -320,24 +322,47 @@ class HoldTrouble:
     closed: bool
 
 
-def hold_trouble(session: Session, hold_id: str, *, now: datetime) -> HoldTrouble | None:
-    """What a confirm of the hold would be refused for now, as far as the shelter and the referral
-    are concerned (``rule_broken``, ``no_room``; a closed shelter has no room), or None.
+def hold_troubles(
+    session: Session, hold_ids: Collection[str], *, now: datetime
+) -> dict[str, HoldTrouble | None]:
+    """For each hold of ``hold_ids`` that exists, what a confirm of it would be refused for now,
+    as far as the shelter and the referral are concerned (``rule_broken``, ``no_room``; a closed
+    shelter has no room), or None. Unknown ids are left out.
 
-    Nothing is locked or changed: the desk's page reads it to warn that the shelter closed, has
+    Nothing is locked or changed: the desk's pages read it to warn that the shelter closed, has
     fewer places, or changed its profile since the place was held, before someone travels there.
     A hold no longer active or past its time has no trouble of this kind.
+
+    Two statements, however many holds: the holds with their shelters and referrals, and the
+    places taken at those shelters. The waiting list asks for every held case it shows, after a
+    raid some thirty, and is refreshed all night; one case's page asks for its own hold alone.
+    Each verdict is the confirm's own check (:func:`_check_rules` without its statement).
     """
-    hold = _get(session, HoldRow, hold_id, "hold")
-    if hold.status != "active" or hold.expires_at <= now:
-        return None
-    shelter = _get(session, ShelterRow, hold.shelter_id, "shelter")
-    referral = _get(session, ReferralRow, hold.referral_id, "referral")
-    try:
-        _check_rules(session, shelter, referral, now, own_hold=hold.id)
-    except LedgerConflict as conflict:
-        return HoldTrouble(conflict.code, conflict.reasons, shelter.closed)
-    return None
+    if not hold_ids:
+        return {}
+    found = session.execute(
+        select(HoldRow, ShelterRow, ReferralRow)
+        .join(ShelterRow, ShelterRow.id == HoldRow.shelter_id)
+        .join(ReferralRow, ReferralRow.id == HoldRow.referral_id)
+        .where(HoldRow.id.in_(sorted(set(hold_ids))))
+    )
+    troubles: dict[str, HoldTrouble | None] = {}
+    current: list[tuple[HoldRow, ShelterRow, ReferralRow]] = []
+    for hold, shelter, referral in found:
+        troubles[hold.id] = None
+        if hold.status == "active" and hold.expires_at > now:
+            current.append((hold, shelter, referral))
+    if not current:
+        return troubles
+    present: defaultdict[str, list[Presence]] = defaultdict(list)
+    for item in _presence(session, now, sorted({shelter.id for _, shelter, _ in current})):
+        present[item.shelter_id].append(item)
+    for hold, shelter, referral in current:
+        try:
+            _check_rules_given(shelter, referral, _without(present[shelter.id], hold.id))
+        except LedgerConflict as conflict:
+            troubles[hold.id] = HoldTrouble(conflict.code, conflict.reasons, shelter.closed)
+    return troubles
 
 
 def extend_hold(session: Session, hold_id: str, *, now: datetime, minutes: int) -> HoldRow:
@@ -472,15 +497,18 @@ def capacity_by_region(session: Session, now: datetime) -> list[CapacityCell]:
 
 
 def _presence(
-    session: Session,
-    now: datetime,
-    shelter_id: str | None = None,
-    *,
-    except_hold: str | None = None,
+    session: Session, now: datetime, shelter_ids: Collection[str] | None = None
 ) -> list[Presence]:
-    """Unexpired active holds and active placements, at one shelter or everywhere."""
+    """Unexpired active holds and active placements, at the shelters of ``shelter_ids`` or
+    everywhere."""
     holds = (
-        select(HoldRow.shelter_id, HoldRow.referral_id, HoldRow.places, ReferralRow.avoid)
+        select(
+            HoldRow.shelter_id,
+            HoldRow.referral_id,
+            HoldRow.places,
+            ReferralRow.avoid,
+            HoldRow.id.label("hold_id"),
+        )
         .join(ReferralRow, ReferralRow.id == HoldRow.referral_id)
         .where(HoldRow.status == "active", HoldRow.expires_at > now)
     )
@@ -490,17 +518,26 @@ def _presence(
             PlacementRow.referral_id,
             PlacementRow.places,
             ReferralRow.avoid,
+            null().label("hold_id"),
         )
         .join(ReferralRow, ReferralRow.id == PlacementRow.referral_id)
         .where(PlacementRow.status == "active")
     )
-    if shelter_id is not None:
-        holds = holds.where(HoldRow.shelter_id == shelter_id)
-        placements = placements.where(PlacementRow.shelter_id == shelter_id)
-    if except_hold is not None:
-        holds = holds.where(HoldRow.id != except_hold)
+    if shelter_ids is not None:
+        holds = holds.where(HoldRow.shelter_id.in_(shelter_ids))
+        placements = placements.where(PlacementRow.shelter_id.in_(shelter_ids))
     rows = session.execute(union_all(holds, placements))
-    return [Presence(row.shelter_id, row.referral_id, row.places, tuple(row.avoid)) for row in rows]
+    return [
+        Presence(row.shelter_id, row.referral_id, row.places, tuple(row.avoid), row.hold_id)
+        for row in rows
+    ]
+
+
+def _without(present: list[Presence], hold_id: str | None) -> list[Presence]:
+    """``present`` but for the hold ``hold_id`` (None: all of it)."""
+    if hold_id is None:
+        return present
+    return [item for item in present if item.hold_id != hold_id]
 
 
 def _check_rules(
@@ -515,7 +552,15 @@ def _check_rules(
 
     ``own_hold`` (when confirming) is left out of the count: its places are the ones to use.
     """
-    present = _presence(session, now, shelter.id, except_hold=own_hold)
+    return _check_rules_given(
+        shelter, referral, _without(_presence(session, now, [shelter.id]), own_hold)
+    )
+
+
+def _check_rules_given(
+    shelter: ShelterRow, referral: ReferralRow, present: list[Presence]
+) -> Victim:
+    """:func:`_check_rules` with the places taken at the shelter, ``present``, read already."""
     others = [item for item in present if item.referral_id != referral.id]
     there = [item.referral_id for item in others]
     avoided_by = [item.referral_id for item in others if referral.id in item.avoid]

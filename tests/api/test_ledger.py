@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -599,3 +599,170 @@ def test_random_sequences_agree_with_the_model(database: Database) -> None:
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )
+
+
+# The shelters and cases of the hold-trouble property: every case is held at a shelter of
+# TROUBLE_SHELTERS, and then the shelters and the cases change under the holds.
+TROUBLE_SHELTERS = ("Q1", "Q2", "Q3")
+TROUBLE_CASES = ("K1", "K2", "K3", "K4", "K5", "K6")
+
+
+@dataclass(frozen=True)
+class HeldCase:
+    """One case of the hold-trouble property: where it is held, with how many children, how the
+    hold ends (or not), and what changes about the case once it is held."""
+
+    shelter: str
+    children: int
+    end: str  # "active", "expired" (made long ago), "confirmed" or "released"
+    addiction: bool  # the case turns out to need addiction care (no shelter here offers it)
+    avoids: str | None  # a case it turns out it must not live with
+
+
+@dataclass(frozen=True)
+class ShelterChange:
+    """What shelter staff change once the holds are made: closed, places occupied by people
+    the service does not place (cutting the places left), men only."""
+
+    closed: bool
+    occupied: int
+    men_only: bool
+
+
+held_cases = st.lists(
+    st.builds(
+        HeldCase,
+        shelter=st.sampled_from(TROUBLE_SHELTERS),
+        children=st.integers(0, 1),
+        end=st.sampled_from(["active", "active", "active", "expired", "confirmed", "released"]),
+        addiction=st.booleans(),
+        avoids=st.none() | st.sampled_from(TROUBLE_CASES),
+    ),
+    min_size=1,
+    max_size=len(TROUBLE_CASES),
+)
+shelter_changes = st.fixed_dictionaries(
+    {
+        shelter_id: st.builds(
+            ShelterChange,
+            closed=st.booleans(),
+            occupied=st.integers(0, 4),
+            men_only=st.booleans(),
+        )
+        for shelter_id in TROUBLE_SHELTERS
+    }
+)
+
+
+class _Undone(Exception):
+    """Raised to roll back a confirm that was only tried."""
+
+
+def _confirm_says(db: Database, hold_id: str) -> ledger.HoldTrouble | None:
+    """What a confirm of the hold, now, is refused for (rolled back either way): the reference
+    for :func:`ledger.hold_troubles`, which must name the refusal before anyone travels."""
+    with db.session() as session:
+        found = session.get(HoldRow, hold_id)
+        assert found is not None
+        closed = session.execute(
+            select(ShelterRow.closed).where(ShelterRow.id == found.shelter_id)
+        ).scalar_one()
+    try:
+        with db.session() as session:
+            ledger.confirm_hold(session, hold_id, now=NOW)
+            raise _Undone
+    except _Undone:
+        return None
+    except LedgerConflict as refused:
+        if refused.code in ("hold_expired", "hold_not_active"):
+            return None  # no trouble of the shelter's or the referral's making
+        return ledger.HoldTrouble(refused.code, refused.reasons, closed)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(cases=held_cases, changes=shelter_changes)
+def test_the_troubles_of_many_holds_are_each_holds_own_and_what_a_confirm_says(
+    database: Database, cases: list[HeldCase], changes: dict[str, ShelterChange]
+) -> None:
+    """The waiting list asks for every held case's trouble at once, the case's page for its own:
+    both must say what a confirm of that hold would be refused for, whatever changed (the
+    shelter closed, cut its places, takes only men; the case needs care it offers not, or must
+    not live with someone there)."""
+    with database.session() as session:
+        session.execute(delete(PlacementRow))
+        session.execute(delete(HoldRow))
+        session.execute(delete(ReferralRow))
+        session.execute(delete(ShelterRow).where(ShelterRow.id.in_(TROUBLE_SHELTERS)))
+        for shelter_id in TROUBLE_SHELTERS:
+            add_shelter(session, shelter(shelter_id, 4), NOW)
+        for case_id, case in zip(TROUBLE_CASES, cases, strict=False):
+            add_referral(session, victim(case_id, children=case.children), NOW)
+    made: list[str] = []
+    for case_id, case in zip(TROUBLE_CASES, cases, strict=False):
+        at = NOW - timedelta(minutes=2 * MINUTES) if case.end == "expired" else NOW
+        try:
+            made.append(hold(database, case_id, case.shelter, at).id)
+        except LedgerConflict:
+            continue  # no room left there: this case is not held
+        with database.session() as session:
+            if case.end == "confirmed":
+                ledger.confirm_hold(session, made[-1], now=NOW)
+            elif case.end == "released":
+                ledger.release_hold(session, made[-1], now=NOW)
+    with database.session() as session:
+        for case_id, case in zip(TROUBLE_CASES, cases, strict=False):
+            session.execute(
+                update(ReferralRow)
+                .where(ReferralRow.id == case_id)
+                .values(
+                    conditions=["addiction"] if case.addiction else [],
+                    avoid=[case.avoids] if case.avoids not in (None, case_id) else [],
+                )
+            )
+        for shelter_id, change in changes.items():
+            session.execute(
+                update(ShelterRow)
+                .where(ShelterRow.id == shelter_id)
+                .values(
+                    closed=change.closed,
+                    occupied=change.occupied,
+                    genders=["male"] if change.men_only else ["female", "male", "x"],
+                )
+            )
+
+    asked = [*made, "H-unknown"]
+    with database.session() as session:
+        together = ledger.hold_troubles(session, asked, now=NOW)
+    with database.session() as session:
+        one_by_one = {
+            hold_id: ledger.hold_troubles(session, [hold_id], now=NOW)[hold_id] for hold_id in made
+        }
+    assert together == one_by_one == {hold_id: _confirm_says(database, hold_id) for hold_id in made}
+
+
+def test_hold_troubles_name_every_kind_of_trouble(db: Database) -> None:
+    """A table of the kinds the desk is warned of, each from the hold's own shelter and case."""
+    with db.session() as session:
+        for shelter_id in ("T2", "T3", "T4"):
+            add_shelter(session, shelter(shelter_id, 3), NOW)
+        add_referral(session, victim("D"), NOW)
+    places = {"A": "T1", "B": "T2", "C": "T3", "D": "T4"}
+    made = {case: hold(db, case, at).id for case, at in places.items()}
+    with db.session() as session:
+        session.execute(update(ShelterRow).where(ShelterRow.id == "T2").values(closed=True))
+        session.execute(update(ShelterRow).where(ShelterRow.id == "T3").values(occupied=3))
+        session.execute(update(ShelterRow).where(ShelterRow.id == "T4").values(genders=["male"]))
+    with db.session() as session:
+        found = ledger.hold_troubles(session, list(made.values()), now=NOW)
+    assert found == {
+        made["A"]: None,
+        made["B"]: ledger.HoldTrouble("no_room", ("capacity",), closed=True),
+        made["C"]: ledger.HoldTrouble("no_room", ("capacity",), closed=False),
+        made["D"]: ledger.HoldTrouble("rule_broken", ("gender",), closed=False),
+    }
+    with db.session() as session:
+        assert ledger.hold_troubles(session, [], now=NOW) == {}

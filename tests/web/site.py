@@ -121,9 +121,12 @@ def text(response: httpx2.Response) -> str:
 
 
 @contextmanager
-def running_site(var_dir: Path, **overrides: Any) -> Iterator[Site]:
-    """The service with its pages on a new SQLite database, and a user of every role."""
-    url = f"sqlite:///{var_dir / 'safeplace.db'}"
+def running_site(
+    var_dir: Path, *, database_url: str | None = None, **overrides: Any
+) -> Iterator[Site]:
+    """The service with its pages on an empty database (a new SQLite file unless
+    ``database_url`` names another), and a user of every role."""
+    url = database_url or f"sqlite:///{var_dir / 'safeplace.db'}"
     app = create_app(settings_for(url, var_dir, **overrides))
     mount(app, scenarios=SCENARIOS)
     clock = Clock()

@@ -4,7 +4,11 @@ and the national plan, and what the page says when another desk was quicker."""
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
@@ -12,13 +16,16 @@ import httpx2
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import event, update
 
 from api import ledger
+from api.db.tables import ShelterRow
 from api.web.pages.referral import grouped
 from api.writer_turns import DatabaseBusy
 from models.codes import CONDITIONS, REASON_CODES
 from models.ranking import Excluded
-from tests.web.site import Site, Visitor, text
+from tests.api.databases import empty_database
+from tests.web.site import Site, Visitor, running_site, text
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 REFERRAL = {"gender": "female", "age": "30", "location": "Utrecht", "priority": "1"}
@@ -795,6 +802,140 @@ def test_the_waiting_list_flags_a_hold_whose_intake_is_in_doubt(site: Site) -> N
     assert len(flagged) == 1
     assert doubtful in flagged[0]
     assert fine not in flagged[0]
+
+
+# A change to a held shelter or its held case (site, shelter id, case id).
+_Change = Callable[[Site, str, str], None]
+
+
+def _patch(path: str, change: dict[str, object]) -> _Change:
+    """A change the admin makes to a held shelter through the API."""
+    return lambda site, shelter_id, _case: site.api(
+        "admin", "PATCH", f"/api/v1/shelters/{shelter_id}{path}", change
+    )
+
+
+def _cut_places(site: Site, shelter_id: str, _case: str) -> None:
+    """Places in use outside Safeplace, written past the API (by an import or by hand), which
+    would refuse to count more than the places left."""
+    with site.database.session() as session:
+        session.execute(update(ShelterRow).where(ShelterRow.id == shelter_id).values(occupied=3))
+
+
+def _more_children(site: Site, _shelter_id: str, case: str) -> None:
+    """The held person turns out to bring two children: three places, where one is held."""
+    site.api("desk", "PATCH", f"/api/v1/referrals/{case}", {"children": 2})
+
+
+# Each kind of doubt about a hold, caused after the hold, and the warning's id on the case's
+# page (None: no warning).
+_DOUBTS: dict[str, tuple[_Change | None, str | None]] = {
+    "T001": (None, None),
+    "T002": (_patch("/availability", {"closed": True}), "hold-trouble"),  # closed
+    "T003": (_cut_places, "hold-trouble"),  # places cut
+    "T004": (_more_children, "hold-trouble"),  # more places needed than the shelter has left
+    "T005": (_patch("", {"genders": ["male"]}), "hold-trouble"),  # no longer fits the rules
+    "T006": (_patch("/availability", {"intake": []}), "intake-late"),  # no intake before the end
+}
+
+
+def test_the_waiting_list_flags_exactly_the_holds_their_pages_warn_of(site: Site) -> None:
+    """The list checks every held case at once, the case's page its own hold: for every kind of
+    doubt the list flags a case exactly when its page warns, and the view is audited as the
+    API's searches it makes (one row per case and per hold shown), nothing more."""
+    for shelter_id in _DOUBTS:
+        site.add_shelter(shelter_id, 3)
+    desk = site.visitor("desk")
+    held = {shelter_id: _hold_at(desk, shelter_id) for shelter_id in _DOUBTS}
+    # Someone else's hold where places are cut or more are needed: it takes one of the three.
+    for shelter_id in ("T003", "T004"):
+        _hold_at(desk, shelter_id)
+    for shelter_id, (change, _) in _DOUBTS.items():
+        if change is not None:
+            change(site, shelter_id, held[shelter_id][0])
+
+    before = len(site.audit())
+    listed = desk.get("/desk").text
+    audited = site.audit()[before:]
+    flag = "controleer de reservering: de intake daar is onzeker"
+    rows = {
+        case: row
+        for row in re.findall(r"<tr>.*?</tr>", listed, flags=re.S)
+        for case in re.findall(r"C[0-9a-f]{16}", row)
+    }
+    for shelter_id, (_, warning) in _DOUBTS.items():
+        case, _hold = held[shelter_id]
+        page = desk.get(f"/desk/referrals/{case}").text
+        warned = [found for found in ("hold-trouble", "intake-late") if f'id="{found}"' in page]
+        assert warned == ([] if warning is None else [warning]), shelter_id
+        assert (flag in rows[case]) == bool(warned), shelter_id
+    holds = site.api("desk", "GET", "/api/v1/holds")
+    assert len(holds) == len(_DOUBTS) + 2
+    assert Counter(audited) == Counter(
+        [("search", "referral", None, "ok")]  # nobody is waiting
+        + [("search", "referral", hold["referral_id"], "ok") for hold in holds]
+        + [("search", "hold", hold["id"], "ok") for hold in holds]
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
+    """The service with its pages on a new database of each kind."""
+    with (
+        contextmanager(empty_database)(request.param, tmp_path) as url,
+        running_site(tmp_path / "var", database_url=url) as running,
+    ):
+        yield running
+
+
+def _statements(site: Site, visitor: Visitor, path: str) -> int:
+    """How many SQL statements opening ``path`` again runs (the network as read the first time
+    is cached, as it is for a desk refreshing the page)."""
+    assert visitor.get(path).status_code == 200
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(site.database.engine, "before_cursor_execute", count)
+    try:
+        assert visitor.get(path).status_code == 200
+    finally:
+        event.remove(site.database.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+# A person from a raid, registered through the API.
+_RAIDED = {"gender": "female", "age": 27, "location": {"municipality": "Rotterdam"}}
+
+
+def test_the_waiting_list_checks_its_holds_in_as_many_statements_for_2_as_for_20(
+    any_site: Site,
+) -> None:
+    """After a raid the night desk refreshes a list of some thirty held cases all night: checking
+    their holds may not cost statements per case."""
+    site = any_site
+    for number in range(5):
+        site.add_shelter(f"T00{number}", 10)
+    desk = site.visitor("desk")
+    register(desk)  # someone waiting, whose fitting shelters the list counts
+    cases = [site.api("desk", "POST", "/api/v1/referrals", _RAIDED)["id"] for _ in range(20)]
+
+    def hold(case: str, number: int) -> None:
+        made = {"referral_id": case, "shelter_id": f"T00{number % 5}"}
+        site.api("desk", "POST", "/api/v1/holds", made)
+
+    for number, case in enumerate(cases[:2]):
+        hold(case, number)
+    site.api("admin", "PATCH", "/api/v1/shelters/T000/availability", {"closed": True})
+    assert desk.get("/desk").text.count("controleer de reservering") == 1
+    two = _statements(site, desk, "/desk")
+    site.api("admin", "PATCH", "/api/v1/shelters/T000/availability", {"closed": False})
+    for number, case in enumerate(cases[2:], start=2):
+        hold(case, number)
+    site.api("admin", "PATCH", "/api/v1/shelters/T000/availability", {"closed": True})
+    assert desk.get("/desk").text.count("controleer de reservering") == 4  # the 20 at five
+    assert _statements(site, desk, "/desk") == two
 
 
 def test_a_hold_that_ran_out_is_said_on_the_case_until_the_next_hold(site: Site) -> None:

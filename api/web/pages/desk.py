@@ -23,7 +23,7 @@ from api.routes import holds, referrals
 from api.schemas import MAX_DANGER_ZONES, HoldPublic, ReferralPublic, StayKind
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.forms import FieldProblem, FormProblems, referral_from_form
-from api.web.pages.referral import needs_a_look
+from api.web.pages.referral import hold_doubts
 from api.web.state import web_state
 from api.web.timing import local_minute, seconds_left
 from engine.intake import next_opening, open_at
@@ -75,6 +75,8 @@ def waiting_list(
         if none_now and not office_open and office_opens is not None
         else {}
     )
+    held = [by_referral[row.id] for row in found if row.id in by_referral]
+    doubts = hold_doubts(cache, caller, held)
     lines = [
         Waiting(
             referral=row,
@@ -84,7 +86,7 @@ def waiting_list(
             remaining=seconds_left(by_referral.get(row.id), caller.now),
             fits_now=fits_now.get(row.id),
             fits_at_opening=fits_later.get(row.id),
-            look=row.id in by_referral and needs_a_look(cache, caller, by_referral[row.id]),
+            look=row.id in by_referral and doubts[by_referral[row.id].id].any,
         )
         for row in sorted(found, key=lambda row: (-row.priority, row.created_at))
     ]

@@ -382,10 +382,9 @@ def _page(
         if context["hold"] is not None:
             # Shelter staff may have closed, cut places or changed the profile since the hold:
             # the desk hears it now, not when the person arrives and the confirm is refused.
-            context["trouble"] = ledger.hold_trouble(
-                caller.session, context["hold"].id, now=caller.now
-            )
-            context["intake_late"] = intake_late(cache, caller, context["hold"])
+            doubts = hold_doubts(cache, caller, [context["hold"]])[context["hold"].id]
+            context["trouble"] = doubts.trouble
+            context["intake_late"] = doubts.intake_late
     elif referral.status == "placed":
         found_placements = call(
             placements.list_placements, request, caller, status="active", referral_id=referral_id
@@ -407,28 +406,58 @@ class IntakeLate:
     opens: datetime | None
 
 
-def intake_late(cache: NetworkCache, caller: Caller, hold: HoldPublic) -> IntakeLate | None:
-    """Whether the held shelter takes no intake between now and the end of the hold: a hold
-    made for an hour the shelter is closed for intake (through the API, or before its staff
-    changed the hours) keeps places nobody can use, and the person would arrive at a shut door.
-    Holds and confirms do not check intake hours (see :mod:`api.ledger`); the page does."""
-    shelter = next(
-        (s for s in cache.network(caller.session, caller.now) if s.id == hold.shelter_id), None
-    )
+def intake_late(shelter: Shelter | None, hold: HoldPublic, now: datetime) -> IntakeLate | None:
+    """Whether the held shelter (as live now; None: gone) takes no intake between now and the
+    end of the hold: a hold made for an hour the shelter is closed for intake (through the API,
+    or before its staff changed the hours) keeps places nobody can use, and the person would
+    arrive at a shut door. Holds and confirms do not check intake hours (see
+    :mod:`api.ledger`); the page does."""
     if shelter is None:
         return None
-    opens = next_opening(shelter.intake, caller.now)
+    opens = next_opening(shelter.intake, now)
     if opens is not None and opens < hold.expires_at:
         return None
     return IntakeLate(opens)
 
 
-def needs_a_look(cache: NetworkCache, caller: Caller, hold: HoldPublic) -> bool:
-    """Whether the held case's page has a warning about its hold (:func:`api.ledger.hold_trouble`
-    or :func:`intake_late`): the waiting list flags it, so the night desk need not open every
-    held case to learn that a shelter closed."""
-    trouble = ledger.hold_trouble(caller.session, hold.id, now=caller.now)
-    return trouble is not None or intake_late(cache, caller, hold) is not None
+@dataclass(frozen=True)
+class HoldDoubts:
+    """What the held case's page warns of about its hold: a confirm the shelter or the referral
+    would refuse now (``trouble``), and an intake that cannot happen before the hold runs out
+    (``intake_late``)."""
+
+    trouble: ledger.HoldTrouble | None
+    intake_late: IntakeLate | None
+
+    @property
+    def any(self) -> bool:
+        """Whether the case's page warns of anything: the waiting list flags the case then."""
+        return self.trouble is not None or self.intake_late is not None
+
+
+def hold_doubts(
+    cache: NetworkCache, caller: Caller, found: list[HoldPublic]
+) -> dict[str, HoldDoubts]:
+    """What each active hold of ``found`` is in doubt for, by hold id.
+
+    The one check behind both the held case's page (its own hold) and the waiting list (every
+    held case it shows, so the night desk need not open each of them to learn that a shelter
+    closed): the list's flag is exactly the page's warning. It reads in a few statements
+    however many holds there are (:func:`api.ledger.hold_troubles`, and the live network, which
+    the transaction has mostly read already), since the list is refreshed all night and after a
+    raid holds some thirty cases. The holds are listed (and audited) by the caller already.
+    """
+    if not found:
+        return {}
+    troubles = ledger.hold_troubles(caller.session, [hold.id for hold in found], now=caller.now)
+    network = {shelter.id: shelter for shelter in cache.network(caller.session, caller.now)}
+    return {
+        hold.id: HoldDoubts(
+            troubles.get(hold.id),
+            intake_late(network.get(hold.shelter_id), hold, caller.now),
+        )
+        for hold in found
+    }
 
 
 def _since_problem(since: datetime | None, now: datetime, message: str) -> FieldProblem:
