@@ -97,17 +97,22 @@ def test_the_heartbeat_keeps_a_queued_run_alive(
 ) -> None:
     """A run queued behind a longer one writes nothing of its own for longer than the orphan limit;
     only the heartbeat shows that its process is alive, so it must never read as orphaned."""
-    monkeypatch.setattr(scenario_runner, "HEARTBEAT_SECONDS", 0.05)
-    monkeypatch.setattr(scenario_runner, "ORPHAN_SECONDS", 0.3)
+    # The service's ratio of the two (20 s and 120 s), scaled down, with a second of slack for
+    # a heartbeat delayed on a busy machine.
+    monkeypatch.setattr(scenario_runner, "HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setattr(scenario_runner, "ORPHAN_SECONDS", 1.2)
     registry = RunRegistry(database, workers=1)
     loaded = load_scenario(write_tiny(tmp_path))
     with database.session() as session:
-        longer = registry.start(session, loaded, replications=12, compare=True)
+        longer = registry.start(session, loaded, replications=30, compare=True)
         queued = registry.start(session, loaded, replications=1, compare=False)
     seen: set[str] = set()
+    began = time.monotonic()
     finished = wait_until_finished(database, registry, queued.id, seen)
     assert finished.state == "done", finished.error
     assert "queued" in seen  # it did wait behind the longer run
     assert "failed" not in seen
+    # Long enough behind it for a run without a heartbeat to have read as orphaned.
+    assert time.monotonic() - began > scenario_runner.ORPHAN_SECONDS
     ahead = wait_until_finished(database, registry, longer.id, set())
     assert ahead.state == "done", ahead.error
