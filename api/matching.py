@@ -21,6 +21,7 @@ from api.network_cache import NetworkCache
 from api.observe import solver_timer
 from api.problems import FieldError, ProblemError
 from api.schemas import PlanRequest
+from engine.plans import Terms, terms
 from engine.ranking import Explained, Ranker
 from engine.solve import solve
 from models.instance import Instance
@@ -114,8 +115,27 @@ def out_of_reach(now: datetime, at: datetime) -> Literal["past", "ahead"] | None
     return None
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A plan with the instance it was made for, for those who explain its lines."""
+
+    plan: Plan
+    instance: Instance
+
+    def terms(self) -> dict[str, Terms]:
+        """Per victim placed, the distance and the soft terms of the placement's cost."""
+        return terms(self.instance, self.plan)
+
+
 def plan(caller: Caller, cache: NetworkCache, request: PlanRequest, *, time_limit: float) -> Plan:
     """The contract's plan for the waiting referrals (all, or those named) against live places."""
+    return planned(caller, cache, request, time_limit=time_limit).plan
+
+
+def planned(
+    caller: Caller, cache: NetworkCache, request: PlanRequest, *, time_limit: float
+) -> Planned:
+    """:func:`plan`, with the instance it was made for."""
     with caller.attempt("search", "referral") as found:
         victims = ledger.waiting_victims(caller.session, request.referral_ids)
         _all_waiting(request.referral_ids, victims)
@@ -127,7 +147,7 @@ def plan(caller: Caller, cache: NetworkCache, request: PlanRequest, *, time_limi
     )
     limit = time_limit if request.time_limit is None else min(request.time_limit, time_limit)
     with solver_timer("plan"):
-        return solve(instance, time_limit=limit, method="auto")
+        return Planned(solve(instance, time_limit=limit, method="auto"), instance)
 
 
 def _all_waiting(asked: list[str] | None, found: list[Victim]) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
+from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +27,10 @@ from models.victim import Victim
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+
+# The soft terms of the contract's cost besides distance, in the order of its formula.
+SoftTerm = Literal["specialisation", "language", "move"]
+SOFT_TERMS: tuple[SoftTerm, ...] = get_args(SoftTerm)
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,26 +218,39 @@ class Pairs:
             self.victims.zone_lat, self.victims.zone_lon, self.shelters.lat, self.shelters.lon
         )
 
+    def mismatch(self, term: SoftTerm) -> BoolArray:
+        """(V, S) where a soft term of the cost applies: ``specialisation`` when the victim's form
+        of exploitation is known and not among the shelter's specialisations, ``language`` when
+        the victim speaks languages and none of the shelter's, ``move`` when the victim has a
+        current shelter and this is another one. The cost adds the term's weight there; the desk's
+        pages name the terms that apply to a placement, so both come from here."""
+        victims, shelters = self.victims, self.shelters
+        if term == "specialisation":
+            specialised = shelters.specialisations[:, np.maximum(victims.exploitation, 0)].T
+            return np.asarray((victims.exploitation >= 0)[:, None] & ~specialised)
+        if term == "language":
+            shared = (
+                victims.languages.astype(np.int32) @ shelters.languages.T.astype(np.int32)
+            ) > 0
+            return np.asarray(victims.speaks_any[:, None] & ~shared)
+        return np.asarray(
+            (victims.current[:, None] >= 0)
+            & (victims.current[:, None] != np.arange(len(shelters))[None, :])
+        )
+
     @cached_property
     def cost(self) -> FloatArray:
         """(V, S) the contract's secondary cost of placing each victim at each shelter."""
         w = self.objective
-        victims, shelters = self.victims, self.shelters
-        cost = np.where(victims.has_location[:, None], self.distance_km * w.distance, 0.0)
-        if w.specialisation:
-            exploited = victims.exploitation >= 0
-            specialised = shelters.specialisations[:, np.maximum(victims.exploitation, 0)].T
-            cost = cost + np.where(exploited[:, None] & ~specialised, w.specialisation, 0.0)
-        if w.language:
-            shared = (
-                victims.languages.astype(np.int32) @ shelters.languages.T.astype(np.int32)
-            ) > 0
-            cost = cost + np.where(victims.speaks_any[:, None] & ~shared, w.language, 0.0)
-        if w.move:
-            moved = (victims.current[:, None] >= 0) & (
-                victims.current[:, None] != np.arange(len(shelters))[None, :]
-            )
-            cost = cost + np.where(moved, w.move, 0.0)
+        cost = np.where(self.victims.has_location[:, None], self.distance_km * w.distance, 0.0)
+        weights: dict[SoftTerm, float] = {
+            "specialisation": w.specialisation,
+            "language": w.language,
+            "move": w.move,
+        }
+        for term in SOFT_TERMS:
+            if weights[term]:  # a term without weight is not computed at all
+                cost = cost + np.where(self.mismatch(term), weights[term], 0.0)
         return np.asarray(cost, dtype=np.float64)
 
 

@@ -8,10 +8,19 @@ out, so the desk sees why (and which rule would have to give) rather than just "
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from engine.arrays import BoolArray, IntArray, Pairs, compile_victims
+from engine.arrays import (
+    SOFT_TERMS,
+    BoolArray,
+    IntArray,
+    Pairs,
+    SoftTerm,
+    compile_shelters,
+    compile_victims,
+)
 from engine.verdicts import reason_masks
 from models.instance import Instance
 from models.plan import Assignment, Bound, Plan, PlanObjective, PlanStatus, Unassigned
@@ -49,6 +58,38 @@ def build_plan(
         objective=objective,
         solve_seconds=solve_seconds,
     )
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the cost of one placement is made of, in the desk's terms: the travel distance (None
+    when the victim has no location) and the soft terms that apply, in the formula's order."""
+
+    distance_km: float | None
+    mismatches: tuple[SoftTerm, ...]
+
+
+def terms(instance: Instance, plan: Plan) -> dict[str, Terms]:
+    """Per victim placed in ``plan``, the terms of its placement's cost, computed as the cost is
+    (:class:`~engine.arrays.Pairs`): a desk acts on "far away, no shared language", not on a
+    sum of weights."""
+    victims = {victim.id: victim for victim in instance.victims}
+    placed = [victims[line.victim] for line in plan.assignments]
+    # Only the shelters the plan uses: each term depends on the victim and that one shelter.
+    used = {line.shelter for line in plan.assignments}
+    shelters = compile_shelters([s for s in instance.shelters if s.id in used], instance.now)
+    pairs = Pairs(compile_victims(placed, shelters), shelters, instance.objective)
+    rows = np.arange(len(placed))
+    columns = np.array([shelters.index[line.shelter] for line in plan.assignments], dtype=np.int64)
+    distance = pairs.distance_km[rows, columns].tolist()
+    applies = {term: pairs.mismatch(term)[rows, columns].tolist() for term in SOFT_TERMS}
+    return {
+        victim.id: Terms(
+            distance_km=distance[v] if victim.location is not None else None,
+            mismatches=tuple(term for term in SOFT_TERMS if applies[term][v]),
+        )
+        for v, victim in enumerate(placed)
+    }
 
 
 def unassigned(instance: Instance, pairs: Pairs, assignment: IntArray) -> list[Unassigned]:

@@ -72,10 +72,17 @@ def cost(victim: Victim, shelter: Shelter, weights: dict[str, float]) -> float:
     total = 0.0
     if victim.location is not None:
         total += distance_km(victim.location, shelter.location) * weights["distance"]
+    return total + sum(weights[term] for term in mismatches(victim, shelter))
+
+
+def mismatches(victim: Victim, shelter: Shelter) -> list[str]:
+    """The soft terms of the cost that placing ``victim`` at ``shelter`` incurs, in the
+    formula's order."""
+    found = []
     if victim.exploitation is not None and victim.exploitation not in shelter.specialisations:
-        total += weights["specialisation"]
+        found.append("specialisation")
     if victim.languages and not set(victim.languages) & set(shelter.languages):
-        total += weights["language"]
+        found.append("language")
     if victim.current is not None and victim.current != shelter.id:
-        total += weights["move"]
-    return total
+        found.append("move")
+    return found

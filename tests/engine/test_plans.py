@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from engine import reference
 from engine.arrays import compile_instance
-from engine.plans import build_plan
+from engine.plans import build_plan, terms
 from engine.solve import solve
 from models.instance import Instance
+from models.location import distance_km
 from models.plan import Plan
 from tests.strategies import instances, random_instance
 
@@ -93,6 +94,40 @@ def test_a_plan_of_any_assignment_agrees_with_the_reference(
     )
     plan = build_plan(instance, compile_instance(instance), assignment, status="feasible")
     check_against_reference(instance, plan)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(instances(max_victims=10, max_shelters=8), st.data())
+def test_the_terms_of_each_placement_are_the_references(
+    instance: Instance, data: st.DataObject
+) -> None:
+    """Distance and soft terms of any assignment's placements, as the reference rules name them;
+    a term applies whatever its weight (the desk reads what is so, not what it costs)."""
+    shelters = len(instance.shelters)
+    assignment = np.array(
+        data.draw(
+            st.lists(
+                st.integers(-1, shelters - 1),
+                min_size=len(instance.victims),
+                max_size=len(instance.victims),
+            )
+        ),
+        dtype=np.int64,
+    )
+    plan = build_plan(instance, compile_instance(instance), assignment, status="feasible")
+    expected: dict[str, tuple[float | None, tuple[str, ...]]] = {}
+    for line in plan.assignments:
+        victim, shelter = instance.victim(line.victim), instance.shelter(line.shelter)
+        distance = (
+            None if victim.location is None else distance_km(victim.location, shelter.location)
+        )
+        expected[line.victim] = (distance, tuple(reference.mismatches(victim, shelter)))
+    found = terms(instance, plan)
+    assert found.keys() == expected.keys()
+    for victim_id, term in found.items():
+        distance, mismatches = expected[victim_id]
+        assert term.mismatches == mismatches
+        assert term.distance_km == pytest.approx(distance)
 
 
 def test_plan_level_reasons_occur_in_a_seeded_sweep_of_crowded_assignments() -> None:

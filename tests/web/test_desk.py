@@ -998,3 +998,212 @@ def test_a_hold_for_the_next_morning_says_which_day_it_lasts_until(site: Site) -
     incoming = re.search(rf"{theirs}.*?</tr>", site.visitor("shelter").get("/shelter").text, re.S)
     assert incoming is not None
     assert "di 1 dec 10:30" in " ".join(re.sub(r"<[^>]+>", " ", incoming[0]).split())
+
+
+# No shelter of the sample network that takes gender X cares for aggression: people registered
+# with ``ONLY_T`` fit only the shelters a test adds with ``ONLY_AT_T``.
+ONLY_T: dict[str, str | list[str]] = {"gender": "x", "conditions": ["aggression"]}
+ONLY_AT_T = {"genders": ["x"], "accepts": ["aggression"]}
+
+
+def _plan_form(page: httpx2.Response) -> str:
+    """The plan a plan page carries in its form, as the browser sends it back."""
+    state = re.search(r'name="state" value="([^"]+)"', page.text)
+    assert state is not None
+    return _unescape(state.group(1))
+
+
+def _plan_lines(page: httpx2.Response) -> dict[str, str]:
+    """Case -> shelter of every line a plan page proposes."""
+    rows = re.findall(
+        r'<tr>\s*<th scope="row" class="ids"><a href="/desk/referrals/(C[0-9a-f]+)">'
+        r'.*?<td class="ids">(\S+)</td>',
+        page.text,
+        flags=re.S,
+    )
+    return dict(rows)
+
+
+def _held(site: Site) -> dict[str, str]:
+    """Case -> shelter of every active hold."""
+    return {
+        h["referral_id"]: h["shelter_id"]
+        for h in site.api("desk", "GET", "/api/v1/holds", None)
+        if h["status"] == "active"
+    }
+
+
+def test_accept_all_holds_every_open_line_most_urgent_first(site: Site) -> None:
+    site.add_shelter("T001", 3, **ONLY_AT_T)
+    desk = site.visitor("desk")
+    cases = {priority: register(desk, **ONLY_T, priority=priority) for priority in "132"}
+    planned = desk.post("/desk/plan", {})
+    lines = _plan_lines(planned)
+    assert lines == dict.fromkeys(cases.values(), "T001")
+    shown = text(planned)
+    assert "Alles accepteren: alle 3 open regels in één keer vasthouden…" in shown
+    assert "Ja: 3 reserveringen maken" in shown
+    before = len(site.audit())
+
+    accepted = desk.post("/desk/plan/accept-all", {"state": _plan_form(planned)})
+    made = site.audit()[before:]
+    assert accepted.status_code == 200
+    said = text(accepted)
+    assert "3 reserveringen gemaakt." in said
+    assert "geweigerd" not in said
+    assert 'name="accept"' not in accepted.text
+    assert "Alles accepteren" not in said
+    assert accepted.text.count('data-countdown="5400"') == 3
+    # Each line through the API's hold, with its audit rows, the most urgent first.
+    holds = {h["referral_id"]: h for h in site.api("desk", "GET", "/api/v1/holds", None)}
+    assert {case: hold["shelter_id"] for case, hold in holds.items()} == lines
+    assert made == [
+        row
+        for case in (cases["3"], cases["2"], cases["1"])
+        for row in (("update", "referral", case, "ok"), ("create", "hold", holds[case]["id"], "ok"))
+    ]
+
+
+def test_a_line_refused_in_accept_all_does_not_stop_the_others_nor_undo_them(site: Site) -> None:
+    for shelter in ("T001", "T002", "T003"):
+        site.add_shelter(shelter, 1, **ONLY_AT_T)
+    desk, other = site.visitor("desk"), site.visitor("desk")
+    urgent, middle, last = (register(desk, **ONLY_T, priority=p) for p in "321")
+    planned = desk.post("/desk/plan", {})
+    lines = _plan_lines(planned)
+    assert set(lines) == {urgent, middle, last}
+    # Another desk takes the place planned for the middle line, after the plan was made: the
+    # line held before it and the one after it must both stand.
+    theirs = register(other, **ONLY_T)
+    taken = lines[middle]
+    assert other.post(f"/desk/referrals/{theirs}/hold", {"shelter_id": taken}).status_code == 303
+
+    accepted = desk.post("/desk/plan/accept-all", {"state": _plan_form(planned)})
+    assert accepted.status_code == 409
+    assert _held(site) == {urgent: lines[urgent], last: lines[last], theirs: taken}
+    said = text(accepted)
+    assert (
+        "2 reserveringen gemaakt. 1 regel is geweigerd: bij die regel hieronder staat waarom."
+        in said
+    )
+    assert f"{taken} heeft geen vrije plaats meer" in said
+    assert "Deze regel is niet vastgehouden." in said
+    # No room may change (a place frees up): that line can still be accepted, alone or all.
+    assert re.findall(r'name="accept" value="([^"]+)"', accepted.text) == [f"{middle} {taken}"]
+    assert "Alles accepteren: 1 open regel in één keer vasthouden…" in said
+
+
+def test_accept_all_again_from_an_old_copy_of_the_page_holds_nothing_twice(site: Site) -> None:
+    site.add_shelter("T001", 2, **ONLY_AT_T)
+    desk = site.visitor("desk")
+    cases = [register(desk, **ONLY_T) for _ in range(2)]
+    planned = desk.post("/desk/plan", {})
+    state = _plan_form(planned)
+    assert desk.post("/desk/plan/accept-all", {"state": state}).status_code == 200
+
+    # The back button and the same press again: every line is held already, and says so.
+    again = desk.post("/desk/plan/accept-all", {"state": state})
+    assert again.status_code == 409
+    said = text(again)
+    assert "0 reserveringen gemaakt. 2 regels zijn geweigerd" in said
+    assert said.count("Er wordt al een plaats voor deze persoon vastgehouden.") == 2
+    assert 'name="accept"' not in again.text
+    assert "Alles accepteren" not in said
+    assert sorted(_held(site)) == sorted(cases)
+
+
+def test_a_plan_too_old_is_not_accepted_all_at_once(site: Site) -> None:
+    site.add_shelter("T001", 2, **ONLY_AT_T)
+    desk = site.visitor("desk")
+    first, second = (register(desk, **ONLY_T) for _ in range(2))
+    planned = desk.post("/desk/plan", {})
+    site.clock.advance(16)
+    late = register(desk, **ONLY_T, priority="3")  # registered since: not in the plan
+
+    refused = desk.post("/desk/plan/accept-all", {"state": _plan_form(planned)})
+    assert refused.status_code == 409
+    assert _held(site) == {}
+    said = text(refused)
+    assert "Dit plan is meer dan 15 minuten oud" in said
+    assert "Alles accepteren" not in said
+    assert late not in _plan_lines(refused)
+    # One line at a time still works, and the page keeps saying the plan is old.
+    one = desk.post("/desk/plan/accept", {"accept": f"{first} T001", "state": _plan_form(refused)})
+    assert one.status_code == 200
+    assert _held(site) == {first: "T001"}
+    assert "Dit plan is meer dan 15 minuten oud" in text(one)
+    assert f'name="accept" value="{second} T001"' in one.text
+
+
+def test_a_plan_within_the_time_is_accepted_all_at_once(site: Site) -> None:
+    site.add_shelter("T001", 1, **ONLY_AT_T)
+    desk = site.visitor("desk")
+    case = register(desk, **ONLY_T)
+    planned = desk.post("/desk/plan", {})
+    site.clock.advance(15)
+    accepted = desk.post("/desk/plan/accept-all", {"state": _plan_form(planned)})
+    assert accepted.status_code == 200
+    assert _held(site) == {case: "T001"}
+    assert "1 reservering gemaakt." in text(accepted)
+
+
+@pytest.mark.parametrize("role", ["shelter", "planner", "auditor", "admin"])
+def test_accept_all_is_the_desks_only(site: Site, role: str) -> None:
+    site.add_shelter("T001", 2, **ONLY_AT_T)
+    register(site.visitor("desk"), **ONLY_T)
+    state = _plan_form(site.visitor("desk").post("/desk/plan", {}))
+
+    refused = site.visitor(role).post("/desk/plan/accept-all", {"state": state})
+    assert site.audit()[-1] == ("denied", "hold", None, "denied")  # as the API's refusal
+    assert refused.status_code == 403
+    assert "Niet voor uw rol" in text(refused)
+    assert _held(site) == {}
+
+
+def test_an_unreadable_plan_is_refused_by_accept_all(site: Site) -> None:
+    refused = site.visitor("desk").post("/desk/plan/accept-all", {"state": "{not a plan"})
+    assert refused.status_code == 422
+
+
+def test_each_plan_line_says_the_distance_as_ranked_and_the_compromises_in_words(
+    site: Site,
+) -> None:
+    site.add_shelter("T001", 2, location={"municipality": "Zwolle"}, languages=["nl"], **ONLY_AT_T)
+    desk = site.visitor("desk")
+    far = register(desk, **ONLY_T, exploitation="sexual", languages="ro")
+    # No location, and proposed to another shelter before: no distance, and a move.
+    person = {"gender": "x", "age": 40, "conditions": ["aggression"], "current": "S001"}
+    moved = site.api("desk", "POST", "/api/v1/referrals", person)["id"]
+    planned = desk.post("/desk/plan", {})
+    assert planned.status_code == 200
+    assert _plan_lines(planned) == {far: "T001", moved: "T001"}
+    rows = {
+        case: " ".join(re.sub(r"<[^>]+>", " ", row).split())
+        for case, row in re.findall(
+            r'<tr>\s*<th scope="row" class="ids"><a href="/desk/referrals/(C[0-9a-f]+)">(.*?)</tr>',
+            planned.text,
+            flags=re.S,
+        )
+    }
+    ranked = re.search(r"\d+ T001 (\d+,\d km) ", text(desk.get(f"/desk/referrals/{far}")))
+    assert ranked is not None
+    assert (
+        f"T001 {ranked.group(1)} niet gespecialiseerd in deze uitbuiting geen gedeelde taal "
+        in (rows[far])
+    )
+    assert "T001 – betekent verhuizen " in rows[moved]
+    assert "Kosten" not in text(planned)
+    # The page carries the distance no more exactly than it shows it, and no cost at all.
+    state = _plan_form(planned)
+    assert '"cost"' not in state
+    assert re.search(r'"distance_km":\d+\.\d,', state), state
+
+
+def test_a_plan_line_without_compromises_says_none(site: Site) -> None:
+    site.add_shelter("T001", 1, **ONLY_AT_T)
+    desk = site.visitor("desk")
+    case = register(desk, **ONLY_T)
+    planned = desk.post("/desk/plan", {})
+    row = re.search(rf"{case}</a>.*?</tr>", planned.text, flags=re.S)
+    assert row is not None
+    assert "T001 0,0 km geen " in " ".join(re.sub(r"<[^>]+>", " ", row.group(0)).split())

@@ -38,6 +38,7 @@ PAGES: dict[Route, tuple[Route, ...] | frozenset[str]] = {
     ("GET", "/desk/plan"): (("POST", "/api/v1/plans"),),
     ("POST", "/desk/plan"): (("POST", "/api/v1/plans"), ("GET", "/api/v1/referrals")),
     ("POST", "/desk/plan/accept"): (("POST", "/api/v1/holds"),),
+    ("POST", "/desk/plan/accept-all"): (("POST", "/api/v1/holds"),),
     ("GET", "/capacity"): (("GET", "/api/v1/capacity"),),
     ("GET", "/capacity/board"): (("GET", "/api/v1/capacity"),),
     ("GET", "/shelter"): (("GET", "/api/v1/shelters/{shelter_id}"), ("GET", "/api/v1/holds")),

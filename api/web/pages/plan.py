@@ -1,30 +1,52 @@
-"""The national plan: the best placement of everyone waiting, with "accept" on every line.
+"""The national plan: the best placement of everyone waiting, with "accept" on every line and
+"accept all" for the lines still open.
 
 The plan is the API's (``POST /plans``) and reserves nothing; accepting a line makes the hold the
 desk would make by hand (``POST /holds``), which checks the rules and the free places again. The
-plan stays on the page while lines are accepted one by one: it travels with the form (it is only
-advice, and every hold is checked in full), so accepting one line never reshuffles the others.
+plan stays on the page while lines are accepted: it travels with the form (it is only advice, and
+every hold is checked in full), so accepting one line never reshuffles the others. After a raid
+twenty or thirty people wait at once: "accept all" holds every open line, most urgent first, one
+hold after the other exactly as single accepts would, and a line refused leaves the others be.
+
+Each line says what the desk can act on instead of the plan's internal cost: the travel distance,
+as the ranking shows it, and the soft terms that apply (no specialisation, no shared language, a
+move), both as the engine computes the cost.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from api import matching
 from api.deps import Caller, SettingsDep, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.problems import ProblemError
 from api.routes import holds, plans, referrals
-from api.schemas import HoldCreate
+from api.schemas import HoldCreate, PlanRequest
+from api.settings import Settings
 from api.web.access import Form, Visitor, call, guard_of, page_router
 from api.web.state import web_state
-from models.plan import Plan
+from engine.arrays import SoftTerm
+from models.plan import PlanStatus, Unassigned
 
 router = page_router()
 LISTED = 500
+
+# A plan older than this is not accepted all at once: after a raid people keep being registered
+# and places keep changing, and "accept all" holds places for everyone in the plan without the
+# desk looking at each line; a new plan takes the newcomers and the places as they are into
+# account. One line at a time stays possible, since the desk then looks at that line.
+ACCEPT_ALL_WITHIN = timedelta(minutes=15)
+
+# The ledger's refusals after which accepting the line again cannot work: the person was held,
+# placed or closed elsewhere meanwhile. After any other refusal (no room, the rules) the line
+# may be tried again, once the shelter has room or fits again.
+REFUSED_FOR_GOOD = frozenset({"already_held", "already_placed", "referral_closed"})
 
 
 class Waiter(BaseModel):
@@ -34,6 +56,19 @@ class Waiter(BaseModel):
 
     priority: int
     since: datetime
+
+
+class Line(BaseModel):
+    """A placement the plan proposes, with what the desk can act on: the travel distance (None
+    when the referral has no location), rounded as the ranking shows it, and the soft terms of
+    the cost that apply."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    victim: str
+    shelter: str
+    distance_km: float | None
+    mismatches: list[SoftTerm]
 
 
 class Held(BaseModel):
@@ -46,14 +81,37 @@ class Held(BaseModel):
 
 
 class PlanState(BaseModel):
-    """The plan on the page, and what became of each accepted line."""
+    """The plan on the page (only what the page shows of it: not the plan's costs), when it was
+    made, and what became of each accepted line."""
 
     model_config = ConfigDict(extra="forbid")
 
-    plan: Plan
+    made_at: datetime
+    status: PlanStatus
+    lines: list[Line]
+    unassigned: list[Unassigned]
     waiting: dict[str, Waiter]
     held: dict[str, Held] = {}
     refused: dict[str, str] = {}
+
+    def urgency(self, victim: str) -> tuple[int, str]:
+        """The page's order: the highest priority first, then by case id."""
+        waiter = self.waiting.get(victim)
+        return (-waiter.priority if waiter is not None else 0, victim)
+
+    def ordered(self) -> list[Line]:
+        """The plan's lines most urgent first."""
+        return sorted(self.lines, key=lambda line: self.urgency(line.victim))
+
+    def open(self) -> list[Line]:
+        """The lines that can still be accepted, most urgent first: not held yet, and not
+        refused for a reason that accepting again cannot change."""
+        return [
+            line
+            for line in self.ordered()
+            if line.victim not in self.held
+            and self.refused.get(line.victim) not in REFUSED_FOR_GOOD
+        ]
 
 
 @router.get("/desk/plan")
@@ -74,9 +132,25 @@ def make_plan(
     """Plan for every waiting referral against the live free places."""
     settle(caller)
     waiting = call(referrals.list_referrals, request, caller, status="waiting", limit=LISTED)
-    plan = call(plans.make_plan, request, caller, settings=settings, cache=cache, data=None)
+    # The plan route's own work (its role check first): the page needs the instance too, to say
+    # what each line's cost is made of.
+    guard_of(plans.make_plan)(request, caller)
+    made = matching.planned(caller, cache, PlanRequest(), time_limit=settings.solve_time_limit)
+    terms = made.terms()
+    lines = [
+        Line(
+            victim=line.victim,
+            shelter=line.shelter,
+            distance_km=_as_shown(terms[line.victim].distance_km),
+            mismatches=list(terms[line.victim].mismatches),
+        )
+        for line in made.plan.assignments
+    ]
     state = PlanState(
-        plan=plan,
+        made_at=caller.now,
+        status=made.plan.status,
+        lines=lines,
+        unassigned=made.plan.unassigned,
         waiting={row.id: Waiter(priority=row.priority, since=row.created_at) for row in waiting},
     )
     return _render(request, caller, state, 200)
@@ -86,48 +160,106 @@ def make_plan(
 def accept(request: Request, caller: Visitor, form: Form, settings: SettingsDep) -> Response:
     """Hold one line of the plan; the other lines stay as they were."""
     guard_of(holds.create_hold)(request, caller)
+    state = _state(form)
     try:
-        state = PlanState.model_validate_json(str(form.get("state") or ""))
         referral_id, shelter_id = str(form.get("accept") or "").split(" ", 1)
-        data = HoldCreate(referral_id=referral_id, shelter_id=shelter_id)
-    except (ValidationError, ValueError):
+    except ValueError:
         raise ProblemError(422, "the plan on the page could not be read") from None
-    if not any(
-        (line.victim, line.shelter) == (referral_id, shelter_id) for line in state.plan.assignments
-    ):
+    line = next(
+        (line for line in state.lines if (line.victim, line.shelter) == (referral_id, shelter_id)),
+        None,
+    )
+    if line is None:
         raise ProblemError(422, "that line is not in the plan")
-    status = 200
+    refused = not _hold(request, caller, settings, state, line)
+    return _render(request, caller, state, 409 if refused else 200)
+
+
+@router.post("/desk/plan/accept-all")
+def accept_all(request: Request, caller: Visitor, form: Form, settings: SettingsDep) -> Response:
+    """Hold every open line of the plan, most urgent first, each as a single accept would: a
+    line refused (another desk took the place, say) is shown with why, and the others are held
+    all the same. 409 when any line was refused, as for a single line; a plan too old to accept
+    all at once holds nothing (409) and asks for a new plan."""
+    guard_of(holds.create_hold)(request, caller)
+    state = _state(form)
+    if caller.now - state.made_at > ACCEPT_ALL_WITHIN:
+        return _render(request, caller, state, 409, stale=True)
+    lines = state.open()
+    refused = [line for line in lines if not _hold(request, caller, settings, state, line)]
+    outcome = (len(lines) - len(refused), len(refused))
+    return _render(request, caller, state, 409 if refused else 200, outcome=outcome)
+
+
+def _state(form: Form) -> PlanState:
+    """The plan the page carried in its form, or 422 when it cannot be read."""
+    try:
+        return PlanState.model_validate_json(str(form.get("state") or ""))
+    except ValidationError:
+        raise ProblemError(422, "the plan on the page could not be read") from None
+
+
+def _hold(
+    request: Request, caller: Caller, settings: Settings, state: PlanState, line: Line
+) -> bool:
+    """Hold ``line`` through the API's route, as the desk would by hand, and record in ``state``
+    what became of it; False when the ledger refused it (409).
+
+    Each hold is committed on its own, as it would be in a request of its own: a refusal rolls
+    back its transaction, which must not take the holds made before it along, and between holds
+    other desks get their turn at the database."""
+    data = HoldCreate(referral_id=line.victim, shelter_id=line.shelter)
     try:
         made = call(holds.create_hold, request, caller, data, settings=settings)
     except ProblemError as problem:
         if problem.status != 409:
             raise
-        state.refused[referral_id] = problem.code or "conflict"
-        status = 409
-    else:
-        state.held[referral_id] = Held(hold=made.id, expires_at=made.expires_at)
-        state.refused.pop(referral_id, None)
-    return _render(request, caller, state, status)
+        state.refused[line.victim] = problem.code or "conflict"
+        return False
+    caller.session.commit()
+    state.held[line.victim] = Held(hold=made.id, expires_at=made.expires_at)
+    state.refused.pop(line.victim, None)
+    return True
 
 
-def _render(request: Request, caller: Caller, state: PlanState, status: int) -> Response:
+def _as_shown(distance_km: float | None) -> float | None:
+    """A distance rounded as the ranking page shows it (one decimal, half to even of its
+    shortest decimal form, as the pages' number filter rounds): shelter locations are kept from
+    the desk, and the page carries no more precision than the ranking shows."""
+    if distance_km is None:
+        return None
+    return float(Decimal(str(distance_km)).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN))
+
+
+def _render(
+    request: Request,
+    caller: Caller,
+    state: PlanState,
+    status: int,
+    *,
+    outcome: tuple[int, int] | None = None,
+    stale: bool = False,
+) -> Response:
     """The plan page: lines most urgent first, each accepted one with its hold's time left, and
-    those it could not place, most urgent first too (after a raid the desk looks there first)."""
-
-    def urgency(victim: str) -> tuple[int, str]:
-        return (-state.waiting[victim].priority if victim in state.waiting else 0, victim)
-
-    order = sorted(state.plan.assignments, key=lambda line: urgency(line.victim))
-    left_out = sorted(state.plan.unassigned, key=lambda line: urgency(line.victim))
+    those it could not place, most urgent first too (after a raid the desk looks there first);
+    after "accept all", how many lines were held and refused (``outcome``), or that the plan was
+    too old to accept all at once (``stale``)."""
     left = {
         victim: max(0, int((held.expires_at - caller.now).total_seconds()))
         for victim, held in state.held.items()
     }
+    open_lines = state.open()
     context = {
         "state": state,
-        "assignments": order,
-        "unassigned": left_out,
+        "lines": state.ordered(),
+        "open": {line.victim for line in open_lines},
+        "open_count": len(open_lines),
+        "unassigned": sorted(state.unassigned, key=lambda line: state.urgency(line.victim)),
         "left": left,
         "state_json": state.model_dump_json(),
+        "outcome": outcome,
+        "stale": stale or caller.now - state.made_at > ACCEPT_ALL_WITHIN,
+        "accept_all_minutes": int(ACCEPT_ALL_WITHIN.total_seconds() // 60),
+        "hold_minutes": request.app.state.settings.hold_minutes,
     }
     return web_state(request).pages.render(request, "plan.html", context, status=status)
