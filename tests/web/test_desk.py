@@ -1017,7 +1017,7 @@ def _plan_lines(page: httpx2.Response) -> dict[str, str]:
     """Case -> shelter of every line a plan page proposes."""
     rows = re.findall(
         r'<tr>\s*<th scope="row" class="ids"><a href="/desk/referrals/(C[0-9a-f]+)">'
-        r'.*?<td class="ids">(\S+)</td>',
+        r'.*?<td><span class="ids">(\S+)</span>',
         page.text,
         flags=re.S,
     )
@@ -1197,6 +1197,25 @@ def test_each_plan_line_says_the_distance_as_ranked_and_the_compromises_in_words
     state = _plan_form(planned)
     assert '"cost"' not in state
     assert re.search(r'"distance_km":\d+\.\d,', state), state
+
+
+def test_a_plan_line_in_an_emergency_bed_says_so(site: Site) -> None:
+    """A raid at night may fill the emergency beds: the plan must not pass them off as
+    placements."""
+    site.add_shelter("T001", 1, kind="emergency", **ONLY_AT_T)
+    site.add_shelter("T002", 1, kind="men", **ONLY_AT_T, location={"municipality": "Zwolle"})
+    desk = site.visitor("desk")
+    register(desk, **ONLY_T)
+    register(desk, **ONLY_T)
+    planned = desk.post("/desk/plan", {})
+    assert set(_plan_lines(planned).values()) == {"T001", "T002"}
+    badges = dict(
+        re.findall(
+            r'<span class="ids">(T00\d)</span> <span class="badge[^"]*">([^<]+)<', planned.text
+        )
+    )
+    assert badges == {"T001": "noodbedden", "T002": "mannenopvang"}
+    assert "1 van deze plaatsen is een noodbed: voor een paar nachten" in text(planned)
 
 
 def test_a_plan_line_without_compromises_says_none(site: Site) -> None:

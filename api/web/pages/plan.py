@@ -22,7 +22,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from api import matching
+from api import matching, shelter_store
 from api.deps import Caller, SettingsDep, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.problems import ProblemError
@@ -69,6 +69,7 @@ class Line(BaseModel):
     shelter: str
     distance_km: float | None
     mismatches: list[SoftTerm]
+    kind: str | None = None  # what kind of place (an emergency bed is no placement), if said
 
 
 class Held(BaseModel):
@@ -137,12 +138,14 @@ def make_plan(
     guard_of(plans.make_plan)(request, caller)
     made = matching.planned(caller, cache, PlanRequest(), time_limit=settings.solve_time_limit)
     terms = made.terms()
+    facts = shelter_store.facts(caller.session, [line.shelter for line in made.plan.assignments])
     lines = [
         Line(
             victim=line.victim,
             shelter=line.shelter,
             distance_km=_as_shown(terms[line.victim].distance_km),
             mismatches=list(terms[line.victim].mismatches),
+            kind=facts[line.shelter].kind if line.shelter in facts else None,
         )
         for line in made.plan.assignments
     ]
