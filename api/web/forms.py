@@ -103,7 +103,9 @@ def referral_from_form(form: FormData) -> ReferralCreate:
 
 
 def availability_from_form(form: FormData) -> AvailabilityUpdate:
-    """The availability a shelter's form reports: free places, closed, intake hours."""
+    """The availability a shelter's form reports: free places, closed, intake hours, and the
+    version of the shelter the page showed (so that a colleague's save in between is not
+    overwritten unseen)."""
     problems: list[FieldProblem] = []
     data: dict[str, Any] = {"closed": _text(form, "closed") == "yes"}
     # Saving the form confirms the count (it renews when the places were last reported), so
@@ -113,6 +115,9 @@ def availability_from_form(form: FormData) -> AvailabilityUpdate:
         data["free"] = free
     elif not _text(form, "free"):
         problems.append(FieldProblem("free", "required", ""))
+    version = _text(form, "version")
+    if version.isdigit():  # the shelter's version the page showed, from a hidden input
+        data["version"] = int(version)
     mode = _text(form, "intake")
     if mode in ("24/7", "office"):
         data["intake"] = mode

@@ -57,3 +57,25 @@ def test_only_a_change_of_the_places_counts_as_a_report(
     updated_at, reported_at = moments(api, "T001")
     assert updated_at == api.clock.now
     assert reported_at == (api.clock.now if reports else created[1])
+
+
+def test_an_availability_read_before_someone_elses_change_is_refused_whole(api: Api) -> None:
+    """Two staff members open the shelter at once; one closes it, the other then saves its free
+    places with the version it read: that would silently reopen the shelter, so nothing of it is
+    saved and the conflict is named. Without a version the change is saved as before."""
+    path = "/api/v1/shelters/S001"
+    read = api.ok(api.get("shelter", path))
+    closed = api.ok(api.patch("shelter", f"{path}/availability", {"closed": True}))
+    assert closed["version"] == read["version"] + 1
+
+    api.clock.advance(5)
+    late = api.patch(
+        "shelter", f"{path}/availability", {"free": 1, "closed": False, "version": read["version"]}
+    )
+    assert late.status_code == 409
+    assert late.json()["code"] == "version_conflict"
+    assert api.ok(api.get("shelter", path)) == closed
+
+    again = {"free": 1, "closed": False, "version": closed["version"]}
+    assert api.ok(api.patch("shelter", f"{path}/availability", again))["closed"] is False
+    assert api.ok(api.patch("shelter", f"{path}/availability", {"free": 0}))["free"] == 0

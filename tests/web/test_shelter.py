@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import httpx2
+
 from tests.api.helpers import OTHER_SHELTER, OWN_SHELTER
 from tests.web.site import Site, text
 from tests.web.test_desk import register
@@ -204,3 +206,47 @@ def test_staff_are_asked_to_check_places_reported_a_day_ago(site: Site) -> None:
 
     staff.post("/shelter/availability", {"free": "2", "intake": "24/7"})  # nothing changed
     assert "het laatst gemeld" not in text(staff.get("/shelter"))
+
+
+def shown_version(page: httpx2.Response) -> str:
+    """The shelter's version the page's availability form would send back."""
+    found = re.search(r'name="version" value="([0-9]+)"', page.text)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_colleagues_save_in_between_is_not_overwritten_unseen(site: Site) -> None:
+    """Two staff members open the page; one closes the shelter, the other then saves free
+    places from the page as it was: that save would reopen the shelter, so it is refused with
+    what is stored now, and the entries are kept for a second, deliberate save."""
+    morning = site.visitor("shelter")
+    evening = site.visitor("shelter")
+    seen = shown_version(evening.get("/shelter"))
+    closing = morning.post(
+        "/shelter/availability",
+        {
+            "free": "2",
+            "intake": "24/7",
+            "closed": "yes",
+            "version": shown_version(morning.get("/shelter")),
+        },
+    )
+    assert closing.headers["location"] == "/shelter?done=saved"
+
+    site.clock.advance(3)
+    late = evening.post("/shelter/availability", {"free": "4", "intake": "office", "version": seen})
+    assert late.status_code == 409
+    shown = text(late)
+    assert (
+        "Niet opgeslagen: iemand anders heeft de beschikbaarheid van deze opvang gewijzigd" in shown
+    )
+    assert 'value="4"' in late.text
+    shelter = site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")
+    assert (shelter["closed"], shelter["intake"]) == (True, "24/7")
+
+    again = evening.post(
+        "/shelter/availability", {"free": "4", "intake": "office", "version": shown_version(late)}
+    )
+    assert again.headers["location"] == "/shelter?done=saved"
+    shelter = site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")
+    assert (shelter["closed"], shelter["free"], shelter["intake"]) == (False, 4, "office")

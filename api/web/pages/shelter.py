@@ -59,6 +59,8 @@ def update_availability(request: Request, caller: Visitor, form: Form) -> Respon
     except FormProblems as mistakes:
         return _page(request, caller, values=values, problems=mistakes.problems, status=422)
     except ProblemError as problem:
+        if problem.code == "version_conflict":
+            return _page(request, caller, values=values, edited_meanwhile=True, status=409)
         if problem.status != 422:
             raise
         refused = _availability_problems(request, caller, shelter_id, from_api(problem.errors))
@@ -148,10 +150,13 @@ def _page(
     values: dict[str, list[Any]] | None = None,
     problems: list[FieldProblem] | None = None,
     refusal: str | None = None,
+    edited_meanwhile: bool = False,
     status: int = 200,
 ) -> Response:
-    """The shelter's page for its own staff (with the problems of a form, or the ledger's
-    refusal), reading each incoming person as the API's intake view."""
+    """The shelter's page for its own staff (with the problems of a form, the ledger's refusal,
+    or a save refused because someone changed the shelter after the page was shown: then with
+    the entries kept and the shelter as it is now), reading each incoming person as the API's
+    intake view."""
     values, problems = values or {}, problems or []
     shelter_id = _own(request, caller, shelters.read_shelter)
     settle(caller)
@@ -179,6 +184,7 @@ def _page(
         "problems": problems,
         "problem_fields": {problem.field for problem in problems},
         "refusal": refusal,
+        "edited_meanwhile": edited_meanwhile,
         "done": request.query_params.get("done"),
         "stale": stale(shelter.places_reported_at, caller.now),
     }
