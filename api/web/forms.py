@@ -41,6 +41,7 @@ Code = (
         "more_than",
         "language",
         "free_at_most",
+        "held_meanwhile",
         "moment",
         "since_future",
         "since_too_old",

@@ -250,3 +250,48 @@ def test_a_colleagues_save_in_between_is_not_overwritten_unseen(site: Site) -> N
     assert again.headers["location"] == "/shelter?done=saved"
     shelter = site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")
     assert (shelter["closed"], shelter["free"], shelter["intake"]) == (False, 4, "office")
+
+
+def shown_taken(page: httpx2.Response) -> str:
+    """The places held or placed through Safeplace the page's availability form counted with."""
+    found = re.search(r'name="taken" value="([0-9]+)"', page.text)
+    assert found is not None
+    return found.group(1)
+
+
+def hold_for_someone(site: Site) -> None:
+    """The desk holds a place at the staff's own shelter for a new referral."""
+    person = {"gender": "female", "age": 30, "programmes": ["cosm"]}
+    case = site.api("desk", "POST", "/api/v1/referrals", person)
+    site.api(
+        "desk", "POST", "/api/v1/holds", {"referral_id": case["id"], "shelter_id": OWN_SHELTER}
+    )
+
+
+def test_free_places_are_counted_against_the_holds_the_page_showed(site: Site) -> None:
+    """Staff count three empty beds on a page that shows no hold; the desk holds one of them
+    before they save: the saved count must leave that bed held, not offer it a second time."""
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 3})
+    staff = site.visitor("shelter")
+    page = staff.get("/shelter")
+    assert shown_taken(page) == "0"
+    hold_for_someone(site)
+    saved = staff.post(
+        "/shelter/availability", {"free": "3", "intake": "24/7", "taken": shown_taken(page)}
+    )
+    assert saved.headers["location"] == "/shelter?done=saved"
+    shelter = site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")
+    assert (shelter["free"], shelter["held"]) == (2, 1)
+
+    page = staff.get("/shelter")
+    hold_for_someone(site)
+    none_left = staff.post(
+        "/shelter/availability", {"free": "0", "intake": "24/7", "taken": shown_taken(page)}
+    )
+    assert none_left.status_code == 422
+    assert "heeft de tafel hier 1 plaats meer vastgehouden" in text(none_left)
+    too_many = staff.post(
+        "/shelter/availability", {"free": "99", "intake": "24/7", "taken": shown_taken(page)}
+    )
+    assert too_many.status_code == 422
+    assert "Hoogstens 13 plaatsen kunnen vrij zijn" in text(too_many)
