@@ -346,6 +346,11 @@ class AvailabilityUpdate(RequestModel):
     def _one_count(self) -> AvailabilityUpdate:
         if self.free is not MISSING and self.occupied is not MISSING:
             raise field_problems([(("free",), "give either free or occupied, not both")])
+        if self.intake == []:
+            # No window is a shelter that never takes anyone in, yet shows as open with places.
+            raise field_problems(
+                [(("intake",), 'no intake window given: a shelter open to nobody is "closed"')]
+            )
         return self
 
 

@@ -79,3 +79,16 @@ def test_an_availability_read_before_someone_elses_change_is_refused_whole(api: 
     again = {"free": 1, "closed": False, "version": closed["version"]}
     assert api.ok(api.patch("shelter", f"{path}/availability", again))["closed"] is False
     assert api.ok(api.patch("shelter", f"{path}/availability", {"free": 0}))["free"] == 0
+
+
+def test_staff_cannot_report_intake_hours_without_a_window(api: Api) -> None:
+    """An empty list of windows would leave the shelter open, with free places, that nobody
+    could ever be placed in; closing is how staff say they take nobody in for now."""
+    path = "/api/v1/shelters/S001"
+    before = api.ok(api.get("shelter", path))
+    refused = api.patch("shelter", f"{path}/availability", {"intake": [], "free": 1})
+    assert refused.status_code == 422
+    [error] = refused.json()["errors"]
+    assert error["path"] == "intake"
+    assert "closed" in error["message"]
+    assert api.ok(api.get("shelter", path)) == before

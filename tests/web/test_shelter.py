@@ -295,3 +295,11 @@ def test_free_places_are_counted_against_the_holds_the_page_showed(site: Site) -
     )
     assert too_many.status_code == 422
     assert "Hoogstens 13 plaatsen kunnen vrij zijn" in text(too_many)
+
+
+def test_a_shelter_without_intake_hours_is_told_nobody_can_be_placed(site: Site) -> None:
+    """The admin may store a shelter without a window (the contract allows it); its staff must
+    not read an empty line as "no restriction"."""
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}", {"intake": []})
+    page = text(site.visitor("shelter").get("/shelter"))
+    assert "helemaal geen uren: hier kan niemand geplaatst worden" in page
