@@ -303,3 +303,24 @@ def test_a_shelter_without_intake_hours_is_told_nobody_can_be_placed(site: Site)
     site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}", {"intake": []})
     page = text(site.visitor("shelter").get("/shelter"))
     assert "helemaal geen uren: hier kan niemand geplaatst worden" in page
+
+
+def test_staff_who_closed_are_told_how_to_confirm_someone_still_coming(site: Site) -> None:
+    """A confirm at a shelter marked closed is refused by the ledger; its own staff closed it,
+    so the page says that, and how to reopen, rather than the desk's "the shelter closed"."""
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 2})
+    hold_for_someone(site)
+    staff = site.visitor("shelter")
+    staff.post("/shelter/availability", {"free": "1", "intake": "24/7", "closed": "yes"})
+    page = staff.get("/shelter")
+    assert "een intake kan pas worden bevestigd als u weer opengaat" in text(page)
+
+    hold_id = re.search(r"/shelter/holds/(H[0-9a-f]+)/confirm", page.text)
+    assert hold_id is not None
+    refused = staff.post(f"/shelter/holds/{hold_id.group(1)}/confirm", {})
+    assert refused.status_code == 409
+    assert "Niet bevestigd: uw opvang staat op tijdelijk gesloten." in text(refused)
+
+    staff.post("/shelter/availability", {"free": "1", "intake": "24/7"})
+    confirmed = staff.post(f"/shelter/holds/{hold_id.group(1)}/confirm", {})
+    assert confirmed.headers["location"] == "/shelter?done=in"
