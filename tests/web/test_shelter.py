@@ -324,3 +324,19 @@ def test_staff_who_closed_are_told_how_to_confirm_someone_still_coming(site: Sit
     staff.post("/shelter/availability", {"free": "1", "intake": "24/7"})
     confirmed = staff.post(f"/shelter/holds/{hold_id.group(1)}/confirm", {})
     assert confirmed.headers["location"] == "/shelter?done=in"
+
+
+def test_a_hold_that_ran_out_sends_staff_to_the_desk(site: Site) -> None:
+    """Staff cannot hold places; a confirm after the hold ran out must not tell them to."""
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 1})
+    hold_for_someone(site)
+    staff = site.visitor("shelter")
+    hold_id = re.search(r"/shelter/holds/(H[0-9a-f]+)/confirm", staff.get("/shelter").text)
+    assert hold_id is not None
+    site.clock.advance(91)
+    late = staff.post(f"/shelter/holds/{hold_id.group(1)}/confirm", {})
+    assert late.status_code == 409
+    shown = text(late)
+    assert "De reservering is verlopen" in shown
+    assert "bel dan de plaatsingstafel: alleen de tafel kan opnieuw een plaats vasthouden" in shown
+    assert "Houd opnieuw een plaats vast" not in shown
