@@ -259,13 +259,12 @@ def shown_taken(page: httpx2.Response) -> str:
     return found.group(1)
 
 
-def hold_for_someone(site: Site) -> None:
-    """The desk holds a place at the staff's own shelter for a new referral."""
+def hold_for_someone(site: Site) -> str:
+    """The desk holds a place at the staff's own shelter for a new referral; its case id."""
     person = {"gender": "female", "age": 30, "programmes": ["cosm"]}
-    case = site.api("desk", "POST", "/api/v1/referrals", person)
-    site.api(
-        "desk", "POST", "/api/v1/holds", {"referral_id": case["id"], "shelter_id": OWN_SHELTER}
-    )
+    case: str = site.api("desk", "POST", "/api/v1/referrals", person)["id"]
+    site.api("desk", "POST", "/api/v1/holds", {"referral_id": case, "shelter_id": OWN_SHELTER})
+    return case
 
 
 def test_free_places_are_counted_against_the_holds_the_page_showed(site: Site) -> None:
@@ -340,3 +339,12 @@ def test_a_hold_that_ran_out_sends_staff_to_the_desk(site: Site) -> None:
     assert "De reservering is verlopen" in shown
     assert "bel dan de plaatsingstafel: alleen de tafel kan opnieuw een plaats vasthouden" in shown
     assert "Houd opnieuw een plaats vast" not in shown
+
+
+def test_the_person_whose_hold_runs_out_first_is_listed_first(site: Site) -> None:
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 2})
+    first = hold_for_someone(site)
+    site.clock.advance(30)
+    second = hold_for_someone(site)
+    shown = text(site.visitor("shelter").get("/shelter"))
+    assert shown.index(first) < shown.index(second)

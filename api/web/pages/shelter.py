@@ -195,15 +195,20 @@ def _page(
     shelter = call(shelters.read_shelter, request, caller, shelter_id)
     held = call(holds.list_holds, request, caller, status="active", limit=LISTED)
     settings: Settings = request.app.state.settings
-    incoming = [
-        Incoming(
-            hold=hold,
-            person=call(referrals.read_referral, request, caller, hold.referral_id),
-            remaining=seconds_left(hold, caller.now),
-            extend_until=extension_end(hold, caller.now, settings.hold_minutes),
-        )
-        for hold in held
-    ]
+    # Whose places run out first comes first: the API lists the newest holds first, but at the
+    # door the question is who is due next.
+    incoming = sorted(
+        (
+            Incoming(
+                hold=hold,
+                person=call(referrals.read_referral, request, caller, hold.referral_id),
+                remaining=seconds_left(hold, caller.now),
+                extend_until=extension_end(hold, caller.now, settings.hold_minutes),
+            )
+            for hold in held
+        ),
+        key=lambda item: item.hold.expires_at,
+    )
     living = call(placements.list_placements, request, caller, status="active", limit=LISTED)
     windows = [] if isinstance(shelter.intake, str) else windows_of(shelter.intake)
     context = {
