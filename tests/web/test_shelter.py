@@ -6,7 +6,13 @@ import re
 from datetime import timedelta
 
 import httpx2
+from hypothesis import given
+from hypothesis import strategies as st
+from starlette.datastructures import FormData
 
+from api.web.forms import availability_from_form, windows_text
+from models.codes import WEEKDAYS
+from models.intake import IntakeWindow
 from tests.api.helpers import OTHER_SHELTER, OWN_SHELTER
 from tests.web.site import Site, text
 from tests.web.test_desk import register
@@ -348,3 +354,81 @@ def test_the_person_whose_hold_runs_out_first_is_listed_first(site: Site) -> Non
     second = hold_for_someone(site)
     shown = text(site.visitor("shelter").get("/shelter"))
     assert shown.index(first) < shown.index(second)
+
+
+def test_intake_hours_are_read_as_dutch_notices_write_them(site: Site) -> None:
+    """Days in full and times with a dot, as on the shelter's door: ``maandag t/m vrijdag 8.00 -
+    19.00 uur``; what is still no window is refused at its line, as before."""
+    staff = site.visitor("shelter")
+    saved = staff.post(
+        "/shelter/availability",
+        {
+            "free": "2",
+            "intake": "windows",
+            "windows": "maandag t/m vrijdag 8.00 - 19.00 uur\nZa, Zo 10.00-14.00",
+        },
+    )
+    assert saved.headers["location"] == "/shelter?done=saved"
+    shelter = site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")
+    assert shelter["intake"] == [
+        {"days": "mon-fri", "from": "08:00", "to": "19:00"},
+        {"days": "sat,sun", "from": "10:00", "to": "14:00"},
+    ]
+    refused = staff.post(
+        "/shelter/availability",
+        {"free": "2", "intake": "windows", "windows": "ma-vr 9-17\nmaandag 09.00-17.00"},
+    )
+    assert refused.status_code == 422
+    assert "Regel 1 is geen tijdvak" in text(refused)
+    assert "Regel 2" not in text(refused)
+
+
+_FULL = {
+    "mon": "maandag",
+    "tue": "dinsdag",
+    "wed": "woensdag",
+    "thu": "donderdag",
+    "fri": "vrijdag",
+    "sat": "zaterdag",
+    "sun": "zondag",
+}
+
+
+@st.composite
+def intake_windows(draw: st.DrawFn) -> IntakeWindow:
+    """A window of one day, a range of days or a list of days, within one day's 24 hours."""
+    first, last = draw(st.sampled_from(WEEKDAYS)), draw(st.sampled_from(WEEKDAYS))
+    days = draw(st.sampled_from([first, f"{first}-{last}", f"{first},{last}"]))
+    start = draw(st.integers(0, 24 * 60 - 1))
+    end = draw(st.integers(start + 1, 24 * 60))
+    return IntakeWindow.model_validate(
+        {
+            "days": days,
+            "from": f"{start // 60:02}:{start % 60:02}",
+            "to": f"{end // 60:02}:{end % 60:02}",
+        }
+    )
+
+
+def read_back(text: str) -> object:
+    """The intake the availability form makes of ``text`` in its windows field."""
+    form = FormData([("free", "1"), ("intake", "windows"), ("windows", text)])
+    return availability_from_form(form).intake
+
+
+@given(st.lists(intake_windows(), min_size=1, max_size=4), st.booleans())
+def test_intake_hours_the_page_shows_read_back_as_they_are(
+    windows: list[IntakeWindow], dutch: bool
+) -> None:
+    """What the form shows (in Dutch or English) and what Dutch notices write (days in full,
+    ``t/m``, times with a dot and ``uur``) are read back as the very windows written."""
+    assert read_back(windows_text(windows, dutch=dutch)) == windows
+
+    def notice(window: IntakeWindow) -> str:
+        days = window.days
+        for code, word in _FULL.items():
+            days = days.replace(code, word)
+        days = days.replace("-", " t/m ").replace(",", ", ")
+        return f"{days} {window.start.replace(':', '.')} - {window.end.replace(':', '.')} uur"
+
+    assert read_back("\n".join(notice(window) for window in windows)) == windows
