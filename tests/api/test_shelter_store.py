@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.helpers import Api, running_api
+from api.audit import NOT_AN_ID
+from tests.api.helpers import Api, audit_rows, running_api
 
 
 @pytest.fixture
@@ -92,3 +93,33 @@ def test_staff_cannot_report_intake_hours_without_a_window(api: Api) -> None:
     assert error["path"] == "intake"
     assert "closed" in error["message"]
     assert api.ok(api.get("shelter", path)) == before
+
+
+def test_every_change_to_a_shelter_and_every_refused_one_is_in_the_trail(api: Api) -> None:
+    """The desk places people on what a shelter reports, so the trail says who reported it: a
+    change, a conflict, a probe at another shelter; an id that is no shelter's is not kept."""
+    body = {"id": "T001", "location": {"municipality": "Utrecht"}, "capacity": 4}
+    api.ok(api.post("admin", "/api/v1/shelters", body), 201)
+    assert api.post("admin", "/api/v1/shelters", body).status_code == 409
+    api.ok(api.patch("admin", "/api/v1/shelters/T001", {"languages": ["nl"]}))
+    api.ok(api.patch("shelter", "/api/v1/shelters/S001/availability", {"closed": True}))
+    stale = {"closed": False, "version": 1}
+    assert api.patch("shelter", "/api/v1/shelters/S001/availability", stale).status_code == 409
+    assert (
+        api.patch("shelter", "/api/v1/shelters/S002/availability", {"free": 0}).status_code == 404
+    )
+    assert (
+        api.patch("shelter", "/api/v1/shelters/Alice/availability", {"free": 0}).status_code == 404
+    )
+    assert api.patch("admin", "/api/v1/shelters/Alice", {"capacity": 1}).status_code == 404
+    api.ok(api.get("shelter", "/api/v1/shelters/S001"))  # reading a shelter is no change
+    assert audit_rows(api, object_type="shelter") == [
+        ("create", "shelter", "T001", "ok"),
+        ("create", "shelter", "T001", "conflict"),
+        ("update", "shelter", "T001", "ok"),
+        ("update", "shelter", "S001", "ok"),
+        ("update", "shelter", "S001", "conflict"),
+        ("update", "shelter", "S002", "denied"),
+        ("update", "shelter", NOT_AN_ID, "denied"),
+        ("update", "shelter", NOT_AN_ID, "not_found"),
+    ]
