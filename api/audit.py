@@ -78,8 +78,9 @@ def record(
         "role": role,
         "action": action,
         "object_type": object_type,
-        # A user's id is their login name, which accounts checked before any change was made.
-        "object_id": object_id if object_type == "user" else kept_id(object_id),
+        # A user's id is their login name, which accounts checked before any change was made; a
+        # shelter's is the network's name for it, which its routes keep only for one that exists.
+        "object_id": object_id if object_type in ("user", "shelter") else kept_id(object_id),
         "result": result,
         "request_id": request_id,
     }

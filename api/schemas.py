@@ -333,17 +333,35 @@ class AvailabilityUpdate(RequestModel):
 
     ``free`` counts the places free now, after the places Safeplace itself holds or has filled;
     ``occupied`` counts places taken by people outside Safeplace. Give one of the two, not both.
+    ``version`` makes the change conditional: two staff members who opened the shelter at once
+    would otherwise overwrite each other's report unseen (one reopening what the other closed).
     """
 
     free: Annotated[int, Field(ge=0, le=10_000)] | MISSING = MISSING
     occupied: Annotated[int, Field(ge=0, le=10_000)] | MISSING = MISSING
     closed: bool | MISSING = MISSING
     intake: Intake | MISSING = MISSING
+    version: (
+        Annotated[
+            int,
+            Field(
+                ge=1,
+                description="The shelter's version as read: when the shelter has changed since, "
+                "nothing is saved (409 `version_conflict`).",
+            ),
+        ]
+        | MISSING
+    ) = MISSING
 
     @model_validator(mode="after")
     def _one_count(self) -> AvailabilityUpdate:
         if self.free is not MISSING and self.occupied is not MISSING:
             raise field_problems([(("free",), "give either free or occupied, not both")])
+        if self.intake == []:
+            # No window is a shelter that never takes anyone in, yet shows as open with places.
+            raise field_problems(
+                [(("intake",), 'no intake window given: a shelter open to nobody is "closed"')]
+            )
         return self
 
 
@@ -373,6 +391,10 @@ class ShelterPublic(ResponseModel):
     places_reported_at: datetime = Field(
         description="When its free places were last reported: a change of capacity, occupied "
         "places, closing or intake hours (any other edit moves only updated_at)."
+    )
+    version: int = Field(
+        description="Counts every change to the shelter; send it back with an availability "
+        "update to have it refused if someone changed the shelter in between."
     )
 
 

@@ -115,8 +115,16 @@ def update(session: Session, shelter_id: str, data: ShelterUpdate, *, now: datet
 def set_availability(
     session: Session, shelter_id: str, data: AvailabilityUpdate, *, now: datetime
 ) -> ShelterRow:
-    """Record free (or occupied) places, closing and intake hours reported by staff."""
+    """Record free (or occupied) places, closing and intake hours reported by staff; with a
+    ``version`` that is no longer the shelter's, nothing (409 ``version_conflict``)."""
     row = get(session, shelter_id, lock=True)
+    if data.version is not MISSING and data.version != row.version:
+        raise ProblemError(
+            409,
+            f"the shelter changed since version {data.version} was read (it is at version "
+            f"{row.version}, updated {row.updated_at.isoformat()}): read it again and resend",
+            code="version_conflict",
+        )
     taken = ledger.taken_places(session, shelter_id, now=now)
     room = row.capacity - taken
     fields = stored_shelter_fields(row)
@@ -169,6 +177,7 @@ def public(row: ShelterRow, *, held: int, placed: int) -> ShelterPublic:
             "kind": row.kind,
             "updated_at": row.updated_at,
             "places_reported_at": places_reported(row),
+            "version": row.version,
         }
     )
 

@@ -2,7 +2,9 @@
 
 Shelter staff reach only their own shelter: any other id answers 404, exactly as an id that does
 not exist, so staff cannot even learn which other shelters there are. Shelters are no personal
-data, so these routes write no audit rows.
+data, so reading them writes no audit rows; every change (and every refused attempt at one) does,
+since the desk places people on what a shelter reports: the trail answers "who closed this
+shelter, and when?".
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api import shelter_store
+from api.audit import NOT_AN_ID
 from api.db.tables import ShelterRow
-from api.deps import Caller, allow
-from api.problems import ProblemError
+from api.deps import Attempt, Caller, Hidden, allow
 from api.routes.common import AUTHENTICATED, CHANGING, ON_OBJECT, Id, Limit, Offset
 from api.schemas import AvailabilityUpdate, ShelterCreate, ShelterPublic, ShelterUpdate
 
@@ -26,7 +28,14 @@ AdminOrStaff = Annotated[Caller, Depends(allow("admin", "shelter"))]
 
 def _own(caller: Caller, shelter_id: str) -> None:
     if caller.role == "shelter" and caller.shelter_id != shelter_id:
-        raise ProblemError(404, f"no shelter '{shelter_id}'")
+        raise Hidden(f"no shelter '{shelter_id}'")
+
+
+def _named(caller: Caller, attempt: Attempt, shelter_id: str) -> None:
+    """Name the shelter in the audit row when it exists: an id from the path that is no
+    shelter's may be anything a caller typed, and the trail keeps only that it was none."""
+    if caller.session.get(ShelterRow, shelter_id) is not None:
+        attempt.object_id = shelter_id
 
 
 @router.get("", responses=AUTHENTICATED)
@@ -43,8 +52,11 @@ def list_shelters(caller: Admin, limit: Limit = 100, offset: Offset = 0) -> list
 @router.post("", status_code=201, responses=CHANGING)
 def create_shelter(data: ShelterCreate, caller: Admin) -> ShelterPublic:
     """Add a shelter to the network. Role: admin."""
-    row = shelter_store.create(caller.session, data, now=caller.now)
-    return shelter_store.public(row, held=0, placed=0)
+    with caller.attempt("create", "shelter") as attempt:
+        _named(caller, attempt, data.id)  # one that exists already is refused under its name
+        row = shelter_store.create(caller.session, data, now=caller.now)
+        attempt.object_id = row.id
+        return shelter_store.public(row, held=0, placed=0)
 
 
 @router.get("/{shelter_id}", responses=ON_OBJECT)
@@ -57,8 +69,10 @@ def read_shelter(shelter_id: Id, caller: AdminOrStaff) -> ShelterPublic:
 @router.patch("/{shelter_id}", responses=CHANGING)
 def update_shelter(shelter_id: Id, data: ShelterUpdate, caller: Admin) -> ShelterPublic:
     """Change a shelter's profile, capacity or state. Role: admin."""
-    row = shelter_store.update(caller.session, shelter_id, data, now=caller.now)
-    return _public(caller, row)
+    with caller.attempt("update", "shelter", NOT_AN_ID) as attempt:
+        _named(caller, attempt, shelter_id)
+        row = shelter_store.update(caller.session, shelter_id, data, now=caller.now)
+        return _public(caller, row)
 
 
 @router.patch("/{shelter_id}/availability", responses=CHANGING)
@@ -67,9 +81,11 @@ def update_availability(
 ) -> ShelterPublic:
     """Report free (or occupied) places, closing, or intake hours. Roles: shelter (its own),
     admin."""
-    _own(caller, shelter_id)
-    row = shelter_store.set_availability(caller.session, shelter_id, data, now=caller.now)
-    return _public(caller, row)
+    with caller.attempt("update", "shelter", NOT_AN_ID) as attempt:
+        _named(caller, attempt, shelter_id)
+        _own(caller, shelter_id)
+        row = shelter_store.set_availability(caller.session, shelter_id, data, now=caller.now)
+        return _public(caller, row)
 
 
 def _public(caller: Caller, row: ShelterRow) -> ShelterPublic:

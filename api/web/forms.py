@@ -41,6 +41,7 @@ Code = (
         "more_than",
         "language",
         "free_at_most",
+        "held_meanwhile",
         "moment",
         "since_future",
         "since_too_old",
@@ -50,10 +51,30 @@ Code = (
     | None
 )
 
-_WINDOW = re.compile(r"^\s*(\S+)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
+# Days, then two times: ``ma-vr 08:00-19:00``, or as Dutch notices write it, ``maandag t/m
+# vrijdag 8.00 - 19.00 uur``.
+_WINDOW = re.compile(
+    r"^\s*(\S.*?)\s+(\d{1,2}[:.]\d{2})\s*-\s*(\d{1,2}[:.]\d{2})(?:\s*uur)?\s*$", re.IGNORECASE
+)
 _DAY = re.compile(r"[a-z]+")
+# Around a day range's dash or a list's comma, and ``t/m`` (Dutch "up to and including").
+_DAY_JOINS = re.compile(r"\s*(?:(-|t/m)|(,))\s*")
 # Dutch staff write the days in Dutch: ``ma-vr``, ``za,zo``; the contract's codes are English.
 DUTCH_DAYS = dict(zip(("ma", "di", "wo", "do", "vr", "za", "zo"), WEEKDAYS, strict=True))
+# Days written out in full, in Dutch or English, as the codes they stand for.
+_FULL_DAYS = dict(
+    zip(
+        ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+        WEEKDAYS,
+        strict=True,
+    )
+) | dict(
+    zip(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        WEEKDAYS,
+        strict=True,
+    )
+)
 _ZONE = re.compile(r"^danger_zones\[(\d+)\](?:\.(\w+))?")
 _SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -103,7 +124,9 @@ def referral_from_form(form: FormData) -> ReferralCreate:
 
 
 def availability_from_form(form: FormData) -> AvailabilityUpdate:
-    """The availability a shelter's form reports: free places, closed, intake hours."""
+    """The availability a shelter's form reports: free places, closed, intake hours, and the
+    version of the shelter the page showed (so that a colleague's save in between is not
+    overwritten unseen)."""
     problems: list[FieldProblem] = []
     data: dict[str, Any] = {"closed": _text(form, "closed") == "yes"}
     # Saving the form confirms the count (it renews when the places were last reported), so
@@ -113,6 +136,9 @@ def availability_from_form(form: FormData) -> AvailabilityUpdate:
         data["free"] = free
     elif not _text(form, "free"):
         problems.append(FieldProblem("free", "required", ""))
+    version = _text(form, "version")
+    if version.isdigit():  # the shelter's version the page showed, from a hidden input
+        data["version"] = int(version)
     mode = _text(form, "intake")
     if mode in ("24/7", "office"):
         data["intake"] = mode
@@ -259,7 +285,8 @@ def _zone(form: FormData, index: int, problems: list[FieldProblem]) -> dict[str,
 
 
 def _windows(text: str, problems: list[FieldProblem]) -> list[dict[str, str]]:
-    """Intake windows, one per line, as the contract writes them (``9:00`` becomes ``09:00``);
+    """Intake windows, one per line, as the contract writes them (``9:00`` and ``9.00`` become
+    ``09:00``, ``maandag t/m vrijdag`` becomes ``mon-fri``);
     a line of the wrong shape, or whose days or times the contract refuses (``mnd``, ``25:00``),
     is named by its number."""
     windows: list[dict[str, str]] = []
@@ -282,8 +309,13 @@ def _window(line: str) -> dict[str, str] | None:
     if match is None:
         return None
     days, start, end = match.groups()
-    english = _days_in(DUTCH_DAYS, days.lower())
-    window = {"days": english, "from": start.zfill(5), "to": end.zfill(5)}
+    joined = _DAY_JOINS.sub(lambda join: "-" if join.group(1) else ",", days.lower())
+    english = _days_in(DUTCH_DAYS | _FULL_DAYS, joined)
+    window = {
+        "days": english,
+        "from": start.replace(".", ":").zfill(5),
+        "to": end.replace(".", ":").zfill(5),
+    }
     try:
         parse_days(english)
     except ValueError:

@@ -141,6 +141,7 @@ AUDIT_OBJECTS: Final = {
     "referral": N_("referral"),
     "hold": N_("hold"),
     "placement": N_("placement"),
+    "shelter": N_("shelter"),
     "user": N_("user account"),
 }
 AUDIT_RESULTS: Final = {

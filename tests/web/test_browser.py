@@ -291,6 +291,25 @@ def test_the_pages_fit_a_tablet(chromium: Browser, server: str) -> None:
         context.close()
 
 
+def test_the_shelter_page_fits_a_phone(chromium: Browser, server: str) -> None:
+    """On a phone the people expected are cards: the buttons to confirm and release sit within
+    the screen, not at the end of a table scrolled sideways."""
+    context = chromium.new_context(viewport={"width": 375, "height": 740}, base_url=server)
+    phone = context.new_page()
+    try:
+        log_in(phone, "shelter")
+        expect(phone.get_by_role("heading", name="Opvang S001")).to_be_visible()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+        assert phone.locator("table[aria-labelledby=incoming] button").count() >= 2
+        for table in ("incoming", "living"):
+            frame = phone.locator(f".table-wrap:has(table[aria-labelledby={table}])")
+            if frame.count():  # nothing to scroll sideways to reach a button
+                assert frame.evaluate("e => e.scrollWidth <= e.clientWidth"), table
+        screenshot(phone, "shelter-phone")
+    finally:
+        context.close()
+
+
 def test_the_api_documentation_works_without_internet(page: Page, server: str) -> None:
     """/docs renders and signs in from the service's own files; any other origin is cut off."""
     elsewhere: list[str] = []

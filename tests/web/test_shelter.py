@@ -5,6 +5,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import httpx2
+from hypothesis import given
+from hypothesis import strategies as st
+from starlette.datastructures import FormData
+
+from api.web.forms import availability_from_form, windows_text
+from models.codes import WEEKDAYS
+from models.intake import IntakeWindow
 from tests.api.helpers import OTHER_SHELTER, OWN_SHELTER
 from tests.web.site import Site, text
 from tests.web.test_desk import register
@@ -204,3 +212,223 @@ def test_staff_are_asked_to_check_places_reported_a_day_ago(site: Site) -> None:
 
     staff.post("/shelter/availability", {"free": "2", "intake": "24/7"})  # nothing changed
     assert "het laatst gemeld" not in text(staff.get("/shelter"))
+
+
+def shown_version(page: httpx2.Response) -> str:
+    """The shelter's version the page's availability form would send back."""
+    found = re.search(r'name="version" value="([0-9]+)"', page.text)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_colleagues_save_in_between_is_not_overwritten_unseen(site: Site) -> None:
+    """Two staff members open the page; one closes the shelter, the other then saves free
+    places from the page as it was: that save would reopen the shelter, so it is refused with
+    what is stored now, and the entries are kept for a second, deliberate save."""
+    morning = site.visitor("shelter")
+    evening = site.visitor("shelter")
+    seen = shown_version(evening.get("/shelter"))
+    closing = morning.post(
+        "/shelter/availability",
+        {
+            "free": "2",
+            "intake": "24/7",
+            "closed": "yes",
+            "version": shown_version(morning.get("/shelter")),
+        },
+    )
+    assert closing.headers["location"] == "/shelter?done=saved"
+
+    site.clock.advance(3)
+    late = evening.post("/shelter/availability", {"free": "4", "intake": "office", "version": seen})
+    assert late.status_code == 409
+    shown = text(late)
+    assert (
+        "Niet opgeslagen: iemand anders heeft de beschikbaarheid van deze opvang gewijzigd" in shown
+    )
+    assert 'value="4"' in late.text
+    shelter = site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")
+    assert (shelter["closed"], shelter["intake"]) == (True, "24/7")
+
+    again = evening.post(
+        "/shelter/availability", {"free": "4", "intake": "office", "version": shown_version(late)}
+    )
+    assert again.headers["location"] == "/shelter?done=saved"
+    shelter = site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")
+    assert (shelter["closed"], shelter["free"], shelter["intake"]) == (False, 4, "office")
+
+
+def shown_taken(page: httpx2.Response) -> str:
+    """The places held or placed through Safeplace the page's availability form counted with."""
+    found = re.search(r'name="taken" value="([0-9]+)"', page.text)
+    assert found is not None
+    return found.group(1)
+
+
+def hold_for_someone(site: Site) -> str:
+    """The desk holds a place at the staff's own shelter for a new referral; its case id."""
+    person = {"gender": "female", "age": 30, "programmes": ["cosm"]}
+    case: str = site.api("desk", "POST", "/api/v1/referrals", person)["id"]
+    site.api("desk", "POST", "/api/v1/holds", {"referral_id": case, "shelter_id": OWN_SHELTER})
+    return case
+
+
+def test_free_places_are_counted_against_the_holds_the_page_showed(site: Site) -> None:
+    """Staff count three empty beds on a page that shows no hold; the desk holds one of them
+    before they save: the saved count must leave that bed held, not offer it a second time."""
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 3})
+    staff = site.visitor("shelter")
+    page = staff.get("/shelter")
+    assert shown_taken(page) == "0"
+    hold_for_someone(site)
+    saved = staff.post(
+        "/shelter/availability", {"free": "3", "intake": "24/7", "taken": shown_taken(page)}
+    )
+    assert saved.headers["location"] == "/shelter?done=saved"
+    shelter = site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")
+    assert (shelter["free"], shelter["held"]) == (2, 1)
+
+    page = staff.get("/shelter")
+    hold_for_someone(site)
+    none_left = staff.post(
+        "/shelter/availability", {"free": "0", "intake": "24/7", "taken": shown_taken(page)}
+    )
+    assert none_left.status_code == 422
+    assert "heeft de tafel hier 1 plaats meer vastgehouden" in text(none_left)
+    too_many = staff.post(
+        "/shelter/availability", {"free": "99", "intake": "24/7", "taken": shown_taken(page)}
+    )
+    assert too_many.status_code == 422
+    assert "Hoogstens 13 plaatsen kunnen vrij zijn" in text(too_many)
+
+
+def test_a_shelter_without_intake_hours_is_told_nobody_can_be_placed(site: Site) -> None:
+    """The admin may store a shelter without a window (the contract allows it); its staff must
+    not read an empty line as "no restriction"."""
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}", {"intake": []})
+    page = text(site.visitor("shelter").get("/shelter"))
+    assert "helemaal geen uren: hier kan niemand geplaatst worden" in page
+
+
+def test_staff_who_closed_are_told_how_to_confirm_someone_still_coming(site: Site) -> None:
+    """A confirm at a shelter marked closed is refused by the ledger; its own staff closed it,
+    so the page says that, and how to reopen, rather than the desk's "the shelter closed"."""
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 2})
+    hold_for_someone(site)
+    staff = site.visitor("shelter")
+    staff.post("/shelter/availability", {"free": "1", "intake": "24/7", "closed": "yes"})
+    page = staff.get("/shelter")
+    assert "een intake kan pas worden bevestigd als u weer opengaat" in text(page)
+
+    hold_id = re.search(r"/shelter/holds/(H[0-9a-f]+)/confirm", page.text)
+    assert hold_id is not None
+    refused = staff.post(f"/shelter/holds/{hold_id.group(1)}/confirm", {})
+    assert refused.status_code == 409
+    assert "Niet bevestigd: uw opvang staat op tijdelijk gesloten." in text(refused)
+
+    staff.post("/shelter/availability", {"free": "1", "intake": "24/7"})
+    confirmed = staff.post(f"/shelter/holds/{hold_id.group(1)}/confirm", {})
+    assert confirmed.headers["location"] == "/shelter?done=in"
+
+
+def test_a_hold_that_ran_out_sends_staff_to_the_desk(site: Site) -> None:
+    """Staff cannot hold places; a confirm after the hold ran out must not tell them to."""
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 1})
+    hold_for_someone(site)
+    staff = site.visitor("shelter")
+    hold_id = re.search(r"/shelter/holds/(H[0-9a-f]+)/confirm", staff.get("/shelter").text)
+    assert hold_id is not None
+    site.clock.advance(91)
+    late = staff.post(f"/shelter/holds/{hold_id.group(1)}/confirm", {})
+    assert late.status_code == 409
+    shown = text(late)
+    assert "De reservering is verlopen" in shown
+    assert "bel dan de plaatsingstafel: alleen de tafel kan opnieuw een plaats vasthouden" in shown
+    assert "Houd opnieuw een plaats vast" not in shown
+
+
+def test_the_person_whose_hold_runs_out_first_is_listed_first(site: Site) -> None:
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 2})
+    first = hold_for_someone(site)
+    site.clock.advance(30)
+    second = hold_for_someone(site)
+    shown = text(site.visitor("shelter").get("/shelter"))
+    assert shown.index(first) < shown.index(second)
+
+
+def test_intake_hours_are_read_as_dutch_notices_write_them(site: Site) -> None:
+    """Days in full and times with a dot, as on the shelter's door: ``maandag t/m vrijdag 8.00 -
+    19.00 uur``; what is still no window is refused at its line, as before."""
+    staff = site.visitor("shelter")
+    saved = staff.post(
+        "/shelter/availability",
+        {
+            "free": "2",
+            "intake": "windows",
+            "windows": "maandag t/m vrijdag 8.00 - 19.00 uur\nZa, Zo 10.00-14.00",
+        },
+    )
+    assert saved.headers["location"] == "/shelter?done=saved"
+    shelter = site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")
+    assert shelter["intake"] == [
+        {"days": "mon-fri", "from": "08:00", "to": "19:00"},
+        {"days": "sat,sun", "from": "10:00", "to": "14:00"},
+    ]
+    refused = staff.post(
+        "/shelter/availability",
+        {"free": "2", "intake": "windows", "windows": "ma-vr 9-17\nmaandag 09.00-17.00"},
+    )
+    assert refused.status_code == 422
+    assert "Regel 1 is geen tijdvak" in text(refused)
+    assert "Regel 2" not in text(refused)
+
+
+_FULL = {
+    "mon": "maandag",
+    "tue": "dinsdag",
+    "wed": "woensdag",
+    "thu": "donderdag",
+    "fri": "vrijdag",
+    "sat": "zaterdag",
+    "sun": "zondag",
+}
+
+
+@st.composite
+def intake_windows(draw: st.DrawFn) -> IntakeWindow:
+    """A window of one day, a range of days or a list of days, within one day's 24 hours."""
+    first, last = draw(st.sampled_from(WEEKDAYS)), draw(st.sampled_from(WEEKDAYS))
+    days = draw(st.sampled_from([first, f"{first}-{last}", f"{first},{last}"]))
+    start = draw(st.integers(0, 24 * 60 - 1))
+    end = draw(st.integers(start + 1, 24 * 60))
+    return IntakeWindow.model_validate(
+        {
+            "days": days,
+            "from": f"{start // 60:02}:{start % 60:02}",
+            "to": f"{end // 60:02}:{end % 60:02}",
+        }
+    )
+
+
+def read_back(text: str) -> object:
+    """The intake the availability form makes of ``text`` in its windows field."""
+    form = FormData([("free", "1"), ("intake", "windows"), ("windows", text)])
+    return availability_from_form(form).intake
+
+
+@given(st.lists(intake_windows(), min_size=1, max_size=4), st.booleans())
+def test_intake_hours_the_page_shows_read_back_as_they_are(
+    windows: list[IntakeWindow], dutch: bool
+) -> None:
+    """What the form shows (in Dutch or English) and what Dutch notices write (days in full,
+    ``t/m``, times with a dot and ``uur``) are read back as the very windows written."""
+    assert read_back(windows_text(windows, dutch=dutch)) == windows
+
+    def notice(window: IntakeWindow) -> str:
+        days = window.days
+        for code, word in _FULL.items():
+            days = days.replace(code, word)
+        days = days.replace("-", " t/m ").replace(",", ", ")
+        return f"{days} {window.start.replace(':', '.')} - {window.end.replace(':', '.')} uur"
+
+    assert read_back("\n".join(notice(window) for window in windows)) == windows

@@ -14,11 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
+from pydantic import MISSING
+from starlette.datastructures import FormData
 
 from api.deps import Caller, settle
 from api.problems import ProblemError
 from api.routes import holds, placements, referrals, shelters
-from api.schemas import HoldPublic, ReferralIntake, ReferralPublic
+from api.schemas import AvailabilityUpdate, HoldPublic, ReferralIntake, ReferralPublic
 from api.settings import Settings
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.forms import FieldProblem, FormProblems, availability_from_form, from_api, windows_text
@@ -54,32 +56,64 @@ def update_availability(request: Request, caller: Visitor, form: Form) -> Respon
     shelter_id = _own(request, caller, shelters.update_availability)
     values = {key: form.getlist(key) for key in form}
     try:
-        data = availability_from_form(form)
+        data = _counted_as_shown(request, caller, shelter_id, availability_from_form(form), form)
         call(shelters.update_availability, request, caller, shelter_id, data)
     except FormProblems as mistakes:
         return _page(request, caller, values=values, problems=mistakes.problems, status=422)
     except ProblemError as problem:
+        if problem.code == "version_conflict":
+            return _page(request, caller, values=values, edited_meanwhile=True, status=409)
         if problem.status != 422:
             raise
-        refused = _availability_problems(request, caller, shelter_id, from_api(problem.errors))
+        refused = _availability_problems(
+            request, caller, shelter_id, from_api(problem.errors), form.get("taken")
+        )
         return _page(request, caller, values=values, problems=refused, status=422)
     return redirect("/shelter?done=saved")
 
 
+def _counted_as_shown(
+    request: Request, caller: Caller, shelter_id: str, data: AvailabilityUpdate, form: FormData
+) -> AvailabilityUpdate:
+    """The free places staff entered as the places occupied outside Safeplace, counted against
+    the places held or placed through Safeplace that the page showed them (its hidden ``taken``).
+
+    Staff count the empty beds not held for anyone as they saw it. Sent as ``free``, the API
+    would subtract the places held now instead: a hold made by the desk while the page was open
+    would then be counted as free once more, and the desk could send a second person to the same
+    bed. The beds occupied outside Safeplace are what staff really report, and stay right
+    whatever the desk holds or releases in between."""
+    taken = form.get("taken")
+    if data.free is MISSING or not isinstance(taken, str) or not taken.isdigit():
+        return data
+    room = call(shelters.read_shelter, request, caller, shelter_id).capacity - int(taken)
+    if data.free > room:
+        raise FormProblems([FieldProblem("free", "free_at_most", str(room))])
+    return data.model_copy(update={"free": MISSING, "occupied": room - data.free})
+
+
 def _availability_problems(
-    request: Request, caller: Caller, shelter_id: str, problems: list[FieldProblem]
+    request: Request,
+    caller: Caller,
+    shelter_id: str,
+    problems: list[FieldProblem],
+    taken: object,
 ) -> list[FieldProblem]:
     """The API's refusals of an availability, with more free places than the shelter has room
     for said in the reader's language: the room is the capacity less the places held or
-    occupied by people placed through Safeplace, as the API counts it."""
-    if all(problem.field != "free" for problem in problems):
+    occupied by people placed through Safeplace, as the API counts it. Occupied places are the
+    page's free places counted as shown (:func:`_counted_as_shown`); too many of them means the
+    desk held more places since the page was shown (``taken``) than staff now say are free."""
+    if all(problem.field not in ("free", "occupied") for problem in problems):
         return problems
     shelter = call(shelters.read_shelter, request, caller, shelter_id)
-    room = str(shelter.capacity - shelter.held - shelter.placed)
-    return [
-        FieldProblem("free", "free_at_most", room) if problem.field == "free" else problem
-        for problem in problems
-    ]
+    now_taken = shelter.held + shelter.placed
+    seen = int(taken) if isinstance(taken, str) and taken.isdigit() else now_taken
+    said = {
+        "free": FieldProblem("free", "free_at_most", str(shelter.capacity - now_taken)),
+        "occupied": FieldProblem("free", "held_meanwhile", str(now_taken - seen)),
+    }
+    return [said.get(problem.field, problem) for problem in problems]
 
 
 @router.post("/shelter/holds/{hold_id}/confirm")
@@ -148,25 +182,33 @@ def _page(
     values: dict[str, list[Any]] | None = None,
     problems: list[FieldProblem] | None = None,
     refusal: str | None = None,
+    edited_meanwhile: bool = False,
     status: int = 200,
 ) -> Response:
-    """The shelter's page for its own staff (with the problems of a form, or the ledger's
-    refusal), reading each incoming person as the API's intake view."""
+    """The shelter's page for its own staff (with the problems of a form, the ledger's refusal,
+    or a save refused because someone changed the shelter after the page was shown: then with
+    the entries kept and the shelter as it is now), reading each incoming person as the API's
+    intake view."""
     values, problems = values or {}, problems or []
     shelter_id = _own(request, caller, shelters.read_shelter)
     settle(caller)
     shelter = call(shelters.read_shelter, request, caller, shelter_id)
     held = call(holds.list_holds, request, caller, status="active", limit=LISTED)
     settings: Settings = request.app.state.settings
-    incoming = [
-        Incoming(
-            hold=hold,
-            person=call(referrals.read_referral, request, caller, hold.referral_id),
-            remaining=seconds_left(hold, caller.now),
-            extend_until=extension_end(hold, caller.now, settings.hold_minutes),
-        )
-        for hold in held
-    ]
+    # Whose places run out first comes first: the API lists the newest holds first, but at the
+    # door the question is who is due next.
+    incoming = sorted(
+        (
+            Incoming(
+                hold=hold,
+                person=call(referrals.read_referral, request, caller, hold.referral_id),
+                remaining=seconds_left(hold, caller.now),
+                extend_until=extension_end(hold, caller.now, settings.hold_minutes),
+            )
+            for hold in held
+        ),
+        key=lambda item: item.hold.expires_at,
+    )
     living = call(placements.list_placements, request, caller, status="active", limit=LISTED)
     windows = [] if isinstance(shelter.intake, str) else windows_of(shelter.intake)
     context = {
@@ -179,6 +221,7 @@ def _page(
         "problems": problems,
         "problem_fields": {problem.field for problem in problems},
         "refusal": refusal,
+        "edited_meanwhile": edited_meanwhile,
         "done": request.query_params.get("done"),
         "stale": stale(shelter.places_reported_at, caller.now),
     }
