@@ -520,3 +520,39 @@ def test_passwords_are_stored_as_argon2id(api: Api) -> None:
         assert stored.password_hash.startswith("$argon2id$")
         assert verify_password(PASSWORD, stored.password_hash)
         assert not verify_password(PASSWORD + "x", stored.password_hash)
+
+
+def test_a_correct_password_forgets_only_the_failures_of_its_own_client(
+    database: Database,
+) -> None:
+    """The user logging in from one address must not wipe what others have failed for the name:
+    an attacker's failures go on counting against the name, and against the attacker's
+    address."""
+    now = [1_000_000.0]
+    throttle = LoginThrottle(
+        database, limit=2, account_limit=3, secret=SECRET, clock=lambda: now[0]
+    )
+    assert retry_after(throttle, "desk", "10.0.0.1") == 0
+    assert retry_after(throttle, "desk", "10.0.0.1") == 0
+    throttle.succeeded(throttle.begin("desk", "10.0.0.2"))
+    assert retry_after(throttle, "desk", "10.0.0.1") == WINDOW_SECONDS + 1
+    assert retry_after(throttle, "desk", "10.0.0.3") == 0  # the name's third failure
+    assert retry_after(throttle, "desk", "10.0.0.4") == WINDOW_SECONDS + 1
+
+
+def test_under_a_lowered_limit_the_wait_is_for_the_newest_failures_to_leave(
+    database: Database,
+) -> None:
+    """Failures counted under a higher limit (a server restarted with a lower one) can outnumber
+    the new limit: the pair may try again once fewer than the limit are left in the window, that
+    is when the newest of them but one have left."""
+    now = [1_000_000.0]
+    before = LoginThrottle(database, limit=5, secret=SECRET, clock=lambda: now[0])
+    for _ in range(5):
+        assert retry_after(before, "desk", "10.0.0.1") == 0
+        now[0] += 1
+    after = LoginThrottle(database, limit=2, secret=SECRET, clock=lambda: now[0])
+    # Failures at 0 to 4 s, now at 5 s: below two once the one at 3 s leaves, at 63 s.
+    assert retry_after(after, "desk", "10.0.0.1") == WINDOW_SECONDS + 3 - 5 + 1
+    now[0] += WINDOW_SECONDS + 3 - 5
+    assert retry_after(after, "desk", "10.0.0.1") == 0

@@ -451,3 +451,45 @@ def test_no_small_count_of_people_follows_from_any_reasoning(rows: list[RegionSt
             if small(true):
                 least, most = _possible_range(seen, rows, r, terms)
                 assert least < most, (truth.police_unit, what, true, seen)
+
+
+def test_the_least_is_withheld_first_free_places_of_the_narrower_cell() -> None:
+    """Twenty places (twelve free) for women at two shelters, ten (all free) at one of them for
+    addiction: the other's two free places are the difference of the free counts. Withholding
+    the addiction cell's free places alone hides them (the addiction shelter has one to ten free,
+    as far as a planner can tell), so its places and the whole cell stay shown."""
+    women = frozenset({"female"})
+    shelters: list[Shelter] = [
+        ("S000", 10, 2, women, frozenset()),
+        ("S001", 10, 10, women, frozenset({"addiction"})),
+    ]
+    cells = cells_of(shelters)
+    assert [(c.condition, c.total, c.free) for c in cells] == [
+        (None, 20, 12),
+        ("addiction", 10, 10),
+    ]
+    whole, for_addiction = capacity_cells(cells, suppress=True)
+    assert (whole.total, whole.free) == (20, 12)
+    assert (for_addiction.total, for_addiction.free) == (10, None)
+    assert_no_small_group_follows(shelters)
+
+
+def test_a_count_is_withheld_where_it_hides_something_not_where_it_comes_first() -> None:
+    """As above, with a third shelter for psychiatric care too: the psychiatric cell comes
+    first in the order of withholding (it has the fewest shelters), but the two free places
+    follow without it, so it stays shown and the addiction cell's free places go."""
+    women = frozenset({"female"})
+    shelters: list[Shelter] = [
+        ("S000", 10, 2, women, frozenset()),
+        ("S001", 10, 10, women, frozenset({"addiction"})),
+        ("S002", 10, 10, women, frozenset({"addiction", "psychiatric"})),
+    ]
+    cells = cells_of(shelters)
+    assert [(c.condition, c.total, c.free) for c in cells] == [
+        (None, 30, 22),
+        ("addiction", 20, 20),
+        ("psychiatric", 10, 10),
+    ]
+    seen = capacity_cells(cells, suppress=True)
+    assert [(c.total, c.free) for c in seen] == [(30, 22), (20, None), (10, 10)]
+    assert_no_small_group_follows(shelters)

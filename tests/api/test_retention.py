@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from api import audit, ledger, retention
@@ -107,3 +108,92 @@ def test_a_shorter_period_purges_the_recent_ones_too(database: Database) -> None
     with database.session() as session:
         assert retention.purge_closed(session, now=NOW, days=1) == 3
         assert session.scalars(select(ReferralRow.id)).all() == ["C"]
+
+
+def close(database: Database, case_id: str, closed_at: datetime, reason: str | None) -> None:
+    """Close ``case_id`` at ``closed_at`` as the service does, or with no reason (a row may have
+    none: the column allows it)."""
+    with database.session() as session:
+        session.execute(
+            update(ReferralRow)
+            .where(ReferralRow.id == case_id)
+            .values(status="closed", closed_at=closed_at, close_reason=reason)
+        )
+
+
+def remaining(database: Database) -> list[str]:
+    with database.session() as session:
+        return list(session.scalars(select(ReferralRow.id).order_by(ReferralRow.id)))
+
+
+def test_a_referral_is_kept_until_its_full_period_has_passed(database: Database) -> None:
+    """B was closed ten days before NOW: a period of ten days keeps it at NOW exactly, and
+    purges it a moment later."""
+    seed(database)
+    with database.session() as session:
+        assert retention.purge_closed(session, now=NOW, days=10) == 2
+    assert remaining(database) == ["B", "C"]
+    with database.session() as session:
+        later = NOW + timedelta(microseconds=1)
+        assert retention.purge_closed(session, now=later, days=10) == 1
+    assert remaining(database) == ["C"]
+
+
+def test_a_period_of_no_days_purges_every_closed_referral_and_a_negative_one_none(
+    database: Database,
+) -> None:
+    seed(database)
+    with pytest.raises(ValueError, match="not negative: -1 days"), database.session() as session:
+        retention.purge_closed(session, now=NOW, days=-1)
+    assert remaining(database) == ["A", "B", "C", "W"]
+    with database.session() as session:
+        assert retention.purge_closed(session, now=NOW, days=0) == 3
+    assert remaining(database) == ["C"]
+
+
+def test_referrals_alike_are_counted_together_with_their_nights_summed(
+    database: Database,
+) -> None:
+    """C, closed as W was, adds one to W's count and its two hotel nights to W's night."""
+    seed(database)
+    close(database, "C", LONG_AGO, "withdrawn")
+    with database.session() as session:
+        assert retention.purge_closed(session, now=NOW, days=DAYS) == 3
+        stats = {
+            (row.month, row.region, row.outcome, row.placed): (row.count, row.unsuitable_nights)
+            for row in session.scalars(select(ReferralStatRow))
+        }
+    assert stats[("2025-10", None, "withdrawn", False)] == (2, 3)
+
+
+def test_a_referral_is_counted_in_its_dutch_month_and_without_a_reason_as_closed(
+    database: Database,
+) -> None:
+    """Closed at 23:30 UTC on 31 October 2025, which is 00:30 on 1 November in the Netherlands."""
+    seed(database)
+    close(database, "C", datetime(2025, 10, 31, 23, 30, tzinfo=UTC), None)
+    with database.session() as session:
+        assert retention.purge_closed(session, now=NOW, days=DAYS) == 3
+        stats = {
+            (row.month, row.outcome): row.count
+            for row in session.scalars(
+                select(ReferralStatRow).where(ReferralStatRow.placed.is_(False))
+            )
+        }
+    assert stats == {("2025-10", "withdrawn"): 1, ("2025-11", "closed"): 1}
+
+
+def test_every_expired_referral_goes_whatever_the_batches(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deleted a few ids at a time (``BATCH``, far more in service): none is skipped between
+    batches, and the placed one is still counted as placed."""
+    monkeypatch.setattr(retention, "BATCH", 2)
+    seed(database)
+    with database.session() as session:
+        assert retention.purge_closed(session, now=NOW, days=1) == 3
+        placed = session.scalars(
+            select(ReferralStatRow.outcome).where(ReferralStatRow.placed.is_(True))
+        ).all()
+    assert remaining(database) == ["C"]
+    assert placed == ["discharged"]

@@ -30,6 +30,17 @@ def test_logging_in_opens_the_roles_own_page(site: Site, user: str, home: str) -
     assert response.headers["location"] == home
 
 
+def test_a_form_sent_without_a_login_leads_back_to_the_start_not_to_the_form(
+    site: Site,
+) -> None:
+    """A form's address only takes posts, so it is not where to go after logging in: the visitor
+    starts from their role's own page instead."""
+    for path in ("/desk/referrals", "/shelter/availability", "/desk/plan/accept"):
+        response = site.visitor().post(path, {})
+        assert response.status_code == 303, path
+        assert response.headers["location"] == "/login?next=/", path
+
+
 def test_a_wrong_password_is_said_plainly_and_lets_nobody_in(site: Site) -> None:
     visitor = site.visitor()
     response = visitor.login("desk", "not the password")
