@@ -81,18 +81,7 @@ def test_a_plan_of_any_assignment_agrees_with_the_reference(
 ) -> None:
     """Any assignment, valid or not (a shelter overfilled, avoiding victims together): the
     reasons of those left out are counted the same way."""
-    shelters = len(instance.shelters)
-    assignment = np.array(
-        data.draw(
-            st.lists(
-                st.integers(-1, shelters - 1),
-                min_size=len(instance.victims),
-                max_size=len(instance.victims),
-            )
-        ),
-        dtype=np.int64,
-    )
-    plan = build_plan(instance, compile_instance(instance), assignment, status="feasible")
+    plan = _any_plan(instance, data)
     check_against_reference(instance, plan)
 
 
@@ -103,18 +92,7 @@ def test_the_terms_of_each_placement_are_the_references(
 ) -> None:
     """Distance and soft terms of any assignment's placements, as the reference rules name them;
     a term applies whatever its weight (the desk reads what is so, not what it costs)."""
-    shelters = len(instance.shelters)
-    assignment = np.array(
-        data.draw(
-            st.lists(
-                st.integers(-1, shelters - 1),
-                min_size=len(instance.victims),
-                max_size=len(instance.victims),
-            )
-        ),
-        dtype=np.int64,
-    )
-    plan = build_plan(instance, compile_instance(instance), assignment, status="feasible")
+    plan = _any_plan(instance, data)
     expected: dict[str, tuple[float | None, tuple[str, ...]]] = {}
     for line in plan.assignments:
         victim, shelter = instance.victim(line.victim), instance.shelter(line.shelter)
@@ -157,3 +135,19 @@ def test_plan_level_reasons_occur_in_a_seeded_sweep_of_crowded_assignments() -> 
 def test_solver_plans_explain_who_is_left_out_like_the_reference(instance: Instance) -> None:
     for method in ("auto", "greedy"):
         check_against_reference(instance, solve(instance, method=method))
+
+
+def _any_plan(instance: Instance, data: st.DataObject) -> Plan:
+    """The plan of a drawn assignment, valid or not: each victim at any shelter or at none."""
+    shelters = len(instance.shelters)
+    assignment = np.array(
+        data.draw(
+            st.lists(
+                st.integers(-1, shelters - 1),
+                min_size=len(instance.victims),
+                max_size=len(instance.victims),
+            )
+        ),
+        dtype=np.int64,
+    )
+    return build_plan(instance, compile_instance(instance), assignment, status="feasible")
