@@ -236,9 +236,23 @@ def test_an_emergency_bed_is_shown_as_one_and_not_as_a_placement(site: Site) -> 
     again = kinds_offered(page.text)
     assert again["T001"] == ""
     # The word on what an emergency bed is for comes with the emergency beds offered, if any.
-    assert ("Een noodbed is voor een paar nachten" in text(page)) == (
+    assert ("een noodbed is voor een paar nachten" in text(page)) == (
         "noodbedden" in again.values()
     )
+
+
+def test_emergency_beds_are_offered_after_every_placement_however_near(site: Site) -> None:
+    """The ranking is by cost, so the emergency bed next door would come first; the page offers
+    the placements first, each part in the ranking's order."""
+    site.add_shelter("T001", 2, kind="emergency", **ONLY_AT_T)
+    site.add_shelter("T002", 2, kind="women", **ONLY_AT_T, location={"municipality": "Zwolle"})
+    site.add_shelter("T003", 2, **ONLY_AT_T, location={"municipality": "Groningen"})
+    site.add_shelter("T004", 2, kind="emergency", **ONLY_AT_T, location={"municipality": "Ede"})
+    desk = site.visitor("desk")
+    case = register(desk, **ONLY_T)
+    ranked = site.api("desk", "POST", f"/api/v1/referrals/{case}/ranking", {})
+    assert [option["shelter"] for option in ranked["options"]] == ["T001", "T004", "T002", "T003"]
+    assert options(text(desk.get(f"/desk/referrals/{case}"))) == ["T002", "T003", "T001", "T004"]
 
 
 def kinds_offered(page: str) -> dict[str, str]:

@@ -54,6 +54,8 @@ from models.shelter import Shelter
 
 router = page_router()
 
+# The kind of shelter whose places are for a few nights, not a placement.
+EMERGENCY = "emergency"
 # When no single change opens a place, the page names this many of the shelters closest to fitting.
 CLOSEST_SHOWN = 5
 
@@ -68,6 +70,15 @@ class Line:
     mismatches: list[str]
     reported: datetime | None  # when its places were last reported, if that is old (stale)
     kind: str | None  # what kind of place (an emergency bed is no placement), if said
+
+
+def placements_first(lines: list[Line]) -> list[Line]:
+    """The ranking's lines with the emergency beds last, each part in the ranking's order.
+
+    The ranking orders by cost, so the emergency bed round the corner comes before the women's
+    shelter twenty kilometres off; but a bed for a few nights is where a desk sends someone
+    only when no placement fits now, and the first line is the one the page offers first."""
+    return sorted(lines, key=lambda line: line.kind == EMERGENCY)
 
 
 @dataclass(frozen=True)
@@ -357,7 +368,7 @@ def _page(
         ranking = explained.ranking
         network = {s.id: s for s in cache.network(caller.session, at or caller.now)}
         facts = shelter_store.facts(caller.session, [option.shelter for option in ranking.options])
-        context["lines"] = [
+        lines = [
             Line(
                 option,
                 mismatches(referral, network.get(option.shelter)),
@@ -367,6 +378,7 @@ def _page(
             for option in ranking.options
             for known in [facts.get(option.shelter)]
         ]
+        context["lines"] = placements_first(lines)
         context["groups"] = grouped(ranking.excluded)
         context["relaxations"] = explained.changes
         context["closest"] = [] if explained.changes else closest(ranking.excluded)
