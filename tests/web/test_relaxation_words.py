@@ -3,6 +3,9 @@ in Dutch from the change's own numbers, never by showing the API's English detai
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from markupsafe import Markup
 
 from api.web.i18n import Language, translations
@@ -17,9 +20,15 @@ from tests.strategies import random_instance
 
 def words(language: Language, change: Change, zones: list[DangerZone]) -> str:
     """The change as the referral page says it."""
-    macros = environment(language, translations(language)).get_template("_macros.html").module
-    said: Markup = macros.change_words(change, zones)  # type: ignore[attr-defined]
+    said: Markup = _macros(language).change_words(change, zones)
     return str(said)
+
+
+@cache
+def _macros(language: Language) -> Any:
+    """The page macros of ``language``, built once: reading the catalogue takes a while, and the
+    sweep below says hundreds of changes."""
+    return environment(language, translations(language)).get_template("_macros.html").module
 
 
 def found_changes() -> list[tuple[Change, list[DangerZone]]]:
