@@ -150,16 +150,16 @@ def environment(language: Language, catalogue: gettext.NullTranslations) -> Envi
     # Added by the i18n extension at run time, hence unknown to the type checker.
     environment.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
     environment.globals["static"] = static
-    environment.globals["label"] = lambda kind, code: _label(kind, code, catalogue)
+    environment.globals["label"] = lambda kind, code: label(kind, code, catalogue)
     environment.filters["when"] = lambda moment: _when(moment, language)
     environment.filters["clock"] = lambda moment: _clock(moment, language)
     environment.filters["duration"] = lambda span: _duration(span, catalogue)
-    environment.filters["number"] = lambda value, digits=0: _number(value, digits, language)
-    environment.filters["signed"] = lambda value: _signed(value, language)
+    environment.filters["number"] = lambda value, digits=0: number(value, digits, language)
+    environment.filters["signed"] = lambda value: signed(value, language)
     return environment
 
 
-def _label(kind: str, code: object, catalogue: gettext.NullTranslations) -> str:
+def label(kind: str, code: object, catalogue: gettext.NullTranslations) -> str:
     """The translated words for ``code``; a code without words is shown as it is."""
     words = LABELS[kind].get(code)
     return str(code) if words is None else catalogue.gettext(words)
@@ -186,12 +186,12 @@ def _duration(span: timedelta, catalogue: gettext.NullTranslations) -> str:
     return catalogue.gettext(_MINUTES) % {"minutes": rest}
 
 
-def _number(value: float, digits: int, language: Language) -> str:
+def number(value: float, digits: int, language: Language) -> str:
     """A number in the reader's notation (``12,5`` in Dutch)."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=language)
 
 
-def _signed(value: float, language: Language) -> str:
+def signed(value: float, language: Language) -> str:
     """A difference with its sign, one decimal (``+1,5``, ``-0,3``)."""
     return format_decimal(value, format="+#,##0.0;-#,##0.0", locale=language)

@@ -21,8 +21,8 @@ from html import escape
 from babel.numbers import format_decimal
 
 from api.svg import PALETTE, Bar, MapPoint, bar_chart, line_chart, map_chart
+from api.web import render
 from api.web.i18n import Language, translations
-from api.web.labels import LABELS
 from engine.simulation.kpis import NO_SINGLE_CHANGE, YOUTH
 from models import gazetteer
 from models.scenario_result import KPI_DESCRIPTIONS, Difference, Estimate, ScenarioResult
@@ -66,17 +66,15 @@ class _Words:
         return self.catalogue.ngettext(singular, plural, count)
 
     def label(self, kind: str, code: str) -> str:
-        """The words for a code (:mod:`api.web.labels`); a code without words as it is."""
-        words = LABELS[kind].get(code)
-        return code if words is None else self.gettext(words)
+        """The words for a code, as the pages say it."""
+        return render.label(kind, code, self.catalogue)
 
     def number(self, value: float, digits: int = 1) -> str:
-        """``1,234.5`` in English, ``1.234,5`` in Dutch."""
-        pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return str(format_decimal(value, format=pattern, locale=self.language))
+        """``1,234.5`` in English, ``1.234,5`` in Dutch, as the pages write it."""
+        return render.number(value, digits, self.language)
 
     def signed(self, value: float) -> str:
-        return str(format_decimal(value, format="+#,##0.0;-#,##0.0", locale=self.language))
+        return render.signed(value, self.language)
 
     def pct(self, share: float) -> str:
         return f"{self.number(100 * share)} %"
