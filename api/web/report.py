@@ -141,28 +141,45 @@ def _difference(words: _Words, diff: Difference, gain: str, loss: str, replicati
 
 
 def _headline(words: _Words, result: ScenarioResult) -> str:
+    """What the shortage did to people, in sentences whose nouns agree with their numbers: the
+    counts are means over replications, and "1 people" or "1 nights" reads as a mistake."""
     k = result.kpis
-    return (
-        '<p class="lead">'
-        + words.gettext(
-            "Over %(days)s days, about <b>%(arrivals)s</b> people needed a place. "
-            "<b>%(placed)s</b> found a suitable one, <b>%(within)s</b> within 24 hours. Meanwhile "
-            "they spent <b>%(nights)s</b> nights in unsuitable shelter, <b>%(hotel)s</b> of them "
-            "in hotels and <b>%(homeless)s</b> in homeless shelters; <b>%(unmet)s</b> people were "
-            "never placed."
+    days = result.horizon_days - result.warmup_days
+    arrivals = round(k["arrivals"].mean)
+    nights = round(k["unsuitable_nights"].mean)
+    unmet = round(k["unmet"].mean)
+    sentences = [
+        words.ngettext(
+            "Over %(days)s days, about <b>%(arrivals)s</b> person needed a place.",
+            "Over %(days)s days, about <b>%(arrivals)s</b> people needed a place.",
+            arrivals,
         )
+        % {"days": days, "arrivals": words.number(arrivals, 0)},
+        words.gettext("<b>%(placed)s</b> found a suitable one, <b>%(within)s</b> within 24 hours.")
         % {
-            "days": result.horizon_days - result.warmup_days,
-            "arrivals": words.number(k["arrivals"].mean, 0),
             "placed": words.pct(k["placed_share"].mean),
             "within": words.pct(k["within_24h_share"].mean),
-            "nights": words.number(k["unsuitable_nights"].mean, 0),
+        },
+        words.ngettext(
+            "Meanwhile they spent <b>%(nights)s</b> night in unsuitable shelter, <b>%(hotel)s</b> "
+            "of them in hotels and <b>%(homeless)s</b> in homeless shelters.",
+            "Meanwhile they spent <b>%(nights)s</b> nights in unsuitable shelter, "
+            "<b>%(hotel)s</b> of them in hotels and <b>%(homeless)s</b> in homeless shelters.",
+            nights,
+        )
+        % {
+            "nights": words.number(nights, 0),
             "hotel": words.number(k["hotel_nights"].mean, 0),
             "homeless": words.number(k["homeless_shelter_nights"].mean, 0),
-            "unmet": words.number(k["unmet"].mean, 0),
-        }
-        + "</p>"
-    )
+        },
+        words.ngettext(
+            "<b>%(unmet)s</b> person was never placed.",
+            "<b>%(unmet)s</b> people were never placed.",
+            unmet,
+        )
+        % {"unmet": words.number(unmet, 0)},
+    ]
+    return '<p class="lead">' + " ".join(sentences) + "</p>"
 
 
 def _comparison(words: _Words, result: ScenarioResult) -> str:

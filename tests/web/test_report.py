@@ -7,6 +7,7 @@ from html import unescape
 
 import pytest
 
+from api.web.i18n import Language
 from api.web.report import render_report
 from engine.simulation.runner import run_scenario
 from engine.simulation.stats import estimate
@@ -208,3 +209,33 @@ def _comparison(result: ScenarioResult) -> PolicyComparison:
 def _waiting_chart(html: str) -> str:
     start = html.index("<h2>Waiting</h2>")
     return html[start : html.index("</svg>", start)]
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "many"),
+    [
+        ("en", ["<b>1</b> person needed", "<b>1</b> night in", "<b>1</b> person was never"],
+         ["<b>3</b> people needed", "<b>3</b> nights in", "<b>3</b> people were never"]),
+        ("nl", ["<b>1</b> persoon een plaats", "<b>1</b> nacht door", "<b>1</b> persoon werd"],
+         ["<b>3</b> mensen een plaats", "<b>3</b> nachten door", "<b>3</b> mensen werden nooit"]),
+    ],
+)  # fmt: skip
+def test_the_headline_agrees_with_its_counts(
+    result: ScenarioResult, language: Language, one: list[str], many: list[str]
+) -> None:
+    """A count that rounds to one takes the singular ("1 person", "1 persoon"), any other the
+    plural: the headline's counts are means, so one arrival or one unmet person happens."""
+    for count, expected in ((1.0, one), (0.6, one), (3.0, many)):
+        kpis = {
+            **result.kpis,
+            **{
+                name: estimate([count, count])
+                for name in ("arrivals", "unsuitable_nights", "unmet")
+            },
+        }
+        html = render_report(result.model_copy(update={"kpis": kpis}), language)
+        for phrase in expected:
+            assert phrase in html
+    zero = {name: estimate([0.0, 0.0]) for name in ("arrivals", "unsuitable_nights", "unmet")}
+    html = render_report(result.model_copy(update={"kpis": {**result.kpis, **zero}}), language)
+    assert ("<b>0</b> people were never" if language == "en" else "<b>0</b> mensen werden") in html
