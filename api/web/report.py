@@ -20,7 +20,7 @@ from html import escape
 
 from babel.numbers import format_decimal
 
-from api.svg import PALETTE, Bar, MapPoint, bar_chart, line_chart, map_chart
+from api.svg import Bar, MapPoint, bar_chart, line_chart, map_chart
 from api.web import render
 from api.web.i18n import Language, translations
 from engine.simulation.kpis import NO_SINGLE_CHANGE, YOUTH
@@ -45,9 +45,13 @@ _KIND_COLOURS = {
     "women": "#1f6f8b",
     "men": "#edae49",
     "youth": "#66a182",
-    "young_adult": "#66a182",
+    "young_adult": "#00798c",
+    "emergency": "#7f7f7f",
     "added": "#111111",
 }
+# Any other kind a network file or a programme names (``kind_of`` in the simulation): light grey,
+# and still in the legend under its own name.
+_OTHER_KIND = "#b8b8b8"
 _SHORTAGE = "#c0392b"
 _TOP = 15
 
@@ -284,7 +288,7 @@ def _map(words: _Words, result: ScenarioResult) -> str:
             lat=s.lat,
             lon=s.lon,
             radius=2 + math.sqrt(max(s.capacity, 1)),
-            colour=_KIND_COLOURS.get(s.kind, PALETTE[4]),
+            colour=_colour(s.kind),
             title=words.ngettext(
                 "%(id)s (%(kind)s, %(unit)s): %(num)d place at the start",
                 "%(id)s (%(kind)s, %(unit)s): %(num)d places at the start",
@@ -299,10 +303,13 @@ def _map(words: _Words, result: ScenarioResult) -> str:
         )
         for s in result.shelters
     ]
+    drawn = {s.kind for s in result.shelters}
     legend = "".join(
-        _legend_entry(colour, "&#9679;", escape(words.label("shelter_kind", kind)))
-        for kind, colour in _KIND_COLOURS.items()
-        if any(s.kind == kind for s in result.shelters)
+        _legend_entry(_colour(kind), "&#9679;", escape(words.label("shelter_kind", kind)))
+        for kind in [
+            *(k for k in _KIND_COLOURS if k in drawn),
+            *sorted(drawn - _KIND_COLOURS.keys()),
+        ]
     )
     shortage = _legend_entry(
         _SHORTAGE,
@@ -315,6 +322,11 @@ def _map(words: _Words, result: ScenarioResult) -> str:
         else words.gettext("Regional shortage")
     )
     return map_chart(title, background, points) + f'<p class="legend">{legend}{shortage}</p>'
+
+
+def _colour(kind: str) -> str:
+    """A shelter's dot on the map: one colour per kind, so the legend can name each."""
+    return _KIND_COLOURS.get(kind, _OTHER_KIND)
 
 
 def _legend_entry(colour: str, marker: str, label: str) -> str:

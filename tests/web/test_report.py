@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from typing import get_args
 
 import pytest
 
+from api.schemas import ShelterKind
 from api.web.i18n import Language
-from api.web.report import render_report
+from api.web.labels import SHELTER_KINDS
+from api.web.report import _KIND_COLOURS, render_report
+from engine.simulation.network import ADDED_KIND
 from engine.simulation.runner import run_scenario
 from engine.simulation.stats import estimate
 from models.gazetteer import POLICE_UNITS
@@ -239,3 +243,39 @@ def test_the_headline_agrees_with_its_counts(
     zero = {name: estimate([0.0, 0.0]) for name in ("arrivals", "unsuitable_nights", "unmet")}
     html = render_report(result.model_copy(update={"kpis": {**result.kpis, **zero}}), language)
     assert ("<b>0</b> people were never" if language == "en" else "<b>0</b> mensen werden") in html
+
+
+def test_every_kind_on_the_map_has_its_own_colour_in_the_legend(result: ScenarioResult) -> None:
+    """Each shelter's dot has its kind's colour, and the legend names every kind drawn with
+    that colour, kinds the labels know and any other a network file gives alike; no two kinds
+    share a colour (emergency beds once took COSM's)."""
+    kinds = [*SHELTER_KINDS, "other"]
+    shelters = [
+        point.model_copy(update={"kind": kinds[number % len(kinds)]})
+        for number, point in enumerate(result.shelters)
+    ]
+    assert len(shelters) >= len(kinds)
+    html = render_report(result.model_copy(update={"shelters": shelters}))
+    legend = {
+        unescape(label): colour
+        for colour, label in re.findall(
+            r'<span style="color:(#[0-9a-f]{6})" aria-hidden="true">&#9679;</span> ([^<]+)</span>',
+            html,
+        )
+    }
+    assert set(legend) == {unescape(words) for words in SHELTER_KINDS.values()} | {"other"}
+    assert len(set(legend.values())) == len(legend)
+    for point in shelters:
+        label = SHELTER_KINDS.get(point.kind, point.kind)
+        dot = re.search(rf'fill="([^"]+)"[^>]*><title>{re.escape(point.id)} \(', html)
+        assert dot is not None
+        assert dot.group(1) == legend[label]
+
+
+def test_every_kind_of_shelter_has_words_and_a_colour() -> None:
+    """The kinds the API accepts (``ShelterKind``) and the simulation's added places are named
+    in one place each: a kind added to the API but not to the labels would show as its code."""
+    known = {*get_args(ShelterKind), ADDED_KIND}
+    assert set(SHELTER_KINDS) == known
+    assert set(_KIND_COLOURS) == known
+    assert set(sample_shelter_kinds().values()) <= known
