@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 
 from api.problems import FieldError, field_errors
 from api.schemas import MAX_DANGER_ZONES, AvailabilityUpdate, ReferralCreate
+from api.web.languages import codes_of
 from models import gazetteer
 from models.codes import WEEKDAYS
 from models.errors import format_path
@@ -101,7 +102,7 @@ def referral_from_form(form: FormData) -> ReferralCreate:
     problems: list[FieldProblem] = []
     data: dict[str, Any] = {
         "conditions": _all(form, "conditions"),
-        "languages": [code.lower() for code in _words(_text(form, "languages"))],
+        "languages": codes_of(_text(form, "languages")),
         "programmes": _all(form, "programmes"),
         "avoid": _words(_text(form, "avoid")),
         "danger_zones": [],

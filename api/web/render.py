@@ -25,6 +25,7 @@ from starlette.responses import HTMLResponse, Response
 from api.web import session as web_session
 from api.web.i18n import LANGUAGES, N_, Language, language_of, translations
 from api.web.labels import LABELS
+from api.web.languages import name_of
 from api.web.session import SessionCodec, WebSession
 from engine.intake import AMSTERDAM
 
@@ -156,6 +157,9 @@ def environment(language: Language, catalogue: gettext.NullTranslations) -> Envi
     environment.filters["duration"] = lambda span: _duration(span, catalogue)
     environment.filters["number"] = lambda value, digits=0: number(value, digits, language)
     environment.filters["signed"] = lambda value: signed(value, language)
+    environment.filters["languages"] = lambda codes: ", ".join(
+        name_of(code, language) for code in codes
+    )
     return environment
 
 

@@ -131,7 +131,7 @@ def test_form_mistakes_are_shown_at_their_fields_and_keep_what_was_typed(site: S
             "age": "dertig",
             "location": "Utreht",
             "zone_0_place": "Roterdam",
-            "languages": "romanian",
+            "languages": "klingon",
         },
     )
     assert response.status_code == 422
@@ -142,17 +142,20 @@ def test_form_mistakes_are_shown_at_their_fields_and_keep_what_was_typed(site: S
     assert "Bedoelt u: Rotterdam" in shown
     assert "Vul dit in." in shown  # the danger zone's distance
     # ... and in the same round what only the API's model finds: a desk corrects it all at once.
-    assert "“romanian” is geen taalcode" in shown
+    assert "“klingon” kennen we niet als taal" in shown
     assert 'href="#zone_0_km"' in response.text
     assert 'value="Roterdam"' in response.text
     assert 'aria-invalid="true"' in response.text
 
     response = desk.post(
-        "/desk/referrals", {**REFERRAL, "languages": "nl, Romanian", "age": "130", "children": "-1"}
+        "/desk/referrals", {**REFERRAL, "languages": "nl, Klingon", "age": "130", "children": "-1"}
     )
     assert response.status_code == 422
     shown = text(response)
-    assert "“romanian” is geen taalcode: schrijf twee letters, zoals nl, en of ro." in shown
+    assert (
+        "“klingon” kennen we niet als taal: schrijf de naam, zoals Roemeens, of de code van twee "
+        "letters, zoals ro." in shown
+    )
     assert "Vul 120 of minder in." in shown
     assert "Vul 0 of meer in." in shown
     assert "Controleer dit veld" not in shown

@@ -150,7 +150,7 @@ def test_incoming_people_are_shown_with_what_intake_needs_only(site: Site) -> No
     shown = text(page)
     assert case in shown
     assert "vrouw, 30" in shown
-    assert "spreekt bg" in shown
+    assert "spreekt Bulgaars" in shown
     for secret in ("Utrecht", "Groningen", "arbeidsuitbuiting", "labour"):
         assert secret not in shown
     assert ("read", "referral", case, "ok") in site.audit()
