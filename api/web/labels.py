@@ -99,6 +99,19 @@ RULES: Final = {
     "capacity": N_("Free places"),
 }
 
+# What a single change asks of the people involved, said next to it on the case page (the keys and
+# their order: ``api.web.pages.referral.CAUTION_LEVELS``): the engine finds what would open a
+# place, not whether it is wise.
+CHANGE_CAUTIONS: Final = {
+    "time": N_("a matter of time"),
+    "admission": N_("needs admission to the programme"),
+    "shelter": N_("only if the shelter agrees"),
+    "care": N_("only if the shelter can give the care"),
+    "minors": N_("protection of minors: only with youth care's consent"),
+    "residents": N_("risk to the residents: only if the shelter agrees"),
+    "safety": N_("safety risk: only after the police's assessment"),
+}
+
 MISMATCHES: Final = {
     "specialisation": N_("no specialisation in this exploitation"),
     "language": N_("no shared language"),
@@ -207,6 +220,7 @@ LABELS: Final[dict[str, Mapping[Any, str]]] = {
     "priority": PRIORITIES,
     "reason": REASONS,
     "rule": RULES,
+    "change_caution": CHANGE_CAUTIONS,
     "mismatch": MISMATCHES,
     "stay": STAYS,
     "close_reason": CLOSE_REASONS,

@@ -276,6 +276,7 @@ def test_when_nothing_fits_the_page_says_what_would_open_a_place(site: Site) -> 
     assert "Eén wijziging zou een plaats openen:" in shown
     assert re.search(r"Gevarenzone : Utrecht \(zone 1\) op \d+,\d km in plaats van 400,0 km", shown)
     assert "danger zone" not in shown
+    assert "veiligheidsrisico: alleen na beoordeling door de politie" in shown
     assert "Het dichtst bij passend" not in shown
     # Every change offered is the desk's judgement: the way out without one is named too.
     assert "overweeg dan een noodbed en kijk later opnieuw" in shown

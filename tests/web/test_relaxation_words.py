@@ -9,7 +9,8 @@ from typing import Any
 from markupsafe import Markup
 
 from api.web.i18n import Language, translations
-from api.web.render import environment
+from api.web.pages.referral import CAUTION_LEVELS, caution_of, cautious_first
+from api.web.render import environment, label
 from engine import reference
 from engine.ranking import Ranker
 from engine.relaxations import Change
@@ -72,3 +73,28 @@ def test_a_danger_zone_is_named_by_its_municipality() -> None:
     assert words("nl", change, [zone]) == "Utrecht (zone 1) op 312,4 km in plaats van 400,0 km"
     dropped = Change(rule="security", opens=("S1",), zone=0, min_km=400.0, km=0.0)
     assert words("nl", dropped, [zone]) == "Utrecht (zone 1) laten vervallen, nu 400,0 km"
+
+
+def test_every_change_says_what_it_asks_and_those_that_only_take_time_come_first() -> None:
+    """Over every kind of change the engine finds: the page keeps them all, lists those that
+    only take time before those that need someone's consent, and those before the ones that put
+    the person or others at risk, keeps the engine's order within each, and says which is which
+    in Dutch. Safety, gender and age are never called a matter of time."""
+    found = [change for change, _ in found_changes()]
+    offered = cautious_first(found)
+    levels = [CAUTION_LEVELS[item.caution] for item in offered]
+    assert levels == sorted(levels)
+    for level in set(levels):
+        assert [item.change for item in offered if CAUTION_LEVELS[item.caution] == level] == [
+            change for change in found if CAUTION_LEVELS[caution_of(change)] == level
+        ]
+    risky = {"security", "gender", "age"}
+    for item in offered:
+        rule = item.change.rule
+        assert (CAUTION_LEVELS[item.caution] == 2) == (rule in risky), rule
+        timely = rule in {"capacity", "avoid"} or (
+            rule == "intake_hours" and item.change.intake is not None
+        )
+        assert (item.caution == "time") == timely, rule
+        dutch = label("change_caution", item.caution, translations("nl"))
+        assert dutch != label("change_caution", item.caution, translations("en"))

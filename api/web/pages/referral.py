@@ -13,6 +13,7 @@ When a hold fails because another desk took the last place first, the ledger ans
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, get_args
@@ -48,6 +49,7 @@ from api.web.timing import (
     stale,
 )
 from engine.intake import next_opening, open_at
+from engine.relaxations import Change
 from models.codes import REASON_CODES
 from models.ranking import Excluded, Option
 from models.shelter import Shelter
@@ -58,6 +60,29 @@ router = page_router()
 EMERGENCY = "emergency"
 # When no single change opens a place, the page names this many of the shelters closest to fitting.
 CLOSEST_SHOWN = 5
+# What a single change asks (its words: ``api.web.labels.CHANGE_CAUTIONS``) and how much: 0 only
+# time, 1 someone's consent, 2 a risk to the person or to others.
+CAUTION_LEVELS = {
+    "time": 0,
+    "admission": 1,
+    "shelter": 1,
+    "care": 1,
+    "minors": 2,
+    "residents": 2,
+    "safety": 2,
+}
+_RULE_CAUTIONS = {
+    "intake_hours": "time",
+    "capacity": "time",
+    "avoid": "time",
+    "programme": "admission",
+    "children": "shelter",
+    "condition": "care",
+    "age": "minors",
+    "gender": "residents",
+    "security": "safety",
+}
+_BADGES = ("good", "info", "warn")
 
 Cache = Annotated[NetworkCache, Depends(get_network_cache)]
 
@@ -255,6 +280,41 @@ def mismatches(referral: ReferralPublic, shelter: Shelter | None) -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class Offered:
+    """A single change as the case page offers it: with what it asks of whom."""
+
+    change: Change
+    caution: str  # a key of CAUTION_LEVELS
+
+    @property
+    def badge(self) -> str:
+        return _BADGES[CAUTION_LEVELS[self.caution]]
+
+
+def cautious_first(changes: Sequence[Change]) -> list[Offered]:
+    """The single changes, those that only take time first (an intake opening, a place freeing
+    up), then those a shelter or a programme has to agree to, then those that put the person or
+    others at risk (a danger zone, another gender's or age's shelter); the engine's order within
+    each. A desk under pressure reads from the top, and the engine only knows what would open a
+    place, not whether it is wise."""
+    offered = [Offered(change, caution_of(change)) for change in changes]
+    return sorted(offered, key=lambda item: CAUTION_LEVELS[item.caution])
+
+
+def caution_of(change: Change) -> str:
+    """What a change asks: shelters with no intake hours at all take nobody in by waiting, only
+    if they agree to an intake anyway."""
+    if change.rule == "intake_hours" and change.intake is None:
+        return "shelter"
+    return _RULE_CAUTIONS[rule_of(change)]
+
+
+def rule_of(change: Change) -> str:
+    """The rule a change lifts, one for all contra-indications (``condition:addiction``)."""
+    return "condition" if change.rule.startswith("condition:") else change.rule
+
+
 def grouped(excluded: list[Excluded]) -> list[Group]:
     """Excluded shelters under each reason that rules them out, in the contract's order."""
     groups = []
@@ -347,6 +407,7 @@ def _page(
         "lines": [],
         "groups": [],
         "relaxations": [],
+        "rule_of": rule_of,
         "closest": [],
         "hold": None,
         "remaining": 0,
@@ -380,7 +441,7 @@ def _page(
         ]
         context["lines"] = placements_first(lines)
         context["groups"] = grouped(ranking.excluded)
-        context["relaxations"] = explained.changes
+        context["relaxations"] = cautious_first(explained.changes)
         context["closest"] = [] if explained.changes else closest(ranking.excluded)
         # A hold that ran out frees its places without a word; the desk that comes back to the
         # case (or takes over the shift) learns it here, not when the person is at the door.
