@@ -169,6 +169,17 @@ def newest(session: Session) -> tuple[int, str] | None:
     return None if row is None else (row.seq, row.hash)
 
 
+def kept_mismatch(session: Session, seq: int, kept: str) -> str | None:
+    """Why the trail no longer holds row ``seq`` with the hash ``kept`` outside the database, or
+    None when it does: ``missing`` (the trail was shortened below it) or ``differs`` (the row, or
+    one before it, was rewritten with every later hash). Only together with :func:`verify` does
+    a match say the rows up to ``seq`` are as they were when the hash was kept."""
+    found = session.scalar(select(AuditRow.hash).where(AuditRow.seq == seq))
+    if found is None:
+        return "missing"
+    return None if found == kept.lower() else "differs"
+
+
 def row_hash(row: AuditRow) -> str:
     """SHA-256 (hex) of the canonical JSON of the row's fields and the previous row's hash."""
     return _hash(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import getpass
 import os
+import re
 import socket
 import sys
 import uuid
@@ -38,6 +39,8 @@ from models.errors import error_message
 
 EXIT_BROKEN = 1
 EXIT_INVALID = 2
+# A row and its hash as ``audit verify`` prints them, kept outside the database.
+_KEPT = re.compile(r"(\d{1,18}):([0-9a-fA-F]{64})")
 # The role the audit trail gives changes made on the server itself, by its command line.
 CONSOLE = "console"
 # How long a worker may take to answer uvicorn's supervisor before it is killed as hung and
@@ -249,21 +252,58 @@ def _operator() -> str:
         return f"{CONSOLE}:uid-{os.getuid()}"
 
 
-def verify_audit() -> None:
+def verify_audit(
+    kept: Annotated[
+        str | None,
+        typer.Option(
+            help="A row and its hash kept outside the database, as printed before "
+            "(SEQ:HASH, e.g. 1234:9f86...): checks the trail still holds that row unchanged."
+        ),
+    ] = None,
+) -> None:
     """Check the audit trail's hash chain; name the first broken row (exit code 1)."""
+    expected = _kept(kept) if kept is not None else None
     database = _database()
     with database.session() as session:
         broken = audit.verify(session)
         last = audit.newest(session)
+        mismatch = audit.kept_mismatch(session, *expected) if expected else None
     if broken is not None:
         typer.echo(f"audit trail broken at row {broken}", err=True)
+        raise typer.Exit(EXIT_BROKEN)
+    if expected is not None and mismatch is not None:
+        seq = expected[0]
+        typer.echo(
+            f"audit trail shortened: row {seq} is gone"
+            if mismatch == "missing"
+            else f"audit trail rewritten: row {seq} no longer has the hash kept for it",
+            err=True,
+        )
         raise typer.Exit(EXIT_BROKEN)
     if last is None:
         typer.echo("audit trail intact (empty)")
         return
     # The chain cannot show its newest rows removed, nor a rewrite of every hash after a change:
-    # a copy of the newest hash kept outside the database can.
-    typer.echo(f"audit trail intact; newest row {last[0]}, hash {last[1]}")
+    # a copy of the newest hash kept outside the database can (``--kept``).
+    typer.echo(
+        f"audit trail intact; newest row {last[0]}, hash {last[1]} "
+        f"(keep it; to check later: --kept {last[0]}:{last[1]})"
+    )
+    if expected is not None:
+        typer.echo(f"row {expected[0]} still has the hash kept for it")
+
+
+def _kept(text: str) -> tuple[int, str]:
+    """``SEQ:HASH`` as given to ``--kept``; exit 2 naming the option when it is not that."""
+    found = _KEPT.fullmatch(text.strip())
+    if found is None:
+        typer.echo(
+            f"--kept: '{text}' is not a row and its hash as printed by audit verify "
+            "(a row number, a colon and 64 hex digits)",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INVALID)
+    return int(found.group(1)), found.group(2).lower()
 
 
 def run_retention(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,8 +15,10 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
+from api import audit
 from api.auth import verify_password
 from api.cli_service import EXIT_BROKEN, EXIT_INVALID, register
 from api.db.session import Database
@@ -262,6 +265,69 @@ def test_audit_verify_names_the_first_broken_row(env: dict[str, str], database_u
     broken = run(env, "audit", "verify")
     assert broken.exit_code == EXIT_BROKEN
     assert "row 2" in broken.output
+
+
+def test_audit_verify_checks_a_kept_hash_against_a_rewritten_or_shortened_trail(
+    env: dict[str, str], database_url: str
+) -> None:
+    """Whoever can drop the triggers can rewrite a row and every hash after it, or remove the
+    newest rows, and the chain still checks; a row's hash kept outside the database does not."""
+    run(env, "audit", "verify")  # migrates and seeds, as the server would
+    database = Database.for_url(database_url)
+    try:
+        with database.session() as session:
+            for number in range(4):
+                add_audit_row(session, number, datetime.now(UTC))
+        printed = run(env, "audit", "verify")
+        found = re.search(r"--kept (\d+):([0-9a-f]{64})", printed.output)
+        assert found is not None, printed.output
+        kept = f"{found.group(1)}:{found.group(2)}"
+        seq = int(found.group(1))
+        again = run(env, "audit", "verify", "--kept", kept)
+        assert again.exit_code == 0, again.output
+        assert f"row {seq} still has the hash kept for it" in again.output
+        assert run(env, "audit", "verify", "--kept", kept.upper()).exit_code == 0
+
+        _without_guards(database)
+        with database.session() as session:
+            session.execute(text("UPDATE audit SET actor = 'mallory' WHERE seq = :seq"), {"seq": 2})
+            _rechain(session)
+        assert run(env, "audit", "verify").exit_code == 0  # the chain alone cannot tell
+        rewritten = run(env, "audit", "verify", "--kept", kept)
+        assert rewritten.exit_code == EXIT_BROKEN
+        assert f"rewritten: row {seq} no longer has the hash kept for it" in rewritten.output
+
+        with database.session() as session:
+            session.execute(text("DELETE FROM audit WHERE seq >= :seq"), {"seq": seq})
+        shortened = run(env, "audit", "verify", "--kept", kept)
+        assert shortened.exit_code == EXIT_BROKEN
+        assert f"shortened: row {seq} is gone" in shortened.output
+    finally:
+        database.dispose()
+
+
+@pytest.mark.parametrize("kept", ["12", "12:abc", "x:" + "0" * 64, "12:" + "g" * 64])
+def test_audit_verify_names_a_kept_hash_it_cannot_read(env: dict[str, str], kept: str) -> None:
+    result = run(env, "audit", "verify", "--kept", kept)
+    assert result.exit_code == EXIT_INVALID
+    assert result.output.startswith(f"--kept: '{kept}' is not a row and its hash")
+
+
+def _without_guards(database: Database) -> None:
+    """Drop the triggers that refuse UPDATE and DELETE on the trail, as an intruder would."""
+    with database.session() as session:
+        for trigger in ("audit_no_update", "audit_no_delete"):
+            drop = f"DROP TRIGGER {trigger}"
+            session.execute(text(drop if database.dialect == "sqlite" else drop + " ON audit"))
+
+
+def _rechain(session: Session) -> None:
+    """Recompute every link and hash in order, as an intruder who knows the format would."""
+    previous = audit.GENESIS
+    for row in session.scalars(select(AuditRow).order_by(AuditRow.seq)):
+        row.prev_hash = previous
+        row.hash = audit.row_hash(row)
+        previous = row.hash
 
 
 def test_retention_purges_old_closed_referrals(env: dict[str, str], database_url: str) -> None:
