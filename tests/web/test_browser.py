@@ -168,7 +168,7 @@ def test_the_desk_places_someone_from_the_login_page(page: Page) -> None:
 def test_shelter_staff_update_their_availability(page: Page) -> None:
     log_in(page, "shelter")
     expect(page.get_by_role("heading", name="Opvang S001")).to_be_visible()
-    expect(page.get_by_text("spreekt bg, en")).to_be_visible()
+    expect(page.get_by_text("spreekt Bulgaars, Engels")).to_be_visible()
     assert unlabelled(page) == []
     page.get_by_label("Nu vrije plaatsen").fill("2")
     page.get_by_label("deze uren:").check()
