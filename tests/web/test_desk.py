@@ -354,6 +354,26 @@ def test_a_moment_no_intake_can_happen_at_is_said_and_now_is_ranked(site: Site) 
         assert "<details open>" in page.text
 
 
+def test_the_waiting_list_refreshes_itself_with_colleagues_work(site: Site) -> None:
+    """Several desks work one list: what a colleague registers or holds shows in the part the
+    page's script fetches, and fetching it keeps no unattended screen logged in."""
+    desk, colleague = site.visitor("desk"), site.visitor("desk")
+    page = desk.get("/desk")
+    assert 'data-poll="/desk/list"' in page.text
+    assert "Er wacht niemand." in text(page)
+    case = register(colleague)
+    part = desk.get("/desk/list")
+    assert part.status_code == 200
+    assert "<html" not in part.text
+    assert f'href="/desk/referrals/{case}"' in part.text
+    assert "wordt elke 30 seconden ververst" in text(part)
+    assert "set-cookie" not in part.headers
+    shelter = options(text(colleague.get(f"/desk/referrals/{case}")))[0]
+    colleague.post(f"/desk/referrals/{case}/hold", {"shelter_id": shelter})
+    assert "vastgehouden" in text(desk.get("/desk/list"))
+    assert site.visitor("shelter").get("/desk/list").status_code == 403
+
+
 def test_the_waiting_list_puts_the_most_urgent_first_and_flags_night_arrivals(
     site: Site,
 ) -> None:

@@ -20,6 +20,7 @@ Route = tuple[str, str]
 # of the scenarios issue, which admit the planner role only).
 PAGES: dict[Route, tuple[Route, ...] | frozenset[str]] = {
     ("GET", "/desk"): (("GET", "/api/v1/referrals"), ("GET", "/api/v1/holds")),
+    ("GET", "/desk/list"): (("GET", "/api/v1/referrals"), ("GET", "/api/v1/holds")),
     ("GET", "/desk/referrals/new"): (("POST", "/api/v1/referrals"),),
     ("POST", "/desk/referrals"): (("POST", "/api/v1/referrals"),),
     ("GET", "/desk/referrals/{referral_id}"): (

@@ -36,6 +36,10 @@ router = page_router()
 ZONE_ROWS = 3
 # The most referrals the waiting list shows (the API's largest page).
 LISTED = 500
+# Seconds between refreshes of the waiting list: several desks work one list, and each refresh
+# reads every line through the audited routes, so not as often as the capacity board.
+REFRESH_SECONDS = 30
+Cache = Annotated[NetworkCache, Depends(get_network_cache)]
 
 
 @dataclass(frozen=True)
@@ -53,13 +57,24 @@ class Waiting:
 
 
 @router.get("/desk")
-def waiting_list(
-    request: Request,
-    caller: Visitor,
-    cache: Annotated[NetworkCache, Depends(get_network_cache)],
-) -> Response:
+def waiting_list(request: Request, caller: Visitor, cache: Cache) -> Response:
     """Everyone waiting or held, most urgent first, with how long they have been waiting and
     how many shelters fit them."""
+    context = _waiting(request, caller, cache) | {"done": request.query_params.get("done")}
+    return web_state(request).pages.render(request, "desk.html", context)
+
+
+@router.get("/desk/list")
+def waiting_list_part(request: Request, caller: Visitor, cache: Cache) -> Response:
+    """Only the list, for the page's script to swap in: a colleague's new referral, a hold made
+    or run out elsewhere shows without a reload (the session is not renewed: a list left open on
+    a screen still logs out when nobody uses it)."""
+    context = _waiting(request, caller, cache)
+    return web_state(request).pages.render(request, "desk_list.html", context, renew=False)
+
+
+def _waiting(request: Request, caller: Caller, cache: NetworkCache) -> dict[str, Any]:
+    """The lines of the waiting list, read through the API's routes (audited as theirs)."""
     settle(caller)
     found = call(referrals.list_referrals, request, caller, status="waiting", limit=LISTED)
     found += call(referrals.list_referrals, request, caller, status="held", limit=LISTED)
@@ -90,14 +105,14 @@ def waiting_list(
         )
         for row in sorted(found, key=lambda row: (-row.priority, row.created_at))
     ]
-    context = {
+    return {
         "lines": lines,
         "office_open": office_open,
         "office_opens": office_opens,
         "office_opens_local": local_minute(office_opens) if office_opens else "",
-        "done": request.query_params.get("done"),
+        "refresh": REFRESH_SECONDS,
+        "now": caller.now,
     }
-    return web_state(request).pages.render(request, "desk.html", context)
 
 
 @router.get("/desk/referrals/new")
