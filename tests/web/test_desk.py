@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, cast
 from zoneinfo import ZoneInfo
 
 import httpx2
@@ -94,6 +94,55 @@ def test_the_desk_places_someone_from_the_form(site: Site) -> None:
     assert "Wachtte tot plaatsing 30 min" in text(desk.get(f"/desk/referrals/{case}"))
     placements = site.api("desk", "GET", "/api/v1/placements", None)
     assert [(p["referral_id"], p["shelter_id"]) for p in placements] == [(case, offered[0])]
+
+
+# The contract's soft terms (placement-v1, objective), written out here as the contract states
+# them, with the words the case page uses for each.
+SOFT_TERMS = {
+    "specialisation": "niet gespecialiseerd in deze uitbuiting",
+    "language": "geen gedeelde taal",
+    "move": "betekent verhuizen",
+}
+
+
+def contract_terms(person: dict[str, object], shelter: dict[str, Any]) -> list[str]:
+    """The soft terms of placing ``person`` (as registered) at ``shelter`` (as the API stores
+    it), in the formula's order, by the contract's own words."""
+    languages = cast(list[str], person.get("languages", []))
+    applies = {
+        "specialisation": person.get("exploitation") is not None
+        and person["exploitation"] not in shelter["specialisations"],
+        "language": bool(languages) and not set(languages) & set(shelter["languages"]),
+        "move": person.get("current") is not None and person["current"] != shelter["id"],
+    }
+    return [SOFT_TERMS[term] for term, applied in applies.items() if applied]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"exploitation": "sexual", "languages": ["ro"], "current": "S001"},
+        {"exploitation": "labour", "languages": ["nl", "en"]},
+        {"exploitation": "criminal", "languages": ["bg", "pl"], "current": "S002"},
+        {"languages": ["en"], "current": "S001"},
+    ],
+)
+def test_each_option_names_the_compromises_the_contract_counts(
+    site: Site, fields: dict[str, object]
+) -> None:
+    """Every option of the case page, across the sample network, names exactly the soft terms
+    the contract's cost counts for that person there: no specialisation in the exploitation, no
+    shared language, a move away from the shelter proposed before."""
+    person = {"gender": "female", "age": 30, "location": {"municipality": "Utrecht"}, **fields}
+    case = site.api("desk", "POST", "/api/v1/referrals", person)["id"]
+    shown = text(site.visitor("desk").get(f"/desk/referrals/{case}"))
+    rows = re.findall(r"\d+ (S\d+) [^\d]+ \d+,\d km \d+ (.*?) \1 vasthouden", shown)
+    assert len(rows) == len(options(shown)) > 10, shown
+    stored = {s["id"]: s for s in site.api("admin", "GET", "/api/v1/shelters?limit=500")}
+    for shelter, said in rows:
+        expected = " ".join(contract_terms(person, stored[shelter])) or "geen"
+        assert said == expected, (shelter, said, expected)
 
 
 def test_pages_write_the_audit_rows_the_api_writes(site: Site) -> None:

@@ -1,8 +1,9 @@
 """One referral at the desk: its ranking, the hold with its countdown, and what became of it.
 
 The ranking is the API's own (``POST /referrals/{id}/ranking``), at this moment or at a chosen
-intake time. The page adds what a reader needs to choose: the soft mismatches behind each option's
-cost, read from the same live network the ranking used, the excluded shelters grouped by reason,
+intake time. The page adds what a reader needs to choose: the soft terms behind each option's cost,
+as the engine counts them for the plan's lines too (:func:`engine.plans.placement_terms`, for the
+victim and the network the ranking used), the excluded shelters grouped by reason,
 with how many each reason alone keeps closed, and, for a shelter whose record nobody has changed
 for a day (:data:`api.web.timing.STALE_AFTER`), when its free places were last reported: a count
 from Friday afternoon is worth a phone call before someone is sent there on Monday.
@@ -47,6 +48,7 @@ from api.web.timing import (
     seconds_left,
     stale,
 )
+from engine.arrays import SoftTerm
 from engine.intake import next_opening, open_at
 from models.codes import REASON_CODES
 from models.ranking import Excluded, Option
@@ -64,10 +66,11 @@ Cache = Annotated[NetworkCache, Depends(get_network_cache)]
 
 @dataclass(frozen=True)
 class Line:
-    """An option of the ranking with its soft mismatches."""
+    """An option of the ranking with the soft terms of its cost that apply, as the engine
+    counts them (the plan's lines name theirs the same way)."""
 
     option: Option
-    mismatches: list[str]
+    mismatches: tuple[SoftTerm, ...]
     reported: datetime | None  # when its places were last reported, if that is old (stale)
     kind: str | None  # what kind of place (an emergency bed is no placement), if said
 
@@ -240,21 +243,6 @@ def release(request: Request, hold_id: str, caller: Visitor, form: Form, cache: 
     return redirect(f"/desk/referrals/{released.referral_id}?done=released")
 
 
-def mismatches(referral: ReferralPublic, shelter: Shelter | None) -> list[str]:
-    """The soft terms of the contract's cost that apply: no specialisation in the referral's
-    form of exploitation, no shared language, a move away from a shelter already proposed."""
-    if shelter is None:
-        return []
-    found = []
-    if referral.exploitation is not None and referral.exploitation not in shelter.specialisations:
-        found.append("specialisation")
-    if referral.languages and not set(referral.languages) & set(shelter.languages):
-        found.append("language")
-    if referral.current is not None and referral.current != shelter.id:
-        found.append("move")
-    return found
-
-
 def grouped(excluded: list[Excluded]) -> list[Group]:
     """Excluded shelters under each reason that rules them out, in the contract's order."""
     groups = []
@@ -364,14 +352,13 @@ def _page(
         # The ranking route's own work (its role check passed above): the route answers with
         # the ranking serialised, the page needs it as it is.
         body = RankingRequest(at=at)
-        explained = matching.explained(caller, cache, referral_id, body.at)
-        ranking = explained.ranking
-        network = {s.id: s for s in cache.network(caller.session, at or caller.now)}
+        ranked = matching.ranked(caller, cache, referral_id, body.at)
+        explained, ranking = ranked.explained, ranked.explained.ranking
         facts = shelter_store.facts(caller.session, [option.shelter for option in ranking.options])
         lines = [
             Line(
                 option,
-                mismatches(referral, network.get(option.shelter)),
+                ranked.terms[option.shelter].mismatches,
                 stale(known.reported if known else None, caller.now),
                 known.kind if known else None,
             )
