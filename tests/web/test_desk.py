@@ -480,7 +480,7 @@ def test_an_option_whose_places_were_reported_long_ago_says_when(site: Site) -> 
     assert "gemeld" not in text(desk.get(f"/desk/referrals/{case}"))
 
 
-def test_releasing_a_hold_frees_the_place_and_the_referral_waits_again(site: Site) -> None:
+def test_releasing_a_hold_asks_first_and_the_yes_frees_the_place(site: Site) -> None:
     site.add_shelter("T001", 1)
     desk = site.visitor("desk")
     case = register(desk)
@@ -489,13 +489,107 @@ def test_releasing_a_hold_frees_the_place_and_the_referral_waits_again(site: Sit
         r"/desk/holds/(H[0-9a-f]+)/release", desk.get(f"/desk/referrals/{case}").text
     )
     assert hold_id is not None
-    response = desk.post(f"/desk/holds/{hold_id.group(1)}/release", {"referral_id": case})
+    path = f"/desk/holds/{hold_id.group(1)}/release"
+    before = len(site.audit())
+
+    # The first press only asks, in words, naming the shelter and the case.
+    asked = desk.post(path, {"referral_id": case})
+    assert asked.status_code == 200
+    said = text(asked)
+    assert "De reservering bij T001 vrijgeven?" in said
+    assert f"De 1 plaats komt meteen vrij voor anderen en zaak {case} wacht weer." in said
+    assert "alleen een nieuwe reservering krijgt hem terug" in said
+    assert _held(site) == {case: "T001"}
+    assert [row for row in site.audit()[before:] if row[0] == "update"] == []
+    assert ("read", "hold", hold_id.group(1), "ok") in site.audit()[before:]
+    # The yes sends the same form again with confirmed=1 and the page's CSRF token; the no
+    # leads back to the case.
+    yes = confirm_form(asked)
+    assert yes == {"action": path, "referral_id": case, "confirmed": "1", "csrf": desk.token()}
+    assert f'<a class="button secondary" href="/desk/referrals/{case}">' in asked.text
+    assert "Nee: reservering houden" in said
+    assert "Ja: T001 vrijgeven" in said
+    # Without this session's token the yes is refused like any other form.
+    forged = desk.post(path, {"referral_id": case, "confirmed": "1"}, csrf="forged")
+    assert forged.status_code == 403
+    assert _held(site) == {case: "T001"}
+
+    response = desk.post(path, {"referral_id": case, "confirmed": "1"})
     assert response.headers["location"] == f"/desk/referrals/{case}?done=released"
+    assert _held(site) == {}
     assert "T001" in options(text(desk.get(f"/desk/referrals/{case}")))
 
-    again = desk.post(f"/desk/holds/{hold_id.group(1)}/release", {"referral_id": case})
-    assert again.status_code == 409
-    assert "Deze reservering is al bevestigd of vrijgegeven." in text(again)
+    # Pressed again on a hold released already: no question about what cannot happen.
+    for fields in ({"referral_id": case}, {"referral_id": case, "confirmed": "1"}):
+        again = desk.post(path, fields)
+        assert again.status_code == 409
+        assert "Deze reservering is al bevestigd of vrijgegeven." in text(again)
+        assert "vrijgeven?" not in text(again)
+
+
+def test_a_release_asked_after_the_hold_ran_out_says_so(site: Site) -> None:
+    site.add_shelter("T001", 1)
+    desk = site.visitor("desk")
+    case, hold = _hold_at(desk, "T001")
+    site.clock.advance(91)
+    late = desk.post(f"/desk/holds/{hold}/release", {"referral_id": case})
+    assert late.status_code == 409
+    assert "De reservering is verlopen: de plaatsen zijn weer vrij." in text(late)
+    assert "vrijgeven?" not in text(late)
+
+
+def test_closing_a_held_referral_asks_first_since_it_gives_up_the_place(site: Site) -> None:
+    site.add_shelter("T001", 2)
+    desk = site.visitor("desk")
+    case, _hold = _hold_at(desk, "T001", children="1")
+    path = f"/desk/referrals/{case}/close"
+
+    asked = desk.post(path, {"reason": "returned_home"})
+    assert asked.status_code == 200
+    said = text(asked)
+    assert f"Zaak {case} afsluiten en de reservering bij T001 vrijgeven?" in said
+    assert (
+        "De aanmelding gaat van de wachtlijst (reden: naar huis of het land van herkomst "
+        "teruggekeerd), en de 2 plaatsen die bij T001 worden vastgehouden, komen meteen vrij "
+        "voor anderen." in said
+    )
+    assert site.api("desk", "GET", f"/api/v1/referrals/{case}")["status"] == "held"
+    assert _held(site) == {case: "T001"}
+    yes = confirm_form(asked)
+    assert yes == {
+        "action": path,
+        "reason": "returned_home",
+        "confirmed": "1",
+        "csrf": desk.token(),
+    }
+    assert f'<a class="button secondary" href="/desk/referrals/{case}">' in asked.text
+
+    closed = desk.post(path, {"reason": "returned_home", "confirmed": "1"})
+    assert closed.headers["location"] == f"/desk/referrals/{case}?done=closed"
+    stored = site.api("desk", "GET", f"/api/v1/referrals/{case}")
+    assert (stored["status"], stored["close_reason"]) == ("closed", "returned_home")
+    assert _held(site) == {}
+
+    # A referral without a hold gives up no place: it is closed at the first press.
+    waiting = register(desk)
+    assert desk.post(f"/desk/referrals/{waiting}/close", {"reason": "withdrawn"}).status_code == 303
+    assert site.api("desk", "GET", f"/api/v1/referrals/{waiting}")["status"] == "closed"
+
+
+def confirm_form(page: httpx2.Response) -> dict[str, str]:
+    """The form of a page's confirmation box: where it posts and every field it sends with its
+    yes (hidden fields, and the button's own name and value)."""
+    box = re.search(
+        r'<div class="notice warn" role="alert" id="confirm">(.*?)</div>', page.text, re.S
+    )
+    assert box is not None, text(page)
+    action = re.search(r'<form method="post" action="([^"]+)"', box.group(1))
+    assert action is not None
+    fields = re.findall(
+        r'<(?:input type="hidden"|button type="submit") name="([^"]+)" value="([^"]*)"',
+        box.group(1),
+    )
+    return {"action": action.group(1), **dict(fields)}
 
 
 def test_a_late_intake_extends_the_hold_from_the_page(site: Site) -> None:
@@ -1021,7 +1115,8 @@ def test_a_hold_that_ran_out_is_said_on_the_case_until_the_next_hold(site: Site)
 
     # Held again and released: the last hold did not run out, so nothing is said of it.
     _, hold = _hold_at_existing(desk, case, "T001")
-    assert desk.post(f"/desk/holds/{hold}/release", {"referral_id": case}).status_code == 303
+    released = desk.post(f"/desk/holds/{hold}/release", {"referral_id": case, "confirmed": "1"})
+    assert released.status_code == 303
     assert "verlopen zonder intake" not in text(desk.get(f"/desk/referrals/{case}"))
 
 

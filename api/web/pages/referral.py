@@ -39,6 +39,7 @@ from api.schemas import (
 from api.settings import Settings
 from api.stays import BACKDATE_LIMIT
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
+from api.web.confirm import Question, confirmed, refusal
 from api.web.forms import FieldProblem
 from api.web.state import web_state
 from api.web.timing import (
@@ -189,12 +190,24 @@ def close(
     request: Request, referral_id: str, caller: Visitor, form: Form, cache: Cache
 ) -> Response:
     """Close the referral (it leaves the waiting list; a hold it has is released), or say
-    plainly why not."""
+    plainly why not. A referral with a hold is asked about first (:mod:`api.web.confirm`):
+    closing it gives up the held places."""
     guard_of(referrals.close_referral)(request, caller)
     try:
         data = ReferralClose.model_validate({"reason": str(form.get("reason") or "")})
     except ValidationError:
         raise ProblemError(422, "choose why the referral is closed") from None
+    if not confirmed(form):
+        held = call(holds.list_holds, request, caller, status="active", referral_id=referral_id)
+        if held:
+            question = Question.about(
+                "close",
+                f"/desk/referrals/{referral_id}/close",
+                held[0],
+                back=f"/desk/referrals/{referral_id}",
+                fields={"reason": data.reason},
+            )
+            return _page(request, caller, cache, referral_id, question=question)
     try:
         call(referrals.close_referral, request, caller, referral_id, data)
     except ProblemError as problem:
@@ -235,7 +248,22 @@ def extend(
 
 @router.post("/desk/holds/{hold_id}/release")
 def release(request: Request, hold_id: str, caller: Visitor, form: Form, cache: Cache) -> Response:
-    """Give the places back; the referral waits again."""
+    """Give the places back; the referral waits again. Asked first (:mod:`api.web.confirm`):
+    another desk may take the places the next moment."""
+    if not confirmed(form):
+        hold = call(holds.read_hold, request, caller, hold_id)
+        code = refusal(hold)
+        if code is not None:
+            notice = Notice(code, after="hold")
+            return _page(request, caller, cache, hold.referral_id, notice=notice, status=409)
+        question = Question.about(
+            "release",
+            f"/desk/holds/{hold_id}/release",
+            hold,
+            back=f"/desk/referrals/{hold.referral_id}",
+            fields={"referral_id": hold.referral_id},
+        )
+        return _page(request, caller, cache, hold.referral_id, question=question)
     try:
         released = call(holds.release_hold, request, caller, hold_id)
     except ProblemError as problem:
@@ -284,12 +312,13 @@ def _page(
     at: datetime | None = None,
     notice: Notice | None = None,
     stay_form: StayForm | None = None,
+    question: Question | None = None,
     at_unreadable: bool = False,
     status: int = 200,
 ) -> Response:
     """The referral's page: its ranking while it waits, its hold while held, its placement
-    once placed; with the notice of a refused action, or the problems of the stay's form, when
-    there are some."""
+    once placed; with the notice of a refused action, the problems of the stay's form, or the
+    question whether to release the hold (``question``), when there are some."""
     settle(caller)
     # The ranking's role check first: a page about one person is the desk's, as the ranking is.
     guard_of(referrals.rank_referral)(request, caller)
@@ -316,6 +345,7 @@ def _page(
     context: dict[str, Any] = {
         "referral": referral,
         "notice": notice,
+        "question": question,
         "done": request.query_params.get("done"),
         "at": at,
         "at_refused": refused,
