@@ -3,6 +3,7 @@ and the national plan, and what the page says when another desk was quicker."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -17,9 +18,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from api import ledger
-from api.db.tables import ShelterRow
+from api.db.tables import HoldRow, ShelterRow
+from api.retention import purge_closed
 from api.web.pages.referral import grouped
 from api.writer_turns import DatabaseBusy
 from models.codes import CONDITIONS, REASON_CODES
@@ -1389,3 +1393,174 @@ def test_a_plan_line_without_compromises_says_none(site: Site) -> None:
     row = re.search(rf"{case}</a>.*?</tr>", planned.text, flags=re.S)
     assert row is not None
     assert "T001 0,0 km geen " in " ".join(re.sub(r"<[^>]+>", " ", row.group(0)).split())
+
+
+def _three_lines(site: Site, desk: Visitor) -> tuple[httpx2.Response, list[str], dict[str, str]]:
+    """Three people only T001-T003 take in, a place each, planned: (the plan's page, the cases
+    most urgent first, case -> shelter of each line)."""
+    for shelter in ("T001", "T002", "T003"):
+        site.add_shelter(shelter, 1, **ONLY_AT_T)
+    cases = [register(desk, **ONLY_T, priority=p) for p in "321"]
+    planned = desk.post("/desk/plan", {})
+    lines = _plan_lines(planned)
+    assert set(lines) == set(cases)
+    return planned, cases, lines
+
+
+@pytest.mark.parametrize(
+    ("failure", "busy_at"),
+    [
+        (DatabaseBusy, 2),
+        (OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked")), 2),
+        (DatabaseBusy, 3),
+    ],
+)
+def test_accept_all_stops_where_the_database_does_not_answer_and_says_what_was_not_tried(
+    site: Site, monkeypatch: pytest.MonkeyPatch, failure: Exception, busy_at: int
+) -> None:
+    desk = site.visitor("desk")
+    planned, cases, lines = _three_lines(site, desk)
+    real = ledger.create_hold
+    tried: list[str] = []
+
+    def busy(session: Session, referral_id: str, shelter_id: str, **kwargs: Any) -> HoldRow:
+        tried.append(referral_id)
+        if len(tried) == busy_at:
+            raise failure
+        return real(session, referral_id, shelter_id, **kwargs)
+
+    monkeypatch.setattr(ledger, "create_hold", busy)
+    accepted = desk.post("/desk/plan/accept-all", {"state": _plan_form(planned)})
+    assert accepted.status_code == 503
+    assert accepted.headers["retry-after"] == "1"
+    assert accepted.headers["content-type"].startswith("text/html")
+    # Stopped at the line the database failed: none after it was tried.
+    assert tried == cases[:busy_at]
+    held, stuck, untried = cases[: busy_at - 1], cases[busy_at - 1], cases[busy_at:]
+    assert _held(site) == {case: lines[case] for case in held}
+    said = text(accepted)
+    made = "1 reservering gemaakt." if len(held) == 1 else "2 reserveringen gemaakt."
+    assert made in said
+    if untried:
+        assert (
+            f"Safeplace was bezet en stopte bij zaak {stuck}: die regel en 1 regel erna zijn "
+            "niet vastgehouden." in said
+        )
+    else:
+        assert f"Safeplace was bezet bij zaak {stuck}: die regel is niet vastgehouden." in said
+    assert "De gemaakte reserveringen blijven staan." in said
+    assert said.count("Niet vastgehouden: Safeplace was bezet.") == 1
+    assert said.count("Niet geprobeerd: het accepteren stopte bij een regel hierboven.") == len(
+        untried
+    )
+    # The lines not held stay open, one press away once the database answers again.
+    open_lines = re.findall(r'name="accept" value="(\S+) ', accepted.text)
+    assert open_lines == [stuck, *untried]
+    monkeypatch.undo()
+    again = desk.post("/desk/plan/accept-all", {"state": _plan_form(accepted)})
+    assert again.status_code == 200
+    assert _held(site) == lines
+
+
+def test_one_line_the_database_does_not_answer_for_stays_open(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = site.visitor("desk")
+    planned, cases, lines = _three_lines(site, desk)
+
+    def busy(*_args: object, **_kwargs: object) -> NoReturn:
+        raise DatabaseBusy
+
+    monkeypatch.setattr(ledger, "create_hold", busy)
+    line = f"{cases[1]} {lines[cases[1]]}"
+    accepted = desk.post("/desk/plan/accept", {"accept": line, "state": _plan_form(planned)})
+    assert accepted.status_code == 503
+    assert accepted.headers["retry-after"] == "1"
+    said = text(accepted)
+    assert "Niet vastgehouden: Safeplace was bezet." in said
+    assert "Niet geprobeerd" not in said
+    assert f'name="accept" value="{line}"' in accepted.text
+    assert _held(site) == {}
+
+
+@pytest.mark.parametrize("gone", ["case", "shelter"])
+def test_a_plan_line_whose_case_or_shelter_is_gone_says_so_and_the_others_are_held(
+    site: Site, gone: str
+) -> None:
+    desk = site.visitor("desk")
+    planned, cases, lines = _three_lines(site, desk)
+    state = json.loads(_plan_form(planned))
+    middle = cases[1]
+    if gone == "case":
+        # Closed, and removed once its retention was over (safeplace retention run --days 0).
+        site.api("desk", "POST", f"/api/v1/referrals/{middle}/close", {"reason": "withdrawn"})
+        with site.database.session() as session:
+            assert purge_closed(session, now=site.clock.now + timedelta(seconds=1), days=0) == 1
+    else:
+        # A page whose form names a shelter there is none of (the form is the browser's).
+        for line in state["lines"]:
+            if line["victim"] == middle:
+                line["shelter"] = "T999"
+    before = len(site.audit())
+
+    accepted = desk.post("/desk/plan/accept-all", {"state": json.dumps(state)})
+    assert accepted.status_code == 409
+    assert _held(site) == {case: lines[case] for case in (cases[0], cases[2])}
+    said = text(accepted)
+    assert (
+        "2 reserveringen gemaakt. 1 regel is geweigerd: bij die regel hieronder staat waarom."
+        in said
+    )
+    assert "Deze zaak of deze opvang staat niet meer in Safeplace." in said
+    assert "Deze regel kan niet worden vastgehouden. Maak een nieuw plan." in said
+    # Accepting it again cannot work: no button for it, and accept all has nothing left.
+    assert 'name="accept"' not in accepted.text
+    assert "Alles accepteren" not in said
+    assert ("create", "hold", None, "not_found") in site.audit()[before:]
+
+
+@pytest.mark.parametrize(
+    ("change", "said", "open_again"),
+    [
+        ("closed", "Deze aanmelding is afgesloten.", False),
+        ("placed", "Deze persoon is al geplaatst.", False),
+        ("refit", "De opvang past niet meer bij deze persoon", True),
+    ],
+)
+def test_a_plan_line_refused_by_the_ledger_says_why_and_whether_it_can_be_tried_again(
+    site: Site, change: str, said: str, open_again: bool
+) -> None:
+    desk = site.visitor("desk")
+    planned, cases, lines = _three_lines(site, desk)
+    middle = cases[1]
+    if change == "closed":
+        site.api("desk", "POST", f"/api/v1/referrals/{middle}/close", {"reason": "withdrawn"})
+    elif change == "placed":
+        body = {"referral_id": middle, "shelter_id": lines[middle]}
+        hold = site.api("desk", "POST", "/api/v1/holds", body)
+        site.api("desk", "POST", f"/api/v1/holds/{hold['id']}/confirm")
+    else:
+        site.api("admin", "PATCH", f"/api/v1/shelters/{lines[middle]}", {"genders": ["female"]})
+
+    accepted = desk.post("/desk/plan/accept-all", {"state": _plan_form(planned)})
+    assert accepted.status_code == 409
+    shown = text(accepted)
+    assert "2 reserveringen gemaakt. 1 regel is geweigerd" in shown
+    assert said in shown
+    assert {case: shelter for case, shelter in _held(site).items() if case != middle} == {
+        case: lines[case] for case in (cases[0], cases[2])
+    }
+    offered = re.findall(r'name="accept" value="(\S+) ', accepted.text)
+    assert offered == ([middle] if open_again else [])
+
+
+def test_a_plan_whose_form_breaks_the_apis_id_rules_is_refused_whole(site: Site) -> None:
+    desk = site.visitor("desk")
+    planned, _cases, _lines = _three_lines(site, desk)
+    state = json.loads(_plan_form(planned))
+    state["lines"][0]["victim"] = "C" * 65  # longer than any id the API takes
+    for path in ("/desk/plan/accept-all", "/desk/plan/accept"):
+        refused = desk.post(path, {"state": json.dumps(state), "accept": f"{'C' * 65} T001"})
+        assert refused.status_code == 422
+        assert refused.headers["content-type"].startswith("text/html")
+    assert _held(site) == {}
