@@ -21,7 +21,7 @@ from api.network_cache import NetworkCache
 from api.observe import solver_timer
 from api.problems import FieldError, ProblemError
 from api.schemas import PlanRequest
-from engine.plans import Terms, terms
+from engine.plans import Terms, placement_terms, terms
 from engine.ranking import Explained, Ranker
 from engine.solve import solve
 from models.instance import Instance
@@ -50,14 +50,25 @@ class RankingRead:
             return self.ranker.at(self.moment).explain(self.victim)
 
 
-def explained(
-    caller: Caller, cache: NetworkCache, referral_id: str, at: datetime | None
-) -> Explained:
+@dataclass(frozen=True)
+class Ranked:
+    """A ranking with its relaxations as data, and per option (by shelter id) the terms of its
+    cost: the travel distance and the soft terms that apply, as the engine counts them
+    (:func:`engine.plans.placement_terms`, as for a plan's lines)."""
+
+    explained: Explained
+    terms: dict[str, Terms]
+
+
+def ranked(caller: Caller, cache: NetworkCache, referral_id: str, at: datetime | None) -> Ranked:
     """The contract's ranking of one waiting referral at ``at`` (default: now), read in the
-    caller's own transaction."""
+    caller's own transaction, with the terms of each option (for the desk's case page)."""
     read = read_for_ranking(caller, cache, referral_id, at)
     caller.session.commit()
-    return read.explain()
+    explained = read.explain()
+    shelters = [option.shelter for option in explained.ranking.options]
+    found = placement_terms([(read.victim, shelter) for shelter in shelters], read.ranker.shelters)
+    return Ranked(explained, dict(zip(shelters, found, strict=True)))
 
 
 def read_shared(

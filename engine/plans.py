@@ -8,6 +8,7 @@ out, so the desk sees why (and which rule would have to give) rather than just "
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,8 +23,10 @@ from engine.arrays import (
     compile_victims,
 )
 from engine.verdicts import reason_masks
-from models.instance import Instance
+from models.instance import Instance, Objective
 from models.plan import Assignment, Bound, Plan, PlanObjective, PlanStatus, Unassigned
+from models.shelter import Shelter
+from models.victim import Victim
 
 
 def build_plan(
@@ -74,22 +77,40 @@ def terms(instance: Instance, plan: Plan) -> dict[str, Terms]:
     (:class:`~engine.arrays.Pairs`): a desk acts on "far away, no shared language", not on a
     sum of weights."""
     victims = {victim.id: victim for victim in instance.victims}
-    placed = [victims[line.victim] for line in plan.assignments]
-    # Only the shelters the plan uses: each term depends on the victim and that one shelter.
-    used = {line.shelter for line in plan.assignments}
-    shelters = compile_shelters([s for s in instance.shelters if s.id in used], instance.now)
-    pairs = Pairs(compile_victims(placed, shelters), shelters, instance.objective)
-    rows = np.arange(len(placed))
-    columns = np.array([shelters.index[line.shelter] for line in plan.assignments], dtype=np.int64)
+    placements = [(victims[line.victim], line.shelter) for line in plan.assignments]
+    found = placement_terms(placements, instance.shelters)
+    return {victim.id: term for (victim, _), term in zip(placements, found, strict=True)}
+
+
+def placement_terms(
+    placements: Sequence[tuple[Victim, str]], shelters: Sequence[Shelter]
+) -> list[Terms]:
+    """The terms of each placement (a victim at the shelter of ``shelters`` with that id), in
+    order, computed as the cost is (:class:`~engine.arrays.Pairs`).
+
+    The one computation behind both of the desk's pages: the plan's lines (:func:`terms`) and a
+    ranking's options (one victim at every shelter that fits), so that the two can never name
+    different compromises for the same placement. Only the victims and shelters named are
+    compiled, since each term depends on one victim and one shelter; intake hours and the
+    cost's weights play no part (a term applies whatever its weight)."""
+    if not placements:
+        return []
+    used = {shelter_id for _, shelter_id in placements}
+    compiled = compile_shelters([s for s in shelters if s.id in used], None)
+    victims = list({victim.id: victim for victim, _ in placements}.values())
+    row = {victim.id: v for v, victim in enumerate(victims)}
+    pairs = Pairs(compile_victims(victims, compiled), compiled, Objective())
+    rows = np.array([row[victim.id] for victim, _ in placements], dtype=np.int64)
+    columns = np.array([compiled.index[shelter] for _, shelter in placements], dtype=np.int64)
     distance = pairs.distance_km[rows, columns].tolist()
     applies = {term: pairs.mismatch(term)[rows, columns].tolist() for term in SOFT_TERMS}
-    return {
-        victim.id: Terms(
-            distance_km=distance[v] if victim.location is not None else None,
-            mismatches=tuple(term for term in SOFT_TERMS if applies[term][v]),
+    return [
+        Terms(
+            distance_km=distance[p] if victim.location is not None else None,
+            mismatches=tuple(term for term in SOFT_TERMS if applies[term][p]),
         )
-        for v, victim in enumerate(placed)
-    }
+        for p, (victim, _) in enumerate(placements)
+    ]
 
 
 def unassigned(instance: Instance, pairs: Pairs, assignment: IntArray) -> list[Unassigned]:

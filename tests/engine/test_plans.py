@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from engine import reference
 from engine.arrays import compile_instance
-from engine.plans import build_plan, terms
+from engine.plans import build_plan, placement_terms, terms
 from engine.solve import solve
 from models.instance import Instance
 from models.location import distance_km
@@ -106,6 +106,37 @@ def test_the_terms_of_each_placement_are_the_references(
         distance, mismatches = expected[victim_id]
         assert term.mismatches == mismatches
         assert term.distance_km == pytest.approx(distance)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(instances(max_victims=5, max_shelters=8), st.data())
+def test_the_terms_of_any_placements_are_the_references(
+    instance: Instance, data: st.DataObject
+) -> None:
+    """Any victims at any shelters, one at many (a ranking's options, as the case page asks) or
+    many at one, each proposed before to a shelter of the network, to one outside it or to none:
+    every placement's distance and soft terms are the reference's, whatever is asked along."""
+    ids = [shelter.id for shelter in instance.shelters]
+    victims = [
+        victim.model_copy(
+            update={"current": data.draw(st.sampled_from([None, *ids, "S999"]), "current")}
+        )
+        for victim in instance.victims
+    ]
+    placements = data.draw(
+        st.lists(st.tuples(st.sampled_from(victims), st.sampled_from(instance.shelters))),
+        "placements",
+    )
+    found = placement_terms(
+        [(victim, shelter.id) for victim, shelter in placements], instance.shelters
+    )
+    assert len(found) == len(placements)
+    for (victim, shelter), term in zip(placements, found, strict=True):
+        assert term.mismatches == tuple(reference.mismatches(victim, shelter))
+        if victim.location is None:
+            assert term.distance_km is None
+        else:
+            assert term.distance_km == pytest.approx(distance_km(victim.location, shelter.location))
 
 
 def test_plan_level_reasons_occur_in_a_seeded_sweep_of_crowded_assignments() -> None:

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from api.web.i18n import COOKIE as LANGUAGE_COOKIE
 from api.web.i18n import LANGUAGES
 from tests.web.browser import VIEWPORT, require_chromium, serving
-from tests.web.test_browser import Api, log_in
+from tests.web.test_browser import Api, held_case, log_in
 from tests.web.test_planner import SMALL
 
 # The rules of WCAG 2.0 and 2.1, levels A and AA.
@@ -97,6 +97,35 @@ def test_every_page_of_each_role_passes(
         assert page.locator("html").get_attribute("lang") == language
         found[path] = violations(page)
     assert found == {path: [] for path in PAGES[role]}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_questions_before_a_place_is_given_up_pass(
+    page: Page, server: tuple[str, str], language: str
+) -> None:
+    """The box that asks before a release or a departure (api.web.confirm), on the desk's case
+    page and on the shelter's page."""
+    url = server[0]
+    case, _shelter = held_case(url)
+    # A place at the shelter user's own shelter, for each language's run.
+    Api(url, "admin").call("PATCH", "/api/v1/shelters/S001/availability", {"free": 1})
+    cosm, _ = held_case(url, "S001", programmes=["cosm"])
+    desk = Api(url, "desk")
+    hold = desk.call("GET", f"/api/v1/holds?referral_id={cosm}&status=active")[0]
+    placement = desk.call("POST", f"/api/v1/holds/{hold['id']}/confirm")["id"]
+    log_in(page, "desk")
+    read_in(page, language)
+    page.goto(f"/desk/referrals/{case}")
+    page.locator("form[action$='/release'] button").click()
+    expect(page.locator("#confirm")).to_be_visible()
+    assert violations(page) == []
+    page.context.clear_cookies()
+    log_in(page, "shelter")
+    read_in(page, language)
+    page.goto("/shelter")
+    page.locator(f"form[action='/shelter/placements/{placement}/discharge'] button").click()
+    expect(page.locator("#confirm")).to_be_visible()
+    assert violations(page) == []
 
 
 def test_a_scenario_run_and_its_report_pass(page: Page, tmp_path: Path) -> None:

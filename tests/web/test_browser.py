@@ -165,6 +165,39 @@ def test_the_desk_places_someone_from_the_login_page(page: Page) -> None:
     assert time.monotonic() - started < PLACEMENT_SECONDS
 
 
+def held_case(server: str, shelter: str | None = None, **fields: Any) -> tuple[str, str]:
+    """A new referral held through the API at ``shelter``, or else at the first shelter its
+    ranking offers: (case, shelter)."""
+    desk = Api(server, "desk")
+    body = {"gender": "female", "age": 30, "location": {"municipality": "Utrecht"}, **fields}
+    case: str = desk.call("POST", "/api/v1/referrals", body)["id"]
+    if shelter is None:
+        ranking = desk.call("POST", f"/api/v1/referrals/{case}/ranking", {})
+        shelter = str(ranking["options"][0]["shelter"])
+    desk.call("POST", "/api/v1/holds", {"referral_id": case, "shelter_id": shelter})
+    return case, shelter
+
+
+def test_the_desk_releases_a_hold_only_after_saying_yes(page: Page, server: str) -> None:
+    """No script needed: the first press asks, "no" keeps the hold, "yes" releases it."""
+    case, shelter = held_case(server)
+    log_in(page, "desk")
+    page.goto(f"/desk/referrals/{case}")
+    page.get_by_role("button", name="Reservering vrijgeven").click()
+    question = page.get_by_role("alert").filter(has_text=f"De reservering bij {shelter} vrijgeven?")
+    expect(question).to_be_visible()
+    screenshot(page, "desk-release-question")
+    question.get_by_role("link", name="Nee: reservering houden").click()
+    expect(page.get_by_role("heading", name=f"Vastgehouden bij {shelter}")).to_be_visible()
+    active = Api(server, "desk").call("GET", f"/api/v1/holds?referral_id={case}&status=active")
+    assert len(active) == 1
+
+    page.get_by_role("button", name="Reservering vrijgeven").click()
+    page.get_by_role("button", name=f"Ja: {shelter} vrijgeven").click()
+    expect(page.get_by_text("De reservering is vrijgegeven.")).to_be_visible()
+    assert Api(server, "desk").call("GET", f"/api/v1/holds?referral_id={case}&status=active") == []
+
+
 def test_shelter_staff_update_their_availability(page: Page) -> None:
     log_in(page, "shelter")
     expect(page.get_by_role("heading", name="Opvang S001")).to_be_visible()

@@ -3,13 +3,14 @@ and the national plan, and what the page says when another desk was quicker."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, cast
 from zoneinfo import ZoneInfo
 
 import httpx2
@@ -17,9 +18,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from api import ledger
-from api.db.tables import ShelterRow
+from api.db.tables import HoldRow, ShelterRow
+from api.retention import purge_closed
 from api.web.pages.referral import grouped
 from api.writer_turns import DatabaseBusy
 from models.codes import CONDITIONS, REASON_CODES
@@ -94,6 +98,55 @@ def test_the_desk_places_someone_from_the_form(site: Site) -> None:
     assert "Wachtte tot plaatsing 30 min" in text(desk.get(f"/desk/referrals/{case}"))
     placements = site.api("desk", "GET", "/api/v1/placements", None)
     assert [(p["referral_id"], p["shelter_id"]) for p in placements] == [(case, offered[0])]
+
+
+# The contract's soft terms (placement-v1, objective), written out here as the contract states
+# them, with the words the case page uses for each.
+SOFT_TERMS = {
+    "specialisation": "niet gespecialiseerd in deze uitbuiting",
+    "language": "geen gedeelde taal",
+    "move": "betekent verhuizen",
+}
+
+
+def contract_terms(person: dict[str, object], shelter: dict[str, Any]) -> list[str]:
+    """The soft terms of placing ``person`` (as registered) at ``shelter`` (as the API stores
+    it), in the formula's order, by the contract's own words."""
+    languages = cast(list[str], person.get("languages", []))
+    applies = {
+        "specialisation": person.get("exploitation") is not None
+        and person["exploitation"] not in shelter["specialisations"],
+        "language": bool(languages) and not set(languages) & set(shelter["languages"]),
+        "move": person.get("current") is not None and person["current"] != shelter["id"],
+    }
+    return [SOFT_TERMS[term] for term, applied in applies.items() if applied]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"exploitation": "sexual", "languages": ["ro"], "current": "S001"},
+        {"exploitation": "labour", "languages": ["nl", "en"]},
+        {"exploitation": "criminal", "languages": ["bg", "pl"], "current": "S002"},
+        {"languages": ["en"], "current": "S001"},
+    ],
+)
+def test_each_option_names_the_compromises_the_contract_counts(
+    site: Site, fields: dict[str, object]
+) -> None:
+    """Every option of the case page, across the sample network, names exactly the soft terms
+    the contract's cost counts for that person there: no specialisation in the exploitation, no
+    shared language, a move away from the shelter proposed before."""
+    person = {"gender": "female", "age": 30, "location": {"municipality": "Utrecht"}, **fields}
+    case = site.api("desk", "POST", "/api/v1/referrals", person)["id"]
+    shown = text(site.visitor("desk").get(f"/desk/referrals/{case}"))
+    rows = re.findall(r"\d+ (S\d+) [^\d]+ \d+,\d km \d+ (.*?) \1 vasthouden", shown)
+    assert len(rows) == len(options(shown)) > 10, shown
+    stored = {s["id"]: s for s in site.api("admin", "GET", "/api/v1/shelters?limit=500")}
+    for shelter, said in rows:
+        expected = " ".join(contract_terms(person, stored[shelter])) or "geen"
+        assert said == expected, (shelter, said, expected)
 
 
 def test_pages_write_the_audit_rows_the_api_writes(site: Site) -> None:
@@ -455,7 +508,7 @@ def test_an_option_whose_places_were_reported_long_ago_says_when(site: Site) -> 
     assert "gemeld" not in text(desk.get(f"/desk/referrals/{case}"))
 
 
-def test_releasing_a_hold_frees_the_place_and_the_referral_waits_again(site: Site) -> None:
+def test_releasing_a_hold_asks_first_and_the_yes_frees_the_place(site: Site) -> None:
     site.add_shelter("T001", 1)
     desk = site.visitor("desk")
     case = register(desk)
@@ -464,13 +517,107 @@ def test_releasing_a_hold_frees_the_place_and_the_referral_waits_again(site: Sit
         r"/desk/holds/(H[0-9a-f]+)/release", desk.get(f"/desk/referrals/{case}").text
     )
     assert hold_id is not None
-    response = desk.post(f"/desk/holds/{hold_id.group(1)}/release", {"referral_id": case})
+    path = f"/desk/holds/{hold_id.group(1)}/release"
+    before = len(site.audit())
+
+    # The first press only asks, in words, naming the shelter and the case.
+    asked = desk.post(path, {"referral_id": case})
+    assert asked.status_code == 200
+    said = text(asked)
+    assert "De reservering bij T001 vrijgeven?" in said
+    assert f"De 1 plaats komt meteen vrij voor anderen en zaak {case} wacht weer." in said
+    assert "alleen een nieuwe reservering krijgt hem terug" in said
+    assert _held(site) == {case: "T001"}
+    assert [row for row in site.audit()[before:] if row[0] == "update"] == []
+    assert ("read", "hold", hold_id.group(1), "ok") in site.audit()[before:]
+    # The yes sends the same form again with confirmed=1 and the page's CSRF token; the no
+    # leads back to the case.
+    yes = confirm_form(asked)
+    assert yes == {"action": path, "referral_id": case, "confirmed": "1", "csrf": desk.token()}
+    assert f'<a class="button secondary" href="/desk/referrals/{case}">' in asked.text
+    assert "Nee: reservering houden" in said
+    assert "Ja: T001 vrijgeven" in said
+    # Without this session's token the yes is refused like any other form.
+    forged = desk.post(path, {"referral_id": case, "confirmed": "1"}, csrf="forged")
+    assert forged.status_code == 403
+    assert _held(site) == {case: "T001"}
+
+    response = desk.post(path, {"referral_id": case, "confirmed": "1"})
     assert response.headers["location"] == f"/desk/referrals/{case}?done=released"
+    assert _held(site) == {}
     assert "T001" in options(text(desk.get(f"/desk/referrals/{case}")))
 
-    again = desk.post(f"/desk/holds/{hold_id.group(1)}/release", {"referral_id": case})
-    assert again.status_code == 409
-    assert "Deze reservering is al bevestigd of vrijgegeven." in text(again)
+    # Pressed again on a hold released already: no question about what cannot happen.
+    for fields in ({"referral_id": case}, {"referral_id": case, "confirmed": "1"}):
+        again = desk.post(path, fields)
+        assert again.status_code == 409
+        assert "Deze reservering is al bevestigd of vrijgegeven." in text(again)
+        assert "vrijgeven?" not in text(again)
+
+
+def test_a_release_asked_after_the_hold_ran_out_says_so(site: Site) -> None:
+    site.add_shelter("T001", 1)
+    desk = site.visitor("desk")
+    case, hold = _hold_at(desk, "T001")
+    site.clock.advance(91)
+    late = desk.post(f"/desk/holds/{hold}/release", {"referral_id": case})
+    assert late.status_code == 409
+    assert "De reservering is verlopen: de plaatsen zijn weer vrij." in text(late)
+    assert "vrijgeven?" not in text(late)
+
+
+def test_closing_a_held_referral_asks_first_since_it_gives_up_the_place(site: Site) -> None:
+    site.add_shelter("T001", 2)
+    desk = site.visitor("desk")
+    case, _hold = _hold_at(desk, "T001", children="1")
+    path = f"/desk/referrals/{case}/close"
+
+    asked = desk.post(path, {"reason": "returned_home"})
+    assert asked.status_code == 200
+    said = text(asked)
+    assert f"Zaak {case} afsluiten en de reservering bij T001 vrijgeven?" in said
+    assert (
+        "De aanmelding gaat van de wachtlijst (reden: naar huis of het land van herkomst "
+        "teruggekeerd), en de 2 plaatsen die bij T001 worden vastgehouden, komen meteen vrij "
+        "voor anderen." in said
+    )
+    assert site.api("desk", "GET", f"/api/v1/referrals/{case}")["status"] == "held"
+    assert _held(site) == {case: "T001"}
+    yes = confirm_form(asked)
+    assert yes == {
+        "action": path,
+        "reason": "returned_home",
+        "confirmed": "1",
+        "csrf": desk.token(),
+    }
+    assert f'<a class="button secondary" href="/desk/referrals/{case}">' in asked.text
+
+    closed = desk.post(path, {"reason": "returned_home", "confirmed": "1"})
+    assert closed.headers["location"] == f"/desk/referrals/{case}?done=closed"
+    stored = site.api("desk", "GET", f"/api/v1/referrals/{case}")
+    assert (stored["status"], stored["close_reason"]) == ("closed", "returned_home")
+    assert _held(site) == {}
+
+    # A referral without a hold gives up no place: it is closed at the first press.
+    waiting = register(desk)
+    assert desk.post(f"/desk/referrals/{waiting}/close", {"reason": "withdrawn"}).status_code == 303
+    assert site.api("desk", "GET", f"/api/v1/referrals/{waiting}")["status"] == "closed"
+
+
+def confirm_form(page: httpx2.Response) -> dict[str, str]:
+    """The form of a page's confirmation box: where it posts and every field it sends with its
+    yes (hidden fields, and the button's own name and value)."""
+    box = re.search(
+        r'<div class="notice warn" role="alert" id="confirm">(.*?)</div>', page.text, re.S
+    )
+    assert box is not None, text(page)
+    action = re.search(r'<form method="post" action="([^"]+)"', box.group(1))
+    assert action is not None
+    fields = re.findall(
+        r'<(?:input type="hidden"|button type="submit") name="([^"]+)" value="([^"]*)"',
+        box.group(1),
+    )
+    return {"action": action.group(1), **dict(fields)}
 
 
 def test_a_late_intake_extends_the_hold_from_the_page(site: Site) -> None:
@@ -996,7 +1143,8 @@ def test_a_hold_that_ran_out_is_said_on_the_case_until_the_next_hold(site: Site)
 
     # Held again and released: the last hold did not run out, so nothing is said of it.
     _, hold = _hold_at_existing(desk, case, "T001")
-    assert desk.post(f"/desk/holds/{hold}/release", {"referral_id": case}).status_code == 303
+    released = desk.post(f"/desk/holds/{hold}/release", {"referral_id": case, "confirmed": "1"})
+    assert released.status_code == 303
     assert "verlopen zonder intake" not in text(desk.get(f"/desk/referrals/{case}"))
 
 
@@ -1269,3 +1417,174 @@ def test_a_plan_line_without_compromises_says_none(site: Site) -> None:
     row = re.search(rf"{case}</a>.*?</tr>", planned.text, flags=re.S)
     assert row is not None
     assert "T001 0,0 km geen " in " ".join(re.sub(r"<[^>]+>", " ", row.group(0)).split())
+
+
+def _three_lines(site: Site, desk: Visitor) -> tuple[httpx2.Response, list[str], dict[str, str]]:
+    """Three people only T001-T003 take in, a place each, planned: (the plan's page, the cases
+    most urgent first, case -> shelter of each line)."""
+    for shelter in ("T001", "T002", "T003"):
+        site.add_shelter(shelter, 1, **ONLY_AT_T)
+    cases = [register(desk, **ONLY_T, priority=p) for p in "321"]
+    planned = desk.post("/desk/plan", {})
+    lines = _plan_lines(planned)
+    assert set(lines) == set(cases)
+    return planned, cases, lines
+
+
+@pytest.mark.parametrize(
+    ("failure", "busy_at"),
+    [
+        (DatabaseBusy, 2),
+        (OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked")), 2),
+        (DatabaseBusy, 3),
+    ],
+)
+def test_accept_all_stops_where_the_database_does_not_answer_and_says_what_was_not_tried(
+    site: Site, monkeypatch: pytest.MonkeyPatch, failure: Exception, busy_at: int
+) -> None:
+    desk = site.visitor("desk")
+    planned, cases, lines = _three_lines(site, desk)
+    real = ledger.create_hold
+    tried: list[str] = []
+
+    def busy(session: Session, referral_id: str, shelter_id: str, **kwargs: Any) -> HoldRow:
+        tried.append(referral_id)
+        if len(tried) == busy_at:
+            raise failure
+        return real(session, referral_id, shelter_id, **kwargs)
+
+    monkeypatch.setattr(ledger, "create_hold", busy)
+    accepted = desk.post("/desk/plan/accept-all", {"state": _plan_form(planned)})
+    assert accepted.status_code == 503
+    assert accepted.headers["retry-after"] == "1"
+    assert accepted.headers["content-type"].startswith("text/html")
+    # Stopped at the line the database failed: none after it was tried.
+    assert tried == cases[:busy_at]
+    held, stuck, untried = cases[: busy_at - 1], cases[busy_at - 1], cases[busy_at:]
+    assert _held(site) == {case: lines[case] for case in held}
+    said = text(accepted)
+    made = "1 reservering gemaakt." if len(held) == 1 else "2 reserveringen gemaakt."
+    assert made in said
+    if untried:
+        assert (
+            f"Safeplace was bezet en stopte bij zaak {stuck}: die regel en 1 regel erna zijn "
+            "niet vastgehouden." in said
+        )
+    else:
+        assert f"Safeplace was bezet bij zaak {stuck}: die regel is niet vastgehouden." in said
+    assert "De gemaakte reserveringen blijven staan." in said
+    assert said.count("Niet vastgehouden: Safeplace was bezet.") == 1
+    assert said.count("Niet geprobeerd: het accepteren stopte bij een regel hierboven.") == len(
+        untried
+    )
+    # The lines not held stay open, one press away once the database answers again.
+    open_lines = re.findall(r'name="accept" value="(\S+) ', accepted.text)
+    assert open_lines == [stuck, *untried]
+    monkeypatch.undo()
+    again = desk.post("/desk/plan/accept-all", {"state": _plan_form(accepted)})
+    assert again.status_code == 200
+    assert _held(site) == lines
+
+
+def test_one_line_the_database_does_not_answer_for_stays_open(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = site.visitor("desk")
+    planned, cases, lines = _three_lines(site, desk)
+
+    def busy(*_args: object, **_kwargs: object) -> NoReturn:
+        raise DatabaseBusy
+
+    monkeypatch.setattr(ledger, "create_hold", busy)
+    line = f"{cases[1]} {lines[cases[1]]}"
+    accepted = desk.post("/desk/plan/accept", {"accept": line, "state": _plan_form(planned)})
+    assert accepted.status_code == 503
+    assert accepted.headers["retry-after"] == "1"
+    said = text(accepted)
+    assert "Niet vastgehouden: Safeplace was bezet." in said
+    assert "Niet geprobeerd" not in said
+    assert f'name="accept" value="{line}"' in accepted.text
+    assert _held(site) == {}
+
+
+@pytest.mark.parametrize("gone", ["case", "shelter"])
+def test_a_plan_line_whose_case_or_shelter_is_gone_says_so_and_the_others_are_held(
+    site: Site, gone: str
+) -> None:
+    desk = site.visitor("desk")
+    planned, cases, lines = _three_lines(site, desk)
+    state = json.loads(_plan_form(planned))
+    middle = cases[1]
+    if gone == "case":
+        # Closed, and removed once its retention was over (safeplace retention run --days 0).
+        site.api("desk", "POST", f"/api/v1/referrals/{middle}/close", {"reason": "withdrawn"})
+        with site.database.session() as session:
+            assert purge_closed(session, now=site.clock.now + timedelta(seconds=1), days=0) == 1
+    else:
+        # A page whose form names a shelter there is none of (the form is the browser's).
+        for line in state["lines"]:
+            if line["victim"] == middle:
+                line["shelter"] = "T999"
+    before = len(site.audit())
+
+    accepted = desk.post("/desk/plan/accept-all", {"state": json.dumps(state)})
+    assert accepted.status_code == 409
+    assert _held(site) == {case: lines[case] for case in (cases[0], cases[2])}
+    said = text(accepted)
+    assert (
+        "2 reserveringen gemaakt. 1 regel is geweigerd: bij die regel hieronder staat waarom."
+        in said
+    )
+    assert "Deze zaak of deze opvang staat niet meer in Safeplace." in said
+    assert "Deze regel kan niet worden vastgehouden. Maak een nieuw plan." in said
+    # Accepting it again cannot work: no button for it, and accept all has nothing left.
+    assert 'name="accept"' not in accepted.text
+    assert "Alles accepteren" not in said
+    assert ("create", "hold", None, "not_found") in site.audit()[before:]
+
+
+@pytest.mark.parametrize(
+    ("change", "said", "open_again"),
+    [
+        ("closed", "Deze aanmelding is afgesloten.", False),
+        ("placed", "Deze persoon is al geplaatst.", False),
+        ("refit", "De opvang past niet meer bij deze persoon", True),
+    ],
+)
+def test_a_plan_line_refused_by_the_ledger_says_why_and_whether_it_can_be_tried_again(
+    site: Site, change: str, said: str, open_again: bool
+) -> None:
+    desk = site.visitor("desk")
+    planned, cases, lines = _three_lines(site, desk)
+    middle = cases[1]
+    if change == "closed":
+        site.api("desk", "POST", f"/api/v1/referrals/{middle}/close", {"reason": "withdrawn"})
+    elif change == "placed":
+        body = {"referral_id": middle, "shelter_id": lines[middle]}
+        hold = site.api("desk", "POST", "/api/v1/holds", body)
+        site.api("desk", "POST", f"/api/v1/holds/{hold['id']}/confirm")
+    else:
+        site.api("admin", "PATCH", f"/api/v1/shelters/{lines[middle]}", {"genders": ["female"]})
+
+    accepted = desk.post("/desk/plan/accept-all", {"state": _plan_form(planned)})
+    assert accepted.status_code == 409
+    shown = text(accepted)
+    assert "2 reserveringen gemaakt. 1 regel is geweigerd" in shown
+    assert said in shown
+    assert {case: shelter for case, shelter in _held(site).items() if case != middle} == {
+        case: lines[case] for case in (cases[0], cases[2])
+    }
+    offered = re.findall(r'name="accept" value="(\S+) ', accepted.text)
+    assert offered == ([middle] if open_again else [])
+
+
+def test_a_plan_whose_form_breaks_the_apis_id_rules_is_refused_whole(site: Site) -> None:
+    desk = site.visitor("desk")
+    planned, _cases, _lines = _three_lines(site, desk)
+    state = json.loads(_plan_form(planned))
+    state["lines"][0]["victim"] = "C" * 65  # longer than any id the API takes
+    for path in ("/desk/plan/accept-all", "/desk/plan/accept"):
+        refused = desk.post(path, {"state": json.dumps(state), "accept": f"{'C' * 65} T001"})
+        assert refused.status_code == 422
+        assert refused.headers["content-type"].startswith("text/html")
+    assert _held(site) == {}

@@ -15,7 +15,7 @@ from models.codes import WEEKDAYS
 from models.intake import IntakeWindow
 from tests.api.helpers import OTHER_SHELTER, OWN_SHELTER
 from tests.web.site import Site, text
-from tests.web.test_desk import register
+from tests.web.test_desk import confirm_form, register
 
 
 def test_staff_update_their_availability_and_the_api_sees_it(site: Site) -> None:
@@ -163,8 +163,81 @@ def test_incoming_people_are_shown_with_what_intake_needs_only(site: Site) -> No
     page = staff.get("/shelter")
     placement = re.search(r"/shelter/placements/(P[0-9a-f]+)/discharge", page.text)
     assert placement is not None
-    assert staff.post(f"/shelter/placements/{placement.group(1)}/discharge", {}).status_code == 303
+    path = f"/shelter/placements/{placement.group(1)}/discharge"
+    assert staff.post(path, {"confirmed": "1"}).status_code == 303
     assert "Er woont nu niemand" in text(staff.get("/shelter"))
+
+
+def test_releasing_a_hold_asks_first_and_the_yes_frees_the_place(site: Site) -> None:
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 1})
+    case = hold_for_someone(site)
+    staff = site.visitor("shelter")
+    hold_id = re.search(r"/shelter/holds/(H[0-9a-f]+)/release", staff.get("/shelter").text)
+    assert hold_id is not None
+    path = f"/shelter/holds/{hold_id.group(1)}/release"
+    before = len(site.audit())
+
+    asked = staff.post(path, {})
+    assert asked.status_code == 200
+    said = text(asked)
+    assert f"De reservering voor zaak {case} vrijgeven?" in said
+    assert (
+        "De 1 plaats komt meteen vrij en de plaatsingstafel zoekt voor deze persoon elders." in said
+    )
+    assert f"Ja: reservering voor {case} vrijgeven" in said
+    assert _active_holds(site) == [hold_id.group(1)]
+    assert [row for row in site.audit()[before:] if row[0] == "update"] == []
+    assert confirm_form(asked) == {"action": path, "confirmed": "1", "csrf": staff.token()}
+    assert '<a class="button secondary" href="/shelter">Nee: reservering houden</a>' in asked.text
+
+    released = staff.post(path, {"confirmed": "1"})
+    assert released.headers["location"] == "/shelter?done=released"
+    assert _active_holds(site) == []
+    assert site.api("desk", "GET", f"/api/v1/referrals/{case}")["status"] == "waiting"
+
+
+def test_a_departure_asks_first_and_the_yes_ends_the_placement(site: Site) -> None:
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 1})
+    case = hold_for_someone(site)
+    hold_id = site.api("desk", "GET", "/api/v1/holds")[0]["id"]
+    site.api("desk", "POST", f"/api/v1/holds/{hold_id}/confirm")
+    staff = site.visitor("shelter")
+    placement = re.search(r"/shelter/placements/(P[0-9a-f]+)/discharge", staff.get("/shelter").text)
+    assert placement is not None
+    path = f"/shelter/placements/{placement.group(1)}/discharge"
+
+    asked = staff.post(path, {})
+    assert asked.status_code == 200
+    said = text(asked)
+    assert f"Vastleggen dat zaak {case} de opvang heeft verlaten?" in said
+    assert (
+        "De plaatsing eindigt: de 1 plaats komt meteen vrij en de aanmelding wordt afgesloten. "
+        "Dit kan niet ongedaan worden gemaakt." in said
+    )
+    assert f"Ja: {case} is vertrokken" in said
+    assert _active_placements(site) == [placement.group(1)]
+    assert confirm_form(asked) == {"action": path, "confirmed": "1", "csrf": staff.token()}
+    assert '<a class="button secondary" href="/shelter">Nee: plaatsing houden</a>' in asked.text
+    # Another shelter's placement is none of theirs: not found, whether asked or confirmed.
+    for fields in ({}, {"confirmed": "1"}):
+        assert site.visitor("other-shelter").post(path, fields).status_code == 404
+    assert _active_placements(site) == [placement.group(1)]
+
+    left = staff.post(path, {"confirmed": "1"})
+    assert left.headers["location"] == "/shelter?done=discharged"
+    assert _active_placements(site) == []
+    assert site.api("desk", "GET", f"/api/v1/referrals/{case}")["status"] == "closed"
+    again = staff.post(path, {})
+    assert again.status_code == 409
+    assert "Deze plaatsing is al beëindigd." in text(again)
+
+
+def _active_holds(site: Site) -> list[str]:
+    return [h["id"] for h in site.api("desk", "GET", "/api/v1/holds?status=active")]
+
+
+def _active_placements(site: Site) -> list[str]:
+    return [p["id"] for p in site.api("desk", "GET", "/api/v1/placements?status=active")]
 
 
 def test_staff_cannot_touch_another_shelters_hold(site: Site) -> None:

@@ -8,6 +8,18 @@ every hold is checked in full), so accepting one line never reshuffles the other
 twenty or thirty people wait at once: "accept all" holds every open line, most urgent first, one
 hold after the other exactly as single accepts would, and a line refused leaves the others be.
 
+Whatever becomes of a line, the page is shown again with every line's outcome. The hold route
+can answer a line with a hold; with 409 (its ``code`` says why: no room, the rules, held, placed
+or closed elsewhere); with 404 (the case or shelter is no longer there: a closed case removed by
+retention); or with 503, when the database does not answer in time (busy, locked, or down).
+Other answers cannot come from a line: the caller's role is checked before the first, its user
+when the first hold begins, and the page's form is read with the API's own id rules (a form that
+breaks them is refused as a whole, 422). A 503 stops "accept all" at that line: the next ones
+would wait just as long for the same database and most likely fail the same way, keeping the
+desk waiting for minutes and adding to the load, while every line is a hold of its own, so
+nothing is lost by stopping: the holds made stay, and the page says which lines were not tried,
+one press away once the database answers again.
+
 Each line says what the desk can act on instead of the plan's internal cost: the travel distance,
 as the ranking shows it, and the soft terms that apply (no specialisation, no shared language, a
 move), both as the engine computes the cost.
@@ -15,9 +27,10 @@ move), both as the engine computes the cost.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -25,9 +38,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from api import matching, shelter_store
 from api.deps import Caller, SettingsDep, get_network_cache, settle
 from api.network_cache import NetworkCache
-from api.problems import ProblemError
+from api.problems import DATABASE_FAILURES, RETRY_AFTER, ProblemError, log_database_failure
 from api.routes import holds, plans, referrals
-from api.schemas import HoldCreate, PlanRequest
+from api.schemas import HoldCreate, Key, PlanRequest
 from api.settings import Settings
 from api.web.access import Form, Visitor, call, guard_of, page_router
 from api.web.state import web_state
@@ -43,10 +56,18 @@ LISTED = 500
 # account. One line at a time stays possible, since the desk then looks at that line.
 ACCEPT_ALL_WITHIN = timedelta(minutes=15)
 
-# The ledger's refusals after which accepting the line again cannot work: the person was held,
-# placed or closed elsewhere meanwhile. After any other refusal (no room, the rules) the line
-# may be tried again, once the shelter has room or fits again.
-REFUSED_FOR_GOOD = frozenset({"already_held", "already_placed", "referral_closed"})
+# What a line refused because its case or shelter is no longer there (404) records as its code.
+GONE = "not_found"
+# The refusals after which accepting the line again cannot work: the person was held, placed or
+# closed elsewhere meanwhile, or the case or shelter is gone. After any other refusal (no room,
+# the rules) the line may be tried again, once the shelter has room or fits again.
+REFUSED_FOR_GOOD = frozenset({"already_held", "already_placed", "referral_closed", GONE})
+
+# What became of one line: held, refused (why is kept in the plan's state), or not answered by a
+# database that is busy or down.
+Result = Literal["held", "refused", "busy"]
+# A single accept's answer, as the hold route's own would be.
+_STATUS: dict[Result, int] = {"held": 200, "refused": 409, "busy": 503}
 
 
 class Waiter(BaseModel):
@@ -65,8 +86,8 @@ class Line(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    victim: str
-    shelter: str
+    victim: Key
+    shelter: Key
     distance_km: float | None
     mismatches: list[SoftTerm]
     kind: str | None = None  # what kind of place (an emergency bed is no placement), if said
@@ -113,6 +134,17 @@ class PlanState(BaseModel):
             if line.victim not in self.held
             and self.refused.get(line.victim) not in REFUSED_FOR_GOOD
         ]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What one press did: the holds made and the lines refused; when the database did not
+    answer, the line it failed at (``busy``, not held) and the open lines after it, not tried."""
+
+    made: int = 0
+    refused: int = 0
+    busy: str | None = None
+    untried: tuple[str, ...] = ()
 
 
 @router.get("/desk/plan")
@@ -174,24 +206,32 @@ def accept(request: Request, caller: Visitor, form: Form, settings: SettingsDep)
     )
     if line is None:
         raise ProblemError(422, "that line is not in the plan")
-    refused = not _hold(request, caller, settings, state, line)
-    return _render(request, caller, state, 409 if refused else 200)
+    result = _hold(request, caller, settings, state, line)
+    busy = line.victim if result == "busy" else None
+    return _render(request, caller, state, _STATUS[result], busy=busy)
 
 
 @router.post("/desk/plan/accept-all")
 def accept_all(request: Request, caller: Visitor, form: Form, settings: SettingsDep) -> Response:
     """Hold every open line of the plan, most urgent first, each as a single accept would: a
     line refused (another desk took the place, say) is shown with why, and the others are held
-    all the same. 409 when any line was refused, as for a single line; a plan too old to accept
+    all the same. 409 when any line was refused, as for a single line; 503 when the database did
+    not answer, which stops at that line (see the module's docstring); a plan too old to accept
     all at once holds nothing (409) and asks for a new plan."""
     guard_of(holds.create_hold)(request, caller)
     state = _state(form)
     if caller.now - state.made_at > ACCEPT_ALL_WITHIN:
         return _render(request, caller, state, 409, stale=True)
     lines = state.open()
-    refused = [line for line in lines if not _hold(request, caller, settings, state, line)]
-    outcome = (len(lines) - len(refused), len(refused))
-    return _render(request, caller, state, 409 if refused else 200, outcome=outcome)
+    results: list[Result] = []
+    for line in lines:
+        results.append(_hold(request, caller, settings, state, line))
+        if results[-1] == "busy":
+            untried = tuple(later.victim for later in lines[len(results) :])
+            tally = Tally(results.count("held"), results.count("refused"), line.victim, untried)
+            return _render(request, caller, state, 503, outcome=tally)
+    tally = Tally(results.count("held"), results.count("refused"))
+    return _render(request, caller, state, 409 if tally.refused else 200, outcome=tally)
 
 
 def _state(form: Form) -> PlanState:
@@ -204,25 +244,31 @@ def _state(form: Form) -> PlanState:
 
 def _hold(
     request: Request, caller: Caller, settings: Settings, state: PlanState, line: Line
-) -> bool:
+) -> Result:
     """Hold ``line`` through the API's route, as the desk would by hand, and record in ``state``
-    what became of it; False when the ledger refused it (409).
+    what became of it: held, or refused by the ledger (409, its code) or for a case or shelter
+    no longer there (404, :data:`GONE`); ``busy`` when the database did not answer, which leaves
+    the line as it was.
 
     Each hold is committed on its own, as it would be in a request of its own: a refusal rolls
     back its transaction, which must not take the holds made before it along, and between holds
-    other desks get their turn at the database."""
+    other desks get their turn at the database. A hold whose commit fails is not held."""
     data = HoldCreate(referral_id=line.victim, shelter_id=line.shelter)
     try:
         made = call(holds.create_hold, request, caller, data, settings=settings)
+        caller.session.commit()
     except ProblemError as problem:
-        if problem.status != 409:
+        if problem.status not in (404, 409):
             raise
-        state.refused[line.victim] = problem.code or "conflict"
-        return False
-    caller.session.commit()
+        state.refused[line.victim] = GONE if problem.status == 404 else problem.code or "conflict"
+        return "refused"
+    except DATABASE_FAILURES as failure:
+        log_database_failure(failure)
+        caller.session.rollback()
+        return "busy"
     state.held[line.victim] = Held(hold=made.id, expires_at=made.expires_at)
     state.refused.pop(line.victim, None)
-    return True
+    return "held"
 
 
 def _as_shown(distance_km: float | None) -> float | None:
@@ -240,13 +286,18 @@ def _render(
     state: PlanState,
     status: int,
     *,
-    outcome: tuple[int, int] | None = None,
+    outcome: Tally | None = None,
+    busy: str | None = None,
     stale: bool = False,
 ) -> Response:
     """The plan page: lines most urgent first, each accepted one with its hold's time left, and
     those it could not place, most urgent first too (after a raid the desk looks there first);
     after "accept all", how many lines were held and refused (``outcome``), or that the plan was
-    too old to accept all at once (``stale``)."""
+    too old to accept all at once (``stale``); the line the database did not answer for
+    (``busy``, or the outcome's), and after "accept all" the lines not tried after it (a 503 asks
+    to try again in a second, as the service's other 503s do)."""
+    if outcome is not None:
+        busy = outcome.busy
     left = {
         victim: max(0, int((held.expires_at - caller.now).total_seconds()))
         for victim, held in state.held.items()
@@ -261,8 +312,13 @@ def _render(
         "left": left,
         "state_json": state.model_dump_json(),
         "outcome": outcome,
+        "busy": busy,
+        "untried": set(outcome.untried) if outcome is not None else set(),
         "stale": stale or caller.now - state.made_at > ACCEPT_ALL_WITHIN,
         "accept_all_minutes": int(ACCEPT_ALL_WITHIN.total_seconds() // 60),
         "hold_minutes": request.app.state.settings.hold_minutes,
     }
-    return web_state(request).pages.render(request, "plan.html", context, status=status)
+    page = web_state(request).pages.render(request, "plan.html", context, status=status)
+    if busy is not None:
+        page.headers.update(RETRY_AFTER)
+    return page

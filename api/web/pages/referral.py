@@ -1,8 +1,9 @@
 """One referral at the desk: its ranking, the hold with its countdown, and what became of it.
 
 The ranking is the API's own (``POST /referrals/{id}/ranking``), at this moment or at a chosen
-intake time. The page adds what a reader needs to choose: the soft mismatches behind each option's
-cost, read from the same live network the ranking used, the excluded shelters grouped by reason,
+intake time. The page adds what a reader needs to choose: the soft terms behind each option's cost,
+as the engine counts them for the plan's lines too (:func:`engine.plans.placement_terms`, for the
+victim and the network the ranking used), the excluded shelters grouped by reason,
 with how many each reason alone keeps closed, and, for a shelter whose record nobody has changed
 for a day (:data:`api.web.timing.STALE_AFTER`), when its free places were last reported: a count
 from Friday afternoon is worth a phone call before someone is sent there on Monday.
@@ -39,6 +40,7 @@ from api.schemas import (
 from api.settings import Settings
 from api.stays import BACKDATE_LIMIT
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
+from api.web.confirm import Question, confirmed, refusal
 from api.web.forms import FieldProblem
 from api.web.state import web_state
 from api.web.timing import (
@@ -48,6 +50,7 @@ from api.web.timing import (
     seconds_left,
     stale,
 )
+from engine.arrays import SoftTerm
 from engine.intake import next_opening, open_at
 from engine.relaxations import Change
 from models.codes import REASON_CODES
@@ -89,10 +92,11 @@ Cache = Annotated[NetworkCache, Depends(get_network_cache)]
 
 @dataclass(frozen=True)
 class Line:
-    """An option of the ranking with its soft mismatches."""
+    """An option of the ranking with the soft terms of its cost that apply, as the engine
+    counts them (the plan's lines name theirs the same way)."""
 
     option: Option
-    mismatches: list[str]
+    mismatches: tuple[SoftTerm, ...]
     reported: datetime | None  # when its places were last reported, if that is old (stale)
     kind: str | None  # what kind of place (an emergency bed is no placement), if said
 
@@ -211,12 +215,24 @@ def close(
     request: Request, referral_id: str, caller: Visitor, form: Form, cache: Cache
 ) -> Response:
     """Close the referral (it leaves the waiting list; a hold it has is released), or say
-    plainly why not."""
+    plainly why not. A referral with a hold is asked about first (:mod:`api.web.confirm`):
+    closing it gives up the held places."""
     guard_of(referrals.close_referral)(request, caller)
     try:
         data = ReferralClose.model_validate({"reason": str(form.get("reason") or "")})
     except ValidationError:
         raise ProblemError(422, "choose why the referral is closed") from None
+    if not confirmed(form):
+        held = call(holds.list_holds, request, caller, status="active", referral_id=referral_id)
+        if held:
+            question = Question.about(
+                "close",
+                f"/desk/referrals/{referral_id}/close",
+                held[0],
+                back=f"/desk/referrals/{referral_id}",
+                fields={"reason": data.reason},
+            )
+            return _page(request, caller, cache, referral_id, question=question)
     try:
         call(referrals.close_referral, request, caller, referral_id, data)
     except ProblemError as problem:
@@ -257,27 +273,27 @@ def extend(
 
 @router.post("/desk/holds/{hold_id}/release")
 def release(request: Request, hold_id: str, caller: Visitor, form: Form, cache: Cache) -> Response:
-    """Give the places back; the referral waits again."""
+    """Give the places back; the referral waits again. Asked first (:mod:`api.web.confirm`):
+    another desk may take the places the next moment."""
+    if not confirmed(form):
+        hold = call(holds.read_hold, request, caller, hold_id)
+        code = refusal(hold)
+        if code is not None:
+            notice = Notice(code, after="hold")
+            return _page(request, caller, cache, hold.referral_id, notice=notice, status=409)
+        question = Question.about(
+            "release",
+            f"/desk/holds/{hold_id}/release",
+            hold,
+            back=f"/desk/referrals/{hold.referral_id}",
+            fields={"referral_id": hold.referral_id},
+        )
+        return _page(request, caller, cache, hold.referral_id, question=question)
     try:
         released = call(holds.release_hold, request, caller, hold_id)
     except ProblemError as problem:
         return _refused(request, caller, cache, form, problem)
     return redirect(f"/desk/referrals/{released.referral_id}?done=released")
-
-
-def mismatches(referral: ReferralPublic, shelter: Shelter | None) -> list[str]:
-    """The soft terms of the contract's cost that apply: no specialisation in the referral's
-    form of exploitation, no shared language, a move away from a shelter already proposed."""
-    if shelter is None:
-        return []
-    found = []
-    if referral.exploitation is not None and referral.exploitation not in shelter.specialisations:
-        found.append("specialisation")
-    if referral.languages and not set(referral.languages) & set(shelter.languages):
-        found.append("language")
-    if referral.current is not None and referral.current != shelter.id:
-        found.append("move")
-    return found
 
 
 @dataclass(frozen=True)
@@ -356,12 +372,13 @@ def _page(
     at: datetime | None = None,
     notice: Notice | None = None,
     stay_form: StayForm | None = None,
+    question: Question | None = None,
     at_unreadable: bool = False,
     status: int = 200,
 ) -> Response:
     """The referral's page: its ranking while it waits, its hold while held, its placement
-    once placed; with the notice of a refused action, or the problems of the stay's form, when
-    there are some."""
+    once placed; with the notice of a refused action, the problems of the stay's form, or the
+    question whether to release the hold (``question``), when there are some."""
     settle(caller)
     # The ranking's role check first: a page about one person is the desk's, as the ranking is.
     guard_of(referrals.rank_referral)(request, caller)
@@ -388,6 +405,7 @@ def _page(
     context: dict[str, Any] = {
         "referral": referral,
         "notice": notice,
+        "question": question,
         "done": request.query_params.get("done"),
         "at": at,
         "at_refused": refused,
@@ -425,14 +443,13 @@ def _page(
         # The ranking route's own work (its role check passed above): the route answers with
         # the ranking serialised, the page needs it as it is.
         body = RankingRequest(at=at)
-        explained = matching.explained(caller, cache, referral_id, body.at)
-        ranking = explained.ranking
-        network = {s.id: s for s in cache.network(caller.session, at or caller.now)}
+        ranked = matching.ranked(caller, cache, referral_id, body.at)
+        explained, ranking = ranked.explained, ranked.explained.ranking
         facts = shelter_store.facts(caller.session, [option.shelter for option in ranking.options])
         lines = [
             Line(
                 option,
-                mismatches(referral, network.get(option.shelter)),
+                ranked.terms[option.shelter].mismatches,
                 stale(known.reported if known else None, caller.now),
                 known.kind if known else None,
             )

@@ -20,9 +20,16 @@ from starlette.datastructures import FormData
 from api.deps import Caller, settle
 from api.problems import ProblemError
 from api.routes import holds, placements, referrals, shelters
-from api.schemas import AvailabilityUpdate, HoldPublic, ReferralIntake, ReferralPublic
+from api.schemas import (
+    AvailabilityUpdate,
+    HoldPublic,
+    PlacementPublic,
+    ReferralIntake,
+    ReferralPublic,
+)
 from api.settings import Settings
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
+from api.web.confirm import Question, confirmed, refusal
 from api.web.forms import FieldProblem, FormProblems, availability_from_form, from_api, windows_text
 from api.web.i18n import language_of
 from api.web.state import web_state
@@ -136,7 +143,12 @@ def extend(request: Request, hold_id: str, caller: Visitor, form: Form) -> Respo
 
 @router.post("/shelter/holds/{hold_id}/release")
 def release(request: Request, hold_id: str, caller: Visitor, form: Form) -> Response:
-    """The person will not come: the places are free again."""
+    """The person will not come: the places are free again. Asked first
+    (:mod:`api.web.confirm`): only the desk can hold them again."""
+    if not confirmed(form):
+        hold = call(holds.read_hold, request, caller, hold_id)
+        path = f"/shelter/holds/{hold_id}/release"
+        return _ask(request, caller, hold, Question.about("release", path, hold, back="/shelter"))
     return _act(
         request, caller, lambda: call(holds.release_hold, request, caller, hold_id), "released"
     )
@@ -144,13 +156,31 @@ def release(request: Request, hold_id: str, caller: Visitor, form: Form) -> Resp
 
 @router.post("/shelter/placements/{placement_id}/discharge")
 def discharge(request: Request, placement_id: str, caller: Visitor, form: Form) -> Response:
-    """The person left the shelter."""
+    """The person left the shelter. Asked first (:mod:`api.web.confirm`): it ends the placement
+    and closes the referral, for good."""
+    if not confirmed(form):
+        placement = call(placements.read_placement, request, caller, placement_id)
+        path = f"/shelter/placements/{placement_id}/discharge"
+        question = Question.about("discharge", path, placement, back="/shelter")
+        return _ask(request, caller, placement, question)
     return _act(
         request,
         caller,
         lambda: call(placements.discharge, request, caller, placement_id),
         "discharged",
     )
+
+
+def _ask(
+    request: Request, caller: Caller, item: HoldPublic | PlacementPublic, question: Question
+) -> Response:
+    """The page asking ``question`` about ``item``; or, when the step can no longer be done
+    (the hold was confirmed, released or ran out, the placement ended), the ledger's refusal,
+    as the second press would meet it."""
+    code = refusal(item)
+    if code is not None:
+        return _page(request, caller, refusal=code, status=409)
+    return _page(request, caller, question=question)
 
 
 def _act(request: Request, caller: Caller, action: Any, done: str) -> Response:
@@ -183,12 +213,13 @@ def _page(
     problems: list[FieldProblem] | None = None,
     refusal: str | None = None,
     edited_meanwhile: bool = False,
+    question: Question | None = None,
     status: int = 200,
 ) -> Response:
     """The shelter's page for its own staff (with the problems of a form, the ledger's refusal,
-    or a save refused because someone changed the shelter after the page was shown: then with
-    the entries kept and the shelter as it is now), reading each incoming person as the API's
-    intake view."""
+    a save refused because someone changed the shelter after the page was shown: then with
+    the entries kept and the shelter as it is now, or the question whether to release a hold or
+    record a departure), reading each incoming person as the API's intake view."""
     values, problems = values or {}, problems or []
     shelter_id = _own(request, caller, shelters.read_shelter)
     settle(caller)
@@ -222,6 +253,7 @@ def _page(
         "problem_fields": {problem.field for problem in problems},
         "refusal": refusal,
         "edited_meanwhile": edited_meanwhile,
+        "question": question,
         "done": request.query_params.get("done"),
         "stale": stale(shelter.places_reported_at, caller.now),
     }
