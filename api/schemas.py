@@ -306,8 +306,26 @@ class ShelterCreate(RequestModel):
     kind: ShelterKind | None = Field(default=None, description=KIND_DESCRIPTION)
 
 
+# The version a change to a shelter is based on: given, the change is made only if nobody changed
+# the shelter since it was read.
+ReadVersion = Annotated[
+    int,
+    Field(
+        ge=1,
+        description="The shelter's version as read: when the shelter has changed since, "
+        "nothing is saved (409 `version_conflict`).",
+    ),
+]
+
+
 class ShelterUpdate(RequestModel):
-    """Fields to change on a shelter (admin); a field left out keeps its value."""
+    """Fields to change on a shelter (admin); a field left out keeps its value.
+
+    ``version`` makes the change conditional, as for an availability update: an admin editing
+    from a page read before a colleague's change would otherwise undo that change unseen. It is
+    optional, as there, so that a client that sends a change without reading first (a script
+    setting one field) keeps working; a client that shows a shelter for editing sends it.
+    """
 
     location: ShelterLocation | MISSING = MISSING
     capacity: Annotated[int, Field(ge=0, le=10_000)] | MISSING = MISSING
@@ -326,6 +344,7 @@ class ShelterUpdate(RequestModel):
     residents: Annotated[list[Key], Field(max_length=MAX_RESIDENTS)] | MISSING = MISSING
     closed: bool | MISSING = MISSING
     kind: ShelterKind | MISSING | None = Field(default=MISSING, description=KIND_DESCRIPTION)
+    version: ReadVersion | MISSING = MISSING
 
 
 class AvailabilityUpdate(RequestModel):
@@ -341,17 +360,7 @@ class AvailabilityUpdate(RequestModel):
     occupied: Annotated[int, Field(ge=0, le=10_000)] | MISSING = MISSING
     closed: bool | MISSING = MISSING
     intake: Intake | MISSING = MISSING
-    version: (
-        Annotated[
-            int,
-            Field(
-                ge=1,
-                description="The shelter's version as read: when the shelter has changed since, "
-                "nothing is saved (409 `version_conflict`).",
-            ),
-        ]
-        | MISSING
-    ) = MISSING
+    version: ReadVersion | MISSING = MISSING
 
     @model_validator(mode="after")
     def _one_count(self) -> AvailabilityUpdate:
@@ -393,8 +402,8 @@ class ShelterPublic(ResponseModel):
         "places, closing or intake hours (any other edit moves only updated_at)."
     )
     version: int = Field(
-        description="Counts every change to the shelter; send it back with an availability "
-        "update to have it refused if someone changed the shelter in between."
+        description="Counts every change to the shelter; send it back with an update or an "
+        "availability update to have it refused if someone changed the shelter in between."
     )
 
 

@@ -92,9 +92,11 @@ def places_reported(row: ShelterRow) -> datetime:
 
 
 def update(session: Session, shelter_id: str, data: ShelterUpdate, *, now: datetime) -> ShelterRow:
-    """Change the fields given; refuses a capacity below the places in use (409 ``in_use``)."""
+    """Change the fields given; refuses a capacity below the places in use (409 ``in_use``), and,
+    with a ``version`` that is no longer the shelter's, everything (409 ``version_conflict``)."""
     row = get(session, shelter_id, lock=True)
-    changes = data.model_dump(exclude={"closed", "kind"})
+    _unchanged_since(row, data.version)
+    changes = data.model_dump(exclude={"closed", "kind", "version"})
     closed = row.closed if data.closed is MISSING else data.closed
     shelter = _shelter(stored_shelter_fields(row) | changes)
     taken = ledger.taken_places(session, shelter_id, now=now)
@@ -118,13 +120,7 @@ def set_availability(
     """Record free (or occupied) places, closing and intake hours reported by staff; with a
     ``version`` that is no longer the shelter's, nothing (409 ``version_conflict``)."""
     row = get(session, shelter_id, lock=True)
-    if data.version is not MISSING and data.version != row.version:
-        raise ProblemError(
-            409,
-            f"the shelter changed since version {data.version} was read (it is at version "
-            f"{row.version}, updated {row.updated_at.isoformat()}): read it again and resend",
-            code="version_conflict",
-        )
+    _unchanged_since(row, data.version)
     taken = ledger.taken_places(session, shelter_id, now=now)
     room = row.capacity - taken
     fields = stored_shelter_fields(row)
@@ -145,6 +141,19 @@ def set_availability(
     closed = row.closed if data.closed is MISSING else data.closed
     _store(row, _shelter(fields), closed=closed, now=now, places_reported=True)
     return row
+
+
+def _unchanged_since(row: ShelterRow, version: int | MISSING) -> None:
+    """409 ``version_conflict`` when a change based on ``version`` would overwrite a change made
+    since that version was read (nothing, without a version). ``row`` is read under lock, so
+    of two changes based on the same version exactly one is made."""
+    if version is not MISSING and version != row.version:
+        raise ProblemError(
+            409,
+            f"the shelter changed since version {version} was read (it is at version "
+            f"{row.version}, updated {row.updated_at.isoformat()}): read it again and resend",
+            code="version_conflict",
+        )
 
 
 def usage(session: Session, now: datetime) -> tuple[dict[str, int], dict[str, int]]:

@@ -68,7 +68,8 @@ def read_shelter(shelter_id: Id, caller: AdminOrStaff) -> ShelterPublic:
 
 @router.patch("/{shelter_id}", responses=CHANGING)
 def update_shelter(shelter_id: Id, data: ShelterUpdate, caller: Admin) -> ShelterPublic:
-    """Change a shelter's profile, capacity or state. Role: admin."""
+    """Change a shelter's profile, capacity or state; with ``version``, only if nobody changed
+    the shelter since it was read. Role: admin."""
     with caller.attempt("update", "shelter", NOT_AN_ID) as attempt:
         _named(caller, attempt, shelter_id)
         row = shelter_store.update(caller.session, shelter_id, data, now=caller.now)

@@ -1,18 +1,24 @@
-"""Shelters over HTTP: when their places count as reported.
+"""Shelters over HTTP: when their places count as reported, and changes based on a version.
 
 The desk sees when an option's free places were last reported once that is a day old, so only a
 change of what decides the places (capacity, occupied places, closing, intake hours) renews it; an
-edit of what describes the shelter moves ``updated_at`` only.
+edit of what describes the shelter moves ``updated_at`` only. A change sent with the version it
+was read at (the admin's or the staff's) is made only if nobody changed the shelter since.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api.audit import NOT_AN_ID
 from models.sample import sample_shelter_kinds
@@ -153,3 +159,110 @@ def test_every_change_to_a_shelter_and_every_refused_one_is_in_the_trail(api: Ap
         ("update", "shelter", NOT_AN_ID, "denied"),
         ("update", "shelter", NOT_AN_ID, "not_found"),
     ]
+
+
+def test_an_admins_edit_read_before_someone_elses_change_is_refused_whole(api: Api) -> None:
+    """The admin opens the shelter; its staff close it; the admin then saves intake hours with
+    the version read: saving would keep the admin's old view of the rest, so nothing is saved,
+    the conflict is named and is in the trail. With the version now, or without one (a client
+    that does not read first), the change is made."""
+    path = "/api/v1/shelters/S001"
+    read = api.ok(api.get("admin", path))
+    closed = api.ok(api.patch("shelter", f"{path}/availability", {"closed": True}))
+
+    api.clock.advance(5)
+    late = api.patch("admin", path, {"intake": "office", "version": read["version"]})
+    assert late.status_code == 409
+    assert late.json()["code"] == "version_conflict"
+    assert api.ok(api.get("admin", path)) == closed
+    assert audit_rows(api, object_type="shelter")[-1] == ("update", "shelter", "S001", "conflict")
+
+    again = api.ok(api.patch("admin", path, {"intake": "office", "version": closed["version"]}))
+    assert (again["intake"], again["closed"], again["version"]) == (
+        "office",
+        True,
+        closed["version"] + 1,
+    )
+    unread = api.ok(api.patch("admin", path, {"languages": ["nl", "en"]}))
+    assert (unread["languages"], unread["version"]) == (["nl", "en"], again["version"] + 1)
+    refused = api.patch("admin", path, {"version": 0})
+    assert refused.status_code == 422
+    assert [error["path"] for error in refused.json()["errors"]] == ["version"]
+
+
+# What the admin may change on S001 in the race below, and what its staff may: values that keep
+# every combination valid (capacity at least the most places staff may report occupied), so that
+# the only reason left to refuse a save is the version it was based on.
+_WINDOWS = [{"days": "mon-fri", "from": "08:00", "to": "19:00"}]
+_INTAKES = st.sampled_from(["24/7", "office", _WINDOWS])
+ADMIN_EDITS = st.fixed_dictionaries(
+    {},
+    optional={
+        "capacity": st.integers(4, 20),
+        "languages": st.lists(
+            st.sampled_from(["nl", "en", "de", "ro", "ar"]), min_size=1, max_size=3, unique=True
+        ),
+        "kind": st.none() | st.sampled_from(["cosm", "women", "emergency"]),
+        "intake": _INTAKES,
+        "closed": st.booleans(),
+        "children": st.booleans(),
+        "min_age": st.integers(16, 25),
+    },
+).filter(bool)
+STAFF_EDITS = st.fixed_dictionaries(
+    {}, optional={"occupied": st.integers(0, 3), "closed": st.booleans(), "intake": _INTAKES}
+).filter(bool)
+SAVES = st.tuples(st.just("admin"), ADMIN_EDITS) | st.tuples(st.just("shelter"), STAFF_EDITS)
+# The fields of a shelter that are not its own: when it changed, how often, and the ledger's.
+DERIVED = ("updated_at", "places_reported_at", "version", "held", "placed", "free")
+
+
+def stored(body: dict[str, Any]) -> dict[str, Any]:
+    """A shelter as read, without what follows from its changes and the ledger."""
+    return {key: value for key, value in body.items() if key not in DERIVED}
+
+
+def save(api: Api, who: str, change: dict[str, Any], version: int) -> httpx2.Response:
+    """``change`` based on ``version``: the admin's update, or its staff's availability."""
+    path = "/api/v1/shelters/S001" + ("/availability" if who == "shelter" else "")
+    return api.patch(who, path, change | {"version": version})
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(first=SAVES, second=SAVES)
+def test_of_two_saves_based_on_one_version_exactly_one_is_made_and_nothing_is_lost(
+    api: Api, first: tuple[str, dict[str, Any]], second: tuple[str, dict[str, Any]]
+) -> None:
+    """Two people (the admin, its staff, or two of either) save S001 at the same moment, both
+    from the version they read: one save is made whole, the other is refused whole (409
+    ``version_conflict``, in the trail) rather than overwriting it unseen, and sent again from
+    the shelter as it is now it is made on top. The reference is a plain dictionary update."""
+    reset = {"capacity": 10, "occupied": 0, "closed": False, "intake": "24/7", "kind": None}
+    base = api.ok(api.patch("admin", "/api/v1/shelters/S001", reset))
+    saves = [first, second]
+    start = threading.Barrier(len(saves))
+
+    def send(who_change: tuple[str, dict[str, Any]]) -> httpx2.Response:
+        start.wait()
+        return save(api, *who_change, base["version"])
+
+    with ThreadPoolExecutor(max_workers=len(saves)) as people:
+        answers = list(people.map(send, saves))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200, 409], [answer.text for answer in answers]
+    won = next(i for i, answer in enumerate(answers) if answer.status_code == 200)
+    (lost,) = {0, 1} - {won}
+    assert answers[lost].json()["code"] == "version_conflict"
+    now = api.ok(api.get("admin", "/api/v1/shelters/S001"))
+    assert stored(now) == stored(base) | saves[won][1]
+    assert now["version"] == base["version"] + 1
+    results = [row[3] for row in audit_rows(api, object_type="shelter")[-2:]]
+    assert sorted(results) == ["conflict", "ok"]
+
+    resent = api.ok(save(api, *saves[lost], now["version"]))
+    assert stored(resent) == stored(base) | saves[won][1] | saves[lost][1]
+    assert resent["version"] == base["version"] + 2

@@ -1,6 +1,7 @@
 """End to end in headless Chromium: the desk places someone from the login page, shelter staff
 update their availability, a planner runs a scenario and opens its report but cannot open a
-referral, the capacity board keeps itself current, and all of it in Dutch and in English."""
+referral, the capacity board and the shelter's page keep themselves current (the latter without
+losing what staff are typing), and all of it in Dutch and in English."""
 
 from __future__ import annotations
 
@@ -275,6 +276,91 @@ def test_the_capacity_board_keeps_itself_current(page: Page, server: str) -> Non
         {"free": 0 if target["free"] else 1},
     )
     expect(cell).not_to_have_text(before, timeout=5_000)
+
+
+def refreshing_every_second(route: Route) -> None:
+    """The shelter's page as served, with its refresh every second instead of every 30."""
+    response = route.fetch()
+    route.fulfill(
+        response=response, body=response.text().replace('data-every="30"', 'data-every="1"')
+    )
+
+
+def test_the_shelter_page_shows_new_holds_and_keeps_what_staff_type(
+    page: Page, server: str
+) -> None:
+    """The page open at the door shows each place the desk holds without a reload (its time left
+    counting down), while what staff are typing into the availability form stays as typed, with
+    the focus in it and after it left; a form nobody touched is refreshed with the places now."""
+    desk, admin = Api(server, "desk"), Api(server, "admin")
+    shelter = admin.call("GET", "/api/v1/shelters/S001")
+    room = shelter["capacity"] - shelter["held"] - shelter["placed"]
+    admin.call("PATCH", "/api/v1/shelters/S001/availability", {"free": room})
+    made: list[str] = []
+
+    def held_by_the_desk() -> str:
+        person = {"gender": "female", "age": 33, "programmes": ["cosm"], "languages": ["bg"]}
+        case: str = desk.call("POST", "/api/v1/referrals", person)["id"]
+        hold = desk.call("POST", "/api/v1/holds", {"referral_id": case, "shelter_id": "S001"})
+        made.append(hold["id"])
+        return case
+
+    try:
+        page.route(re.compile(r"/shelter$"), refreshing_every_second)
+        log_in(page, "shelter")
+        page.goto("/shelter")
+        free = page.get_by_label("Nu vrije plaatsen")
+        windows = page.get_by_label("Intaketijden, één per regel")
+        free.fill("1")
+        windows.fill("za 10:00-14:00")  # the focus stays here
+        arrived = page.get_by_role("rowheader", name=held_by_the_desk())
+        expect(arrived).to_be_visible(timeout=5_000)
+        timer = page.locator("tr", has=arrived).get_by_role("timer")
+        expect(timer).to_have_text(re.compile(r"^1:29:\d\d$"))
+        expect(free).to_have_value("1")
+        expect(windows).to_have_value("za 10:00-14:00")
+        expect(windows).to_be_focused()
+
+        page.get_by_role("heading", name="Opvang S001").click()  # the focus leaves the form
+        expect(windows).not_to_be_focused()
+        expect(page.get_by_role("rowheader", name=held_by_the_desk())).to_be_visible(timeout=5_000)
+        expect(free).to_have_value("1")
+        expect(windows).to_have_value("za 10:00-14:00")
+
+        page.reload()
+        hint = page.locator("#free-hint")
+        before = hint.inner_text()
+        expect(page.get_by_role("rowheader", name=held_by_the_desk())).to_be_visible(timeout=5_000)
+        expect(hint).not_to_have_text(before)
+        screenshot(page, "shelter-refreshed")
+    finally:  # the later tests see the shelter as the server fixture left it
+        for hold_id in made:
+            desk.call("POST", f"/api/v1/holds/{hold_id}/release")
+        admin.call("PATCH", "/api/v1/shelters/S001/availability", {"free": shelter["free"]})
+
+
+def test_a_page_whose_session_ended_goes_to_the_login_page_once_nobody_types(page: Page) -> None:
+    """A refreshing page whose session ended (logged out elsewhere, timed out) is not filled
+    with the login page its fragment now answers with: it goes to the login page itself, and
+    not while that would lose what staff typed."""
+    page.route(re.compile(r"/shelter$"), refreshing_every_second)
+    log_in(page, "shelter")
+    page.goto("/shelter")
+    free = page.get_by_label("Nu vrije plaatsen")
+    shown = free.input_value()
+    free.fill(str(int(shown) + 1))
+    heading = page.get_by_role("heading", name="Opvang S001")
+    heading.click()
+    page.context.clear_cookies()
+    page.wait_for_timeout(3_000)  # three rounds of the refresh
+    expect(heading).to_be_visible()
+    expect(free).to_have_value(str(int(shown) + 1))
+    expect(page.get_by_role("heading", name="Inloggen bij Safeplace")).to_have_count(0)
+
+    free.fill(shown)
+    heading.click()
+    expect(page.get_by_role("heading", name="Inloggen bij Safeplace")).to_be_visible()
+    expect(heading).to_have_count(0)  # the login page itself, not inside the shelter's
 
 
 def test_the_pages_in_dutch_and_in_english(page: Page) -> None:

@@ -43,6 +43,7 @@ PAGES: dict[Route, tuple[Route, ...] | frozenset[str]] = {
     ("GET", "/capacity"): (("GET", "/api/v1/capacity"),),
     ("GET", "/capacity/board"): (("GET", "/api/v1/capacity"),),
     ("GET", "/shelter"): (("GET", "/api/v1/shelters/{shelter_id}"), ("GET", "/api/v1/holds")),
+    ("GET", "/shelter/live"): (("GET", "/api/v1/shelters/{shelter_id}"), ("GET", "/api/v1/holds")),
     ("POST", "/shelter/availability"): (
         ("PATCH", "/api/v1/shelters/{shelter_id}/availability"),
         ("GET", "/api/v1/holds"),

@@ -505,3 +505,99 @@ def test_intake_hours_the_page_shows_read_back_as_they_are(
         return f"{days} {window.start.replace(':', '.')} - {window.end.replace(':', '.')} uur"
 
     assert read_back("\n".join(notice(window) for window in windows)) == windows
+
+
+def parts(html: str) -> list[str]:
+    """The names of the parts a page or fragment gives the page's script to swap in."""
+    return re.findall(r'data-part="([a-z]+)"', html)
+
+
+def test_the_page_refreshes_what_changes_under_staffs_feet_from_a_fragment(site: Site) -> None:
+    """A place the desk holds while the page is open at the door appears without a reload: the
+    fragment carries the places, the form, the people expected and those placed, each as a part
+    of its own, from the session without renewing it (a screen nobody uses still logs out)."""
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 3})
+    staff = site.visitor("shelter")
+    page = staff.get("/shelter")
+    assert 'data-poll="/shelter/live" data-every="30"' in page.text
+    assert '<a href="/shelter">Verversen</a>' in page.text  # without script
+    assert parts(page.text) == ["places", "availability", "incoming", "living"]
+    assert "Er wordt op dit moment niemand verwacht." in text(page)
+
+    case = hold_for_someone(site)
+    fragment = staff.get("/shelter/live")
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text
+    assert "set-cookie" not in fragment.headers
+    assert "set-cookie" in page.headers
+    assert parts(fragment.text) == parts(page.text)
+    shown = text(fragment)
+    assert "Stand van 10:00; wordt elke 30 seconden ververst." in shown
+    assert f"{case} vrouw, 30 · 1 plaats" in shown
+    assert "Vastgehouden door de tafel 1" in shown
+    # The form, swapped in while nobody edits it, counts with what is stored now.
+    assert shown_taken(fragment) == "1"
+    assert int(shown_version(fragment)) == int(shown_version(page))
+    staff.post("/shelter/availability", {"free": "1", "intake": "24/7", "taken": "1"})
+    assert int(shown_version(staff.get("/shelter/live"))) == int(shown_version(page)) + 1
+
+
+def test_the_fragment_reads_and_audits_as_the_page_does(site: Site) -> None:
+    """Each refresh shows the people expected and placed again, so it leaves the audit rows
+    the page leaves: the same reads and searches, in the same order."""
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 3})
+    hold_for_someone(site)
+    first = site.api("desk", "GET", "/api/v1/holds")[0]["id"]
+    placement = site.api("desk", "POST", f"/api/v1/holds/{first}/confirm")["id"]
+    expected = hold_for_someone(site)
+    [second] = [hold["id"] for hold in site.api("desk", "GET", "/api/v1/holds?status=active")]
+    staff = site.visitor("shelter")
+
+    def rows_of(path: str) -> list[tuple[str, str, str | None, str]]:
+        before = len(site.audit())
+        assert staff.get(path).status_code == 200
+        return site.audit()[before:]
+
+    by_page = rows_of("/shelter")
+    assert by_page == [
+        ("search", "hold", second, "ok"),
+        ("read", "referral", expected, "ok"),
+        ("search", "placement", placement, "ok"),
+    ]
+    assert rows_of("/shelter/live") == by_page
+
+
+def test_only_the_shelters_own_staff_get_its_fragment(site: Site) -> None:
+    """The fragment admits whom the page admits, refuses whom it refuses with the same rows in
+    the trail, and shows another shelter's staff their own shelter, never this one's people."""
+    site.api("admin", "PATCH", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 1})
+    case = hold_for_someone(site)
+    other = site.visitor("other-shelter").get("/shelter/live")
+    assert other.status_code == 200
+    assert case not in other.text
+    assert shown_taken(other) == "0"
+    for role in ("desk", "planner", "auditor", "admin"):
+        visitor = site.visitor(role)
+        before = len(site.audit())
+        assert visitor.get("/shelter").status_code == 403, role
+        by_page = site.audit()[before:]
+        refused = visitor.get("/shelter/live")
+        assert refused.status_code == 403, role
+        assert "Niet voor uw rol" in text(refused)
+        assert site.audit()[before + len(by_page) :] == by_page, role
+    anonymous = site.visitor().get("/shelter/live")
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"].startswith("/login")
+
+
+def test_a_refused_saves_entries_are_kept_from_the_refresh(site: Site) -> None:
+    """The page that gives back a refused save's entries marks its form as kept: the script
+    swaps in the rest, never those entries; the fragment itself never keeps a form."""
+    staff = site.visitor("shelter")
+    refused = staff.post(
+        "/shelter/availability", {"free": "2", "intake": "windows", "windows": "weekdays 9-5"}
+    )
+    assert refused.status_code == 422
+    assert '<div data-part="availability" data-keep>' in refused.text
+    assert "data-keep" not in staff.get("/shelter").text
+    assert "data-keep" not in staff.get("/shelter/live").text

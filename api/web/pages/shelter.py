@@ -4,6 +4,13 @@ on their way in.
 Staff see their own shelter only (the API's rule: any other shelter is "not found") and of each
 incoming person only what intake needs (the API's intake view of a referral: no location, no
 danger zones, no exploitation). Reading those people writes the audit rows the API writes.
+
+The page is kept open on a screen at the door, so what changes under staff's feet (the places,
+the people the desk holds places for, those placed) refreshes itself: a small script fetches
+``/shelter/live`` every :data:`REFRESH_SECONDS` and swaps in each part that nobody is using (the
+availability form only while it has neither the focus nor anything typed into it, so typed
+entries are never lost; its version makes a save from an older form a conflict anyway). Without
+script the page has a refresh link.
 """
 
 from __future__ import annotations
@@ -38,6 +45,10 @@ from models.intake import windows_of
 
 router = page_router()
 LISTED = 500
+# Seconds between refreshes of the page's changing parts. Longer than the capacity board's: each
+# refresh reads every person expected and lists every placement, an audit row each, and a hold
+# is made while the person is still on the way.
+REFRESH_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,14 @@ class Incoming:
 def shelter_page(request: Request, caller: Visitor) -> Response:
     """The shelter's places, its availability form, the holds and placements at it."""
     return _page(request, caller)
+
+
+@router.get("/shelter/live")
+def shelter_live(request: Request, caller: Visitor) -> Response:
+    """Only the page's changing parts, for its script to swap in (the session is not renewed: a
+    page left open at the door still logs out when nobody uses it)."""
+    context = _live(request, caller)
+    return web_state(request).pages.render(request, "shelter_live.html", context, renew=False)
 
 
 @router.post("/shelter/availability")
@@ -219,7 +238,31 @@ def _page(
     """The shelter's page for its own staff (with the problems of a form, the ledger's refusal,
     a save refused because someone changed the shelter after the page was shown: then with
     the entries kept and the shelter as it is now, or the question whether to release a hold or
-    record a departure), reading each incoming person as the API's intake view."""
+    record a departure)."""
+    done = request.query_params.get("done")
+    told = bool(refusal or done or edited_meanwhile or question)
+    context = _live(request, caller, values=values, problems=problems, told=told)
+    context |= {
+        "refusal": refusal,
+        "edited_meanwhile": edited_meanwhile,
+        "question": question,
+        "done": done,
+    }
+    return web_state(request).pages.render(request, "shelter.html", context, status=status)
+
+
+def _live(
+    request: Request,
+    caller: Caller,
+    *,
+    values: dict[str, list[Any]] | None = None,
+    problems: list[FieldProblem] | None = None,
+    told: bool = False,
+) -> dict[str, Any]:
+    """What the page's changing parts show, reading each incoming person as the API's intake
+    view: the places, the form (with a refused save's entries and problems), the people
+    expected and placed. ``told``: the page says something else first, so it does not also ask
+    staff to check their places."""
     values, problems = values or {}, problems or []
     shelter_id = _own(request, caller, shelters.read_shelter)
     settle(caller)
@@ -242,7 +285,7 @@ def _page(
     )
     living = call(placements.list_placements, request, caller, status="active", limit=LISTED)
     windows = [] if isinstance(shelter.intake, str) else windows_of(shelter.intake)
-    context = {
+    return {
         "shelter": shelter,
         "room": shelter.capacity - shelter.occupied - shelter.held - shelter.placed,
         "windows": windows_text(windows, dutch=language_of(request) == "nl"),
@@ -251,10 +294,7 @@ def _page(
         "values": values,
         "problems": problems,
         "problem_fields": {problem.field for problem in problems},
-        "refusal": refusal,
-        "edited_meanwhile": edited_meanwhile,
-        "question": question,
-        "done": request.query_params.get("done"),
-        "stale": stale(shelter.places_reported_at, caller.now),
+        "stale": None if told else stale(shelter.places_reported_at, caller.now),
+        "refresh": REFRESH_SECONDS,
+        "now": caller.now,
     }
-    return web_state(request).pages.render(request, "shelter.html", context, status=status)

@@ -10,43 +10,88 @@
     return h ? h + ":" + mm : mm;
   }
 
-  /* Hold countdowns: counted from the seconds the service gave, not the browser's clock. */
-  function countdowns() {
-    var timers = Array.prototype.slice.call(document.querySelectorAll("[data-countdown]"));
-    if (!timers.length) { return; }
-    var started = Date.now();
-    timers.forEach(function (timer) {
-      timer.dataset.start = timer.dataset.countdown;
+  /* Hold countdowns: counted from the seconds the service gave, not the browser's clock. Each
+     timer counts from when it appeared, so that those a refresh brings in count too. */
+  var ticking = false;
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-countdown]").forEach(function (timer) {
+      var passed = Math.floor((now - parseInt(timer.dataset.since, 10)) / 1000);
+      var left = Math.max(0, parseInt(timer.dataset.countdown, 10) - passed);
+      timer.textContent = left > 0 ? clock(left) : timer.dataset.ended;
+      var said = document.getElementById(timer.dataset.announce || "");
+      if (said && [600, 300, 60].indexOf(left) >= 0) {
+        said.textContent = timer.dataset.warning.replace("{minutes}", String(left / 60));
+      }
+      if (left === 0 && !timer.classList.contains("ended")) {
+        timer.classList.add("ended");
+        if (said) { said.textContent = timer.dataset.ended; }
+        if (timer.dataset.reload) { window.setTimeout(function () { window.location.reload(); }, 3000); }
+      }
     });
-    function tick() {
-      var passed = Math.floor((Date.now() - started) / 1000);
-      timers.forEach(function (timer) {
-        var left = Math.max(0, parseInt(timer.dataset.start, 10) - passed);
-        timer.textContent = left > 0 ? clock(left) : timer.dataset.ended;
-        var said = document.getElementById(timer.dataset.announce || "");
-        if (said && [600, 300, 60].indexOf(left) >= 0) {
-          said.textContent = timer.dataset.warning.replace("{minutes}", String(left / 60));
-        }
-        if (left === 0 && !timer.classList.contains("ended")) {
-          timer.classList.add("ended");
-          if (said) { said.textContent = timer.dataset.ended; }
-          if (timer.dataset.reload) { window.setTimeout(function () { window.location.reload(); }, 3000); }
-        }
-      });
-    }
-    tick();
-    window.setInterval(tick, 1000);
   }
 
-  /* Parts of a page that refresh themselves (the capacity board). */
+  function countdowns() {
+    var timers = document.querySelectorAll("[data-countdown]:not([data-since])");
+    if (!timers.length) { return; }
+    var now = String(Date.now());
+    timers.forEach(function (timer) { timer.dataset.since = now; });
+    tick();
+    if (!ticking) {
+      ticking = true;
+      window.setInterval(tick, 1000);
+    }
+  }
+
+  /* Whether someone is using this part of a page: it has the focus, a field in it differs from
+     what the page brought, or it is marked data-keep (the entries of a save that was refused). */
+  function inUse(part) {
+    var focused = document.activeElement;
+    if (part.hasAttribute("data-keep") || part.querySelector("[data-keep]")) { return true; }
+    if (focused && focused !== document.body && part.contains(focused)) { return true; }
+    return Array.prototype.some.call(part.querySelectorAll("input, textarea, select"), function (field) {
+      if (field.type === "checkbox" || field.type === "radio") { return field.checked !== field.defaultChecked; }
+      if (field.tagName === "SELECT") {
+        return Array.prototype.some.call(field.options, function (option) { return option.selected !== option.defaultSelected; });
+      }
+      return field.value !== field.defaultValue;
+    });
+  }
+
+  /* The fetched fragment into the region: where the region is made of parts (data-part), each
+     part nobody is using on its own, else the whole region unless someone is using it. */
+  function swap(region, html) {
+    var parts = region.querySelectorAll("[data-part]");
+    if (!parts.length) {
+      if (!inUse(region)) { region.innerHTML = html; }
+    } else {
+      var fresh = document.createElement("template");
+      fresh.innerHTML = html;
+      parts.forEach(function (part) {
+        var next = fresh.content.querySelector('[data-part="' + part.dataset.part + '"]');
+        if (next && !inUse(part)) { part.replaceWith(next); }
+      });
+    }
+    countdowns();
+  }
+
+  /* Parts of a page that refresh themselves (the capacity board, the shelter's page). A fragment
+     answered with a redirect (to the login page: the session ended) is not swapped in; the page
+     is reloaded instead, to the login page, once nobody is using any of it. */
   function polling() {
     document.querySelectorAll("[data-poll]").forEach(function (region) {
       var every = parseInt(region.dataset.every || "15", 10) * 1000;
       window.setInterval(function () {
-        if (region.contains(document.activeElement) && document.activeElement !== document.body) { return; }
         fetch(region.dataset.poll, { credentials: "same-origin", headers: { "Accept": "text/html" } })
-          .then(function (response) { return response.ok ? response.text() : null; })
-          .then(function (html) { if (html !== null) { region.innerHTML = html; } })
+          .then(function (response) {
+            if (response.redirected) {
+              if (!inUse(region)) { window.location.reload(); }
+              return null;
+            }
+            return response.ok ? response.text() : null;
+          })
+          .then(function (html) { if (html !== null) { swap(region, html); } })
           .catch(function () { /* the next round tries again */ });
       }, every);
     });
