@@ -68,6 +68,27 @@ def test_every_shipped_scenario_validates_and_runs_briefly(path: Path) -> None:
     assert outcome.values["arrivals"] > 100
 
 
+# Words of four letters or more a scenario's Dutch name or description may share with its
+# English ones, besides places: codes, and words Dutch planners use as they are.
+SAME_IN_DUTCH = {"COSM", "Contra", "intake", "intakes", "plus"}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_shipped_scenario_has_its_name_and_description_in_dutch(path: Path) -> None:
+    """The planners are Dutch: a new shipped scenario without them fails here, and so does one
+    whose Dutch is its English copied."""
+    scenario = load_scenario(path).scenario
+    assert "nl" in scenario.translations, f"{path.name}: no translations.nl"
+    name, description = scenario.titles("nl")
+    assert scenario.description
+    assert description != scenario.description
+    assert name != scenario.name
+    places = {word for unit in POLICE_UNITS for word in unit.split("-")}
+    english = set(re.findall(r"[^\W\d_]{4,}", f"{scenario.name} {scenario.description}"))
+    shared = set(re.findall(r"[^\W\d_]{4,}", f"{name} {description}")) & english
+    assert shared - places - SAME_IN_DUTCH == set()
+
+
 def test_the_shipped_scenarios_include_the_ones_planners_asked_for() -> None:
     names = {p.stem for p in SCENARIOS}
     assert {
