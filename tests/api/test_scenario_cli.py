@@ -58,6 +58,9 @@ def write_tiny(folder: Path, units: str = "Midden-Nederland: 9, Amsterdam: 5") -
     return path
 
 
+DUTCH_TINY = "translations:\n  nl: {name: Klein}\n"
+
+
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_every_shipped_scenario_validates_and_runs_briefly(path: Path) -> None:
     text = path.read_text("utf-8")
@@ -200,6 +203,7 @@ def test_an_option_out_of_bounds_is_refused_by_its_name(
 
 def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
     path = write_tiny(tmp_path)
+    path.write_text(path.read_text().replace("name: Tiny\n", "name: Tiny\n" + DUTCH_TINY))
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app(),
@@ -214,10 +218,16 @@ def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
     assert data["replications"] == 2
     assert set(data["kpis"]["placed_share"]) == {"mean", "low", "high", "n"}
     assert data["comparison"] is not None
+    # The result keeps the scenario's own name, and the Dutch one as data.
+    assert data["scenario"] == "Tiny"
+    assert data["translations"] == {"nl": {"name": "Klein", "description": None}}
     report = (out / "tiny.html").read_text()
     assert "<svg" in report
     assert '<html lang="nl">' in report
     assert "Kerncijfers" in report
+    assert "<h1>Klein</h1>" in report
+    assert "Tiny" not in report
+    assert "Tiny (2 replications)" in result.output  # the command line speaks English
     # Prose stays one line however long (the runner's output is not a terminal: 80 columns).
     lines = result.output.splitlines()
     assert f"Wrote {out / 'tiny.json'} and {out / 'tiny.html'}" in lines, result.output
