@@ -16,10 +16,11 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal, cast
 
+from pydantic import TypeAdapter
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import event, select, update
@@ -30,7 +31,7 @@ from api.db.tables import ScenarioRunRow
 from api.scenario_files import LoadedScenario
 from engine.simulation.replicate import Progress as ProgressCallback
 from engine.simulation.runner import run_scenario
-from models.scenario import Scenario
+from models.scenario import Scenario, ScenarioTranslation, Titles, titles_in
 from models.scenario_result import ScenarioResult
 
 if TYPE_CHECKING:
@@ -122,6 +123,8 @@ PROGRESS_SECONDS = 0.5
 HEARTBEAT_SECONDS = 20.0
 ORPHAN_SECONDS = 120.0
 ORPHANED = "the service process running it stopped; start the run again"
+# A run's translations as stored in its row.
+_TRANSLATIONS = TypeAdapter(dict[str, ScenarioTranslation])
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,13 @@ class ScenarioRun:
     replications: int
     started: datetime
     result: ScenarioResult | None
+    description: str = ""
+    translations: dict[str, ScenarioTranslation] = field(default_factory=dict)
+
+    def titles(self, language: str) -> Titles:
+        """The scenario's name and description for a reader of ``language`` (the scenario's own
+        in runs stored before translations were kept)."""
+        return titles_in(self.scenario, self.description, self.translations, language)
 
     def status(self) -> dict[str, object]:
         """What a status route returns: state, progress and the error, never the result."""
@@ -189,6 +199,8 @@ class RunRegistry:
         row = ScenarioRunRow(
             id=uuid.uuid4().hex,
             scenario=loaded.scenario.name,
+            description=loaded.scenario.description,
+            translations=_TRANSLATIONS.dump_json(dict(loaded.scenario.translations)).decode(),
             state="queued",
             done=0,
             total=0,
@@ -313,4 +325,8 @@ def _run_of(row: ScenarioRunRow, result: ScenarioResult | None) -> ScenarioRun:
         replications=row.replications,
         started=row.started_at,
         result=result,
+        description=row.description or "",
+        translations={}
+        if row.translations is None
+        else _TRANSLATIONS.validate_json(row.translations),
     )

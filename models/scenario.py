@@ -14,8 +14,9 @@ Days are counted from the scenario's ``start`` (day 0); a ``from_day``/``to_day`
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import (
     AfterValidator,
@@ -102,6 +103,54 @@ def _municipality(name: str) -> str:
 PoliceUnit = Annotated[str, AfterValidator(_police_unit)]
 Province = Annotated[str, AfterValidator(_province)]
 Municipality = Annotated[str, AfterValidator(_municipality)]
+
+# The languages a scenario's name and description may be given in besides its own: those the
+# pages and the report are written in (``api.web.i18n.LANGUAGES``, held equal by a test). A
+# translation into any other language would never be shown, so its key is more likely a typo.
+TRANSLATION_LANGUAGES: dict[str, str] = {"nl": "Dutch", "en": "English"}
+ScenarioName = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+def _translation_language(code: str) -> str:
+    if code not in TRANSLATION_LANGUAGES:
+        known = " and ".join(f"{key} ({name})" for key, name in TRANSLATION_LANGUAGES.items())
+        raise ValueError(
+            f"unknown language '{code}'{suggest(code, TRANSLATION_LANGUAGES)}: "
+            f"the pages are written in {known}"
+        )
+    return code
+
+
+TranslationLanguage = Annotated[str, AfterValidator(_translation_language)]
+
+
+class ScenarioTranslation(ScenarioModel):
+    """A scenario's name and description in another language than the file's own, shown to a
+    reader of that language: the planners are Dutch, while a file is shared in English too.
+
+    ``description`` is None only where the scenario has no description to translate.
+    """
+
+    name: ScenarioName
+    description: str | None = None
+
+
+class Titles(NamedTuple):
+    """A scenario's name and description in one language."""
+
+    name: str
+    description: str
+
+
+def titles_in(
+    name: str, description: str, translations: Mapping[str, ScenarioTranslation], language: str
+) -> Titles:
+    """The name and description for a reader of ``language``: its translation when there is
+    one, else the scenario's own."""
+    found = translations.get(language)
+    if found is None:
+        return Titles(name, description)
+    return Titles(found.name, description if found.description is None else found.description)
 
 
 class NetworkSpec(ScenarioModel):
@@ -434,8 +483,9 @@ class Scenario(ScenarioModel):
     """A complete scenario: everything one simulation run needs besides the replication seeds."""
 
     format: Literal["safeplace.scenario/1"] = "safeplace.scenario/1"
-    name: Annotated[str, Field(min_length=1, max_length=120)]
+    name: ScenarioName
     description: str = ""
+    translations: dict[TranslationLanguage, ScenarioTranslation] = Field(default_factory=dict)
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     # Not strict: YAML gives a date, JSON a string.
     start: Annotated[date, Field(strict=False)] = date(2026, 1, 5)
@@ -457,6 +507,14 @@ class Scenario(ScenarioModel):
         if self.warmup_days >= self.horizon_days:
             problems.append((("warmup_days",), "must be shorter than horizon_days"))
         problems += self._demand_problems()
+        problems += [
+            (
+                ("translations", language, "description"),
+                "the scenario has a description: give it in this language too",
+            )
+            for language, translation in self.translations.items()
+            if self.description and translation.description is None
+        ]
         if "default" not in self.length_of_stay:
             problems.append((("length_of_stay",), "needs a 'default' entry"))
         for index, event in enumerate(self.events):
@@ -477,6 +535,10 @@ class Scenario(ScenarioModel):
         if problems:
             raise field_problems(problems)
         return self
+
+    def titles(self, language: str) -> Titles:
+        """The name and description for a reader of ``language``."""
+        return titles_in(self.name, self.description, self.translations, language)
 
     @property
     def measured_days(self) -> int:

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.scenario import ScenarioTranslation, Titles, titles_in
+
 # Every KPI of one replication, by name, with what it measures. Shares are 0..1; times in hours.
 KPI_DESCRIPTIONS: dict[str, str] = {
     "arrivals": "people arriving after the warm-up",
@@ -138,6 +140,9 @@ class ScenarioResult(ResultModel):
     format: Literal["safeplace.scenario-result/1"] = "safeplace.scenario-result/1"
     scenario: str
     description: str = ""
+    # The scenario's name and description in other languages, by language code; empty in results
+    # stored before they were kept, and in those of a scenario without any.
+    translations: dict[str, ScenarioTranslation] = Field(default_factory=dict)
     policy: str
     replications: Annotated[int, Field(ge=1)]
     seed: int
@@ -159,6 +164,10 @@ class ScenarioResult(ResultModel):
     shelters: list[ShelterPoint]
     comparison: PolicyComparison | None = None
     elapsed_seconds: float = 0.0
+
+    def titles(self, language: str) -> Titles:
+        """The scenario's name and description for a reader of ``language``."""
+        return titles_in(self.scenario, self.description, self.translations, language)
 
     def at_give_up_limit(self, name: str, kpis: dict[str, Estimate] | None = None) -> bool:
         """Whether KPI ``name`` (of ``kpis``, else of this result) is a waiting time that equals

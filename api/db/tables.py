@@ -382,6 +382,10 @@ class ScenarioRunRow(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     scenario: Mapped[str] = mapped_column(String(200))
+    # The scenario's description, and its name and description in other languages as the JSON
+    # of ``{language: {"name", "description"}}``: null in rows stored before they were kept.
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    translations: Mapped[str | None] = mapped_column(Text, default=None)
     state: Mapped[str] = mapped_column(String(16))  # queued / running / done / failed
     done: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)

@@ -438,8 +438,10 @@ def _key(words: _Words, kind: str, key: str) -> str:
 
 
 def render_report(result: ScenarioResult, language: Language = "en") -> str:
-    """The whole report as one HTML document, in ``language``."""
+    """The whole report as one HTML document, in ``language``, the scenario's name and
+    description included when the scenario gives them in that language."""
     words = _Words(language, translations(language))
+    name, description = result.titles(language)
     meta = words.ngettext(
         "policy <b>%(policy)s</b> · %(num)d replication · %(days)s days (%(warmup)s warm-up) · "
         "seed %(seed)s · synthetic data",
@@ -454,9 +456,9 @@ def render_report(result: ScenarioResult, language: Language = "en") -> str:
         "seed": result.seed,
     }
     sections = [
-        f"<h1>{escape(result.scenario)}</h1>",
+        f"<h1>{escape(name)}</h1>",
         f'<p class="meta">{meta}</p>',
-        f"<p>{escape(result.description)}</p>" if result.description else "",
+        f"<p>{escape(description)}</p>" if description else "",
         _headline(words, result),
         "<h2>" + words.gettext("Engine against today's phone-around") + "</h2>",
         _comparison(words, result),
@@ -508,7 +510,7 @@ def render_report(result: ScenarioResult, language: Language = "en") -> str:
         + "</p>",
     ]
     body = "\n".join(part for part in sections if part)
-    title = words.gettext("%(name)s · Safeplace scenario") % {"name": escape(result.scenario)}
+    title = words.gettext("%(name)s · Safeplace scenario") % {"name": escape(name)}
     return (
         f'<!DOCTYPE html>\n<html lang="{language}"><head><meta charset="utf-8">'
         f"<title>{title}</title>"

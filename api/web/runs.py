@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from api.scenario_files import (
 from api.scenario_runner import RunRegistry, ScenarioRun
 from engine.simulation.stats import paired_difference
 from models.errors import InputProblem, InvalidInput
+from models.scenario import ScenarioTranslation, Titles, titles_in
 from models.scenario_result import (
     DEMAND,
     KPI_DESCRIPTIONS,
@@ -54,6 +55,11 @@ class Offered:
     description: str
     horizon_days: int
     replications: int
+    translations: dict[str, ScenarioTranslation] = field(default_factory=dict)
+
+    def titles(self, language: str) -> Titles:
+        """The name and description for a reader of ``language``."""
+        return titles_in(self.name, self.description, self.translations, language)
 
 
 class RunBook:
@@ -108,6 +114,7 @@ def offered(directory: Path) -> list[Offered]:
                 description=scenario.description,
                 horizon_days=scenario.horizon_days,
                 replications=scenario.replications,
+                translations=dict(scenario.translations),
             )
         )
     return found

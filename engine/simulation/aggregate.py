@@ -90,6 +90,7 @@ def aggregate(
     return ScenarioResult(
         scenario=scenario.name,
         description=scenario.description,
+        translations=dict(scenario.translations),
         policy=scenario.policy.kind,
         replications=len(outcomes),
         seed=outcomes[0].seed,

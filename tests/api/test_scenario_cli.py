@@ -58,6 +58,9 @@ def write_tiny(folder: Path, units: str = "Midden-Nederland: 9, Amsterdam: 5") -
     return path
 
 
+DUTCH_TINY = "translations:\n  nl: {name: Klein}\n"
+
+
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_every_shipped_scenario_validates_and_runs_briefly(path: Path) -> None:
     text = path.read_text("utf-8")
@@ -66,6 +69,27 @@ def test_every_shipped_scenario_validates_and_runs_briefly(path: Path) -> None:
     short = loaded.scenario.model_copy(update={"horizon_days": 125, "warmup_days": 10})
     outcome = simulate(prepare(short, loaded.shelters, loaded.kinds), 1, check=True)
     assert outcome.values["arrivals"] > 100
+
+
+# Words of four letters or more a scenario's Dutch name or description may share with its
+# English ones, besides places: codes, and words Dutch planners use as they are.
+SAME_IN_DUTCH = {"COSM", "Contra", "intake", "intakes", "plus"}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_shipped_scenario_has_its_name_and_description_in_dutch(path: Path) -> None:
+    """The planners are Dutch: a new shipped scenario without them fails here, and so does one
+    whose Dutch is its English copied."""
+    scenario = load_scenario(path).scenario
+    assert "nl" in scenario.translations, f"{path.name}: no translations.nl"
+    name, description = scenario.titles("nl")
+    assert scenario.description
+    assert description != scenario.description
+    assert name != scenario.name
+    places = {word for unit in POLICE_UNITS for word in unit.split("-")}
+    english = set(re.findall(r"[^\W\d_]{4,}", f"{scenario.name} {scenario.description}"))
+    shared = set(re.findall(r"[^\W\d_]{4,}", f"{name} {description}")) & english
+    assert shared - places - SAME_IN_DUTCH == set()
 
 
 def test_the_shipped_scenarios_include_the_ones_planners_asked_for() -> None:
@@ -179,6 +203,7 @@ def test_an_option_out_of_bounds_is_refused_by_its_name(
 
 def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
     path = write_tiny(tmp_path)
+    path.write_text(path.read_text().replace("name: Tiny\n", "name: Tiny\n" + DUTCH_TINY))
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app(),
@@ -193,10 +218,16 @@ def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
     assert data["replications"] == 2
     assert set(data["kpis"]["placed_share"]) == {"mean", "low", "high", "n"}
     assert data["comparison"] is not None
+    # The result keeps the scenario's own name, and the Dutch one as data.
+    assert data["scenario"] == "Tiny"
+    assert data["translations"] == {"nl": {"name": "Klein", "description": None}}
     report = (out / "tiny.html").read_text()
     assert "<svg" in report
     assert '<html lang="nl">' in report
     assert "Kerncijfers" in report
+    assert "<h1>Klein</h1>" in report
+    assert "Tiny" not in report
+    assert "Tiny (2 replications)" in result.output  # the command line speaks English
     # Prose stays one line however long (the runner's output is not a terminal: 80 columns).
     lines = result.output.splitlines()
     assert f"Wrote {out / 'tiny.json'} and {out / 'tiny.html'}" in lines, result.output

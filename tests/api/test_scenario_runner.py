@@ -116,3 +116,37 @@ def test_the_heartbeat_keeps_a_queued_run_alive(
     assert time.monotonic() - began > scenario_runner.ORPHAN_SECONDS
     ahead = wait_until_finished(database, registry, longer.id, set())
     assert ahead.state == "done", ahead.error
+
+
+def test_a_run_keeps_its_scenario_s_name_in_other_languages(
+    database: Database, tmp_path: Path
+) -> None:
+    """Its row holds them from the start, so a run shows in the reader's language before it has
+    a result; the API's status keeps the scenario's own name."""
+    path = write_tiny(tmp_path)
+    translated = "name: Tiny\ndescription: A tiny one.\ntranslations:\n"
+    translated += "  nl: {name: Klein, description: Een kleintje.}\n"
+    path.write_text(path.read_text().replace("name: Tiny\n", translated))
+    registry = RunRegistry(database, workers=1)
+    with database.session() as session:
+        started = registry.start(session, load_scenario(path), replications=1, compare=False)
+    with database.session() as session:
+        stored = RunRegistry(database).recent(session, 10)[0]
+    assert stored.titles("nl") == ("Klein", "Een kleintje.")
+    assert stored.titles("en") == ("Tiny", "A tiny one.")
+    assert stored.status()["scenario"] == "Tiny"
+    finished = wait_until_finished(database, registry, started.id, set())
+    assert finished.result is not None
+    assert finished.result.titles("nl") == ("Klein", "Een kleintje.")
+
+
+def test_a_run_stored_before_translations_were_kept_shows_its_own_name(
+    database: Database,
+) -> None:
+    with database.session() as session:
+        add_scenario_run(session, "d" * 32, "done", datetime.now(UTC))
+    with database.session() as session:
+        run = RunRegistry(database).get(session, "d" * 32)
+    assert run is not None
+    assert (run.description, run.translations) == ("", {})
+    assert run.titles("nl") == ("tiny", "")

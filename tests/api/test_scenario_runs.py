@@ -17,14 +17,15 @@ from models.scenario_result import KPI_DESCRIPTIONS
 from tests.api import server
 from tests.api.helpers import Api, running_api
 from tests.api.rows import add_scenario_run
-from tests.api.test_scenario_cli import write_tiny
+from tests.api.test_scenario_cli import DUTCH_TINY, write_tiny
 
 
 @pytest.fixture
 def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
     folder = tmp_path / "scenarios"
     folder.mkdir()
-    write_tiny(folder)
+    tiny = write_tiny(folder)
+    tiny.write_text(tiny.read_text().replace("name: Tiny\n", "name: Tiny\n" + DUTCH_TINY))
     with running_api(database_url, tmp_path / "var", scenarios_dir=folder) as running:
         yield running
 
@@ -44,6 +45,9 @@ def test_a_planner_runs_a_scenario_and_reads_its_kpis(api: Api) -> None:
     assert result["kpis"]["arrivals"]["n"] == result["replications"] == 2  # as tiny.yaml says
     # Planners never see where a shelter is.
     assert result["shelters"] == []
+    # The API names the scenario as its file does, with the names in other languages as data.
+    assert status["scenario"] == result["scenario"] == "Tiny"
+    assert result["translations"] == {"nl": {"name": "Klein", "description": None}}
 
 
 def test_an_unknown_scenario_names_the_shipped_ones(api: Api) -> None:
@@ -124,7 +128,8 @@ def test_every_worker_answers_for_every_run(
     workers answer: a run started by one is followed to its result through either."""
     folder = tmp_path / "scenarios"
     folder.mkdir()
-    write_tiny(folder)
+    tiny = write_tiny(folder)
+    tiny.write_text(tiny.read_text().replace("name: Tiny\n", "name: Tiny\n" + DUTCH_TINY))
     monkeypatch.setenv("SAFEPLACE_SCENARIOS_DIR", str(folder))
     with server.running(database_url, tmp_path / "var", workers=2) as running:
         database = Database.for_url(database_url)

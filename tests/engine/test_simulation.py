@@ -253,3 +253,13 @@ def test_conservation_holds_on_random_scenarios(
         prepare(scenario, sample_shelters(), sample_shelter_kinds()), seed, check=True
     )
     assert outcome.values["arrivals"] >= surge
+
+
+def test_a_result_keeps_the_scenario_s_own_name_and_its_translations() -> None:
+    """The result names the scenario as its file does; the pages pick the reader's language."""
+    dutch = {"name": "Klein", "description": "Drie vrouwen."}
+    scenario = tiny(description="Three women.", translations={"nl": dutch})
+    result = run_scenario(scenario, one_shelter(), {}, replications=1, compare=False)
+    assert (result.scenario, result.description) == ("tiny", "Three women.")
+    assert result.translations == scenario.translations
+    assert result.titles("nl") == ("Klein", "Drie vrouwen.")

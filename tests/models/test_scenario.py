@@ -155,3 +155,53 @@ def test_the_json_schema_lists_every_event_type() -> None:
     for kind in ("capacity", "closure", "intake", "surge", "add_places"):
         assert f"'{kind}'" in text
     assert schema["additionalProperties"] is False
+
+
+DUTCH: dict[str, Any] = {"name": "Inval", "description": "Dertig slachtoffers in één ochtend."}
+
+
+def test_a_translation_gives_the_name_and_description_in_its_language_only() -> None:
+    scenario = validate_scenario(
+        with_(name="Raid", description="Thirty victims in one morning.", translations={"nl": DUTCH})
+    )
+    assert scenario.titles("nl") == ("Inval", "Dertig slachtoffers in één ochtend.")
+    assert scenario.titles("en") == ("Raid", "Thirty victims in one morning.")
+    assert Scenario.model_validate_json(scenario.model_dump_json()) == scenario
+
+
+def test_a_scenario_without_translations_shows_its_own_name_in_every_language() -> None:
+    scenario = validate_scenario(with_(description="As it is."))
+    assert scenario.translations == {}
+    assert scenario.titles("nl") == scenario.titles("en") == ("x", "As it is.")
+
+
+def test_a_scenario_without_a_description_needs_none_translated() -> None:
+    scenario = validate_scenario(with_(translations={"nl": {"name": "Inval"}}))
+    assert scenario.titles("nl") == ("Inval", "")
+
+
+@pytest.mark.parametrize(
+    ("translations", "expected"),
+    [
+        ({"de": DUTCH}, ["translations.de: unknown language 'de': the pages are written in "
+                         "nl (Dutch) and en (English)"]),
+        ({"NL": DUTCH}, ["translations.NL: unknown language 'NL' (did you mean 'nl'?): the pages "
+                         "are written in nl (Dutch) and en (English)"]),
+        ({"dutch": DUTCH}, ["translations.dutch: unknown language 'dutch': the pages are written "
+                            "in nl (Dutch) and en (English)"]),
+        ({"nl": {"description": "Dertig."}}, ["translations.nl.name: required field is missing"]),
+        ({"nl": {"name": "Inval"}}, ["translations.nl.description: the scenario has a "
+                                     "description: give it in this language too"]),
+        ({"nl": {**DUTCH, "naam": "Inval"}}, ["translations.nl.naam: unknown field"]),
+        ({"nl": {**DUTCH, "name": ""}},
+         ["translations.nl.name: String should have at least 1 character"]),
+        ({"nl": {**DUTCH, "name": "x" * 121}},
+         ["translations.nl.name: String should have at most 120 characters"]),
+        ({"nl": {**DUTCH, "description": 3}},
+         ["translations.nl.description: Input should be a valid string"]),
+        ({"nl": "Inval"}, ["translations.nl: expected an object"]),
+        (["nl"], ["translations: expected an object"]),
+    ],
+)  # fmt: skip
+def test_a_bad_translation_is_refused_at_its_field(translations: Any, expected: list[str]) -> None:
+    assert problems(with_(description="Thirty.", translations=translations)) == expected

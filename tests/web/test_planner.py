@@ -6,16 +6,21 @@ import json
 import re
 import time
 from dataclasses import replace
+from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx2
 import pytest
 
+from api.db.tables import ScenarioRunRow
+from api.scenario_files import load_scenario
 from api.web.i18n import COOKIE as LANGUAGE_COOKIE
+from api.web.i18n import LANGUAGES
 from api.web.runs import load_offered
 from models.errors import InvalidInput
 from models.sample import sample_shelters
+from models.scenario import TRANSLATION_LANGUAGES
 from tests.web.site import SCENARIOS, Site, Visitor, text
 
 SMALL = b"""\
@@ -271,3 +276,104 @@ def test_a_shipped_scenario_is_found_by_its_file_name_only(tmp_path: Path) -> No
         with pytest.raises(InvalidInput) as refused:
             load_offered(tmp_path, elsewhere)
         assert [str(p) for p in refused.value.problems] == [f"scenario: no scenario '{elsewhere}'"]
+
+
+TRANSLATED = SMALL.replace(
+    b"horizon_days:",
+    b"translations:\n  nl:\n    name: Vier weken\n"
+    b"    description: Vier weken aanmeldingen in twee politie-eenheden.\nhorizon_days:",
+)
+
+
+def test_the_shipped_scenarios_are_offered_in_the_reader_s_language(site: Site) -> None:
+    planner = site.visitor("planner")
+    dutch = unescape(text(planner.get("/planner")))
+    planner.client.cookies.set(LANGUAGE_COOKIE, "en")
+    english = unescape(text(planner.get("/planner")))
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        scenario = load_scenario(path).scenario
+        for shown, language in ((dutch, "nl"), (english, "en")):
+            name, description = scenario.titles(language)
+            assert f"{name} {description} (" in shown, (language, path.name)
+        assert f"{scenario.name} " not in dutch, path.name
+    assert "Politie-inval in Rotterdam" in dutch
+    assert "Raid in Rotterdam" in english
+
+
+def test_a_run_is_shown_in_the_reader_s_language_and_kept_in_its_own(site: Site) -> None:
+    planner = site.visitor("planner")
+    runs = []
+    for content in (TRANSLATED, SMALL):
+        runs.append(start(planner, content).headers["location"].rsplit("/", 1)[1])
+    for run in runs:
+        assert finished(planner, run)["state"] == "done"
+    translated = runs[0]
+
+    page = planner.get(f"/planner/runs/{translated}")
+    assert "<title>Vier weken" in page.text
+    assert "<h1>Vier weken</h1>" in page.text
+    assert "Vier weken aanmeldingen in twee politie-eenheden." in text(page)
+    assert "Four weeks" not in page.text
+    listed = planner.get("/planner").text
+    assert f'<a href="/planner/runs/{translated}">Vier weken</a>' in listed
+    assert f'<a href="/planner/runs/{runs[1]}">Four weeks</a>' in listed  # no Dutch: its own
+    assert 'aria-label="Vier weken vergelijken, gestart' in listed
+    compared = planner.get("/planner/compare", run=runs).text
+    assert "Vier weken<br>" in compared
+    assert "Four weeks<br>" in compared
+    report = planner.get(f"/planner/runs/{translated}/report").text
+    assert "<h1>Vier weken</h1>" in report
+    assert "<title>Vier weken · Safeplace-scenario</title>" in report
+    assert "Vier weken aanmeldingen in twee politie-eenheden." in report
+    assert "Four weeks" not in report
+
+    # The figures keep the scenario's own name, with its translations as data.
+    figures = json.loads(planner.get(f"/planner/runs/{translated}/result.json").text)
+    assert figures["scenario"] == "Four weeks"
+    assert figures["translations"] == {
+        "nl": {
+            "name": "Vier weken",
+            "description": "Vier weken aanmeldingen in twee politie-eenheden.",
+        }
+    }
+    download = planner.get(f"/planner/runs/{translated}/report", download="1")
+    assert download.headers["content-disposition"] == 'attachment; filename="four-weeks.html"'
+
+    planner.client.cookies.set(LANGUAGE_COOKIE, "en")
+    assert "<h1>Four weeks</h1>" in planner.get(f"/planner/runs/{translated}").text
+    assert "<h1>Four weeks</h1>" in planner.get(f"/planner/runs/{translated}/report").text
+    assert f'<a href="/planner/runs/{translated}">Four weeks</a>' in planner.get("/planner").text
+
+
+def test_a_run_stored_before_translations_were_kept_still_shows(site: Site) -> None:
+    """Its row has no description or translations, its result no translations: every page
+    shows the scenario's own name."""
+    planner = site.visitor("planner")
+    runs = [start(planner, TRANSLATED).headers["location"].rsplit("/", 1)[1] for _ in range(2)]
+    for run in runs:
+        assert finished(planner, run)["state"] == "done"
+    with site.database.session() as session:
+        row = session.get(ScenarioRunRow, runs[0])
+        assert row is not None
+        assert row.result is not None
+        stored = json.loads(row.result)
+        del stored["translations"]
+        row.result, row.description, row.translations = json.dumps(stored), None, None
+    run_page = planner.get(f"/planner/runs/{runs[0]}")
+    assert run_page.status_code == 200
+    assert "<h1>Four weeks</h1>" in run_page.text
+    report = planner.get(f"/planner/runs/{runs[0]}/report")
+    assert report.status_code == 200
+    assert "<h1>Four weeks</h1>" in report.text
+    assert "Four weeks of demand in two police units" in report.text
+    compared = planner.get("/planner/compare", run=runs)
+    assert compared.status_code == 200
+    assert "Four weeks<br>" in compared.text
+    assert "Vier weken<br>" in compared.text
+    assert f'<a href="/planner/runs/{runs[0]}">Four weeks</a>' in planner.get("/planner").text
+    figures = json.loads(planner.get(f"/planner/runs/{runs[0]}/result.json").text)
+    assert figures["translations"] == {}
+
+
+def test_translations_are_given_in_the_languages_of_the_pages() -> None:
+    assert tuple(TRANSLATION_LANGUAGES) == LANGUAGES

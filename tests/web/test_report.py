@@ -17,6 +17,7 @@ from engine.simulation.runner import run_scenario
 from engine.simulation.stats import estimate
 from models.gazetteer import POLICE_UNITS
 from models.sample import sample_shelter_kinds, sample_shelters
+from models.scenario import ScenarioTranslation
 from models.scenario_result import Difference, PolicyComparison, ScenarioResult
 from tests.scenario_helpers import busy
 
@@ -149,6 +150,20 @@ def test_a_result_stored_before_the_unplaced_were_counted_apart_keeps_its_chart(
     assert chart.count("<rect") == len(result.waiting_hours.counts)
 
 
+# The test scenario's name and description in Dutch, free text to escape like its own.
+DUTCH = ScenarioTranslation(name="Tekort <b>", description="Proef & meting")
+
+
+def test_a_result_stored_before_translations_is_reported_by_its_own_name(
+    result: ScenarioResult,
+) -> None:
+    stored = result.model_dump(mode="json")
+    del stored["translations"]
+    html = render_report(ScenarioResult.model_validate(stored), "nl")
+    assert "<h1>Shortage &lt;script&gt;alert(1)&lt;/script&gt;</h1>" in html
+    assert "<p>R&amp;D &quot;test&quot;</p>" in html
+
+
 # Words the Dutch report shares with the English one on purpose: Dutch too, or names and codes.
 SHARED_WORDS = {
     "COSM", "Gender", "gender", "interval", "hotel", "hotels", "over", "start", "significant",
@@ -158,16 +173,22 @@ SHARED_WORDS = {
 
 def test_the_dutch_report_has_no_english_left(result: ScenarioResult) -> None:
     """Every word of four letters or more in the Dutch report's text (charts and tooltips
-    included) that the English report has too is a name, a code or Dutch as well: a message
-    left out of the catalogue, or never marked for it, shows up here in English."""
-    compared = result.model_copy(update={"comparison": _comparison(result)})
+    included, the scenario's name and description too) that the English report has too is a
+    name, a code or Dutch as well: a message left out of the catalogue, or never marked for it,
+    or a scenario shown by its own English name, shows up here in English."""
+    compared = result.model_copy(
+        update={"comparison": _comparison(result), "translations": {"nl": DUTCH}}
+    )
     dutch, english = render_report(compared, "nl"), render_report(compared, "en")
     assert '<html lang="nl">' in dutch
     names = {word for unit in POLICE_UNITS for word in (unit, *unit.split())}
-    names |= set(re.findall(r"\w+", f"{result.scenario} {result.description}"))
     shared = _words(dutch) & _words(english)
     assert shared - names - SHARED_WORDS == set()
     assert "Kerncijfers" in dutch
+    assert "<title>Tekort &lt;b&gt; · Safeplace-scenario</title>" in dutch
+    assert "<h1>Tekort &lt;b&gt;</h1>" in dutch
+    assert "<p>Proef &amp; meting</p>" in dutch
+    assert "<h1>Shortage &lt;script&gt;" in english
     assert "Wachttijd tot plaatsing, en wie de wachtrij ongeplaatst verliet" in dutch
 
 
