@@ -21,6 +21,7 @@ from api.deps import Caller, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.routes import holds, referrals
 from api.schemas import MAX_DANGER_ZONES, HoldPublic, ReferralPublic, StayKind
+from api.web import freshness
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.forms import FieldProblem, FormProblems, referral_from_form
 from api.web.pages.referral import hold_doubts
@@ -60,17 +61,30 @@ class Waiting:
 def waiting_list(request: Request, caller: Visitor, cache: Cache) -> Response:
     """Everyone waiting or held, most urgent first, with how long they have been waiting and
     how many shelters fit them."""
-    context = _waiting(request, caller, cache) | {"done": request.query_params.get("done")}
+    guard_of(referrals.list_referrals)(request, caller)
+    tag = freshness.waiting_list_tag(caller.session, caller.now)
+    context = _waiting(request, caller, cache) | {
+        "done": request.query_params.get("done"),
+        "tag": tag,
+    }
     return web_state(request).pages.render(request, "desk.html", context)
 
 
 @router.get("/desk/list")
 def waiting_list_part(request: Request, caller: Visitor, cache: Cache) -> Response:
     """Only the list, for the page's script to swap in: a colleague's new referral, a hold made
-    or run out elsewhere shows without a reload (the session is not renewed: a list left open on
-    a screen still logs out when nobody uses it)."""
+    or run out elsewhere shows without a reload. Read (and audited) only when something in it
+    changed since the script's last copy (:mod:`api.web.freshness`); the session is not renewed:
+    a list left open on a screen still logs out when nobody uses it."""
+    guard_of(referrals.list_referrals)(request, caller)
+    tag = freshness.waiting_list_tag(caller.session, caller.now)
+    same = freshness.unchanged(request, tag)
+    if same is not None:
+        return same
     context = _waiting(request, caller, cache)
-    return web_state(request).pages.render(request, "desk_list.html", context, renew=False)
+    response = web_state(request).pages.render(request, "desk_list.html", context, renew=False)
+    response.headers["ETag"] = tag
+    return response
 
 
 def _waiting(request: Request, caller: Caller, cache: NetworkCache) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from api.schemas import (
     ReferralPublic,
 )
 from api.settings import Settings
+from api.web import freshness
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.confirm import Question, confirmed, refusal
 from api.web.forms import FieldProblem, FormProblems, availability_from_form, from_api, windows_text
@@ -70,10 +71,19 @@ def shelter_page(request: Request, caller: Visitor) -> Response:
 
 @router.get("/shelter/live")
 def shelter_live(request: Request, caller: Visitor) -> Response:
-    """Only the page's changing parts, for its script to swap in (the session is not renewed: a
-    page left open at the door still logs out when nobody uses it)."""
-    context = _live(request, caller)
-    return web_state(request).pages.render(request, "shelter_live.html", context, renew=False)
+    """Only the page's changing parts, for its script to swap in; read (and audited) only when
+    something in them changed since the script's last copy (:mod:`api.web.freshness`). The
+    session is not renewed: a page left open at the door still logs out when nobody uses it."""
+    shelter_id = _own(request, caller, shelters.read_shelter)
+    tag = freshness.shelter_tag(caller.session, shelter_id, caller.now)
+    same = freshness.unchanged(request, tag)
+    if same is not None:
+        return same
+    context = _live(request, caller, tag=tag)
+    pages = web_state(request).pages
+    response = pages.render(request, "shelter_live.html", context, renew=False)
+    response.headers["ETag"] = tag
+    return response
 
 
 @router.post("/shelter/availability")
@@ -258,13 +268,16 @@ def _live(
     values: dict[str, list[Any]] | None = None,
     problems: list[FieldProblem] | None = None,
     told: bool = False,
+    tag: str | None = None,
 ) -> dict[str, Any]:
     """What the page's changing parts show, reading each incoming person as the API's intake
     view: the places, the form (with a refused save's entries and problems), the people
     expected and placed. ``told``: the page says something else first, so it does not also ask
-    staff to check their places."""
+    staff to check their places. ``tag``: what they are made of, read before them (so that a
+    change made meanwhile shows at the next refresh), unless already read."""
     values, problems = values or {}, problems or []
     shelter_id = _own(request, caller, shelters.read_shelter)
+    tag = tag or freshness.shelter_tag(caller.session, shelter_id, caller.now)
     settle(caller)
     shelter = call(shelters.read_shelter, request, caller, shelter_id)
     held = call(holds.list_holds, request, caller, status="active", limit=LISTED)
@@ -297,4 +310,5 @@ def _live(
         "stale": None if told else stale(shelter.places_reported_at, caller.now),
         "refresh": REFRESH_SECONDS,
         "now": caller.now,
+        "tag": tag,
     }

@@ -60,38 +60,51 @@
   }
 
   /* The fetched fragment into the region: where the region is made of parts (data-part), each
-     part nobody is using on its own, else the whole region unless someone is using it. */
+     part nobody is using on its own, else the whole region unless someone is using it. True
+     when all of it was swapped in. */
   function swap(region, html) {
     var parts = region.querySelectorAll("[data-part]");
+    var whole = true;
     if (!parts.length) {
-      if (!inUse(region)) { region.innerHTML = html; }
+      if (inUse(region)) { whole = false; } else { region.innerHTML = html; }
     } else {
       var fresh = document.createElement("template");
       fresh.innerHTML = html;
       parts.forEach(function (part) {
         var next = fresh.content.querySelector('[data-part="' + part.dataset.part + '"]');
-        if (next && !inUse(part)) { part.replaceWith(next); }
+        if (!next) { return; }
+        if (inUse(part)) { whole = false; } else { part.replaceWith(next); }
       });
     }
     countdowns();
+    return whole;
   }
 
-  /* Parts of a page that refresh themselves (the capacity board, the shelter's page). A fragment
-     answered with a redirect (to the login page: the session ended) is not swapped in; the page
-     is reloaded instead, to the login page, once nobody is using any of it. */
+  /* Parts of a page that refresh themselves (the capacity board, the waiting list, the shelter's
+     page). A region's data-tag names what it shows; sent back, the server answers 304 while
+     nothing changed, without reading (or auditing) it again. A part left alone because someone
+     is using it keeps the old tag, so it is fetched again next time. A fragment answered with a
+     redirect (to the login page: the session ended) is not swapped in; the page is reloaded
+     instead, to the login page, once nobody is using any of it. */
   function polling() {
     document.querySelectorAll("[data-poll]").forEach(function (region) {
       var every = parseInt(region.dataset.every || "15", 10) * 1000;
       window.setInterval(function () {
-        fetch(region.dataset.poll, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        var headers = { "Accept": "text/html" };
+        if (region.dataset.tag) { headers["If-None-Match"] = region.dataset.tag; }
+        var tag = null;
+        fetch(region.dataset.poll, { credentials: "same-origin", headers: headers, cache: "no-store" })
           .then(function (response) {
             if (response.redirected) {
               if (!inUse(region)) { window.location.reload(); }
               return null;
             }
+            tag = response.headers.get("ETag");
             return response.ok ? response.text() : null;
           })
-          .then(function (html) { if (html !== null) { swap(region, html); } })
+          .then(function (html) {
+            if (html !== null && swap(region, html) && tag) { region.dataset.tag = tag; }
+          })
           .catch(function () { /* the next round tries again */ });
       }, every);
     });
