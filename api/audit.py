@@ -41,6 +41,9 @@ GENESIS = "0" * 64
 # a case id belongs; the trail, which nobody can ever edit or purge, keeps only that it was no id.
 ISSUED_ID = re.compile(r"^[CHP][0-9a-f]{16}$")
 NOT_AN_ID = "(not an issued id)"
+# The object id of a login that presented a valid device token (``api.devices``): the row's
+# object is the user, whose name is the actor; no user name can be written so.
+KNOWN_DEVICE = "(known device)"
 # Advisory-lock namespace of the audit chain (any constant; the second key is the audit table).
 CHAIN_LOCK = 0x5AFF
 

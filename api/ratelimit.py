@@ -10,9 +10,17 @@ refused, the right password included, until the window frees up.
 
 That is the trade-off chosen: guessing is bounded (20 a minute with the default limit of 5,
 however many addresses try), and the price is that whoever fails that often for a name, from at
-least four addresses, keeps its user out while they go on. The lock-out ends at most a minute
-after the failures stop, and the failed logins are in the audit trail (``api.routes.auth``),
-where an account under attack can be seen and its attackers' addresses blocked elsewhere.
+least four addresses, keeps its user out while they go on, from every client the user has not
+logged in from before. The lock-out ends at most a minute after the failures stop, and the failed
+logins are in the audit trail (``api.routes.auth``), where an account under attack can be seen
+and its attackers' addresses blocked elsewhere.
+
+A client the user did log in from presents a device token (:mod:`api.devices`, OWASP's "device
+cookies"): its attempts are counted in a bucket of the device's own, with the per-client
+``limit``, and neither count in the name's cap nor are refused by it, so the user gets in there
+however many others fail for the name. A device that keeps failing is refused as a pair is, so a
+stolen device token gives ``limit`` guesses a minute and no more; only a login with the right
+password hands out a token.
 
 Each attempt is counted before its password is checked: :meth:`LoginThrottle.begin` reserves it as
 a failure, in one transaction that first counts the failures so far (serialised per user name on
@@ -24,7 +32,8 @@ The failures are kept in the database (``login_failures``), so all worker proces
 count them together. A row holds keyed hashes (HMAC with the service's secret, so a stolen table
 cannot be matched against guessed names and addresses) of the pair and of the user name, never
 the user name or the client's address, and rows older than the window are deleted as new attempts
-come in.
+come in. A known device's failure holds the device's keyed hash in both columns, so that it is
+counted in the device's bucket and in no name's.
 """
 
 from __future__ import annotations
@@ -59,7 +68,8 @@ class Throttled(Exception):
 
 @dataclass(frozen=True)
 class Attempt:
-    """A login attempt counted as a failure until :meth:`LoginThrottle.succeeded` says not."""
+    """A login attempt counted as a failure until :meth:`LoginThrottle.succeeded` says not:
+    the keyed hashes it is stored under (a known device's in both)."""
 
     pair: str
     account: str
@@ -97,20 +107,35 @@ class LoginThrottle:
         """The user name's keyed hash, case-insensitive as :meth:`key`."""
         return self._hash(f"account\0{user_name.casefold()}")
 
-    def begin(self, user_name: str, client: str) -> Attempt:
+    def device_key(self, device: str) -> str:
+        """The keyed hash of a known device (a valid device token's nonce, :mod:`api.devices`)."""
+        return self._hash(f"device\0{device}")
+
+    def begin(self, user_name: str, client: str, *, device: str | None = None) -> Attempt:
         """Count an attempt as failed before its password is checked; :class:`Throttled` (and
-        nothing counted) when the pair or the user name has no attempt left this minute."""
-        attempt = Attempt(self.key(user_name, client), self.account_key(user_name))
+        nothing counted) when the pair or the user name has no attempt left this minute.
+
+        With ``device`` (the attempt presented a valid device token for ``user_name``) the
+        attempt is counted for that device alone, and refused only when the device has had
+        ``limit`` failures this minute: the name's failures from elsewhere do not hold it up.
+        """
+        name_key = self.account_key(user_name)
+        if device is None:
+            attempt = Attempt(self.key(user_name, client), name_key)
+        else:
+            attempt = Attempt(self.device_key(device), self.device_key(device))
         now = self.clock()
         with self.database.session() as session:
             if session.get_bind().dialect.name == "postgresql":
                 # Attempts for one user name take turns; a colliding name only waits its turn.
-                lock_key = int(attempt.account[:8], 16) - 2**31
+                lock_key = int(name_key[:8], 16) - 2**31
                 session.execute(_LOCK, {"namespace": THROTTLE_LOCK, "key": lock_key})
-            wait = max(
-                _wait(session, LoginFailureRow.pair, attempt.pair, self.limit, now),
-                _wait(session, LoginFailureRow.account, attempt.account, self.account_limit, now),
-            )
+            wait = _wait(session, LoginFailureRow.pair, attempt.pair, self.limit, now)
+            if device is None:
+                account_wait = _wait(
+                    session, LoginFailureRow.account, name_key, self.account_limit, now
+                )
+                wait = max(wait, account_wait)
             if wait:
                 raise Throttled(wait)
             session.execute(
@@ -120,8 +145,8 @@ class LoginThrottle:
         return attempt
 
     def succeeded(self, attempt: Attempt) -> None:
-        """Forget the failures of the attempt's pair (its own reservation among them) after a
-        correct password; other clients' failures for the name still count."""
+        """Forget the failures of the attempt's pair or device (its own reservation among them)
+        after a correct password; other clients' failures for the name still count."""
         with self.database.session() as session:
             session.execute(delete(LoginFailureRow).where(LoginFailureRow.pair == attempt.pair))
 

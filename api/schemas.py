@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from api import devices
 from api.regions import outside_netherlands
 from models.codes import Condition, Exploitation, Gender
 from models.errors import Loc, duplicate_problems, field_problems
@@ -557,6 +558,14 @@ class Token(ResponseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds until the token expires.")
+    device_token: str = Field(
+        description=(
+            "Keep it and send it as `device_token` with this user's next login from this client: "
+            "that login is then not held up by others' failed logins for the name. A new one "
+            f"with every login; valid for {devices.LIFETIME.days} days, until the user's access "
+            "changes."
+        )
+    )
 
 
 class Health(ResponseModel):

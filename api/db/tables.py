@@ -339,8 +339,9 @@ class LoginFailureRow(Base):
     (``api.ratelimit``).
 
     ``pair`` is a hash of the user name and the client, ``account`` of the user name alone, never
-    either of them; ``at`` is Unix seconds. Rows older than the throttle's window are deleted as
-    new attempts come in.
+    either of them; an attempt from a known device (``api.devices``) holds the device's hash in
+    both, so that it counts for the device and for no user name. ``at`` is Unix seconds. Rows
+    older than the throttle's window are deleted as new attempts come in.
     """
 
     __tablename__ = "login_failures"

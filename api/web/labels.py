@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from api.audit import KNOWN_DEVICE
 from api.web.i18n import N_
 
 
@@ -157,6 +158,8 @@ AUDIT_OBJECTS: Final = {
     "shelter": N_("shelter"),
     "user": N_("user account"),
 }
+# The one object id that is a code, not an id: a login from a known device (``api.devices``).
+AUDIT_IDS: Final = {KNOWN_DEVICE: N_("(known device)")}
 AUDIT_RESULTS: Final = {
     "ok": N_("succeeded"),
     "denied": N_("refused"),
@@ -226,6 +229,7 @@ LABELS: Final[dict[str, Mapping[Any, str]]] = {
     "close_reason": CLOSE_REASONS,
     "audit_action": AUDIT_ACTIONS,
     "audit_object": AUDIT_OBJECTS,
+    "audit_id": AUDIT_IDS,
     "audit_result": AUDIT_RESULTS,
     "role": ROLES,
     "kpi": KPIS,

@@ -2,7 +2,9 @@
 
 Logging in goes through the API's own token route function, so a page login is checked,
 throttled, timed and audited exactly like ``POST /auth/token``; the token it returns is only read
-for the user's name and then dropped, and the browser gets a session cookie instead.
+for the user's name and then dropped, and the browser gets a session cookie instead. The device
+token it returns goes into the user's device cookie (:mod:`api.web.device_cookie`), which the
+next login from this browser presents and logging out leaves in place.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
+from api import devices
 from api.auth import read_token
 from api.db.session import Database
 from api.deps import NowDep, SessionDep, SettingsDep, get_database, get_secret, get_throttle
 from api.problems import ProblemError
 from api.ratelimit import LoginThrottle
 from api.routes.auth import token
-from api.web import ended
+from api.web import device_cookie, ended
 from api.web import session as web_session
 from api.web.access import Form, Visitor, page_router, redirect
 from api.web.i18n import COOKIE, COOKIE_SECONDS, LANGUAGES
@@ -71,17 +74,20 @@ def login(
     throttle: Annotated[LoginThrottle, Depends(get_throttle)],
     now: NowDep,
 ) -> Response:
-    """Check the password as the API does (and record it in the audit trail as the API does);
-    on success start a new session for the user."""
+    """Check the password as the API does (and record it in the audit trail as the API does),
+    with this browser's device cookie for the user name if it has one; on success start a new
+    session for the user and keep the new device token."""
     web = web_state(request)
     wanted = local_path(str(form.get("next") or ""))
     credentials = OAuth2PasswordRequestForm(
         username=str(form.get("username") or ""), password=str(form.get("password") or "")
     )
+    presented = device_cookie.read(request, credentials.username, secret)
     try:
         issued = token(
             request=request,
             form=credentials,
+            device_token=presented,
             database=database,
             settings=settings,
             secret=secret,
@@ -94,6 +100,9 @@ def login(
             "next": wanted or "/",
             "problem": problem.status,
             "retry_minutes": -(-wait // 60),
+            # A refused browser without a device cookie hears that one it logged in from would do.
+            "device_cookie": presented is not None,
+            "remembered_days": devices.LIFETIME.days,
         }
         return web.pages.render(request, "login.html", context, status=problem.status)
     claims = read_token(issued.access_token, secret=secret)
@@ -101,6 +110,7 @@ def login(
     response = redirect(wanted if wanted and wanted != "/" else HOME.get(claims.role, "/"))
     started = WebSession.of_user(claims.subject, wall, generation=claims.generation)
     web_session.store(response, request, web.codec, started, wall)
+    device_cookie.store(response, request, claims.subject, secret, issued.device_token)
     log.info("page login, role %s", claims.role)
     return response
 
