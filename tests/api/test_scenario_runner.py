@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -103,8 +104,11 @@ def test_the_heartbeat_keeps_a_queued_run_alive(
     monkeypatch.setattr(scenario_runner, "ORPHAN_SECONDS", 1.2)
     registry = RunRegistry(database, workers=1)
     loaded = load_scenario(write_tiny(tmp_path))
+    # Long enough to keep the queued run waiting past the limit even on a fast, quiet machine
+    # (twelve days took under a second there): five weeks, 30 times, compared.
+    year = replace(loaded, scenario=loaded.scenario.model_copy(update={"horizon_days": 36}))
     with database.session() as session:
-        longer = registry.start(session, loaded, replications=30, compare=True)
+        longer = registry.start(session, year, replications=30, compare=True)
         queued = registry.start(session, loaded, replications=1, compare=False)
     seen: set[str] = set()
     began = time.monotonic()
