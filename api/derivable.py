@@ -18,6 +18,15 @@ is withheld (a condition's cell with few shelters before a gender's any-conditio
 places before places), the first whose withholding lets that count differ, and the check runs
 again. The planner is granted knowing which withheld counts are zero: a stronger planner.
 
+A cell may come with a part of it, a cell of its own over some of its shelters (its emergency
+beds): the planner who knows which shelters are which can subtract the part from the cell as from
+any other cell, so parts are checked like cells. The cells are checked first without the parts,
+then with them, withholding parts' counts, one after another, before any other count: a part's
+counts are shown only where showing them lets nothing withheld be worked out, and they cost a
+cell a count it shows without them only where even with every part's count withheld (the planner
+still knowing which shelters are which, and which withheld counts are zero) something small
+would follow.
+
 Units are small (the sample network's have 4 to 11 atoms), and the answer depends only on the
 unit's cells, which change when places do, so each unit's answer is kept for the next request.
 """
@@ -26,7 +35,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -41,8 +50,9 @@ MOST = 1_000_000
 # The longest one search may take; a search that runs out of time counts as "cannot differ",
 # so that more is withheld: the safe side.
 CHECK_SECONDS = 1.0
-# Units whose answers are kept (ten police units, a few states each).
-KEPT = 64
+# Units whose answers are kept (ten police units, a few states each, checked with and without
+# their parts).
+KEPT = 128
 
 Ints = npt.NDArray[np.int64]
 Shown = tuple[tuple[bool, bool], ...]
@@ -51,12 +61,14 @@ Shown = tuple[tuple[bool, bool], ...]
 @dataclass(frozen=True)
 class Places:
     """A cell as the check sees it: the shelters it draws on, whether it is a gender's
-    any-condition cell (kept longest), and which of its counts are shown so far."""
+    any-condition cell (kept longest) or a part of a cell (given up first), and which of its
+    counts are shown so far."""
 
     members: frozenset[str]
     whole: bool
     total_shown: bool
     free_shown: bool
+    part: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,15 @@ def withhold_derivable(
 ) -> list[tuple[bool, bool]]:
     """For each of one unit's ``cells``, whether its total and its free places may be shown so
     that no group of shelters with one to ``smallest - 1`` places, free places or places in use
-    can be worked out from what is shown. ``free`` and ``total``: each shelter's own places."""
+    can be worked out from what is shown. ``free`` and ``total``: each shelter's own places.
+    Where there are parts, the cells alone are checked first, and show no more with them."""
+    if any(cell.part for cell in cells):
+        alone = iter(
+            withhold_derivable(
+                [cell for cell in cells if not cell.part], free, total, smallest=smallest
+            )
+        )
+        cells = [cell if cell.part else _showing(cell, *next(alone)) for cell in cells]
     members = {shelter for cell in cells for shelter in cell.members}
     return list(
         _withheld(
@@ -85,6 +105,15 @@ def withhold_derivable(
             tuple(sorted((shelter, total[shelter]) for shelter in members)),
             smallest,
         )
+    )
+
+
+def _showing(cell: Places, total_shown: bool, free_shown: bool) -> Places:
+    """``cell`` showing no more than the counts given."""
+    return replace(
+        cell,
+        total_shown=cell.total_shown and total_shown,
+        free_shown=cell.free_shown and free_shown,
     )
 
 
@@ -106,7 +135,13 @@ def _withheld(
             for i in range(len(cells))
         )
     unit = _unit(cells, atoms, dict(free), dict(total), smallest=smallest)
-    order = sorted(range(len(cells)), key=lambda i: (cells[i].whole, len(cells[i].members), i))
+    order = [
+        sorted(
+            (i for i in range(len(cells)) if cells[i].part == part),
+            key=lambda i: (cells[i].whole, len(cells[i].members), i),
+        )
+        for part in (True, False)
+    ]
     # A unit found to differ from the true one stays consistent with less shown, so a count once
     # seen to differ never needs checking again: only the pinned ones are.
     pinned = list(unit.small)
@@ -324,18 +359,23 @@ def _withhold_for(
     pinned: tuple[int, tuple[int, ...]],
     shown_total: list[bool],
     shown_free: list[bool],
-    order: list[int],
+    order: list[list[int]],
 ) -> bool:
     """Withhold the first count in ``order`` (a cell's free places before its places) without
     which ``pinned`` can differ; if no single one will do, the first shown count in that order
-    (the check then runs again). Places withheld take their free places with them. False when
-    nothing is shown any more."""
-    candidates = [
-        (index, places)
-        for index in order
-        for places in (False, True)
-        if (shown_total if places else shown_free)[index]
-    ]
+    (the check then runs again). ``order`` comes in tiers (the parts, then the cells): only once
+    a tier shows nothing are the next tier's counts tried. Places withheld take their free places
+    with them. False when nothing is shown any more."""
+    tiers = (
+        [
+            (index, places)
+            for index in tier
+            for places in (False, True)
+            if (shown_total if places else shown_free)[index]
+        ]
+        for tier in order
+    )
+    candidates = next((tier for tier in tiers if tier), [])
     for index, places in candidates:
         trial_total, trial_free = list(shown_total), list(shown_free)
         trial_free[index] = False

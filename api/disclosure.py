@@ -13,6 +13,11 @@ places in the shelters that take no addiction. So after each cell's own counts, 
 shelters is checked for a count of one to four that sums, differences and bounds of the cells
 shown would pin down, and more is withheld until none is (:mod:`api.derivable`).
 
+Each cell also says how many of its places, and of its free places, are emergency beds: a part of
+the cell, over its shelters of kind emergency, that a planner can subtract like any other cell.
+Those counts go through the same check, and are withheld before any other: they are shown only
+where nothing small follows from them.
+
 A cell drawing on a single shelter does show that shelter's places when they are five or more: a
 shelter's capacity names no person and no address, and planners need those cells to see where
 places for men or for psychiatric care are short. (Withholding the places of every cell of one or
@@ -33,6 +38,10 @@ from models.scenario_result import ScenarioResult
 
 SMALLEST_SHOWN = 5
 
+# Whether a cell shows its total, its free places, its emergency beds and its free ones.
+Shown = tuple[bool, bool, bool, bool]
+EVERYTHING: Shown = (True, True, True, True)
+
 
 def scenario_result(result: ScenarioResult) -> ScenarioResult:
     """A scenario run's result as planners get it, through the API or the pages: without the
@@ -45,19 +54,14 @@ def capacity_cells(cells: Iterable[Cell], *, suppress: bool) -> list[CapacityCel
     """The API's view of the ledger's capacity cells, small counts withheld when ``suppress``."""
     cells = list(cells)
     if not suppress:
-        return [_public(cell, cell.total, cell.free, cell.shelters) for cell in cells]
-    shown: dict[int, tuple[bool, bool]] = {}
+        return [_public(cell, EVERYTHING, cell.shelters) for cell in cells]
+    shown: dict[int, Shown] = {}
     for unit in dict.fromkeys(cell.police_unit for cell in cells):
         indices = [i for i, cell in enumerate(cells) if cell.police_unit == unit]
         for index, flags in zip(indices, _unit_shown([cells[i] for i in indices]), strict=True):
             shown[index] = flags
     return [
-        _public(
-            cell,
-            cell.total if shown[index][0] else None,
-            cell.free if shown[index][1] else None,
-            None if _small(cell.shelters) else cell.shelters,
-        )
+        _public(cell, shown[index], None if _small(cell.shelters) else cell.shelters)
         for index, cell in enumerate(cells)
     ]
 
@@ -72,26 +76,49 @@ def _places_withheld(total: int, free: int) -> tuple[bool, bool]:
     return total_withheld, total_withheld or _small(free) or _small(total - free)
 
 
-def _unit_shown(cells: list[Cell]) -> list[tuple[bool, bool]]:
-    """Whether each of one unit's cells shows its total and its free places: not when they are
-    small themselves, nor when a small count of a group of shelters would follow from them."""
+def _unit_shown(cells: list[Cell]) -> list[Shown]:
+    """Whether each of one unit's cells shows its total, its free places and their emergency
+    beds: not when they are small themselves, nor when a small count of a group of shelters
+    would follow from them."""
     free = {shelter: places for cell in cells for shelter, places, _ in cell.members}
     total = {shelter: places for cell in cells for shelter, _, places in cell.members}
-    checked = []
-    for cell in cells:
-        total_withheld, free_withheld = _places_withheld(cell.total, cell.free)
-        checked.append(
-            Places(
-                members=frozenset(shelter for shelter, _, _ in cell.members),
-                whole=cell.condition is None,
-                total_shown=not total_withheld,
-                free_shown=not free_withheld,
-            )
+    own = [
+        _places(
+            frozenset(shelter for shelter, _, _ in cell.members),
+            cell.total,
+            cell.free,
+            whole=cell.condition is None,
         )
-    return withhold_derivable(checked, free, total, smallest=SMALLEST_SHOWN)
+        for cell in cells
+    ]
+    emergency = [
+        _places(cell.emergency, cell.emergency_total, cell.emergency_free, whole=False, part=True)
+        for cell in cells
+    ]
+    flags = withhold_derivable([*own, *emergency], free, total, smallest=SMALLEST_SHOWN)
+    return [(*flags[i], *flags[len(cells) + i]) for i in range(len(cells))]
 
 
-def _public(cell: Cell, total: int | None, free: int | None, shelters: int | None) -> CapacityCell:
+def _places(
+    members: frozenset[str], total: int, free: int, *, whole: bool, part: bool = False
+) -> Places:
+    """A cell (or its emergency beds, a ``part``) for the check, with its own small counts
+    withheld already."""
+    total_withheld, free_withheld = _places_withheld(total, free)
+    return Places(
+        members=members,
+        whole=whole,
+        total_shown=not total_withheld,
+        free_shown=not free_withheld,
+        part=part,
+    )
+
+
+def _public(cell: Cell, shown: Shown, shelters: int | None) -> CapacityCell:
+    counts = (cell.total, cell.free, cell.emergency_total, cell.emergency_free)
+    total, free, emergency_total, emergency_free = (
+        count if flag else None for count, flag in zip(counts, shown, strict=True)
+    )
     return CapacityCell(
         police_unit=cell.police_unit,
         gender=cell.gender,
@@ -99,6 +126,8 @@ def _public(cell: Cell, total: int | None, free: int | None, shelters: int | Non
         total=total,
         free=free,
         shelters=shelters,
+        emergency_total=emergency_total,
+        emergency_free=emergency_free,
         suppressed=None in (total, free, shelters),
     )
 

@@ -73,6 +73,10 @@ ConflictCode = Literal[
 
 _Row = TypeVar("_Row", bound=Base)
 
+# The kind of shelter (``api.schemas.ShelterKind``) whose places are emergency beds: intakes at
+# any hour, for a few nights, not a placement.
+EMERGENCY_KIND = "emergency"
+
 
 class LedgerConflict(Exception):
     """The ledger refuses a change; ``code`` says why in a word a program can act on."""
@@ -112,7 +116,9 @@ class CapacityCell:
     The profile is a gender and a condition the places can care for (``condition`` None: every
     place for that gender). A shelter counts in every cell it fits, so cells overlap and are not to
     be added up; ``shelters`` says how many shelters a cell draws on. ``members`` (shelter id,
-    free, total) are for deciding what planners may see (:mod:`api.disclosure`), never shown.
+    free, total) are for deciding what planners may see (:mod:`api.disclosure`), never shown;
+    ``emergency`` names those of them that are emergency beds (a few nights, not a placement),
+    which ``free`` and ``total`` include and the ``emergency_`` counts tell apart.
     """
 
     police_unit: str
@@ -122,6 +128,17 @@ class CapacityCell:
     total: int
     shelters: int
     members: tuple[tuple[str, int, int], ...]
+    emergency: frozenset[str] = frozenset()
+
+    @property
+    def emergency_free(self) -> int:
+        """Of the free places, those in emergency beds."""
+        return sum(free for shelter, free, _ in self.members if shelter in self.emergency)
+
+    @property
+    def emergency_total(self) -> int:
+        """Of the places, the emergency beds."""
+        return sum(total for shelter, _, total in self.members if shelter in self.emergency)
 
 
 def live_network(session: Session, now: datetime) -> list[Shelter]:
@@ -471,7 +488,11 @@ def _expire(session: Session, referrals: dict[str, ReferralRow], now: datetime) 
 
 def capacity_by_region(session: Session, now: datetime) -> list[CapacityCell]:
     """Free and total places per police unit and profile (gender x condition), sorted; see
-    :class:`CapacityCell`. Suppressing small cells is the caller's job: it knows the role."""
+    :class:`CapacityCell`. Suppressing small cells is the caller's job: it knows the role. A
+    shelter whose kind nobody said is no emergency bed."""
+    emergency = frozenset(
+        session.scalars(select(ShelterRow.id).where(ShelterRow.kind == EMERGENCY_KIND))
+    )
     cells: defaultdict[tuple[str, str, str | None], list[tuple[str, int, int]]] = defaultdict(list)
     for shelter in live_network(session, now):
         unit = police_unit(shelter.location)
@@ -489,6 +510,7 @@ def capacity_by_region(session: Session, now: datetime) -> list[CapacityCell]:
             sum(total for _, _, total in members),
             len(members),
             tuple(members),
+            emergency & {shelter for shelter, _, _ in members},
         )
         for (unit, gender, condition), members in sorted(
             cells.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or "")

@@ -524,7 +524,10 @@ class CapacityCell(ResponseModel):
 
     For planners a count of 1-4 (places, free places, places in use, or shelters) is withheld
     (null) and the cell marked ``suppressed``; so are a cell's places where sums and differences
-    of the cells shown would give such a count for some group of shelters.
+    of the cells shown would give such a count for some group of shelters. ``total`` and ``free``
+    count every place, emergency beds included, as they always have; the ``emergency_`` counts say
+    how many of them are emergency beds, and are withheld (null) first, before any other count,
+    wherever they would give a count of 1-4 away; ``suppressed`` speaks of the other counts only.
     """
 
     police_unit: str
@@ -535,7 +538,15 @@ class CapacityCell(ResponseModel):
     total: int | None
     free: int | None
     shelters: int | None = Field(description="Shelters the cell draws on.")
-    suppressed: bool
+    emergency_total: int | None = Field(
+        description="Of total, the emergency beds (shelters of kind emergency: a few nights, not "
+        "a placement); total less this is the places for a placement. Null: withheld."
+    )
+    emergency_free: int | None = Field(
+        description="Of free, the free emergency beds; free less this is the free places for a "
+        "placement. Null: withheld."
+    )
+    suppressed: bool = Field(description="Whether total, free or shelters is withheld.")
 
 
 class AuditEntry(ResponseModel):

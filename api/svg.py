@@ -121,7 +121,8 @@ def bar_chart(
 
 @dataclass(frozen=True)
 class MapPoint:
-    """A dot on the map: where, how big (radius in px), its colour and its tooltip."""
+    """A dot on the map: where, how big (radius in px), its colour and its tooltip, and how it
+    is outlined (a darker ring marks a dot of another kind)."""
 
     lat: float
     lon: float
@@ -129,6 +130,8 @@ class MapPoint:
     colour: str
     title: str
     opacity: float = 0.85
+    stroke: str = "#fff"
+    stroke_width: float = 0.5
 
 
 # The Netherlands' bounding box, with a margin.
@@ -164,7 +167,8 @@ def map_chart(
         x, y = xy(point.lat, point.lon)
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{point.radius:.1f}" fill="{point.colour}" '
-            f'fill-opacity="{point.opacity}" stroke="#fff" stroke-width="0.5">'
+            f'fill-opacity="{point.opacity}" stroke="{point.stroke}" '
+            f'stroke-width="{point.stroke_width}">'
             f"<title>{escape(point.title)}</title></circle>"
         )
     parts.append("</svg>")

@@ -31,6 +31,9 @@ def small(count: int | None) -> bool:
     return count is not None and 0 < count < 5
 
 
+COUNTS = ("total", "free", "shelters", "emergency_total", "emergency_free")
+
+
 def test_planners_never_see_a_count_of_one_to_four(api: Api) -> None:
     full = cells(api, "desk")
     seen = cells(api, "planner")
@@ -38,14 +41,13 @@ def test_planners_never_see_a_count_of_one_to_four(api: Api) -> None:
     suppressed = 0
     for key, cell in seen.items():
         exact = full[key]
-        assert not small(cell["total"])
-        assert not small(cell["free"])
-        assert not small(cell["shelters"])
-        if cell["total"] is not None and cell["free"] is not None:
-            assert not small(cell["total"] - cell["free"])
-        assert cell["suppressed"] == (None in (cell["total"], cell["free"], cell["shelters"]))
-        for count in ("total", "free", "shelters"):
+        for count in COUNTS:
+            assert not small(cell[count])
             assert cell[count] in (None, exact[count])
+        for total, free in (("total", "free"), ("emergency_total", "emergency_free")):
+            if cell[total] is not None and cell[free] is not None:
+                assert not small(cell[total] - cell[free])
+        assert cell["suppressed"] == (None in (cell["total"], cell["free"], cell["shelters"]))
         suppressed += cell["suppressed"]
     assert 0 < suppressed < len(seen)
 
@@ -53,7 +55,39 @@ def test_planners_never_see_a_count_of_one_to_four(api: Api) -> None:
 def test_the_desk_sees_every_number(api: Api) -> None:
     full = cells(api, "desk")
     assert not any(cell["suppressed"] for cell in full.values())
+    assert all(cell[count] is not None for cell in full.values() for count in COUNTS)
     assert any(small(cell["total"]) for cell in full.values())
+    assert any(small(cell["emergency_total"]) for cell in full.values())
+
+
+def test_free_emergency_beds_are_told_apart_from_places_for_a_placement(api: Api) -> None:
+    """A police unit whose shelters are full but for its emergency beds has free places, all of
+    them emergency beds: none for a placement. A shelter of no kind is no emergency bed."""
+    found = api.ok(api.get("admin", "/api/v1/shelters?limit=500"))
+    unit = police_unit(
+        Location.model_validate(next(s for s in found if s["id"] == "S023")["location"])
+    )
+    here = [s for s in found if police_unit(Location.model_validate(s["location"])) == unit]
+    beds = {s["id"] for s in here if s["kind"] == "emergency"}
+    assert beds == {"S023"}
+    for shelter in here:
+        if shelter["id"] not in beds:
+            api.ok(
+                api.patch("admin", f"/api/v1/shelters/{shelter['id']}/availability", {"free": 0})
+            )
+    s023 = next(s for s in here if s["id"] == "S023")
+    assert s023["free"] > 0
+    desk = {key: cell for key, cell in cells(api, "desk").items() if key[0] == unit}
+    for (_, gender, condition), cell in desk.items():
+        takes = gender in s023["genders"] and condition in (None, *s023["accepts"])
+        assert cell["free"] == cell["emergency_free"] == (s023["free"] if takes else 0)
+        assert cell["emergency_total"] == (s023["capacity"] if takes else 0)
+        assert cell["total"] > cell["emergency_total"]
+    api.ok(api.patch("admin", "/api/v1/shelters/S023", {"kind": None}))
+    unsaid = {key: cell for key, cell in cells(api, "desk").items() if key[0] == unit}
+    for key, cell in unsaid.items():
+        assert (cell["emergency_free"], cell["emergency_total"]) == (0, 0)
+        assert (cell["free"], cell["total"]) == (desk[key]["free"], desk[key]["total"])
 
 
 def test_no_shelter_is_named(api: Api) -> None:

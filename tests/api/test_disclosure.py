@@ -26,14 +26,14 @@ SMALLEST_SHOWN = 5
 
 GENDERS = ("female", "male", "x")
 Shelter = tuple[
-    str, int, int, frozenset[str], frozenset[str]
-]  # id, capacity, free, genders, accepts
+    str, int, int, frozenset[str], frozenset[str], bool
+]  # id, capacity, free, genders, accepts, emergency beds
 
 
 @st.composite
 def unit_shelters(draw: st.DrawFn) -> list[Shelter]:
-    """One police unit's shelters: places, free places, the genders they take and the
-    conditions they care for."""
+    """One police unit's shelters: places, free places, the genders they take, the
+    conditions they care for, and whether they are emergency beds."""
     drawn = draw(
         st.lists(
             st.tuples(
@@ -41,32 +41,53 @@ def unit_shelters(draw: st.DrawFn) -> list[Shelter]:
                 st.integers(0, 12),  # free (capped at the capacity below)
                 st.sets(st.sampled_from(GENDERS), min_size=1),
                 st.sets(st.sampled_from(CONDITIONS)),
+                st.booleans(),
             ),
             min_size=1,
             max_size=6,
         )
     )
     return [
-        (f"S{i:03d}", capacity, min(free, capacity), frozenset(genders), frozenset(accepts))
-        for i, (capacity, free, genders, accepts) in enumerate(drawn)
+        (
+            f"S{i:03d}",
+            capacity,
+            min(free, capacity),
+            frozenset(genders),
+            frozenset(accepts),
+            emergency,
+        )
+        for i, (capacity, free, genders, accepts, emergency) in enumerate(drawn)
     ]
 
 
 def cells_of(shelters: list[Shelter]) -> list[Cell]:
     """The unit's capacity cells, summed as the ledger sums them: a shelter counts in the cell of
     every gender it takes, with no condition and with each condition it cares for."""
+    emergency = frozenset(sid for sid, *_, beds in shelters if beds)
     cells = []
     for gender in GENDERS:
         for condition in (None, *CONDITIONS):
             members = tuple(
                 (sid, free, capacity)
-                for sid, capacity, free, genders, accepts in shelters
+                for sid, capacity, free, genders, accepts, _ in shelters
                 if gender in genders and condition in (None, *accepts)
             )
             if members:
                 free = sum(f for _, f, _ in members)
                 total = sum(t for _, _, t in members)
-                cells.append(Cell("Utrecht", gender, condition, free, total, len(members), members))
+                ids = frozenset(sid for sid, _, _ in members)
+                cells.append(
+                    Cell(
+                        "Utrecht",
+                        gender,
+                        condition,
+                        free,
+                        total,
+                        len(members),
+                        members,
+                        emergency & ids,
+                    )
+                )
     return cells
 
 
@@ -84,11 +105,12 @@ def _places_range(
 ) -> tuple[float, float]:
     """The least and the most a planner can make of a count of ``group`` (its places, free
     places or places in use, as ``count`` weighs each shelter's two numbers) from the cells shown,
-    knowing which shelters each cell draws on: every shelter's places and free places unknown
-    whole numbers, at least 0, free at most places, every shown count the sum of its shelters',
-    and each withheld count at least 1 (zeros are shown; where a withheld count is a zero after
-    all, the planner is granted that knowledge too). An exact integer program (HiGHS),
-    independent of how the service decides what to withhold."""
+    knowing which shelters each cell draws on and which of them are emergency beds: every
+    shelter's places and free places unknown whole numbers, at least 0, free at most places,
+    every shown count (a cell's, or its emergency beds') the sum of its shelters', and each
+    withheld count at least 1 (zeros are shown; where a withheld count is a zero after all, the
+    planner is granted that knowledge too). An exact integer program (HiGHS), independent of how
+    the service decides what to withhold."""
     ids = [sid for sid, *_ in shelters]
     column = {(sid, part): 2 * i + j for i, sid in enumerate(ids) for j, part in enumerate("tf")}
     highs = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy leaves __init__ untyped
@@ -105,8 +127,17 @@ def _places_range(
     for sid in ids:
         row_constraint({column[sid, "f"]: 1.0, column[sid, "t"]: -1.0}, -highspy.kHighsInf, 0)
     for cell, shown in zip(cells, seen, strict=True):
-        for part, value, true in (("t", shown.total, cell.total), ("f", shown.free, cell.free)):
-            terms = {column[sid, part]: 1.0 for sid, _, _ in cell.members}
+        beds = [(sid, f, t) for sid, f, t in cell.members if sid in cell.emergency]
+        for members, part, value in (
+            (cell.members, "t", shown.total),
+            (cell.members, "f", shown.free),
+            (beds, "t", shown.emergency_total),
+            (beds, "f", shown.emergency_free),
+        ):
+            if not members:
+                continue
+            terms = {column[sid, part]: 1.0 for sid, _, _ in members}
+            true = sum(t if part == "t" else f for _, f, t in members)
             if value is not None or true == 0:
                 row_constraint(terms, float(true), float(true))
             else:
@@ -154,15 +185,35 @@ def assert_no_small_group_follows(shelters: list[Shelter]) -> None:
     seen = capacity_cells(cells, suppress=True)
     for cell, shown in zip(cells, seen, strict=True):
         assert shown.suppressed == (None in (shown.total, shown.free, shown.shelters))
-        assert (shown.total, shown.free, shown.shelters) in {
-            (total, free, count)
-            for total in (None, cell.total)
-            for free in (None, cell.free)
-            for count in (None, cell.shelters)
-        }  # shown as it is, or not at all
+        beds = [(f, t) for sid, f, t in cell.members if sid in cell.emergency]
+        exact = (
+            cell.total,
+            cell.free,
+            cell.shelters,
+            sum(t for _, t in beds),
+            sum(f for f, _ in beds),
+        )
+        told = (
+            shown.total,
+            shown.free,
+            shown.shelters,
+            shown.emergency_total,
+            shown.emergency_free,
+        )
+        for count, true in zip(told, exact, strict=True):
+            assert count in (None, true)  # shown as it is, or not at all
         assert shown.shelters is None or not small(shown.shelters)
+    assert pinned_small_counts(shelters, cells, seen) == [], seen
+
+
+def pinned_small_counts(
+    shelters: list[Shelter], cells: list[Cell], seen: list[CapacityCell]
+) -> list[tuple[str, tuple[str, ...], int]]:
+    """Every count of one to four of a group of shelters (what, which, how many) that ``seen``
+    pins down (:func:`_places_range`)."""
     ids = [sid for sid, *_ in shelters]
-    places = {sid: (capacity, free) for sid, capacity, free, _, _ in shelters}
+    places = {sid: (capacity, free) for sid, capacity, free, *_ in shelters}
+    pinned = []
     for size in range(1, len(ids) + 1):
         for group in itertools.combinations(ids, size):
             truths = {
@@ -174,7 +225,9 @@ def assert_no_small_group_follows(shelters: list[Shelter]) -> None:
                 if not small(truth):
                     continue
                 low, high = _places_range(shelters, cells, seen, set(group), PLACES_COUNTS[name])
-                assert high - low >= 1, (name, group, truth, seen)
+                if high - low < 1:
+                    pinned.append((name, group, truth))
+    return pinned
 
 
 @settings(max_examples=100, deadline=None, derandomize=True)
@@ -182,9 +235,9 @@ def assert_no_small_group_follows(shelters: list[Shelter]) -> None:
 # Women's places less the places for gender X: the one shelter taking women but not X.
 @example(
     [
-        ("S000", 10, 3, frozenset({"female"}), frozenset()),
-        ("S001", 20, 6, frozenset({"female", "x"}), frozenset()),
-        ("S002", 21, 7, frozenset({"female", "x"}), frozenset({"addiction"})),
+        ("S000", 10, 3, frozenset({"female"}), frozenset(), False),
+        ("S001", 20, 6, frozenset({"female", "x"}), frozenset(), False),
+        ("S002", 21, 7, frozenset({"female", "x"}), frozenset({"addiction"}), False),
     ]
 )
 def test_no_group_of_shelters_with_a_small_count_follows_from_the_cells(
@@ -194,6 +247,40 @@ def test_no_group_of_shelters_with_a_small_count_follows_from_the_cells(
     or places in use of any group of shelters that are one to four can be told no closer than
     to two values."""
     assert_no_small_group_follows(shelters)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(unit_shelters())
+# An emergency shelter without places, for women only: its zero makes the women's cell the
+# places of the shelter for everyone, and gender X's cell less that cell gives away X's one place.
+@example(
+    [
+        ("S000", 12, 5, frozenset(GENDERS), frozenset(), False),
+        ("S001", 1, 1, frozenset({"x"}), frozenset(), False),
+        ("S002", 0, 0, frozenset({"female"}), frozenset(), True),
+    ]
+)
+def test_emergency_beds_cost_planners_a_count_of_places_only_where_they_must(
+    shelters: list[Shelter],
+) -> None:
+    """Telling the emergency beds apart shows planners no count of places they would not see
+    without, and withholds one they would see only where, with every emergency count withheld,
+    something small still follows (a planner who knows which shelters are emergency beds, and
+    which withheld counts are zero, knows more): their numbers are the first withheld."""
+    cells = cells_of(shelters)
+    seen = capacity_cells(cells, suppress=True)
+    without = capacity_cells(
+        cells_of([(*shelter[:5], False) for shelter in shelters]), suppress=True
+    )
+    for shown, before in zip(seen, without, strict=True):
+        assert shown.total in (None, before.total)
+        assert shown.free in (None, before.free)
+    if [(c.total, c.free) for c in seen] != [(c.total, c.free) for c in without]:
+        none_of_them = [
+            cell.model_copy(update={"emergency_total": None, "emergency_free": None})
+            for cell in without
+        ]
+        assert pinned_small_counts(shelters, cells, none_of_them)
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
@@ -219,6 +306,14 @@ def test_the_desk_sees_every_count(shelters: list[Shelter]) -> None:
     assert [(c.total, c.free, c.shelters) for c in shown] == [
         (c.total, c.free, c.shelters) for c in cells
     ]
+    beds = {sid: (capacity, free) for sid, capacity, free, *_, emergency in shelters if emergency}
+    assert [(c.emergency_total, c.emergency_free) for c in shown] == [
+        (
+            sum(beds[sid][0] for sid, _, _ in c.members if sid in beds),
+            sum(beds[sid][1] for sid, _, _ in c.members if sid in beds),
+        )
+        for c in cells
+    ]
     assert not any(cell.suppressed for cell in shown)
 
 
@@ -233,7 +328,10 @@ def unit_of_no_small_groups(draw: st.DrawFn) -> list[Shelter]:
         free = draw(st.sampled_from(options))
         genders = draw(st.sets(st.sampled_from(GENDERS), min_size=1))
         accepts = draw(st.sets(st.sampled_from(CONDITIONS)))
-        shelters.append((f"S{i:03d}", capacity, free, frozenset(genders), frozenset(accepts)))
+        emergency = draw(st.booleans())
+        shelters.append(
+            (f"S{i:03d}", capacity, free, frozenset(genders), frozenset(accepts), emergency)
+        )
     return shelters
 
 
@@ -242,15 +340,20 @@ def unit_of_no_small_groups(draw: st.DrawFn) -> list[Shelter]:
 def test_where_no_group_of_shelters_is_small_planners_see_every_count_of_places(
     shelters: list[Shelter],
 ) -> None:
-    """Nothing small to hide, nothing hidden: every total and free count is shown, zeros
-    included, and a cell's count of shelters exactly when it is not one to four. (Withholding
-    more than needed would also keep every secret; planners need the numbers.)"""
+    """Nothing small to hide, nothing hidden: every total and free count is shown, emergency
+    beds' too, zeros included, and a cell's count of shelters exactly when it is not one to four.
+    (Withholding more than needed would also keep every secret; planners need the numbers.)"""
     for shelter in shelters:  # the strategy's promise, which the expectation rests on
         assert not small(shelter[1], shelter[2], shelter[1] - shelter[2])
     cells = cells_of(shelters)
     seen = capacity_cells(cells, suppress=True)
-    for cell, shown in zip(cells, seen, strict=True):
+    desk = capacity_cells(cells, suppress=False)
+    for cell, shown, exact in zip(cells, seen, desk, strict=True):
         assert (shown.total, shown.free) == (cell.total, cell.free)
+        assert (shown.emergency_total, shown.emergency_free) == (
+            exact.emergency_total,
+            exact.emergency_free,
+        )
         assert shown.shelters == (None if small(cell.shelters) else cell.shelters)
         assert shown.suppressed == small(cell.shelters)
 
@@ -261,10 +364,10 @@ def test_a_shelter_left_out_of_a_condition_is_not_read_off_as_a_difference() -> 
     women = frozenset({"female"})
     addiction = frozenset({"addiction"})
     shelters: list[Shelter] = [
-        ("S000", 2, 1, women, frozenset()),
-        ("S001", 4, 2, women, addiction),
-        ("S002", 3, 2, women, addiction),
-        ("S003", 3, 1, women, addiction),
+        ("S000", 2, 1, women, frozenset(), False),
+        ("S001", 4, 2, women, addiction, False),
+        ("S002", 3, 2, women, addiction, False),
+        ("S003", 3, 1, women, addiction, False),
     ]
     cells = cells_of(shelters)
     assert [(c.condition, c.total, c.free) for c in cells] == [
@@ -280,6 +383,8 @@ def test_a_shelter_left_out_of_a_condition_is_not_read_off_as_a_difference() -> 
         total=None,
         free=None,
         shelters=None,
+        emergency_total=0,
+        emergency_free=0,
         suppressed=True,
     )
 
@@ -460,8 +565,8 @@ def test_the_least_is_withheld_first_free_places_of_the_narrower_cell() -> None:
     as far as a planner can tell), so its places and the whole cell stay shown."""
     women = frozenset({"female"})
     shelters: list[Shelter] = [
-        ("S000", 10, 2, women, frozenset()),
-        ("S001", 10, 10, women, frozenset({"addiction"})),
+        ("S000", 10, 2, women, frozenset(), False),
+        ("S001", 10, 10, women, frozenset({"addiction"}), False),
     ]
     cells = cells_of(shelters)
     assert [(c.condition, c.total, c.free) for c in cells] == [
@@ -480,9 +585,9 @@ def test_a_count_is_withheld_where_it_hides_something_not_where_it_comes_first()
     follow without it, so it stays shown and the addiction cell's free places go."""
     women = frozenset({"female"})
     shelters: list[Shelter] = [
-        ("S000", 10, 2, women, frozenset()),
-        ("S001", 10, 10, women, frozenset({"addiction"})),
-        ("S002", 10, 10, women, frozenset({"addiction", "psychiatric"})),
+        ("S000", 10, 2, women, frozenset(), False),
+        ("S001", 10, 10, women, frozenset({"addiction"}), False),
+        ("S002", 10, 10, women, frozenset({"addiction", "psychiatric"}), False),
     ]
     cells = cells_of(shelters)
     assert [(c.condition, c.total, c.free) for c in cells] == [

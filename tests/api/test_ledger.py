@@ -353,6 +353,9 @@ def test_capacity_by_region_adds_up_per_unit_and_profile(db: Database) -> None:
     with db.session() as session:
         cells = ledger.capacity_by_region(session, NOW)
         network = ledger.live_network(session, NOW)
+        kinds = {
+            row.id: row.kind for row in session.execute(select(ShelterRow.id, ShelterRow.kind))
+        }
     assert {field.name for field in fields(ledger.CapacityCell)} == {
         "police_unit",
         "gender",
@@ -361,7 +364,9 @@ def test_capacity_by_region_adds_up_per_unit_and_profile(db: Database) -> None:
         "total",
         "shelters",
         "members",
+        "emergency",
     }
+    assert kinds["T1"] is None  # no kind said: counted as no emergency bed
     for cell in cells:
         fitting = [
             s
@@ -376,6 +381,13 @@ def test_capacity_by_region_adds_up_per_unit_and_profile(db: Database) -> None:
             len(fitting),
         )
         assert sorted(cell.members) == sorted((s.id, s.free, s.capacity) for s in fitting)
+        beds = [s for s in fitting if kinds[s.id] == "emergency"]
+        assert cell.emergency == {s.id for s in beds}
+        assert (cell.emergency_free, cell.emergency_total) == (
+            sum(s.free for s in beds),
+            sum(s.capacity for s in beds),
+        )
+    assert any(cell.emergency_total for cell in cells)
     units = {cell.police_unit for cell in cells}
     assert units == {police_unit(s.location) for s in network}
     utrecht = next(

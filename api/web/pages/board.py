@@ -2,9 +2,10 @@
 
 The numbers are the API's ``GET /capacity`` for the reader's role (planners get small counts
 withheld). Only a role that may read the shelters themselves (``GET /shelters``: the admin) sees
-shelters at their places on the map; the others see police units. The board refreshes itself: a
-small script fetches ``/capacity/board`` every few seconds and swaps it in, and without script
-the page has a refresh link.
+shelters at their places on the map; the others see police units. Places for a placement and
+emergency beds are shown apart (:mod:`api.web.beds`). The board refreshes itself: a small script
+fetches ``/capacity/board`` every few seconds and swaps it in, and without script the page has a
+refresh link.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from fastapi import Request, Response
 
 from api.deps import Caller
 from api.routes import capacity, shelters, stays
-from api.schemas import ShelterPublic
+from api.schemas import CapacityCell, ShelterPublic
 from api.web.access import Visitor, call, may, page_router
+from api.web.beds import split
 from api.web.i18n import N_
 from api.web.labels import CONDITIONS as CONDITION_LABELS
 from api.web.labels import GENDERS as GENDER_LABELS
-from api.web.maps import FEW_BELOW, Describe, shelter_map, unit_map
+from api.web.maps import FEW_BELOW, Words, shelter_map, unit_map
 from api.web.state import web_state
 from models.codes import CONDITIONS, GENDERS
 from models.gazetteer import POLICE_UNITS
@@ -33,7 +35,12 @@ REFRESH_SECONDS = 15
 SHELTERS = 500
 
 _MAP_TITLE = N_("Free places for %(profile)s")
-_SPOT = N_("%(where)s: %(free)s of %(total)s places free")
+_PLACEMENT = N_("%(where)s: %(free)s of %(total)s places free for a placement")
+_INCLUDED = N_(
+    "%(where)s: %(free)s of %(total)s places free, emergency beds counted in (their numbers "
+    "withheld)"
+)
+_BEDS = N_("%(where)s: %(free)s of %(total)s emergency beds free")
 _WITHHELD = N_("withheld")
 
 
@@ -63,7 +70,10 @@ def _board(request: Request, caller: Caller, gender: str, condition: str) -> dic
     gender = gender if gender in GENDERS else "female"
     chosen = condition if condition in CONDITIONS else None
     cells = call(capacity.capacity, request, caller)
-    table = {(cell.police_unit, cell.gender): cell for cell in cells if cell.condition == chosen}
+    chosen_cells = {
+        (cell.police_unit, cell.gender): cell for cell in cells if cell.condition == chosen
+    }
+    table = {key: split(cell) for key, cell in chosen_cells.items()}
     pages = web_state(request).pages
     profile = pages.text(request, GENDER_LABELS[gender]) + (
         " · " + pages.text(request, CONDITION_LABELS[chosen].name) if chosen else ""
@@ -72,10 +82,12 @@ def _board(request: Request, caller: Caller, gender: str, condition: str) -> dic
     exact = may(shelters.list_shelters, request, caller)
     if exact:
         found = call(shelters.list_shelters, request, caller, limit=SHELTERS)
-        drawn = shelter_map(title, _fitting(found, gender, chosen), _describer(request))
+        drawn = shelter_map(title, _fitting(found, gender, chosen), _words(request))
     else:
         drawn = unit_map(
-            title, [table[key] for key in sorted(table) if key[1] == gender], _describer(request)
+            title,
+            [chosen_cells[key] for key in sorted(chosen_cells) if key[1] == gender],
+            _words(request),
         )
     return {
         "units": POLICE_UNITS,
@@ -84,7 +96,8 @@ def _board(request: Request, caller: Caller, gender: str, condition: str) -> dic
         "gender": gender,
         "condition": chosen or "",
         "table": table,
-        "withheld": any(cell.suppressed for cell in table.values()),
+        "withheld": any(None in _counts(cell) for cell in chosen_cells.values()),
+        "included": any(counts.included for counts in table.values()),
         "map": drawn,
         "exact": exact,
         "stays": call(stays.stays_by_region, request, caller)
@@ -107,16 +120,17 @@ def _fitting(
     ]
 
 
-def _describer(request: Request) -> Describe:
-    """Tooltips of the map's circles, in the reader's language."""
+def _counts(cell: CapacityCell) -> tuple[int | None, ...]:
+    """The counts of a cell the board shows, None where withheld."""
+    return (cell.free, cell.total, cell.emergency_free, cell.emergency_total)
+
+
+def _words(request: Request) -> Words:
+    """Tooltips of the map's circles and dots, in the reader's language."""
     pages = web_state(request).pages
-    spot, withheld = pages.text(request, _SPOT), pages.text(request, _WITHHELD)
-
-    def describe(where: str, free: int | None, total: int | None) -> str:
-        return spot % {
-            "where": where,
-            "free": withheld if free is None else free,
-            "total": withheld if total is None else total,
-        }
-
-    return describe
+    return Words(
+        placement=pages.text(request, _PLACEMENT),
+        included=pages.text(request, _INCLUDED),
+        beds=pages.text(request, _BEDS),
+        withheld=pages.text(request, _WITHHELD),
+    )
