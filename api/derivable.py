@@ -109,12 +109,8 @@ def withhold_derivable(
 
 
 def _showing(cell: Places, total_shown: bool, free_shown: bool) -> Places:
-    """``cell`` showing no more than the counts given."""
-    return replace(
-        cell,
-        total_shown=cell.total_shown and total_shown,
-        free_shown=cell.free_shown and free_shown,
-    )
+    """``cell`` showing the counts given: the first pass's answer, which only ever withholds."""
+    return replace(cell, total_shown=total_shown, free_shown=free_shown)
 
 
 @lru_cache(maxsize=KEPT)
@@ -147,7 +143,7 @@ def _withheld(
     pinned = list(unit.small)
     while pinned := _pinned(unit, shown_total, shown_free, pinned):
         if not _withhold_for(unit, pinned[0], shown_total, shown_free, order):
-            break  # nothing shown is left (and nothing small can follow from nothing)
+            break  # nothing but zeros is shown (and nothing small follows from zeros)
     return tuple(zip(shown_total, shown_free, strict=True))
 
 
@@ -365,13 +361,15 @@ def _withhold_for(
     which ``pinned`` can differ; if no single one will do, the first shown count in that order
     (the check then runs again). ``order`` comes in tiers (the parts, then the cells): only once
     a tier shows nothing are the next tier's counts tried. Places withheld take their free places
-    with them. False when nothing is shown any more."""
+    with them. A zero is never withheld: the planner is granted it anyway, so it hides nothing.
+    False when nothing but zeros is shown any more."""
+    counts = (unit.incidence @ unit.free, unit.incidence @ unit.total)  # by ``places``
     tiers = (
         [
             (index, places)
             for index in tier
             for places in (False, True)
-            if (shown_total if places else shown_free)[index]
+            if (shown_total if places else shown_free)[index] and counts[places][index]
         ]
         for tier in order
     )

@@ -283,6 +283,30 @@ def test_emergency_beds_cost_planners_a_count_of_places_only_where_they_must(
         assert pinned_small_counts(shelters, cells, none_of_them)
 
 
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(unit_shelters())
+def test_planners_see_every_zero_but_free_places_withheld_with_their_places(
+    shelters: list[Shelter],
+) -> None:
+    """A zero hides nothing (the planner is granted withheld zeros anyway), so none is withheld,
+    emergency beds' included, but for the free places of places withheld: a cell of no
+    emergency beds shows 0 of 0, not "withheld"."""
+    cells = cells_of(shelters)
+    for cell, shown in zip(cells, capacity_cells(cells, suppress=True), strict=True):
+        beds = [(f, t) for sid, f, t in cell.members if sid in cell.emergency]
+        for total, free, true_total, true_free in (
+            (shown.total, shown.free, cell.total, cell.free),
+            (
+                shown.emergency_total,
+                shown.emergency_free,
+                sum(t for _, t in beds),
+                sum(f for f, _ in beds),
+            ),
+        ):
+            assert total is not None or true_total != 0, (cell, shown)
+            assert free is not None or true_free != 0 or total is None, (cell, shown)
+
+
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(unit_shelters())
 def test_a_unit_with_too_many_kinds_of_shelter_to_check_shows_too_little_to_combine(
