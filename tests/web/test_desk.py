@@ -324,8 +324,11 @@ def test_when_nothing_fits_the_page_says_what_would_open_a_place(site: Site) -> 
     desk = site.visitor("desk")
     case = register(desk, zone_0_place="Utrecht", zone_0_km="400")
     shown = text(desk.get(f"/desk/referrals/{case}"))
-    assert "0 opvanglocaties passen" in shown
-    assert "Er past nu geen enkele opvang." in shown
+    assert "Er past nu geen opvanglocatie" in shown
+    assert "0 opvanglocaties" not in shown
+    later = text(desk.get(f"/desk/referrals/{case}", at="2026-12-01T09:00"))
+    assert "Er past geen opvanglocatie voor die intake" in later
+    assert "Er past nu geen opvanglocatie" not in later
     assert "Eén wijziging zou een plaats openen:" in shown
     assert re.search(r"Gevarenzone : Utrecht \(zone 1\) op \d+,\d km in plaats van 400,0 km", shown)
     assert "danger zone" not in shown
