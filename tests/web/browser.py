@@ -42,7 +42,14 @@ SCREENSHOTS = ROOT / "var" / "screenshots"
 DOCS = ROOT / "docs" / "screenshots"
 # The screenshots the README shows: one of each main page.
 README_SHOTS = frozenset(
-    {"desk-waiting-list", "desk-ranking", "capacity-board", "shelter", "planner-report"}
+    {
+        "desk-waiting-list",
+        "desk-ranking",
+        "desk-nothing-fits",
+        "capacity-board",
+        "shelter",
+        "planner-report",
+    }
 )
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 SECRET = "browser-test-signing-secret-of-enough-length"

@@ -166,6 +166,29 @@ def test_the_desk_places_someone_from_the_login_page(page: Page) -> None:
     assert time.monotonic() - started < PLACEMENT_SECONDS
 
 
+def test_the_desk_sees_which_single_change_would_open_a_place(page: Page, server: str) -> None:
+    """A man with an addiction kept out of Amsterdam: no shelter of the sample network fits him at
+    any hour, and the page lists what would open one, the changes that risk his safety marked."""
+    desk = Api(server, "desk")
+    body = {
+        "gender": "male",
+        "age": 40,
+        "conditions": ["addiction"],
+        "location": {"municipality": "Utrecht"},
+        "danger_zones": [{"location": {"municipality": "Amsterdam"}, "min_km": 60}],
+    }
+    case = desk.call("POST", "/api/v1/referrals", body)["id"]
+    log_in(page, "desk")
+    page.goto(f"/desk/referrals/{case}")
+    expect(page.get_by_role("heading", name="Er past nu geen opvanglocatie")).to_be_visible()
+    changes = page.locator(".notice.warn li")
+    expect(changes.first).to_be_visible()
+    badges = page.locator(".notice.warn li .badge").all_inner_texts()
+    assert "alleen als de opvang de zorg kan bieden" in badges, badges
+    assert badges[-1].startswith("veiligheidsrisico"), badges
+    screenshot(page, "desk-nothing-fits")
+
+
 def held_case(server: str, shelter: str | None = None, **fields: Any) -> tuple[str, str]:
     """A new referral held through the API at ``shelter``, or else at the first shelter its
     ranking offers: (case, shelter)."""
