@@ -21,8 +21,9 @@ the last decade, so this script:
 4. assigns the police unit from ``models/data/police_units.csv``: a default per province plus
    explicit municipalities where a unit crosses a provincial border.
 
-A current municipality with no place in either file is missing (Etten-Leur, whose GeoNames places
-neither package ships); the script lists the municipalities GeoNames names but has no place for.
+A current municipality with no place in either file takes its point from :data:`POINTS_ELSEWHERE`
+(Etten-Leur, whose GeoNames places neither package ships); the script lists any other
+municipality GeoNames names but has no place for, which would then be missing.
 
 Data: GeoNames (https://www.geonames.org/), licensed under Creative Commons Attribution 4.0
 (CC BY 4.0). The derived file keeps that licence and this attribution.
@@ -255,6 +256,14 @@ SEATS: dict[str, str] = {
     "Zuidplas": "Nieuwerkerk aan den IJssel",
 }
 
+# Municipalities neither GeoNames package has a place in, with their point from another public
+# source, as (province, lat, lon). Etten-Leur (45,000 inhabitants): the coordinates its
+# Wikipedia article gives, 51°34′N 4°38′E, in the town that Etten and Leur grew into. Used only
+# when neither package places the municipality, so a future release that does takes over.
+POINTS_ELSEWHERE: dict[str, tuple[str, float, float]] = {
+    "Etten-Leur": ("Noord-Brabant", 51.567, 4.633),
+}
+
 
 @dataclass(frozen=True)
 class Place:
@@ -355,6 +364,16 @@ def read_completion(data: Path, known: set[str]) -> list[Place]:
                 continue
             places.append(Place(name, municipality, province.name, float(lat), float(lon)))
     return places
+
+
+def points_elsewhere(known: set[str]) -> list[Place]:
+    """The places of :data:`POINTS_ELSEWHERE` whose municipality is not in ``known``
+    (normalised names)."""
+    return [
+        Place(name, name, province, lat, lon)
+        for name, (province, lat, lon) in POINTS_ELSEWHERE.items()
+        if normalise(name) not in known
+    ]
 
 
 def placeless(data: Path, present: set[str]) -> list[str]:
@@ -500,6 +519,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     places = read_places(args.source or default_source())
     completion = args.completion or default_completion()
     places += read_completion(completion, {normalise(place.municipality) for place in places})
+    places += points_elsewhere({normalise(place.municipality) for place in places})
     rows = build_rows(places, police)
     names = {normalise(r.name) for r in rows}
     units = Counter(r.police_unit for r in rows)

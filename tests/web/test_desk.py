@@ -228,17 +228,15 @@ def test_an_empty_form_names_each_field_it_needs_in_the_readers_language(site: S
     assert "Controleer dit veld" not in text(response)
 
 
-def test_a_municipality_without_coordinates_is_not_called_unknown(site: Site) -> None:
-    """Etten-Leur is real, but the gazetteer has no point for it: the desk is told to give a
-    neighbouring municipality, not that the place does not exist."""
-    response = site.visitor("desk").post(
-        "/desk/referrals", {**REFERRAL, "location": "etten leur", "zone_0_place": "Etten-Leur"}
-    )
-    assert response.status_code == 422
-    shown = text(response)
-    assert shown.count("Safeplace heeft geen ligging van Etten-Leur. Vul een buurgemeente in.") == 4
-    assert "Dit is geen Nederlandse gemeente" not in shown
-    assert site.api("desk", "GET", "/api/v1/referrals") == []
+def test_etten_leur_is_a_municipality_like_any_other(site: Site) -> None:
+    """The one municipality neither GeoNames package places (its point comes from elsewhere, see
+    models.build_gazetteer) is typed as freely as the others: as a location and a danger zone."""
+    desk = site.visitor("desk")
+    case = register(desk, location="etten leur", zone_0_place="Etten-Leur", zone_0_km="30")
+    referral = site.api("desk", "GET", f"/api/v1/referrals/{case}")
+    assert referral["location"]["municipality"] == "Etten-Leur"
+    assert referral["danger_zones"][0]["location"]["municipality"] == "Etten-Leur"
+    assert "Etten-Leur (Zeeland-West-Brabant)" in text(desk.get(f"/desk/referrals/{case}"))
 
 
 def test_a_place_taken_first_by_another_desk_is_said_plainly(site: Site) -> None:
