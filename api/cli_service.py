@@ -1,4 +1,5 @@
-"""``safeplace serve``, ``users``, ``audit verify`` and ``retention run``: running the service.
+"""``safeplace serve``, ``users``, ``audit verify``, ``retention run`` and ``backup``: running the
+service.
 
 These commands work on the database named by ``SAFEPLACE_DATABASE_URL`` (default: the embedded
 SQLite file under ``var/``), migrating it first like the server does. Users are created here, on
@@ -19,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -30,7 +32,7 @@ from sqlalchemy.orm import Session
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
-from api import accounts, audit, retention
+from api import accounts, audit, backup, retention
 from api.db.session import Database
 from api.main import MAX_CONCURRENT_REQUESTS, prepare
 from api.observe import shared_across_workers
@@ -66,6 +68,7 @@ def register(app: typer.Typer) -> None:
     purge = typer.Typer(help="Apply the retention period.", no_args_is_help=True)
     purge.command("run")(run_retention)
     app.add_typer(purge, name="retention")
+    app.command("backup")(make_backup)
 
 
 def serve(
@@ -319,6 +322,48 @@ def run_retention(
     with database.session() as session:
         purged = retention.purge_closed(session, now=datetime.now(UTC), days=period)
     typer.echo(f"{purged} closed referrals purged (closed more than {period} days ago)")
+
+
+def make_backup(
+    target: Annotated[Path, typer.Argument(help="The new file to write (never replaced).")],
+) -> None:
+    """Copy the embedded SQLite database while the service runs, checked (see README)."""
+    settings = _settings()
+    refused = backup.refusal(settings.database_url, target)
+    if refused is not None:
+        typer.echo(f"backup not made: {refused}", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    database = _database(settings)
+    try:
+        made = backup.back_up(settings.database_url, target)
+    except backup.BackupError as error:
+        _record_backup(database, "invalid")
+        typer.echo(f"backup not made: {error}", err=True)
+        raise typer.Exit(EXIT_BROKEN) from None
+    _record_backup(database, "ok")
+    trail = (
+        "no audit rows"
+        if made.newest is None
+        else f"audit trail intact up to row {made.newest[0]} (--kept {made.newest[0]}:"
+        f"{made.newest[1]})"
+    )
+    typer.echo(f"backup written to {made.path} ({made.size:,} bytes, owner only); {trail}")
+
+
+def _record_backup(database: Database, result: str) -> None:
+    """The audit row of a backup: the whole database, every person in it, left the service."""
+    with database.session() as session:
+        audit.record(
+            session,
+            actor=_operator(),
+            role=CONSOLE,
+            action="export",
+            object_type="database",
+            object_id=None,
+            result=result,
+            request_id=uuid.uuid4().hex,
+            at=datetime.now(UTC),
+        )
 
 
 def _settings() -> Settings:

@@ -150,6 +150,7 @@ AUDIT_ACTIONS: Final = {
     "update": N_("changed"),
     "denied": N_("refused access"),
     "login": N_("login"),
+    "export": N_("copied out (backup)"),
 }
 AUDIT_OBJECTS: Final = {
     "referral": N_("referral"),
@@ -157,6 +158,7 @@ AUDIT_OBJECTS: Final = {
     "placement": N_("placement"),
     "shelter": N_("shelter"),
     "user": N_("user account"),
+    "database": N_("the whole database"),
 }
 # The one object id that is a code, not an id: a login from a known device (``api.devices``).
 AUDIT_IDS: Final = {KNOWN_DEVICE: N_("(known device)")}

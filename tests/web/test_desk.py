@@ -15,13 +15,16 @@ from zoneinfo import ZoneInfo
 
 import httpx2
 import pytest
+import typer
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from api import ledger
+from api.cli_service import register as register_commands
 from api.db.tables import HoldRow, ShelterRow
 from api.retention import purge_closed
 from api.web.pages.referral import grouped
@@ -842,6 +845,25 @@ def test_the_auditor_reads_the_trail_in_words_and_filters_by_them(site: Site) ->
     form = auditor.get("/audit").text
     assert '<option value="denied">toegang geweigerd</option>' in form
     assert '<option value="not_found">niet gevonden</option>' in form
+
+
+def test_the_auditor_sees_a_backup_as_the_whole_database_copied_out(
+    site: Site, tmp_path: Path
+) -> None:
+    """A backup takes every person out of the service at once: the trail says so in words."""
+    app = typer.Typer()
+    register_commands(app)
+    url = site.database.engine.url.render_as_string(hide_password=False)
+    env = {"SAFEPLACE_DATABASE_URL": url, "SAFEPLACE_VAR_DIR": str(tmp_path / "var")}
+    result = CliRunner().invoke(app, ["backup", str(tmp_path / "copy.db")], env=env)
+    assert result.exit_code == 0, result.output
+    auditor = site.visitor("auditor")
+    shown = text(auditor.get("/audit", action="export", object_type="database"))
+    copied = r"console:\S+ serverconsole gekopieerd \(back-up\) de hele database gelukt"
+    assert re.search(copied, shown), shown
+    form = auditor.get("/audit").text
+    assert '<option value="export">gekopieerd (back-up)</option>' in form
+    assert '<option value="database">de hele database</option>' in form
 
 
 def test_a_database_that_does_not_answer_is_a_page_too(

@@ -1,0 +1,148 @@
+"""A consistent copy of the embedded SQLite database, taken while the service keeps running.
+
+Copying the file with ``cp`` while the service writes gives a torn copy: SQLite keeps recent
+commits in the ``-wal`` file beside it, and a copy of the main file alone lacks them, or holds
+half a checkpoint. SQLite's online backup reads every page within one read transaction, which in
+WAL mode never blocks the service's writers, so the copy is the database as of one commit.
+
+The copy is checked before it is given its name: SQLite's integrity check, and the audit trail's
+hash chain, whose newest row and hash are reported so that they can be kept apart from the copy
+(``safeplace audit verify --kept``). It is written to a hidden file in the target's folder,
+readable by its owner only (it holds special-category personal data and password hashes), and
+only then linked under the target's name, which never replaces an existing file: a backup that
+fails half-way leaves nothing that looks like a backup.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from api import audit
+from api.db.engine import PRIVATE_FILE
+from api.db.session import Database
+
+# How long the copy waits for a writer that holds the database at the moment it starts.
+BUSY_TIMEOUT_S = 30.0
+
+
+class BackupError(Exception):
+    """The backup was not made; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Backup:
+    """A checked copy: where it is, how large, and the newest audit row it holds (None: none)."""
+
+    path: Path
+    size: int
+    newest: tuple[int, str] | None
+
+
+def sqlite_file(database_url: str) -> Path:
+    """The file of an embedded database URL; :class:`BackupError` for any other database."""
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() != "sqlite":
+        raise BackupError(
+            f"the database is {parsed.get_backend_name()}, not the embedded SQLite file: "
+            "back it up with its own tools (pg_dump for PostgreSQL)"
+        )
+    if not parsed.database or parsed.database == ":memory:":
+        raise BackupError("the database is in memory: there is no file to back up")
+    return Path(parsed.database)
+
+
+def refusal(database_url: str, target: Path) -> str | None:
+    """Why no backup of ``database_url`` can be written to ``target``, before anything is read
+    (None: it can be tried)."""
+    try:
+        source = sqlite_file(database_url)
+    except BackupError as error:
+        return str(error)
+    if not source.is_file():
+        return f"no database file at {source}"
+    if target.exists() or target.is_symlink():
+        return f"{target} exists: a backup never replaces a file, choose a new name"
+    if not target.parent.is_dir():
+        return f"{target.parent} is no folder: make it first"
+    return None
+
+
+def back_up(database_url: str, target: Path) -> Backup:
+    """Copy the embedded database at ``database_url`` to ``target``, checked; see the module."""
+    refused = refusal(database_url, target)
+    if refused is not None:
+        raise BackupError(refused)
+    source = sqlite_file(database_url)
+    with _partial(target) as partial:
+        _copy(source, partial)
+        newest = check(partial)
+        try:
+            os.link(partial, target)  # fails, rather than replaces, if the name was taken since
+        except FileExistsError:
+            raise BackupError(f"{target} exists: a backup never replaces a file") from None
+    return Backup(target, target.stat().st_size, newest)
+
+
+def check(copy: Path) -> tuple[int, str] | None:
+    """The newest audit row of a copy whose pages and audit trail are whole;
+    :class:`BackupError` naming what is wrong otherwise."""
+    with closing(sqlite3.connect(f"file:{copy}?mode=ro", uri=True)) as connection:
+        found = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+    if found != ["ok"]:
+        raise BackupError(f"the copy fails SQLite's integrity check: {found[0]}")
+    # Read-only and without the service's set-up, which would turn the copy back to WAL.
+    database = Database(create_engine(f"sqlite:///file:{copy}?mode=ro&uri=true"))
+    try:
+        with database.session() as session:
+            broken = audit.verify(session)
+            newest = audit.newest(session)
+    finally:
+        database.dispose()
+    if broken is not None:
+        raise BackupError(f"the copy's audit trail is broken at row {broken}")
+    return newest
+
+
+@contextmanager
+def _partial(target: Path) -> Iterator[Path]:
+    """A new hidden file beside ``target``, for the owner only; removed when the block ends."""
+    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
+    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE))
+    try:
+        yield partial
+    finally:
+        for leftover in (partial, *_beside(partial)):
+            leftover.unlink(missing_ok=True)
+
+
+def _beside(path: Path) -> tuple[Path, ...]:
+    """The files SQLite may make beside a database file."""
+    return tuple(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))
+
+
+def _copy(source: Path, partial: Path) -> None:
+    """SQLite's online backup of ``source`` into ``partial``, flushed to the disk."""
+    reading = sqlite3.connect(
+        f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None
+    )
+    writing = sqlite3.connect(partial, isolation_level=None)
+    try:
+        reading.backup(writing)
+        # A copy of a WAL database is in WAL mode too; as a single file it needs no -wal.
+        writing.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.Error as error:
+        raise BackupError(f"the copy failed: {error}") from None
+    finally:
+        writing.close()
+        reading.close()
+    with partial.open("rb") as handle:
+        os.fsync(handle.fileno())

@@ -1,0 +1,225 @@
+"""``safeplace backup``: a checked copy of the embedded database, taken while it is written."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import stat
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import typer
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner, Result
+
+from api import audit, backup
+from api.cli_service import EXIT_INVALID, register
+from api.db.session import Database
+from api.db.tables import AuditRow, ReferralRow
+from api.main import create_app
+from tests.api.databases import sqlite_url
+from tests.api.helpers import USERS, add_users, bearer, settings_for
+from tests.api.rows import add_referral, victim
+
+NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def database_file(tmp_path: Path) -> Iterator[tuple[str, Database]]:
+    """An embedded database as the service leaves it (migrated, seeded), and its URL."""
+    url = sqlite_url(tmp_path / "live")
+    database = Database.for_url(url)
+    database.migrate()
+    database.seed_if_empty(now=NOW)
+    try:
+        yield url, database
+    finally:
+        database.dispose()
+
+
+def run(url: str, tmp_path: Path, *args: str) -> Result:
+    app = typer.Typer()
+    register(app)
+    env = {"SAFEPLACE_DATABASE_URL": url, "SAFEPLACE_VAR_DIR": str(tmp_path / "var")}
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def register_one(database: Database, number: int) -> None:
+    """A referral and its audit row in one transaction, as the service stores them."""
+    case = f"C{number:016x}"
+    with database.session() as session:
+        add_referral(session, victim(case), NOW)
+        audit.record(
+            session,
+            actor="desk-1",
+            role="desk",
+            action="create",
+            object_type="referral",
+            object_id=case,
+            result="ok",
+            request_id=f"req-{number}",
+            at=NOW,
+        )
+
+
+def test_a_backup_taken_while_the_service_writes_is_whole(
+    database_file: tuple[str, Database], tmp_path: Path
+) -> None:
+    """Each copy is the database as of one commit at or after its start: every referral in it
+    has its audit row, and no audit row lacks its referral, however the copies fall between the
+    writer's commits."""
+    url, database = database_file
+    stop = threading.Event()
+    written: list[int] = []
+
+    def keep_registering() -> None:
+        number = 0
+        while not stop.is_set():
+            number += 1
+            register_one(database, number)
+            written.append(number)
+
+    writer = threading.Thread(target=keep_registering)
+    writer.start()
+    copies = []
+    committed_before = []
+    try:
+        for index in range(5):
+            while len(written) <= 20 * index:  # let the writer get ahead of the last copy
+                stop.wait(0.01)
+            committed_before.append(len(written))
+            copies.append(backup.back_up(url, tmp_path / f"copy-{index}.db"))
+    finally:
+        stop.set()
+        writer.join()
+    counts = []
+    for made in copies:
+        with sqlite3.connect(made.path) as copy:
+            referrals = {row[0] for row in copy.execute("SELECT id FROM referrals")}
+            created = {
+                row[0]
+                for row in copy.execute("SELECT object_id FROM audit WHERE action = 'create'")
+            }
+        assert referrals == created
+        counts.append(len(referrals))
+    # Every commit made before a copy began is in it, those still in the -wal file too.
+    assert all(count >= before for count, before in zip(counts, committed_before, strict=True))
+    assert counts == sorted(counts)
+    assert counts[-1] <= len(written)
+
+
+def test_the_command_reports_what_to_keep_and_the_trail_records_the_backup(
+    database_file: tuple[str, Database], tmp_path: Path
+) -> None:
+    url, database = database_file
+    register_one(database, 1)
+    target = tmp_path / "nightly.db"
+    result = run(url, tmp_path, "backup", str(target))
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    # Nothing else is left in the folder: no half-written copy, no -wal or -shm beside it.
+    assert sorted(p.name for p in target.parent.iterdir() if p.name.startswith(".")) == []
+    kept = re.search(r"--kept (\d+:[0-9a-f]{64})", result.output)
+    assert kept is not None, result.output
+    # The copy's newest row is the one reported: the copy verifies against it.
+    checked = run(sqlite_url_of(target), tmp_path, "audit", "verify", "--kept", kept.group(1))
+    assert checked.exit_code == 0, checked.output
+    with database.session() as session:
+        last = session.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).one()
+    assert (last.action, last.object_type, last.role, last.result) == (
+        "export",
+        "database",
+        "console",
+        "ok",
+    )
+    assert last.actor.startswith("console:")
+
+
+def sqlite_url_of(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def test_a_restored_copy_serves_the_people_it_holds(
+    database_file: tuple[str, Database], tmp_path: Path
+) -> None:
+    """Restoring as README says (the copy in place of the file, with no -wal or -shm of the old
+    one beside it): the service starts on it and the desk finds the referral."""
+    url, database = database_file
+    register_one(database, 7)
+    made = backup.back_up(url, tmp_path / "copy.db")
+    restored = tmp_path / "restored" / "safeplace.db"
+    restored.parent.mkdir()
+    restored.write_bytes(made.path.read_bytes())
+    restored_url = sqlite_url_of(restored)
+    again = Database.for_url(restored_url)
+    try:
+        add_users(again, USERS)
+    finally:
+        again.dispose()
+    app = create_app(settings_for(restored_url, tmp_path / "var"))
+    with TestClient(app) as client:
+        listed = client.get("/api/v1/referrals", headers=bearer("desk"))
+        assert listed.status_code == 200, listed.text
+        assert [r["id"] for r in listed.json()] == [f"C{7:016x}"]
+    with sqlite3.connect(restored) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_copy_with_a_broken_trail_is_refused(
+    database_file: tuple[str, Database], tmp_path: Path
+) -> None:
+    url, database = database_file
+    register_one(database, 1)
+    with database.session() as session:
+        seq = session.scalars(select(AuditRow.seq).order_by(AuditRow.seq.desc()).limit(1)).one()
+    made = backup.back_up(url, tmp_path / "copy.db")
+    forged = tmp_path / "forged.db"
+    forged.write_bytes(made.path.read_bytes())
+    with sqlite3.connect(forged) as connection:  # an extra row: the triggers allow inserts
+        connection.execute(
+            "INSERT INTO audit (seq, at, actor, role, action, object_type, object_id, "
+            "result, request_id, prev_hash, hash) "
+            "SELECT seq + 1, at, actor, role, action, object_type, object_id, result, "
+            "request_id, hash, ? FROM audit WHERE seq = ?",
+            ("a" * 64, seq),
+        )
+    with pytest.raises(backup.BackupError, match=f"broken at row {seq + 1}"):
+        backup.check(forged)
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql://safeplace@127.0.0.1:1/none", "pg_dump"),
+        ("sqlite:///{tmp}/absent.db", "no database file at"),
+    ],
+)
+def test_what_cannot_be_backed_up_is_refused_before_anything_is_read(
+    tmp_path: Path, url: str, said: str
+) -> None:
+    result = run(url.format(tmp=tmp_path), tmp_path, "backup", str(tmp_path / "copy.db"))
+    assert result.exit_code == EXIT_INVALID
+    assert said in result.output
+    assert not (tmp_path / "copy.db").exists()
+
+
+def test_a_backup_never_replaces_a_file(
+    database_file: tuple[str, Database], tmp_path: Path
+) -> None:
+    url, database = database_file
+    target = tmp_path / "yesterday.db"
+    target.write_bytes(b"yesterday's backup")
+    result = run(url, tmp_path, "backup", str(target))
+    assert result.exit_code == EXIT_INVALID
+    assert "exists" in result.output
+    assert target.read_bytes() == b"yesterday's backup"
+    missing_folder = run(url, tmp_path, "backup", str(tmp_path / "no" / "such" / "copy.db"))
+    assert missing_folder.exit_code == EXIT_INVALID
+    assert "no folder" in missing_folder.output
+    with database.session() as session:
+        assert session.scalars(select(ReferralRow)).all() == []
+        assert session.scalars(select(AuditRow).where(AuditRow.action == "export")).all() == []
