@@ -363,7 +363,10 @@ COMMANDS = (
 )
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
+# ``backup`` opens no PostgreSQL database (it refuses one before), but reads its settings first.
+@pytest.mark.parametrize(
+    "command", [*COMMANDS, ["backup", "copy.db"]], ids=lambda command: command[0]
+)
 def test_a_bad_setting_is_named_without_a_traceback(command: list[str], tmp_path: Path) -> None:
     env = {
         "SAFEPLACE_VAR_DIR": str(tmp_path / "var"),
