@@ -152,6 +152,7 @@ def environment(language: Language, catalogue: gettext.NullTranslations) -> Envi
     environment.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
     environment.globals["static"] = static
     environment.globals["label"] = lambda kind, code: label(kind, code, catalogue)
+    environment.globals["codes"] = lambda kind: tuple(LABELS[kind])
     environment.filters["when"] = lambda moment: _when(moment, language)
     environment.filters["clock"] = lambda moment: _clock(moment, language)
     environment.filters["duration"] = lambda span: _duration(span, catalogue)
