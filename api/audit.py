@@ -59,6 +59,11 @@ _LAST = select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(
 _APPEND = insert(AuditRow)
 
 
+# The role of what the server's own command line does (users, backups, retention): its actor is
+# the server account that ran the command, ``console:NAME``.
+CONSOLE = "console"
+
+
 def record(
     session: Session,
     *,

@@ -43,8 +43,6 @@ EXIT_BROKEN = 1
 EXIT_INVALID = 2
 # A row and its hash as ``audit verify`` prints them, kept outside the database.
 _KEPT = re.compile(r"(\d{1,18}):([0-9a-fA-F]{64})")
-# The role the audit trail gives changes made on the server itself, by its command line.
-CONSOLE = "console"
 # How long a worker may take to answer uvicorn's supervisor before it is killed as hung and
 # replaced. uvicorn's 5 s is shorter than a worker's start (a new interpreter importing
 # OR-Tools, numpy and the app) on a busy machine: there every worker was killed before it
@@ -67,6 +65,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(trail, name="audit")
     purge = typer.Typer(help="Apply the retention period.", no_args_is_help=True)
     purge.command("run")(run_retention)
+    purge.command("erase")(erase_referral)
     app.add_typer(purge, name="retention")
     app.command("backup")(make_backup)
 
@@ -234,7 +233,7 @@ def _account_change(
             audit.record(
                 session,
                 actor=_operator(),
-                role=CONSOLE,
+                role=audit.CONSOLE,
                 action=action,
                 object_type="user",
                 object_id=name,
@@ -250,9 +249,9 @@ def _account_change(
 def _operator() -> str:
     """Who runs the command, as the trail names them: the server account's login name."""
     try:
-        return f"{CONSOLE}:{getpass.getuser()}"
+        return f"{audit.CONSOLE}:{getpass.getuser()}"
     except (KeyError, OSError):  # an account without a name (a container's numeric user)
-        return f"{CONSOLE}:uid-{os.getuid()}"
+        return f"{audit.CONSOLE}:uid-{os.getuid()}"
 
 
 def verify_audit(
@@ -320,8 +319,33 @@ def run_retention(
     database = _database(settings)
     period = settings.retention_days if days is None else days
     with database.session() as session:
-        purged = retention.purge_closed(session, now=datetime.now(UTC), days=period)
+        purged = retention.purge_closed(
+            session, now=datetime.now(UTC), days=period, actor=_operator()
+        )
     typer.echo(f"{purged} closed referrals purged (closed more than {period} days ago)")
+
+
+def erase_referral(
+    referral_id: Annotated[str, typer.Argument(help="The case id of a closed referral.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask; for scripts that have asked already.")
+    ] = False,
+) -> None:
+    """Delete one closed referral now, as retention would later (it cannot be undone)."""
+    settings = _settings()
+    if not yes and not typer.confirm(
+        f"Erase referral {referral_id} with its holds, placements and stays? It cannot be undone"
+    ):
+        typer.echo("nothing erased", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    database = _database(settings)
+    try:
+        with database.session() as session:
+            retention.erase(session, referral_id, now=datetime.now(UTC), actor=_operator())
+    except retention.NotErasable as refused:
+        typer.echo(f"nothing erased: {refused}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+    typer.echo(f"referral {referral_id} erased; counted in the statistics, the audit trail kept")
 
 
 def make_backup(
@@ -356,7 +380,7 @@ def _record_backup(database: Database, result: str) -> None:
         audit.record(
             session,
             actor=_operator(),
-            role=CONSOLE,
+            role=audit.CONSOLE,
             action="export",
             object_type="database",
             object_id=None,

@@ -355,6 +355,41 @@ def test_retention_purges_old_closed_referrals(env: dict[str, str], database_url
         database.dispose()
 
 
+def test_retention_erase_asks_first_and_erases_only_a_closed_referral(
+    env: dict[str, str], database_url: str
+) -> None:
+    run(env, "audit", "verify")  # migrates and seeds, as the server would
+    closed, waiting = "C00000000000000c1", "C00000000000000c2"
+    database = Database.for_url(database_url)
+    try:
+        with database.session() as session:
+            add_referral(session, victim(closed), datetime.now(UTC))
+            add_referral(session, victim(waiting), datetime.now(UTC))
+            session.execute(
+                update(ReferralRow)
+                .where(ReferralRow.id == closed)
+                .values(status="closed", closed_at=datetime.now(UTC), close_reason="withdrawn")
+            )
+        declined = run(env, "retention", "erase", closed, stdin="n\n")
+        assert declined.exit_code == EXIT_INVALID
+        assert "nothing erased" in declined.output
+        refused = run(env, "retention", "erase", waiting, "--yes")
+        assert refused.exit_code == EXIT_INVALID
+        assert f"nothing erased: referral '{waiting}' is waiting: close it first" in refused.output
+        with database.session() as session:
+            assert set(session.scalars(select(ReferralRow.id))) == {closed, waiting}
+        erased = run(env, "retention", "erase", closed, stdin="y\n")
+        assert erased.exit_code == 0, erased.output
+        assert f"referral {closed} erased" in erased.output
+        with database.session() as session:
+            assert session.scalars(select(ReferralRow.id)).all() == [waiting]
+            row = session.scalars(select(AuditRow).where(AuditRow.action == "delete")).one()
+            assert (row.object_id, row.role) == (closed, "console")
+            assert row.actor.startswith("console:")
+    finally:
+        database.dispose()
+
+
 COMMANDS = (
     ["serve", "--port", "1"],
     ["users", "add", "bob", "--role", "desk"],

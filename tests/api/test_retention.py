@@ -22,6 +22,7 @@ from models.location import Location
 from tests.api.rows import add_referral, add_shelter, shelter, victim
 
 NOW = datetime(2026, 11, 28, 2, 30, tzinfo=UTC)
+OPERATOR = "console:operator"
 LONG_AGO = NOW - timedelta(days=400)
 DAYS = 365
 
@@ -72,7 +73,7 @@ def seed(database: Database) -> None:
 def test_old_closed_referrals_are_purged_into_counts(database: Database) -> None:
     seed(database)
     with database.session() as session:
-        assert retention.purge_closed(session, now=NOW, days=DAYS) == 2
+        assert retention.purge_closed(session, now=NOW, days=DAYS, actor=OPERATOR) == 2
     with database.session() as session:
         remaining = session.scalars(select(ReferralRow.id).order_by(ReferralRow.id)).all()
         holds = session.scalars(select(HoldRow.referral_id)).all()
@@ -82,6 +83,12 @@ def test_old_closed_referrals_are_purged_into_counts(database: Database) -> None
             for row in session.scalars(select(ReferralStatRow))
         }
         stays = session.scalars(select(StayRow.referral_id)).all()
+        deleted = [
+            (row.actor, row.role, row.object_type, row.object_id, row.result, row.at)
+            for row in session.scalars(
+                select(AuditRow).where(AuditRow.action == "delete").order_by(AuditRow.seq)
+            )
+        ]
         audit_rows = session.scalar(select(func.count()).select_from(AuditRow))
         broken = audit.verify(session)
     assert remaining == ["B", "C"]
@@ -91,22 +98,25 @@ def test_old_closed_referrals_are_purged_into_counts(database: Database) -> None
         ("2025-10", None, "withdrawn", False): (1, 1),
     }
     assert stays == ["C"]
-    assert (audit_rows, broken) == (1, None)
+    # The hold's row stays, and each purged referral has its own row of who removed it (these
+    # short ids are not of the form the service issues, so the trail keeps them as such).
+    assert deleted == [(OPERATOR, "console", "referral", audit.NOT_AN_ID, "ok", NOW)] * 2
+    assert (audit_rows, broken) == (3, None)
 
 
 def test_purging_again_finds_nothing(database: Database) -> None:
     seed(database)
     with database.session() as session:
-        retention.purge_closed(session, now=NOW, days=DAYS)
+        retention.purge_closed(session, now=NOW, days=DAYS, actor=OPERATOR)
     with database.session() as session:
-        assert retention.purge_closed(session, now=NOW, days=DAYS) == 0
+        assert retention.purge_closed(session, now=NOW, days=DAYS, actor=OPERATOR) == 0
         assert session.scalar(select(func.count()).select_from(ReferralStatRow)) == 2
 
 
 def test_a_shorter_period_purges_the_recent_ones_too(database: Database) -> None:
     seed(database)
     with database.session() as session:
-        assert retention.purge_closed(session, now=NOW, days=1) == 3
+        assert retention.purge_closed(session, now=NOW, days=1, actor=OPERATOR) == 3
         assert session.scalars(select(ReferralRow.id)).all() == ["C"]
 
 
@@ -131,11 +141,11 @@ def test_a_referral_is_kept_until_its_full_period_has_passed(database: Database)
     purges it a moment later."""
     seed(database)
     with database.session() as session:
-        assert retention.purge_closed(session, now=NOW, days=10) == 2
+        assert retention.purge_closed(session, now=NOW, days=10, actor=OPERATOR) == 2
     assert remaining(database) == ["B", "C"]
     with database.session() as session:
         later = NOW + timedelta(microseconds=1)
-        assert retention.purge_closed(session, now=later, days=10) == 1
+        assert retention.purge_closed(session, now=later, days=10, actor=OPERATOR) == 1
     assert remaining(database) == ["C"]
 
 
@@ -144,10 +154,10 @@ def test_a_period_of_no_days_purges_every_closed_referral_and_a_negative_one_non
 ) -> None:
     seed(database)
     with pytest.raises(ValueError, match="not negative: -1 days"), database.session() as session:
-        retention.purge_closed(session, now=NOW, days=-1)
+        retention.purge_closed(session, now=NOW, days=-1, actor=OPERATOR)
     assert remaining(database) == ["A", "B", "C", "W"]
     with database.session() as session:
-        assert retention.purge_closed(session, now=NOW, days=0) == 3
+        assert retention.purge_closed(session, now=NOW, days=0, actor=OPERATOR) == 3
     assert remaining(database) == ["C"]
 
 
@@ -158,7 +168,7 @@ def test_referrals_alike_are_counted_together_with_their_nights_summed(
     seed(database)
     close(database, "C", LONG_AGO, "withdrawn")
     with database.session() as session:
-        assert retention.purge_closed(session, now=NOW, days=DAYS) == 3
+        assert retention.purge_closed(session, now=NOW, days=DAYS, actor=OPERATOR) == 3
         stats = {
             (row.month, row.region, row.outcome, row.placed): (row.count, row.unsuitable_nights)
             for row in session.scalars(select(ReferralStatRow))
@@ -173,7 +183,7 @@ def test_a_referral_is_counted_in_its_dutch_month_and_without_a_reason_as_closed
     seed(database)
     close(database, "C", datetime(2025, 10, 31, 23, 30, tzinfo=UTC), None)
     with database.session() as session:
-        assert retention.purge_closed(session, now=NOW, days=DAYS) == 3
+        assert retention.purge_closed(session, now=NOW, days=DAYS, actor=OPERATOR) == 3
         stats = {
             (row.month, row.outcome): row.count
             for row in session.scalars(
@@ -191,9 +201,47 @@ def test_every_expired_referral_goes_whatever_the_batches(
     monkeypatch.setattr(retention, "BATCH", 2)
     seed(database)
     with database.session() as session:
-        assert retention.purge_closed(session, now=NOW, days=1) == 3
+        assert retention.purge_closed(session, now=NOW, days=1, actor=OPERATOR) == 3
         placed = session.scalars(
             select(ReferralStatRow.outcome).where(ReferralStatRow.placed.is_(True))
         ).all()
     assert remaining(database) == ["C"]
     assert placed == ["discharged"]
+
+
+ISSUED = "C00000000000000b1"  # an id of the form the service issues
+
+
+def test_one_closed_referral_is_erased_now_as_retention_would_later(database: Database) -> None:
+    """A referral closed ten days ago is erased at once: counted, gone with its rows, and its
+    id on record with who erased it."""
+    seed(database)
+    with database.session() as session:
+        add_referral(session, victim(ISSUED), LONG_AGO)
+    close(database, ISSUED, NOW - timedelta(days=10), "withdrawn")
+    with database.session() as session:
+        retention.erase(session, ISSUED, now=NOW, actor=OPERATOR)
+    assert remaining(database) == ["A", "B", "C", "W"]
+    with database.session() as session:
+        stats = [(row.outcome, row.count) for row in session.scalars(select(ReferralStatRow))]
+        deleted = session.execute(
+            select(AuditRow.object_id, AuditRow.actor).where(AuditRow.action == "delete")
+        ).all()
+        assert audit.verify(session) is None
+    assert stats == [("withdrawn", 1)]
+    assert [tuple(row) for row in deleted] == [(ISSUED, OPERATOR)]
+
+
+@pytest.mark.parametrize(
+    ("case_id", "why"), [("C", "'C' is waiting: close it first"), ("Z", "no referral 'Z'")]
+)
+def test_only_a_closed_referral_is_erased(database: Database, case_id: str, why: str) -> None:
+    seed(database)
+    with (
+        pytest.raises(retention.NotErasable, match=why),
+        database.session() as session,
+    ):
+        retention.erase(session, case_id, now=NOW, actor=OPERATOR)
+    assert remaining(database) == ["A", "B", "C", "W"]
+    with database.session() as session:
+        assert session.scalars(select(AuditRow).where(AuditRow.action == "delete")).all() == []

@@ -1542,7 +1542,12 @@ def test_a_plan_line_whose_case_or_shelter_is_gone_says_so_and_the_others_are_he
         # Closed, and removed once its retention was over (safeplace retention run --days 0).
         site.api("desk", "POST", f"/api/v1/referrals/{middle}/close", {"reason": "withdrawn"})
         with site.database.session() as session:
-            assert purge_closed(session, now=site.clock.now + timedelta(seconds=1), days=0) == 1
+            assert (
+                purge_closed(
+                    session, now=site.clock.now + timedelta(seconds=1), days=0, actor="console:test"
+                )
+                == 1
+            )
     else:
         # A page whose form names a shelter there is none of (the form is the browser's).
         for line in state["lines"]:
