@@ -82,13 +82,15 @@ def back_up(database_url: str, target: Path) -> Backup:
     if refused is not None:
         raise BackupError(refused)
     source = sqlite_file(database_url)
-    with _partial(target) as partial:
-        _copy(source, partial)
-        newest = check(partial)
-        try:
+    try:
+        with _partial(target) as partial:
+            _copy(source, partial)
+            newest = check(partial)
             os.link(partial, target)  # fails, rather than replaces, if the name was taken since
-        except FileExistsError:
-            raise BackupError(f"{target} exists: a backup never replaces a file") from None
+    except FileExistsError:
+        raise BackupError(f"{target} exists: a backup never replaces a file") from None
+    except OSError as error:  # no room, no permission, a file system without hard links
+        raise BackupError(f"cannot write {target}: {error.strerror or error}") from None
     return Backup(target, target.stat().st_size, newest)
 
 

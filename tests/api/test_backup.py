@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import sqlite3
 import stat
@@ -223,3 +225,21 @@ def test_a_backup_never_replaces_a_file(
     with database.session() as session:
         assert session.scalars(select(ReferralRow)).all() == []
         assert session.scalars(select(AuditRow).where(AuditRow.action == "export")).all() == []
+
+
+def test_a_copy_that_cannot_be_written_leaves_nothing_behind(
+    database_file: tuple[str, Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file system without hard links (or out of room) is one line, and the hidden copy goes."""
+    url, _ = database_file
+    folder = tmp_path / "backups"
+    folder.mkdir()
+
+    def no_links(_source: object, _target: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    with pytest.raises(backup.BackupError, match=r"cannot write .*: Operation not permitted"):
+        backup.back_up(url, folder / "copy.db")
+    assert list(folder.iterdir()) == []
+
