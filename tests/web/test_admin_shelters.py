@@ -100,40 +100,58 @@ def shelter(site: Site, shelter_id: str) -> dict[str, Any]:
     return result
 
 
+def row_of(html: str, shelter_id: str) -> str:
+    """The text of a shelter's row in the table."""
+    link = f'<a href="/admin/shelters/{shelter_id}/edit">'
+    found = re.search(rf"<tr>\s*<th scope=\"row\"[^>]*>{re.escape(link)}.*?</tr>", html, re.S)
+    assert found is not None, shelter_id
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group()).split())
+
+
+def group_of(html: str, shelter_id: str) -> str:
+    """The heading of the group whose rows include the shelter's."""
+    for group in re.findall(r"<tbody>(.*?)</tbody>", html, re.S):
+        if f'href="/admin/shelters/{shelter_id}/edit"' in group:
+            heading = re.search(r'<th scope="rowgroup" colspan="9">([^<]+)</th>', group)
+            return "" if heading is None else heading.group(1)
+    raise AssertionError(shelter_id)
+
+
 def test_the_list_shows_every_shelter_with_its_places_and_links_to_change_it(site: Site) -> None:
     site.add_shelter("T1", 7, kind="emergency", closed=True)
     site.add_shelter("T2", 3, location={"lat": 52.37, "lon": 4.89}, intake="office")
     admin = site.visitor("admin")
     page = admin.get("/admin/shelters")
     assert page.status_code == 200
-    shown = text(page)
     network = site.api("admin", "GET", "/api/v1/shelters?limit=500")
-    assert f"{len(network)} opvanglocaties in het netwerk" in shown
+    assert f"{len(network)} opvanglocaties in het netwerk" in text(page)
     for item in network:
         assert f'href="/admin/shelters/{item["id"]}/edit"' in page.text
-    row = re.search(
-        r"<tr>\s*<th scope=\"row\"[^>]*><a href=\"/admin/shelters/T1/edit\".*?</tr>",
-        page.text,
-        re.S,
-    )
-    assert row is not None
-    t1 = " ".join(re.sub(r"<[^>]+>", " ", row.group()).split())
-    assert "noodbedden" in t1
-    assert "Utrecht · Midden-Nederland" in t1
-    assert "gesloten" in t1
-    assert "52,3700, 4,8900 · Amsterdam" in shown
     assert 'href="/admin/shelters/new"' in page.text
-    # Grouped by police unit; each sort is a link in its column's heading.
-    assert '<th scope="rowgroup" colspan="9">Midden-Nederland</th>' in page.text
+    # Grouped by police unit (a point counts under the nearest municipality's).
+    assert (group_of(page.text, "T1"), group_of(page.text, "T2")) == (
+        "Midden-Nederland",
+        "Amsterdam",
+    )
+    t1 = row_of(page.text, "T1")
+    assert t1.startswith("Opvang wijzigen T1 noodbedden Utrecht 7 0 gesloten 0 0 dag en nacht")
+    assert "Opvang wijzigen T2 niet opgegeven 52,3700, 4,8900 3 3 0 0 kantooruren" in row_of(
+        page.text, "T2"
+    )
+    # Each other order is a link in its column's heading.
     by_id = admin.get("/admin/shelters", sort="id").text
     ids = re.findall(r'href="/admin/shelters/([^/"]+)/edit"', by_id)
     assert ids == sorted(item["id"] for item in network)
-    assert 'aria-sort="ascending"' in by_id
+    assert '<th scope="col" aria-sort="ascending">Opvang</th>' in by_id
     assert "rowgroup" not in by_id
+    assert "Utrecht · Midden-Nederland 7" in row_of(by_id, "T1")
+    assert "52,3700, 4,8900 · Amsterdam 3" in row_of(by_id, "T2")
     by_free = admin.get("/admin/shelters", sort="free").text
     frees = {item["id"]: item["free"] for item in network}
     ordered = [frees[i] for i in re.findall(r'href="/admin/shelters/([^/"]+)/edit"', by_free)]
     assert ordered == sorted(ordered, reverse=True)
+    site.clock.advance(25 * 60)
+    assert "meer dan een dag geleden" in row_of(admin.get("/admin/shelters").text, "T1")
 
 
 def test_the_admins_menu_has_the_shelters_and_no_other_role_has(site: Site) -> None:

@@ -233,11 +233,13 @@ def test_the_admin_adds_a_shelter_and_changes_it(page: Page) -> None:
     )
     page.get_by_label("Capaciteit").fill("8")
     page.get_by_label("Tijdelijk gesloten").check()
+    screenshot(page, "admin-shelter-form")
     page.get_by_role("button", name="Wijzigingen opslaan").click()
     expect(page.get_by_text("Opvang T900 opgeslagen.")).to_be_visible()
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Opvang wijzigen T900"))
     expect(row).to_contain_text("gesloten")
     expect(row.get_by_role("cell").nth(2)).to_have_text("8")
+    screenshot(page, "admin-shelters")
 
 
 def test_a_planner_runs_a_scenario_and_opens_its_report(page: Page, tmp_path: Path) -> None:
