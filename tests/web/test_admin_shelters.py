@@ -401,3 +401,20 @@ def test_a_form_sent_back_for_a_mistake_still_guards_against_a_colleagues_change
     response = admin.post(f"/admin/shelters/{OWN_SHELTER}/edit", corrected)
     assert response.status_code == 409
     assert shelter(site, OWN_SHELTER)["capacity"] == 40
+
+
+@pytest.mark.parametrize(
+    "location",
+    [{"municipality": "Den Bosch"}, {"lat": 52.0907374, "lon": 5.1214201}],
+    ids=["another name", "a precise point"],
+)
+def test_a_form_sent_back_as_shown_changes_no_location(
+    site: Site, location: dict[str, object]
+) -> None:
+    """A municipality stored by another name than the official one, or a point with more digits
+    than a few, reads back as the same place."""
+    site.add_shelter("T4", 3, location=location)
+    admin = site.visitor("admin")
+    response = admin.post("/admin/shelters/T4/edit", filled(admin.get("/admin/shelters/T4/edit")))
+    assert response.headers["location"] == "/admin/shelters?done=unchanged&saved=T4"
+    assert shelter(site, "T4")["version"] == 1

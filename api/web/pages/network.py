@@ -223,7 +223,16 @@ def _changes(entered: ShelterCreate, stored: ShelterPublic) -> dict[str, Any]:
 def _differs(name: str, entered: Any, stored: Any) -> bool:
     if name in _SETS:
         return bool(sorted(entered) != sorted(stored))
+    if name == "location":
+        return _official(entered) != _official(stored)
     return bool(entered != stored)
+
+
+def _official(location: dict[str, Any]) -> dict[str, Any]:
+    """A location with its municipality by its official name: the form writes that name, while
+    the API keeps a name as it was given ("Den Bosch"), and the same place is no change."""
+    found = gazetteer.find(location["municipality"] or "")
+    return location if found is None else location | {"municipality": found.name}
 
 
 def _version(form: FormData) -> dict[str, int]:
@@ -271,7 +280,8 @@ def _values(shelter: dict[str, Any], language: Language) -> dict[str, list[str]]
 
 
 def _number_text(degrees: float | None) -> str:
-    return "" if degrees is None else f"{degrees:g}"
+    """Degrees as the form shows them: every digit stored, so that the same point reads back."""
+    return "" if degrees is None else str(degrees)
 
 
 def _windows(shelter: ShelterPublic, language: Language) -> str:
