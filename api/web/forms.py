@@ -1,7 +1,8 @@
 """Forms read into the API's request bodies, and the API's field errors mapped back onto forms.
 
 The API's own models validate (:class:`~api.schemas.ReferralCreate`,
-:class:`~api.schemas.AvailabilityUpdate`), so a page accepts exactly what the API accepts. This
+:class:`~api.schemas.AvailabilityUpdate`, :class:`~api.schemas.ShelterCreate`), so a page accepts
+exactly what the API accepts. This
 module only reads the form's strings into the shape of a request body and maps each error's
 field path (``danger_zones[1].location``) to the input that holds it, so the message appears next
 to the right field. A municipality the gazetteer does not know is caught first, with the closest
