@@ -32,16 +32,17 @@ def outside_netherlands(location: Location) -> str | None:
     """What is wrong with coordinates outside the Netherlands (None: inside, or a municipality)."""
     if location.lat is None or location.lon is None:
         return None
-    if _inside(location.lat, location.lon):
+    if inside_netherlands(location.lat, location.lon):
         return None
     where = f"({location.lat}, {location.lon}) lies outside the Netherlands"
-    if _inside(location.lon, location.lat):
+    if inside_netherlands(location.lon, location.lat):
         return f"{where}; lat and lon look swapped"
     (south, north), (west, east) = NETHERLANDS_LAT, NETHERLANDS_LON
     return f"{where} (lat {south} to {north}, lon {west} to {east})"
 
 
-def _inside(lat: float, lon: float) -> bool:
+def inside_netherlands(lat: float, lon: float) -> bool:
+    """Whether the point lies in the box around the Netherlands (:data:`NETHERLANDS_LAT`)."""
     return (
         NETHERLANDS_LAT[0] <= lat <= NETHERLANDS_LAT[1]
         and NETHERLANDS_LON[0] <= lon <= NETHERLANDS_LON[1]

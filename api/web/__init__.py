@@ -1,4 +1,5 @@
-"""The web interface: server-rendered pages for the desk, shelter staff, planners and auditors.
+"""The web interface: server-rendered pages for the desk, shelter staff, planners, auditors and
+the admin.
 
 ``mount(app)`` adds the pages and their static files to the service's app. The pages are thin:
 every read, search and change goes through the API's own route functions (roles, audit rows,
@@ -18,7 +19,17 @@ from api.middleware import route_templates
 from api.scenario_runner import RunRegistry
 from api.settings import Settings
 from api.web.access import page_router, serve_missing_pages
-from api.web.pages import account, audit, board, desk, plan, planner, referral, shelter
+from api.web.pages import (
+    account,
+    audit,
+    board,
+    desk,
+    network,
+    plan,
+    planner,
+    referral,
+    shelter,
+)
 from api.web.render import STATIC_PREFIX, Pages
 from api.web.runs import RunBook
 from api.web.session import SessionCodec
@@ -52,7 +63,7 @@ def mount(app: FastAPI, *, scenarios: Path = SCENARIOS) -> None:
         uploads=settings.var_dir / "scenario-uploads",
     )
     pages = page_router()
-    for module in (account, desk, referral, plan, board, shelter, planner, audit):
+    for module in (account, desk, referral, plan, board, shelter, network, planner, audit):
         pages.include_router(module.router)
     app.include_router(pages)
     serve_missing_pages(app)

@@ -1,7 +1,8 @@
 """Forms read into the API's request bodies, and the API's field errors mapped back onto forms.
 
 The API's own models validate (:class:`~api.schemas.ReferralCreate`,
-:class:`~api.schemas.AvailabilityUpdate`), so a page accepts exactly what the API accepts. This
+:class:`~api.schemas.AvailabilityUpdate`, :class:`~api.schemas.ShelterCreate`), so a page accepts
+exactly what the API accepts. This
 module only reads the form's strings into the shape of a request body and maps each error's
 field path (``danger_zones[1].location``) to the input that holds it, so the message appears next
 to the right field. A municipality the gazetteer does not know is caught first, with the closest
@@ -10,6 +11,7 @@ names to pick from: that is the mistake a desk makes most under pressure.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,7 +22,8 @@ from pydantic_core import ErrorDetails
 from starlette.datastructures import FormData
 
 from api.problems import FieldError, field_errors
-from api.schemas import MAX_DANGER_ZONES, AvailabilityUpdate, ReferralCreate
+from api.regions import inside_netherlands
+from api.schemas import MAX_DANGER_ZONES, AvailabilityUpdate, ReferralCreate, ShelterCreate
 from api.web.languages import codes_of
 from models import gazetteer
 from models.codes import WEEKDAYS
@@ -47,6 +50,16 @@ Code = (
         "since_too_old",
         "since_before_current",
         "window_overnight",
+        "tick_one",
+        "too_many",
+        "too_long",
+        "programme",
+        "place_or_point",
+        "degrees",
+        "outside_netherlands",
+        "swapped",
+        "shelter_exists",
+        "in_use",
     ]
     | None
 )
@@ -77,6 +90,8 @@ _FULL_DAYS = dict(
 )
 _ZONE = re.compile(r"^danger_zones\[(\d+)\](?:\.(\w+))?")
 _SEPARATORS = re.compile(r"[\s,;]+")
+# Inputs that hold part of one field of a request: a fault in one leaves the field unread.
+_PARTS = {"lat": "location", "lon": "location"}
 
 
 @dataclass(frozen=True)
@@ -139,16 +154,114 @@ def availability_from_form(form: FormData) -> AvailabilityUpdate:
     version = _text(form, "version")
     if version.isdigit():  # the shelter's version the page showed, from a hidden input
         data["version"] = int(version)
+    intake = _intake(form, problems)
+    if intake is not None:
+        data["intake"] = intake
+    return _validated(AvailabilityUpdate, data, problems)
+
+
+def shelter_from_form(form: FormData, *, shelter_id: str | None = None) -> ShelterCreate:
+    """The shelter an admin's form describes: a new one, or ``shelter_id`` as edited (its id is
+    not on the form then). Every number is asked for, though the API has defaults for most: an
+    emptied field must not pass for "as before" and be saved as the default. The residents are
+    not on the form (see :mod:`api.web.pages.network`)."""
+    problems: list[FieldProblem] = []
+    data: dict[str, Any] = {
+        "genders": _all(form, "genders"),
+        "children": _text(form, "children") == "yes",
+        "accepts": _all(form, "accepts"),
+        "specialisations": _all(form, "specialisations"),
+        "languages": codes_of(_text(form, "languages")),
+        "programme": _text(form, "programme").lower() or None,
+        "closed": _text(form, "closed") == "yes",
+        "kind": _text(form, "kind") or None,
+    }
+    given_id = shelter_id if shelter_id is not None else _text(form, "id")
+    if given_id:
+        data["id"] = given_id
+    for name in ("capacity", "occupied", "min_age", "max_age"):
+        number = _number(form, name, problems)
+        if number is not None:
+            data[name] = number
+        elif not _text(form, name):
+            problems.append(FieldProblem(name, "required", ""))
+    location = _shelter_location(form, problems)
+    if location is not None:
+        data["location"] = location
+    intake = _intake(form, problems)
+    if intake is not None:
+        data["intake"] = intake
+    elif not _text(form, "intake"):
+        problems.append(FieldProblem("intake", "required", ""))
+    problems += _out_of_step(data)
+    return _validated(ShelterCreate, data, problems)
+
+
+def _intake(form: FormData, problems: list[FieldProblem]) -> str | list[dict[str, str]] | None:
+    """The intake hours chosen (``24/7``, ``office`` or the windows typed), None when no choice
+    was sent."""
     mode = _text(form, "intake")
     if mode in ("24/7", "office"):
-        data["intake"] = mode
-    elif mode == "windows":
-        windows = _windows(_text(form, "windows"), problems)
-        if not windows and not any(problem.field == "windows" for problem in problems):
-            # No window at all would be a shelter that never takes anyone in, unmarked as closed.
-            problems.append(FieldProblem("windows", "required", ""))
-        data["intake"] = windows
-    return _validated(AvailabilityUpdate, data, problems)
+        return mode
+    if mode != "windows":
+        return None
+    windows = _windows(_text(form, "windows"), problems)
+    if not windows and not any(problem.field == "windows" for problem in problems):
+        # No window at all would be a shelter that never takes anyone in, unmarked as closed.
+        problems.append(FieldProblem("windows", "required", ""))
+    return windows
+
+
+def _shelter_location(form: FormData, problems: list[FieldProblem]) -> dict[str, Any] | None:
+    """Where a shelter is: the municipality typed into ``location``, or the point typed into
+    ``lat`` and ``lon`` (a decimal comma is fine); one of the two, as the API takes it. A point
+    outside the Netherlands is refused here with the likely cause, latitude and longitude
+    swapped, as the API refuses it (:func:`api.regions.outside_netherlands`)."""
+    typed = [_text(form, name) for name in ("lat", "lon")]
+    if _text(form, "location"):
+        if any(typed):
+            problems.append(FieldProblem("location", "place_or_point", ""))
+            return None
+        place = _municipality(form, "location", problems)
+        return None if place is None else {"municipality": place}
+    if not any(typed):
+        problems.append(FieldProblem("location", "required", ""))
+        return None
+    lat, lon = (_degrees(form, name, problems) for name in ("lat", "lon"))
+    if lat is None or lon is None:
+        return None
+    if not inside_netherlands(lat, lon):
+        swapped = inside_netherlands(lon, lat)
+        problems.append(FieldProblem("lat", "swapped" if swapped else "outside_netherlands", ""))
+        return None
+    return {"lat": lat, "lon": lon}
+
+
+def _degrees(form: FormData, name: str, problems: list[FieldProblem]) -> float | None:
+    """Degrees as a decimal number (``52.09`` or ``52,09``), None with a problem otherwise."""
+    text = _text(form, name).replace(",", ".")
+    if not text:
+        problems.append(FieldProblem(name, "required", ""))
+        return None
+    try:
+        degrees = float(text)
+    except ValueError:
+        degrees = math.nan
+    if not math.isfinite(degrees):
+        problems.append(FieldProblem(name, "degrees", _text(form, name)))
+        return None
+    return degrees
+
+
+def _out_of_step(data: dict[str, Any]) -> list[FieldProblem]:
+    """What the contract refuses in two numbers together, said at the one to change: more
+    places occupied than there are, a highest age below the lowest."""
+    problems: list[FieldProblem] = []
+    if data.get("occupied", 0) > data.get("capacity", math.inf):
+        problems.append(FieldProblem("occupied", "at_most", str(data["capacity"])))
+    if data.get("max_age", math.inf) < data.get("min_age", 0):
+        problems.append(FieldProblem("max_age", "at_least", str(data["min_age"])))
+    return problems
 
 
 def windows_text(windows: Iterable[IntakeWindow], *, dutch: bool = False) -> str:
@@ -185,7 +298,7 @@ def _validated(model: type[M], data: dict[str, Any], problems: list[FieldProblem
     try:
         validated = model.model_validate(data)
     except ValidationError as error:
-        faulted = {problem.field for problem in problems}
+        faulted = {_PARTS.get(problem.field, problem.field) for problem in problems}
         found = [found for item in error.errors() for found in _problems(item)]
         extra = [problem for problem in found if problem.field not in faulted]
         raise FormProblems([*problems, *extra]) from None
@@ -209,6 +322,14 @@ def _problems(item: ErrorDetails) -> list[FieldProblem]:
         return [FieldProblem(field, "at_most", str(limits["le"]))]
     if item["type"] == "value_error" and item["loc"][:1] == ("languages",):
         return [FieldProblem(field, "language", str(item["input"]))]
+    if item["type"] == "too_short":  # a list that needs an element: a box to tick
+        return [FieldProblem(field, "tick_one", "")]
+    if item["type"] == "too_long":
+        return [FieldProblem(field, "too_many", str(limits["max_length"]))]
+    if item["type"] == "string_too_long":
+        return [FieldProblem(field, "too_long", str(limits["max_length"]))]
+    if item["type"] == "string_pattern_mismatch" and item["loc"][:1] == ("programme",):
+        return [FieldProblem(field, "programme", "")]
     return from_api(field_errors([item]))
 
 

@@ -30,7 +30,7 @@ PAGES = {
     "shelter": ("/shelter",),
     "planner": ("/planner", "/capacity"),
     "auditor": ("/audit",),
-    "admin": ("/capacity",),
+    "admin": ("/capacity", "/admin/shelters", "/admin/shelters/new", "/admin/shelters/S001/edit"),
 }
 
 
@@ -125,6 +125,20 @@ def test_the_questions_before_a_place_is_given_up_pass(
     page.goto("/shelter")
     page.locator(f"form[action='/shelter/placements/{placement}/discharge'] button").click()
     expect(page.locator("#confirm")).to_be_visible()
+    assert violations(page) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_shelter_form_with_its_mistakes_passes(page: Page, language: str) -> None:
+    """The admin's shelter form sent with mistakes: the summary, and each field with its own."""
+    log_in(page, "admin")
+    read_in(page, language)
+    page.goto("/admin/shelters/new")
+    page.locator("#max_age").fill("12")
+    page.locator("#lat").fill("5.1")
+    page.locator("#lon").fill("52.1")
+    page.locator("form[action='/admin/shelters'] button[type=submit]").click()
+    expect(page.locator("#error-summary")).to_be_visible()
     assert violations(page) == []
 
 

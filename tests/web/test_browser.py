@@ -238,6 +238,33 @@ def test_shelter_staff_update_their_availability(page: Page) -> None:
     screenshot(page, "shelter")
 
 
+def test_the_admin_adds_a_shelter_and_changes_it(page: Page) -> None:
+    log_in(page, "admin")
+    page.get_by_role("navigation").get_by_role("link", name="Opvanglocaties").click()
+    page.get_by_role("link", name="Nieuwe opvang").click()
+    assert unlabelled(page) == []
+    page.get_by_label("Id", exact=True).fill("T900")
+    page.get_by_label("Gemeente").fill("Zwolle")
+    page.get_by_label("Capaciteit").fill("6")
+    page.get_by_label("Talen die het personeel spreekt").fill("Nederlands, Arabisch")
+    page.get_by_role("button", name="Opvang toevoegen").click()
+    expect(page.get_by_text("Opvang T900 toegevoegd.")).to_be_visible()
+
+    page.get_by_role("link", name="Opvang wijzigen T900").click()
+    expect(page.get_by_label("Talen die het personeel spreekt")).to_have_value(
+        "Nederlands, Arabisch"
+    )
+    page.get_by_label("Capaciteit").fill("8")
+    page.get_by_label("Tijdelijk gesloten").check()
+    screenshot(page, "admin-shelter-form")
+    page.get_by_role("button", name="Wijzigingen opslaan").click()
+    expect(page.get_by_text("Opvang T900 opgeslagen.")).to_be_visible()
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Opvang wijzigen T900"))
+    expect(row).to_contain_text("gesloten")
+    expect(row.get_by_role("cell").nth(2)).to_have_text("8")
+    screenshot(page, "admin-shelters")
+
+
 def test_a_planner_runs_a_scenario_and_opens_its_report(page: Page, tmp_path: Path) -> None:
     scenario = tmp_path / "four-weeks.yaml"
     scenario.write_bytes(SMALL)

@@ -62,6 +62,11 @@ PAGES: dict[Route, tuple[Route, ...] | frozenset[str]] = {
     ("GET", "/planner/runs/{run_id}/result.json"): frozenset({"planner"}),
     ("GET", "/planner/compare"): frozenset({"planner"}),
     ("GET", "/audit"): (("GET", "/api/v1/audit"),),
+    ("GET", "/admin/shelters"): (("GET", "/api/v1/shelters"),),
+    ("GET", "/admin/shelters/new"): (("POST", "/api/v1/shelters"),),
+    ("POST", "/admin/shelters"): (("POST", "/api/v1/shelters"),),
+    ("GET", "/admin/shelters/{shelter_id}/edit"): (("PATCH", "/api/v1/shelters/{shelter_id}"),),
+    ("POST", "/admin/shelters/{shelter_id}/edit"): (("PATCH", "/api/v1/shelters/{shelter_id}"),),
 }
 # Pages for everyone: logging in and out, the language, the start page (a redirect by role).
 OPEN = {
@@ -105,7 +110,11 @@ def test_every_cell_of_the_role_matrix(site: Site) -> None:
     for page in sorted(PAGES):
         method, template = page
         path = template.format(
-            referral_id="Cunknown", hold_id="Hunknown", placement_id="Punknown", run_id="x"
+            referral_id="Cunknown",
+            hold_id="Hunknown",
+            placement_id="Punknown",
+            run_id="x",
+            shelter_id="Sunknown",
         )
         for role in ROLES:
             visitor = visitors[role]

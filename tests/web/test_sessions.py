@@ -169,14 +169,16 @@ def test_logging_out_forgets_sessions_whose_cookies_expired_long_ago(site: Site)
 
 
 def test_every_form_is_refused_without_its_sessions_token(site: Site) -> None:
-    visitors = {user: site.visitor(user) for user in ("desk", "shelter", "planner")}
+    visitors = {user: site.visitor(user) for user in ("desk", "shelter", "planner", "admin")}
     other = site.visitor("desk").token()
     posts = [template for method, template in page_routes(site.app) if method == "POST"]
     assert len(posts) >= 10
     before = _counts(site)
     for template in posts:
-        path = template.format(referral_id="C1", hold_id="H1", placement_id="P1")
-        user = next((u for u in ("shelter", "planner") if path.startswith(f"/{u}")), "desk")
+        path = template.format(referral_id="C1", hold_id="H1", placement_id="P1", shelter_id="S1")
+        user = next(
+            (u for u in ("shelter", "planner", "admin") if path.startswith(f"/{u}")), "desk"
+        )
         for csrf in ("", "forged", other):
             response = visitors[user].post(path, {"gender": "female", "age": "30"}, csrf=csrf)
             assert response.status_code == 403, (path, csrf)
