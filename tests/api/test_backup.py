@@ -242,4 +242,3 @@ def test_a_copy_that_cannot_be_written_leaves_nothing_behind(
     with pytest.raises(backup.BackupError, match=r"cannot write .*: Operation not permitted"):
         backup.back_up(url, folder / "copy.db")
     assert list(folder.iterdir()) == []
-
