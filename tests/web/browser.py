@@ -49,6 +49,7 @@ README_SHOTS = frozenset(
         "capacity-board",
         "shelter",
         "planner-report",
+        "admin-shelters",
     }
 )
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
