@@ -70,6 +70,7 @@ class Facts:
 
     reported: datetime  # when its free places were last reported
     kind: str | None  # what kind of place (:data:`api.schemas.ShelterKind`), if said
+    day_and_night: bool  # takes intakes at any hour (``24/7``), holidays too
 
 
 def facts(session: Session, shelter_ids: Sequence[str]) -> dict[str, Facts]:
@@ -78,11 +79,16 @@ def facts(session: Session, shelter_ids: Sequence[str]) -> dict[str, Facts]:
         return {}
     rows = session.execute(
         select(
-            ShelterRow.id, ShelterRow.places_reported_at, ShelterRow.updated_at, ShelterRow.kind
+            ShelterRow.id,
+            ShelterRow.places_reported_at,
+            ShelterRow.updated_at,
+            ShelterRow.kind,
+            ShelterRow.intake,
         ).where(ShelterRow.id.in_(shelter_ids))
     )
     return {
-        shelter_id: Facts(reported or updated, kind) for shelter_id, reported, updated, kind in rows
+        shelter_id: Facts(reported or updated, kind, intake == "24/7")
+        for shelter_id, reported, updated, kind, intake in rows
     }
 
 

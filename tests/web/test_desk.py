@@ -28,6 +28,7 @@ from api.cli_service import register as register_commands
 from api.db.tables import HoldRow, ShelterRow
 from api.retention import purge_closed
 from api.web.pages.referral import grouped
+from api.web.timing import local_minute
 from api.writer_turns import DatabaseBusy
 from models.codes import CONDITIONS, REASON_CODES
 from models.ranking import Excluded
@@ -835,6 +836,41 @@ def test_the_page_names_the_shelters_a_single_reason_keeps_out(site: Site) -> No
     page = desk.get(f"/desk/referrals/{case}").text
     alone = re.findall(r"Alleen om deze reden: <span class=\"ids\">([^<]*)</span>", page)
     assert any("T001" in found.split(", ") for found in alone), alone
+
+
+@pytest.mark.parametrize(
+    ("moment", "holiday"),
+    [
+        (datetime(2026, 12, 25, 10, 0, tzinfo=AMSTERDAM), "Eerste kerstdag"),  # a Friday
+        (datetime(2027, 5, 6, 10, 0, tzinfo=AMSTERDAM), "Hemelvaartsdag"),  # a Thursday
+        (datetime(2026, 12, 24, 10, 0, tzinfo=AMSTERDAM), None),  # Christmas Eve: a workday
+    ],
+)
+def test_on_a_public_holiday_the_desk_is_told_to_phone_set_hours_shelters_first(
+    site: Site, moment: datetime, holiday: str | None
+) -> None:
+    """Intake hours repeat weekly, so an office-hours shelter reads as open at ten on
+    Christmas Day; the page offers it, marked, and says why, but not one open day and night."""
+    site.add_shelter("T001", 2, intake="office")
+    site.add_shelter("T002", 2)
+    site.clock.now = moment
+    desk = site.visitor("desk")
+    case = register(desk)
+    response = desk.get(f"/desk/referrals/{case}")
+    shown = text(response)
+    assert {"T001", "T002"} <= set(options(shown))
+    marked = re.findall(
+        r'class="ids">(T\d+)</span>[^<]*<span class="badge warn">feestdag', response.text
+    )
+    if holiday is None:
+        assert "feestdag" not in shown
+        return
+    assert f"{holiday} is een feestdag." in shown
+    assert "T001" in marked
+    assert "T002" not in marked
+    # For an intake asked on a later workday, the holiday of today says nothing.
+    later = text(desk.get(f"/desk/referrals/{case}", at=local_minute(moment + timedelta(days=3))))
+    assert "feestdag" not in later
 
 
 def test_the_auditor_reads_the_trail_in_words_and_filters_by_them(site: Site) -> None:

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from api import ledger, matching, shelter_store
 from api.deps import Caller, SettingsDep, get_network_cache, settle
+from api.holidays import public_holiday
 from api.network_cache import NetworkCache
 from api.problems import ProblemError
 from api.routes import holds, placements, referrals
@@ -42,6 +43,7 @@ from api.stays import BACKDATE_LIMIT
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.confirm import Question, confirmed, refusal
 from api.web.forms import FieldProblem
+from api.web.i18n import language_of
 from api.web.state import web_state
 from api.web.timing import (
     extension_end,
@@ -99,6 +101,7 @@ class Line:
     mismatches: tuple[SoftTerm, ...]
     reported: datetime | None  # when its places were last reported, if that is old (stale)
     kind: str | None  # what kind of place (an emergency bed is no placement), if said
+    phone_first: bool  # set intake hours on a public holiday: they may not hold that day
 
 
 def placements_first(lines: list[Line]) -> list[Line]:
@@ -438,6 +441,7 @@ def _page(
         "trouble": None,
         "lapsed": None,
         "intake_late": None,
+        "holiday": None,
     }
     if referral.status == "waiting":
         # The ranking route's own work (its role check passed above): the route answers with
@@ -446,16 +450,19 @@ def _page(
         ranked = matching.ranked(caller, cache, referral_id, body.at)
         explained, ranking = ranked.explained, ranked.explained.ranking
         facts = shelter_store.facts(caller.session, [option.shelter for option in ranking.options])
+        holiday = public_holiday(at or caller.now, language_of(request))
         lines = [
             Line(
                 option,
                 ranked.terms[option.shelter].mismatches,
                 stale(known.reported if known else None, caller.now),
                 known.kind if known else None,
+                holiday is not None and not (known and known.day_and_night),
             )
             for option in ranking.options
             for known in [facts.get(option.shelter)]
         ]
+        context["holiday"] = holiday
         context["lines"] = placements_first(lines)
         context["groups"] = grouped(ranking.excluded)
         context["relaxations"] = cautious_first(explained.changes)
