@@ -687,6 +687,39 @@ def test_the_national_plan_is_accepted_line_by_line(site: Site) -> None:
     assert 'data-countdown="5400"' in accepted.text
 
 
+@pytest.mark.parametrize(
+    ("moment", "holiday"),
+    [
+        (datetime(2026, 12, 25, 10, 0, tzinfo=AMSTERDAM), True),
+        (datetime(2026, 12, 24, 10, 0, tzinfo=AMSTERDAM), False),
+    ],
+)
+def test_the_plan_marks_set_hours_shelters_on_a_public_holiday(
+    site: Site, moment: datetime, holiday: bool
+) -> None:
+    """On Christmas Day every line at a shelter without day-and-night intake is marked, and
+    only those; on Christmas Eve none is."""
+    site.add_shelter("T001", 4, intake="office")
+    site.clock.now = moment
+    desk = site.visitor("desk")
+    for _ in range(6):
+        register(desk)
+    planned = desk.post("/desk/plan", {})
+    assert planned.status_code == 200
+    lines = re.findall(
+        r'<td><span class="ids">([^<]+)</span>(.*?)</td>', planned.text, flags=re.DOTALL
+    )
+    assert len(lines) == 6
+    marked = {shelter: "feestdag: eerst bellen" in badges for shelter, badges in lines}
+    set_hours = {
+        shelter: site.api("admin", "GET", f"/api/v1/shelters/{shelter}")["intake"] != "24/7"
+        for shelter in marked
+    }
+    assert marked == {shelter: holiday and hours for shelter, hours in set_hours.items()}
+    assert ("Eerste kerstdag is een feestdag." in text(planned)) == any(marked.values())
+    assert any(set_hours.values())
+
+
 def test_a_plan_line_held_elsewhere_meanwhile_offers_no_accept_button_again(site: Site) -> None:
     desk, other = site.visitor("desk"), site.visitor("desk")
     case = register(desk)

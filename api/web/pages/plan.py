@@ -37,12 +37,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from api import matching, shelter_store
 from api.deps import Caller, SettingsDep, get_network_cache, settle
+from api.holidays import public_holiday
 from api.network_cache import NetworkCache
 from api.problems import DATABASE_FAILURES, RETRY_AFTER, ProblemError, log_database_failure
 from api.routes import holds, plans, referrals
 from api.schemas import HoldCreate, Key, PlanRequest
 from api.settings import Settings
 from api.web.access import Form, Visitor, call, guard_of, page_router
+from api.web.i18n import language_of
 from api.web.state import web_state
 from engine.arrays import SoftTerm
 from models.plan import PlanStatus, Unassigned
@@ -91,6 +93,7 @@ class Line(BaseModel):
     distance_km: float | None
     mismatches: list[SoftTerm]
     kind: str | None = None  # what kind of place (an emergency bed is no placement), if said
+    phone_first: bool = False  # set intake hours on a public holiday: they may not hold that day
 
 
 class Held(BaseModel):
@@ -171,15 +174,18 @@ def make_plan(
     made = matching.planned(caller, cache, PlanRequest(), time_limit=settings.solve_time_limit)
     terms = made.terms()
     facts = shelter_store.facts(caller.session, [line.shelter for line in made.plan.assignments])
+    holiday = public_holiday(caller.now, language_of(request)) is not None
     lines = [
         Line(
             victim=line.victim,
             shelter=line.shelter,
             distance_km=_as_shown(terms[line.victim].distance_km),
             mismatches=list(terms[line.victim].mismatches),
-            kind=facts[line.shelter].kind if line.shelter in facts else None,
+            kind=known.kind if known else None,
+            phone_first=holiday and not (known and known.day_and_night),
         )
         for line in made.plan.assignments
+        for known in [facts.get(line.shelter)]
     ]
     state = PlanState(
         made_at=caller.now,
@@ -317,6 +323,7 @@ def _render(
         "stale": stale or caller.now - state.made_at > ACCEPT_ALL_WITHIN,
         "accept_all_minutes": int(ACCEPT_ALL_WITHIN.total_seconds() // 60),
         "hold_minutes": request.app.state.settings.hold_minutes,
+        "holiday": public_holiday(state.made_at, language_of(request)),
     }
     page = web_state(request).pages.render(request, "plan.html", context, status=status)
     if busy is not None:
