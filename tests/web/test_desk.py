@@ -496,6 +496,24 @@ def test_the_waiting_list_says_how_many_shelters_fit_now_and_at_the_next_opening
     assert fits_of(desk.get("/desk"), only_at_t001) == "1 opvang"
 
 
+def test_office_hours_are_on_workdays_so_christmas_is_out_of_hours(site: Site) -> None:
+    """On Christmas Eve evening the next office-hours intake is not Christmas Day nor Boxing
+    Day (a Saturday) but Monday 28 December; on Christmas Day itself the list is out of hours."""
+    site.add_shelter("T001", 2, accepts=list(CONDITIONS), intake="office")
+    desk = site.visitor("desk")
+    site.clock.now = datetime(2026, 12, 24, 20, 0, tzinfo=AMSTERDAM)
+    only_at_t001 = register(desk, conditions=list(CONDITIONS))
+    page = desk.get("/desk")
+    assert fits_of(page, only_at_t001) == "geen · 1 vanaf ma 28 dec 09:00"
+    assert f'href="/desk/referrals/{only_at_t001}?at=2026-12-28T09:00"' in page.text
+
+    site.clock.now = datetime(2026, 12, 25, 10, 0, tzinfo=AMSTERDAM)
+    page = desk.get("/desk")
+    # T001's hours read as open, so it fits now, marked on its ranking (see above).
+    assert fits_of(page, only_at_t001) == "1 opvang"
+    assert "ma 28 dec 09:00" in text(page)  # the next office-hours intake, said at the top
+
+
 def test_an_option_whose_places_were_reported_long_ago_says_when(site: Site) -> None:
     site.add_shelter("T001", 2, accepts=list(CONDITIONS))
     desk = site.visitor("desk")

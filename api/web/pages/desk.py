@@ -16,7 +16,7 @@ from typing import Annotated, Any, get_args
 
 from fastapi import Depends, Request, Response
 
-from api import matching
+from api import holidays, matching
 from api.deps import Caller, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.routes import holds, referrals
@@ -27,7 +27,6 @@ from api.web.forms import FieldProblem, FormProblems, referral_from_form
 from api.web.pages.referral import hold_doubts
 from api.web.state import web_state
 from api.web.timing import local_minute, seconds_left
-from engine.intake import next_opening, open_at
 from models import gazetteer
 from models.codes import CONDITIONS, EXPLOITATIONS, GENDERS
 
@@ -94,8 +93,8 @@ def _waiting(request: Request, caller: Caller, cache: NetworkCache) -> dict[str,
     found += call(referrals.list_referrals, request, caller, status="held", limit=LISTED)
     active = call(holds.list_holds, request, caller, status="active", limit=LISTED)
     by_referral = {hold.referral_id: hold for hold in active}
-    office_open = open_at("office", caller.now)
-    office_opens = next_opening("office", caller.now)
+    office_open = holidays.office_open(caller.now)
+    office_opens = holidays.next_office_opening(caller.now)
     waiting = [row.id for row in found if row.status == "waiting"]
     fits_now = matching.fitting(caller, cache, waiting, caller.now) if waiting else {}
     none_now = [case_id for case_id, count in fits_now.items() if not count]
@@ -110,7 +109,7 @@ def _waiting(request: Request, caller: Caller, cache: NetworkCache) -> dict[str,
         Waiting(
             referral=row,
             waited=caller.now - row.created_at,
-            out_of_hours=not open_at("office", row.created_at),
+            out_of_hours=not holidays.office_open(row.created_at),
             hold=by_referral.get(row.id),
             remaining=seconds_left(by_referral.get(row.id), caller.now),
             fits_now=fits_now.get(row.id),

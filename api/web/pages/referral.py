@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from api import ledger, matching, shelter_store
 from api.deps import Caller, SettingsDep, get_network_cache, settle
-from api.holidays import public_holiday
+from api.holidays import next_office_opening, office_open, public_holiday
 from api.network_cache import NetworkCache
 from api.problems import ProblemError
 from api.routes import holds, placements, referrals
@@ -53,7 +53,7 @@ from api.web.timing import (
     stale,
 )
 from engine.arrays import SoftTerm
-from engine.intake import next_opening, open_at
+from engine.intake import next_opening
 from engine.relaxations import Change
 from models.codes import REASON_CODES
 from models.ranking import Excluded, Option
@@ -388,7 +388,7 @@ def _page(
     referral = call(referrals.read_referral, request, caller, referral_id)
     if not isinstance(referral, ReferralPublic):
         raise ProblemError(404, f"no referral '{referral_id}'")
-    opens = next_opening("office", caller.now)
+    opens = next_office_opening(caller.now)
     refused = "unreadable" if at_unreadable else None
     if at is not None:
         refused = matching.out_of_reach(caller.now, at)
@@ -416,7 +416,7 @@ def _page(
         "at_local": local_minute(at) if at else "",
         "office_opens": local_minute(opens) if opens else "",
         "office_opens_at": opens,
-        "office_open": open_at("office", caller.now),
+        "office_open": office_open(caller.now),
         "waited": caller.now - referral.created_at,
         "stay_kinds": get_args(StayKind),
         "close_reasons": get_args(CloseReason),
