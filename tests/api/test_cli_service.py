@@ -424,12 +424,23 @@ def test_a_bad_setting_is_named_without_a_traceback(command: list[str], tmp_path
 
 
 @pytest.mark.parametrize("days", ["0", "366", "ninety"])
-def test_a_device_days_setting_out_of_range_is_refused_naming_it(days: str, tmp_path: Path) -> None:
-    env = {"SAFEPLACE_VAR_DIR": str(tmp_path / "var"), "SAFEPLACE_DEVICE_DAYS": days}
+def test_a_device_days_setting_out_of_range_is_refused_naming_it(
+    days: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused before the service starts (were it not, the server below would be started)."""
+    started: list[uvicorn.Config] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server: started.append(server.config))
+    monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda config: None)
+    env = {
+        "SAFEPLACE_VAR_DIR": str(tmp_path / "var"),
+        "SAFEPLACE_DATABASE_URL": f"sqlite:///{tmp_path / 'safeplace.db'}",
+        "SAFEPLACE_DEVICE_DAYS": days,
+    }
     result = run(env, "serve")
     assert result.exit_code == EXIT_INVALID
     (line,) = result.output.splitlines()
     assert line.startswith("SAFEPLACE_DEVICE_DAYS: Input should be ")
+    assert started == []
     assert not (tmp_path / "var").exists()
 
 
