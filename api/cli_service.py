@@ -214,12 +214,12 @@ def set_user_role(
 
 
 def end_user_devices(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
-    """End a user's device tokens alone (a desk computer lost or stolen); the password and the
-    sessions stay as they are.
+    """End a user's device tokens, and nothing else (a desk computer lost or stolen).
 
     A client the user logged in from no longer gets past others' failed logins for the name,
-    until the user logs in there again. A password that may be known to someone else is replaced
-    with set-password instead, which ends the device tokens too."""
+    until the user logs in there again; the password and the sessions stay as they are. A
+    password that may be known to someone else is replaced with set-password instead, which
+    ends the device tokens too."""
     with _account_change(_database(), "cannot change user", name) as session:
         accounts.end_devices(session, name)
     typer.echo(
