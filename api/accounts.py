@@ -26,20 +26,26 @@ class AccountError(ValueError):
 @dataclass(frozen=True)
 class ActiveUser:
     """What a request needs of its user: who, in which role, at which shelter, the login
-    generation its token or session must carry, and the hash a login checks the password
-    against."""
+    generation its token or session must carry, the hash a login checks the password against,
+    and the device generation a device token must carry (:mod:`api.devices`)."""
 
     name: str
     role: str
     shelter_id: str | None
     password_hash: str
     generation: int
+    device_generation: int
 
 
 # Built once: every request looks its user up, and building a statement costs more than running
 # it (a plain Core statement on the session's connection skips the ORM's per-call work too).
 _ACTIVE = select(
-    UserRow.name, UserRow.role, UserRow.shelter_id, UserRow.password_hash, UserRow.login_generation
+    UserRow.name,
+    UserRow.role,
+    UserRow.shelter_id,
+    UserRow.password_hash,
+    UserRow.login_generation,
+    UserRow.device_generation,
 ).where(UserRow.name == bindparam("name"), UserRow.active.is_(True))
 
 
@@ -127,6 +133,17 @@ def set_password(session: Session, name: str, *, password: str) -> None:
     check_password(password, name=name)
     user.password_hash = hash_password(password)
     _end_logins(user)
+    session.flush()
+
+
+def end_devices(session: Session, name: str) -> None:
+    """End every device token issued to a user so far (a desk computer lost or stolen), and
+    nothing else: the password, the tokens and the web sessions stay as they are, so the user
+    works on elsewhere; :class:`AccountError` for an unknown name. A device token from before
+    counts as none from now on (its attempts are throttled with the name's, as any client's),
+    and the user's next login hands out a new one."""
+    user = _user(session, name)
+    user.device_generation += 1
     session.flush()
 
 

@@ -59,6 +59,7 @@ def register(app: typer.Typer) -> None:
     users.command("activate")(activate_user)
     users.command("set-role")(set_user_role)
     users.command("set-password")(set_user_password)
+    users.command("end-devices")(end_user_devices)
     app.add_typer(users, name="users")
     trail = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
     trail.command("verify")(verify_audit)
@@ -212,6 +213,21 @@ def set_user_role(
         accounts.set_role(session, name, role=role, shelter_id=shelter)
     at = "" if shelter is None else f" at {shelter}"
     typer.echo(f"user '{name}' now has role {role}{at}: their earlier tokens are refused")
+
+
+def end_user_devices(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """End a user's device tokens, and nothing else (a desk computer lost or stolen).
+
+    A client the user logged in from no longer gets past others' failed logins for the name,
+    until the user logs in there again; the password and the sessions stay as they are. A
+    password that may be known to someone else is replaced with set-password instead, which
+    ends the device tokens too."""
+    with _account_change(_database(), "cannot change user", name) as session:
+        accounts.end_devices(session, name)
+    typer.echo(
+        f"user '{name}': the device tokens of before count as none; "
+        "the next login from a client hands out a new one"
+    )
 
 
 def _set_active(name: str, *, active: bool) -> None:

@@ -26,7 +26,6 @@ from pydantic import (
     model_validator,
 )
 
-from api import devices
 from api.regions import outside_netherlands
 from models.codes import Condition, Exploitation, Gender
 from models.errors import Loc, duplicate_problems, field_problems
@@ -573,8 +572,9 @@ class Token(ResponseModel):
         description=(
             "Keep it and send it as `device_token` with this user's next login from this client: "
             "that login is then not held up by others' failed logins for the name. A new one "
-            f"with every login; valid for {devices.LIFETIME.days} days, until the user's access "
-            "changes."
+            "with every login; valid for the days the service is set to remember a client "
+            "(90 unless set otherwise), until the user's access changes or the server's operator "
+            "ends the user's device tokens."
         )
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +20,8 @@ DATABASE_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgr
 DATABASE_FORMS = "use sqlite:///PATH or postgresql://USER@HOST/DATABASE"
 # A signing secret shorter than this is refused: HS256 wants a key of at least 256 bits.
 MIN_SECRET_LENGTH = 32
+# The longest ``SAFEPLACE_DEVICE_DAYS`` accepted.
+MAX_DEVICE_DAYS = 365
 
 
 class Settings(BaseSettings):
@@ -37,6 +40,10 @@ class Settings(BaseSettings):
     hold_max_hours: int = Field(default=72, ge=1, le=7 * 24)
     retention_days: int = Field(default=365, ge=1)
     login_attempts_per_minute: int = Field(default=5, ge=1)
+    # How long a client is remembered after a successful login (its device token and the login
+    # page's device cookie, ``api.devices``). At most a year: browsers keep no cookie longer
+    # than about 400 days, and a token should not outlive the computer's time at the desk.
+    device_days: int = Field(default=90, ge=1, le=MAX_DEVICE_DAYS)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     solve_time_limit: float = Field(default=10.0, gt=0.0, le=300.0)
     # Off unless asked for (``make run`` asks): a production database must never fill up with
@@ -70,6 +77,10 @@ class Settings(BaseSettings):
         if driver not in DATABASE_DRIVERS:
             raise ValueError(f"unsupported database '{driver}'; {DATABASE_FORMS}")
         return url
+
+    def device_lifetime(self) -> timedelta:
+        """How long a device token, and the cookie that keeps it, are valid from a login."""
+        return timedelta(days=self.device_days)
 
     def signing_secret(self) -> str:
         """The configured secret, or one generated once and kept in ``var_dir``."""

@@ -80,8 +80,9 @@ ROLES = ("desk", "shelter", "planner", "auditor", "admin")
 
 
 class UserRow(Base):
-    """A person who logs in; ``shelter_id`` ties a shelter-staff user to their own shelter, and
-    ``login_generation`` ties tokens and sessions to the user's access as it was when issued."""
+    """A person who logs in; ``shelter_id`` ties a shelter-staff user to their own shelter,
+    ``login_generation`` ties tokens and sessions to the user's access as it was when issued, and
+    ``device_generation`` ties device tokens to the ones the operator has not ended."""
 
     __tablename__ = "users"
     __table_args__ = (
@@ -104,6 +105,10 @@ class UserRow(Base):
     # password); tokens and web sessions carry the count they were issued at and open nothing once
     # it has moved on, so reactivating a user brings none of the old ones back (``api.accounts``).
     login_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Counted up when the server's operator ends the user's device tokens alone (a desk computer
+    # lost or stolen: ``safeplace users end-devices``); device tokens carry it as they carry the
+    # login generation, and count as none once it has moved on (``api.devices``).
+    device_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ShelterRow(Base):

@@ -105,7 +105,14 @@ def token(
         now=datetime.now(UTC),
         lifetime=timedelta(minutes=settings.token_minutes),
     )
-    remembered = devices.issue(user.name, user.generation, secret=secret, now=time.time())
+    remembered = devices.issue(
+        user.name,
+        user.generation,
+        device_generation=user.device_generation,
+        secret=secret,
+        now=time.time(),
+        lifetime=settings.device_lifetime(),
+    )
     return Token(access_token=access, expires_in=seconds, device_token=remembered)
 
 
@@ -113,15 +120,22 @@ def _known_device(
     database: Database, user_name: str, presented: str | None, secret: str
 ) -> str | None:
     """The device of ``presented`` when it is a valid device token of the active user called
-    ``user_name`` at the user's login generation; None when it is not, or none was presented.
-    On the wall clock, as access tokens."""
+    ``user_name`` at the user's login and device generations; None when it is not, or none was
+    presented. On the wall clock, as access tokens."""
     if not presented:
         return None
     with database.session() as session:
         user = accounts.find_active(session, user_name)
     if user is None:
         return None
-    return devices.device_of(presented, user.name, user.generation, secret=secret, now=time.time())
+    return devices.device_of(
+        presented,
+        user.name,
+        user.generation,
+        device_generation=user.device_generation,
+        secret=secret,
+        now=time.time(),
+    )
 
 
 def _record(

@@ -8,6 +8,7 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -161,6 +162,47 @@ def test_a_user_given_a_new_password_logs_in_with_it_only(
         assert client.post("/api/v1/auth/token", data=ANNA).status_code == 401
         with_new = {"username": "anna", "password": renewed}
         assert client.post("/api/v1/auth/token", data=with_new).status_code == 200
+
+
+def test_users_end_devices_ends_the_users_device_tokens_alone(
+    env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    """A desk computer lost: its device token no longer gets past an attack on the name, while
+    the user's password and token, and the other users' device tokens, go on working."""
+    run(env, "users", "add", "bob", "--role", "desk", stdin=PASSWORD + "\n")
+    app = desk_user_anna(env, database_url, tmp_path / "var")
+
+    def login(address: str, name: str, password: str, device: str | None = None) -> Any:
+        form = {"username": name, "password": password}
+        if device is not None:
+            form["device_token"] = device
+        return TestClient(app, client=(address, 40000)).post("/api/v1/auth/token", data=form)
+
+    def attack(name: str) -> None:
+        for address in range(8):
+            for _ in range(5):
+                login(f"192.0.2.{address}", name, "a wrong password")
+
+    with TestClient(app) as client:
+        first = login("198.51.100.7", "anna", PASSWORD).json()
+        lost = first["device_token"]
+        bobs = login("198.51.100.8", "bob", PASSWORD).json()["device_token"]
+
+        result = run(env, "users", "end-devices", "anna")
+        assert result.exit_code == 0, result.output
+        assert "anna" in result.output
+        renewed = login("198.51.100.9", "anna", PASSWORD).json()["device_token"]
+        attack("anna")
+        attack("bob")
+        assert login("203.0.113.1", "anna", PASSWORD, lost).status_code == 429
+        assert login("203.0.113.1", "anna", PASSWORD, renewed).status_code == 200
+        assert login("203.0.113.1", "bob", PASSWORD, bobs).status_code == 200
+        bearer = {"Authorization": f"Bearer {first['access_token']}"}
+        assert client.get("/api/v1/referrals", headers=bearer).status_code == 200
+
+    unknown = run(env, "users", "end-devices", "nobody")
+    assert unknown.exit_code == EXIT_INVALID
+    assert unknown.output.strip() == "cannot change user: no user 'nobody'"
 
 
 def test_users_set_password_refuses_what_cannot_work(
@@ -419,6 +461,27 @@ def test_a_bad_setting_is_named_without_a_traceback(command: list[str], tmp_path
     assert not (tmp_path / "var").exists()  # nothing was started or created
 
 
+@pytest.mark.parametrize("days", ["0", "366", "ninety"])
+def test_a_device_days_setting_out_of_range_is_refused_naming_it(
+    days: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused before the service starts (were it not, the server below would be started)."""
+    started: list[uvicorn.Config] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server: started.append(server.config))
+    monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda config: None)
+    env = {
+        "SAFEPLACE_VAR_DIR": str(tmp_path / "var"),
+        "SAFEPLACE_DATABASE_URL": f"sqlite:///{tmp_path / 'safeplace.db'}",
+        "SAFEPLACE_DEVICE_DAYS": days,
+    }
+    result = run(env, "serve")
+    assert result.exit_code == EXIT_INVALID
+    (line,) = result.output.splitlines()
+    assert line.startswith("SAFEPLACE_DEVICE_DAYS: Input should be ")
+    assert started == []
+    assert not (tmp_path / "var").exists()
+
+
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
 def test_a_database_that_cannot_be_opened_is_one_line_without_its_password(
     command: list[str], tmp_path: Path
@@ -473,7 +536,9 @@ def test_every_change_to_a_user_is_in_the_audit_trail(
         (("users", "deactivate", "anna"), ""),
         (("users", "activate", "anna"), ""),
         (("users", "set-password", "anna"), "another horse battery staple\n"),
+        (("users", "end-devices", "anna"), ""),
         (("users", "set-role", "nobody", "--role", "desk"), ""),  # refused: no row
+        (("users", "end-devices", "nobody"), ""),  # refused: no row
     ]
     for args, stdin in steps:
         run(env, *args, stdin=stdin)
@@ -489,7 +554,7 @@ def test_every_change_to_a_user_is_in_the_audit_trail(
         database.dispose()
     assert [(row.role, row.action, row.object_id) for row in rows] == [
         ("console", "create", "anna"),
-        *[("console", "update", "anna")] * 4,
+        *[("console", "update", "anna")] * 5,
     ]
     assert all(row.actor.startswith("console:") for row in rows)
     assert run(env, "audit", "verify").exit_code == 0

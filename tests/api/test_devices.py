@@ -7,23 +7,29 @@ client through, counted in a bucket of its own (:mod:`api.devices`, :mod:`api.ra
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 
 from api import accounts, devices
 from api.audit import KNOWN_DEVICE
-from api.db.session import Database
-from api.db.tables import LoginFailureRow
+from api.db.session import MIGRATIONS, Database
+from api.db.tables import LoginFailureRow, UserRow
 from api.ratelimit import WINDOW_SECONDS, Attempt, LoginThrottle, Throttled
 from tests.api.helpers import PASSWORD, SECRET, Api, running_api
 
@@ -32,6 +38,7 @@ ATTEMPTS = 3
 OTHER_SECRET = "another-signing-secret-of-enough-length-for-hs256"
 NAMES = st.from_regex(r"[a-z0-9][a-z0-9._-]{1,20}", fullmatch=True)
 DAY = 86_400.0
+LIFETIME = timedelta(days=90)  # the service's default (SAFEPLACE_DEVICE_DAYS)
 
 
 # -- The token itself -------------------------------------------------------------------------
@@ -41,25 +48,59 @@ DAY = 86_400.0
 @given(
     name=NAMES,
     generation=st.integers(0, 10**6),
+    device_generation=st.integers(0, 10**6),
+    days=st.integers(1, 365),
     issued=st.floats(1.0e9, 3.0e9),
-    later=st.floats(0, 100 * DAY),
+    later=st.floats(0, 400 * DAY),
 )
-def test_a_device_token_is_valid_for_its_user_and_generation_until_it_expires(
-    name: str, generation: int, issued: float, later: float
+def test_a_device_token_is_valid_for_its_user_and_generations_until_it_expires(
+    *, name: str, generation: int, device_generation: int, days: int, issued: float, later: float
 ) -> None:
-    """Valid from its issue up to (not including) the whole second ``LIFETIME`` later, for the
-    user name in any case and at the login generation it was issued at; for nothing else."""
-    token = devices.issue(name, generation, secret=SECRET, now=issued)
-    expires = int(issued + devices.LIFETIME.total_seconds())
+    """Valid from its issue up to (not including) the whole second ``days`` later, for the user
+    name in any case and at the login and device generations it was issued at; for nothing
+    else."""
+    lifetime = timedelta(days=days)
+    token = devices.issue(
+        name,
+        generation,
+        device_generation=device_generation,
+        secret=SECRET,
+        now=issued,
+        lifetime=lifetime,
+    )
+
+    def valid(user: str, login: int, device: int, secret: str, now: float) -> str | None:
+        return devices.device_of(
+            token, user, login, device_generation=device, secret=secret, now=now
+        )
+
+    expires = int(issued + lifetime.total_seconds())
     moment = issued + later
-    device = devices.device_of(token, name, generation, secret=SECRET, now=moment)
+    device = valid(name, generation, device_generation, SECRET, moment)
     assert (device is not None) == (moment < expires)
     if moment < expires:
         assert device == token.split(".")[0]
-        assert devices.device_of(token, name.upper(), generation, secret=SECRET, now=moment)
-    assert devices.device_of(token, name + "x", generation, secret=SECRET, now=issued) is None
-    assert devices.device_of(token, name, generation + 1, secret=SECRET, now=issued) is None
-    assert devices.device_of(token, name, generation, secret=OTHER_SECRET, now=issued) is None
+        assert valid(name.upper(), generation, device_generation, SECRET, moment)
+    assert valid(name + "x", generation, device_generation, SECRET, issued) is None
+    assert valid(name, generation + 1, device_generation, SECRET, issued) is None
+    assert valid(name, generation, device_generation + 1, SECRET, issued) is None
+    assert valid(name, generation, device_generation, OTHER_SECRET, issued) is None
+
+
+def test_a_device_token_of_before_device_generations_is_valid_at_the_first() -> None:
+    """Device tokens issued before there were device generations (their MAC covers the login
+    generation alone) stay valid until the operator first ends the user's device tokens: the
+    upgrade itself ends none."""
+    key = hmac.new(SECRET.encode(), b"safeplace device token", hashlib.sha256).digest()
+    nonce, expires = "A" * 22, str(int(time.time()) + 3600)
+    message = f"desk\x003\x00{nonce}\x00{expires}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    mac = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    before = f"{nonce}.{expires}.{mac}"
+    now = time.time()
+    kept = devices.device_of(before, "desk", 3, device_generation=0, secret=SECRET, now=now)
+    assert kept == nonce
+    assert devices.device_of(before, "desk", 3, device_generation=1, secret=SECRET, now=now) is None
 
 
 @settings(max_examples=300, deadline=None)
@@ -71,20 +112,30 @@ def test_a_device_token_is_valid_for_its_user_and_generation_until_it_expires(
 def test_a_device_token_changed_in_any_character_counts_as_none(
     name: str, position: int, replacement: str
 ) -> None:
-    token = devices.issue(name, 0, secret=SECRET, now=time.time())
+    token = devices.issue(
+        name, 0, device_generation=2, secret=SECRET, now=time.time(), lifetime=LIFETIME
+    )
+
+    def valid(presented: str) -> str | None:
+        return devices.device_of(
+            presented, name, 0, device_generation=2, secret=SECRET, now=time.time()
+        )
+
     at = position % len(token)
     tampered = token[:at] + replacement + token[at + 1 :]
-    device = devices.device_of(tampered, name, 0, secret=SECRET, now=time.time())
-    assert device is None or tampered == token
+    assert valid(tampered) is None or tampered == token
     # Cut short or lengthened (an expiry moved later by one more digit) too.
     for changed in (token[:at], token[:at] + replacement + token[at:]):
-        assert devices.device_of(changed, name, 0, secret=SECRET, now=time.time()) is None
+        assert valid(changed) is None
 
 
 @settings(max_examples=200, deadline=None)
 @given(presented=st.text(max_size=devices.MAX_LENGTH))
 def test_anything_else_presented_counts_as_no_device_token(presented: str) -> None:
-    assert devices.device_of(presented, "desk", 0, secret=SECRET, now=time.time()) is None
+    now = time.time()
+    assert (
+        devices.device_of(presented, "desk", 0, device_generation=0, secret=SECRET, now=now) is None
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -93,13 +144,15 @@ def test_a_device_token_names_nobody_and_each_login_gets_another(name: str) -> N
     """A random nonce, an expiry and a MAC: nothing in it is the user's, and two of them for the
     same user have nothing in common but the expiry's digits."""
     now = time.time()
-    first = devices.issue(name, 0, secret=SECRET, now=now)
-    second = devices.issue(name, 0, secret=SECRET, now=now)
+    first, second = (
+        devices.issue(name, 0, device_generation=0, secret=SECRET, now=now, lifetime=LIFETIME)
+        for _ in range(2)
+    )
     assert name not in first
     assert len(first) <= devices.MAX_LENGTH
     nonce, expires, mac = first.split(".")
     assert (len(nonce), len(mac)) == (22, 43)
-    assert int(expires) == int(now + devices.LIFETIME.total_seconds())
+    assert int(expires) == int(now + LIFETIME.total_seconds())
     assert first.split(".")[0] != second.split(".")[0]
     assert first.split(".")[2] != second.split(".")[2]
 
@@ -332,9 +385,14 @@ def _invalid_token(api: Api, kind: str) -> str:
     """A device token for ``desk`` that must count as none, of the given kind."""
     now = time.time()
     if kind == "forged":
-        return devices.issue("desk", 0, secret=OTHER_SECRET, now=now)
+        return devices.issue(
+            "desk", 0, device_generation=0, secret=OTHER_SECRET, now=now, lifetime=LIFETIME
+        )
     if kind == "expired":
-        return devices.issue("desk", 0, secret=SECRET, now=now - devices.LIFETIME.total_seconds())
+        earlier = now - LIFETIME.total_seconds()
+        return devices.issue(
+            "desk", 0, device_generation=0, secret=SECRET, now=earlier, lifetime=LIFETIME
+        )
     if kind == "another user's":
         return device_token(api, "admin")
     if kind == "tampered":
@@ -346,6 +404,8 @@ def _invalid_token(api: Api, kind: str) -> str:
     with api.database.session() as session:
         if kind == "before a new password":
             accounts.set_password(session, "desk", password=PASSWORD)
+        elif kind == "before the operator ended the user's device tokens":
+            accounts.end_devices(session, "desk")
         elif kind == "before another role and back":
             accounts.set_role(session, "desk", role="planner", shelter_id=None)
             accounts.set_role(session, "desk", role="desk", shelter_id=None)
@@ -362,6 +422,7 @@ INVALID = [
     "tampered",
     "malformed",
     "before a new password",
+    "before the operator ended the user's device tokens",
     "before another role and back",
     "before deactivated and activated",
 ]
@@ -403,3 +464,85 @@ def test_a_device_token_too_long_to_be_one_is_refused_naming_the_field(api: Api)
     status, body = login_from(api, "203.0.113.1", "desk", PASSWORD, "x" * (devices.MAX_LENGTH + 1))
     assert status == 422
     assert [error["path"] for error in body["errors"]] == ["device_token"]
+
+
+def test_the_device_days_setting_is_how_long_a_device_token_is_valid(
+    database_url: str, tmp_path: Path
+) -> None:
+    with running_api(database_url, tmp_path / "var", device_days=7) as api:
+        before = time.time()
+        token = device_token(api)
+        after = time.time()
+        expires = int(token.split(".")[1])
+        week = timedelta(days=7).total_seconds()
+        assert int(before + week) <= expires <= int(after + week)
+        with api.database.session() as session:
+            user = accounts.find_active(session, "desk")
+        assert user is not None
+
+        def valid(now: float) -> str | None:
+            return devices.device_of(
+                token,
+                "desk",
+                user.generation,
+                device_generation=user.device_generation,
+                secret=SECRET,
+                now=now,
+            )
+
+        assert valid(expires - 1) is not None
+        assert valid(expires) is None
+
+
+def test_ending_a_users_device_tokens_ends_theirs_alone(api: Api) -> None:
+    """A desk computer lost: its device token lets nobody past an attack on the name any more,
+    while the user's password and access token go on working, the other users' device tokens
+    are untouched, and a login afterwards hands out a device token that works."""
+    status, body = login_from(api, "198.51.100.7", "desk", PASSWORD)
+    assert status == 200
+    lost, access = str(body["device_token"]), str(body["access_token"])
+    admins = device_token(api, "admin")
+    with api.database.session() as session:
+        accounts.end_devices(session, "desk")
+    renewed = device_token(api)
+    attack(api, "desk")
+    attack(api, "admin")
+    assert login_from(api, "203.0.113.1", "desk", PASSWORD, lost)[0] == 429
+    assert login_from(api, "203.0.113.1", "desk", PASSWORD, renewed)[0] == 200
+    assert login_from(api, "203.0.113.1", "admin", PASSWORD, admins)[0] == 200
+    headers = {"Authorization": f"Bearer {access}"}
+    assert api.client.get("/api/v1/referrals", headers=headers).status_code == 200
+    assert logins(api)[-2:] == [("desk", KNOWN_DEVICE, "ok"), ("admin", KNOWN_DEVICE, "ok")]
+
+
+def test_ending_the_device_tokens_of_a_name_that_is_nobodys_is_refused(api: Api) -> None:
+    with api.database.session() as session, pytest.raises(accounts.AccountError) as refused:
+        accounts.end_devices(session, "nobody")
+    assert str(refused.value) == "no user 'nobody'"
+
+
+def test_the_device_generation_migration_starts_every_stored_user_at_0(
+    database: Database,
+) -> None:
+    with database.session() as session:
+        user = accounts.add_user(
+            session,
+            name="anna",
+            role="desk",
+            shelter_id=None,
+            password=PASSWORD,
+            now=datetime.now(UTC),
+        )
+        user.device_generation = 5
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with database.engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0011")
+    columns = {column["name"] for column in inspect(database.engine).get_columns("users")}
+    assert "device_generation" not in columns
+    assert "login_generation" in columns
+    database.migrate()
+    with database.session() as session:
+        kept = session.scalars(select(UserRow.device_generation).where(UserRow.name == "anna"))
+        assert kept.one() == 0

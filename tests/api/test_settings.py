@@ -1,14 +1,15 @@
-"""Settings from the environment: the signing secret."""
+"""Settings from the environment: the signing secret, how long a client is remembered."""
 
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from api.settings import MIN_SECRET_LENGTH, Settings
+from api.settings import MAX_DEVICE_DAYS, MIN_SECRET_LENGTH, Settings
 
 
 def test_workers_starting_together_share_one_whole_secret(tmp_path: Path) -> None:
@@ -43,3 +44,18 @@ def test_a_short_signing_secret_is_refused(secret: str) -> None:
     assert error["loc"] == ("jwt_secret",)
     assert f"at least {MIN_SECRET_LENGTH} characters" in error["msg"]
     assert secret not in error["msg"]
+
+
+def test_a_client_is_remembered_for_the_days_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SAFEPLACE_DEVICE_DAYS", raising=False)
+    assert Settings().device_lifetime() == timedelta(days=90)
+    monkeypatch.setenv("SAFEPLACE_DEVICE_DAYS", "14")
+    assert Settings().device_lifetime() == timedelta(days=14)
+
+
+@pytest.mark.parametrize("days", [0, -1, MAX_DEVICE_DAYS + 1])
+def test_device_days_out_of_range_are_refused(days: int) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(device_days=days)
+    (error,) = refused.value.errors()
+    assert error["loc"] == ("device_days",)

@@ -3,6 +3,9 @@ others' failed logins for the name, and logging out does not forget it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -11,7 +14,7 @@ from api.audit import KNOWN_DEVICE
 from api.web import device_cookie
 from api.web.session import COOKIE
 from tests.api.helpers import SECRET
-from tests.web.site import Site, Visitor, text
+from tests.web.site import Site, Visitor, running_site, text
 
 HINT = "In een browser waarin u de afgelopen 90 dagen hebt ingelogd"
 
@@ -53,7 +56,7 @@ def test_the_device_cookie_is_long_lived_for_the_login_form_only_httponly_strict
     assert set(cookies) == {COOKIE, name}
     cookie = cookies[name]
     attributes = cookie.split("; ")
-    assert f"max-age={int(devices.LIFETIME.total_seconds())}" in attributes
+    assert f"max-age={90 * 24 * 3600}" in attributes  # SAFEPLACE_DEVICE_DAYS's default
     assert "path=/login" in attributes
     assert "httponly" in attributes
     assert "samesite=strict" in attributes
@@ -119,7 +122,10 @@ def test_a_device_cookie_not_valid_for_the_user_counts_as_none(site: Site, kind:
         nonce, expires, mac = site.visitor("desk").client.cookies[name].split(".")
         value = f"{nonce}.{int(expires) + 1}.{mac}"
     else:
-        value = devices.issue("desk", 0, secret=SECRET, now=0.0)
+        lifetime = timedelta(days=90)
+        value = devices.issue(
+            "desk", 0, device_generation=0, secret=SECRET, now=0.0, lifetime=lifetime
+        )
     visitor.client.cookies.set(name, value, path="/login")
     attack(site, "desk")
     assert visitor.login("desk").status_code == 429
@@ -136,3 +142,16 @@ def test_a_device_cookie_that_keeps_failing_is_locked_like_a_browser(site: Site)
     refused = known.login("desk")
     assert refused.status_code == 429
     assert HINT not in text(refused)
+
+
+def test_the_device_cookie_is_kept_as_many_days_as_the_service_is_set_to(tmp_path: Path) -> None:
+    with running_site(tmp_path / "var", device_days=7) as site:
+        response = site.visitor().login("desk")
+        attributes = set_cookies(response.headers.multi_items())[
+            device_cookie.cookie_name("desk", SECRET)
+        ].split("; ")
+        assert f"max-age={7 * 24 * 3600}" in attributes
+        attack(site, "desk")
+        refused = site.visitor().login("desk")
+        assert refused.status_code == 429
+        assert "In een browser waarin u de afgelopen 7 dagen hebt ingelogd" in text(refused)

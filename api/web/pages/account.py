@@ -16,7 +16,6 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api import devices
 from api.auth import read_token
 from api.db.session import Database
 from api.deps import NowDep, SessionDep, SettingsDep, get_database, get_secret, get_throttle
@@ -102,7 +101,7 @@ def login(
             "retry_minutes": -(-wait // 60),
             # A refused browser without a device cookie hears that one it logged in from would do.
             "device_cookie": presented is not None,
-            "remembered_days": devices.LIFETIME.days,
+            "remembered_days": settings.device_days,
         }
         return web.pages.render(request, "login.html", context, status=problem.status)
     claims = read_token(issued.access_token, secret=secret)
@@ -110,7 +109,14 @@ def login(
     response = redirect(wanted if wanted and wanted != "/" else HOME.get(claims.role, "/"))
     started = WebSession.of_user(claims.subject, wall, generation=claims.generation)
     web_session.store(response, request, web.codec, started, wall)
-    device_cookie.store(response, request, claims.subject, secret, issued.device_token)
+    device_cookie.store(
+        response,
+        request,
+        claims.subject,
+        secret,
+        issued.device_token,
+        lifetime=settings.device_lifetime(),
+    )
     log.info("page login, role %s", claims.role)
     return response
 
