@@ -64,7 +64,10 @@ def register(app: typer.Typer) -> None:
     trail = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
     trail.command("verify")(verify_audit)
     app.add_typer(trail, name="audit")
-    purge = typer.Typer(help="Apply the retention period.", no_args_is_help=True)
+    purge = typer.Typer(
+        help="Delete closed referrals: after the retention period, or one now.",
+        no_args_is_help=True,
+    )
     purge.command("run")(run_retention)
     purge.command("erase")(erase_referral)
     app.add_typer(purge, name="retention")
