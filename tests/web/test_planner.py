@@ -104,7 +104,7 @@ def test_a_planner_runs_a_scenario_and_opens_its_report(site: Site) -> None:
 def test_runs_on_the_same_seeds_are_compared_with_paired_differences(site: Site) -> None:
     planner = site.visitor("planner")
     runs = []
-    for weekly in ("3.5", "9.0"):
+    for weekly in ("3.5", "40.0"):
         content = SMALL.replace(b"Amsterdam: 3.5", b"Amsterdam: " + weekly.encode())
         started = start(planner, content, replications="4")
         runs.append(started.headers["location"].rsplit("/", 1)[1])
@@ -113,8 +113,10 @@ def test_runs_on_the_same_seeds_are_compared_with_paired_differences(site: Site)
     page = planner.get("/planner/compare", run=runs)
     shown = text(page)
     assert page.text.count("Four weeks<br>") == 2
-    # Two and a half times the arrivals in Amsterdam on the same four seeds: more people (the
-    # demand is neither better nor worse), and a smaller share placed suitably, beyond the noise.
+    # Over eleven times the arrivals in Amsterdam on the same four seeds: more people (the demand
+    # is neither better nor worse), and a smaller share placed suitably, beyond the noise. (Two
+    # and a half times as many, as this test once had, left the share within the noise on most
+    # scenario seeds: Amsterdam's places absorb them.)
     arrivals = re.search(r"aanmeldingen na de inloopperiode [\d,]+ [\d,]+ \+[\d,]+ (\w+)", shown)
     assert arrivals is not None, shown
     assert arrivals.group(1) == "meer"
