@@ -919,6 +919,10 @@ def test_on_a_public_holiday_the_desk_is_told_to_phone_set_hours_shelters_first(
     assert f"{holiday} is een feestdag." in shown
     assert "T001" in marked
     assert "T002" not in marked
+    desk.post("/language", {"language": "en", "next": f"/desk/referrals/{case}"})
+    english = text(desk.get(f"/desk/referrals/{case}"))
+    assert "is a public holiday." in english
+    assert "public holiday: phone first" in english
     # For an intake asked on a later workday, the holiday of today says nothing.
     later = text(desk.get(f"/desk/referrals/{case}", at=local_minute(moment + timedelta(days=3))))
     assert "feestdag" not in later
