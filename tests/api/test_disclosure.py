@@ -307,6 +307,59 @@ def test_planners_see_every_zero_but_free_places_withheld_with_their_places(
             assert free is not None or true_free != 0 or total is None, (cell, shown)
 
 
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(unit_shelters())
+def test_no_count_is_withheld_from_planners_for_nothing(shelters: list[Shelter]) -> None:
+    """Each count withheld that is neither small itself nor a zero would, shown again with all
+    else as planners see it, let a small count of some group of shelters be worked out
+    (:func:`_places_range`): withholding more keeps every secret too, but planners need the
+    numbers. Free places come back only with their places, as they go with them."""
+    cells = cells_of(shelters)
+    seen = capacity_cells(cells, suppress=True)
+    for index, (cell, shown) in enumerate(zip(cells, seen, strict=True)):
+        beds = [(f, t) for sid, f, t in cell.members if sid in cell.emergency]
+        beds_total, beds_free = sum(t for _, t in beds), sum(f for f, _ in beds)
+        for name, true, own, places in (
+            ("total", cell.total, small(cell.total), True),
+            ("free", cell.free, small(cell.free, cell.total - cell.free), shown.total),
+            ("emergency_total", beds_total, small(beds_total), True),
+            (
+                "emergency_free",
+                beds_free,
+                small(beds_free, beds_total - beds_free),
+                shown.emergency_total,
+            ),
+        ):
+            if getattr(shown, name) is not None or own or true == 0 or places is None:
+                continue
+            again = [*seen[:index], shown.model_copy(update={name: true}), *seen[index + 1 :]]
+            assert pinned_small_counts(shelters, cells, again), (name, cell, seen)
+
+
+def test_a_count_withheld_on_the_way_is_shown_again_where_it_hides_nothing() -> None:
+    """Eleven places (six free) for women at three shelters, eleven at two of them for
+    addiction, five (all free) at one of those for men: the women's free places less the men's
+    are the one free place of the other two, so free places are withheld. The addiction cell's
+    places were withheld on the way too, though they tell only that the third shelter has no
+    places; they are shown again."""
+    women, both = frozenset({"female"}), frozenset({"female", "male"})
+    addiction = frozenset({"addiction"})
+    shelters: list[Shelter] = [
+        ("S000", 0, 0, women, frozenset(), False),
+        ("S001", 5, 5, both, addiction, False),
+        ("S002", 6, 1, women, addiction, False),
+    ]
+    cells = cells_of(shelters)
+    seen = capacity_cells(cells, suppress=True)
+    assert [(c.gender, c.condition, c.total, c.free) for c in seen] == [
+        ("female", None, 11, None),
+        ("female", "addiction", 11, None),
+        ("male", None, 5, 5),
+        ("male", "addiction", 5, 5),
+    ]
+    assert_no_small_group_follows(shelters)
+
+
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(unit_shelters())
 def test_a_unit_with_too_many_kinds_of_shelter_to_check_shows_too_little_to_combine(
