@@ -731,12 +731,13 @@ def test_a_units_answer_is_not_kept_past_a_change_of_its_places() -> None:
 
 @settings(max_examples=600, deadline=None, derandomize=True)
 @given(unit_shelters(), st.data())
-def test_a_count_the_quick_pass_clears_can_differ(
+def test_the_check_sees_counts_differ_only_in_units_the_planner_cannot_tell_apart(
     shelters: list[Shelter], data: st.DataObject
 ) -> None:
-    """Before searching, the check clears the small counts that differ in a unit one small
-    change away from the true one and consistent with what is shown; with any counts shown, each
-    count it clears can indeed differ for the planner (:func:`_places_range`)."""
+    """With any counts shown: each small count the quick pass clears (it differs in a unit one
+    small change away from the true one and consistent with what is shown) can indeed differ
+    for the planner (:func:`_places_range`), and the unit the search finds for the rest is one
+    the planner cannot tell from the true one, in which one of them differs."""
     cells = cells_of(shelters)
     flags = data.draw(st.lists(st.booleans(), min_size=4 * len(cells), max_size=4 * len(cells)))
     seen = [
@@ -767,11 +768,33 @@ def test_a_count_the_quick_pass_clears_can_differ(
     total = {sid: capacity for sid, capacity, *_ in shelters}
     unit = derivable._unit(both, atoms, free, total, smallest=SMALLEST_SHOWN)
     counts = list(unit.small)
-    kept = derivable._not_moved(
-        unit, [p.total_shown for p in both], [p.free_shown for p in both], counts
-    )
+    shown = ([p.total_shown for p in both], [p.free_shown for p in both])
+    kept = derivable._not_moved(unit, *shown, counts)
     names = ("places", "free places", "places in use")
     for kind, union in set(counts) - set(kept):
         group = set().union(*(atoms[a] for a in union))
         low, high = _places_range(shelters, cells, seen, group, PLACES_COUNTS[names[kind]])
         assert high - low >= 1, (names[kind], sorted(group), seen)
+    if kept:
+        found = derivable._other_unit(unit, *shown, kept)
+        if found is not None:
+            assert_indistinguishable(unit, shown, *found)
+            assert any(
+                derivable._value(kind, union, *found)
+                != derivable._value(kind, union, unit.total, unit.free)
+                for kind, union in kept
+            )
+
+
+def assert_indistinguishable(
+    unit: derivable._Unit, shown: tuple[list[bool], list[bool]], total: np.ndarray, free: np.ndarray
+) -> None:
+    """``total`` and ``free`` per class of shelters make a unit the planner cannot tell from
+    ``unit``: no count below zero, no more free places than places, every count shown the same,
+    every count withheld at least one, or zero where it is zero."""
+    assert (free >= 0).all()
+    assert (free <= total).all()
+    for shows, other, true in ((shown[0], total, unit.total), (shown[1], free, unit.free)):
+        for draws, is_shown in zip(unit.incidence, shows, strict=True):
+            count, truth = int(draws @ other), int(draws @ true)
+            assert count == truth if is_shown or truth == 0 else count >= 1
