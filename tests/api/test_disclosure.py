@@ -736,8 +736,9 @@ def test_the_check_sees_counts_differ_only_in_units_the_planner_cannot_tell_apar
 ) -> None:
     """With any counts shown: each small count the quick pass clears (it differs in a unit one
     small change away from the true one and consistent with what is shown) can indeed differ
-    for the planner (:func:`_places_range`), and the unit the search finds for the rest is one
-    the planner cannot tell from the true one, in which one of them differs."""
+    for the planner (:func:`_places_range`), the unit the search finds for the rest is one the
+    planner cannot tell from the true one, in which one of them differs, and those it finds
+    cannot differ are indeed pinned."""
     cells = cells_of(shelters)
     flags = data.draw(st.lists(st.booleans(), min_size=4 * len(cells), max_size=4 * len(cells)))
     seen = [
@@ -775,6 +776,10 @@ def test_the_check_sees_counts_differ_only_in_units_the_planner_cannot_tell_apar
         group = set().union(*(atoms[a] for a in union))
         low, high = _places_range(shelters, cells, seen, group, PLACES_COUNTS[names[kind]])
         assert high - low >= 1, (names[kind], sorted(group), seen)
+    for kind, union in derivable._pinned(unit, *shown, kept):
+        group = set().union(*(atoms[a] for a in union))
+        low, high = _places_range(shelters, cells, seen, group, PLACES_COUNTS[names[kind]])
+        assert high - low < 1, (names[kind], sorted(group), seen)
     if kept:
         found = derivable._other_unit(unit, *shown, kept)
         if found is not None:
