@@ -16,7 +16,9 @@ four, CP-SAT looks for a unit the planner cannot tell from the true one in which
 differs (one search clears every count it finds differing). Where none exists, a count of a cell
 is withheld (a condition's cell with few shelters before a gender's any-condition cell, free
 places before places), the first whose withholding lets that count differ, and the check runs
-again. The planner is granted knowing which withheld counts are zero: a stronger planner.
+again. The planner is granted knowing which withheld counts are zero: a stronger planner. One
+count withheld at a time can leave one withheld that later ones made needless, so each count
+withheld is then shown again, the counts kept longest first, where nothing small follows with it.
 
 A cell may come with a part of it, a cell of its own over some of its shelters (its emergency
 beds): the planner who knows which shelters are which can subtract the part from the cell as from
@@ -144,7 +146,32 @@ def _withheld(
     while pinned := _pinned(unit, shown_total, shown_free, pinned):
         if not _withhold_for(unit, pinned[0], shown_total, shown_free, order):
             break  # nothing but zeros is shown (and nothing small follows from zeros)
+    _show_again(unit, cells, shown_total, shown_free, order)
     return tuple(zip(shown_total, shown_free, strict=True))
+
+
+def _show_again(
+    unit: _Unit,
+    cells: Sequence[Places],
+    shown_total: list[bool],
+    shown_free: list[bool],
+    order: list[list[int]],
+) -> None:
+    """Show again each count withheld above where nothing small follows with it shown: one
+    count withheld at a time (and, where no single one would do, the first in ``order``) can
+    leave a count withheld that later ones made needless. In the reverse of ``order``, so the
+    counts kept longest come back first: the cells before the parts, places before their free
+    places, which come back only with their places, as they went with them."""
+    for index in reversed([index for tier in order for index in tier]):
+        for places, given in ((True, cells[index].total_shown), (False, cells[index].free_shown)):
+            if not given or (shown_total if places else shown_free)[index]:
+                continue
+            if not places and not shown_total[index]:
+                continue
+            trial_total, trial_free = list(shown_total), list(shown_free)
+            (trial_total if places else trial_free)[index] = True
+            if not _pinned(unit, trial_total, trial_free, list(unit.small)):
+                shown_total[:], shown_free[:] = trial_total, trial_free
 
 
 def _atoms(cells: Sequence[Places]) -> list[frozenset[str]]:

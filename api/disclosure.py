@@ -21,8 +21,9 @@ where nothing small follows from them.
 A cell drawing on a single shelter does show that shelter's places when they are five or more: a
 shelter's capacity names no person and no address, and planners need those cells to see where
 places for men or for psychiatric care are short. (Withholding the places of every cell of one or
-two shelters hid them in 80 more of the sample network's 121 cells; the rule on differences hides
-them in 11.) The desk and admins, who see shelters anyway, get every number.
+two shelters hid them in 80 more of the sample network's 121 cells; the check on what follows
+from the cells shown hides them in 26 of those.) The desk and admins, who see shelters anyway, get
+every number.
 """
 
 from __future__ import annotations

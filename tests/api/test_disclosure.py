@@ -202,6 +202,8 @@ def assert_no_small_group_follows(shelters: list[Shelter]) -> None:
         )
         for count, true in zip(told, exact, strict=True):
             assert count in (None, true)  # shown as it is, or not at all
+        assert shown.free is None or shown.total is not None  # free places go with places
+        assert shown.emergency_free is None or shown.emergency_total is not None
         assert shown.shelters is None or not small(shown.shelters)
     assert pinned_small_counts(shelters, cells, seen) == [], seen
 
@@ -238,6 +240,28 @@ def pinned_small_counts(
         ("S000", 10, 3, frozenset({"female"}), frozenset(), False),
         ("S001", 20, 6, frozenset({"female", "x"}), frozenset(), False),
         ("S002", 21, 7, frozenset({"female", "x"}), frozenset({"addiction"}), False),
+    ]
+)
+# With the emergency beds' five places shown, gender X's ten places less the women's tell that
+# the shelter for women only has none, so no free places either (no more free places than
+# places): the women's five free places are the others', and the emergency beds' one free place
+# is what is left of X's six.
+@example(
+    [
+        ("S000", 0, 0, frozenset({"female"}), frozenset(), False),
+        ("S001", 5, 1, frozenset({"female", "x"}), frozenset(), False),
+        ("S002", 5, 4, frozenset({"female", "x"}), frozenset(), False),
+        ("S003", 5, 1, frozenset({"x"}), frozenset(), True),
+    ]
+)
+# The psychiatric cell's free places are none: withheld, that zero is still granted to the
+# planner, and with the emergency beds' six places shown, the emergency shelter's five free
+# places follow (the women's five, none at the others), so its one place in use.
+@example(
+    [
+        ("S000", 0, 0, frozenset({"female"}), frozenset(), False),
+        ("S001", 5, 0, frozenset({"female"}), frozenset({"addiction", "psychiatric"}), False),
+        ("S002", 6, 5, frozenset({"female"}), frozenset({"addiction"}), True),
     ]
 )
 def test_no_group_of_shelters_with_a_small_count_follows_from_the_cells(
@@ -307,19 +331,83 @@ def test_planners_see_every_zero_but_free_places_withheld_with_their_places(
             assert free is not None or true_free != 0 or total is None, (cell, shown)
 
 
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(unit_shelters())
+def test_no_count_is_withheld_from_planners_for_nothing(shelters: list[Shelter]) -> None:
+    """Each count withheld that is neither small itself nor a zero would, shown again with all
+    else as planners see it, let a small count of some group of shelters be worked out
+    (:func:`_places_range`): withholding more keeps every secret too, but planners need the
+    numbers. Free places come back only with their places, as they go with them."""
+    cells = cells_of(shelters)
+    seen = capacity_cells(cells, suppress=True)
+    for index, (cell, shown) in enumerate(zip(cells, seen, strict=True)):
+        beds = [(f, t) for sid, f, t in cell.members if sid in cell.emergency]
+        beds_total, beds_free = sum(t for _, t in beds), sum(f for f, _ in beds)
+        for name, true, own, places in (
+            ("total", cell.total, small(cell.total), True),
+            ("free", cell.free, small(cell.free, cell.total - cell.free), shown.total),
+            ("emergency_total", beds_total, small(beds_total), True),
+            (
+                "emergency_free",
+                beds_free,
+                small(beds_free, beds_total - beds_free),
+                shown.emergency_total,
+            ),
+        ):
+            if getattr(shown, name) is not None or own or true == 0 or places is None:
+                continue
+            again = [*seen[:index], shown.model_copy(update={name: true}), *seen[index + 1 :]]
+            assert pinned_small_counts(shelters, cells, again), (name, cell, seen)
+
+
+def test_a_count_withheld_on_the_way_is_shown_again_where_it_hides_nothing() -> None:
+    """Eleven places (six free) for women at three shelters, eleven at two of them for
+    addiction, five (all free) at one of those for men: the women's free places less the men's
+    are the one free place of the other two, so free places are withheld. The addiction cell's
+    places were withheld on the way too, though they tell only that the third shelter has no
+    places; they are shown again."""
+    women, both = frozenset({"female"}), frozenset({"female", "male"})
+    addiction = frozenset({"addiction"})
+    shelters: list[Shelter] = [
+        ("S000", 0, 0, women, frozenset(), False),
+        ("S001", 5, 5, both, addiction, False),
+        ("S002", 6, 1, women, addiction, False),
+    ]
+    cells = cells_of(shelters)
+    seen = capacity_cells(cells, suppress=True)
+    assert [(c.gender, c.condition, c.total, c.free) for c in seen] == [
+        ("female", None, 11, None),
+        ("female", "addiction", 11, None),
+        ("male", None, 5, 5),
+        ("male", "addiction", 5, 5),
+    ]
+    assert_no_small_group_follows(shelters)
+
+
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(unit_shelters())
 def test_a_unit_with_too_many_kinds_of_shelter_to_check_shows_too_little_to_combine(
     shelters: list[Shelter],
 ) -> None:
-    """Past the classes the check can enumerate, a unit shows one cell; still nothing small
-    follows."""
+    """Past the classes the check can enumerate, a unit shows one cell, the one of the most
+    shelters (a gender's any-condition cell before a condition's, else the first), and none of
+    its emergency counts; still nothing small follows."""
     derivable._withheld.cache_clear()  # answers kept from the full check would be reused
     try:
         with patch.object(derivable, "MOST_ATOMS", 1):
             assert_no_small_group_follows(shelters)
+            cells = cells_of(shelters)
+            seen = capacity_cells(cells, suppress=True)
     finally:
         derivable._withheld.cache_clear()
+    if len({(genders, accepts, beds) for *_, genders, accepts, beds in shelters}) > 1:
+        largest = max(
+            range(len(cells)),
+            key=lambda i: (cells[i].shelters, cells[i].condition is None, -i),
+        )
+        for index, shown in enumerate(seen):
+            assert (shown.emergency_total, shown.emergency_free) == (None, None)
+            assert index == largest or (shown.total, shown.free) == (None, None)
 
 
 @settings(max_examples=100, deadline=None, derandomize=True)
@@ -622,3 +710,96 @@ def test_a_count_is_withheld_where_it_hides_something_not_where_it_comes_first()
     seen = capacity_cells(cells, suppress=True)
     assert [(c.total, c.free) for c in seen] == [(30, 22), (20, None), (10, 10)]
     assert_no_small_group_follows(shelters)
+
+
+def test_a_units_answer_is_not_kept_past_a_change_of_its_places() -> None:
+    """The check keeps each unit's answer; a change of places that leaves every cell's own
+    counts shown as before must still be checked anew: two free places at the shelter without
+    addiction (twelve for women, ten for addiction) are withheld, five are not."""
+    women = frozenset({"female"})
+
+    def unit(free: int) -> list[Shelter]:
+        return [
+            ("S000", 10, free, women, frozenset(), False),
+            ("S001", 10, 10, women, frozenset({"addiction"}), False),
+        ]
+
+    for free, addiction_free in ((5, 10), (2, None), (5, 10)):
+        seen = capacity_cells(cells_of(unit(free)), suppress=True)
+        assert [(c.total, c.free) for c in seen] == [(20, 10 + free), (10, addiction_free)]
+
+
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(unit_shelters(), st.data())
+def test_the_check_sees_counts_differ_only_in_units_the_planner_cannot_tell_apart(
+    shelters: list[Shelter], data: st.DataObject
+) -> None:
+    """With any counts shown: each small count the quick pass clears (it differs in a unit one
+    small change away from the true one and consistent with what is shown) can indeed differ
+    for the planner (:func:`_places_range`), the unit the search finds for the rest is one the
+    planner cannot tell from the true one, in which one of them differs, and those it finds
+    cannot differ are indeed pinned."""
+    cells = cells_of(shelters)
+    flags = data.draw(st.lists(st.booleans(), min_size=4 * len(cells), max_size=4 * len(cells)))
+    seen = [
+        CapacityCell(
+            police_unit=cell.police_unit,
+            gender=cell.gender,
+            condition=cell.condition,
+            total=cell.total if flags[4 * i] else None,
+            free=cell.free if flags[4 * i + 1] else None,
+            shelters=cell.shelters,
+            emergency_total=cell.emergency_total if flags[4 * i + 2] else None,
+            emergency_free=cell.emergency_free if flags[4 * i + 3] else None,
+            suppressed=False,
+        )
+        for i, cell in enumerate(cells)
+    ]
+    places = [
+        derivable.Places(frozenset(s for s, _, _ in c.members), c.condition is None, t, f)
+        for c, t, f in zip(cells, flags[::4], flags[1::4], strict=True)
+    ]
+    parts = [
+        derivable.Places(c.emergency, False, t, f, part=True)
+        for c, t, f in zip(cells, flags[2::4], flags[3::4], strict=True)
+    ]
+    both = [*places, *parts]
+    atoms = derivable._atoms(both)
+    free = {sid: free for sid, _, free, *_ in shelters}
+    total = {sid: capacity for sid, capacity, *_ in shelters}
+    unit = derivable._unit(both, atoms, free, total, smallest=SMALLEST_SHOWN)
+    counts = list(unit.small)
+    shown = ([p.total_shown for p in both], [p.free_shown for p in both])
+    kept = derivable._not_moved(unit, *shown, counts)
+    names = ("places", "free places", "places in use")
+    for kind, union in set(counts) - set(kept):
+        group = set().union(*(atoms[a] for a in union))
+        low, high = _places_range(shelters, cells, seen, group, PLACES_COUNTS[names[kind]])
+        assert high - low >= 1, (names[kind], sorted(group), seen)
+    for kind, union in derivable._pinned(unit, *shown, kept):
+        group = set().union(*(atoms[a] for a in union))
+        low, high = _places_range(shelters, cells, seen, group, PLACES_COUNTS[names[kind]])
+        assert high - low < 1, (names[kind], sorted(group), seen)
+    if kept:
+        found = derivable._other_unit(unit, *shown, kept)
+        if found is not None:
+            assert_indistinguishable(unit, shown, *found)
+            assert any(
+                derivable._value(kind, union, *found)
+                != derivable._value(kind, union, unit.total, unit.free)
+                for kind, union in kept
+            )
+
+
+def assert_indistinguishable(
+    unit: derivable._Unit, shown: tuple[list[bool], list[bool]], total: np.ndarray, free: np.ndarray
+) -> None:
+    """``total`` and ``free`` per class of shelters make a unit the planner cannot tell from
+    ``unit``: no count below zero, no more free places than places, every count shown the same,
+    every count withheld at least one, or zero where it is zero."""
+    assert (free >= 0).all()
+    assert (free <= total).all()
+    for shows, other, true in ((shown[0], total, unit.total), (shown[1], free, unit.free)):
+        for draws, is_shown in zip(unit.incidence, shows, strict=True):
+            count, truth = int(draws @ other), int(draws @ true)
+            assert count == truth if is_shown or truth == 0 else count >= 1
