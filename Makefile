@@ -43,8 +43,13 @@ browser:
 	  fi; \
 	fi
 
+# The tests in two processes (pytest-xdist), one test file at a time each: a file's module-scoped
+# fixtures (Chromium, the browser tests' server, which those tests share in order) stay in one
+# process. TEST_WORKERS=0 runs them in this process alone.
+TEST_WORKERS ?= 2
+
 test: lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: install
 	$(BIN)/pytest benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds -p no:cacheprovider

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select, update
 
-from api import audit
+from api import accounts, audit
 from api.auth import (
     ALGORITHM,
     ISSUER,
@@ -37,7 +37,7 @@ from api.db.tables import LoginFailureRow, UserRow
 from api.deps import Caller, allow
 from api.ratelimit import WINDOW_SECONDS, LoginThrottle, Throttled
 from tests.api import server
-from tests.api.helpers import PASSWORD, SECRET, Api, running_api
+from tests.api.helpers import PASSWORD, SECRET, Api, password_hash, running_api
 
 TOKEN_URL = "/api/v1/auth/token"
 ATTEMPTS = 3
@@ -514,12 +514,16 @@ def test_checked_logins_are_in_the_audit_trail_with_the_users_name(api: Api) -> 
 
 
 def test_passwords_are_stored_as_argon2id(api: Api) -> None:
+    """As the service stores a password it is given (the test users' hash is the tests' own)."""
     with api.database.session() as session:
-        stored = session.get(UserRow, 1)
-        assert stored is not None
+        accounts.set_password(session, "desk", password=PASSWORD)
+    with api.database.session() as session:
+        stored = session.scalars(select(UserRow).where(UserRow.name == "desk")).one()
         assert stored.password_hash.startswith("$argon2id$")
+        assert stored.password_hash != password_hash()
         assert verify_password(PASSWORD, stored.password_hash)
         assert not verify_password(PASSWORD + "x", stored.password_hash)
+    assert login(api, "desk", PASSWORD)[0] == 200
 
 
 def test_a_correct_password_forgets_only_the_failures_of_its_own_client(
