@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import MISSING, ValidationError
+from pydantic import MISSING, TypeAdapter, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,8 @@ from api.db.mapping import shelter_columns, stored_shelter_fields
 from api.db.tables import HoldRow, PlacementRow, ShelterRow
 from api.problems import ProblemError, invalid, invalid_field
 from api.schemas import AvailabilityUpdate, ShelterCreate, ShelterPublic, ShelterUpdate
+from engine.intake import always_open
+from models.intake import Intake
 from models.shelter import Shelter
 
 
@@ -64,13 +66,17 @@ def search(session: Session, *, limit: int, offset: int) -> Sequence[ShelterRow]
 PLACES_FIELDS = frozenset({"capacity", "occupied", "closed", "intake"})
 
 
+# A stored intake value (JSON) as the contract's type.
+_INTAKE: TypeAdapter[Intake] = TypeAdapter(Intake)
+
+
 @dataclass(frozen=True)
 class Facts:
     """What the desk is told about a shelter it is offered, besides the ranking."""
 
     reported: datetime  # when its free places were last reported
     kind: str | None  # what kind of place (:data:`api.schemas.ShelterKind`), if said
-    day_and_night: bool  # takes intakes at any hour (``24/7``), holidays too
+    day_and_night: bool  # no minute of the week without intake: holidays are no exception
 
 
 def facts(session: Session, shelter_ids: Sequence[str]) -> dict[str, Facts]:
@@ -87,7 +93,7 @@ def facts(session: Session, shelter_ids: Sequence[str]) -> dict[str, Facts]:
         ).where(ShelterRow.id.in_(shelter_ids))
     )
     return {
-        shelter_id: Facts(reported or updated, kind, intake == "24/7")
+        shelter_id: Facts(reported or updated, kind, always_open(_INTAKE.validate_python(intake)))
         for shelter_id, reported, updated, kind, intake in rows
     }
 

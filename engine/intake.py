@@ -19,6 +19,7 @@ IntakeValue = Literal["24/7", "office"] | list[IntakeWindow]
 
 
 Span = tuple[frozenset[int], int, int]  # weekdays, first open minute, first closed minute
+MINUTES_PER_DAY = 24 * 60
 
 
 @cache
@@ -35,6 +36,22 @@ def spans_of(intake: IntakeValue) -> tuple[Span, ...]:
 def open_at(intake: IntakeValue, moment: datetime) -> bool:
     """True when a shelter with this intake value takes an intake at ``moment``."""
     return open_spans([spans_of(intake)], moment)[0]
+
+
+def always_open(intake: IntakeValue) -> bool:
+    """True when the windows leave no minute of the week without intake: ``"24/7"``, or windows
+    that add up to it (``mon-sun 00:00-24:00``, or day and night written as two windows)."""
+    spans = spans_of(intake)
+    for weekday in range(7):
+        covered = 0  # every minute before this one is open on ``weekday``
+        windows = sorted((start, end) for days, start, end in spans if weekday in days)
+        for start, end in windows:
+            if start > covered:
+                break
+            covered = max(covered, end)
+        if covered < MINUTES_PER_DAY:
+            return False
+    return True
 
 
 def open_spans(spans: Sequence[tuple[Span, ...]], moment: datetime | None) -> list[bool]:

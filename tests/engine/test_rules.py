@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import example, given, settings
@@ -11,13 +12,15 @@ from hypothesis import strategies as st
 
 from engine import reference
 from engine.arrays import compile_instance
-from engine.intake import next_opening, open_at
+from engine.intake import always_open, next_opening, open_at
 from engine.rules import RULES
 from engine.verdicts import compatible, reason_masks, reasons
 from models.codes import REASON_CODES
 from models.instance import Instance
 from models.intake import IntakeWindow
 from tests.strategies import instances, random_instance
+
+AMSTERDAM_ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)
@@ -145,6 +148,38 @@ def test_next_opening_is_open_and_nothing_opens_earlier(
         if probe >= moment:
             assert not open_at(intake, probe), probe  # type: ignore[arg-type]
         probe += QUARTER
+
+
+# Windows that together may or may not leave a minute of some day closed.
+COVERING = (
+    IntakeWindow(days="mon-sun", start="00:00", end="12:00"),
+    IntakeWindow(days="mon-sun", start="12:00", end="24:00"),
+    IntakeWindow(days="mon-sat", start="00:00", end="24:00"),
+    IntakeWindow(days="sun", start="00:00", end="23:45"),
+    IntakeWindow(days="sun", start="08:00", end="24:00"),
+    *WINDOWS,
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.one_of(
+        st.sampled_from(["office", "24/7"]),
+        st.lists(st.sampled_from(COVERING), max_size=4, unique=True),
+    )
+)
+@example(COVERING[:2])  # day and night as two windows
+@example([COVERING[2], COVERING[3], COVERING[4]])  # Sunday covered by two overlapping windows
+@example([COVERING[2], COVERING[3]])  # Sunday's last quarter hour closed
+def test_always_open_means_no_minute_of_the_week_is_closed(
+    intake: str | list[IntakeWindow],
+) -> None:
+    """Held to every quarter hour of a week without clock changes (windows start and end on
+    quarter hours)."""
+    week = datetime(2026, 11, 30, tzinfo=UTC).astimezone(AMSTERDAM_ZONE).replace(hour=0)
+    quarters = (week + timedelta(minutes=15 * step) for step in range(7 * 24 * 4))
+    expected = all(open_at(intake, moment) for moment in quarters)  # type: ignore[arg-type]
+    assert always_open(intake) is expected  # type: ignore[arg-type]
 
 
 def _zone_instance(min_km: float) -> Instance:

@@ -904,12 +904,15 @@ def test_on_a_public_holiday_the_desk_is_told_to_phone_set_hours_shelters_first(
     Christmas Day; the page offers it, marked, and says why, but not one open day and night."""
     site.add_shelter("T001", 2, intake="office")
     site.add_shelter("T002", 2)
+    # Day and night written as two windows: no hour of the week without intake either.
+    halves = [("00:00", "12:00"), ("12:00", "24:00")]
+    site.add_shelter("T003", 2, intake=[{"days": "mon-sun", "from": a, "to": b} for a, b in halves])
     site.clock.now = moment
     desk = site.visitor("desk")
     case = register(desk)
     response = desk.get(f"/desk/referrals/{case}")
     shown = text(response)
-    assert {"T001", "T002"} <= set(options(shown))
+    assert {"T001", "T002", "T003"} <= set(options(shown))
     marked = re.findall(
         r'class="ids">(T\d+)</span>[^<]*<span class="badge warn">feestdag', response.text
     )
@@ -919,6 +922,7 @@ def test_on_a_public_holiday_the_desk_is_told_to_phone_set_hours_shelters_first(
     assert f"{holiday} is een feestdag." in shown
     assert "T001" in marked
     assert "T002" not in marked
+    assert "T003" not in marked
     desk.post("/language", {"language": "en", "next": f"/desk/referrals/{case}"})
     english = text(desk.get(f"/desk/referrals/{case}"))
     assert "is a public holiday." in english
