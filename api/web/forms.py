@@ -239,18 +239,24 @@ def _shelter_location(form: FormData, problems: list[FieldProblem]) -> dict[str,
 
 def _degrees(form: FormData, name: str, problems: list[FieldProblem]) -> float | None:
     """Degrees as a decimal number (``52.09`` or ``52,09``), None with a problem otherwise."""
-    text = _text(form, name).replace(",", ".")
-    if not text:
+    return _decimal(form, name, "degrees", problems)
+
+
+def _decimal(form: FormData, name: str, code: Code, problems: list[FieldProblem]) -> float | None:
+    """A decimal number, with a point or a Dutch comma; None with a problem (``required``, or
+    ``code`` naming what was typed: ``nan`` or ``inf`` are no number a desk means)."""
+    typed = _text(form, name)
+    if not typed:
         problems.append(FieldProblem(name, "required", ""))
         return None
     try:
-        degrees = float(text)
+        number = float(typed.replace(",", "."))
     except ValueError:
-        degrees = math.nan
-    if not math.isfinite(degrees):
-        problems.append(FieldProblem(name, "degrees", _text(form, name)))
+        number = math.nan
+    if not math.isfinite(number):
+        problems.append(FieldProblem(name, code, typed))
         return None
-    return degrees
+    return number
 
 
 def _out_of_step(data: dict[str, Any]) -> list[FieldProblem]:
@@ -389,14 +395,8 @@ def _zone(form: FormData, index: int, problems: list[FieldProblem]) -> dict[str,
     place = _municipality(form, place_field, problems)
     if not _text(form, place_field):
         problems.append(FieldProblem(place_field, "required", ""))
-    km_text = _text(form, km_field).replace(",", ".")
-    if not km_text:
-        problems.append(FieldProblem(km_field, "required", ""))
-        return None
-    try:
-        km = float(km_text)
-    except ValueError:
-        problems.append(FieldProblem(km_field, "distance", km_text))
+    km = _decimal(form, km_field, "distance", problems)
+    if km is None:
         return None
     return None if place is None else {"location": {"municipality": place}, "min_km": km}
 

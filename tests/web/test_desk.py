@@ -230,6 +230,11 @@ def test_an_empty_form_names_each_field_it_needs_in_the_readers_language(site: S
     response = desk.post("/desk/referrals", {**REFERRAL, "zone_0_place": "Gouda", "zone_0_km": "0"})
     assert "Vul meer dan 0 in." in text(response)
     assert "Controleer dit veld" not in text(response)
+    # What Python would read as a number but no desk means by a distance is named as typed.
+    for typed in ("inf", "nan", "12,5,0"):
+        sent = {**REFERRAL, "zone_0_place": "Gouda", "zone_0_km": typed}
+        refused = text(desk.post("/desk/referrals", sent))
+        assert f"Vul een afstand in km in, zoals 25 of 12,5, niet “{typed}”." in refused
 
 
 def test_etten_leur_is_a_municipality_like_any_other(site: Site) -> None:
