@@ -16,7 +16,7 @@ from typing import Annotated, Any, get_args
 
 from fastapi import Depends, Request, Response
 
-from api import holidays, matching
+from api import matching
 from api.deps import Caller, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.routes import holds, referrals
@@ -27,6 +27,7 @@ from api.web.forms import FieldProblem, FormProblems, referral_from_form
 from api.web.pages.referral import hold_doubts
 from api.web.state import web_state
 from api.web.timing import local_minute, seconds_left
+from engine import holidays
 from models import gazetteer
 from models.codes import CONDITIONS, EXPLOITATIONS, GENDERS
 

@@ -37,7 +37,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from api import matching, shelter_store
 from api.deps import Caller, SettingsDep, get_network_cache, settle
-from api.holidays import public_holiday
 from api.network_cache import NetworkCache
 from api.problems import DATABASE_FAILURES, RETRY_AFTER, ProblemError, log_database_failure
 from api.routes import holds, plans, referrals
@@ -47,6 +46,7 @@ from api.web.access import Form, Visitor, call, guard_of, page_router
 from api.web.i18n import language_of
 from api.web.state import web_state
 from engine.arrays import SoftTerm
+from engine.holidays import public_holiday
 from models.plan import PlanStatus, Unassigned
 
 router = page_router()

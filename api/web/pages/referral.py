@@ -24,7 +24,6 @@ from pydantic import ValidationError
 
 from api import ledger, matching, shelter_store
 from api.deps import Caller, SettingsDep, get_network_cache, settle
-from api.holidays import next_office_opening, office_open, public_holiday
 from api.network_cache import NetworkCache
 from api.problems import ProblemError
 from api.routes import holds, placements, referrals
@@ -53,6 +52,7 @@ from api.web.timing import (
     stale,
 )
 from engine.arrays import SoftTerm
+from engine.holidays import next_office_opening, office_open, public_holiday
 from engine.intake import next_opening
 from engine.relaxations import Change
 from models.codes import REASON_CODES

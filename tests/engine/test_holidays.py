@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.holidays import next_office_opening, office_open, public_holiday
+from engine.holidays import next_office_opening, office_open, public_holiday
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
