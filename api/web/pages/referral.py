@@ -457,7 +457,7 @@ def _page(
                 ranked.terms[option.shelter].mismatches,
                 stale(known.reported if known else None, caller.now),
                 known.kind if known else None,
-                holiday is not None and not (known and known.day_and_night),
+                shelter_store.phone_first(known, holiday is not None),
             )
             for option in ranking.options
             for known in [facts.get(option.shelter)]
