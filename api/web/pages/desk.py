@@ -24,6 +24,7 @@ from api.schemas import MAX_DANGER_ZONES, HoldPublic, ReferralPublic, StayKind
 from api.web import freshness
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.forms import FieldProblem, FormProblems, referral_from_form
+from api.web.i18n import language_of
 from api.web.pages.referral import hold_doubts
 from api.web.state import web_state
 from api.web.timing import local_minute, seconds_left
@@ -55,6 +56,7 @@ class Waiting:
     fits_now: int | None  # shelters that fit now (None: held, or no longer waiting)
     fits_at_opening: int | None  # ...at the next office opening, when none fits now
     look: bool = False  # held, and the case's page warns that the intake there is in doubt
+    hold_phone_first: bool = False  # held, and the intake there may fall on a public holiday
 
 
 @router.get("/desk")
@@ -106,6 +108,7 @@ def _waiting(request: Request, caller: Caller, cache: NetworkCache) -> dict[str,
     )
     held = [by_referral[row.id] for row in found if row.id in by_referral]
     doubts = hold_doubts(cache, caller, held)
+    holidays_held = [doubt.holiday for doubt in doubts.values() if doubt.holiday is not None]
     lines = [
         Waiting(
             referral=row,
@@ -116,6 +119,8 @@ def _waiting(request: Request, caller: Caller, cache: NetworkCache) -> dict[str,
             fits_now=fits_now.get(row.id),
             fits_at_opening=fits_later.get(row.id),
             look=row.id in by_referral and doubts[by_referral[row.id].id].any,
+            hold_phone_first=row.id in by_referral
+            and doubts[by_referral[row.id].id].holiday is not None,
         )
         for row in sorted(found, key=lambda row: (-row.priority, row.created_at))
     ]
@@ -126,6 +131,10 @@ def _waiting(request: Request, caller: Caller, cache: NetworkCache) -> dict[str,
         "office_opens_local": local_minute(office_opens) if office_opens else "",
         "refresh": REFRESH_SECONDS,
         "now": caller.now,
+        # The first holiday marked, for the notice above the list.
+        "holiday": holidays.public_holiday(min(holidays_held), language_of(request))
+        if holidays_held
+        else None,
     }
 
 
