@@ -118,6 +118,17 @@ def facts(session: Session, shelter_ids: Sequence[str]) -> dict[str, Facts]:
     }
 
 
+def holidays_as_usual(session: Session) -> frozenset[str]:
+    """The ids of every shelter a public holiday changes nothing for
+    (:attr:`Facts.holidays_as_usual`), in one query: the waiting list counts the others apart."""
+    rows = session.execute(select(ShelterRow.id, ShelterRow.intake, ShelterRow.holiday_intake))
+    return frozenset(
+        shelter_id
+        for shelter_id, intake, holiday in rows
+        if holiday or always_open(_INTAKE.validate_python(intake))
+    )
+
+
 def places_reported(row: ShelterRow) -> datetime:
     """When the shelter's places were last reported (``updated_at`` for a row stored without)."""
     return row.places_reported_at or row.updated_at

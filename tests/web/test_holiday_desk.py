@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from models.codes import CONDITIONS
 from tests.web.site import Site, Visitor, text
 from tests.web.test_desk import register
 
@@ -114,3 +115,77 @@ def test_the_held_case_names_the_first_holiday_intake_it_reaches(site: Site) -> 
     hold = site.api("desk", "GET", "/api/v1/holds")[0]["id"]
     site.api("desk", "POST", f"/api/v1/holds/{hold}/release")
     assert "feestdag" not in row_of(desk.get("/desk").text, case)
+
+
+def counts_of(listed: str, case: str) -> tuple[int, int]:
+    """A waiting case's "fits now" on the list: (shelters for sure, shelters to phone first)."""
+    cell = re.findall(r"<td[^>]*>(.*?)</td>", row_of(listed, case), flags=re.S)[2]
+    sure = re.search(r'<span class="badge good">(\d+) ', cell)
+    phone = re.search(r'<span class="badge warn">(\d+) ', cell)
+    return (int(sure.group(1)) if sure else 0, int(phone.group(1)) if phone else 0)
+
+
+def ranked(desk: Visitor, case: str) -> tuple[int, int]:
+    """The options the case's ranking offers now: (unmarked, marked "phone first")."""
+    page = desk.get(f"/desk/referrals/{case}").text
+    rows = re.findall(r'<th scope="row"><span class="ids">(\S+)</span>(.*?)</th>', page, re.S)
+    marked = [shelter for shelter, badges in rows if MARK in badges]
+    return len(rows) - len(marked), len(marked)
+
+
+@pytest.mark.parametrize(
+    ("now", "holiday"),
+    [
+        (CHRISTMAS_DAY, "Eerste kerstdag"),
+        (datetime(2027, 5, 6, 10, 0, tzinfo=AMSTERDAM), "Hemelvaartsdag"),
+        (datetime(2026, 12, 24, 10, 0, tzinfo=AMSTERDAM), None),  # Christmas Eve: a workday
+    ],
+)
+def test_on_a_public_holiday_the_waiting_list_counts_shelters_to_phone_first_apart(
+    site: Site, now: datetime, holiday: str | None
+) -> None:
+    """Each waiting person's count of shelters that fit now is the ranking's, split as the
+    ranking marks its options: for sure, and to phone first. Only the three shelters added here
+    take every condition: office hours (phone first on a holiday), office hours said to hold on
+    holidays, and day and night."""
+    site.add_shelter("T001", 2, accepts=list(CONDITIONS), intake="office")
+    site.add_shelter("T002", 2, accepts=list(CONDITIONS), intake="office", holiday_intake=True)
+    site.add_shelter("T003", 2, accepts=list(CONDITIONS))
+    site.clock.now = now
+    desk = site.visitor("desk")
+    every_condition = register(desk, conditions=list(CONDITIONS))
+    others = [register(desk), register(desk, gender="male", age="17"), register(desk, age="70")]
+    listed = desk.get("/desk").text
+
+    assert counts_of(listed, every_condition) == ((2, 1) if holiday else (3, 0))
+    for case in [every_condition, *others]:
+        assert counts_of(listed, case) == ranked(desk, case), case
+    if holiday is None:
+        assert "feestdag" not in text(desk.get("/desk"))
+        return
+    assert any(counts_of(listed, case)[1] for case in others)
+    assert f"{holiday} is een feestdag." in text(desk.get("/desk"))
+    assert "1 opvang, feestdag: eerst bellen" in text(desk.get("/desk"))
+    desk.post("/language", {"language": "en", "next": "/desk"})
+    english = text(desk.get("/desk"))
+    assert "is a public holiday." in english
+    assert "2 shelters 1 shelter, public holiday: phone first" in english
+
+
+def test_someone_only_shelters_to_phone_first_fit_is_shown_the_next_office_opening(
+    site: Site,
+) -> None:
+    """On Christmas Day a person whom only an office-hours shelter fits has no place for sure:
+    the list counts it to phone first and what fits at the next office opening; once the
+    shelter says it takes intakes on holidays, it fits for sure."""
+    site.add_shelter("T001", 2, accepts=list(CONDITIONS), intake="office")
+    site.clock.now = CHRISTMAS_DAY
+    desk = site.visitor("desk")
+    case = register(desk, conditions=list(CONDITIONS))
+    cell = text(desk.get("/desk")).split(case)[1]
+    assert "1 opvang, feestdag: eerst bellen · 1 vanaf ma 28 dec 09:00" in cell
+    site.api("admin", "PATCH", "/api/v1/shelters/T001", {"holiday_intake": True})
+    listed = desk.get("/desk")
+    assert counts_of(listed.text, case) == (1, 0)
+    assert "vanaf ma 28 dec" not in text(listed).split(case)[1]
+    assert "feestdag" not in text(listed)
