@@ -17,7 +17,7 @@ sure, so the next office opening's count is shown for them too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, get_args
 
 from fastapi import Depends, Request, Response
@@ -122,7 +122,7 @@ def _waiting(request: Request, caller: Caller, cache: NetworkCache) -> dict[str,
     office_open = holidays.office_open(caller.now)
     office_opens = holidays.next_office_opening(caller.now)
     waiting = [row.id for row in found if row.status == "waiting"]
-    fits = _fits(caller, cache, waiting)
+    fits = _fits(caller, cache, waiting, None if office_open else office_opens)
     held = [by_referral[row.id] for row in found if row.id in by_referral]
     doubts = hold_doubts(cache, caller, held)
     holidays_held = [doubt.holiday for doubt in doubts.values() if doubt.holiday is not None]
@@ -155,8 +155,11 @@ def _waiting(request: Request, caller: Caller, cache: NetworkCache) -> dict[str,
     }
 
 
-def _fits(caller: Caller, cache: NetworkCache, waiting: list[str]) -> Fits:
-    """:class:`Fits` of the referrals ``waiting``. Those to phone first are counted as the
+def _fits(
+    caller: Caller, cache: NetworkCache, waiting: list[str], opening: datetime | None
+) -> Fits:
+    """:class:`Fits` of the referrals ``waiting``, with the counts at ``opening`` (the next
+    office opening, out of office hours; else None). Those to phone first are counted as the
     ranking marks its options (:func:`api.shelter_store.phone_first`): on a public holiday, the
     fitting shelters but those that take intakes that day as usual."""
     if not waiting:
@@ -166,11 +169,10 @@ def _fits(caller: Caller, cache: NetworkCache, waiting: list[str]) -> Fits:
     if holidays.public_holiday(caller.now, "en") is not None:
         usual = shelter_store.holidays_as_usual(caller.session)
         sure = matching.fitting(caller, cache, waiting, caller.now, usual)
-    opens = holidays.next_office_opening(caller.now)
     none_for_sure = [case_id for case_id, count in sure.items() if not count]
     at_opening = (
-        matching.fitting(caller, cache, none_for_sure, opens)
-        if none_for_sure and not holidays.office_open(caller.now) and opens is not None
+        matching.fitting(caller, cache, none_for_sure, opening)
+        if none_for_sure and opening is not None
         else {}
     )
     phone_first = {case_id: count - sure.get(case_id, 0) for case_id, count in now.items()}
