@@ -9,6 +9,7 @@ query (:func:`api.deps.check_in`).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -94,15 +95,20 @@ def read_for_ranking(
 
 
 def fitting(
-    caller: Caller, cache: NetworkCache, referral_ids: list[str], moment: datetime
+    caller: Caller,
+    cache: NetworkCache,
+    referral_ids: list[str],
+    moment: datetime,
+    among: Collection[str] | None = None,
 ) -> dict[str, int]:
     """How many shelters each waiting referral of ``referral_ids`` fits at ``moment``: as many
-    as its ranking at that moment would offer. For the desk's waiting list, which has just listed
-    these referrals and recorded that in the audit trail; referrals no longer waiting are left
-    out."""
+    as its ranking at that moment would offer (of the shelters ``among``, when given). For the
+    desk's waiting list, which has just listed these referrals and recorded that in the audit
+    trail; referrals no longer waiting are left out."""
     victims = ledger.waiting_victims(caller.session, referral_ids)
     ranker = cache.ranker(caller.session, moment).at(moment)
-    return dict(zip((victim.id for victim in victims), ranker.fitting(victims), strict=True))
+    counts = ranker.fitting(victims, among)
+    return dict(zip((victim.id for victim in victims), counts, strict=True))
 
 
 def intake_moment(now: datetime, at: datetime) -> datetime:

@@ -61,6 +61,11 @@ KIND_DESCRIPTION = (
     "beds: a few nights, not a placement). Shown to the desk; the engine does not use it. Null "
     "when not said."
 )
+HOLIDAY_INTAKE_DESCRIPTION = (
+    "Whether the shelter takes intakes on Dutch public holidays within its usual intake hours. "
+    "Intake hours repeat weekly, so on a holiday the desk is told to phone a shelter with set "
+    "hours first, unless it says so here (or is open day and night). Not used by the engine."
+)
 STAY_DESCRIPTION = (
     "Where the person stays while no place is found: unknown, police (at a police station), hotel,"
     " homeless_shelter, rough_sleeping, acquaintances (family or friends), home, care (hospital or"
@@ -304,6 +309,7 @@ class ShelterCreate(RequestModel):
     residents: Annotated[list[Key], Field(max_length=MAX_RESIDENTS)] = []
     closed: bool = False
     kind: ShelterKind | None = Field(default=None, description=KIND_DESCRIPTION)
+    holiday_intake: bool = Field(default=False, description=HOLIDAY_INTAKE_DESCRIPTION)
 
 
 # The version a change to a shelter is based on: given, the change is made only if nobody changed
@@ -344,11 +350,13 @@ class ShelterUpdate(RequestModel):
     residents: Annotated[list[Key], Field(max_length=MAX_RESIDENTS)] | MISSING = MISSING
     closed: bool | MISSING = MISSING
     kind: ShelterKind | MISSING | None = Field(default=MISSING, description=KIND_DESCRIPTION)
+    holiday_intake: bool | MISSING = Field(default=MISSING, description=HOLIDAY_INTAKE_DESCRIPTION)
     version: ReadVersion | MISSING = MISSING
 
 
 class AvailabilityUpdate(RequestModel):
-    """What shelter staff keep current: free (or occupied) places, closed, intake hours.
+    """What shelter staff keep current: free (or occupied) places, closed, intake hours and
+    whether those hours hold on public holidays.
 
     ``free`` counts the places free now, after the places Safeplace itself holds or has filled;
     ``occupied`` counts places taken by people outside Safeplace. Give one of the two, not both.
@@ -360,6 +368,7 @@ class AvailabilityUpdate(RequestModel):
     occupied: Annotated[int, Field(ge=0, le=10_000)] | MISSING = MISSING
     closed: bool | MISSING = MISSING
     intake: Intake | MISSING = MISSING
+    holiday_intake: bool | MISSING = Field(default=MISSING, description=HOLIDAY_INTAKE_DESCRIPTION)
     version: ReadVersion | MISSING = MISSING
 
     @model_validator(mode="after")
@@ -396,6 +405,7 @@ class ShelterPublic(ResponseModel):
     residents: list[str]
     closed: bool
     kind: ShelterKind | None = Field(description=KIND_DESCRIPTION)
+    holiday_intake: bool = Field(description=HOLIDAY_INTAKE_DESCRIPTION)
     updated_at: datetime
     places_reported_at: datetime = Field(
         description="When its free places were last reported: a change of capacity, occupied "

@@ -33,10 +33,11 @@ def create(session: Session, data: ShelterCreate, *, now: datetime) -> ShelterRo
     """Store a new shelter; 409 ``shelter_exists`` when the id is taken."""
     if session.get(ShelterRow, data.id) is not None:
         raise ProblemError(409, f"a shelter '{data.id}' exists already", code="shelter_exists")
-    shelter = _shelter(data.model_dump(exclude={"closed", "kind"}))
+    shelter = _shelter(data.model_dump(exclude=_NOT_CONTRACT))
     row = ShelterRow(
         **shelter_columns(shelter),
         kind=data.kind,
+        holiday_intake=data.holiday_intake,
         closed=data.closed,
         updated_at=now,
         places_reported_at=now,
@@ -62,8 +63,11 @@ def search(session: Session, *, limit: int, offset: int) -> Sequence[ShelterRow]
     ).all()
 
 
-# Fields whose change is a report of a shelter's places (the rest describe the shelter).
+# Fields whose change is a report of a shelter's places (the rest describe the shelter; whether
+# it takes intakes on public holidays is its policy, not a count, so it is no report either).
 PLACES_FIELDS = frozenset({"capacity", "occupied", "closed", "intake"})
+# Fields of a shelter kept beside the contract's (the engine never sees them).
+_NOT_CONTRACT: set[str] = {"closed", "kind", "holiday_intake"}
 
 
 # A stored intake value (JSON) as the contract's type.
@@ -77,6 +81,19 @@ class Facts:
     reported: datetime  # when its free places were last reported
     kind: str | None  # what kind of place (:data:`api.schemas.ShelterKind`), if said
     day_and_night: bool  # no minute of the week without intake: holidays are no exception
+    holiday_intake: bool  # said to take intakes on public holidays within its usual hours
+
+    @property
+    def holidays_as_usual(self) -> bool:
+        """Whether a public holiday changes nothing for its intake: the desk need not phone
+        first (open day and night, or said to keep its hours on holidays)."""
+        return self.day_and_night or self.holiday_intake
+
+
+def phone_first(known: Facts | None, holiday: bool) -> bool:
+    """Whether the desk is told to phone a shelter first: on a public holiday (``holiday``),
+    one whose intake the holiday may stop (unknown facts: the safe side)."""
+    return holiday and not (known is not None and known.holidays_as_usual)
 
 
 def facts(session: Session, shelter_ids: Sequence[str]) -> dict[str, Facts]:
@@ -90,12 +107,26 @@ def facts(session: Session, shelter_ids: Sequence[str]) -> dict[str, Facts]:
             ShelterRow.updated_at,
             ShelterRow.kind,
             ShelterRow.intake,
+            ShelterRow.holiday_intake,
         ).where(ShelterRow.id.in_(shelter_ids))
     )
     return {
-        shelter_id: Facts(reported or updated, kind, always_open(_INTAKE.validate_python(intake)))
-        for shelter_id, reported, updated, kind, intake in rows
+        shelter_id: Facts(
+            reported or updated, kind, always_open(_INTAKE.validate_python(intake)), holiday
+        )
+        for shelter_id, reported, updated, kind, intake, holiday in rows
     }
+
+
+def holidays_as_usual(session: Session) -> frozenset[str]:
+    """The ids of every shelter a public holiday changes nothing for
+    (:attr:`Facts.holidays_as_usual`), in one query: the waiting list counts the others apart."""
+    rows = session.execute(select(ShelterRow.id, ShelterRow.intake, ShelterRow.holiday_intake))
+    return frozenset(
+        shelter_id
+        for shelter_id, intake, holiday in rows
+        if holiday or always_open(_INTAKE.validate_python(intake))
+    )
 
 
 def places_reported(row: ShelterRow) -> datetime:
@@ -108,7 +139,7 @@ def update(session: Session, shelter_id: str, data: ShelterUpdate, *, now: datet
     with a ``version`` that is no longer the shelter's, everything (409 ``version_conflict``)."""
     row = get(session, shelter_id, lock=True)
     _unchanged_since(row, data.version)
-    changes = data.model_dump(exclude={"closed", "kind", "version"})
+    changes = data.model_dump(exclude=_NOT_CONTRACT | {"version"})
     closed = row.closed if data.closed is MISSING else data.closed
     shelter = _shelter(stored_shelter_fields(row) | changes)
     taken = ledger.taken_places(session, shelter_id, now=now)
@@ -123,14 +154,18 @@ def update(session: Session, shelter_id: str, data: ShelterUpdate, *, now: datet
     _store(row, shelter, closed=closed, now=now, places_reported=bool(given & PLACES_FIELDS))
     if data.kind is not MISSING:
         row.kind = data.kind
+    if data.holiday_intake is not MISSING:
+        row.holiday_intake = data.holiday_intake
     return row
 
 
 def set_availability(
     session: Session, shelter_id: str, data: AvailabilityUpdate, *, now: datetime
 ) -> ShelterRow:
-    """Record free (or occupied) places, closing and intake hours reported by staff; with a
-    ``version`` that is no longer the shelter's, nothing (409 ``version_conflict``)."""
+    """Record free (or occupied) places, closing and intake hours reported by staff, and whether
+    those hours hold on public holidays; with a ``version`` that is no longer the shelter's,
+    nothing (409 ``version_conflict``). Any save renews when the places were last reported,
+    except one that only says whether the shelter takes intakes on holidays: that is no count."""
     row = get(session, shelter_id, lock=True)
     _unchanged_since(row, data.version)
     taken = ledger.taken_places(session, shelter_id, now=now)
@@ -151,7 +186,12 @@ def set_availability(
     if data.intake is not MISSING:
         fields["intake"] = data.intake
     closed = row.closed if data.closed is MISSING else data.closed
-    _store(row, _shelter(fields), closed=closed, now=now, places_reported=True)
+    given = set(data.model_dump(exclude={"version"}))
+    _store(
+        row, _shelter(fields), closed=closed, now=now, places_reported=given != {"holiday_intake"}
+    )
+    if data.holiday_intake is not MISSING:
+        row.holiday_intake = data.holiday_intake
     return row
 
 
@@ -196,6 +236,7 @@ def public(row: ShelterRow, *, held: int, placed: int) -> ShelterPublic:
             "free": free,
             "closed": row.closed,
             "kind": row.kind,
+            "holiday_intake": row.holiday_intake,
             "updated_at": row.updated_at,
             "places_reported_at": places_reported(row),
             "version": row.version,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as calendar
 
-from engine.intake import next_opening, open_at
+from engine.intake import IntakeValue, next_opening, open_at
 from models.intake import TIMEZONE
 
 _AMSTERDAM = ZoneInfo(TIMEZONE)
@@ -50,6 +50,27 @@ def next_office_opening(moment: datetime) -> datetime | None:
             return opens
         day = opens.astimezone(_AMSTERDAM).date() + timedelta(days=1)
         at = datetime.combine(day, time(), tzinfo=_AMSTERDAM)
+    return None
+
+
+def holiday_opening(intake: IntakeValue, start: datetime, end: datetime) -> datetime | None:
+    """The first moment in ``[start, end)`` at which weekly hours ``intake`` take people in on a
+    Dutch public holiday; None when there is none.
+
+    A hold keeps places from now until it runs out, and the person may come at any intake in
+    between: one that falls on a holiday (the next opening of an office-hours shelter on
+    Christmas Eve evening, or the hour a hold was made for on the ranking for a later intake) is
+    one a shelter with set hours may not keep. Only the Dutch dates the span touches are looked
+    at, each from its midnight (or ``start``) to its first opening.
+    """
+    day = start.astimezone(_AMSTERDAM).date()
+    while day <= end.astimezone(_AMSTERDAM).date():
+        if _of_year(day.year, "en_US").get(day) is not None:
+            midnight = datetime.combine(day, time(), tzinfo=_AMSTERDAM)
+            opens = next_opening(intake, max(start, midnight))
+            if opens is not None and opens < end and opens.astimezone(_AMSTERDAM).date() == day:
+                return opens
+        day += timedelta(days=1)
     return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,13 +79,18 @@ class Ranker:
         moved.arrays = shelters_at(self.arrays, now)
         return moved
 
-    def fitting(self, victims: Sequence[Victim]) -> list[int]:
+    def fitting(self, victims: Sequence[Victim], among: Collection[str] | None = None) -> list[int]:
         """How many shelters each victim may go to: the number of :meth:`rank`'s options, for a
-        whole waiting list in one vectorised pass (no ranking, no reasons)."""
+        whole waiting list in one vectorised pass (no ranking, no reasons); counting only the
+        shelters whose ids are in ``among``, when given (those a public holiday leaves open for
+        sure, say)."""
         if not victims:
             return []
         pairs = Pairs(compile_victims(list(victims), self.arrays), self.arrays, self.objective)
-        counts: list[int] = compatible(pairs).sum(axis=1).tolist()
+        fits = compatible(pairs)
+        if among is not None:
+            fits = fits[:, np.array([shelter in among for shelter in self.arrays.ids], dtype=bool)]
+        counts: list[int] = fits.sum(axis=1).tolist()
         return counts
 
     def rank(self, victim: Victim) -> Ranking:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -151,6 +152,10 @@ class ShelterRow(Base):
     # emergency bed is for a few nights, not a placement. Not part of the contract's shelter, so
     # the engine never sees it. Null when nobody said.
     kind: Mapped[str | None] = mapped_column(String(16), default=None)
+    # Whether it takes intakes on Dutch public holidays within its usual hours, as its staff or
+    # the admin said: intake hours repeat weekly, so without it the desk is told to phone first
+    # on a holiday. Not part of the contract's shelter either. False until someone says so.
+    holiday_intake: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class NetworkVersionRow(Base):

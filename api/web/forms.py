@@ -139,11 +139,14 @@ def referral_from_form(form: FormData) -> ReferralCreate:
 
 
 def availability_from_form(form: FormData) -> AvailabilityUpdate:
-    """The availability a shelter's form reports: free places, closed, intake hours, and the
-    version of the shelter the page showed (so that a colleague's save in between is not
-    overwritten unseen)."""
+    """The availability a shelter's form reports: free places, closed, intake hours, whether
+    they hold on public holidays, and the version of the shelter the page showed (so that a
+    colleague's save in between is not overwritten unseen)."""
     problems: list[FieldProblem] = []
-    data: dict[str, Any] = {"closed": _text(form, "closed") == "yes"}
+    data: dict[str, Any] = {
+        "closed": _text(form, "closed") == "yes",
+        "holiday_intake": _text(form, "holiday_intake") == "yes",
+    }
     # Saving the form confirms the count (it renews when the places were last reported), so
     # the count is asked for: an emptied field must not pass for "nothing changed".
     free = _number(form, "free", problems)
@@ -175,6 +178,7 @@ def shelter_from_form(form: FormData, *, shelter_id: str | None = None) -> Shelt
         "programme": _text(form, "programme").lower() or None,
         "closed": _text(form, "closed") == "yes",
         "kind": _text(form, "kind") or None,
+        "holiday_intake": _text(form, "holiday_intake") == "yes",
     }
     given_id = shelter_id if shelter_id is not None else _text(form, "id")
     if given_id:

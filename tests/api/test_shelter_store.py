@@ -17,10 +17,15 @@ from typing import Any
 
 import httpx2
 import pytest
+from alembic import command
+from alembic.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import inspect, select, update
 
 from api.audit import NOT_AN_ID
+from api.db.session import MIGRATIONS, Database
+from api.db.tables import ShelterRow
 from models.sample import sample_shelter_kinds
 from tests.api.helpers import Api, audit_rows, running_api
 
@@ -45,12 +50,15 @@ def moments(api: Api, shelter_id: str) -> tuple[datetime, datetime]:
         ("", {"languages": ["nl", "de"]}, False),
         ("", {"residents": ["Cffffffffffffffff"]}, False),
         ("", {"kind": "emergency"}, False),
+        ("", {"holiday_intake": True}, False),
         ("", {"capacity": 9}, True),
         ("", {"occupied": 1}, True),
         ("", {"closed": True}, True),
         ("", {"intake": "office"}, True),
         ("/availability", {"free": 2}, True),
         ("/availability", {"intake": "24/7"}, True),
+        ("/availability", {"holiday_intake": True}, False),
+        ("/availability", {"holiday_intake": True, "free": 2}, True),
     ],
 )
 def test_only_a_change_of_the_places_counts_as_a_report(
@@ -88,6 +96,64 @@ def test_a_shelter_kind_is_kept_changed_and_cleared_by_the_admin_only(api: Api) 
     refused = api.patch("admin", "/api/v1/shelters/T001/availability", {"kind": "emergency"})
     assert refused.status_code == 422
     assert api.ok(api.get("admin", "/api/v1/shelters/T001"))["kind"] is None
+
+
+def test_holiday_intake_is_said_by_the_admin_and_by_the_shelters_own_staff_only(api: Api) -> None:
+    """Whether a shelter takes intakes on public holidays within its hours: false unless said,
+    set by the admin and by its own staff where they keep their intake hours, audited as any
+    change to a shelter; staff of another shelter hear 404, as for anything of it."""
+    body = {"id": "T001", "location": {"municipality": "Utrecht"}, "capacity": 4}
+    assert api.ok(api.post("admin", "/api/v1/shelters", body), 201)["holiday_intake"] is False
+    created = api.ok(
+        api.post("admin", "/api/v1/shelters", body | {"id": "T002", "holiday_intake": True}), 201
+    )
+    assert created["holiday_intake"] is True
+    changed = api.ok(api.patch("admin", "/api/v1/shelters/T001", {"holiday_intake": True}))
+    assert changed["holiday_intake"] is True
+    assert api.ok(api.patch("admin", "/api/v1/shelters/T001", {"capacity": 5}))["holiday_intake"]
+    wrong = api.patch("admin", "/api/v1/shelters/T001", {"holiday_intake": "sometimes"})
+    assert wrong.status_code == 422
+    assert [e["path"] for e in wrong.json()["errors"]] == ["holiday_intake"]
+
+    own = "/api/v1/shelters/S001/availability"
+    assert api.ok(api.get("shelter", "/api/v1/shelters/S001"))["holiday_intake"] is False
+    assert api.ok(api.patch("shelter", own, {"holiday_intake": True}))["holiday_intake"] is True
+    assert api.ok(api.patch("shelter", own, {"free": 1}))["holiday_intake"] is True
+    other = "/api/v1/shelters/S002/availability"
+    assert api.patch("shelter", other, {"holiday_intake": True}).status_code == 404
+    admin_only = api.patch("shelter", "/api/v1/shelters/S001", {"holiday_intake": False})
+    assert admin_only.status_code == 403
+    assert api.patch("desk", own, {"holiday_intake": False}).status_code == 403
+    assert api.ok(api.get("admin", "/api/v1/shelters/S001"))["holiday_intake"] is True
+    assert api.ok(api.get("admin", "/api/v1/shelters/S002"))["holiday_intake"] is False
+    assert audit_rows(api, object_type="shelter")[2:] == [
+        ("update", "shelter", "T001", "ok"),
+        ("update", "shelter", "T001", "ok"),
+        ("update", "shelter", "S001", "ok"),
+        ("update", "shelter", "S001", "ok"),
+        ("update", "shelter", "S002", "denied"),
+    ]
+
+
+def test_the_holiday_intake_migration_says_no_for_every_shelter_stored_before(
+    database: Database,
+) -> None:
+    """Nobody said a shelter stored before takes intakes on holidays: the desk phones first."""
+    with database.session() as session:
+        session.execute(update(ShelterRow).values(holiday_intake=True))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with database.engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0012")
+    columns = {column["name"] for column in inspect(database.engine).get_columns("shelters")}
+    assert "holiday_intake" not in columns
+    assert "kind" in columns
+    database.migrate()
+    with database.session() as session:
+        said = session.scalars(select(ShelterRow.holiday_intake)).all()
+    assert said
+    assert set(said) == {False}
 
 
 def test_the_sample_network_is_seeded_with_its_kinds(api: Api) -> None:
@@ -203,6 +269,7 @@ ADMIN_EDITS = st.fixed_dictionaries(
             st.sampled_from(["nl", "en", "de", "ro", "ar"]), min_size=1, max_size=3, unique=True
         ),
         "kind": st.none() | st.sampled_from(["cosm", "women", "emergency"]),
+        "holiday_intake": st.booleans(),
         "intake": _INTAKES,
         "closed": st.booleans(),
         "children": st.booleans(),
@@ -210,7 +277,13 @@ ADMIN_EDITS = st.fixed_dictionaries(
     },
 ).filter(bool)
 STAFF_EDITS = st.fixed_dictionaries(
-    {}, optional={"occupied": st.integers(0, 3), "closed": st.booleans(), "intake": _INTAKES}
+    {},
+    optional={
+        "occupied": st.integers(0, 3),
+        "closed": st.booleans(),
+        "intake": _INTAKES,
+        "holiday_intake": st.booleans(),
+    },
 ).filter(bool)
 SAVES = st.tuples(st.just("admin"), ADMIN_EDITS) | st.tuples(st.just("shelter"), STAFF_EDITS)
 # The fields of a shelter that are not its own: when it changed, how often, and the ledger's.
@@ -242,6 +315,7 @@ def test_of_two_saves_based_on_one_version_exactly_one_is_made_and_nothing_is_lo
     ``version_conflict``, in the trail) rather than overwriting it unseen, and sent again from
     the shelter as it is now it is made on top. The reference is a plain dictionary update."""
     reset = {"capacity": 10, "occupied": 0, "closed": False, "intake": "24/7", "kind": None}
+    reset |= {"holiday_intake": False}
     base = api.ok(api.patch("admin", "/api/v1/shelters/S001", reset))
     saves = [first, second]
     start = threading.Barrier(len(saves))

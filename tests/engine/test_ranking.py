@@ -68,6 +68,23 @@ def test_a_waiting_list_counts_the_shelters_each_victim_fits(instance: Instance)
     assert ranker.fitting([]) == []
 
 
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(instances(max_victims=8, max_shelters=10), st.data())
+def test_a_waiting_list_counts_the_shelters_each_victim_fits_among_some(
+    instance: Instance, data: st.DataObject
+) -> None:
+    """Counted among some shelters only (on a public holiday, those that take intakes for sure),
+    and among shelters the network lacks, which count for none."""
+    ids = [shelter.id for shelter in instance.shelters]
+    among = data.draw(st.sets(st.sampled_from(ids) | st.just("Z999")) if ids else st.just(set()))
+    ranker = Ranker(instance.shelters, instance.now, instance.objective)
+    counts = ranker.fitting(instance.victims, among)
+    assert counts == [
+        len([shelter for shelter in brute_force(instance, victim)[0] if shelter in among])
+        for victim in instance.victims
+    ]
+
+
 def instance_of(
     shelters: list[dict[str, Any]], victims: list[dict[str, Any]], **extra: Any
 ) -> Instance:

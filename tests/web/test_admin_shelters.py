@@ -418,3 +418,37 @@ def test_a_form_sent_back_as_shown_changes_no_location(
     response = admin.post("/admin/shelters/T4/edit", filled(admin.get("/admin/shelters/T4/edit")))
     assert response.headers["location"] == "/admin/shelters?done=unchanged&saved=T4"
     assert shelter(site, "T4")["version"] == 1
+
+
+def test_the_admin_says_whether_a_shelter_takes_intakes_on_public_holidays(site: Site) -> None:
+    """The form's box next to the intake hours: unticked for a new shelter, saved, shown in the
+    list, cleared by an edit that is no report of places, and named in a conflict."""
+    admin = site.visitor("admin")
+    assert "holiday_intake" not in filled(admin.get("/admin/shelters/new"))
+    admin.post("/admin/shelters", NEW | {"holiday_intake": "yes"})
+    assert shelter(site, "T100")["holiday_intake"] is True
+    assert "· ook op feestdagen" in row_of(admin.get("/admin/shelters").text, "T100")
+    form = filled(admin.get("/admin/shelters/T100/edit"))
+    assert form["holiday_intake"] == ["yes"]
+
+    before = shelter(site, "T100")
+    site.clock.advance(10)
+    del form["holiday_intake"]
+    assert admin.post("/admin/shelters/T100/edit", form).status_code == 303
+    after = shelter(site, "T100")
+    assert after["holiday_intake"] is False
+    assert after["places_reported_at"] == before["places_reported_at"]
+    assert site.audit()[-1] == ("update", "shelter", "T100", "ok")
+    assert "feestdagen" not in row_of(admin.get("/admin/shelters").text, "T100")
+
+    # A colleague says yes meanwhile: a save from the form as it was names it.
+    site.api("admin", "PATCH", "/api/v1/shelters/T100", {"holiday_intake": True})
+    stale = filled(admin.get("/admin/shelters/T100/edit")) | {"version": form["version"]}
+    del stale["holiday_intake"]
+    refused = admin.post("/admin/shelters/T100/edit", stale | {"max_age": ["70"]})
+    assert refused.status_code == 409
+    assert "Intakes op feestdagen ja" in text(refused)
+    admin.post("/language", {"language": "en", "next": "/admin/shelters"})
+    english = text(admin.get("/admin/shelters/T100/edit"))
+    assert "Takes intakes on public holidays too, within these hours" in english
+    assert "· on public holidays too" in row_of(admin.get("/admin/shelters").text, "T100")

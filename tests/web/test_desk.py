@@ -514,8 +514,11 @@ def test_office_hours_are_on_workdays_so_christmas_is_out_of_hours(site: Site) -
 
     site.clock.now = datetime(2026, 12, 25, 10, 0, tzinfo=AMSTERDAM)
     page = desk.get("/desk")
-    # T001's hours read as open, so it fits now, marked on its ranking (see above).
-    assert fits_of(page, only_at_t001) == "1 opvang"
+    # T001's hours read as open, so it fits now, to be phoned first as its ranking marks it
+    # (see below); nothing fits for sure, so the next office-hours intake is counted too.
+    assert fits_of(page, only_at_t001) == (
+        "1 opvang, feestdag: eerst bellen · 1 vanaf ma 28 dec 09:00"
+    )
     assert "ma 28 dec 09:00" in text(page)  # the next office-hours intake, said at the top
 
 
@@ -721,26 +724,32 @@ def test_the_plan_marks_set_hours_shelters_on_a_public_holiday(
     site: Site, moment: datetime, holiday: bool
 ) -> None:
     """On Christmas Day every line at a shelter without day-and-night intake is marked, and
-    only those; on Christmas Eve none is."""
+    only those, unless the shelter said it takes intakes on holidays; on Christmas Eve none
+    is."""
     site.add_shelter("T001", 4, intake="office")
+    site.add_shelter("T002", 4, intake="office", holiday_intake=True)
     site.clock.now = moment
     desk = site.visitor("desk")
-    for _ in range(6):
+    for _ in range(10):
         register(desk)
     planned = desk.post("/desk/plan", {})
     assert planned.status_code == 200
     lines = re.findall(
         r'<td><span class="ids">([^<]+)</span>(.*?)</td>', planned.text, flags=re.DOTALL
     )
-    assert len(lines) == 6
+    assert len(lines) == 10
     marked = {shelter: "feestdag: eerst bellen" in badges for shelter, badges in lines}
+    stored = {
+        shelter: site.api("admin", "GET", f"/api/v1/shelters/{shelter}") for shelter in marked
+    }
     set_hours = {
-        shelter: site.api("admin", "GET", f"/api/v1/shelters/{shelter}")["intake"] != "24/7"
-        for shelter in marked
+        shelter: body["intake"] != "24/7" and not body["holiday_intake"]
+        for shelter, body in stored.items()
     }
     assert marked == {shelter: holiday and hours for shelter, hours in set_hours.items()}
     assert ("Eerste kerstdag is een feestdag." in text(planned)) == any(marked.values())
     assert any(set_hours.values())
+    assert {"T001", "T002"} <= set(marked)
 
 
 def test_a_plan_line_held_elsewhere_meanwhile_offers_no_accept_button_again(site: Site) -> None:
@@ -906,8 +915,10 @@ def test_on_a_public_holiday_the_desk_is_told_to_phone_set_hours_shelters_first(
     site: Site, moment: datetime, holiday: str | None
 ) -> None:
     """Intake hours repeat weekly, so an office-hours shelter reads as open at ten on
-    Christmas Day; the page offers it, marked, and says why, but not one open day and night."""
+    Christmas Day; the page offers it, marked, and says why, but not one open day and night,
+    nor one that said it takes intakes on public holidays within its hours."""
     site.add_shelter("T001", 2, intake="office")
+    site.add_shelter("T004", 2, intake="office", holiday_intake=True)
     site.add_shelter("T002", 2)
     # Day and night written as two windows: no hour of the week without intake either.
     halves = [("00:00", "12:00"), ("12:00", "24:00")]
@@ -917,7 +928,7 @@ def test_on_a_public_holiday_the_desk_is_told_to_phone_set_hours_shelters_first(
     case = register(desk)
     response = desk.get(f"/desk/referrals/{case}")
     shown = text(response)
-    assert {"T001", "T002", "T003"} <= set(options(shown))
+    assert {"T001", "T002", "T003", "T004"} <= set(options(shown))
     marked = re.findall(
         r'class="ids">(T\d+)</span>[^<]*<span class="badge warn">feestdag', response.text
     )
@@ -928,6 +939,7 @@ def test_on_a_public_holiday_the_desk_is_told_to_phone_set_hours_shelters_first(
     assert "T001" in marked
     assert "T002" not in marked
     assert "T003" not in marked
+    assert "T004" not in marked
     desk.post("/language", {"language": "en", "next": f"/desk/referrals/{case}"})
     english = text(desk.get(f"/desk/referrals/{case}"))
     assert "is a public holiday." in english

@@ -601,3 +601,48 @@ def test_a_refused_saves_entries_are_kept_from_the_refresh(site: Site) -> None:
     assert '<div data-part="availability" data-keep>' in refused.text
     assert "data-keep" not in staff.get("/shelter").text
     assert "data-keep" not in staff.get("/shelter/live").text
+
+
+def holiday_box(page: httpx2.Response) -> bool:
+    """Whether the availability form's public-holiday box is ticked."""
+    found = re.search(r'<input type="checkbox" id="holiday_intake"[^>]*>', page.text)
+    assert found is not None
+    return " checked" in found.group()
+
+
+def test_staff_say_whether_they_take_intakes_on_public_holidays(site: Site) -> None:
+    """Next to their intake hours staff say whether those hours hold on public holidays: saved
+    with the form, audited as any save, shown as saved, and cleared by saving without it."""
+    staff = site.visitor("shelter")
+    assert not holiday_box(staff.get("/shelter"))
+    saved = staff.post(
+        "/shelter/availability", {"free": "2", "intake": "office", "holiday_intake": "yes"}
+    )
+    assert saved.headers["location"] == "/shelter?done=saved"
+    assert site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")["holiday_intake"] is True
+    assert site.audit()[-1] == ("update", "shelter", OWN_SHELTER, "ok")
+    page = staff.get("/shelter")
+    assert holiday_box(page)
+    assert "kantooruren (ma–vr 09:00–17:00) · ook op feestdagen" in text(page)
+    assert "Wij doen ook op feestdagen intakes, binnen deze uren" in text(page)
+    staff.post("/language", {"language": "en", "next": "/shelter"})
+    english = text(staff.get("/shelter"))
+    assert "office hours (Mon–Fri 09:00–17:00) · on public holidays too" in english
+    assert "We take intakes on public holidays too, within these hours" in english
+
+    staff.post("/shelter/availability", {"free": "2", "intake": "office"})
+    assert site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")["holiday_intake"] is False
+    page = staff.get("/shelter")
+    assert not holiday_box(page)
+    assert "office hours (Mon–Fri 09:00–17:00) · on public" not in text(page)
+
+
+def test_a_refused_save_keeps_the_public_holiday_box_as_it_was_sent(site: Site) -> None:
+    staff = site.visitor("shelter")
+    refused = staff.post(
+        "/shelter/availability",
+        {"free": "2", "intake": "windows", "windows": "weekdays 9-5", "holiday_intake": "yes"},
+    )
+    assert refused.status_code == 422
+    assert holiday_box(refused)
+    assert site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")["holiday_intake"] is False

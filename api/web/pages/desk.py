@@ -6,17 +6,23 @@ people can usually be placed now only in a shelter with round-the-clock intake, 
 next morning. For each person waiting it says how many shelters fit now (and, out of hours, for
 those none fits now, how many fit at the next office opening): when a place frees up at night,
 the desk sees who it opens for without opening every referral.
+
+On a public holiday a shelter with set intake hours reads as open (the hours repeat weekly) but
+often takes nobody in. It is not ruled out, as some do take intakes that day, so the count of
+shelters that fit now is the ranking's, split as the ranking marks its options: those that take
+people in for sure, and those to phone first. Someone whom only the latter fit has no place for
+sure, so the next office opening's count is shown for them too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, get_args
 
 from fastapi import Depends, Request, Response
 
-from api import matching
+from api import matching, shelter_store
 from api.deps import Caller, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.routes import holds, referrals
@@ -24,6 +30,7 @@ from api.schemas import MAX_DANGER_ZONES, HoldPublic, ReferralPublic, StayKind
 from api.web import freshness
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.forms import FieldProblem, FormProblems, referral_from_form
+from api.web.i18n import language_of
 from api.web.pages.referral import hold_doubts
 from api.web.state import web_state
 from api.web.timing import local_minute, seconds_left
@@ -53,8 +60,26 @@ class Waiting:
     hold: HoldPublic | None
     remaining: int
     fits_now: int | None  # shelters that fit now (None: held, or no longer waiting)
-    fits_at_opening: int | None  # ...at the next office opening, when none fits now
+    fits_at_opening: int | None  # ...at the next office opening, when none fits now for sure
     look: bool = False  # held, and the case's page warns that the intake there is in doubt
+    hold_phone_first: bool = False  # held, and the intake there may fall on a public holiday
+    fits_phone_first: int = 0  # of fits_now, those to phone first on today's public holiday
+
+    @property
+    def fits_for_sure(self) -> int:
+        """Of the shelters that fit now, those a public holiday today does not put in doubt."""
+        return (self.fits_now or 0) - self.fits_phone_first
+
+
+@dataclass(frozen=True)
+class Fits:
+    """Per waiting referral: how many shelters fit now, how many of them to phone first (set
+    intake hours on today's public holiday), and, out of hours, for those no shelter fits for
+    sure now, how many fit at the next office opening."""
+
+    now: dict[str, int]
+    phone_first: dict[str, int]
+    at_opening: dict[str, int]
 
 
 @router.get("/desk")
@@ -97,15 +122,10 @@ def _waiting(request: Request, caller: Caller, cache: NetworkCache) -> dict[str,
     office_open = holidays.office_open(caller.now)
     office_opens = holidays.next_office_opening(caller.now)
     waiting = [row.id for row in found if row.status == "waiting"]
-    fits_now = matching.fitting(caller, cache, waiting, caller.now) if waiting else {}
-    none_now = [case_id for case_id, count in fits_now.items() if not count]
-    fits_later = (
-        matching.fitting(caller, cache, none_now, office_opens)
-        if none_now and not office_open and office_opens is not None
-        else {}
-    )
+    fits = _fits(caller, cache, waiting, None if office_open else office_opens)
     held = [by_referral[row.id] for row in found if row.id in by_referral]
     doubts = hold_doubts(cache, caller, held)
+    holidays_held = [doubt.holiday for doubt in doubts.values() if doubt.holiday is not None]
     lines = [
         Waiting(
             referral=row,
@@ -113,12 +133,17 @@ def _waiting(request: Request, caller: Caller, cache: NetworkCache) -> dict[str,
             out_of_hours=not holidays.office_open(row.created_at),
             hold=by_referral.get(row.id),
             remaining=seconds_left(by_referral.get(row.id), caller.now),
-            fits_now=fits_now.get(row.id),
-            fits_at_opening=fits_later.get(row.id),
+            fits_now=fits.now.get(row.id),
+            fits_at_opening=fits.at_opening.get(row.id),
             look=row.id in by_referral and doubts[by_referral[row.id].id].any,
+            hold_phone_first=row.id in by_referral
+            and doubts[by_referral[row.id].id].holiday is not None,
+            fits_phone_first=fits.phone_first.get(row.id, 0),
         )
         for row in sorted(found, key=lambda row: (-row.priority, row.created_at))
     ]
+    # What the notice above the list names: the first day a mark is for (today's, for counts).
+    marked = holidays_held + ([caller.now] if any(fits.phone_first.values()) else [])
     return {
         "lines": lines,
         "office_open": office_open,
@@ -126,7 +151,32 @@ def _waiting(request: Request, caller: Caller, cache: NetworkCache) -> dict[str,
         "office_opens_local": local_minute(office_opens) if office_opens else "",
         "refresh": REFRESH_SECONDS,
         "now": caller.now,
+        "holiday": holidays.public_holiday(min(marked), language_of(request)) if marked else None,
     }
+
+
+def _fits(
+    caller: Caller, cache: NetworkCache, waiting: list[str], opening: datetime | None
+) -> Fits:
+    """:class:`Fits` of the referrals ``waiting``, with the counts at ``opening`` (the next
+    office opening, out of office hours; else None). Those to phone first are counted as the
+    ranking marks its options (:func:`api.shelter_store.phone_first`): on a public holiday, the
+    fitting shelters but those that take intakes that day as usual."""
+    if not waiting:
+        return Fits({}, {}, {})
+    now = matching.fitting(caller, cache, waiting, caller.now)
+    sure = now
+    if holidays.public_holiday(caller.now, "en") is not None:
+        usual = shelter_store.holidays_as_usual(caller.session)
+        sure = matching.fitting(caller, cache, waiting, caller.now, usual)
+    none_for_sure = [case_id for case_id, count in sure.items() if not count]
+    at_opening = (
+        matching.fitting(caller, cache, none_for_sure, opening)
+        if none_for_sure and opening is not None
+        else {}
+    )
+    phone_first = {case_id: count - sure.get(case_id, 0) for case_id, count in now.items()}
+    return Fits(now, phone_first, at_opening)
 
 
 @router.get("/desk/referrals/new")

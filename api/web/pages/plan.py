@@ -182,7 +182,7 @@ def make_plan(
             distance_km=_as_shown(terms[line.victim].distance_km),
             mismatches=list(terms[line.victim].mismatches),
             kind=known.kind if known else None,
-            phone_first=holiday and not (known and known.day_and_night),
+            phone_first=shelter_store.phone_first(known, holiday),
         )
         for line in made.plan.assignments
         for known in [facts.get(line.shelter)]

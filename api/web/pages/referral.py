@@ -52,7 +52,7 @@ from api.web.timing import (
     stale,
 )
 from engine.arrays import SoftTerm
-from engine.holidays import next_office_opening, office_open, public_holiday
+from engine.holidays import holiday_opening, next_office_opening, office_open, public_holiday
 from engine.intake import next_opening
 from engine.relaxations import Change
 from models.codes import REASON_CODES
@@ -442,6 +442,7 @@ def _page(
         "lapsed": None,
         "intake_late": None,
         "holiday": None,
+        "holiday_at": None,
     }
     if referral.status == "waiting":
         # The ranking route's own work (its role check passed above): the route answers with
@@ -457,7 +458,7 @@ def _page(
                 ranked.terms[option.shelter].mismatches,
                 stale(known.reported if known else None, caller.now),
                 known.kind if known else None,
-                holiday is not None and not (known and known.day_and_night),
+                shelter_store.phone_first(known, holiday is not None),
             )
             for option in ranking.options
             for known in [facts.get(option.shelter)]
@@ -482,6 +483,9 @@ def _page(
             doubts = hold_doubts(cache, caller, [context["hold"]])[context["hold"].id]
             context["trouble"] = doubts.trouble
             context["intake_late"] = doubts.intake_late
+            if doubts.holiday is not None:
+                context["holiday"] = public_holiday(doubts.holiday, language_of(request))
+                context["holiday_at"] = doubts.holiday
     elif referral.status == "placed":
         found_placements = call(
             placements.list_placements, request, caller, status="active", referral_id=referral_id
@@ -517,18 +521,34 @@ def intake_late(shelter: Shelter | None, hold: HoldPublic, now: datetime) -> Int
     return IntakeLate(opens)
 
 
+def holiday_intake(
+    shelter: Shelter | None, known: shelter_store.Facts | None, hold: HoldPublic, now: datetime
+) -> datetime | None:
+    """The first intake the hold leaves time for (from now until it runs out) that falls on a
+    public holiday, at a shelter whose intake the holiday may stop: the desk is told to phone
+    first, as the ranking told it before the hold. None when there is none, the shelter takes
+    people in on holidays as usual (open day and night, or said so), or the shelter is gone."""
+    if shelter is None or not shelter_store.phone_first(known, holiday=True):
+        return None
+    return holiday_opening(shelter.intake, now, hold.expires_at)
+
+
 @dataclass(frozen=True)
 class HoldDoubts:
     """What the held case's page warns of about its hold: a confirm the shelter or the referral
-    would refuse now (``trouble``), and an intake that cannot happen before the hold runs out
-    (``intake_late``)."""
+    would refuse now (``trouble``), an intake that cannot happen before the hold runs out
+    (``intake_late``), and an intake on a public holiday, at a shelter to phone first
+    (``holiday``: that intake's moment)."""
 
     trouble: ledger.HoldTrouble | None
     intake_late: IntakeLate | None
+    holiday: datetime | None = None
 
     @property
     def any(self) -> bool:
-        """Whether the case's page warns of anything: the waiting list flags the case then."""
+        """Whether the case's page warns that the intake is in doubt: the waiting list flags the
+        case then. A holiday intake is marked apart, as the ranking marks it: not in doubt,
+        only to be phoned about first."""
         return self.trouble is not None or self.intake_late is not None
 
 
@@ -539,19 +559,24 @@ def hold_doubts(
 
     The one check behind both the held case's page (its own hold) and the waiting list (every
     held case it shows, so the night desk need not open each of them to learn that a shelter
-    closed): the list's flag is exactly the page's warning. It reads in a few statements
-    however many holds there are (:func:`api.ledger.hold_troubles`, and the live network, which
-    the transaction has mostly read already), since the list is refreshed all night and after a
+    closed): the list's flags are exactly the page's warnings. It reads in a few statements
+    however many holds there are (:func:`api.ledger.hold_troubles`, the held shelters'
+    :func:`api.shelter_store.facts`, and the live network, which the transaction has mostly read
+    already), since the list is refreshed all night and after a
     raid holds some thirty cases. The holds are listed (and audited) by the caller already.
     """
     if not found:
         return {}
     troubles = ledger.hold_troubles(caller.session, [hold.id for hold in found], now=caller.now)
     network = {shelter.id: shelter for shelter in cache.network(caller.session, caller.now)}
+    facts = shelter_store.facts(caller.session, sorted({hold.shelter_id for hold in found}))
     return {
         hold.id: HoldDoubts(
             troubles.get(hold.id),
             intake_late(network.get(hold.shelter_id), hold, caller.now),
+            holiday_intake(
+                network.get(hold.shelter_id), facts.get(hold.shelter_id), hold, caller.now
+            ),
         )
         for hold in found
     }
