@@ -4,10 +4,11 @@ A row holds an actor, a role, an action, an object type and its pseudonymous id,
 request id and a time — never a field value, so the trail itself is no second copy of the data.
 
 Rows are appended in the caller's transaction (the access and its record commit together or not
-at all), and the database refuses UPDATE and DELETE on them (triggers, see the first migration).
+at all), and the database refuses UPDATE on them, and DELETE but of the oldest rows once their
+retention period is over (triggers, see the migrations; the purge is :mod:`api.audit_purge`).
 Each row's ``hash`` is the SHA-256 of its own fields and the previous row's hash, so editing or
 removing a row — by someone who got past the triggers — breaks the chain at that row, and
-:func:`verify` names it.
+:func:`api.audit_verify.verify` names it.
 
 Chaining must be serialised, or two transactions would both extend the same last row: SQLite's
 ``BEGIN IMMEDIATE`` already does that; on PostgreSQL a transaction-level advisory lock does, held
@@ -38,7 +39,8 @@ from api.db.tables import AuditRow
 GENESIS = "0" * 64
 # The ids the service issues (a letter per kind and 16 random hex digits: pseudonymous by
 # construction). Anything else came from a caller's path or body, and could be a name typed where
-# a case id belongs; the trail, which nobody can ever edit or purge, keeps only that it was no id.
+# a case id belongs; the trail, which nobody can edit and which is kept for years, keeps only that
+# it was no id.
 ISSUED_ID = re.compile(r"^[CHP][0-9a-f]{16}$")
 NOT_AN_ID = "(not an issued id)"
 # The object id of a login that presented a valid device token (``api.devices``): the row's
@@ -103,18 +105,33 @@ def _append_queued(session: Session) -> None:
         return
     # The transaction's own changes first, so that their row locks come before the chain's.
     session.flush()
+    append(session, [fields for _, fields in queued])
+
+
+def lock_chain(session: Session) -> None:
+    """Hold the chain until the session's transaction ends: no other transaction appends to it
+    (or purges it) meanwhile. SQLite's ``BEGIN IMMEDIATE`` holds it from the transaction's
+    start; on PostgreSQL the advisory lock is taken here (again, harmlessly, if held)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(_CHAIN_LOCK, {"namespace": CHAIN_LOCK})
+
+
+def append(session: Session, queued: list[dict[str, Any]]) -> int:
+    """Chain rows with the given fields (all but ``seq`` and the hashes) onto the last stored
+    row, under the chain's lock; the ``seq`` of the last one."""
+    lock_chain(session)
+    connection = session.connection()
     last = connection.execute(_LAST).first()
     seq, prev_hash = (0, GENESIS) if last is None else (last.seq, last.hash)
     rows = []
-    for _, queued_fields in queued:
+    for queued_fields in queued:
         seq += 1
         fields = {**queued_fields, "seq": seq, "prev_hash": prev_hash}
         prev_hash = _hash(fields)
         rows.append({**fields, "hash": prev_hash})
     connection.execute(_APPEND, rows)
+    return seq
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -152,40 +169,13 @@ def kept_id(object_id: str | None) -> str | None:
     return NOT_AN_ID
 
 
-def verify(session: Session) -> int | None:
-    """The ``seq`` of the first row whose hash or link to its predecessor is wrong, or None.
-
-    Removing the newest rows leaves no trace in the chain itself; keep a copy of the newest hash
-    elsewhere (a printed report, a backup) to notice that.
-    """
-    expected_prev = GENESIS
-    rows = session.scalars(
-        select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=1000)
-    )
-    for row in rows:
-        if row.prev_hash != expected_prev or row.hash != row_hash(row):
-            return row.seq
-        expected_prev = row.hash
-    return None
-
-
 def newest(session: Session) -> tuple[int, str] | None:
-    """The newest row's ``seq`` and hash, for keeping outside the database (see :func:`verify`)."""
+    """The newest row's ``seq`` and hash, for keeping outside the database: removing the newest
+    rows leaves no trace in the chain itself (see :mod:`api.audit_verify`)."""
     row = session.execute(
         select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
     ).first()
     return None if row is None else (row.seq, row.hash)
-
-
-def kept_mismatch(session: Session, seq: int, kept: str) -> str | None:
-    """Why the trail no longer holds row ``seq`` with the hash ``kept`` outside the database, or
-    None when it does: ``missing`` (the trail was shortened below it) or ``differs`` (the row, or
-    one before it, was rewritten with every later hash). Only together with :func:`verify` does
-    a match say the rows up to ``seq`` are as they were when the hash was kept."""
-    found = session.scalar(select(AuditRow.hash).where(AuditRow.seq == seq))
-    if found is None:
-        return "missing"
-    return None if found == kept.lower() else "differs"
 
 
 def row_hash(row: AuditRow) -> str:

@@ -21,12 +21,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from api import audit
+from api import audit, audit_verify
 from api.db.engine import PRIVATE_FILE
 from api.db.session import Database
 
@@ -76,8 +77,9 @@ def refusal(database_url: str, target: Path) -> str | None:
     return None
 
 
-def back_up(database_url: str, target: Path) -> Backup:
-    """Copy the embedded database at ``database_url`` to ``target``, checked; see the module."""
+def back_up(database_url: str, target: Path, *, audit_days: int) -> Backup:
+    """Copy the embedded database at ``database_url`` to ``target``, checked (its audit trail
+    against a retention period of ``audit_days``, as ``audit verify``); see the module."""
     refused = refusal(database_url, target)
     if refused is not None:
         raise BackupError(refused)
@@ -85,7 +87,7 @@ def back_up(database_url: str, target: Path) -> Backup:
     try:
         with _partial(target) as partial:
             _copy(source, partial)
-            newest = check(partial)
+            newest = check(partial, audit_days=audit_days)
             os.link(partial, target)  # fails, rather than replaces, if the name was taken since
     except FileExistsError:
         raise BackupError(f"{target} exists: a backup never replaces a file") from None
@@ -94,7 +96,7 @@ def back_up(database_url: str, target: Path) -> Backup:
     return Backup(target, target.stat().st_size, newest)
 
 
-def check(copy: Path) -> tuple[int, str] | None:
+def check(copy: Path, *, audit_days: int) -> tuple[int, str] | None:
     """The newest audit row of a copy whose pages and audit trail are whole;
     :class:`BackupError` naming what is wrong otherwise."""
     with closing(sqlite3.connect(f"file:{copy}?mode=ro", uri=True)) as connection:
@@ -105,12 +107,12 @@ def check(copy: Path) -> tuple[int, str] | None:
     database = Database(create_engine(f"sqlite:///file:{copy}?mode=ro&uri=true"))
     try:
         with database.session() as session:
-            broken = audit.verify(session)
+            broken = audit_verify.verify(session, now=datetime.now(UTC), min_days=audit_days)
             newest = audit.newest(session)
     finally:
         database.dispose()
     if broken is not None:
-        raise BackupError(f"the copy's audit trail is broken at row {broken}")
+        raise BackupError(f"the copy's audit trail is broken at row {broken.seq}: {broken.why}")
     return newest
 
 

@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
-from api import accounts, audit, backup, retention
+from api import accounts, audit, audit_verify, backup, retention
+from api.audit_purge import Purge
 from api.db.session import Database
 from api.main import MAX_CONCURRENT_REQUESTS, prepare
 from api.observe import shared_across_workers
@@ -65,7 +66,8 @@ def register(app: typer.Typer) -> None:
     trail.command("verify")(verify_audit)
     app.add_typer(trail, name="audit")
     purge = typer.Typer(
-        help="Delete closed referrals: after the retention period, or one now.",
+        help="Delete closed referrals, old audit rows and scenario runs after their retention "
+        "periods, or one closed referral now.",
         no_args_is_help=True,
     )
     purge.command("run")(run_retention)
@@ -278,25 +280,33 @@ def verify_audit(
         str | None,
         typer.Option(
             help="A row and its hash kept outside the database, as printed before "
-            "(SEQ:HASH, e.g. 1234:9f86...): checks the trail still holds that row unchanged."
+            "(SEQ:HASH, e.g. 1234:9f86...): checks the trail still holds that row unchanged, "
+            "or that retention purged it."
         ),
     ] = None,
 ) -> None:
-    """Check the audit trail's hash chain; name the first broken row (exit code 1)."""
+    """Check the audit trail's hash chain and its purges; name the first broken row (exit 1)."""
     expected = _kept(kept) if kept is not None else None
-    database = _database()
+    settings = _settings()
+    database = _database(settings)
     with database.session() as session:
-        broken = audit.verify(session)
+        broken = audit_verify.verify(session, now=datetime.now(UTC), min_days=settings.audit_days())
         last = audit.newest(session)
-        mismatch = audit.kept_mismatch(session, *expected) if expected else None
+        begun = audit_verify.beginning(session)
+        state = audit_verify.kept_state(session, *expected) if expected else None
+        removed_by = (
+            audit_verify.remover(session, expected[0])
+            if expected is not None and state == "purged"
+            else None
+        )
     if broken is not None:
-        typer.echo(f"audit trail broken at row {broken}", err=True)
+        typer.echo(f"audit trail broken at row {broken.seq}: {broken.why}", err=True)
         raise typer.Exit(EXIT_BROKEN)
-    if expected is not None and mismatch is not None:
+    if expected is not None and state in ("missing", "differs"):
         seq = expected[0]
         typer.echo(
             f"audit trail shortened: row {seq} is gone"
-            if mismatch == "missing"
+            if state == "missing"
             else f"audit trail rewritten: row {seq} no longer has the hash kept for it",
             err=True,
         )
@@ -310,8 +320,29 @@ def verify_audit(
         f"audit trail intact; newest row {last[0]}, hash {last[1]} "
         f"(keep it; to check later: --kept {last[0]}:{last[1]})"
     )
-    if expected is not None:
+    if begun is not None and begun.purge is not None:
+        typer.echo(_beginning(begun.seq, begun.at, begun.purge))
+    if expected is not None and removed_by is not None:
+        typer.echo(
+            f"row {expected[0]} was purged on {_day(removed_by.at)}, with the rows up to "
+            f"{removed_by.through}, older than {_day(removed_by.cutoff)} "
+            f"(a retention of {removed_by.days} days)"
+        )
+    elif expected is not None:
         typer.echo(f"row {expected[0]} still has the hash kept for it")
+
+
+def _beginning(seq: int, at: datetime, purge: Purge) -> str:
+    """Where a purged trail begins, in one line."""
+    return (
+        f"trail kept from row {seq} ({_day(at)}); {purge.through} earlier rows "
+        f"purged, the last time on {_day(purge.at)} under a retention of {purge.days} days"
+    )
+
+
+def _day(moment: datetime) -> str:
+    """A moment as the command line prints it: UTC, to the minute."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _kept(text: str) -> tuple[int, str]:
@@ -333,15 +364,44 @@ def run_retention(
         typer.Option(min=0, help="Retention period in days (default: SAFEPLACE_RETENTION_DAYS)."),
     ] = None,
 ) -> None:
-    """Delete referrals closed longer ago than the retention period, keeping statistics."""
+    """Delete what is past its retention period: closed referrals, audit rows, scenario runs.
+
+    Referrals after SAFEPLACE_RETENTION_DAYS (or --days), counted into the statistics first;
+    the audit trail's oldest rows after SAFEPLACE_AUDIT_RETENTION_DAYS, never while a case
+    they may be about is stored; finished scenario runs after SAFEPLACE_SCENARIO_RUN_DAYS."""
     settings = _settings()
-    database = _database(settings)
-    period = settings.retention_days if days is None else days
-    with database.session() as session:
-        purged = retention.purge_closed(
-            session, now=datetime.now(UTC), days=period, actor=_operator()
+    periods = retention.Periods(
+        referrals=settings.retention_days if days is None else days,
+        audit=settings.audit_days(),
+        runs=settings.scenario_run_days,
+    )
+    if periods.referrals > periods.audit:
+        typer.echo(
+            f"--days: {periods.referrals} days is longer than the audit trail is kept "
+            f"({periods.audit} days, SAFEPLACE_AUDIT_RETENTION_DAYS): the trail must outlive "
+            "the referrals it accounts for; nothing purged",
+            err=True,
         )
-    typer.echo(f"{purged} closed referrals purged (closed more than {period} days ago)")
+        raise typer.Exit(EXIT_INVALID)
+    database = _database(settings)
+    with database.session() as session:
+        done = retention.run(session, now=datetime.now(UTC), periods=periods, actor=_operator())
+        begun = audit_verify.beginning(session)
+    typer.echo(
+        f"{done.referrals} closed referrals purged (closed more than {periods.referrals} days ago)"
+    )
+    typer.echo(f"{done.runs} scenario runs purged (ended more than {periods.runs} days ago)")
+    if done.trail_broken is not None:
+        typer.echo(
+            f"audit trail broken at row {done.trail_broken}: no audit row purged, so that the "
+            "break can still be found; run audit verify",
+            err=True,
+        )
+        raise typer.Exit(EXIT_BROKEN)
+    removed = 0 if done.trail is None else done.trail.removed
+    typer.echo(f"{removed} audit rows purged (older than {periods.audit} days)")
+    if begun is not None and begun.purge is not None:
+        typer.echo(_beginning(begun.seq, begun.at, begun.purge))
 
 
 def erase_referral(
@@ -378,7 +438,7 @@ def make_backup(
         raise typer.Exit(EXIT_INVALID)
     database = _database(settings)
     try:
-        made = backup.back_up(settings.database_url, target)
+        made = backup.back_up(settings.database_url, target, audit_days=settings.audit_days())
     except backup.BackupError as error:
         _record_backup(database, "invalid")
         typer.echo(f"backup not made: {error}", err=True)

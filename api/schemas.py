@@ -572,6 +572,18 @@ class AuditEntry(ResponseModel):
     request_id: str
 
 
+class AuditBeginning(ResponseModel):
+    """Where the audit trail begins now: its first row, and, once retention purged its start,
+    how many rows went and the last purge's time, period and cutoff (null: never purged)."""
+
+    first_seq: int | None = Field(description="The oldest row kept; null for an empty trail.")
+    first_at: datetime | None
+    purged_rows: int = Field(description="Rows removed from the start by retention, in all.")
+    purged_at: datetime | None = Field(description="When the last purge ran.")
+    retention_days: int | None = Field(description="The audit retention period it ran under.")
+    cutoff: datetime | None = Field(description="It removed only rows older than this.")
+
+
 class Token(ResponseModel):
     """An OAuth2 bearer token."""
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -22,6 +22,9 @@ DATABASE_FORMS = "use sqlite:///PATH or postgresql://USER@HOST/DATABASE"
 MIN_SECRET_LENGTH = 32
 # The longest ``SAFEPLACE_DEVICE_DAYS`` accepted.
 MAX_DEVICE_DAYS = 365
+# How much longer than the referrals the audit trail is kept when no period is set for it: a year
+# in which whoever asks who read a case after it was purged still gets an answer.
+AUDIT_MARGIN_DAYS = 365
 
 
 class Settings(BaseSettings):
@@ -39,6 +42,11 @@ class Settings(BaseSettings):
     # holds for the next office-hours intake, from Friday evening that is Monday morning.
     hold_max_hours: int = Field(default=72, ge=1, le=7 * 24)
     retention_days: int = Field(default=365, ge=1)
+    # How long an audit row is kept; unset: ``retention_days`` + ``AUDIT_MARGIN_DAYS``. Never
+    # shorter than ``retention_days`` (see :meth:`audit_days`).
+    audit_retention_days: int | None = Field(default=None, ge=1)
+    # How long a finished scenario run (aggregates only) is kept after it ended.
+    scenario_run_days: int = Field(default=365, ge=1)
     login_attempts_per_minute: int = Field(default=5, ge=1)
     # How long a client is remembered after a successful login (its device token and the login
     # page's device cookie, ``api.devices``). At most a year: browsers keep no cookie longer
@@ -77,6 +85,25 @@ class Settings(BaseSettings):
         if driver not in DATABASE_DRIVERS:
             raise ValueError(f"unsupported database '{driver}'; {DATABASE_FORMS}")
         return url
+
+    @field_validator("audit_retention_days")
+    @classmethod
+    def _trail_outlives_referrals(cls, days: int | None, info: ValidationInfo) -> int | None:
+        """Refuse an audit period shorter than the referrals': the trail must still answer who
+        read a case once the case itself is gone."""
+        referrals = info.data.get("retention_days")
+        if days is not None and referrals is not None and days < referrals:
+            raise ValueError(
+                f"{days} days is shorter than SAFEPLACE_RETENTION_DAYS ({referrals}): the audit "
+                "trail must be kept at least as long as the referrals it accounts for"
+            )
+        return days
+
+    def audit_days(self) -> int:
+        """The audit trail's retention period in days, set or derived from the referrals'."""
+        if self.audit_retention_days is not None:
+            return self.audit_retention_days
+        return self.retention_days + AUDIT_MARGIN_DAYS
 
     def device_lifetime(self) -> timedelta:
         """How long a device token, and the cookie that keeps it, are valid from a login."""

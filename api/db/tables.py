@@ -329,6 +329,30 @@ class AuditRow(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class AuditPurgeRow(Base):
+    """What one retention run removed from the start of the audit trail (``api.audit_purge``).
+
+    The run's own audit row (action ``purge``, object type ``audit``, with ``seq`` here) carries
+    the SHA-256 of these fields as its object id, so the record is in the chain for as long as
+    that row is kept. The database lets a purge delete only audit rows up to the greatest
+    ``through`` recorded here, and refuses UPDATE and DELETE on the records themselves. They
+    hold counts, moments and hashes, no person: they are kept after the row that binds them.
+    """
+
+    __tablename__ = "audit_purges"
+
+    # The purge's own audit row.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The retention period in force, and the moment before which rows were old enough.
+    days: Mapped[int] = mapped_column(Integer)
+    cutoff: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Every row up to this one is gone; the first row kept links to ``anchor``, its hash.
+    through: Mapped[int] = mapped_column(Integer, unique=True)
+    anchor: Mapped[str] = mapped_column(String(64))
+    removed: Mapped[int] = mapped_column(Integer)
+
+
 class ReferralStatRow(Base):
     """Anonymous statistics kept when a closed referral is purged: counts, never a person."""
 

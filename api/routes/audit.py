@@ -10,10 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api import audit_search
+from api import audit_search, audit_verify
 from api.deps import Caller, allow
 from api.routes.common import AUTHENTICATED, FilterId, Limit, Offset
-from api.schemas import PRINTABLE, AuditEntry, Moment
+from api.schemas import PRINTABLE, AuditBeginning, AuditEntry, Moment
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -49,3 +49,19 @@ def read_audit(
     )
     rows = audit_search.search(caller.session, where, limit=limit, offset=offset)
     return [AuditEntry.model_validate(row, from_attributes=True) for row in rows]
+
+
+@router.get("/beginning", responses=AUTHENTICATED)
+def read_beginning(*, caller: Annotated[Caller, Depends(allow("auditor"))]) -> AuditBeginning:
+    """Where the trail begins: the oldest row kept, and what retention purged before it. Role:
+    auditor."""
+    begun = audit_verify.beginning(caller.session)
+    purge = None if begun is None else begun.purge
+    return AuditBeginning(
+        first_seq=None if begun is None else begun.seq,
+        first_at=None if begun is None else begun.at,
+        purged_rows=0 if purge is None else purge.through,
+        purged_at=None if purge is None else purge.at,
+        retention_days=None if purge is None else purge.days,
+        cutoff=None if purge is None else purge.cutoff,
+    )

@@ -2,7 +2,7 @@
 
 Each refresh of the waiting list or of a shelter's page reads people through the API's routes,
 and each person shown is an audit row: a waiting list of thirty, refreshed every 30 s, would add
-over 100,000 rows a day per open screen to a trail that is never purged, all saying the same.
+over 100,000 rows a day per open screen to a trail that is kept for years, all saying the same.
 So a part's script sends back the tag of what it shows (``If-None-Match``), and the part is read,
 and audited, only when the tag has changed (else 304, nothing read, nothing shown).
 

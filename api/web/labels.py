@@ -152,6 +152,7 @@ AUDIT_ACTIONS: Final = {
     "login": N_("login"),
     "export": N_("copied out (backup)"),
     "delete": N_("deleted"),
+    "purge": N_("removed at the end of its retention period"),
 }
 AUDIT_OBJECTS: Final = {
     "referral": N_("referral"),
@@ -160,6 +161,7 @@ AUDIT_OBJECTS: Final = {
     "shelter": N_("shelter"),
     "user": N_("user account"),
     "database": N_("the whole database"),
+    "audit": N_("the audit trail's oldest rows"),
 }
 # The one object id that is a code, not an id: a login from a known device (``api.devices``).
 AUDIT_IDS: Final = {KNOWN_DEVICE: N_("(known device)")}

@@ -155,6 +155,7 @@ def environment(language: Language, catalogue: gettext.NullTranslations) -> Envi
     environment.globals["codes"] = lambda kind: tuple(LABELS[kind])
     environment.filters["when"] = lambda moment: _when(moment, language)
     environment.filters["clock"] = lambda moment: _clock(moment, language)
+    environment.filters["day"] = lambda moment: _day(moment, language)
     environment.filters["duration"] = lambda span: _duration(span, catalogue)
     environment.filters["number"] = lambda value, digits=0: number(value, digits, language)
     environment.filters["signed"] = lambda value: signed(value, language)
@@ -173,6 +174,12 @@ def label(kind: str, code: object, catalogue: gettext.NullTranslations) -> str:
 def _when(moment: datetime, language: Language) -> str:
     """Day and time in Amsterdam, e.g. ``ma 30 nov. 10:00``."""
     return format_datetime(moment, "EEE d MMM HH:mm", tzinfo=AMSTERDAM, locale=language)
+
+
+def _day(moment: datetime, language: Language) -> str:
+    """The day in Amsterdam with its year, e.g. ``30 november 2026``: for moments that may lie
+    years back (where the audit trail begins)."""
+    return format_datetime(moment, "d MMMM y", tzinfo=AMSTERDAM, locale=language)
 
 
 def _clock(moment: datetime, language: Language) -> str:

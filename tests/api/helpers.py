@@ -224,6 +224,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/capacity"): frozenset({"planner", "desk", "admin"}),
     ("GET", "/api/v1/stays"): frozenset({"planner", "desk"}),
     ("GET", "/api/v1/audit"): frozenset({"auditor"}),
+    ("GET", "/api/v1/audit/beginning"): frozenset({"auditor"}),
     ("POST", "/api/v1/scenario-runs"): frozenset({"planner"}),
     ("GET", "/api/v1/scenario-runs/{run_id}"): frozenset({"planner"}),
     ("GET", "/api/v1/scenario-runs/{run_id}/result"): frozenset({"planner"}),

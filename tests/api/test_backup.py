@@ -28,6 +28,8 @@ from tests.api.helpers import USERS, add_users, bearer, settings_for
 from tests.api.rows import add_referral, victim
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+# The audit trail's retention period a copy is checked against (nothing is purged here).
+DAYS = 730
 
 
 @pytest.fixture
@@ -94,7 +96,7 @@ def test_a_backup_taken_while_the_service_writes_is_whole(
             while len(written) <= 20 * index:  # let the writer get ahead of the last copy
                 stop.wait(0.01)
             committed_before.append(len(written))
-            copies.append(backup.back_up(url, tmp_path / f"copy-{index}.db"))
+            copies.append(backup.back_up(url, tmp_path / f"copy-{index}.db", audit_days=DAYS))
     finally:
         stop.set()
         writer.join()
@@ -152,7 +154,7 @@ def test_a_restored_copy_serves_the_people_it_holds(
     one beside it): the service starts on it and the desk finds the referral."""
     url, database = database_file
     register_one(database, 7)
-    made = backup.back_up(url, tmp_path / "copy.db")
+    made = backup.back_up(url, tmp_path / "copy.db", audit_days=DAYS)
     restored = tmp_path / "restored" / "safeplace.db"
     restored.parent.mkdir()
     restored.write_bytes(made.path.read_bytes())
@@ -178,7 +180,7 @@ def test_a_copy_with_a_broken_trail_is_refused(
     register_one(database, 1)
     with database.session() as session:
         seq = session.scalars(select(AuditRow.seq).order_by(AuditRow.seq.desc()).limit(1)).one()
-    made = backup.back_up(url, tmp_path / "copy.db")
+    made = backup.back_up(url, tmp_path / "copy.db", audit_days=DAYS)
     forged = tmp_path / "forged.db"
     forged.write_bytes(made.path.read_bytes())
     with sqlite3.connect(forged) as connection:  # an extra row: the triggers allow inserts
@@ -190,7 +192,7 @@ def test_a_copy_with_a_broken_trail_is_refused(
             ("a" * 64, seq),
         )
     with pytest.raises(backup.BackupError, match=f"broken at row {seq + 1}"):
-        backup.check(forged)
+        backup.check(forged, audit_days=DAYS)
 
 
 @pytest.mark.parametrize(
@@ -240,5 +242,5 @@ def test_a_copy_that_cannot_be_written_leaves_nothing_behind(
 
     monkeypatch.setattr(os, "link", no_links)
     with pytest.raises(backup.BackupError, match=r"cannot write .*: Operation not permitted"):
-        backup.back_up(url, folder / "copy.db")
+        backup.back_up(url, folder / "copy.db", audit_days=DAYS)
     assert list(folder.iterdir()) == []

@@ -586,3 +586,105 @@ def test_workers_slow_to_start_are_waited_for_not_killed_in_a_loop(tmp_path: Pat
             assert time.monotonic() < deadline, running.log.read_text()
             time.sleep(0.2)
         assert "died" not in running.log.read_text()
+
+
+def _old_and_new_reads(database_url: str) -> list[str]:
+    """Three audit rows 800 days old and one of now, with their hashes as ``SEQ:HASH``."""
+    database = Database.for_url(database_url)
+    try:
+        with database.session() as session:
+            for number in range(3):
+                add_audit_row(session, number, datetime.now(UTC) - timedelta(days=800))
+            add_audit_row(session, 0, datetime.now(UTC))
+        with database.session() as session:
+            rows = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq))
+            return [f"{row.seq}:{row.hash}" for row in rows]
+    finally:
+        database.dispose()
+
+
+def test_retention_purges_old_audit_rows_and_verify_says_where_the_trail_begins(
+    env: dict[str, str], database_url: str
+) -> None:
+    run(env, "audit", "verify")  # migrates and seeds, as the server would
+    kept = _old_and_new_reads(database_url)
+    result = run(env, "retention", "run")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:3] == [
+        "0 closed referrals purged (closed more than 365 days ago)",
+        "0 scenario runs purged (ended more than 365 days ago)",
+        "2 audit rows purged (older than 730 days)",
+    ]
+    assert re.fullmatch(
+        r"trail kept from row 3 \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\); 2 earlier rows purged, the "
+        r"last time on \d{4}-\d\d-\d\d \d\d:\d\d UTC under a retention of 730 days",
+        lines[3],
+    ), lines[3]
+    verified = run(env, "audit", "verify", "--kept", kept[0])
+    assert verified.exit_code == 0, verified.output
+    assert lines[3] in verified.output.splitlines()
+    assert re.search(
+        r"row 1 was purged on \S+ \S+ UTC, with the rows up to 2, older than \S+ \S+ UTC "
+        r"\(a retention of 730 days\)",
+        verified.output,
+    ), verified.output
+    assert "still has the hash kept" in run(env, "audit", "verify", "--kept", kept[2]).output
+    forged = kept[1].split(":")[0] + ":" + "0" * 64  # the last row purged: its hash is known
+    rewritten = run(env, "audit", "verify", "--kept", forged)
+    assert rewritten.exit_code == EXIT_BROKEN
+    assert "rewritten: row 2 no longer has the hash kept for it" in rewritten.output
+
+
+def test_audit_verify_names_a_purge_under_a_shorter_period_than_set(
+    env: dict[str, str], database_url: str
+) -> None:
+    run(env, "audit", "verify")
+    _old_and_new_reads(database_url)
+    assert run({**env, "SAFEPLACE_AUDIT_RETENTION_DAYS": "400"}, "retention", "run").exit_code == 0
+    assert run({**env, "SAFEPLACE_AUDIT_RETENTION_DAYS": "400"}, "audit", "verify").exit_code == 0
+    result = run(env, "audit", "verify")
+    assert result.exit_code == EXIT_BROKEN
+    assert re.search(
+        r"audit trail broken at row \d+: the last purge kept rows for 400 days, fewer than the "
+        r"730 set \(SAFEPLACE_AUDIT_RETENTION_DAYS\)",
+        result.output,
+    ), result.output
+
+
+def test_retention_keeps_a_broken_start_of_the_trail_and_says_so(
+    env: dict[str, str], database_url: str
+) -> None:
+    run(env, "audit", "verify")
+    _old_and_new_reads(database_url)
+    database = Database.for_url(database_url)
+    try:
+        _without_guards(database)
+        with database.session() as session:
+            session.execute(text("UPDATE audit SET actor = 'mallory' WHERE seq = 1"))
+    finally:
+        database.dispose()
+    result = run(env, "retention", "run")
+    assert result.exit_code == EXIT_BROKEN
+    assert "audit trail broken at row 1: no audit row purged" in result.output
+
+
+def test_retention_refuses_to_keep_referrals_longer_than_the_audit_trail(
+    env: dict[str, str],
+) -> None:
+    result = run(env, "retention", "run", "--days", "731")
+    assert result.exit_code == EXIT_INVALID
+    assert result.output.startswith(
+        "--days: 731 days is longer than the audit trail is kept (730 days, "
+        "SAFEPLACE_AUDIT_RETENTION_DAYS)"
+    )
+
+
+def test_an_audit_period_shorter_than_the_referrals_is_named(env: dict[str, str]) -> None:
+    shorter = {**env, "SAFEPLACE_RETENTION_DAYS": "400", "SAFEPLACE_AUDIT_RETENTION_DAYS": "399"}
+    result = run(shorter, "retention", "run")
+    assert result.exit_code == EXIT_INVALID
+    assert result.output.splitlines() == [
+        "SAFEPLACE_AUDIT_RETENTION_DAYS: 399 days is shorter than SAFEPLACE_RETENTION_DAYS "
+        "(400): the audit trail must be kept at least as long as the referrals it accounts for"
+    ]

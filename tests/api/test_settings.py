@@ -59,3 +59,30 @@ def test_device_days_out_of_range_are_refused(days: int) -> None:
         Settings(device_days=days)
     (error,) = refused.value.errors()
     assert error["loc"] == ("device_days",)
+
+
+def test_the_audit_trail_is_kept_a_year_longer_than_the_referrals_unless_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("SAFEPLACE_RETENTION_DAYS", "SAFEPLACE_AUDIT_RETENTION_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+    assert Settings().audit_days() == 365 + 365
+    monkeypatch.setenv("SAFEPLACE_RETENTION_DAYS", "1000")
+    assert Settings().audit_days() == 1000 + 365
+    monkeypatch.setenv("SAFEPLACE_AUDIT_RETENTION_DAYS", "1000")
+    assert Settings().audit_days() == 1000
+
+
+@pytest.mark.parametrize(("referrals", "trail"), [(365, 364), (365, 0), (30, -1)])
+def test_an_audit_period_shorter_than_the_referrals_is_refused(referrals: int, trail: int) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(retention_days=referrals, audit_retention_days=trail)
+    (error,) = refused.value.errors()
+    assert error["loc"] == ("audit_retention_days",)
+
+
+def test_scenario_runs_are_kept_a_year_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SAFEPLACE_SCENARIO_RUN_DAYS", raising=False)
+    assert Settings().scenario_run_days == 365
+    with pytest.raises(ValidationError):
+        Settings(scenario_run_days=0)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx2
 import pytest
 import typer
+from babel.dates import format_datetime
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, update
@@ -23,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from api import ledger
+from api import audit_purge, audit_verify, ledger
 from api.cli_service import register as register_commands
 from api.db.tables import HoldRow, ShelterRow
 from api.retention import purge_closed
@@ -976,6 +977,46 @@ def test_the_auditor_sees_a_backup_as_the_whole_database_copied_out(
     form = auditor.get("/audit").text
     assert '<option value="export">gekopieerd (back-up)</option>' in form
     assert '<option value="database">de hele database</option>' in form
+
+
+def test_the_auditor_sees_where_a_purged_trail_begins(site: Site) -> None:
+    """Two years and more later, every row of today is past the default 730 days (the three
+    logins: the newest stays, as the boundary): the page says from when the trail is kept and
+    how many rows went, when and under what period. Before any purge it says nothing of the
+    kind."""
+    before = site.api("auditor", "GET", "/api/v1/audit/beginning")
+    assert (before["purged_rows"], before["purged_at"], before["retention_days"]) == (0, None, None)
+    assert "Audittrail bewaard vanaf" not in text(site.visitor("auditor").get("/audit"))
+    for role in ("desk", "planner"):  # their logins are on record too
+        site.visitor(role).get("/")
+    site.clock.now += timedelta(days=800)
+    with site.database.session() as session:
+        done = audit_purge.purge_expired(
+            session, now=site.clock.now, days=730, actor="console:root", request_id="run"
+        )
+        begun = audit_verify.beginning(session)
+    assert done is not None
+    assert begun is not None
+    auditor = site.visitor("auditor")
+    shown = text(auditor.get("/audit"))
+    kept_from, on = (day(begun.at, "nl"), day(site.clock.now, "nl"))
+    assert (
+        f"Audittrail bewaard vanaf {kept_from}; {done.through} eerdere regels zijn verwijderd, "
+        f"het laatst op {on}, onder een bewaartermijn van 730 dagen."
+    ) in shown, shown
+    rows = text(auditor.get("/audit", action="purge"))
+    assert "verwijderd na afloop van de bewaartermijn de oudste regels van de audittrail" in rows
+    auditor.post("/language", {"language": "en", "next": "/audit"})
+    english = text(auditor.get("/audit"))
+    assert (
+        f"Trail kept from {day(begun.at, 'en')}; {done.through} earlier rows were purged, the "
+        f"last time on {day(site.clock.now, 'en')}, under a retention of 730 days."
+    ) in english, english
+
+
+def day(moment: datetime, language: str) -> str:
+    """A day as the pages write it, with its year."""
+    return format_datetime(moment, "d MMMM y", tzinfo=AMSTERDAM, locale=language)
 
 
 def test_a_database_that_does_not_answer_is_a_page_too(

@@ -1,4 +1,5 @@
-"""The auditor's search of the audit trail: the API's ``GET /audit``, as a form and a table.
+"""The auditor's search of the audit trail: the API's ``GET /audit``, as a form and a table,
+under where the trail begins once retention purged its start (``GET /audit/beginning``).
 
 Times are typed and shown in Amsterdam time, as everything else on the pages; the search itself
 runs in UTC, as the trail is stored.
@@ -51,6 +52,7 @@ def audit_page(request: Request, caller: Visitor) -> Response:
             offset=(page - 1) * PAGE,
         )
     context = {
+        "beginning": call(audit.read_beginning, request, caller),
         "words": words,
         "since": query.get("since", ""),
         "until": query.get("until", ""),
