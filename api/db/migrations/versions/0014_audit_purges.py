@@ -6,8 +6,8 @@ greatest ``through`` in ``audit_purges``: rows can only go once a purge record c
 that record is bound into the chain by the purge's own audit row (``api.audit_purge``). The
 records are append-only like the trail (UPDATE, DELETE and, on PostgreSQL, TRUNCATE refused).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
