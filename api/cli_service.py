@@ -218,18 +218,51 @@ def set_user_role(
     typer.echo(f"user '{name}' now has role {role}{at}: their earlier tokens are refused")
 
 
-def end_user_devices(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
-    """End a user's device tokens, and nothing else (a desk computer lost or stolen).
+def end_user_devices(
+    name: Annotated[str | None, typer.Argument(help="Login name.", show_default=False)] = None,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Every user's device tokens (a computer's image taken); asks first."
+        ),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask; for scripts that have asked already.")
+    ] = False,
+) -> None:
+    """End a user's device tokens, or every user's (--all), and nothing else (a desk computer
+    lost or stolen).
 
     A client the user logged in from no longer gets past others' failed logins for the name,
     until the user logs in there again; the password and the sessions stay as they are. A
     password that may be known to someone else is replaced with set-password instead, which
     ends the device tokens too."""
-    with _account_change(_database(), "cannot change user", name) as session:
-        accounts.end_devices(session, name)
+    if every == (name is not None):
+        typer.echo("end-devices: give a user's name, or --all for every user", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    if name is not None:
+        with _account_change(_database(), "cannot change user", name) as session:
+            accounts.end_devices(session, name)
+        typer.echo(
+            f"user '{name}': the device tokens of before count as none; "
+            "the next login from a client hands out a new one"
+        )
+        return
+    settings = _settings()
+    if not yes and not typer.confirm(
+        "End the device tokens of every user? Each user's next login from a client hands out a "
+        "new one"
+    ):
+        typer.echo("nothing changed", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    with _database(settings).session() as session:
+        names = accounts.end_all_devices(session)
+        request_id = uuid.uuid4().hex
+        for user in names:
+            _record_user_change(session, user, "update", request_id)
     typer.echo(
-        f"user '{name}': the device tokens of before count as none; "
-        "the next login from a client hands out a new one"
+        f"{len(names)} users: every device token of before counts as none; "
+        "each user's next login from a client hands out a new one"
     )
 
 
@@ -249,20 +282,25 @@ def _account_change(
     try:
         with database.session() as session:
             yield session
-            audit.record(
-                session,
-                actor=_operator(),
-                role=audit.CONSOLE,
-                action=action,
-                object_type="user",
-                object_id=name,
-                result="ok",
-                request_id=uuid.uuid4().hex,
-                at=datetime.now(UTC),
-            )
+            _record_user_change(session, name, action, uuid.uuid4().hex)
     except accounts.AccountError as error:
         typer.echo(f"{failure}: {error}", err=True)
         raise typer.Exit(EXIT_INVALID) from None
+
+
+def _record_user_change(session: Session, name: str, action: str, request_id: str) -> None:
+    """The audit row of a change to the user ``name`` made from the command line."""
+    audit.record(
+        session,
+        actor=_operator(),
+        role=audit.CONSOLE,
+        action=action,
+        object_type="user",
+        object_id=name,
+        result="ok",
+        request_id=request_id,
+        at=datetime.now(UTC),
+    )
 
 
 def _operator() -> str:
