@@ -230,13 +230,12 @@ def end_user_devices(
         bool, typer.Option("--yes", help="Do not ask; for scripts that have asked already.")
     ] = False,
 ) -> None:
-    """End a user's device tokens, or every user's (--all), and nothing else (a desk computer
-    lost or stolen).
+    """End a user's device tokens, or every user's (--all), and nothing else.
 
-    A client the user logged in from no longer gets past others' failed logins for the name,
-    until the user logs in there again; the password and the sessions stay as they are. A
-    password that may be known to someone else is replaced with set-password instead, which
-    ends the device tokens too."""
+    For a desk computer lost or stolen: a client the user logged in from no longer gets past
+    others' failed logins for the name, until the user logs in there again; the password and the
+    sessions stay as they are. A password that may be known to someone else is replaced with
+    set-password instead, which ends the device tokens too."""
     if every == (name is not None):
         typer.echo("end-devices: give a user's name, or --all for every user", err=True)
         raise typer.Exit(EXIT_INVALID)
