@@ -1,5 +1,5 @@
-"""``safeplace serve``, ``users``, ``audit verify``, ``retention run`` and ``backup``: running the
-service.
+"""``safeplace serve``, ``users``, ``audit verify``, ``retention run``, ``backup`` and ``restore``:
+running the service.
 
 These commands work on the database named by ``SAFEPLACE_DATABASE_URL`` (default: the embedded
 SQLite file under ``var/``), migrating it first like the server does. Users are created here, on
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
-from api import accounts, audit, backup, retention
+from api import accounts, audit, backup, restore, retention
 from api.db.session import Database
 from api.main import MAX_CONCURRENT_REQUESTS, prepare
 from api.observe import shared_across_workers
@@ -72,6 +72,7 @@ def register(app: typer.Typer) -> None:
     purge.command("erase")(erase_referral)
     app.add_typer(purge, name="retention")
     app.command("backup")(make_backup)
+    app.command("restore")(restore_backup)
 
 
 def serve(
@@ -444,6 +445,85 @@ def _record_backup(database: Database, result: str) -> None:
             request_id=uuid.uuid4().hex,
             at=datetime.now(UTC),
         )
+
+
+def restore_backup(
+    source: Annotated[
+        Path, typer.Argument(help="The backup to restore, as safeplace backup wrote it.")
+    ],
+    kept: Annotated[
+        str | None,
+        typer.Option(
+            help="The row and hash the backup printed (SEQ:HASH), kept apart from it: the "
+            "backup must still hold that row unchanged."
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask; for scripts that have asked already.")
+    ] = False,
+) -> None:
+    """Put a backup in place of the embedded SQLite database, checked (see README).
+
+    The service must be stopped. An older backup is upgraded; the database of now is kept beside
+    it under another name."""
+    settings = _settings()
+    refused = restore.refusal(settings.database_url, source)
+    if refused is not None:
+        typer.echo(f"nothing restored: {refused}", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    expected = _kept(kept) if kept is not None else None
+    target = backup.sqlite_file(settings.database_url)
+    if not yes and not typer.confirm(
+        f"Replace the database {target} with the backup {source}? The database of now is kept "
+        "beside it under another name"
+    ):
+        typer.echo("nothing restored", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    try:
+        done = restore.restore(
+            settings.database_url,
+            source,
+            actor=_operator(),
+            now=datetime.now(UTC),
+            kept=expected,
+        )
+    except restore.Refused as refusal:
+        typer.echo(f"nothing restored: {refusal}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+    except restore.RestoreError as error:
+        typer.echo(f"nothing restored: {error}", err=True)
+        raise typer.Exit(EXIT_BROKEN) from None
+    _report_restore(done, source)
+
+
+def _report_restore(done: restore.Restored, source: Path) -> None:
+    """What the restore did, and what is left to the operator."""
+    schema = (
+        f"schema at revision {done.head}"
+        if done.revision == done.head
+        else f"schema upgraded from revision {done.revision} to {done.head}"
+    )
+    typer.echo(f"restored {source} as {done.database} ({schema})")
+    if done.aside is None:
+        typer.echo("there was no database before")
+    else:
+        typer.echo(
+            f"the database of before is kept as {done.aside}: it holds personal data, remove it "
+            "once the restored one has proved good"
+        )
+    if done.newest is None:
+        typer.echo("the backup holds no audit rows")
+    else:
+        seq, digest = done.newest
+        typer.echo(
+            f"the backup's audit trail is intact up to row {seq} (--kept {seq}:{digest}; compare "
+            "it with what safeplace backup printed); the restore is the row after it"
+        )
+    typer.echo(
+        "next: run 'safeplace retention run' (the backup may hold referrals purged since it "
+        "was taken), then start the service. The signing secret is not in a backup: on a host "
+        "with another one, every user logs in again"
+    )
 
 
 def _settings() -> Settings:
