@@ -85,8 +85,8 @@ def back_up(database_url: str, target: Path, *, audit_days: int) -> Backup:
         raise BackupError(refused)
     source = sqlite_file(database_url)
     try:
-        with _partial(target) as partial:
-            _copy(source, partial)
+        with partial_file(target, "partial") as partial:
+            online_copy(source, partial)
             newest = check(partial, audit_days=audit_days)
             os.link(partial, target)  # fails, rather than replaces, if the name was taken since
     except FileExistsError:
@@ -99,42 +99,71 @@ def back_up(database_url: str, target: Path, *, audit_days: int) -> Backup:
 def check(copy: Path, *, audit_days: int) -> tuple[int, str] | None:
     """The newest audit row of a copy whose pages and audit trail are whole;
     :class:`BackupError` naming what is wrong otherwise."""
-    with closing(sqlite3.connect(f"file:{copy}?mode=ro", uri=True)) as connection:
-        found = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+    integrity(copy)
+    return trail(copy, audit_days=audit_days)
+
+
+def integrity(copy: Path, what: str = "the copy") -> None:
+    """:class:`BackupError` unless SQLite finds every page of ``copy`` whole; the message calls
+    the file ``what``."""
+    try:
+        with closing(sqlite3.connect(f"file:{copy}?mode=ro", uri=True)) as connection:
+            found = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as error:  # a header too broken to check at all
+        raise BackupError(f"{what} fails SQLite's integrity check: {error}") from None
     if found != ["ok"]:
-        raise BackupError(f"the copy fails SQLite's integrity check: {found[0]}")
+        raise BackupError(f"{what} fails SQLite's integrity check: {found[0]}")
+
+
+def trail(
+    copy: Path,
+    what: str = "the copy",
+    kept: tuple[int, str] | None = None,
+    *,
+    audit_days: int,
+) -> tuple[int, str] | None:
+    """The newest audit row of ``copy``, whose hash chain must be whole (checked against a
+    retention period of ``audit_days``, as ``audit verify``), and which must still hold row
+    ``kept`` with its hash when given (``audit verify --kept``); :class:`BackupError` naming what
+    is wrong otherwise."""
     # Read-only and without the service's set-up, which would turn the copy back to WAL.
     database = Database(create_engine(f"sqlite:///file:{copy}?mode=ro&uri=true"))
     try:
         with database.session() as session:
             broken = audit_verify.verify(session, now=datetime.now(UTC), min_days=audit_days)
             newest = audit.newest(session)
+            state = audit_verify.kept_state(session, *kept) if kept is not None else "held"
     finally:
         database.dispose()
     if broken is not None:
-        raise BackupError(f"the copy's audit trail is broken at row {broken.seq}: {broken.why}")
+        raise BackupError(f"{what}'s audit trail is broken at row {broken.seq}: {broken.why}")
+    if kept is not None and state != "held":
+        held = "holds another hash for" if state == "differs" else "does not hold"
+        raise BackupError(f"{what} {held} row {kept[0]}: it is not the one whose hash was kept")
     return newest
 
 
 @contextmanager
-def _partial(target: Path) -> Iterator[Path]:
-    """A new hidden file beside ``target``, for the owner only; removed when the block ends."""
-    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
+def partial_file(target: Path, kind: str) -> Iterator[Path]:
+    """A new hidden file beside ``target`` (named ``.TARGET.RANDOM.KIND``), for the owner only;
+    removed, with any file SQLite made beside it, when the block ends, unless it was moved."""
+    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.{kind}")
     os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE))
     try:
         yield partial
     finally:
-        for leftover in (partial, *_beside(partial)):
+        for leftover in (partial, *beside(partial)):
             leftover.unlink(missing_ok=True)
 
 
-def _beside(path: Path) -> tuple[Path, ...]:
+def beside(path: Path) -> tuple[Path, ...]:
     """The files SQLite may make beside a database file."""
     return tuple(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))
 
 
-def _copy(source: Path, partial: Path) -> None:
-    """SQLite's online backup of ``source`` into ``partial``, flushed to the disk."""
+def online_copy(source: Path, partial: Path, failure: str = "the copy failed") -> None:
+    """SQLite's online backup of ``source`` into ``partial``, flushed to the disk;
+    :class:`BackupError` saying ``failure`` and SQLite's reason when it cannot be made."""
     reading = sqlite3.connect(
         f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None
     )
@@ -144,7 +173,7 @@ def _copy(source: Path, partial: Path) -> None:
         # A copy of a WAL database is in WAL mode too; as a single file it needs no -wal.
         writing.execute("PRAGMA journal_mode=DELETE")
     except sqlite3.Error as error:
-        raise BackupError(f"the copy failed: {error}") from None
+        raise BackupError(f"{failure}: {error}") from None
     finally:
         writing.close()
         reading.close()

@@ -1,5 +1,5 @@
-"""``safeplace serve``, ``users``, ``audit verify``, ``retention run`` and ``backup``: running the
-service.
+"""``safeplace serve``, ``users``, ``audit verify``, ``retention run``, ``backup`` and ``restore``:
+running the service.
 
 These commands work on the database named by ``SAFEPLACE_DATABASE_URL`` (default: the embedded
 SQLite file under ``var/``), migrating it first like the server does. Users are created here, on
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
-from api import accounts, audit, audit_verify, backup, retention
+from api import accounts, audit, audit_verify, backup, restore, retention
 from api.audit_purge import Purge
 from api.db.session import Database
 from api.main import MAX_CONCURRENT_REQUESTS, prepare
@@ -74,6 +74,7 @@ def register(app: typer.Typer) -> None:
     purge.command("erase")(erase_referral)
     app.add_typer(purge, name="retention")
     app.command("backup")(make_backup)
+    app.command("restore")(restore_backup)
 
 
 def serve(
@@ -220,18 +221,50 @@ def set_user_role(
     typer.echo(f"user '{name}' now has role {role}{at}: their earlier tokens are refused")
 
 
-def end_user_devices(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
-    """End a user's device tokens, and nothing else (a desk computer lost or stolen).
+def end_user_devices(
+    name: Annotated[str | None, typer.Argument(help="Login name.", show_default=False)] = None,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Every user's device tokens (a computer's image taken); asks first."
+        ),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask; for scripts that have asked already.")
+    ] = False,
+) -> None:
+    """End a user's device tokens, or every user's (--all), and nothing else.
 
-    A client the user logged in from no longer gets past others' failed logins for the name,
-    until the user logs in there again; the password and the sessions stay as they are. A
-    password that may be known to someone else is replaced with set-password instead, which
-    ends the device tokens too."""
-    with _account_change(_database(), "cannot change user", name) as session:
-        accounts.end_devices(session, name)
+    For a desk computer lost or stolen: a client the user logged in from no longer gets past
+    others' failed logins for the name, until the user logs in there again; the password and the
+    sessions stay as they are. A password that may be known to someone else is replaced with
+    set-password instead, which ends the device tokens too."""
+    if every == (name is not None):
+        typer.echo("end-devices: give a user's name, or --all for every user", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    if name is not None:
+        with _account_change(_database(), "cannot change user", name) as session:
+            accounts.end_devices(session, name)
+        typer.echo(
+            f"user '{name}': the device tokens of before count as none; "
+            "the next login from a client hands out a new one"
+        )
+        return
+    settings = _settings()
+    if not yes and not typer.confirm(
+        "End the device tokens of every user? Each user's next login from a client hands out a "
+        "new one"
+    ):
+        typer.echo("nothing changed", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    with _database(settings).session() as session:
+        names = accounts.end_all_devices(session)
+        request_id = uuid.uuid4().hex
+        for user in names:
+            _record_user_change(session, user, "update", request_id)
     typer.echo(
-        f"user '{name}': the device tokens of before count as none; "
-        "the next login from a client hands out a new one"
+        f"{len(names)} users: every device token of before counts as none; "
+        "each user's next login from a client hands out a new one"
     )
 
 
@@ -251,20 +284,25 @@ def _account_change(
     try:
         with database.session() as session:
             yield session
-            audit.record(
-                session,
-                actor=_operator(),
-                role=audit.CONSOLE,
-                action=action,
-                object_type="user",
-                object_id=name,
-                result="ok",
-                request_id=uuid.uuid4().hex,
-                at=datetime.now(UTC),
-            )
+            _record_user_change(session, name, action, uuid.uuid4().hex)
     except accounts.AccountError as error:
         typer.echo(f"{failure}: {error}", err=True)
         raise typer.Exit(EXIT_INVALID) from None
+
+
+def _record_user_change(session: Session, name: str, action: str, request_id: str) -> None:
+    """The audit row of a change to the user ``name`` made from the command line."""
+    audit.record(
+        session,
+        actor=_operator(),
+        role=audit.CONSOLE,
+        action=action,
+        object_type="user",
+        object_id=name,
+        result="ok",
+        request_id=request_id,
+        at=datetime.now(UTC),
+    )
 
 
 def _operator() -> str:
@@ -467,6 +505,86 @@ def _record_backup(database: Database, result: str) -> None:
             request_id=uuid.uuid4().hex,
             at=datetime.now(UTC),
         )
+
+
+def restore_backup(
+    source: Annotated[
+        Path, typer.Argument(help="The backup to restore, as safeplace backup wrote it.")
+    ],
+    kept: Annotated[
+        str | None,
+        typer.Option(
+            help="The row and hash the backup printed (SEQ:HASH), kept apart from it: the "
+            "backup must still hold that row unchanged."
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask; for scripts that have asked already.")
+    ] = False,
+) -> None:
+    """Put a backup in place of the embedded SQLite database, checked (see README).
+
+    The service must be stopped. An older backup is upgraded; the database of now is kept beside
+    it under another name."""
+    settings = _settings()
+    refused = restore.refusal(settings.database_url, source)
+    if refused is not None:
+        typer.echo(f"nothing restored: {refused}", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    expected = _kept(kept) if kept is not None else None
+    target = backup.sqlite_file(settings.database_url)
+    if not yes and not typer.confirm(
+        f"Replace the database {target} with the backup {source}? The database of now is kept "
+        "beside it under another name"
+    ):
+        typer.echo("nothing restored", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    try:
+        done = restore.restore(
+            settings.database_url,
+            source,
+            actor=_operator(),
+            now=datetime.now(UTC),
+            audit_days=settings.audit_days(),
+            kept=expected,
+        )
+    except restore.Refused as refusal:
+        typer.echo(f"nothing restored: {refusal}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+    except restore.RestoreError as error:
+        typer.echo(f"nothing restored: {error}", err=True)
+        raise typer.Exit(EXIT_BROKEN) from None
+    _report_restore(done, source)
+
+
+def _report_restore(done: restore.Restored, source: Path) -> None:
+    """What the restore did, and what is left to the operator."""
+    schema = (
+        f"schema at revision {done.head}"
+        if done.revision == done.head
+        else f"schema upgraded from revision {done.revision} to {done.head}"
+    )
+    typer.echo(f"restored {source} as {done.database} ({schema})")
+    if done.aside is None:
+        typer.echo("there was no database before")
+    else:
+        typer.echo(
+            f"the database of before is kept as {done.aside}: it holds personal data, remove it "
+            "once the restored one has proved good"
+        )
+    if done.newest is None:
+        typer.echo("the backup holds no audit rows")
+    else:
+        seq, digest = done.newest
+        typer.echo(
+            f"the backup's audit trail is intact up to row {seq} (--kept {seq}:{digest}; compare "
+            "it with what safeplace backup printed); the restore is the row after it"
+        )
+    typer.echo(
+        "next: run 'safeplace retention run' (the backup may hold referrals purged since it "
+        "was taken), then start the service. The signing secret is not in a backup: on a host "
+        "with another one, every user logs in again"
+    )
 
 
 def _settings() -> Settings:

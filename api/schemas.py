@@ -7,13 +7,16 @@ field left out stays as it is, a field sent as ``null`` is cleared only where nu
 the contract allows (``exploitation``, ``location``, ``current``).
 
 Field types come from the contract (``models``), so the API accepts what ``safeplace solve``
-accepts and reports problems at the same field paths, with two additions for shelters: their
-coordinates must lie in the Netherlands (a victim's location or a danger zone may lie abroad), and
-they take in at least one gender (a shelter taking in nobody for now is ``closed``).
+accepts and reports problems at the same field paths, with three additions for shelters: their
+coordinates must lie in the Netherlands (a victim's location or a danger zone may lie abroad),
+they take in at least one gender (a shelter taking in nobody for now is ``closed``), and a new
+shelter's id is one that fits into a web address as it is (:data:`ShelterId`; the contract allows
+any string).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -87,6 +90,47 @@ MAX_PLAN_REFERRALS = 2000
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 Key = Annotated[str, Field(min_length=1, max_length=64, pattern=PRINTABLE)]
 Programme = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")]
+# A new shelter's id: ASCII letters and digits, ".", "_" and "-", beginning with a letter or digit.
+# The id is a segment of the shelter's addresses (``/shelters/{id}``, ``/admin/shelters/{id}/edit``)
+# and is written into them as it is: a "/" splits the segment (encoded as %2F too, since the path
+# is decoded before it is routed), a segment "." or ".." is removed by browsers and HTTP clients,
+# "?" and "#" end the path where a client does not encode them, "%" begins an escape, and blanks
+# are lost at the ends of a form's field. The contract allows any string; this is the service's
+# rule, for ids it takes on from now on (an id stored before keeps working where it did).
+SHELTER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+_SHELTER_ID = re.compile(SHELTER_ID_PATTERN)
+_SHELTER_ID_CHARACTER = re.compile(r"[A-Za-z0-9._-]")
+
+
+def _addressable(shelter_id: str) -> str:
+    """A shelter id that fits into its addresses (:data:`SHELTER_ID_PATTERN`); ValueError naming
+    the first character that does not, and what may be used instead."""
+    if _SHELTER_ID.match(shelter_id):
+        return shelter_id
+    why = "it is part of the shelter's web address, /shelters/ID"
+    wrong = next((char for char in shelter_id if not _SHELTER_ID_CHARACTER.fullmatch(char)), None)
+    if wrong is None:
+        raise ValueError(f"a shelter id must begin with a letter or digit ({why})")
+    raise ValueError(
+        f"a shelter id cannot hold {_character(wrong)}: use only letters (A-Z, a-z), digits, "
+        f"'.', '_' and '-' ({why})"
+    )
+
+
+def _character(char: str) -> str:
+    """One character as a message names it: itself in quotes when it shows, else its code."""
+    if char == " ":
+        return "a space"
+    if char.isprintable() and not char.isspace():
+        return f"'{char}'"
+    return f"U+{ord(char):04X}"
+
+
+ShelterId = Annotated[
+    str,
+    Field(min_length=1, max_length=64, json_schema_extra={"pattern": SHELTER_ID_PATTERN}),
+    AfterValidator(_addressable),
+]
 
 
 def _stored(moment: datetime) -> datetime:
@@ -286,8 +330,10 @@ ShelterLocation = Annotated[
 ]
 
 
-class ShelterCreate(RequestModel):
-    """A shelter as the contract describes it (admin)."""
+class ShelterData(RequestModel):
+    """A shelter as the contract describes it, under an id as stored: the admin's form for a
+    shelter that exists reads into this, so that a shelter stored before the rule for new ids
+    (:data:`ShelterId`) can still be changed."""
 
     id: Key
     location: ShelterLocation
@@ -310,6 +356,16 @@ class ShelterCreate(RequestModel):
     closed: bool = False
     kind: ShelterKind | None = Field(default=None, description=KIND_DESCRIPTION)
     holiday_intake: bool = Field(default=False, description=HOLIDAY_INTAKE_DESCRIPTION)
+
+
+class ShelterCreate(ShelterData):
+    """A new shelter as the contract describes it (admin), its id fit for its addresses."""
+
+    id: ShelterId = Field(
+        description="Letters (A-Z, a-z), digits, `.`, `_` and `-`, beginning with a letter or "
+        "digit: the id is part of the shelter's addresses. The contract allows any string; "
+        "this is the service's rule."
+    )
 
 
 # The version a change to a shelter is based on: given, the change is made only if nobody changed

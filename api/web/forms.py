@@ -23,7 +23,13 @@ from starlette.datastructures import FormData
 
 from api.problems import FieldError, field_errors
 from api.regions import inside_netherlands
-from api.schemas import MAX_DANGER_ZONES, AvailabilityUpdate, ReferralCreate, ShelterCreate
+from api.schemas import (
+    MAX_DANGER_ZONES,
+    AvailabilityUpdate,
+    ReferralCreate,
+    ShelterCreate,
+    ShelterData,
+)
 from api.web.languages import codes_of
 from models import gazetteer
 from models.codes import WEEKDAYS
@@ -54,6 +60,7 @@ Code = (
         "too_many",
         "too_long",
         "programme",
+        "shelter_id",
         "place_or_point",
         "degrees",
         "outside_netherlands",
@@ -163,12 +170,29 @@ def availability_from_form(form: FormData) -> AvailabilityUpdate:
     return _validated(AvailabilityUpdate, data, problems)
 
 
-def shelter_from_form(form: FormData, *, shelter_id: str | None = None) -> ShelterCreate:
-    """The shelter an admin's form describes: a new one, or ``shelter_id`` as edited (its id is
-    not on the form then). Every number is asked for, though the API has defaults for most: an
-    emptied field must not pass for "as before" and be saved as the default. The residents are
-    not on the form (see :mod:`api.web.pages.network`)."""
+def new_shelter_from_form(form: FormData) -> ShelterCreate:
+    """The new shelter an admin's form describes. Every number is asked for, though the API has
+    defaults for most: an emptied field must not pass for "as before" and be saved as the
+    default. The residents are not on the form (see :mod:`api.web.pages.network`)."""
     problems: list[FieldProblem] = []
+    data = _shelter_data(form, problems)
+    if _text(form, "id"):
+        data["id"] = _text(form, "id")
+    return _validated(ShelterCreate, data, problems)
+
+
+def shelter_from_form(form: FormData, *, shelter_id: str) -> ShelterData:
+    """Shelter ``shelter_id`` as an admin's form edited it (the id is not on the form), read as
+    :func:`new_shelter_from_form` reads a new one; an id stored before the rule for new ids
+    (:data:`api.schemas.ShelterId`) is taken as it is."""
+    problems: list[FieldProblem] = []
+    data = _shelter_data(form, problems) | {"id": shelter_id}
+    return _validated(ShelterData, data, problems)
+
+
+def _shelter_data(form: FormData, problems: list[FieldProblem]) -> dict[str, Any]:
+    """Every field of the shelter form but the id, as a request body has them; what cannot be
+    read is added to ``problems``."""
     data: dict[str, Any] = {
         "genders": _all(form, "genders"),
         "children": _text(form, "children") == "yes",
@@ -180,9 +204,6 @@ def shelter_from_form(form: FormData, *, shelter_id: str | None = None) -> Shelt
         "kind": _text(form, "kind") or None,
         "holiday_intake": _text(form, "holiday_intake") == "yes",
     }
-    given_id = shelter_id if shelter_id is not None else _text(form, "id")
-    if given_id:
-        data["id"] = given_id
     for name in ("capacity", "occupied", "min_age", "max_age"):
         number = _number(form, name, problems)
         if number is not None:
@@ -198,7 +219,7 @@ def shelter_from_form(form: FormData, *, shelter_id: str | None = None) -> Shelt
     elif not _text(form, "intake"):
         problems.append(FieldProblem("intake", "required", ""))
     problems += _out_of_step(data)
-    return _validated(ShelterCreate, data, problems)
+    return data
 
 
 def _intake(form: FormData, problems: list[FieldProblem]) -> str | list[dict[str, str]] | None:
@@ -340,6 +361,8 @@ def _problems(item: ErrorDetails) -> list[FieldProblem]:
         return [FieldProblem(field, "too_long", str(limits["max_length"]))]
     if item["type"] == "string_pattern_mismatch" and item["loc"][:1] == ("programme",):
         return [FieldProblem(field, "programme", "")]
+    if item["type"] == "value_error" and item["loc"] == ("id",):  # only a shelter's, on a form
+        return [FieldProblem(field, "shelter_id", "")]
     return from_api(field_errors([item]))
 
 

@@ -151,6 +151,7 @@ AUDIT_ACTIONS: Final = {
     "denied": N_("refused access"),
     "login": N_("login"),
     "export": N_("copied out (backup)"),
+    "import": N_("put in place (restored from a backup)"),
     "delete": N_("deleted"),
     "purge": N_("removed at the end of its retention period"),
 }

@@ -62,7 +62,7 @@ NAVIGATION: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "shelter": (("/shelter", N_("My shelter")),),
     "planner": (("/planner", N_("Scenarios")), ("/capacity", N_("Capacity"))),
     "auditor": (("/audit", N_("Audit trail")),),
-    "admin": (("/capacity", N_("Capacity")), ("/admin/shelters", N_("Shelters"))),
+    "admin": (("/admin/shelters", N_("Shelters")), ("/capacity", N_("Capacity"))),
 }
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import typer
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
@@ -22,9 +21,7 @@ from api import audit, backup
 from api.cli_service import EXIT_INVALID, register
 from api.db.session import Database
 from api.db.tables import AuditRow, ReferralRow
-from api.main import create_app
 from tests.api.databases import sqlite_url
-from tests.api.helpers import USERS, add_users, bearer, settings_for
 from tests.api.rows import add_referral, victim
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
@@ -145,32 +142,6 @@ def test_the_command_reports_what_to_keep_and_the_trail_records_the_backup(
 
 def sqlite_url_of(path: Path) -> str:
     return f"sqlite:///{path}"
-
-
-def test_a_restored_copy_serves_the_people_it_holds(
-    database_file: tuple[str, Database], tmp_path: Path
-) -> None:
-    """Restoring as README says (the copy in place of the file, with no -wal or -shm of the old
-    one beside it): the service starts on it and the desk finds the referral."""
-    url, database = database_file
-    register_one(database, 7)
-    made = backup.back_up(url, tmp_path / "copy.db", audit_days=DAYS)
-    restored = tmp_path / "restored" / "safeplace.db"
-    restored.parent.mkdir()
-    restored.write_bytes(made.path.read_bytes())
-    restored_url = sqlite_url_of(restored)
-    again = Database.for_url(restored_url)
-    try:
-        add_users(again, USERS)
-    finally:
-        again.dispose()
-    app = create_app(settings_for(restored_url, tmp_path / "var"))
-    with TestClient(app) as client:
-        listed = client.get("/api/v1/referrals", headers=bearer("desk"))
-        assert listed.status_code == 200, listed.text
-        assert [r["id"] for r in listed.json()] == [f"C{7:016x}"]
-    with sqlite3.connect(restored) as connection:
-        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_a_copy_with_a_broken_trail_is_refused(

@@ -205,6 +205,77 @@ def test_users_end_devices_ends_the_users_device_tokens_alone(
     assert unknown.output.strip() == "cannot change user: no user 'nobody'"
 
 
+def test_users_end_devices_all_ends_every_users_device_tokens_after_asking(
+    env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    """An image of a shared computer taken, with the device cookies of everyone who used it:
+    one command ends them all, once the operator has said yes, and writes a row per user."""
+    run(env, "users", "add", "bob", "--role", "planner", stdin=PASSWORD + "\n")
+    app = desk_user_anna(env, database_url, tmp_path / "var")
+    users = {"anna": PASSWORD, "bob": PASSWORD}
+
+    def login(address: str, name: str, device: str | None = None) -> Any:
+        form = {"username": name, "password": users[name]}
+        if device is not None:
+            form["device_token"] = device
+        return TestClient(app, client=(address, 40000)).post("/api/v1/auth/token", data=form)
+
+    def generations() -> dict[str, int]:
+        database = Database.for_url(database_url)
+        try:
+            with database.session() as session:
+                return dict(session.execute(select(UserRow.name, UserRow.device_generation)).all())
+        finally:
+            database.dispose()
+
+    with TestClient(app):
+        first = {name: login("198.51.100.7", name).json() for name in users}
+        before = generations()
+        declined = run(env, "users", "end-devices", "--all", stdin="n\n")
+        assert declined.exit_code == EXIT_INVALID
+        assert "nothing changed" in declined.output
+        assert generations() == before
+
+        ended = run(env, "users", "end-devices", "--all", stdin="y\n")
+        assert ended.exit_code == 0, ended.output
+        assert "2 users" in ended.output
+        renewed = {name: login("198.51.100.9", name).json()["device_token"] for name in users}
+        for name in users:
+            for address in range(8):
+                for _ in range(5):
+                    TestClient(app, client=(f"192.0.2.{address}", 40000)).post(
+                        "/api/v1/auth/token", data={"username": name, "password": "wrong one"}
+                    )
+        for name in users:
+            assert login("203.0.113.1", name, first[name]["device_token"]).status_code == 429
+            assert login("203.0.113.1", name, renewed[name]).status_code == 200
+            # The password and the tokens issued with it stay as they were.
+            bearer = {"Authorization": f"Bearer {first[name]['access_token']}"}
+            assert TestClient(app).get("/api/v1/capacity", headers=bearer).status_code == 200
+
+    database = Database.for_url(database_url)
+    try:
+        with database.session() as session:
+            rows = session.execute(
+                select(AuditRow.action, AuditRow.object_id, AuditRow.request_id)
+                .where(AuditRow.object_type == "user", AuditRow.object_id.in_(users))
+                .order_by(AuditRow.seq)
+            ).all()
+    finally:
+        database.dispose()
+    changes = [row for row in rows if row.action == "update"]
+    assert [(row.action, row.object_id) for row in changes] == [
+        ("update", "anna"),
+        ("update", "bob"),
+    ]
+    assert changes[0].request_id == changes[1].request_id  # one run, one request id
+    assert run(env, "users", "end-devices", "--all", "--yes").exit_code == 0
+    for mixed in (("anna", "--all"), ()):
+        refused = run(env, "users", "end-devices", *mixed, "--yes")
+        assert refused.exit_code == EXIT_INVALID
+        assert "give a user's name, or --all" in refused.output
+
+
 def test_users_set_password_refuses_what_cannot_work(
     env: dict[str, str], database_url: str
 ) -> None:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -62,8 +63,10 @@ def page(chromium: Browser, server: tuple[str, str]) -> Iterator[Page]:
 
 
 def read_in(page: Page, language: str) -> None:
-    """Show the pages from now on in ``language`` (Dutch is the default)."""
-    page.context.add_cookies([{"name": LANGUAGE_COOKIE, "value": language, "url": page.url}])
+    """Show the pages from now on in ``language`` (Dutch is the default), on every path: a
+    cookie given the page's own address would hold only below its folder (``/admin/``)."""
+    site = urljoin(page.url, "/")
+    page.context.add_cookies([{"name": LANGUAGE_COOKIE, "value": language, "url": site}])
 
 
 def violations(page: Page) -> list[str]:

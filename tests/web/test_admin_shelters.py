@@ -4,16 +4,24 @@ through the API's own routes (its roles, audit rows, version check and refusals)
 from __future__ import annotations
 
 import re
+import string
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import quote
 
 import httpx2
 import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from starlette.datastructures import FormData
 
-from api.web.forms import shelter_from_form
+from api.db.mapping import shelter_columns
+from api.db.tables import ShelterRow
+from api.web.forms import new_shelter_from_form
 from api.web.languages import name_of
-from tests.api.helpers import OWN_SHELTER
+from models.shelter import Shelter
+from tests.api.helpers import OWN_SHELTER, add_users, bearer
 from tests.web.site import Site, Visitor, text
 
 NEW = {
@@ -309,6 +317,67 @@ def test_an_id_in_use_is_refused_at_the_id_field(site: Site) -> None:
     assert site.audit()[-1] == ("create", "shelter", OWN_SHELTER, "conflict")
 
 
+def test_an_id_that_would_break_its_address_is_refused_at_the_id_field(site: Site) -> None:
+    admin = site.visitor("admin")
+    for typed in ("T/100", "T 100", "T#100", "..", "Zwolle-één"):
+        response = admin.post("/admin/shelters", NEW | {"id": typed})
+        assert response.status_code == 422, typed
+        assert summary(response) == (
+            "Verbeter het volgende Id: Gebruik alleen letters, cijfers, “.”, “-” en “_”, te "
+            "beginnen met een letter of cijfer, zoals “S012”: het id wordt deel van het webadres "
+            "van de opvang."
+        ), typed
+        assert 'id="id-error"' in response.text
+        assert filled(response)["id"] == [typed]
+    stored = {item["id"] for item in site.api("admin", "GET", "/api/v1/shelters")}
+    assert not any(shelter_id.startswith("T") or "." in shelter_id for shelter_id in stored)
+
+
+def store_as_before_the_rule(site: Site, shelter_id: str) -> None:
+    """A shelter stored under ``shelter_id`` without the API's rule for new ids, as one created
+    before the rule was."""
+    described = {"id": shelter_id, "location": {"municipality": "Zwolle"}, "capacity": 4}
+    with site.database.session() as session:
+        session.add(
+            ShelterRow(
+                **shelter_columns(Shelter.model_validate(described)),
+                updated_at=site.clock.now,
+                places_reported_at=site.clock.now,
+            )
+        )
+
+
+def test_a_shelter_stored_under_an_id_of_before_the_rule_can_still_be_changed(
+    site: Site,
+) -> None:
+    """Ids already in a database are left as they are: one with a blank, taken before the rule,
+    opens at its encoded address and its form saves as any other."""
+    store_as_before_the_rule(site, "Oud 1")
+    admin = site.visitor("admin")
+    assert 'href="/admin/shelters/Oud%201/edit"' in admin.get("/admin/shelters").text
+    form = filled(admin.get("/admin/shelters/Oud%201/edit")) | {"capacity": ["6"]}
+    saved = admin.post("/admin/shelters/Oud%201/edit", form)
+    assert saved.status_code == 303, text(saved)
+    assert shelter(site, "Oud%201")["capacity"] == 6
+
+
+def test_a_shelter_of_before_the_rule_with_a_slash_is_closed_by_its_own_staff(
+    site: Site,
+) -> None:
+    """What README tells an operator with such a shelter: no address reaches it, but the page
+    of its own staff names no id in its address, so one of them can close it."""
+    store_as_before_the_rule(site, "Oud/2")
+    for written in ("Oud/2", "Oud%2F2"):
+        read = TestClient(site.app).get(f"/api/v1/shelters/{written}", headers=bearer("admin"))
+        assert read.status_code == 404, written
+    add_users(site.database, {"oud": ("shelter", "Oud/2")})
+    staff = site.visitor("oud")
+    closed = staff.post("/shelter/availability", {"free": "0", "intake": "24/7", "closed": "yes"})
+    assert closed.status_code == 303, text(closed)
+    listed = {item["id"]: item for item in site.api("admin", "GET", "/api/v1/shelters")}
+    assert listed["Oud/2"]["closed"] is True
+
+
 def test_a_colleagues_change_is_never_overwritten_and_the_entries_are_kept(site: Site) -> None:
     admin = site.visitor("admin")
     form = filled(admin.get(f"/admin/shelters/{OWN_SHELTER}/edit"))
@@ -385,7 +454,7 @@ def test_the_form_reads_the_languages_it_shows_back_into_their_codes() -> None:
     fields = [(key, value) for key, value in NEW.items() if isinstance(value, str)]
     for language in ("nl", "en"):
         names = ", ".join(name_of(code, language) for code in codes)
-        read = shelter_from_form(FormData([*fields, ("languages", names)]))
+        read = new_shelter_from_form(FormData([*fields, ("languages", names)]))
         assert read.languages == codes, names
 
 
@@ -452,3 +521,64 @@ def test_the_admin_says_whether_a_shelter_takes_intakes_on_public_holidays(site:
     english = text(admin.get("/admin/shelters/T100/edit"))
     assert "Takes intakes on public holidays too, within these hours" in english
     assert "· on public holidays too" in row_of(admin.get("/admin/shelters").text, "T100")
+
+
+# What a new shelter's id may hold, written out: ASCII letters and digits, ".", "_" and "-".
+ADDRESSABLE = frozenset(string.ascii_letters + string.digits + "._-")
+# Characters that break a path segment or a form, and others besides, to draw ids from.
+TROUBLE = [*"/?#%&=+;:@~!$'()*,[]\\ \t", "é", "ß", "Ω", "\u00a0", "\u2028"]
+
+
+def takes(shelter_id: str) -> bool:
+    """The rule for a new shelter's id: addressable characters, a letter or digit first."""
+    return shelter_id[0] in string.ascii_letters + string.digits and set(shelter_id) <= ADDRESSABLE
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.text(
+        alphabet=st.one_of(st.sampled_from(sorted(ADDRESSABLE)), st.sampled_from(TROUBLE)),
+        min_size=1,
+        max_size=12,
+    )
+    | st.text(min_size=1, max_size=64)
+)
+@example(".")
+@example("..")
+@example("T/100")
+@example("T%2F100")
+@example("T 100")
+@example("T?100")
+@example("T#100")
+@example("-T100")
+@example("T.1_2-3")
+def test_a_new_shelter_id_is_taken_exactly_when_its_addresses_reach_it(
+    site: Site, shelter_id: str
+) -> None:
+    """Every id the API takes reaches its shelter at its addresses, written into them as it is
+    and encoded, and on the admin's edit page; every other id is refused at the id field, and
+    no shelter is stored under it."""
+    admin = TestClient(site.app)
+    body = {"id": shelter_id, "location": {"municipality": "Utrecht"}, "capacity": 3}
+    created = admin.post("/api/v1/shelters", json=body, headers=bearer("admin"))
+    stored = {item["id"] for item in site.api("admin", "GET", "/api/v1/shelters?limit=500")}
+    if not takes(shelter_id):
+        assert created.status_code == 422, created.text
+        errors = created.json()["errors"]
+        assert [error["path"] for error in errors] == ["id"]
+        assert errors[0]["message"].startswith("a shelter id ")
+        assert shelter_id not in stored
+        return
+    assert created.status_code in (201, 409), created.text  # 409: drawn before
+    assert shelter_id in stored
+    for written in (shelter_id, quote(shelter_id, safe="")):
+        read = admin.get(f"/api/v1/shelters/{written}", headers=bearer("admin"))
+        assert read.status_code == 200, written
+        assert read.json()["id"] == shelter_id
+    edit = f"/admin/shelters/{shelter_id}/edit"
+    assert f'href="{edit}"' in site.visitor("admin").get("/admin/shelters", sort="id").text
+    page = site.visitor("admin").get(edit)
+    assert page.status_code == 200
+    assert f'action="{edit}"' in page.text

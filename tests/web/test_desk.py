@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from api import audit_purge, audit_verify, ledger
+from api import audit, audit_purge, audit_verify, ledger
 from api.cli_service import register as register_commands
 from api.db.tables import HoldRow, ShelterRow
 from api.retention import purge_closed
@@ -1017,6 +1017,28 @@ def test_the_auditor_sees_where_a_purged_trail_begins(site: Site) -> None:
 def day(moment: datetime, language: str) -> str:
     """A day as the pages write it, with its year."""
     return format_datetime(moment, "d MMMM y", tzinfo=AMSTERDAM, locale=language)
+
+
+def test_the_auditor_sees_a_restore_as_the_whole_database_put_in_place(site: Site) -> None:
+    """The row ``safeplace restore`` writes into the database it puts in place, in words."""
+    with site.database.session() as session:
+        audit.record(
+            session,
+            actor="console:root",
+            role=audit.CONSOLE,
+            action="import",
+            object_type="database",
+            object_id=None,
+            result="ok",
+            request_id="restore-1",
+            at=site.clock.now,
+        )
+    auditor = site.visitor("auditor")
+    shown = text(auditor.get("/audit", action="import"))
+    restored = "console:root serverconsole teruggezet (uit een back-up) de hele database gelukt"
+    assert restored in shown, shown
+    form = auditor.get("/audit").text
+    assert '<option value="import">teruggezet (uit een back-up)</option>' in form
 
 
 def test_a_database_that_does_not_answer_is_a_page_too(

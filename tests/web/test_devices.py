@@ -105,7 +105,7 @@ def test_a_shared_computer_keeps_each_users_device_cookie(site: Site) -> None:
     shared.post("/logout", {})
     attack(site, "desk")
     attack(site, "admin")
-    for user, home in (("desk", "/desk"), ("admin", "/capacity")):
+    for user, home in (("desk", "/desk"), ("admin", "/admin/shelters")):
         response = shared.login(user)
         assert response.headers.get("location") == home, user
         shared.post("/logout", {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -19,7 +20,7 @@ HOMES = {
     "shelter": "/shelter",
     "planner": "/planner",
     "auditor": "/audit",
-    "admin": "/capacity",
+    "admin": "/admin/shelters",
 }
 
 
@@ -28,6 +29,18 @@ def test_logging_in_opens_the_roles_own_page(site: Site, user: str, home: str) -
     response = site.visitor().login(user)
     assert response.status_code == 303
     assert response.headers["location"] == home
+
+
+@pytest.mark.parametrize(("user", "home"), sorted(HOMES.items()))
+def test_the_start_page_is_the_first_of_the_roles_menu(site: Site, user: str, home: str) -> None:
+    """Where a role lands after logging in is its main work: the page its menu leads with."""
+    page = site.visitor(user).get(home)
+    assert page.status_code == 200
+    menu = re.search(r'<nav aria-label="[^"]*">(.*?)</nav>', page.text, re.DOTALL)
+    assert menu is not None
+    first = re.search(r'<a href="([^"]*)"( aria-current="page")?', menu.group(1))
+    assert first is not None
+    assert first.groups() == (home, ' aria-current="page"')
 
 
 def test_a_form_sent_without_a_login_leads_back_to_the_start_not_to_the_form(

@@ -32,12 +32,15 @@ from api.web.state import web_state
 log = logging.getLogger(__name__)
 router = page_router()
 
+# Where each role starts after logging in: its main work, the first page of its menu
+# (:data:`api.web.render.NAVIGATION`). The admin keeps the network of shelters (and the users, on
+# the server's command line); the capacity board is a page they look at, not their work.
 HOME = {
     "desk": "/desk",
     "shelter": "/shelter",
     "planner": "/planner",
     "auditor": "/audit",
-    "admin": "/capacity",
+    "admin": "/admin/shelters",
 }
 
 

@@ -29,9 +29,16 @@ from api.deps import Caller
 from api.problems import ProblemError
 from api.regions import police_unit
 from api.routes import shelters
-from api.schemas import ShelterCreate, ShelterKind, ShelterPublic, ShelterUpdate
+from api.schemas import ShelterCreate, ShelterData, ShelterKind, ShelterPublic, ShelterUpdate
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
-from api.web.forms import FieldProblem, FormProblems, from_api, shelter_from_form, windows_text
+from api.web.forms import (
+    FieldProblem,
+    FormProblems,
+    from_api,
+    new_shelter_from_form,
+    shelter_from_form,
+    windows_text,
+)
 from api.web.i18n import Language, language_of
 from api.web.languages import name_of
 from api.web.state import web_state
@@ -118,7 +125,7 @@ def create_shelter(request: Request, caller: Visitor, form: Form) -> Response:
     guard_of(shelters.create_shelter)(request, caller)
     values = _posted(form)
     try:
-        created = call(shelters.create_shelter, request, caller, shelter_from_form(form))
+        created = call(shelters.create_shelter, request, caller, new_shelter_from_form(form))
     except FormProblems as mistakes:
         return _form(request, caller, values=values, problems=mistakes.problems, status=422)
     except ProblemError as problem:
@@ -173,7 +180,7 @@ def _refused(
     problem: ProblemError,
     *,
     values: dict[str, list[Any]],
-    entered: ShelterCreate,
+    entered: ShelterData,
     shelter_id: str,
 ) -> Response:
     """The form again after the API refused a change, with the shelter as stored now: a change
@@ -213,7 +220,7 @@ def _network(request: Request, caller: Caller) -> list[ShelterPublic]:
             return network
 
 
-def _changes(entered: ShelterCreate, stored: ShelterPublic) -> dict[str, Any]:
+def _changes(entered: ShelterData, stored: ShelterPublic) -> dict[str, Any]:
     """The fields of the form whose entries differ from the shelter as stored, as a request
     body has them."""
     wanted = entered.model_dump(mode="json", by_alias=True, include=set(FIELDS))

@@ -1,0 +1,317 @@
+"""A backup put in the place of the embedded SQLite database: ``safeplace restore``.
+
+By hand this took five careful steps (stop the service, move the file away with its ``-wal`` and
+``-shm``, since a stale ``-wal`` beside the restored file would be applied to it, copy, set the
+mode, check), each of which could be forgotten. Here the backup is first copied into a hidden file
+beside the database, owner only, and checked there as ``safeplace backup`` checks its copies
+(SQLite's integrity check, the audit trail's hash chain, and a row whose hash was kept when one is
+given); its schema revision must be one of this code's migrations: an older one is upgraded with
+them, a newer one is refused, since this code cannot know what the newer revisions changed. The
+copy gets its audit row (action ``import`` on the ``database``) and is folded into one file.
+
+Only then is the database of now touched. It is refused while any process has it open: the
+service keeps its connections open as long as it runs, and on Unix SQLite then holds a shared lock
+on the file, so an exclusive lock cannot be had (waited for a moment, for a command that is just
+finishing). With the lock, its ``-wal`` is folded into the file, which leaves it one file, and the
+lock is let go. It is never deleted: it keeps its content under a new name beside it
+(``NAME.before-restore-TIME``), and the checked copy is renamed onto its name, which is atomic: a
+process opening the database finds either the old file or the restored one, never half of either.
+A service started during the fraction of a second between the lock and the rename would go on
+with the old file under its new name, so the service stays stopped until the restore has ended.
+
+A database file that is no SQLite file any more (empty, or its header gone), or that SQLite cannot
+fold, cannot be locked either: it is moved aside as it is, with its ``-wal`` and ``-shm`` (a
+``-wal`` then keeps its commits, and SQLite applies it to the file under the new name).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from uuid import uuid4
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+
+from api import audit, backup
+from api.db.session import MIGRATIONS, Database
+
+# How long to wait for a lock on the database of now: long enough for a command that is just
+# finishing, far shorter than any service's lifetime (whose connections never let go).
+LOCK_WAIT_S = 2.0
+_IN_USE = (
+    "{target} is in use: stop the service (and any other safeplace command on it) first, and "
+    "keep it stopped until the restore has ended"
+)
+# The first bytes of every SQLite database file.
+_HEADER = b"SQLite format 3\x00"
+# What the database of now is renamed to, beside itself: its name, this, and the moment (UTC).
+ASIDE = ".before-restore-"
+
+
+class RestoreError(Exception):
+    """Nothing was restored: the backup failed a check, or a file could not be written (the
+    command's exit code 1, as for a backup that failed)."""
+
+
+class Refused(RestoreError):
+    """Nothing was restored: it cannot be done as asked (another database, no such file, a
+    backup newer than the code, a database in use; exit code 2, as for a refused backup)."""
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore did: the database put in place, the file the database of before is kept
+    in (None: there was none), the schema revision of the backup and of the code, and the newest
+    audit row of the backup (None: it has none) to compare with what ``safeplace backup``
+    printed."""
+
+    database: Path
+    aside: Path | None
+    revision: str
+    head: str
+    newest: tuple[int, str] | None
+
+
+def refusal(database_url: str, source: Path) -> str | None:
+    """Why ``source`` cannot be restored into the database at ``database_url``, found before
+    the backup is read (None: it can be tried)."""
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() != "sqlite":
+        return (
+            f"the database is {parsed.get_backend_name()}, not the embedded SQLite file: restore "
+            "it with its own tools (pg_restore for PostgreSQL)"
+        )
+    if not parsed.database or parsed.database == ":memory:":
+        return "the database is in memory: there is no file to restore into"
+    target = Path(parsed.database)
+    if not source.is_file():
+        return f"no backup file at {source}"
+    if not target.parent.is_dir():
+        return f"{target.parent} is no folder: make it first (readable by its owner only)"
+    if target.exists() and os.path.samefile(source, target):
+        return f"{source} is the database itself, not a backup of it"
+    if _is_sqlite(target) and _in_use(target):
+        return _IN_USE.format(target=target)
+    return None
+
+
+def restore(
+    database_url: str,
+    source: Path,
+    *,
+    actor: str,
+    now: datetime,
+    audit_days: int,
+    kept: tuple[int, str] | None = None,
+) -> Restored:
+    """Put the backup ``source`` in the place of the embedded database at ``database_url``,
+    checked (its audit trail against a retention period of ``audit_days``, as ``audit verify``)
+    and upgraded, as the module describes; :class:`Refused` or :class:`RestoreError` saying why
+    not, with nothing changed."""
+    refused = refusal(database_url, source)
+    if refused is not None:
+        raise Refused(refused)
+    target = Path(str(make_url(database_url).database))
+    try:
+        with backup.partial_file(target, "restoring") as copy:
+            revision = _checked_copy(source, copy)
+            newest = _upgraded(copy, kept, audit_days=audit_days)
+            _record(copy, actor=actor, now=now)
+            aside = _set_aside(target, now)
+            os.replace(copy, target)
+            _flush_folder(target.parent)
+    except OSError as error:  # no room, no permission
+        raise RestoreError(f"cannot write beside {target}: {error.strerror or error}") from None
+    return Restored(target, aside, revision, _head(), newest)
+
+
+def _checked_copy(source: Path, copy: Path) -> str:
+    """Copy the backup to ``copy`` and check it: whole, and of a revision this code knows; its
+    revision."""
+    try:
+        backup.online_copy(source, copy, "the backup cannot be read")
+        backup.integrity(copy, "the backup")
+    except backup.BackupError as error:
+        raise RestoreError(str(error)) from None
+    revision = _revision(copy)
+    known = _revisions()
+    if revision is None:
+        raise RestoreError(f"{source} is no Safeplace database: it has no schema revision")
+    if revision not in known:
+        raise Refused(
+            f"the backup's schema (revision {revision}) is newer than this version of Safeplace "
+            f"knows (up to {_head()}): restore it with the version that wrote it, or a newer one"
+        )
+    return revision
+
+
+def _upgraded(
+    copy: Path, kept: tuple[int, str] | None, *, audit_days: int
+) -> tuple[int, str] | None:
+    """Bring the copy's schema to this code's, then check its audit trail as this code checks
+    one (a backup from before the trail's purges has no record of them until it is upgraded);
+    its newest audit row."""
+    database = Database.for_url(f"sqlite:///{copy}")
+    try:
+        database.migrate()
+    finally:
+        database.dispose()
+    try:
+        return backup.trail(copy, "the backup", kept, audit_days=audit_days)
+    except backup.BackupError as error:
+        raise RestoreError(str(error)) from None
+
+
+def _revision(copy: Path) -> str | None:
+    """The schema revision the migrations left in a database file (None: none at all)."""
+    with closing(sqlite3.connect(f"file:{copy}?mode=ro", uri=True)) as connection:
+        try:
+            rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+        except sqlite3.OperationalError:  # no such table
+            return None
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
+def _script() -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config)
+
+
+def _revisions() -> set[str]:
+    """Every schema revision of this code's migrations."""
+    return {script.revision for script in _script().walk_revisions()}
+
+
+def _head() -> str:
+    """The newest schema revision of this code."""
+    return str(_script().get_current_head())
+
+
+def _record(copy: Path, *, actor: str, now: datetime) -> None:
+    """Record the restore in the copy's audit trail, and leave it one file (no ``-wal``),
+    flushed to the disk."""
+    database = Database.for_url(f"sqlite:///{copy}")
+    try:
+        with database.session() as session:
+            audit.record(
+                session,
+                actor=actor,
+                role=audit.CONSOLE,
+                action="import",
+                object_type="database",
+                object_id=None,
+                result="ok",
+                request_id=uuid4().hex,
+                at=now,
+            )
+    finally:
+        database.dispose()
+    with closing(sqlite3.connect(copy, isolation_level=None)) as connection:
+        connection.execute("PRAGMA journal_mode=DELETE")
+    with copy.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _set_aside(target: Path, now: datetime) -> Path | None:
+    """Keep the database of now (and any ``-wal``, ``-shm`` or ``-journal`` beside it) under a
+    name of its own beside it, the database also still under its own name until the restored
+    one replaces it; :class:`Refused` while a process has it open. The new name (None: there was
+    no database)."""
+    if _is_sqlite(target):
+        _fold(target)  # one file now, unless SQLite could not: then the -wal goes with it
+    # A -shm that SQLite left behind (a crashed service's) is only an index of the -wal: moved
+    # too, so that no file of the old database is left beside the new one.
+    present = [path for path in (target, *backup.beside(target)) if path.exists()]
+    if not present:
+        return None
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    for attempt in range(1, 100):
+        suffix = "" if attempt == 1 else f"-{attempt}"  # a second restore within the second
+        aside = target.with_name(f"{target.name}{ASIDE}{stamp}{suffix}")
+        if not any(_renamed(path, target, aside).exists() for path in present):
+            break
+    else:
+        raise RestoreError(f"no free name beside {target} to keep it under")
+    if target in present:
+        # A second name, not a rename: the database's own name is never missing, so a process
+        # opening it finds the old file or the restored one, and never makes an empty one.
+        os.link(target, aside)
+    # A stale -wal beside the restored file would be applied to it: those go before it comes.
+    for path in present:
+        if path != target:
+            os.rename(path, _renamed(path, target, aside))
+    _flush_folder(target.parent)
+    return aside
+
+
+def _renamed(path: Path, target: Path, aside: Path) -> Path:
+    """``path`` (the database or a file beside it) under the database's new name."""
+    return aside.with_name(aside.name + path.name.removeprefix(target.name))
+
+
+def _fold(target: Path) -> None:
+    """Fold the database's ``-wal`` into it, with an exclusive lock, where SQLite can read it;
+    :class:`Refused` while another process has it open."""
+    connection = sqlite3.connect(target, timeout=LOCK_WAIT_S, isolation_level=None)
+    try:
+        connection.execute("PRAGMA locking_mode=EXCLUSIVE")
+        connection.execute("BEGIN EXCLUSIVE")
+        connection.execute("COMMIT")
+        connection.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.OperationalError as error:
+        if _locked(error):
+            raise Refused(_IN_USE.format(target=target)) from None
+    except sqlite3.DatabaseError:  # too damaged to fold: moved as it is, with its -wal
+        pass
+    finally:
+        connection.close()
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether ``path`` begins as a SQLite database does. SQLite is not let open anything else:
+    it would delete a ``-wal`` beside an empty file, and fold one into a file that is no
+    database, before saying so."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(_HEADER)) == _HEADER
+    except FileNotFoundError:
+        return False
+
+
+def _in_use(target: Path) -> bool:
+    """Whether another process has the database open (the lock :func:`_fold` needs is taken, and
+    let go at once), asked before the backup is read, so that a running service is named at once
+    rather than after the copy. A file SQLite cannot read is no database anybody uses."""
+    connection = sqlite3.connect(target, timeout=LOCK_WAIT_S, isolation_level=None)
+    try:
+        connection.execute("PRAGMA locking_mode=EXCLUSIVE")
+        connection.execute("BEGIN EXCLUSIVE")
+        connection.execute("COMMIT")
+    except sqlite3.OperationalError as error:
+        return _locked(error)
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        connection.close()
+    return False
+
+
+def _locked(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds the file."""
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def _flush_folder(folder: Path) -> None:
+    """Make the renames in ``folder`` last through a power cut."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
