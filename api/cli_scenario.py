@@ -180,6 +180,17 @@ def run(
             f"Engine vs greedy on the same arrivals: {c.more_placed.mean:+.1f} placed, "
             f"{c.fewer_hotel_nights.mean:+.1f} fewer hotel nights",
         )
+    holidays = result.public_holidays
+    if holidays is not None and holidays.days:
+        arrivals = holidays.arrivals.mean
+        share = 100 * holidays.within_24h.mean / arrivals if arrivals else 0.0
+        _say(
+            console,
+            f"Public holidays after the warm-up: {len(holidays.days)}, with intake "
+            f"{holidays.intake.replace('_', ' ')} (public_holiday_intake); {arrivals:.1f} "
+            f"arrivals on them per replication, {share:.1f} % of them placed within 24 hours "
+            f"(all arrivals: {100 * result.kpis['within_24h_share'].mean:.1f} %)",
+        )
     _say(console, f"Wrote {out / (stem + '.json')} and {out / (stem + '.html')}")
 
 

@@ -32,7 +32,11 @@ _WORKDAY_SEARCH_DAYS = 10
 
 def public_holiday(moment: datetime, language: str) -> str | None:
     """The name, in ``language``, of the Dutch public holiday on the Dutch date of ``moment``."""
-    day = moment.astimezone(_AMSTERDAM).date()
+    return public_holiday_on(moment.astimezone(_AMSTERDAM).date(), language)
+
+
+def public_holiday_on(day: date, language: str) -> str | None:
+    """The name, in ``language``, of the Dutch public holiday on ``day``, a Dutch date."""
     return _of_year(day.year, _LANGUAGES.get(language, "en_US")).get(day)
 
 

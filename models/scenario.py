@@ -479,6 +479,15 @@ Event = Annotated[
 ]
 
 
+# On a Dutch public holiday (its Amsterdam date) ``closed`` lets only shelters whose intake hours
+# cover the whole week, day and night, take intakes; ``as_usual`` reads every shelter's weekly
+# hours as on any other day. Closed is the default because intake hours repeat weekly and know no
+# dates, while most shelters with set hours (office hours above all) take nobody in on Christmas
+# Day or Easter Monday: reading them as open makes waits around the holidays look shorter than
+# they are. The desk's pages mark such shelters "phone first" on a holiday for the same reason.
+PublicHolidayIntake = Literal["closed", "as_usual"]
+
+
 class Scenario(ScenarioModel):
     """A complete scenario: everything one simulation run needs besides the replication seeds."""
 
@@ -499,6 +508,7 @@ class Scenario(ScenarioModel):
     )
     policy: Policy = Field(default_factory=Policy)
     fallback: Fallback = Field(default_factory=Fallback)
+    public_holiday_intake: PublicHolidayIntake = "closed"
     events: Annotated[list[Event], Field(max_length=MAX_EVENTS)] = Field(default_factory=list)
 
     @model_validator(mode="after")

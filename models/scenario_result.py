@@ -8,11 +8,12 @@ paired differences, which are much sharper than two separate intervals.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.scenario import ScenarioTranslation, Titles, titles_in
+from models.scenario import PublicHolidayIntake, ScenarioTranslation, Titles, titles_in
 
 # Every KPI of one replication, by name, with what it measures. Shares are 0..1; times in hours.
 KPI_DESCRIPTIONS: dict[str, str] = {
@@ -134,6 +135,21 @@ class PolicyComparison(ResultModel):
     baseline_kpis: dict[str, Estimate]
 
 
+class PublicHolidays(ResultModel):
+    """The Dutch public holidays among the measured days, and how the scenario treated them.
+
+    With ``intake`` closed only shelters open day and night took intakes on them, with
+    ``as_usual`` every shelter kept its weekly hours. Who arrived on one shows what that did: a
+    holiday arrival placed within 24 hours is one a shelter took in on the holiday or the next
+    morning, and running the same scenario ``as_usual`` gives the comparison.
+    """
+
+    intake: PublicHolidayIntake
+    days: list[date]  # Amsterdam dates after the warm-up, within the horizon
+    arrivals: Estimate  # people arriving on one of them, per replication
+    within_24h: Estimate  # of them, placed in a suitable shelter within 24 hours
+
+
 class ScenarioResult(ResultModel):
     """Aggregated result of all replications of one scenario."""
 
@@ -163,6 +179,7 @@ class ScenarioResult(ResultModel):
     unsuitable_nights_by_cell: dict[str, Estimate]
     shelters: list[ShelterPoint]
     comparison: PolicyComparison | None = None
+    public_holidays: PublicHolidays | None = None  # None in results stored before it was recorded
     elapsed_seconds: float = 0.0
 
     def titles(self, language: str) -> Titles:

@@ -16,13 +16,16 @@ import gettext
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 
+from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from api.svg import Bar, MapPoint, bar_chart, line_chart, map_chart
 from api.web import render
 from api.web.i18n import Language, translations
+from engine.holidays import public_holiday_on
 from engine.simulation.kpis import NO_SINGLE_CHANGE, YOUTH
 from models import gazetteer
 from models.scenario_result import KPI_DESCRIPTIONS, Difference, Estimate, ScenarioResult
@@ -97,6 +100,12 @@ class _Words:
 
     def no_interval(self) -> str:
         return self.gettext("no interval from one replication")
+
+    def holiday(self, day: date) -> str:
+        """``Christmas Day (Fri 25 Dec 2026)``, ``Eerste kerstdag (vr 25 dec 2026)``."""
+        when = format_date(day, "EEE d MMM y", locale=self.language)
+        name = public_holiday_on(day, self.language)
+        return f"{name} ({when})" if name else when
 
 
 def _interval(words: _Words, estimate: Estimate, share: bool = False) -> str:
@@ -395,6 +404,53 @@ def _span(words: _Words, low: float, high: float, edges: list[float]) -> str:
     return f"{words.hours(low)} – {words.hours(high)}"
 
 
+def _holidays(words: _Words, result: ScenarioResult) -> str:
+    """The public holidays among the measured days, what the scenario did on them, and how those
+    arriving on one fared against everyone: an intake closed for a holiday shows in their waits.
+    """
+    holidays = result.public_holidays
+    if holidays is None:  # stored before the holidays were counted
+        return ""
+    if not holidays.days:
+        return "<p>" + words.gettext("No Dutch public holiday fell in the measured days.") + "</p>"
+    count = len(holidays.days)
+    sentences = [
+        words.ngettext(
+            "%(num)d Dutch public holiday fell in the measured days: %(days)s.",
+            "%(num)d Dutch public holidays fell in the measured days: %(days)s.",
+            count,
+        )
+        % {"num": count, "days": escape(", ".join(words.holiday(day) for day in holidays.days))},
+        (
+            words.gettext(
+                "On them only shelters open day and night took intakes; those with set intake "
+                "hours took nobody in (%(setting)s)."
+            )
+            if holidays.intake == "closed"
+            else words.gettext(
+                "On them every shelter took intakes at its usual weekly hours, as on any other "
+                "day (%(setting)s)."
+            )
+        )
+        % {"setting": f"<code>public_holiday_intake: {holidays.intake}</code>"},
+    ]
+    arrivals = holidays.arrivals.mean
+    if arrivals > 0:
+        sentences.append(
+            words.gettext(
+                "Arrivals on them, per replication: about <b>%(arrivals)s</b>; placed in a "
+                "suitable shelter within 24 hours: <b>%(share)s</b> of them, against "
+                "<b>%(all)s</b> of all arrivals."
+            )
+            % {
+                "arrivals": words.number(arrivals),
+                "share": words.pct(holidays.within_24h.mean / arrivals),
+                "all": words.pct(result.kpis["within_24h_share"].mean),
+            }
+        )
+    return "<p>" + " ".join(sentences) + "</p>"
+
+
 def _chart(words: _Words, title: str, bars: list[Bar], *, unit: str = "") -> str:
     return bar_chart(title, bars, unit=unit, number=words.compact, empty=words.gettext("none"))
 
@@ -482,6 +538,7 @@ def render_report(result: ScenarioResult, language: Language = "en") -> str:
         _occupancy(words, result),
         "<h2>" + words.gettext("Waiting") + "</h2>",
         _waiting(words, result),
+        _holidays(words, result),
         "<h2>" + words.gettext("Who is left without a place, and why") + "</h2>",
         _bars(
             words,

@@ -8,9 +8,11 @@ places more people and spares hotel nights, or whether it is noise.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import numpy as np
 
+from engine.holidays import public_holiday_on
 from engine.simulation.kpis import WAIT_EDGES, ReplicationOutcome
 from engine.simulation.network import Network
 from engine.simulation.stats import estimate, paired_difference
@@ -20,6 +22,7 @@ from models.scenario_result import (
     Estimate,
     Histogram,
     PolicyComparison,
+    PublicHolidays,
     ReplicationKpis,
     ScenarioResult,
     ShelterPoint,
@@ -58,6 +61,18 @@ def compare_with_greedy(
             values(outcomes, "hotel_nights"), values(greedy, "hotel_nights")
         ),
         baseline_kpis=_estimates([run.values for run in greedy]),
+    )
+
+
+def public_holidays(scenario: Scenario, outcomes: Sequence[ReplicationOutcome]) -> PublicHolidays:
+    """The public holidays among the measured days and the people arriving on them."""
+    first = scenario.start + timedelta(days=scenario.warmup_days)
+    days = [first + timedelta(days=d) for d in range(scenario.measured_days)]
+    return PublicHolidays(
+        intake=scenario.public_holiday_intake,
+        days=[day for day in days if public_holiday_on(day, "en") is not None],
+        arrivals=estimate([o.holiday_arrivals for o in outcomes]),
+        within_24h=estimate([o.holiday_within_24h for o in outcomes]),
     )
 
 
@@ -114,5 +129,6 @@ def aggregate(
         comparison=(
             compare_with_greedy(scenario.policy.kind, outcomes, greedy) if greedy else None
         ),
+        public_holidays=public_holidays(scenario, outcomes),
         elapsed_seconds=round(elapsed_seconds, 3),
     )

@@ -1,8 +1,8 @@
 """Simulation hours against Europe/Amsterdam wall-clock time.
 
 The simulation counts whole hours from the scenario's start (local midnight of ``start``). Intake
-windows, hour-of-day demand and "nights" are wall-clock notions, so every hour is mapped once to
-its local weekday and hour, daylight saving time included.
+windows, hour-of-day demand, "nights" and public holidays are wall-clock notions, so every hour is
+mapped once to its local weekday, hour and date, daylight saving time included.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from functools import cached_property
 
 import numpy as np
 
-from engine.arrays import IntArray
+from engine.arrays import BoolArray, IntArray
+from engine.holidays import public_holiday
 from engine.intake import AMSTERDAM
 
 HOURS_PER_DAY = 24
@@ -52,6 +53,14 @@ class Clock:
     def hour_of_day(self) -> IntArray:
         """Local hour of day (0-23) of every hour."""
         return self._local[1]
+
+    @cached_property
+    def holiday(self) -> BoolArray:
+        """Whether each hour falls on a Dutch public holiday (by its date in Amsterdam)."""
+        return np.array(
+            [public_holiday(self.moment(h), "en") is not None for h in range(self.hours + 1)],
+            dtype=np.bool_,
+        )
 
     @cached_property
     def midnights_before(self) -> IntArray:

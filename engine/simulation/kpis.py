@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.arrays import FloatArray
+from engine.arrays import BoolArray, FloatArray
 from models import gazetteer
 from models.codes import CONDITIONS
 from models.victim import Victim
@@ -75,6 +75,8 @@ class ReplicationOutcome:
     nights_by_unit: dict[str, float]
     # "police unit | gender / condition" -> nights, by the unit where a new place could help
     nights_by_cell: dict[str, float]
+    holiday_arrivals: float  # people arriving on a Dutch public holiday
+    holiday_within_24h: float  # of them, placed in a suitable shelter within 24 hours
 
 
 def summarise(
@@ -83,10 +85,14 @@ def summarise(
     first_hour: int,
     occupancy: FloatArray,
     capacity: FloatArray,
+    *,
+    holiday: BoolArray,
 ) -> ReplicationOutcome:
-    """The replication's KPIs over the people arriving from ``first_hour`` on."""
+    """The replication's KPIs over the people arriving from ``first_hour`` on; ``holiday`` marks
+    the hours on a Dutch public holiday, whose arrivals are counted apart as well."""
     measured = [r for r in records if r.arrival >= first_hour]
     placed = [r for r in measured if r.placed >= 0]
+    on_holiday = [r for r in measured if holiday[r.arrival]]
     waits = np.array(
         [(r.placed if r.placed >= 0 else r.left) - r.arrival for r in measured], dtype=np.float64
     )
@@ -106,9 +112,7 @@ def summarise(
         "arrivals": float(count),
         "placed": float(len(placed)),
         "placed_share": len(placed) / count if count else 0.0,
-        "within_24h_share": (
-            sum(1 for r in placed if r.placed - r.arrival <= 24) / count if count else 0.0
-        ),
+        "within_24h_share": sum(1 for r in placed if _within_24h(r)) / count if count else 0.0,
         "wait_p50_hours": float(np.percentile(waits, 50)) if count else 0.0,
         "wait_p95_hours": float(np.percentile(waits, 95)) if count else 0.0,
         "unsuitable_nights": float(sum(nights.values())),
@@ -136,4 +140,10 @@ def summarise(
         unmet_by_reason=dict(reasons),
         nights_by_unit={unit: float(n) for unit, n in by_unit.items()},
         nights_by_cell={key: float(n) for key, n in by_cell.items()},
+        holiday_arrivals=float(len(on_holiday)),
+        holiday_within_24h=float(sum(1 for r in on_holiday if _within_24h(r))),
     )
+
+
+def _within_24h(record: PersonRecord) -> bool:
+    return record.placed >= 0 and record.placed - record.arrival <= 24

@@ -173,6 +173,7 @@ class Replication:
             self.p.scenario.warmup_days * HOURS_PER_DAY,
             self.occupancy,
             self.capacity_series,
+            holiday=self.p.clock.holiday,
         )
 
     def _hour(self, hour: int, decide: bool) -> None:

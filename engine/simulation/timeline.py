@@ -4,6 +4,10 @@ them.
 Events change things only at day boundaries, so the horizon falls into a few segments, each with
 one capacity vector and one intake value per shelter. Which shelters take intakes in a given hour
 is worked out once per segment with the engine's own intake test and reused by every replication.
+
+Intake hours repeat weekly and know no dates. On a Dutch public holiday a scenario may close them
+(``public_holiday_intake: closed``, the default): then only a shelter whose hours cover the whole
+week, day and night, takes intakes, as the desk is told to phone set-hours shelters first then.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from functools import cached_property
 import numpy as np
 
 from engine.arrays import BoolArray, IntArray
-from engine.intake import IntakeValue, open_at
+from engine.intake import IntakeValue, always_open, open_at
 from engine.simulation.clock import HOURS_PER_DAY, Clock
 from engine.simulation.network import Network, added_id
 from models.scenario import (
@@ -57,6 +61,7 @@ class Timeline:
     starts: tuple[int, ...]  # first hour of each segment, ascending, starting at 0
     capacities: tuple[IntArray, ...]
     intakes: tuple[tuple[IntakeValue, ...], ...]
+    closed_on_holidays: bool  # set hours take no intakes on a public holiday
 
     def segment(self, hour: int) -> int:
         """Index of the segment ``hour`` falls in."""
@@ -71,25 +76,42 @@ class Timeline:
         return self.intakes[self.segment(hour)]
 
     @cached_property
+    def day_and_night(self) -> tuple[BoolArray, ...]:
+        """Per segment, the shelters whose intake hours leave no minute of the week closed: the
+        only ones taking intakes on a public holiday when set hours are closed then."""
+        return tuple(
+            np.array([always_open(value) for value in values], dtype=np.bool_)
+            for values in self.intakes
+        )
+
+    @cached_property
     def open(self) -> BoolArray:
-        """(hours + 1, S): whether each shelter takes an intake in each hour."""
+        """(hours + 1, S): whether each shelter takes an intake in each hour.
+
+        Worked out once per segment, local weekday, local hour and whether set hours are closed
+        for a public holiday that day: every other hour with the same four repeats it.
+        """
         clock = self.clock
         out = np.zeros((clock.hours + 1, len(self.intakes[0])), dtype=np.bool_)
-        cache: dict[tuple[int, int, int], BoolArray] = {}
+        closed = clock.holiday if self.closed_on_holidays else np.zeros_like(clock.holiday)
+        cache: dict[tuple[int, int, int, bool], BoolArray] = {}
         for hour in range(clock.hours + 1):
             seg = self.segment(hour)
-            key = (seg, int(clock.weekday[hour]), int(clock.hour_of_day[hour]))
+            holiday = bool(closed[hour])
+            key = (seg, int(clock.weekday[hour]), int(clock.hour_of_day[hour]), holiday)
             if key not in cache:
                 moment = clock.moment(hour)
-                cache[key] = np.array(
+                weekly = np.array(
                     [open_at(value, moment) for value in self.intakes[seg]], dtype=np.bool_
                 )
+                cache[key] = weekly & self.day_and_night[seg] if holiday else weekly
             out[hour] = cache[key]
         return out
 
     @cached_property
     def wake_hours(self) -> IntArray:
-        """Hours in which something may open for people waiting: an intake opens, places change."""
+        """Hours in which something may open for people waiting: an intake opens (after the
+        night, the weekend or a public holiday), places change."""
         opened = np.zeros(self.clock.hours + 1, dtype=np.bool_)
         opened[1:] = np.any(self.open[1:] & ~self.open[:-1], axis=1)
         opened[list(self.starts)] = True
@@ -116,6 +138,7 @@ def build_timeline(scenario: Scenario, network: Network, clock: Clock) -> Timeli
         starts=tuple(day * HOURS_PER_DAY for day in starts),
         capacities=tuple(capacities),
         intakes=tuple(intakes),
+        closed_on_holidays=scenario.public_holiday_intake == "closed",
     )
 
 

@@ -237,6 +237,28 @@ def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
     ), result.output
 
 
+def test_run_says_how_public_holidays_were_treated_and_who_arrived_on_them(
+    tmp_path: Path,
+) -> None:
+    path = write_tiny(tmp_path)
+    path.write_text(path.read_text().replace("horizon_days: 12\n", "start: 2026-12-21\n"
+                                             "horizon_days: 12\n"))  # fmt: skip
+    out = tmp_path / "out"
+    options = ["-n", "2", "--workers", "1", "--out", str(out), "--no-compare"]
+    result = CliRunner().invoke(app(), ["scenario", "run", str(path), *options])
+    assert result.exit_code == 0, result.output
+    # Christmas Day, Boxing Day and New Year's Day after the two days' warm-up.
+    assert re.search(
+        r"^Public holidays after the warm-up: 3, with intake closed \(public_holiday_intake\); "
+        r"\d+\.\d arrivals on them per replication, \d+\.\d % of them placed within 24 hours "
+        r"\(all arrivals: \d+\.\d %\)$",
+        result.output,
+        flags=re.MULTILINE,
+    ), result.output
+    data = json.loads((out / "tiny.json").read_text())
+    assert data["public_holidays"]["days"] == ["2026-12-25", "2026-12-26", "2027-01-01"]
+
+
 def test_compare_shows_paired_differences(tmp_path: Path) -> None:
     first = write_tiny(tmp_path)
     second = tmp_path / "more.yaml"

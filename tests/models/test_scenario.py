@@ -35,6 +35,8 @@ def test_a_minimal_scenario_gets_calibrated_defaults() -> None:
     assert scenario.fallback.emergency_max_days == 3
     assert len(scenario.demand.hour_profile) == 24
     assert "cosm" in scenario.length_of_stay
+    # Set intake hours take nobody in on a public holiday unless the planner says otherwise.
+    assert scenario.public_holiday_intake == "closed"
 
 
 @pytest.mark.parametrize(
@@ -83,6 +85,13 @@ def test_a_minimal_scenario_gets_calibrated_defaults() -> None:
 )  # fmt: skip
 def test_every_problem_names_its_field_path(data: dict[str, Any], expected: str) -> None:
     assert any(problem.startswith(expected) for problem in problems(data)), problems(data)
+
+
+@pytest.mark.parametrize("value", ["open", "Closed", True, None])
+def test_a_public_holiday_intake_other_than_closed_or_as_usual_is_refused(value: object) -> None:
+    assert problems(with_(public_holiday_intake=value)) == [
+        "public_holiday_intake: Input should be 'closed' or 'as_usual'"
+    ]
 
 
 def test_all_problems_are_reported_at_once() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -61,3 +62,18 @@ def test_a_result_keeps_its_translations_through_json() -> None:
     assert again.scenario == "Raid in Rotterdam"
     assert again.titles("nl") == ("Inval in Rotterdam", "Dertig slachtoffers.")
     assert again.titles("en") == ("Raid in Rotterdam", "Thirty victims.")
+
+
+def test_a_result_stored_before_holidays_were_counted_loads_without_them() -> None:
+    assert ScenarioResult.model_validate_json(json.dumps(STORED_BEFORE)).public_holidays is None
+
+
+def test_the_public_holidays_keep_their_dates_through_json() -> None:
+    count = {"mean": 2.0, "low": 1.0, "high": 3.0, "n": 2}
+    holidays = {"intake": "closed", "days": ["2026-12-25", "2026-12-26"], "arrivals": count,
+                "within_24h": {**count, "mean": 0.0}}  # fmt: skip
+    result = ScenarioResult.model_validate({**STORED_BEFORE, "public_holidays": holidays})
+    again = ScenarioResult.model_validate_json(result.model_dump_json())
+    assert again == result
+    assert again.public_holidays is not None
+    assert again.public_holidays.days == [date(2026, 12, 25), date(2026, 12, 26)]

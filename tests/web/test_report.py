@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from html import unescape
 from typing import get_args
 
@@ -17,8 +18,8 @@ from engine.simulation.runner import run_scenario
 from engine.simulation.stats import estimate
 from models.gazetteer import POLICE_UNITS
 from models.sample import sample_shelter_kinds, sample_shelters
-from models.scenario import ScenarioTranslation
-from models.scenario_result import Difference, PolicyComparison, ScenarioResult
+from models.scenario import PublicHolidayIntake, ScenarioTranslation
+from models.scenario_result import Difference, PolicyComparison, PublicHolidays, ScenarioResult
 from tests.scenario_helpers import busy
 
 
@@ -167,7 +168,7 @@ def test_a_result_stored_before_translations_is_reported_by_its_own_name(
 # Words the Dutch report shares with the English one on purpose: Dutch too, or names and codes.
 SHARED_WORDS = {
     "COSM", "Gender", "gender", "interval", "hotel", "hotels", "over", "start", "significant",
-    "engine", "greedy", "rank", "seed", "seeds", "scenario", "Safeplace",
+    "engine", "greedy", "rank", "seed", "seeds", "scenario", "Safeplace", "intakes", "open",
 }  # fmt: skip
 
 
@@ -176,7 +177,7 @@ def test_the_dutch_report_has_no_english_left(result: ScenarioResult) -> None:
     included, the scenario's name and description too) that the English report has too is a
     name, a code or Dutch as well: a message left out of the catalogue, or never marked for it,
     or a scenario shown by its own English name, shows up here in English."""
-    compared = result.model_copy(
+    compared = _holidays(result).model_copy(
         update={"comparison": _comparison(result), "translations": {"nl": DUTCH}}
     )
     dutch, english = render_report(compared, "nl"), render_report(compared, "en")
@@ -193,10 +194,10 @@ def test_the_dutch_report_has_no_english_left(result: ScenarioResult) -> None:
 
 
 def _words(html: str) -> set[str]:
-    """The words of four letters or more a reader sees (styles left out)."""
-    visible = unescape(
-        re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", " ", html, flags=re.S))
-    )
+    """The words of four letters or more a reader sees (styles left out, and code: a scenario
+    file's field and value are the same in every language)."""
+    shown = re.sub(r"<style>.*?</style>|<code>.*?</code>", " ", html, flags=re.S)
+    visible = unescape(re.sub(r"<[^>]+>", " ", shown))
     return set(re.findall(r"[A-Za-z][A-Za-z'-]{3,}", visible))
 
 
@@ -300,3 +301,59 @@ def test_every_kind_of_shelter_has_words_and_a_colour() -> None:
     assert set(SHELTER_KINDS) == known
     assert set(_KIND_COLOURS) == known
     assert set(sample_shelter_kinds().values()) <= known
+
+
+def _holidays(
+    result: ScenarioResult, intake: PublicHolidayIntake = "closed", *days: date
+) -> ScenarioResult:
+    """Christmas Day and Boxing Day 2026 (or ``days``) in the measured days; five people arrived
+    on them per replication, half a person of them placed within 24 hours (10 %)."""
+    holidays = PublicHolidays(
+        intake=intake,
+        days=list(days or (date(2026, 12, 25), date(2026, 12, 26))),
+        arrivals=estimate([4.0, 6.0]),
+        within_24h=estimate([0.0, 1.0]),
+    )
+    return result.model_copy(update={"public_holidays": holidays})
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["2 Dutch public holidays fell in the measured days: Christmas Day (Fri 25 Dec "
+                "2026), Second Day of Christmas (Sat 26 Dec 2026).",
+                "On them only shelters open day and night took intakes; those with set intake "
+                "hours took nobody in (<code>public_holiday_intake: closed</code>).",
+                "Arrivals on them, per replication: about <b>5.0</b>; placed in a suitable shelter "
+                "within 24 hours: <b>10.0 %</b> of them, against <b>{all}</b> of all arrivals."]),
+        ("nl", ["Op de gemeten dagen vielen 2 Nederlandse feestdagen: Eerste kerstdag (vr 25 dec "
+                "2026), Tweede kerstdag (za 26 dec 2026).",
+                "nam niemand op (<code>public_holiday_intake: closed</code>).",
+                "ongeveer <b>5,0</b>; binnen 24 uur geplaatst in passende opvang: <b>10,0 %</b> "
+                "daarvan, tegen <b>{all}</b> van alle aanmeldingen."]),
+    ],
+)  # fmt: skip
+def test_the_report_names_the_holidays_and_how_those_arriving_on_them_fared(
+    result: ScenarioResult, language: Language, expected: list[str]
+) -> None:
+    share = 100 * result.kpis["within_24h_share"].mean
+    everyone = f"{share:.1f} %" if language == "en" else f"{share:.1f} %".replace(".", ",")
+    html = render_report(_holidays(result), language)
+    for phrase in expected:
+        assert phrase.format(all=everyone) in html
+
+
+def test_the_report_says_when_holidays_kept_their_usual_hours_or_none_fell(
+    result: ScenarioResult,
+) -> None:
+    one = render_report(_holidays(result, "as_usual", date(2027, 1, 1)))
+    assert "1 Dutch public holiday fell in the measured days: New Year&#x27;s Day" in one
+    assert "On them every shelter took intakes at its usual weekly hours" in one
+    assert "<code>public_holiday_intake: as_usual</code>" in one
+    # The test scenario's 25 days from 5 January hold none.
+    assert result.public_holidays is not None
+    assert result.public_holidays.days == []
+    assert "No Dutch public holiday fell in the measured days." in render_report(result)
+    # A result stored before the holidays were counted says nothing about them.
+    stored = result.model_copy(update={"public_holidays": None})
+    assert "holiday" not in render_report(stored)
