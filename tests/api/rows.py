@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from api import audit
 from api.db.mapping import referral_columns, shelter_columns
+from api.db.session import Database
 from api.db.tables import ReferralRow, ScenarioRunRow, ShelterRow
 from models.location import Location
 from models.shelter import Shelter
@@ -29,6 +30,26 @@ def add_referral(session: Session, victim: Victim, now: datetime) -> ReferralRow
     session.add(row)
     session.flush()
     return row
+
+
+def register_one(database: Database, number: int, at: datetime) -> str:
+    """Referral number ``number`` and its audit row, in one transaction as the service stores
+    them; its case id."""
+    case = f"C{number:016x}"
+    with database.session() as session:
+        add_referral(session, victim(case), at)
+        audit.record(
+            session,
+            actor="desk-1",
+            role="desk",
+            action="create",
+            object_type="referral",
+            object_id=case,
+            result="ok",
+            request_id=f"req-{number}",
+            at=at,
+        )
+    return case
 
 
 def add_audit_row(session: Session, number: int, at: datetime, actor: str = "desk-1") -> None:

@@ -17,12 +17,12 @@ import typer
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
-from api import audit, backup
+from api import backup
 from api.cli_service import EXIT_INVALID, register
 from api.db.session import Database
 from api.db.tables import AuditRow, ReferralRow
 from tests.api.databases import sqlite_url
-from tests.api.rows import add_referral, victim
+from tests.api.rows import register_one
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 # The audit trail's retention period a copy is checked against (nothing is purged here).
@@ -49,24 +49,6 @@ def run(url: str, tmp_path: Path, *args: str) -> Result:
     return CliRunner().invoke(app, list(args), env=env)
 
 
-def register_one(database: Database, number: int) -> None:
-    """A referral and its audit row in one transaction, as the service stores them."""
-    case = f"C{number:016x}"
-    with database.session() as session:
-        add_referral(session, victim(case), NOW)
-        audit.record(
-            session,
-            actor="desk-1",
-            role="desk",
-            action="create",
-            object_type="referral",
-            object_id=case,
-            result="ok",
-            request_id=f"req-{number}",
-            at=NOW,
-        )
-
-
 def test_a_backup_taken_while_the_service_writes_is_whole(
     database_file: tuple[str, Database], tmp_path: Path
 ) -> None:
@@ -81,7 +63,7 @@ def test_a_backup_taken_while_the_service_writes_is_whole(
         number = 0
         while not stop.is_set():
             number += 1
-            register_one(database, number)
+            register_one(database, number, NOW)
             written.append(number)
 
     writer = threading.Thread(target=keep_registering)
@@ -117,7 +99,7 @@ def test_the_command_reports_what_to_keep_and_the_trail_records_the_backup(
     database_file: tuple[str, Database], tmp_path: Path
 ) -> None:
     url, database = database_file
-    register_one(database, 1)
+    register_one(database, 1, NOW)
     target = tmp_path / "nightly.db"
     result = run(url, tmp_path, "backup", str(target))
     assert result.exit_code == 0, result.output
@@ -148,7 +130,7 @@ def test_a_copy_with_a_broken_trail_is_refused(
     database_file: tuple[str, Database], tmp_path: Path
 ) -> None:
     url, database = database_file
-    register_one(database, 1)
+    register_one(database, 1, NOW)
     with database.session() as session:
         seq = session.scalars(select(AuditRow.seq).order_by(AuditRow.seq.desc()).limit(1)).one()
     made = backup.back_up(url, tmp_path / "copy.db", audit_days=DAYS)

@@ -25,14 +25,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
-from api import audit, backup
+from api import backup
 from api.cli_service import EXIT_BROKEN, EXIT_INVALID, register
 from api.db.session import MIGRATIONS, Database
 from api.db.tables import AuditRow
 from api.main import create_app
 from tests.api.databases import sqlite_url
 from tests.api.helpers import USERS, add_users, bearer, settings_for
-from tests.api.rows import add_referral, victim
+from tests.api.rows import register_one
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 # An older schema revision: a backup taken before the newest migrations (the trail's purges
@@ -73,25 +73,6 @@ def run(url: str, tmp_path: Path, *args: str, answer: str = "") -> Result:
     return CliRunner().invoke(app, list(args), env=env, input=answer)
 
 
-def register_one(database: Database, number: int) -> str:
-    """A referral and its audit row in one transaction, as the service stores them; its id."""
-    case = f"C{number:016x}"
-    with database.session() as session:
-        add_referral(session, victim(case), NOW)
-        audit.record(
-            session,
-            actor="desk-1",
-            role="desk",
-            action="create",
-            object_type="referral",
-            object_id=case,
-            result="ok",
-            request_id=f"req-{number}",
-            at=NOW,
-        )
-    return case
-
-
 def file_of(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
@@ -123,11 +104,13 @@ def test_a_restore_puts_the_backup_in_place_and_keeps_the_database_of_before(
     live: tuple[str, Database], tmp_path: Path
 ) -> None:
     url, database = live
-    first = register_one(database, 1)
+    first = register_one(database, 1, NOW)
     # Backups are made with the module here: the command would leave its connection open in
     # this process, which the restore would rightly take for a service holding the database.
     made = kept(backup.back_up(url, tmp_path / "nightly.db", audit_days=DAYS))
-    later = register_one(database, 2)  # written after the backup: kept in the database of before
+    later = register_one(
+        database, 2, NOW
+    )  # written after the backup: kept in the database of before
     database.dispose()
 
     result = run(url, tmp_path, "restore", str(tmp_path / "nightly.db"), "--yes")
@@ -174,9 +157,10 @@ def test_a_restore_puts_the_backup_in_place_and_keeps_the_database_of_before(
 KILLED_WRITER = """
 import os, sys
 from api.db.session import Database
-from tests.api.test_restore import register_one
+from tests.api.rows import register_one
+from tests.api.test_restore import NOW
 database = Database.for_url(sys.argv[1])
-register_one(database, int(sys.argv[2]))
+register_one(database, int(sys.argv[2]), NOW)
 os._exit(0)  # no clean close: the commit stays in the -wal, as after a crash
 """
 
@@ -187,7 +171,7 @@ def test_commits_left_in_the_wal_by_a_killed_service_stay_in_the_database_of_bef
     """A stale -wal holds commits the file alone lacks: it is folded into the file kept aside,
     never applied to the restored one nor left beside it."""
     url, database = live
-    register_one(database, 1)
+    register_one(database, 1, NOW)
     backup.back_up(url, tmp_path / "copy.db", audit_days=DAYS)
     database.dispose()
     written = subprocess.run(
@@ -226,9 +210,9 @@ def test_a_database_in_use_is_refused_and_left_as_it_is(
     """A running service keeps its connections open: the restore says to stop it first, whether
     it runs in another process or in this one, and nothing changes."""
     url, database = live
-    register_one(database, 1)
+    register_one(database, 1, NOW)
     backup.back_up(url, tmp_path / "copy.db", audit_days=DAYS)
-    register_one(database, 2)
+    register_one(database, 2, NOW)
     in_this_process = run(url, tmp_path, "restore", str(tmp_path / "copy.db"), "--yes")
     assert in_this_process.exit_code == EXIT_INVALID
     assert "is in use: stop the service" in in_this_process.output
@@ -323,7 +307,7 @@ def test_a_backup_that_fails_a_check_is_refused_and_nothing_changes(
 ) -> None:
     url, database = live
     for number in range(1, 40):  # pages enough for one in the middle to hold rows
-        register_one(database, number)
+        register_one(database, number, NOW)
     good = backup.back_up(url, tmp_path / "good.db", audit_days=DAYS)
     database.dispose()
     assert callable(spoil)
@@ -351,7 +335,7 @@ def test_a_backup_from_before_the_newest_migration_is_upgraded(
         with old.engine.connect() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, BEFORE_NEWEST)
-        case = register_one(old, 1)
+        case = register_one(old, 1, NOW)
         with closing(sqlite3.connect(file_of(old_url))) as connection:
             columns = {row[1] for row in connection.execute("PRAGMA table_info(users)")}
         assert "device_generation" not in columns  # a newer migration adds it
@@ -383,9 +367,9 @@ def test_a_backup_without_the_row_whose_hash_was_kept_is_refused(
 ) -> None:
     """The operator kept the hash of the backup they mean: another file is not taken for it."""
     url, database = live
-    register_one(database, 1)
+    register_one(database, 1, NOW)
     meant = kept(backup.back_up(url, tmp_path / "meant.db", audit_days=DAYS))
-    register_one(database, 2)
+    register_one(database, 2, NOW)
     other = kept(backup.back_up(url, tmp_path / "other.db", audit_days=DAYS))
     database.dispose()
     seq, digest = other.split(":")
@@ -445,7 +429,7 @@ def test_a_database_that_is_gone_or_unreadable_is_replaced_all_the_same(
     """The disk lost the database, or left garbage with a stale -wal: the backup goes in, and
     whatever was there is kept aside as it was, its -wal with it."""
     url, database = live
-    case = register_one(database, 1)
+    case = register_one(database, 1, NOW)
     backup.back_up(url, tmp_path / "copy.db", audit_days=DAYS)
     database.dispose()
     target = file_of(url)
