@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -119,7 +120,7 @@ def _run(
 
 
 def _variant(loaded: LoadedScenario, scenario: Scenario) -> LoadedScenario:
-    return LoadedScenario(loaded.path, scenario, loaded.shelters, loaded.kinds)
+    return replace(loaded, scenario=scenario)
 
 
 def _show(value: float, name: str) -> str:
@@ -270,7 +271,7 @@ def advise(
     base = _run(loaded, replications, seed, workers, compare=False, label="as it is")
     scenario = loaded.scenario
     advice = advice_events(base.unsuitable_nights_by_cell, add, scenario.measured_days)
-    network = build_network(scenario, loaded.shelters, loaded.kinds)
+    network = build_network(scenario, loaded.shelters, loaded.kinds, loaded.holiday_intake)
     spread = pro_rata_events(network, add)
     targeted = _run(
         _variant(loaded, with_events(scenario, advice)), replications, seed, workers,

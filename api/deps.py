@@ -47,7 +47,7 @@ from api.problems import ProblemError
 from api.ratelimit import LoginThrottle
 from api.settings import Settings
 
-ObjectType = Literal["referral", "hold", "placement", "shelter"]
+ObjectType = Literal["referral", "hold", "placement", "shelter", "network"]
 Action = Literal["create", "read", "search", "update", "denied"]
 Result = Literal["ok", "denied", "not_found", "conflict", "invalid"]
 

@@ -29,6 +29,7 @@ every number.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from api import inference
 from api.derivable import Places, withhold_derivable
@@ -49,6 +50,22 @@ def scenario_result(result: ScenarioResult) -> ScenarioResult:
     shelters' map points (id, position, size), since planners never see where a shelter is; the
     report's map then shows the shortage per police unit only."""
     return result.model_copy(update={"shelters": []})
+
+
+def live_scenario_result(result: ScenarioResult, read_at: datetime) -> ScenarioResult:
+    """A run on the live network as it is stored, when the network was read: without the
+    shelters' map points, and without the places and occupancy per police unit and day.
+
+    Those series are the live places (and, at the start, the people in them) summed per police
+    unit, and a planner chooses the ``share_open`` per kind and the events that change them: a
+    cut of one kind's places in one unit from day 1 makes the difference of two days that kind's
+    places there, past the capacity board's check on small counts (:func:`capacity_cells`). So
+    neither is kept at all, not even in the stored result. What is kept is counted over the
+    simulated people, per replication: nobody who is in a shelter, and no shelter.
+    """
+    return result.model_copy(
+        update={"shelters": [], "capacity": {}, "occupancy": {}, "live_network_at": read_at}
+    )
 
 
 def capacity_cells(cells: Iterable[Cell], *, suppress: bool) -> list[CapacityCell]:

@@ -5,14 +5,17 @@ Every problem names the file, the field path and what is wrong, e.g.
 'Rotterdam'?)``, because a planner edits these files by hand and a simulation of the wrong thing
 is worse than no simulation. A network file is JSON: a list of shelters in the placement
 contract's format, or an object with ``shelters`` (and optionally ``kinds``: kind -> shelter ids,
-as in the shipped sample network); its path is relative to the scenario file, and its problems
-are reported at the scenario's field ``network.file``.
+as in the shipped sample network, and ``holiday_intake``: the ids of the shelters that keep their
+intake hours on public holidays); its path is relative to the scenario file, and its problems are
+reported at the scenario's field ``network.file``. A scenario on the live network (``network:
+{live: true}``) is resolved by the service only, with the shelters it stores (:mod:`api.live`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,23 @@ from models.shelter import Shelter
 
 _SHELTERS = TypeAdapter(list[Shelter])
 _KINDS = TypeAdapter(dict[str, list[str]])
+_IDS = TypeAdapter(list[str])
+LIVE_ONLY = (
+    "the live network is read by the service only: run this scenario on the planner's page or "
+    "through POST /api/v1/scenario-runs"
+)
+
+
+@dataclass(frozen=True)
+class Network:
+    """Shelters, their kinds (by id) and the ids of those keeping their intake hours on public
+    holidays; ``read_at`` is when a live network was read from the service's database (None
+    for the sample network or a file)."""
+
+    shelters: tuple[Shelter, ...]
+    kinds: dict[str, str]
+    holiday_intake: frozenset[str] = frozenset()
+    read_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +57,9 @@ class LoadedScenario:
     scenario: Scenario
     shelters: tuple[Shelter, ...]
     kinds: dict[str, str]
+    holiday_intake: frozenset[str] = field(default_factory=frozenset)
+    # When the live network was read; None when the scenario is not on it.
+    live_at: datetime | None = None
 
 
 class ScenarioFileError(InvalidInput):
@@ -111,29 +134,46 @@ def read_scenario(path: Path) -> Scenario:
         raise ScenarioFileError(path, exc.problems) from None
 
 
-def load_scenario(path: Path) -> LoadedScenario:
+def load_scenario(path: Path, live: Callable[[], Network] | None = None) -> LoadedScenario:
     """Read, validate and resolve a scenario file; :class:`ScenarioFileError` lists every
-    problem."""
-    return resolve(path, read_scenario(path))
+    problem. ``live`` reads the live network, for a scenario on it (see :func:`resolve`)."""
+    return resolve(path, read_scenario(path), live)
 
 
-def resolve(path: Path, scenario: Scenario) -> LoadedScenario:
+def resolve(
+    path: Path, scenario: Scenario, live: Callable[[], Network] | None = None
+) -> LoadedScenario:
     """The scenario read from ``path`` with its network, whose kinds, programmes and shelters
-    must include every one the scenario names; :class:`ScenarioFileError` otherwise."""
-    if scenario.network.file is None:
-        shelters, kinds = tuple(sample_shelters()), sample_shelter_kinds()
+    must include every one the scenario names; :class:`ScenarioFileError` otherwise.
+
+    A scenario on the live network needs ``live``, called only then (the service passes one
+    that reads its database); without it the scenario is refused at ``network.live``.
+    """
+    if scenario.network.live:
+        if live is None:
+            raise ScenarioFileError(path, [InputProblem("network.live", LIVE_ONLY)])
+        network = live()
+    elif scenario.network.file is None:
+        network = Network(tuple(sample_shelters()), sample_shelter_kinds())
     else:
         try:
-            shelters, kinds = load_network(path.parent, scenario.network.file)
+            network = load_network(path.parent, scenario.network.file)
         except InvalidInput as exc:
             raise ScenarioFileError(path, exc.problems) from None
-    problems = network_problems(scenario, shelters, kinds)
+    problems = network_problems(scenario, network.shelters, network.kinds)
     if problems:
         raise ScenarioFileError(path, problems)
-    return LoadedScenario(path, scenario, shelters, kinds)
+    return LoadedScenario(
+        path,
+        scenario,
+        network.shelters,
+        network.kinds,
+        network.holiday_intake,
+        network.read_at,
+    )
 
 
-def load_network(folder: Path, name: str) -> tuple[tuple[Shelter, ...], dict[str, str]]:
+def load_network(folder: Path, name: str) -> Network:
     """Shelters (and their kinds, where given) from the network file ``name`` in ``folder``;
     every problem is at the scenario's field ``network.file``, saying where in that file."""
     try:
@@ -142,9 +182,10 @@ def load_network(folder: Path, name: str) -> tuple[tuple[Shelter, ...], dict[str
         raise _network(name, [InputProblem("", f"cannot read it: {exc.strerror or exc}")]) from None
     except InvalidInput as exc:
         raise _network(name, exc.problems) from None
-    items, kinds_data, prefix = data, {}, tuple[str, ...]()
+    items, kinds_data, holidays_data, prefix = data, {}, [], tuple[str, ...]()
     if isinstance(data, dict):
-        items, kinds_data, prefix = data.get("shelters"), data.get("kinds", {}), ("shelters",)
+        items, prefix = data.get("shelters"), ("shelters",)
+        kinds_data, holidays_data = data.get("kinds", {}), data.get("holiday_intake", [])
     try:
         shelters = _SHELTERS.validate_python(items)
     except ValidationError as exc:
@@ -153,14 +194,24 @@ def load_network(folder: Path, name: str) -> tuple[tuple[Shelter, ...], dict[str
         kinds = _KINDS.validate_python(kinds_data)
     except ValidationError as exc:
         raise _network(name, problems_from_error(exc, ("kinds",))) from None
+    try:
+        holidays = _IDS.validate_python(holidays_data)
+    except ValidationError as exc:
+        raise _network(name, problems_from_error(exc, ("holiday_intake",))) from None
     ids = [s.id for s in shelters]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise _network(name, [InputProblem("shelters", f"duplicate ids: {', '.join(duplicates)}")])
     problems = _kind_problems(kinds, set(ids))
+    problems += [
+        InputProblem(f"holiday_intake[{index}]", f"names no shelter of the file: '{shelter_id}'")
+        for index, shelter_id in enumerate(holidays)
+        if shelter_id not in ids
+    ]
     if problems:
         raise _network(name, problems)
-    return tuple(shelters), {sid: kind for kind, members in kinds.items() for sid in members}
+    kind_of = {sid: kind for kind, members in kinds.items() for sid in members}
+    return Network(tuple(shelters), kind_of, frozenset(holidays))
 
 
 def _kind_problems(kinds: dict[str, list[str]], ids: set[str]) -> list[InputProblem]:

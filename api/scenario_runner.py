@@ -26,6 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from api import disclosure
 from api.db.session import Database
 from api.db.tables import ScenarioRunRow
 from api.scenario_files import LoadedScenario
@@ -58,6 +59,7 @@ def run_local(
         workers=workers,
         compare=compare,
         progress=progress,
+        holiday_intake=loaded.holiday_intake,
     )
 
 
@@ -86,6 +88,7 @@ def run_dask(
             compare=compare,
             progress=progress,
             executor=client.get_executor(),  # type: ignore[no-untyped-call]
+            holiday_intake=loaded.holiday_intake,
         )
     finally:
         if client is not address:
@@ -293,6 +296,9 @@ class RunRegistry:
                 log.exception("scenario run %s failed", run_id)
                 self._write(run_id, state="failed", error=f"{type(exc).__name__}: {exc}"[:500])
                 return
+            if loaded.live_at is not None:
+                # Only the aggregates are stored; the snapshot goes with this thread.
+                result = disclosure.live_scenario_result(result, loaded.live_at)
             self._write(run_id, state="done", result=result.model_dump_json())
 
     def _write(self, run_id: str, **values: object) -> None:

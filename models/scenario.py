@@ -14,7 +14,7 @@ Days are counted from the scenario's ``start`` (day 0); a ``from_day``/``to_day`
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Annotated, Literal, NamedTuple
 
@@ -154,7 +154,11 @@ def titles_in(
 
 
 class NetworkSpec(ScenarioModel):
-    """Which shelters exist: the shipped sample network, or a JSON file of contract shelters.
+    """Which shelters exist: the shipped sample network, a JSON file of contract shelters, or
+    (``live: true``) the shelters the service stores, as they are when the run starts.
+
+    The live network is read by the service only, and a live run's result holds aggregates only:
+    planners never see a shelter, so they simulate the real network without holding it.
 
     ``share_open`` is, per shelter kind, the share of places open to trafficking victims at all:
     women's shelters mostly house victims of domestic violence, so only part of their places can
@@ -162,7 +166,14 @@ class NetworkSpec(ScenarioModel):
     """
 
     file: Annotated[str, Field(min_length=1)] | None = None
+    live: bool = False
     share_open: dict[Annotated[str, Field(min_length=1)], Share] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> NetworkSpec:
+        if self.live and self.file is not None:
+            raise field_problems([(("live",), "give a network file or live: true, not both")])
+        return self
 
 
 class ChildrenMix(ScenarioModel):
@@ -517,6 +528,8 @@ class Scenario(ScenarioModel):
         if self.warmup_days >= self.horizon_days:
             problems.append((("warmup_days",), "must be shorter than horizon_days"))
         problems += self._demand_problems()
+        if self.network.live:
+            problems += live_problems(self.events)
         problems += [
             (
                 ("translations", language, "description"),
@@ -587,6 +600,26 @@ class Scenario(ScenarioModel):
             return [(("demand", "arrivals_per_week") if by_rate else ("events",), message)]
         too_many = replications_problem(self, self.replications)
         return [(("replications",), too_many)] if too_many else []
+
+
+# Planners see aggregates of the live network only: naming one of its shelters would let them probe
+# which ids exist and what one shelter does, so no event may select one. The refusal comes before
+# the network is read, and so says nothing about whether the id exists.
+_ONE_SHELTER = (
+    "a run on the live network cannot select a single shelter: select by police_unit, province, "
+    "programme or kind"
+)
+
+
+def live_problems(events: Sequence[Event]) -> list[tuple[tuple[str | int, ...], str]]:
+    """The events that select one shelter, which a run on the live network refuses."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for index, event in enumerate(events):
+        if isinstance(event, ClosureEvent):
+            problems.append((("events", index, "shelter"), _ONE_SHELTER))
+        elif isinstance(event, CapacityEvent | IntakeEvent) and event.where.shelter is not None:
+            problems.append((("events", index, "where", "shelter"), _ONE_SHELTER))
+    return problems
 
 
 def most_replications(scenario: Scenario) -> int:

@@ -8,7 +8,7 @@ paired differences, which are much sharper than two separate intervals.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -180,6 +180,9 @@ class ScenarioResult(ResultModel):
     shelters: list[ShelterPoint]
     comparison: PolicyComparison | None = None
     public_holidays: PublicHolidays | None = None  # None in results stored before it was recorded
+    # When the live network (the shelters the service stores) was read for this run: its numbers
+    # describe the shelters as they were then. None for the sample network or a network file.
+    live_network_at: datetime | None = None
     elapsed_seconds: float = 0.0
 
     def titles(self, language: str) -> Titles:

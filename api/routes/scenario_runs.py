@@ -1,6 +1,7 @@
 """``/scenario-runs``: planners run a shipped capacity scenario in the background and read its
 aggregate result. A run never touches the ledger and its result holds no person and no shelter
-address: only KPIs, per police unit and per profile.
+address: only KPIs, per police unit and per profile. A scenario on the live network
+(``network: {live: true}``) reads the stored shelters when it starts (:mod:`api.live`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
-from api import disclosure
+from api import disclosure, live
 from api.deps import Caller, allow
 from api.problems import FieldError, ProblemError, invalid_field, responses
 from api.routes.common import ON_OBJECT
@@ -75,16 +76,18 @@ def start_run(
     if not path.is_file():
         known = sorted(p.stem for p in folder.glob("*.yaml"))
         raise ProblemError(404, f"no scenario '{body.scenario}'; shipped: {', '.join(known)}")
+    reader = live.Reader(caller)
     try:
-        loaded = load_scenario(path)
+        loaded = load_scenario(path, reader)
     except ScenarioFileError as exc:
         # Field paths within the file; where the file lies on the server is none of the caller's.
         errors = [FieldError(path=p.path, message=p.message) for p in exc.fields]
-        raise ProblemError(422, f"scenario '{body.scenario}' is invalid", errors=errors) from None
+        invalid = ProblemError(422, f"scenario '{body.scenario}' is invalid", errors=errors)
+        raise reader.refused(invalid) from None
     if body.replications is not None:
         too_many = replications_problem(loaded.scenario, body.replications)
         if too_many is not None:
-            raise invalid_field("replications", too_many)
+            raise reader.refused(invalid_field("replications", too_many))
     run = _registry(request).start(
         caller.session, loaded, replications=body.replications, compare=body.compare
     )

@@ -16,7 +16,7 @@ import gettext
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from html import escape
 
 from babel.dates import format_date
@@ -344,7 +344,31 @@ def _legend_entry(colour: str, marker: str, label: str) -> str:
     return f'<span><span style="color:{colour}" aria-hidden="true">{marker}</span> {label}</span>'
 
 
+def _live(words: _Words, result: ScenarioResult) -> str:
+    """What a run on the live network describes: the stored shelters when it was read."""
+    if result.live_network_at is None:
+        return ""
+    note = words.gettext(
+        "Run on the live network: the shelters as stored at %(time)s (UTC). The arrivals are "
+        "simulated; every single shelter, and the places and occupancy per police unit, are "
+        "withheld, so that no number tells of one shelter."
+    ) % {"time": result.live_network_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")}
+    return f'<p class="note">{escape(note)}</p>'
+
+
+def _withheld(words: _Words) -> str:
+    """The occupancy section of a run on the live network, whose series are not kept."""
+    note = words.gettext(
+        "Withheld on the live network: these series would show the stored places per police unit."
+    )
+    return f'<p class="note">{escape(note)}</p>'
+
+
 def _occupancy(words: _Words, result: ScenarioResult) -> str:
+    intro = words.gettext(
+        "Mean occupied places at the start of each day, against the places open to victims "
+        "of trafficking (capacity events included)."
+    )
     occupied, places = words.gettext("occupied"), words.gettext("places")
     charts = [
         line_chart(
@@ -356,7 +380,7 @@ def _occupancy(words: _Words, result: ScenarioResult) -> str:
         for unit in gazetteer.POLICE_UNITS
         if unit in result.occupancy
     ]
-    return f'<div class="grid">{"".join(charts)}</div>'
+    return f'<p>{intro}</p><div class="grid">{"".join(charts)}</div>'
 
 
 def _waiting(words: _Words, result: ScenarioResult) -> str:
@@ -514,6 +538,7 @@ def render_report(result: ScenarioResult, language: Language = "en") -> str:
     sections = [
         f"<h1>{escape(name)}</h1>",
         f'<p class="meta">{meta}</p>',
+        _live(words, result),
         f"<p>{escape(description)}</p>" if description else "",
         _headline(words, result),
         "<h2>" + words.gettext("Engine against today's phone-around") + "</h2>",
@@ -529,13 +554,7 @@ def render_report(result: ScenarioResult, language: Language = "en") -> str:
             "unit",
         ),
         "<h2>" + words.gettext("Occupancy per police unit") + "</h2>",
-        "<p>"
-        + words.gettext(
-            "Mean occupied places at the start of each day, against the places open to victims "
-            "of trafficking (capacity events included)."
-        )
-        + "</p>",
-        _occupancy(words, result),
+        _occupancy(words, result) if result.live_network_at is None else _withheld(words),
         "<h2>" + words.gettext("Waiting") + "</h2>",
         _waiting(words, result),
         _holidays(words, result),

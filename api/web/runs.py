@@ -4,15 +4,16 @@ Runs go through the service's :class:`~api.scenario_runner.RunRegistry` (one at 
 worker process, in the background, stored in the database); the pages list the newest runs,
 whichever worker or route started them, and compare finished ones.
 
-An uploaded scenario must use the sample network: a network file named in an upload would be a
-path on the server, and a planner's browser has no business naming files there.
+An uploaded scenario must use the sample network or the live one (``network: {live: true}``, the
+shelters the service stores, read when the run starts): a network file named in an upload would
+be a path on the server, and a planner's browser has no business naming files there.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from api.scenario_files import (
     LoadedScenario,
+    Network,
     ScenarioFileError,
     load_scenario,
     read_scenario,
@@ -103,7 +105,9 @@ def offered(directory: Path) -> list[Offered]:
     found: list[Offered] = []
     for path in sorted(directory.glob("*.yaml"), key=lambda path: path.stem):
         try:
-            scenario = load_scenario(path).scenario
+            scenario = read_scenario(path)
+            if not scenario.network.live:  # the live network is read when a run starts
+                resolve(path, scenario)
         except ScenarioFileError:
             log.warning("scenario file %s does not validate; not offered", path.name)
             continue
@@ -120,21 +124,25 @@ def offered(directory: Path) -> list[Offered]:
     return found
 
 
-def load_offered(directory: Path, key: str) -> LoadedScenario:
+def load_offered(directory: Path, key: str, live: Callable[[], Network]) -> LoadedScenario:
     """The shipped scenario ``key``; only the names of the folder's files are accepted (nothing
-    that could point elsewhere), and a problem names the file, not where it lies on the server."""
+    that could point elsewhere), and a problem names the file, not where it lies on the server.
+    ``live`` reads the live network, for a scenario on it."""
     if key not in {path.stem for path in directory.glob("*.yaml")}:
         raise InvalidInput([InputProblem("scenario", f"no scenario '{key}'")])
     path = directory / f"{key}.yaml"
     try:
-        return load_scenario(path)
+        return load_scenario(path, live)
     except ScenarioFileError as invalid:
         raise InvalidInput(invalid.named(path.name)) from None
 
 
-def load_upload(directory: Path, content: bytes, name: str) -> LoadedScenario:
-    """Load an uploaded scenario; it must use the sample network (:class:`InvalidInput`
-    otherwise, or when it is too large or invalid, its problems naming the file ``name``).
+def load_upload(
+    directory: Path, content: bytes, name: str, live: Callable[[], Network]
+) -> LoadedScenario:
+    """Load an uploaded scenario; it must use the sample network or the live one (read by
+    ``live``; :class:`InvalidInput` otherwise, or when it is too large or invalid, its problems
+    naming the file ``name``).
 
     The scenario files' reader reads files, so the upload is written under ``directory`` for
     the moment it takes and removed again (a run keeps what it needs in memory); problems name
@@ -149,10 +157,10 @@ def load_upload(directory: Path, content: bytes, name: str) -> LoadedScenario:
         scenario = read_scenario(path)
         if scenario.network.file is not None:
             problem = InputProblem(
-                "network.file", "an uploaded scenario must use the sample network"
+                "network.file", "an uploaded scenario must use the sample or the live network"
             )
             raise ScenarioFileError(path, [problem])
-        return resolve(path, scenario)
+        return resolve(path, scenario, live)
     except ScenarioFileError as invalid:
         raise InvalidInput(invalid.named(name)) from None
     finally:

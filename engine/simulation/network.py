@@ -8,13 +8,13 @@ the share of its places open to trafficking victims at all, which shelters are e
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 
 import numpy as np
 
-from engine.arrays import FloatArray, IntArray
+from engine.arrays import BoolArray, FloatArray, IntArray
 from engine.geo import haversine_km
 from models import gazetteer
 from models.location import Location
@@ -122,6 +122,7 @@ class Network:
     base_capacity: IntArray
     initial_occupied: IntArray
     emergency_beds: Mapping[str, int]
+    holiday_intake: BoolArray
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -138,9 +139,13 @@ class Network:
 
 
 def build_network(
-    scenario: Scenario, shelters: Sequence[Shelter], kinds: Mapping[str, str]
+    scenario: Scenario,
+    shelters: Sequence[Shelter],
+    kinds: Mapping[str, str],
+    holiday_intake: Collection[str] = (),
 ) -> Network:
-    """The scenario's network from contract shelters and their kinds (``kinds`` may be partial).
+    """The scenario's network from contract shelters and their kinds (``kinds`` may be partial),
+    ``holiday_intake`` naming those that keep their intake hours on public holidays.
 
     Locations are turned into coordinates once, so the desk's engine never looks a name up again.
     """
@@ -152,6 +157,7 @@ def build_network(
     provinces: list[str] = []
     capacity: list[int] = []
     occupied: list[int] = []
+    on_holidays: list[bool] = []
     for shelter in shelters:
         kind = kind_of(shelter, kinds)
         place = place_of(shelter.location)
@@ -167,6 +173,7 @@ def build_network(
         provinces.append(place.province)
         capacity.append(places)
         occupied.append(min(places, round(shelter.occupied * share)))
+        on_holidays.append(shelter.id in holiday_intake)
     for number, event in enumerate(scenario.events):
         if isinstance(event, AddPlacesEvent):
             kept.append(added_shelter(number, event))
@@ -175,6 +182,7 @@ def build_network(
             provinces.append(gazetteer.resolve(MAIN_CITY[event.police_unit]).province)
             capacity.append(0)
             occupied.append(0)
+            on_holidays.append(False)
     return Network(
         shelters=tuple(kept),
         kinds=tuple(kept_kinds),
@@ -183,4 +191,5 @@ def build_network(
         base_capacity=np.array(capacity, dtype=np.int64),
         initial_occupied=np.array(occupied, dtype=np.int64),
         emergency_beds=emergency,
+        holiday_intake=np.array(on_holidays, dtype=np.bool_),
     )

@@ -8,9 +8,11 @@ so two scenarios run with the same seed meet the same people (common random numb
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
-from collections.abc import Callable, Sequence
+import pickle
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
@@ -30,7 +32,8 @@ _prepared: dict[str, Prepared] = {}
 
 @dataclass(frozen=True)
 class Job:
-    """One replication: the scenario, its network, the seed and (optionally) another policy."""
+    """One replication: the scenario, its network (shelters, their kinds, those keeping their
+    intake hours on public holidays), the seed and (optionally) another policy."""
 
     scenario: Scenario
     shelters: tuple[Shelter, ...]
@@ -38,6 +41,7 @@ class Job:
     seed: int
     policy: Policy | None = None
     check: bool = False
+    holiday_intake: tuple[str, ...] = ()
 
 
 def jobs_for(
@@ -48,6 +52,7 @@ def jobs_for(
     *,
     policy: Policy | None = None,
     check: bool = False,
+    holiday_intake: Collection[str] = (),
 ) -> list[Job]:
     """The jobs of ``replications`` replications (seeds ``scenario.seed + i``)."""
     return [
@@ -58,6 +63,7 @@ def jobs_for(
             scenario.seed + i,
             policy,
             check,
+            tuple(sorted(holiday_intake)),
         )
         for i in range(replications)
     ]
@@ -65,12 +71,14 @@ def jobs_for(
 
 def run_job(job: Job) -> ReplicationOutcome:
     """Run one replication (in whatever process this is called)."""
-    key = job.scenario.model_dump_json() + "|" + ",".join(s.id for s in job.shelters)
+    # The whole network is in the key: a live network keeps its ids while its places change.
+    network = (job.shelters, job.kinds, job.holiday_intake)
+    key = job.scenario.model_dump_json() + "|" + hashlib.sha256(pickle.dumps(network)).hexdigest()
     prepared = _prepared.get(key)
     if prepared is None:
         if len(_prepared) >= _CACHE_SIZE:
             _prepared.clear()
-        prepared = prepare(job.scenario, job.shelters, dict(job.kinds))
+        prepared = prepare(job.scenario, job.shelters, dict(job.kinds), job.holiday_intake)
         _prepared[key] = prepared
     return simulate(prepared, job.seed, policy=job.policy, check=job.check)
 

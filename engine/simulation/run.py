@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import heapq
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -64,9 +64,14 @@ class Prepared:
     timeline: Timeline
 
 
-def prepare(scenario: Scenario, shelters: Sequence[Shelter], kinds: dict[str, str]) -> Prepared:
+def prepare(
+    scenario: Scenario,
+    shelters: Sequence[Shelter],
+    kinds: dict[str, str],
+    holiday_intake: Collection[str] = (),
+) -> Prepared:
     """Network, clock and timeline of a scenario, built once and shared by its replications."""
-    network = build_network(scenario, shelters, kinds)
+    network = build_network(scenario, shelters, kinds, holiday_intake)
     days = scenario.horizon_days + scenario.fallback.give_up_days  # horizon and cool-down
     clock = Clock(scenario.start, days * HOURS_PER_DAY)
     return Prepared(scenario, network, clock, build_timeline(scenario, network, clock))

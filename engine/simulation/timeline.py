@@ -7,7 +7,8 @@ is worked out once per segment with the engine's own intake test and reused by e
 
 Intake hours repeat weekly and know no dates. On a Dutch public holiday a scenario may close them
 (``public_holiday_intake: closed``, the default): then only a shelter whose hours cover the whole
-week, day and night, takes intakes, as the desk is told to phone set-hours shelters first then.
+week, day and night, takes intakes, as the desk is told to phone set-hours shelters first then;
+so does a shelter said to keep its hours on holidays (``Network.holiday_intake``), within them.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Timeline:
     capacities: tuple[IntArray, ...]
     intakes: tuple[tuple[IntakeValue, ...], ...]
     closed_on_holidays: bool  # set hours take no intakes on a public holiday
+    holiday_intake: BoolArray  # shelters keeping their hours on a public holiday all the same
 
     def segment(self, hour: int) -> int:
         """Index of the segment ``hour`` falls in."""
@@ -78,11 +80,17 @@ class Timeline:
     @cached_property
     def day_and_night(self) -> tuple[BoolArray, ...]:
         """Per segment, the shelters whose intake hours leave no minute of the week closed: the
-        only ones taking intakes on a public holiday when set hours are closed then."""
+        only ones taking intakes on a public holiday when set hours are closed then, besides
+        those said to keep their hours on holidays."""
         return tuple(
             np.array([always_open(value) for value in values], dtype=np.bool_)
             for values in self.intakes
         )
+
+    @cached_property
+    def open_on_holidays(self) -> tuple[BoolArray, ...]:
+        """Per segment, the shelters a public holiday closes no intake hour of."""
+        return tuple(always | self.holiday_intake for always in self.day_and_night)
 
     @cached_property
     def open(self) -> BoolArray:
@@ -104,7 +112,7 @@ class Timeline:
                 weekly = np.array(
                     [open_at(value, moment) for value in self.intakes[seg]], dtype=np.bool_
                 )
-                cache[key] = weekly & self.day_and_night[seg] if holiday else weekly
+                cache[key] = weekly & self.open_on_holidays[seg] if holiday else weekly
             out[hour] = cache[key]
         return out
 
@@ -139,6 +147,7 @@ def build_timeline(scenario: Scenario, network: Network, clock: Clock) -> Timeli
         capacities=tuple(capacities),
         intakes=tuple(intakes),
         closed_on_holidays=scenario.public_holiday_intake == "closed",
+        holiday_intake=network.holiday_intake,
     )
 
 

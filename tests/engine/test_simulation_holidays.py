@@ -68,9 +68,11 @@ def reference_open(
     starts: tuple[int, ...],
     intakes: tuple[tuple[IntakeValue, ...], ...],
     closed_on_holidays: bool,
+    *,
+    holiday_intake: tuple[bool, ...],
 ) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """Each hour on its own: its moment, its segment, whether it falls on a public holiday, and
-    each shelter's weekly hours, open day and night or not."""
+    each shelter's weekly hours, open day and night or said to keep them on holidays or not."""
     origin = datetime(start.year, start.month, start.day, tzinfo=AMSTERDAM).astimezone(UTC)
     rows = []
     for hour in range(hours + 1):
@@ -79,8 +81,8 @@ def reference_open(
         shut = closed_on_holidays and public_holiday(moment, "en") is not None
         rows.append(
             [
-                open_at(value, moment) and (always_open(value) or not shut)
-                for value in intakes[segment]
+                open_at(value, moment) and (always_open(value) or keeps or not shut)
+                for value, keeps in zip(intakes[segment], holiday_intake, strict=True)
             ]
         )
     return np.array(rows, dtype=np.bool_)
@@ -101,20 +103,23 @@ def timelines(draw: st.DrawFn) -> Timeline:
         capacities=tuple(np.zeros(shelters, dtype=np.int64) for _ in starts),
         intakes=intakes,
         closed_on_holidays=draw(st.booleans()),
+        holiday_intake=np.array([draw(st.booleans()) for _ in range(shelters)]),
     )
 
 
 @settings(max_examples=150, deadline=None)
 @given(timelines())
 def test_the_open_shelters_are_those_of_an_hour_by_hour_reference(timeline: Timeline) -> None:
-    """Closed on holidays, only shelters open day and night take intakes then; as usual, every
-    shelter keeps its weekly hours: the behaviour from before holidays were known."""
+    """Closed on holidays, only shelters open day and night, or said to keep their hours on
+    holidays, take intakes then; as usual, every shelter keeps its weekly hours: the behaviour
+    from before holidays were known."""
     expected = reference_open(
         timeline.clock.start,
         timeline.clock.hours,
         timeline.starts,
         timeline.intakes,
         timeline.closed_on_holidays,
+        holiday_intake=tuple(bool(keeps) for keeps in timeline.holiday_intake),
     )
     assert np.array_equal(timeline.open, expected), np.argwhere(timeline.open != expected)
     # People waiting wake up whenever a shelter opens (after a night, a weekend or a holiday)
@@ -159,6 +164,21 @@ def test_a_shelter_open_day_and_night_takes_intakes_on_a_holiday() -> None:
         shelters = one_shelter(intake=intake)
         outcome = simulate(prepare(christmas("closed"), shelters, {}), 1, check=True)
         assert outcome.values["wait_p50_hours"] == 0.0
+
+
+def test_a_shelter_said_to_take_intakes_on_holidays_keeps_its_hours_then() -> None:
+    # Office hours on a Friday at 10:00: open, Christmas Day or not, for a shelter that said so.
+    shelters = one_shelter(intake=OFFICE)
+    kept = prepare(christmas("closed"), shelters, {}, holiday_intake={shelters[0].id})
+    outcome = simulate(kept, 1, check=True)
+    assert outcome.values["wait_p50_hours"] == 0.0
+    assert (outcome.holiday_arrivals, outcome.holiday_within_24h) == (1.0, 1.0)
+    # Its weekly hours still hold: found on Christmas Day at 20:00, she waits for Monday 09:00.
+    evening = christmas("closed").model_copy(
+        update={"events": [christmas("closed").events[0].model_copy(update={"hour": 20})]}
+    )
+    late = simulate(prepare(evening, shelters, {}, holiday_intake={shelters[0].id}), 1)
+    assert late.values["wait_p50_hours"] == 7 * 24 + 9 - (4 * 24 + 20)
 
 
 def test_an_intake_reopening_at_midnight_after_the_holidays_wakes_who_waits() -> None:

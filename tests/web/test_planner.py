@@ -14,7 +14,7 @@ import httpx2
 import pytest
 
 from api.db.tables import ScenarioRunRow
-from api.scenario_files import load_scenario
+from api.scenario_files import Network, load_scenario
 from api.web.i18n import COOKIE as LANGUAGE_COOKIE
 from api.web.i18n import LANGUAGES
 from api.web.runs import load_offered
@@ -173,7 +173,7 @@ def test_a_broken_or_foreign_scenario_is_refused_with_its_field(site: Site) -> N
     assert list((site.app.state.settings.var_dir / "scenario-uploads").iterdir()) == []
     response = start(planner, SMALL + b"network: {file: ../../etc/passwd}\n")
     assert response.status_code == 422
-    assert "must use the sample network" in text(response)
+    assert "must use the sample or the live network" in text(response)
     assert planner.post("/planner/runs", {"scenario": "no-such"}).status_code == 422
 
 
@@ -269,14 +269,18 @@ def test_a_wait_at_the_give_up_limit_is_shown_as_that_limit(site: Site) -> None:
     assert "48,0 – 48,0" not in shown
 
 
+def _unread() -> Network:
+    raise AssertionError("no scenario here is on the live network")
+
+
 def test_a_shipped_scenario_is_found_by_its_file_name_only(tmp_path: Path) -> None:
     (tmp_path / "broken.yaml").write_bytes(SMALL.replace(b"horizon_days: 28", b"horizon_days: -1"))
     with pytest.raises(InvalidInput) as broken:
-        load_offered(tmp_path, "broken")
+        load_offered(tmp_path, "broken", _unread)
     assert str(broken.value.problems[0]).startswith("broken.yaml: horizon_days")
     for elsewhere in ("../broken", "no-such", "broken.yaml"):
         with pytest.raises(InvalidInput) as refused:
-            load_offered(tmp_path, elsewhere)
+            load_offered(tmp_path, elsewhere, _unread)
         assert [str(p) for p in refused.value.problems] == [f"scenario: no scenario '{elsewhere}'"]
 
 

@@ -15,7 +15,7 @@ from fastapi import Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.datastructures import UploadFile
 
-from api import disclosure
+from api import disclosure, live
 from api.deps import Caller, allow
 from api.problems import ProblemError
 from api.scenario_runner import ScenarioRun
@@ -62,19 +62,22 @@ def start_run(request: Request, caller: Planner, form: Form) -> Response:
     fields: list[FieldProblem] = []
     replications = _replications(asked, fields)
     upload = form.get("upload")
+    reader = live.Reader(caller)
     try:
         if isinstance(upload, UploadFile) and upload.filename:
             content = upload.file.read(MAX_UPLOAD_BYTES + 1)
-            loaded = load_upload(web.uploads, content, upload.filename)
+            loaded = load_upload(web.uploads, content, upload.filename, reader)
         else:
-            loaded = load_offered(web.scenarios, str(form.get("scenario") or ""))
+            loaded = load_offered(web.scenarios, str(form.get("scenario") or ""), reader)
     except InvalidInput as invalid:
         problems = [str(problem) for problem in invalid.problems]
+        _refused(reader)
         return _page(request, caller, problems, 422, fields=fields, asked=asked)
     if replications is not None and replications_problem(loaded.scenario, replications):
         most = str(most_replications(loaded.scenario))
         fields.append(FieldProblem("replications", "at_most", most))
     if fields:
+        _refused(reader)
         return _page(request, caller, [], 422, fields=fields, asked=asked)
     count = replications or loaded.scenario.replications
     run = web.runs.start(
@@ -160,6 +163,11 @@ def _page(
         "most": MOST_REPLICATIONS,
     }
     return web.pages.render(request, "planner.html", context, status=status)
+
+
+def _refused(reader: live.Reader) -> None:
+    """Record a read of the live network for a run that is refused (as the API does)."""
+    reader.refused(ProblemError(422, "the scenario is invalid"))
 
 
 def _replications(text: str, fields: list[FieldProblem]) -> int | None:

@@ -1,0 +1,111 @@
+"""A planner runs a scenario on the live network: the shelters the service stores, read when the
+run starts, with aggregates only in the result."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from models.scenario_result import ScenarioResult
+from tests.api.helpers import Api, audit_rows, running_api
+from tests.api.test_scenario_cli import app
+from tests.live_network import (
+    CLOSED_ID,
+    LIVE_YAML,
+    OFFICE_ID,
+    WITHHELD,
+    bodies,
+    leaks,
+    reference,
+)
+
+
+@pytest.fixture
+def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "live.yaml").write_text(LIVE_YAML)
+    with running_api(database_url, tmp_path / "var", scenarios_dir=folder) as running:
+        for body in bodies():
+            running.ok(running.post("admin", "/api/v1/shelters", body), 201)
+        yield running
+
+
+def finished(api: Api, run_id: str) -> dict[str, Any]:
+    path = f"/api/v1/scenario-runs/{run_id}"
+    deadline = time.monotonic() + 120
+    status: dict[str, Any] = api.ok(api.get("planner", path))
+    while status["state"] not in {"done", "failed"} and time.monotonic() < deadline:
+        time.sleep(0.2)
+        status = api.ok(api.get("planner", path))
+    assert status["state"] == "done", status
+    return status
+
+
+def test_a_live_run_equals_a_run_on_a_file_of_the_same_shelters(api: Api, tmp_path: Path) -> None:
+    started = api.ok(api.post("planner", "/api/v1/scenario-runs", {"scenario": "live"}), 202)
+    finished(api, started["id"])
+    response = api.get("planner", f"/api/v1/scenario-runs/{started['id']}/result")
+    result = ScenarioResult.model_validate(api.ok(response))
+
+    stored = api.ok(api.get("admin", "/api/v1/shelters", limit=500))
+    assert {OFFICE_ID, CLOSED_ID} <= {item["id"] for item in stored}
+    expected = reference(tmp_path / "reference", stored)
+    assert result.model_dump(exclude=WITHHELD) == expected.model_dump(exclude=WITHHELD)
+    # The shelter keeping its office hours on Christmas Day matters to these numbers.
+    ignored = reference(tmp_path / "ignored", stored, holidays=False)
+    assert result.model_dump(exclude=WITHHELD) != ignored.model_dump(exclude=WITHHELD)
+    # When the network was read: the run's start, by the service's clock.
+    assert result.live_network_at == api.clock.now
+
+    # Nothing names or places a shelter, nor counts one's places.
+    assert leaks(response.text) == []
+    assert (result.shelters, result.capacity, result.occupancy) == ([], {}, {})
+
+    # Who read the network, and when, is on the trail.
+    assert audit_rows(api, actor="planner") == [("read", "network", None, "ok")]
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        ({"type": "closure", "shelter": "{id}"}, "events[2].shelter"),
+        ({"type": "capacity", "where": {"shelter": "{id}"}, "places": 2},
+         "events[2].where.shelter"),
+        ({"type": "intake", "where": {"shelter": "{id}"}, "intake": "24/7"},
+         "events[2].where.shelter"),
+    ],
+    ids=["closure", "capacity", "intake"],
+)  # fmt: skip
+def test_events_selecting_one_shelter_are_refused_alike_for_any_id(
+    api: Api, tmp_path: Path, event: dict[str, Any], field: str
+) -> None:
+    answers = []
+    for shelter_id in (OFFICE_ID, CLOSED_ID, "NOSUCHSHELTER"):
+        line = str(event).replace("'", '"').replace("{id}", shelter_id)
+        text = LIVE_YAML + f"  - {line}\n"
+        (tmp_path / "scenarios" / "live.yaml").write_text(text)
+        response = api.post("planner", "/api/v1/scenario-runs", {"scenario": "live"})
+        assert response.status_code == 422, response.text
+        answers.append(response.json()["errors"])
+    assert answers[0] == answers[1] == answers[2]
+    assert [error["path"] for error in answers[0]] == [field]
+    assert "single shelter" in answers[0][0]["message"]
+    # Refused before the network was read: nothing read, nothing on the trail.
+    assert audit_rows(api, actor="planner") == []
+
+
+def test_the_command_line_refuses_the_live_network_naming_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "live.yaml"
+    path.write_text(LIVE_YAML)
+    result = CliRunner().invoke(app(), ["scenario", "run", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.output.startswith(
+        f"{path}: network.live: the live network is read by the service"
+    )
