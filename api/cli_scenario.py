@@ -170,7 +170,8 @@ def run(
     table.add_column("mean (95 % interval)", justify="right")
     for name, description in KPI_DESCRIPTIONS.items():
         e = result.kpis[name]
-        shown = f"{_show(e.mean, name)} ({_show(e.low, name)} – {_show(e.high, name)})"
+        low, high = e.within(share=name.endswith("_share"))
+        shown = f"{_show(e.mean, name)} ({_show(low, name)} – {_show(high, name)})"
         table.add_row(description, shown)
     console = Console()
     console.print(table)

@@ -237,6 +237,26 @@ def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
     ), result.output
 
 
+def test_run_stops_its_intervals_where_the_figures_stop(tmp_path: Path) -> None:
+    """Two replications stretch a 95 % interval far (t = 12.7): the table, like the pages,
+    shows it no lower than 0, and a share's no higher than 100 %, as the result's own
+    ``within`` gives them."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app(),
+        ["scenario", "run", str(write_tiny(tmp_path)), "-n", "2", "--workers", "1",
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    kpis = json.loads((out / "tiny.json").read_text())["kpis"]
+    assert any(kpi["low"] < 0 for kpi in kpis.values())  # or there is nothing to stop
+    lows = re.findall(r"\((-?[\d,.]+)(?: %)? – ", result.output)
+    highs = re.findall(r" – (-?[\d,.]+) %\)", result.output)
+    assert len(lows) == len(KPI_DESCRIPTIONS), result.output
+    assert all(float(low.replace(",", "")) >= 0 for low in lows), result.output
+    assert all(float(high.replace(",", "")) <= 100 for high in highs), result.output
+
+
 def test_run_says_how_public_holidays_were_treated_and_who_arrived_on_them(
     tmp_path: Path,
 ) -> None:
