@@ -87,14 +87,14 @@ def test_a_held_case_whose_intake_falls_on_a_public_holiday_is_marked_phone_firs
     listed = desk.get("/desk").text
     if holiday is None:
         assert "feestdag" not in text(page)
-        assert "feestdag" not in listed
+        assert MARK not in listed
         return
     assert MARK in heading.group(1)
     shown = text(page)
     assert f"{holiday} is een feestdag." in shown
     assert "Intake daar op die dag, zolang de plaats wordt vastgehouden: vanaf" in shown
     assert MARK in row_of(listed, case)
-    assert f"{holiday} is een feestdag." in text(desk.get("/desk"))
+    assert f"{holiday} is een feestdag" in text(desk.get("/desk"))
 
     desk.post("/language", {"language": "en", "next": "/desk"})
     english = text(desk.get(f"/desk/referrals/{case}"))
@@ -164,11 +164,11 @@ def test_on_a_public_holiday_the_waiting_list_counts_shelters_to_phone_first_apa
         assert "feestdag" not in text(desk.get("/desk"))
         return
     assert any(counts_of(listed, case)[1] for case in others)
-    assert f"{holiday} is een feestdag." in text(desk.get("/desk"))
+    assert f"{holiday} is een feestdag: vandaag geen kantooruren." in text(desk.get("/desk"))
     assert "1 opvang, feestdag: eerst bellen" in text(desk.get("/desk"))
     desk.post("/language", {"language": "en", "next": "/desk"})
     english = text(desk.get("/desk"))
-    assert "is a public holiday." in english
+    assert "is a public holiday: no office hours today." in english
     assert "2 shelters 1 shelter, public holiday: phone first" in english
 
 
@@ -188,4 +188,24 @@ def test_someone_only_shelters_to_phone_first_fit_is_shown_the_next_office_openi
     listed = desk.get("/desk")
     assert counts_of(listed.text, case) == (1, 0)
     assert "vanaf ma 28 dec" not in text(listed).split(case)[1]
-    assert "feestdag" not in text(listed)
+    assert MARK not in text(listed)
+
+
+def test_on_a_public_holiday_the_list_says_there_are_no_office_hours_today(site: Site) -> None:
+    """At ten on Christmas Day the list does not say that office-hours shelters take nobody in
+    now (some do: those are marked to phone first); it says there are no office hours today,
+    once, with the next office intake after the holidays."""
+    site.add_shelter("T001", 2, accepts=list(CONDITIONS), intake="office")
+    site.clock.now = CHRISTMAS_DAY
+    desk = site.visitor("desk")
+    register(desk, conditions=list(CONDITIONS))
+    listed = desk.get("/desk").text
+    shown = text(desk.get("/desk"))
+    assert "Eerste kerstdag is een feestdag: vandaag geen kantooruren." in shown
+    assert "Opvanglocaties met intake tijdens kantooruren nemen nu niemand op." not in shown
+    assert "De volgende intake in kantooruren is ma 28 dec 09:00" in shown
+    assert listed.count('id="holiday"') == 1
+    site.clock.now = A_WEEK_BEFORE
+    shown = text(desk.get("/desk"))
+    assert "Buiten kantooruren." in shown
+    assert "feestdag" not in shown

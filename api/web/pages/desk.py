@@ -152,6 +152,9 @@ def _waiting(request: Request, caller: Caller, cache: NetworkCache) -> dict[str,
         "refresh": REFRESH_SECONDS,
         "now": caller.now,
         "holiday": holidays.public_holiday(min(marked), language_of(request)) if marked else None,
+        # Today's holiday, if any: then there are no office hours all day, and the list's
+        # out-of-hours notice says so instead of "nobody is taken in now".
+        "holiday_today": holidays.public_holiday(caller.now, language_of(request)),
     }
 
 
