@@ -6,6 +6,8 @@
   except under CI, see :mod:`tests.api.databases`). Dropped after the test.
 - ``database``: a :class:`api.db.session.Database` on ``database_url``, migrated to the newest
   revision and seeded with the sample network; disposed after the test.
+- ``sqlite_file``: the same on an embedded SQLite file only, with its URL, for what needs a file
+  (backups, restores).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from api.db.session import Database
-from tests.api.databases import empty_database
+from tests.api.databases import empty_database, sqlite_url
 
 SEEDED_AT = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -36,5 +38,19 @@ def database(database_url: str) -> Iterator[Database]:
         db.migrate()
         db.seed_if_empty(now=SEEDED_AT)
         yield db
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def sqlite_file(tmp_path: Path) -> Iterator[tuple[str, Database]]:
+    """The service's database as an embedded SQLite file, migrated and holding the sample
+    network, and its URL."""
+    url = sqlite_url(tmp_path / "live")
+    db = Database.for_url(url)
+    try:
+        db.migrate()
+        db.seed_if_empty(now=SEEDED_AT)
+        yield url, db
     finally:
         db.dispose()

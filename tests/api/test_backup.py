@@ -8,7 +8,6 @@ import re
 import sqlite3
 import stat
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,25 +20,11 @@ from api import backup
 from api.cli_service import EXIT_INVALID, register
 from api.db.session import Database
 from api.db.tables import AuditRow, ReferralRow
-from tests.api.databases import sqlite_url
 from tests.api.rows import register_one
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 # The audit trail's retention period a copy is checked against (nothing is purged here).
 DAYS = 730
-
-
-@pytest.fixture
-def database_file(tmp_path: Path) -> Iterator[tuple[str, Database]]:
-    """An embedded database as the service leaves it (migrated, seeded), and its URL."""
-    url = sqlite_url(tmp_path / "live")
-    database = Database.for_url(url)
-    database.migrate()
-    database.seed_if_empty(now=NOW)
-    try:
-        yield url, database
-    finally:
-        database.dispose()
 
 
 def run(url: str, tmp_path: Path, *args: str) -> Result:
@@ -50,12 +35,12 @@ def run(url: str, tmp_path: Path, *args: str) -> Result:
 
 
 def test_a_backup_taken_while_the_service_writes_is_whole(
-    database_file: tuple[str, Database], tmp_path: Path
+    sqlite_file: tuple[str, Database], tmp_path: Path
 ) -> None:
     """Each copy is the database as of one commit at or after its start: every referral in it
     has its audit row, and no audit row lacks its referral, however the copies fall between the
     writer's commits."""
-    url, database = database_file
+    url, database = sqlite_file
     stop = threading.Event()
     written: list[int] = []
 
@@ -96,9 +81,9 @@ def test_a_backup_taken_while_the_service_writes_is_whole(
 
 
 def test_the_command_reports_what_to_keep_and_the_trail_records_the_backup(
-    database_file: tuple[str, Database], tmp_path: Path
+    sqlite_file: tuple[str, Database], tmp_path: Path
 ) -> None:
-    url, database = database_file
+    url, database = sqlite_file
     register_one(database, 1, NOW)
     target = tmp_path / "nightly.db"
     result = run(url, tmp_path, "backup", str(target))
@@ -127,9 +112,9 @@ def sqlite_url_of(path: Path) -> str:
 
 
 def test_a_copy_with_a_broken_trail_is_refused(
-    database_file: tuple[str, Database], tmp_path: Path
+    sqlite_file: tuple[str, Database], tmp_path: Path
 ) -> None:
-    url, database = database_file
+    url, database = sqlite_file
     register_one(database, 1, NOW)
     with database.session() as session:
         seq = session.scalars(select(AuditRow.seq).order_by(AuditRow.seq.desc()).limit(1)).one()
@@ -164,10 +149,8 @@ def test_what_cannot_be_backed_up_is_refused_before_anything_is_read(
     assert not (tmp_path / "copy.db").exists()
 
 
-def test_a_backup_never_replaces_a_file(
-    database_file: tuple[str, Database], tmp_path: Path
-) -> None:
-    url, database = database_file
+def test_a_backup_never_replaces_a_file(sqlite_file: tuple[str, Database], tmp_path: Path) -> None:
+    url, database = sqlite_file
     target = tmp_path / "yesterday.db"
     target.write_bytes(b"yesterday's backup")
     result = run(url, tmp_path, "backup", str(target))
@@ -183,10 +166,10 @@ def test_a_backup_never_replaces_a_file(
 
 
 def test_a_copy_that_cannot_be_written_leaves_nothing_behind(
-    database_file: tuple[str, Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_file: tuple[str, Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A file system without hard links (or out of room) is one line, and the hidden copy goes."""
-    url, _ = database_file
+    url, _ = sqlite_file
     folder = tmp_path / "backups"
     folder.mkdir()
 

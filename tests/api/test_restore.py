@@ -11,7 +11,6 @@ import sqlite3
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,20 +51,6 @@ def newest_revision() -> str:
 HEAD = newest_revision()
 
 
-@pytest.fixture
-def live(tmp_path: Path) -> Iterator[tuple[str, Database]]:
-    """The embedded database as the service leaves it (migrated, seeded), and its URL; its
-    connections are closed again before each restore, as a stopped service's are."""
-    url = sqlite_url(tmp_path / "live")
-    database = Database.for_url(url)
-    database.migrate()
-    database.seed_if_empty(now=NOW)
-    try:
-        yield url, database
-    finally:
-        database.dispose()
-
-
 def run(url: str, tmp_path: Path, *args: str, answer: str = "") -> Result:
     app = typer.Typer()
     register(app)
@@ -101,9 +86,9 @@ def kept(made: backup.Backup) -> str:
 
 
 def test_a_restore_puts_the_backup_in_place_and_keeps_the_database_of_before(
-    live: tuple[str, Database], tmp_path: Path
+    sqlite_file: tuple[str, Database], tmp_path: Path
 ) -> None:
-    url, database = live
+    url, database = sqlite_file
     first = register_one(database, 1, NOW)
     # Backups are made with the module here: the command would leave its connection open in
     # this process, which the restore would rightly take for a service holding the database.
@@ -166,11 +151,11 @@ os._exit(0)  # no clean close: the commit stays in the -wal, as after a crash
 
 
 def test_commits_left_in_the_wal_by_a_killed_service_stay_in_the_database_of_before(
-    live: tuple[str, Database], tmp_path: Path
+    sqlite_file: tuple[str, Database], tmp_path: Path
 ) -> None:
     """A stale -wal holds commits the file alone lacks: it is folded into the file kept aside,
     never applied to the restored one nor left beside it."""
-    url, database = live
+    url, database = sqlite_file
     register_one(database, 1, NOW)
     backup.back_up(url, tmp_path / "copy.db", audit_days=DAYS)
     database.dispose()
@@ -205,11 +190,11 @@ sys.stdin.read()
 
 
 def test_a_database_in_use_is_refused_and_left_as_it_is(
-    live: tuple[str, Database], tmp_path: Path
+    sqlite_file: tuple[str, Database], tmp_path: Path
 ) -> None:
     """A running service keeps its connections open: the restore says to stop it first, whether
     it runs in another process or in this one, and nothing changes."""
-    url, database = live
+    url, database = sqlite_file
     register_one(database, 1, NOW)
     backup.back_up(url, tmp_path / "copy.db", audit_days=DAYS)
     register_one(database, 2, NOW)
@@ -303,9 +288,9 @@ def not_sqlite(_source: Path, target: Path) -> Path:
     ids=["corrupted", "forged", "not-sqlite", "not-safeplace", "newer"],
 )
 def test_a_backup_that_fails_a_check_is_refused_and_nothing_changes(
-    live: tuple[str, Database], tmp_path: Path, spoil: object, code: int, said: str
+    sqlite_file: tuple[str, Database], tmp_path: Path, spoil: object, code: int, said: str
 ) -> None:
-    url, database = live
+    url, database = sqlite_file
     for number in range(1, 40):  # pages enough for one in the middle to hold rows
         register_one(database, number, NOW)
     good = backup.back_up(url, tmp_path / "good.db", audit_days=DAYS)
@@ -323,9 +308,9 @@ def test_a_backup_that_fails_a_check_is_refused_and_nothing_changes(
 
 
 def test_a_backup_from_before_the_newest_migration_is_upgraded(
-    live: tuple[str, Database], tmp_path: Path
+    sqlite_file: tuple[str, Database], tmp_path: Path
 ) -> None:
-    url, database = live
+    url, database = sqlite_file
     database.dispose()
     old_url = sqlite_url(tmp_path / "old")
     old = Database.for_url(old_url)
@@ -363,10 +348,10 @@ def test_a_backup_from_before_the_newest_migration_is_upgraded(
 
 
 def test_a_backup_without_the_row_whose_hash_was_kept_is_refused(
-    live: tuple[str, Database], tmp_path: Path
+    sqlite_file: tuple[str, Database], tmp_path: Path
 ) -> None:
     """The operator kept the hash of the backup they mean: another file is not taken for it."""
-    url, database = live
+    url, database = sqlite_file
     register_one(database, 1, NOW)
     meant = kept(backup.back_up(url, tmp_path / "meant.db", audit_days=DAYS))
     register_one(database, 2, NOW)
@@ -406,8 +391,10 @@ def test_what_cannot_be_restored_into_is_refused_before_anything_is_read(
     assert said in result.output
 
 
-def test_a_missing_backup_or_a_no_is_refused(live: tuple[str, Database], tmp_path: Path) -> None:
-    url, database = live
+def test_a_missing_backup_or_a_no_is_refused(
+    sqlite_file: tuple[str, Database], tmp_path: Path
+) -> None:
+    url, database = sqlite_file
     backup.back_up(url, tmp_path / "copy.db", audit_days=DAYS)
     database.dispose()
     before = folder_of(url)
@@ -424,11 +411,11 @@ def test_a_missing_backup_or_a_no_is_refused(live: tuple[str, Database], tmp_pat
 
 
 def test_a_database_that_is_gone_or_unreadable_is_replaced_all_the_same(
-    live: tuple[str, Database], tmp_path: Path
+    sqlite_file: tuple[str, Database], tmp_path: Path
 ) -> None:
     """The disk lost the database, or left garbage with a stale -wal: the backup goes in, and
     whatever was there is kept aside as it was, its -wal with it."""
-    url, database = live
+    url, database = sqlite_file
     case = register_one(database, 1, NOW)
     backup.back_up(url, tmp_path / "copy.db", audit_days=DAYS)
     database.dispose()
