@@ -251,7 +251,7 @@ def end_user_devices(
         )
         return
     settings = _settings()
-    if not yes and not typer.confirm(
+    if not yes and not _agreed(
         "End the device tokens of every user? Each user's next login from a client hands out a "
         "new one"
     ):
@@ -450,7 +450,7 @@ def erase_referral(
 ) -> None:
     """Delete one closed referral now, as retention would later (it cannot be undone)."""
     settings = _settings()
-    if not yes and not typer.confirm(
+    if not yes and not _agreed(
         f"Erase referral {referral_id} with its holds, placements and stays? It cannot be undone"
     ):
         typer.echo("nothing erased", err=True)
@@ -533,7 +533,7 @@ def restore_backup(
         raise typer.Exit(EXIT_INVALID)
     expected = _kept(kept) if kept is not None else None
     target = backup.sqlite_file(settings.database_url)
-    if not yes and not typer.confirm(
+    if not yes and not _agreed(
         f"Replace the database {target} with the backup {source}? The database of now is kept "
         "beside it under another name"
     ):
@@ -585,6 +585,17 @@ def _report_restore(done: restore.Restored, source: Path) -> None:
         "was taken), then start the service. The signing secret is not in a backup: on a host "
         "with another one, every user logs in again"
     )
+
+
+def _agreed(question: str) -> bool:
+    """The operator's answer to ``question``. No answer (the input ended, as for a script that
+    forgot ``--yes``, or Ctrl-C) is a no: the command then says that nothing was done and exits
+    2, as for a no, rather than aborting with 1, which reads as a failure half-way."""
+    try:
+        return typer.confirm(question)
+    except typer.Abort:
+        typer.echo(err=True)  # end the prompt's line
+        return False
 
 
 def _settings() -> Settings:

@@ -231,9 +231,10 @@ def test_users_end_devices_all_ends_every_users_device_tokens_after_asking(
     with TestClient(app):
         first = {name: login("198.51.100.7", name).json() for name in users}
         before = generations()
-        declined = run(env, "users", "end-devices", "--all", stdin="n\n")
-        assert declined.exit_code == EXIT_INVALID
-        assert "nothing changed" in declined.output
+        for answer in ("n\n", ""):  # a no, and no answer at all (the input ended)
+            declined = run(env, "users", "end-devices", "--all", stdin=answer)
+            assert declined.exit_code == EXIT_INVALID, answer
+            assert "nothing changed" in declined.output
         assert generations() == before
 
         ended = run(env, "users", "end-devices", "--all", stdin="y\n")
@@ -483,9 +484,10 @@ def test_retention_erase_asks_first_and_erases_only_a_closed_referral(
                 .where(ReferralRow.id == closed)
                 .values(status="closed", closed_at=datetime.now(UTC), close_reason="withdrawn")
             )
-        declined = run(env, "retention", "erase", closed, stdin="n\n")
-        assert declined.exit_code == EXIT_INVALID
-        assert "nothing erased" in declined.output
+        for answer in ("n\n", ""):  # a no, and no answer at all (the input ended)
+            declined = run(env, "retention", "erase", closed, stdin=answer)
+            assert declined.exit_code == EXIT_INVALID, answer
+            assert "nothing erased" in declined.output
         refused = run(env, "retention", "erase", waiting, "--yes")
         assert refused.exit_code == EXIT_INVALID
         assert f"nothing erased: referral '{waiting}' is waiting: close it first" in refused.output

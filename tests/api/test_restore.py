@@ -404,9 +404,10 @@ def test_a_missing_backup_or_a_no_is_refused(
     itself = run(url, tmp_path, "restore", str(file_of(url)), "--yes")
     assert itself.exit_code == EXIT_INVALID
     assert "is the database itself" in itself.output
-    declined = run(url, tmp_path, "restore", str(tmp_path / "copy.db"), answer="n\n")
-    assert declined.exit_code == EXIT_INVALID
-    assert "nothing restored" in declined.output
+    for answer in ("n\n", ""):  # a no, and no answer at all (the input ended)
+        declined = run(url, tmp_path, "restore", str(tmp_path / "copy.db"), answer=answer)
+        assert declined.exit_code == EXIT_INVALID, answer
+        assert "nothing restored" in declined.output
     assert folder_of(url) == before
 
 
