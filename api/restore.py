@@ -34,12 +34,10 @@ from datetime import datetime
 from pathlib import Path
 from uuid import uuid4
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from api import audit, backup
-from api.db.session import MIGRATIONS, Database
+from api.db.session import Database, migration_scripts
 
 # How long to wait for a lock on the database of now: long enough for a command that is just
 # finishing, far shorter than any service's lifetime (whose connections never let go).
@@ -178,20 +176,14 @@ def _revision(copy: Path) -> str | None:
     return str(rows[0][0]) if len(rows) == 1 else None
 
 
-def _script() -> ScriptDirectory:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config)
-
-
 def _revisions() -> set[str]:
     """Every schema revision of this code's migrations."""
-    return {script.revision for script in _script().walk_revisions()}
+    return {script.revision for script in migration_scripts().walk_revisions()}
 
 
 def _head() -> str:
     """The newest schema revision of this code."""
-    return str(_script().get_current_head())
+    return str(migration_scripts().get_current_head())
 
 
 def _record(copy: Path, *, actor: str, now: datetime) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +30,21 @@ log = logging.getLogger(__name__)
 
 # Inside the package, so an installed service can migrate its own database.
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config() -> Config:
+    """Alembic's configuration for this code's migrations: the folder is all it needs (there is
+    no ``alembic.ini``); a caller that runs a command sets ``attributes["connection"]``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migration_scripts() -> ScriptDirectory:
+    """This code's migrations: their revisions and the newest one."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
 # Alembic keeps the running migration in module globals: one migration per process at a time.
 # Processes are kept apart by the database itself (see migrations/env.py).
 _MIGRATING = threading.Lock()
@@ -59,8 +75,7 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (safe when several processes start at once)."""
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
+        config = alembic_config()
         with _MIGRATING, self.engine.connect() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")

@@ -20,8 +20,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from alembic import command
 from psycopg import sql
 from sqlalchemy.engine import make_url
+
+from api.db.session import Database, alembic_config
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 START_SECONDS = 30
@@ -30,6 +33,15 @@ START_SECONDS = 30
 def sqlite_url(directory: Path) -> str:
     """URL of a new SQLite database file in ``directory``."""
     return f"sqlite:///{directory / 'safeplace.db'}"
+
+
+def schema_at(database: Database, revision: str, *, down: bool = True) -> None:
+    """Take ``database``'s schema down (or, from an empty database, up) to ``revision``, as an
+    older release of the service left it: the migration tests' starting point."""
+    config = alembic_config()
+    with database.engine.connect() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def postgres_server_url() -> str:

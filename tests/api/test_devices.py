@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,9 +26,10 @@ from sqlalchemy import delete, inspect, select
 
 from api import accounts, devices
 from api.audit import KNOWN_DEVICE
-from api.db.session import MIGRATIONS, Database
+from api.db.session import Database
 from api.db.tables import LoginFailureRow, UserRow
 from api.ratelimit import WINDOW_SECONDS, Attempt, LoginThrottle, Throttled
+from tests.api.databases import schema_at
 from tests.api.helpers import PASSWORD, SECRET, Api, running_api
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -534,11 +533,7 @@ def test_the_device_generation_migration_starts_every_stored_user_at_0(
             now=datetime.now(UTC),
         )
         user.device_generation = 5
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with database.engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0011")
+    schema_at(database, "0011")
     columns = {column["name"] for column in inspect(database.engine).get_columns("users")}
     assert "device_generation" not in columns
     assert "login_generation" in columns

@@ -5,16 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from api.db.session import MIGRATIONS, Database
+from api.db.session import Database, migration_scripts
 from api.db.tables import Base
 from models.sample import sample_shelters
+from tests.api.databases import schema_at
 
 
 def _differences(database: Database) -> list[object]:
@@ -28,19 +26,12 @@ def _revision(database: Database) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def _newest() -> str | None:
-    """The one head revision of the migrations folder."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config).get_current_head()
-
-
 def test_migrations_produce_the_metadata_of_the_tables(database_url: str) -> None:
     database = Database.for_url(database_url)
     try:
         database.migrate()
         assert _differences(database) == []
-        assert _revision(database) == _newest()
+        assert _revision(database) == migration_scripts().get_current_head()
     finally:
         database.dispose()
 
@@ -73,11 +64,7 @@ def test_processes_starting_together_migrate_and_seed_once(database_url: str) ->
 
 
 def test_downgrade_removes_everything_and_upgrade_restores_it(database: Database) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with database.engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "base")
+    schema_at(database, "base")
     assert set(inspect(database.engine).get_table_names()) == {"alembic_version"}
     database.migrate()
     assert _differences(database) == []

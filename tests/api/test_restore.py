@@ -17,19 +17,16 @@ from pathlib import Path
 
 import pytest
 import typer
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from api import backup
 from api.cli_service import EXIT_BROKEN, EXIT_INVALID, register
-from api.db.session import MIGRATIONS, Database
+from api.db.session import Database, migration_scripts
 from api.db.tables import AuditRow
 from api.main import create_app
-from tests.api.databases import sqlite_url
+from tests.api.databases import schema_at, sqlite_url
 from tests.api.helpers import USERS, add_users, bearer, settings_for
 from tests.api.rows import register_one
 
@@ -39,16 +36,8 @@ NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 BEFORE_NEWEST = "0011"
 # The audit trail's retention period the backups and restores are checked against.
 DAYS = 730
-
-
-def newest_revision() -> str:
-    """The newest schema revision of this code's migrations, as Alembic finds it."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return str(ScriptDirectory.from_config(config).get_current_head())
-
-
-HEAD = newest_revision()
+# The newest schema revision of the code.
+HEAD = str(migration_scripts().get_current_head())
 
 
 def run(url: str, tmp_path: Path, *args: str, answer: str = "") -> Result:
@@ -315,11 +304,7 @@ def test_a_backup_from_before_the_newest_migration_is_upgraded(
     old_url = sqlite_url(tmp_path / "old")
     old = Database.for_url(old_url)
     try:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with old.engine.connect() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, BEFORE_NEWEST)
+        schema_at(old, BEFORE_NEWEST, down=False)
         case = register_one(old, 1, NOW)
         with closing(sqlite3.connect(file_of(old_url))) as connection:
             columns = {row[1] for row in connection.execute("PRAGMA table_info(users)")}

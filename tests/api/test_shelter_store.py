@@ -17,18 +17,17 @@ from typing import Any
 
 import httpx2
 import pytest
-from alembic import command
-from alembic.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 from sqlalchemy import inspect, select, update
 
 from api.audit import NOT_AN_ID
-from api.db.session import MIGRATIONS, Database
+from api.db.session import Database
 from api.db.tables import ShelterRow
 from api.schemas import ShelterId
 from models.sample import sample_shelter_kinds, sample_shelters
+from tests.api.databases import schema_at
 from tests.api.helpers import Api, audit_rows, running_api
 
 
@@ -143,11 +142,7 @@ def test_the_holiday_intake_migration_says_no_for_every_shelter_stored_before(
     """Nobody said a shelter stored before takes intakes on holidays: the desk phones first."""
     with database.session() as session:
         session.execute(update(ShelterRow).values(holiday_intake=True))
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with database.engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0012")
+    schema_at(database, "0012")
     columns = {column["name"] for column in inspect(database.engine).get_columns("shelters")}
     assert "holiday_intake" not in columns
     assert "kind" in columns

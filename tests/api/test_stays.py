@@ -11,15 +11,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from api import stays
-from api.db.session import MIGRATIONS, Database
+from api.db.session import Database
 from api.db.tables import StayRow
+from tests.api.databases import schema_at
 from tests.api.helpers import Api, audit_rows, create_referral, hold, running_api, set_free
 from tests.api.rows import add_referral, victim
 
@@ -301,11 +300,7 @@ def test_the_window_is_thirty_dutch_days_across_a_clock_change(api: Api, end: da
 def test_the_migration_opens_an_unknown_stay_for_every_referral_without_a_place(
     database: Database,
 ) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with database.engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0006")
+    schema_at(database, "0006")
     registered = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     with database.session() as session:
         for case_id, status in (("W", "waiting"), ("H", "held"), ("P", "placed"), ("X", "closed")):
