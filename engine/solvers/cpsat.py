@@ -27,9 +27,10 @@ is driven by relaxations (:mod:`engine.solvers.lp`, GLOP, with pricing):
    run at the level it reaches.
 
 Networks with more than :data:`LARGE` pairs skip the LPs (GLOP needs longer than the limit there):
-the flow relaxation bounds the priority and its fix-and-round gives the plan, and a neighbourhood
+the flow relaxation bounds the priority and its fix-and-round gives the plan; a neighbourhood
 search (:mod:`engine.solvers.neighbourhoods`) places more of the urgent people rounding left out,
-then makes the plan cheaper; no cost bound is claimed.
+then makes the plan cheaper, taking turns with a flow that re-plans every single victim at once
+(:mod:`engine.solvers.reflow`); no cost bound is claimed.
 
 A time limit (default 10 s) stops the search; the best plan found is returned as ``feasible`` with
 the proven bounds. The greedy plan is always there, so there is always a plan (the empty plan is
