@@ -10,25 +10,9 @@ from engine.solve import solve
 from engine.validation import plan_violations
 from models.instance import Instance
 from models.plan import Plan
+from tests.engine.documents import shelter, victim
 from tests.oracle import cost_tolerance
 from tests.strategies import instances
-
-# One degree of latitude is 111.2 km on the contract's sphere.
-KM = 1 / 111.19492664455873
-
-
-def _shelter(sid: str, north_km: float, **fields: Any) -> dict[str, Any]:
-    return {"id": sid, "location": {"lat": 52.0 + north_km * KM, "lon": 5.0}, **fields}
-
-
-def _victim(vid: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "id": vid,
-        "gender": "female",
-        "age": 30,
-        "location": {"lat": 52.0, "lon": 5.0},
-        **fields,
-    }
 
 
 def _instance(shelters: list[dict[str, Any]], victims: list[dict[str, Any]]) -> Instance:
@@ -43,8 +27,8 @@ def _placed(plan: Plan) -> dict[str, str]:
 
 def test_most_urgent_victim_goes_first_whatever_the_order() -> None:
     instance = _instance(
-        [_shelter("S1", 10, capacity=1)],
-        [_victim("V1", priority=1), _victim("V2", priority=3)],
+        [shelter("S1", 10, capacity=1)],
+        [victim("V1", priority=1), victim("V2", priority=3)],
     )
     assert _placed(solve(instance, method="greedy")) == {"V2": "S1"}
 
@@ -52,10 +36,10 @@ def test_most_urgent_victim_goes_first_whatever_the_order() -> None:
 def test_nearest_shelter_wins_even_when_a_farther_one_is_cheaper() -> None:
     instance = _instance(
         [
-            _shelter("NEAR", 5, capacity=1),
-            _shelter("FAR", 20, capacity=1, specialisations=["labour"]),
+            shelter("NEAR", 5, capacity=1),
+            shelter("FAR", 20, capacity=1, specialisations=["labour"]),
         ],
-        [_victim("V1", exploitation="labour")],
+        [victim("V1", exploitation="labour")],
     )
     greedy = solve(instance, method="greedy")
     optimal = solve(instance)
@@ -68,19 +52,19 @@ def test_nearest_shelter_wins_even_when_a_farther_one_is_cheaper() -> None:
 def test_without_a_location_the_cost_then_the_shelter_id_decide() -> None:
     instance = _instance(
         [
-            _shelter("S3", 5, capacity=1),
-            _shelter("S2", 50, capacity=1, languages=["pl"]),
-            _shelter("S1", 90, capacity=1, languages=["pl"]),
+            shelter("S3", 5, capacity=1),
+            shelter("S2", 50, capacity=1, languages=["pl"]),
+            shelter("S1", 90, capacity=1, languages=["pl"]),
         ],
-        [_victim("V1", location=None, languages=["pl"])],
+        [victim("V1", location=None, languages=["pl"])],
     )
     assert _placed(solve(instance, method="greedy")) == {"V1": "S1"}
 
 
 def test_a_full_shelter_is_skipped_and_nobody_is_moved() -> None:
     instance = _instance(
-        [_shelter("S1", 5, capacity=1), _shelter("S2", 30, capacity=1)],
-        [_victim("V1", priority=3), _victim("V2", priority=2, children=1)],
+        [shelter("S1", 5, capacity=1), shelter("S2", 30, capacity=1)],
+        [victim("V1", priority=3), victim("V2", priority=2, children=1)],
     )
     greedy = solve(instance, method="greedy")
     # V1 takes the nearest place; the family needs two places and finds none left.
@@ -90,8 +74,8 @@ def test_a_full_shelter_is_skipped_and_nobody_is_moved() -> None:
 
 def test_a_shelter_where_someone_avoided_was_placed_is_skipped_both_ways() -> None:
     instance = _instance(
-        [_shelter("S1", 5, capacity=4), _shelter("S2", 30, capacity=4)],
-        [_victim("V1", priority=2), _victim("V2", avoid=["V1"]), _victim("V3")],
+        [shelter("S1", 5, capacity=4), shelter("S2", 30, capacity=4)],
+        [victim("V1", priority=2), victim("V2", avoid=["V1"]), victim("V3")],
     )
     assert _placed(solve(instance, method="greedy")) == {"V1": "S1", "V2": "S2", "V3": "S1"}
 

@@ -3,8 +3,6 @@ misses; its plans never beat the exact optimum of the HiGHS oracle."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -16,20 +14,9 @@ from engine.solvers.neighbourhoods import improve
 from engine.solvers.problem import Problem, build_problem
 from engine.validation import plan_violations
 from models.instance import Instance
+from tests.engine.documents import KM, shelter, victim
 from tests.oracle import cost_tolerance, solve_oracle
 from tests.strategies import instances
-
-# One degree of latitude is 111.2 km on the contract's sphere.
-KM = 1 / 111.19492664455873
-
-
-def _shelter(sid: str, north_km: float, **fields: Any) -> dict[str, Any]:
-    return {"id": sid, "location": {"lat": 52.0 + north_km * KM, "lon": 5.0}, **fields}
-
-
-def _victim(vid: str, **fields: Any) -> dict[str, Any]:
-    location = {"lat": 52.0, "lon": 5.0}
-    return {"id": vid, "gender": "female", "age": 30, "location": location, **fields}
 
 
 def _key(problem: Problem, assignment: IntArray) -> tuple[int, int]:
@@ -42,13 +29,13 @@ def test_a_family_left_out_gets_the_places_two_singles_can_leave() -> None:
         {
             "format": "safeplace.instance/1",
             "shelters": [
-                _shelter("NEAR", 5, capacity=3, children=True),
-                _shelter("FAR", 40, capacity=2, children=False),
+                shelter("NEAR", 5, capacity=3, children=True),
+                shelter("FAR", 40, capacity=2, children=False),
             ],
             "victims": [
-                _victim("SINGLE-1"),
-                _victim("SINGLE-2"),
-                _victim("FAMILY", children=2, priority=3),
+                victim("SINGLE-1"),
+                victim("SINGLE-2"),
+                victim("FAMILY", children=2, priority=3),
             ],
         }
     )
@@ -66,13 +53,13 @@ def test_a_victim_placed_far_away_swaps_into_a_near_shelter_when_nobody_is_left_
         {
             "format": "safeplace.instance/1",
             "shelters": [
-                _shelter("NEAR", 5, capacity=1),
-                _shelter("MIDDLE", 12, capacity=1),
-                _shelter("FAR", 60, capacity=1),
+                shelter("NEAR", 5, capacity=1),
+                shelter("MIDDLE", 12, capacity=1),
+                shelter("FAR", 60, capacity=1),
             ],
             "victims": [
-                _victim("SOUTH"),
-                _victim("NORTH", location={"lat": 52.0 + 10 * KM, "lon": 5.0}),
+                victim("SOUTH"),
+                victim("NORTH", location={"lat": 52.0 + 10 * KM, "lon": 5.0}),
             ],
         }
     )
@@ -90,13 +77,13 @@ def test_nobody_moves_in_with_someone_they_avoid_who_stays_put() -> None:
         {
             "format": "safeplace.instance/1",
             "shelters": [
-                _shelter("NEAR", 5, capacity=1, genders=["female", "male"]),
-                _shelter("WOMEN", 20, capacity=2, genders=["female"]),
+                shelter("NEAR", 5, capacity=1, genders=["female", "male"]),
+                shelter("WOMEN", 20, capacity=2, genders=["female"]),
             ],
             "victims": [
-                _victim("STAYS"),
-                _victim("AVOIDS", avoid=["STAYS"]),
-                _victim("URGENT", gender="male", priority=3),
+                victim("STAYS"),
+                victim("AVOIDS", avoid=["STAYS"]),
+                victim("URGENT", gender="male", priority=3),
             ],
         }
     )
@@ -136,8 +123,8 @@ def test_no_time_leaves_the_plan_as_it_was(seconds: float) -> None:
     instance = Instance.model_validate(
         {
             "format": "safeplace.instance/1",
-            "shelters": [_shelter("S1", 5, capacity=1)],
-            "victims": [_victim("V1"), _victim("V2", priority=3)],
+            "shelters": [shelter("S1", 5, capacity=1)],
+            "victims": [victim("V1"), victim("V2", priority=3)],
         }
     )
     problem = build_problem(instance, compile_instance(instance))

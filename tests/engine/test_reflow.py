@@ -16,20 +16,9 @@ from engine.solvers.problem import Problem, build_problem
 from engine.solvers.reflow import reflow_singles
 from engine.validation import plan_violations
 from models.instance import Instance
+from tests.engine.documents import KM, shelter, victim
 from tests.oracle import cost_tolerance, solve_oracle
 from tests.strategies import instances
-
-# One degree of latitude is 111.2 km on the contract's sphere.
-KM = 1 / 111.19492664455873
-
-
-def _shelter(sid: str, north_km: float, **fields: Any) -> dict[str, Any]:
-    return {"id": sid, "location": {"lat": 52.0 + north_km * KM, "lon": 5.0}, **fields}
-
-
-def _victim(vid: str, **fields: Any) -> dict[str, Any]:
-    location = {"lat": 52.0, "lon": 5.0}
-    return {"id": vid, "gender": "female", "age": 30, "location": location, **fields}
 
 
 def _problem(shelters: list[dict[str, Any]], victims: list[dict[str, Any]]) -> Problem:
@@ -47,14 +36,14 @@ def test_a_chain_of_moves_makes_room_for_someone_left_out() -> None:
     # URGENT fits only A; the woman at A could go to B, the man at B to C: three moves at once.
     problem = _problem(
         [
-            _shelter("A", 5, capacity=1, genders=["female", "male", "x"]),
-            _shelter("B", 10, capacity=1, genders=["female", "male", "x"]),
-            _shelter("C", 15, capacity=1, genders=["male"]),
+            shelter("A", 5, capacity=1, genders=["female", "male", "x"]),
+            shelter("B", 10, capacity=1, genders=["female", "male", "x"]),
+            shelter("C", 15, capacity=1, genders=["male"]),
         ],
         [
-            _victim("AT-A"),
-            _victim("AT-B", gender="male"),
-            _victim("URGENT", gender="x", priority=3, location={"lat": 52.0 - 10 * KM, "lon": 5.0}),
+            victim("AT-A"),
+            victim("AT-B", gender="male"),
+            victim("URGENT", gender="x", priority=3, location={"lat": 52.0 - 10 * KM, "lon": 5.0}),
         ],
     )
     # URGENT is ruled out of B and C by gender, so only the chain places them.
@@ -67,13 +56,13 @@ def test_a_chain_of_moves_makes_room_for_someone_left_out() -> None:
 def test_a_family_stays_where_it_is_and_nobody_moves_in_with_someone_they_avoid_there() -> None:
     problem = _problem(
         [
-            _shelter("NEAR", 5, capacity=4, children=True),
-            _shelter("FAR", 40, capacity=1),
+            shelter("NEAR", 5, capacity=4, children=True),
+            shelter("FAR", 40, capacity=1),
         ],
         [
-            _victim("FAMILY", children=2),
-            _victim("AVOIDS", avoid=["FAMILY"]),
-            _victim("OTHER"),
+            victim("FAMILY", children=2),
+            victim("AVOIDS", avoid=["FAMILY"]),
+            victim("OTHER"),
         ],
     )
     # The family takes three of NEAR's four places; AVOIDS must not join it there.
@@ -84,8 +73,8 @@ def test_a_family_stays_where_it_is_and_nobody_moves_in_with_someone_they_avoid_
 
 def test_two_single_victims_who_avoid_each_other_are_parted() -> None:
     problem = _problem(
-        [_shelter("NEAR", 5, capacity=2), _shelter("FAR", 40, capacity=1)],
-        [_victim("ONE", avoid=["TWO"]), _victim("TWO")],
+        [shelter("NEAR", 5, capacity=2), shelter("FAR", 40, capacity=1)],
+        [victim("ONE", avoid=["TWO"]), victim("TWO")],
     )
     # The flow alone would put both at NEAR, the cheapest; one of them must go to FAR.
     start = np.array([-1, -1], dtype=np.int64)
@@ -97,8 +86,8 @@ def test_two_single_victims_who_avoid_each_other_are_parted() -> None:
 
 def test_a_plan_that_is_no_better_is_not_taken() -> None:
     problem = _problem(
-        [_shelter("NEAR", 5, capacity=1), _shelter("FAR", 40, capacity=1)],
-        [_victim("ONE"), _victim("TWO")],
+        [shelter("NEAR", 5, capacity=1), shelter("FAR", 40, capacity=1)],
+        [victim("ONE"), victim("TWO")],
     )
     # Both places are taken, and swapping the two costs the same: the start stands.
     start = np.array([1, 0], dtype=np.int64)
