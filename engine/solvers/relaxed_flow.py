@@ -31,17 +31,23 @@ FIX_ROUNDS = 12
 
 @dataclass(frozen=True, eq=False)
 class FlowRelaxation:
-    """Share ``x`` (units / demand) of each pair in ``used`` and the priority placed."""
+    """Share ``x`` (units / demand) of each pair in ``used``, the priority placed, and the
+    optimum: ``objective / multiple`` is the placed cost plus ``penalty`` per priority point
+    left out."""
 
     used: IntArray
     x: FloatArray
     priority: float
+    objective: int
+    multiple: int
 
 
 def relax_by_flow(
-    problem: Problem, used: IntArray, free: IntArray | None = None
+    problem: Problem, used: IntArray, free: IntArray | None = None, penalty: int | None = None
 ) -> FlowRelaxation | None:
-    """The relaxation over pairs ``used`` with ``free`` places (default: the shelters' own).
+    """The relaxation over pairs ``used`` with ``free`` places (default: the shelters' own),
+    charging ``penalty`` per priority point left out (default: the big-M of the lexicographic
+    objective, :func:`engine.solvers.flow.big_m`; at most that).
 
     None when its scaled costs would not fit in 64 bits.
     """
@@ -50,8 +56,8 @@ def relax_by_flow(
     demand = problem.demand
     multiple = math.lcm(*np.unique(demand).tolist()) if victims else 1
     per_unit = multiple // demand  # scale of one unit's share of its victim's cost
-    penalty = big_m(problem)
-    if (3 * penalty * multiple + 1) * (victims + shelters + 2) >= INT_LIMIT:
+    penalty = big_m(problem) if penalty is None else penalty
+    if (3 * max(penalty, big_m(problem)) * multiple + 1) * (victims + shelters + 2) >= INT_LIMIT:
         return None
     sink = victims + shelters
     victim = problem.victim[used]
@@ -82,7 +88,13 @@ def relax_by_flow(
     if status != flow.OPTIMAL:
         raise FlowError(f"min-cost flow returned status {status}")
     x = np.asarray(flow.flows(pair_arcs) / demand[victim], dtype=np.float64)
-    return FlowRelaxation(used=used, x=x, priority=float(x @ problem.priority[victim]))
+    return FlowRelaxation(
+        used=used,
+        x=x,
+        priority=float(x @ problem.priority[victim]),
+        objective=int(flow.optimal_cost()),
+        multiple=multiple,
+    )
 
 
 def fix_and_round(problem: Problem, used: IntArray) -> IntArray | None:

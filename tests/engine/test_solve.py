@@ -125,6 +125,10 @@ def test_the_large_network_path_gives_a_valid_plan_within_its_bounds(
     assert plan.status == "feasible"
     assert bound is not None
     assert plan.objective.priority_placed <= optimum.priority_placed <= bound.priority_placed
+    # The flows' cost bound (engine.solvers.cost_bound) is there and below the cheapest plan.
+    assert bound.cost is not None
+    if plan.objective.priority_placed == optimum.priority_placed:
+        assert bound.cost <= optimum.cost + 1e-6
 
 
 def test_every_victim_appears_once_in_instance_order() -> None:
