@@ -12,7 +12,7 @@ same bound is a Lagrangian of the priority row over the flow relaxation
 for every plan ``x`` placing at least ``floor``, since every plan is a flow. So every flow gives a
 valid bound, whatever ``lam``; the best is where the flow's placed priority crosses ``floor`` (the
 bound is concave in ``lam`` with slope ``floor - placed``), found by bisection. On that benchmark
-three flows (about 5 s) come within 0.01 % of the pair LP's bound, 2.06 % below the plan.
+the first flow comes within 0.01 % of the pair LP's bound, 2.06 % below the plan.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ def cost_bound(problem: Problem, floor: int, *, seconds: float) -> int | None:
     every_pair = np.arange(len(problem.victim))
     total = int(problem.priority.sum())
     low, high = 0, big_m(problem)  # at the big-M the flow places the most priority there is
-    probe = min(4 * int(problem.cost.max(initial=0)), high)
+    # A priority point is worth about one placement at the floor, so the dearest pair is where
+    # to start: on the 5,000 x 2,000 benchmark the best multiplier lies within 4 % of it.
+    probe = min(int(problem.cost.max(initial=0)), high)
     best: int | None = None
     while time.monotonic() < end and (best is None or high - low > 1):
         relaxation = relax_by_flow(problem, every_pair, penalty=probe)
