@@ -87,8 +87,8 @@ LARGE = 500_000
 # Options per victim the large networks' rounding may choose from.
 ROUND_OPTIONS = 12
 # Time the large networks keep for their cost bound (:mod:`engine.solvers.cost_bound`): three
-# flows (within 0.01 % of the best bound on the 5,000 x 2,000 benchmark), but at most this share
-# of the time left after rounding, so that a short limit leaves it all to the search.
+# flows (the first is within 0.01 % of the best bound on the 5,000 x 2,000 benchmark), but at most
+# this share of the time left after rounding, so that a short limit leaves it all to the search.
 BOUND_FLOWS = 3
 BOUND_SHARE = 0.25
 # Largest CP-SAT model built: beyond it the search keeps the pairs of smallest reduced cost (and
@@ -207,8 +207,11 @@ def _solve_large(problem: Problem, best: IntArray, priority_bound: int, clock: _
         if rounded is not None:
             best = _better(problem, best, rounded)
     used = np.union1d(used, problem.pair_index(best))
-    # The cost bound's flows come last, in a share of the time that leaves the search the most.
+    # The cost bound's flows come last, in a share of the time that leaves the search the most;
+    # a share too short for one flow in it is left to the search.
     reserve = min(BOUND_FLOWS * flow_seconds, BOUND_SHARE * clock.left())
+    if reserve < 2 * flow_seconds:
+        reserve = 0.0
     while True:
         left = clock.left() - reserve
         if left <= flow_seconds + MIN_SECONDS:  # no time for another flow
