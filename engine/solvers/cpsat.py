@@ -30,7 +30,8 @@ Networks with more than :data:`LARGE` pairs skip the LPs (GLOP needs longer than
 the flow relaxation bounds the priority and its fix-and-round gives the plan; a neighbourhood
 search (:mod:`engine.solvers.neighbourhoods`) places more of the urgent people rounding left out,
 then makes the plan cheaper, taking turns with a flow that re-plans every single victim at once
-(:mod:`engine.solvers.reflow`); no cost bound is claimed.
+(:mod:`engine.solvers.reflow`); the cost is bounded by flows alone
+(:mod:`engine.solvers.cost_bound`) in the time the search leaves.
 
 A time limit (default 10 s) stops the search; the best plan found is returned as ``feasible`` with
 the proven bounds. The greedy plan is always there, so there is always a plan (the empty plan is
@@ -191,8 +192,8 @@ def _solve_large(problem: Problem, best: IntArray, priority_bound: int, clock: _
     (:mod:`engine.solvers.reflow`) makes the moves that run across the whole network. Each finds
     what the other cannot, so they take turns while the time lasts and either still improves.
     (CP-SAT over each victim's cheapest options, 30k pairs on the 5,000 x 2,000 benchmark,
-    lowered the cost by 0.01 % in 12 s.) No cost bound is claimed: the LP that would give one
-    costs more time than the limit.
+    lowered the cost by 0.01 % in 12 s.) The LPs' cost bounds cost more time than the limit;
+    the flows' bound (:mod:`engine.solvers.cost_bound`), as strong as the pair LP's, comes last.
     """
     every_pair = np.arange(len(problem.victim))
     started = time.monotonic()
