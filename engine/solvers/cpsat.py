@@ -208,9 +208,10 @@ def _solve_large(problem: Problem, best: IntArray, priority_bound: int, clock: _
         if rounded is not None:
             best = _better(problem, best, rounded)
     used = np.union1d(used, problem.pair_index(best))
-    # The cost bound's flows come last, in a share of the time that leaves the search the most;
-    # a share too short for one flow in it is left to the search.
-    reserve = min(BOUND_FLOWS * flow_seconds, BOUND_SHARE * clock.left())
+    # The cost bound's flows come last, in a share of the time that leaves the search the most
+    # (with room for a search step running over its time: on small networks a flow takes
+    # milliseconds); a share too short for one flow in it is left to the search.
+    reserve = min(max(BOUND_FLOWS * flow_seconds, MIN_SECONDS), BOUND_SHARE * clock.left())
     if reserve < 2 * flow_seconds:
         reserve = 0.0
     while True:
