@@ -15,7 +15,7 @@ from engine.solvers.cost_bound import cost_bound
 from engine.solvers.lp import Floor, relax
 from engine.solvers.problem import build_problem
 from models.instance import Instance
-from tests.oracle import solve_oracle
+from tests.engine.optimum import optimal_assignment
 from tests.strategies import instances, random_instance
 
 # Float noise the LP solver may leave in its bound, in scaled cost units.
@@ -26,13 +26,7 @@ NOISE = 1e-4
 @given(instances(max_victims=25, max_shelters=8))
 def test_the_bound_holds_against_the_optimum_and_matches_the_pair_lp(instance: Instance) -> None:
     problem = build_problem(instance, compile_instance(instance))
-    optimum = solve_oracle(instance)
-    rows = {victim.id: v for v, victim in enumerate(instance.victims)}
-    columns = {shelter.id: s for s, shelter in enumerate(instance.shelters)}
-    assignment = np.full(problem.num_victims, -1, dtype=np.int64)
-    for victim, shelter in optimum.plan.items():
-        assignment[rows[victim]] = columns[shelter]
-    floor = optimum.priority_placed
+    assignment, floor = optimal_assignment(instance, problem)
 
     bound = cost_bound(problem, floor, seconds=60.0)
 

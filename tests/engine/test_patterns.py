@@ -14,33 +14,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.arrays import IntArray, compile_instance
+from engine.arrays import compile_instance
 from engine.solvers.lp import Floor, relax
 from engine.solvers.patterns import _knapsack, pattern_bound
-from engine.solvers.problem import Problem, build_problem
+from engine.solvers.problem import build_problem
 from models.instance import Instance
-from tests.oracle import solve_oracle
+from tests.engine.optimum import optimal_assignment
 from tests.strategies import instances, random_instance
 
 # Float noise the LP solvers may leave in a bound, in scaled cost units.
 NOISE = 1e-4
 
 
-def _optimal_assignment(instance: Instance, problem: Problem) -> tuple[IntArray, int]:
-    """The oracle's optimal plan as victim row -> shelter index, and its priority placed."""
-    optimum = solve_oracle(instance)
-    rows = {victim.id: v for v, victim in enumerate(instance.victims)}
-    columns = {shelter.id: s for s, shelter in enumerate(instance.shelters)}
-    assignment = np.full(problem.num_victims, -1, dtype=np.int64)
-    for victim, shelter in optimum.plan.items():
-        assignment[rows[victim]] = columns[shelter]
-    return assignment, optimum.priority_placed
-
-
 def _check_bounds(instance: Instance) -> tuple[float, float]:
     """Pair LP and pattern LP bounds, after checking both against the optimal plan."""
     problem = build_problem(instance, compile_instance(instance))
-    assignment, priority = _optimal_assignment(instance, problem)
+    assignment, priority = optimal_assignment(instance, problem)
     floor = Floor(problem.priority[problem.victim].astype(np.float64), float(priority))
     pairs = relax(
         problem, problem.cost.astype(np.float64), np.arange(len(problem.victim)), floor=floor
