@@ -228,7 +228,11 @@ def _solve_large(problem: Problem, best: IntArray, priority_bound: int, clock: _
             break
         best = improved
     placed = problem.placed_priority(best)
-    lower = cost_bound(problem, placed, seconds=clock.left() - flow_seconds)
+    lower = None
+    # The time kept is for this, even when a search step ran over into it; without it, only a
+    # flow that still fits runs.
+    if reserve or clock.left() > flow_seconds + MIN_SECONDS:
+        lower = cost_bound(problem, placed, seconds=clock.left() - flow_seconds)
     return Outcome(best, False, max(priority_bound, placed), lower)
 
 
