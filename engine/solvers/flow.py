@@ -77,8 +77,12 @@ def cheapest_options(problem: Problem, count: int) -> IntArray:
     return np.sort(np.searchsorted(keys, rows[keep] * shelters + cols[keep]))
 
 
-def solve_restricted(problem: Problem, used: IntArray) -> IntArray:
-    """Optimal assignment using only the pairs ``used`` (indices into the problem's pairs)."""
+def solve_restricted(problem: Problem, used: IntArray, free: IntArray | None = None) -> IntArray:
+    """Optimal assignment using only the pairs ``used`` (indices into the problem's pairs), with
+    ``free`` places per shelter (default: the shelters' own).
+
+    Every pair in ``used`` must ask one place; victims without such a pair are left out.
+    """
     victims, shelters = problem.num_victims, problem.num_shelters
     sink = victims + shelters
     tails, heads, costs = problem.victim[used], victims + problem.shelter[used], problem.cost[used]
@@ -90,7 +94,7 @@ def solve_restricted(problem: Problem, used: IntArray) -> IntArray:
     flow.add_arcs_with_capacity_and_unit_cost(
         victims + np.arange(shelters, dtype=np.int64),
         np.full(shelters, sink, np.int64),
-        problem.free,
+        problem.free if free is None else free,
         np.zeros(shelters, np.int64),
     )
     flow.add_arcs_with_capacity_and_unit_cost(

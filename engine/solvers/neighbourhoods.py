@@ -29,9 +29,9 @@ import time
 
 import numpy as np
 
-from engine.arrays import BoolArray, IntArray
+from engine.arrays import IntArray
 from engine.solvers import cpmodel
-from engine.solvers.problem import Problem
+from engine.solvers.problem import Problem, meets_someone_avoided
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ def _replan(
 
     pairs = np.concatenate([options.of(v) for v in members.tolist()])
     pairs = pairs[problem.demand[problem.victim[pairs]] <= free[problem.shelter[pairs]]]
-    pairs = pairs[~_meets_someone_avoided(problem, assignment, inside, pairs)]
+    pairs = pairs[~meets_someone_avoided(problem, assignment, inside, pairs)]
     if not len(pairs):
         return None
 
@@ -180,17 +180,3 @@ def _replan(
     chosen = pairs[run.values > 0]
     found[problem.victim[chosen]] = problem.shelter[chosen]
     return found
-
-
-def _meets_someone_avoided(
-    problem: Problem, assignment: IntArray, inside: BoolArray, pairs: IntArray
-) -> BoolArray:
-    """Per pair: would its victim share the shelter with someone it avoids who stays put?"""
-    a, b = problem.avoid[:, 0], problem.avoid[:, 1]
-    movers = np.r_[a, b]
-    stayers = np.r_[b, a]
-    keep = inside[movers] & ~inside[stayers] & (assignment[stayers] >= 0)
-    blocked = movers[keep] * problem.num_shelters + assignment[stayers[keep]]
-    keys = problem.victim[pairs] * problem.num_shelters + problem.shelter[pairs]
-    meets: BoolArray = np.isin(keys, blocked)
-    return meets

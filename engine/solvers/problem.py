@@ -166,3 +166,21 @@ def per_victim_max(values: NDArray[Any], victim: IntArray) -> NDArray[Any]:
         return values[:0]
     starts = np.flatnonzero(np.r_[True, victim[1:] != victim[:-1]])
     return np.maximum.reduceat(values, starts)
+
+
+def meets_someone_avoided(
+    problem: Problem, assignment: IntArray, inside: BoolArray, pairs: IntArray
+) -> BoolArray:
+    """Per pair: would its victim share the shelter with someone it avoids who stays put?
+
+    ``inside`` marks the victims being re-planned; everyone else placed stays where
+    ``assignment`` has them. (Victims re-planned together are kept apart by the search itself.)
+    """
+    a, b = problem.avoid[:, 0], problem.avoid[:, 1]
+    movers = np.r_[a, b]
+    stayers = np.r_[b, a]
+    keep = inside[movers] & ~inside[stayers] & (assignment[stayers] >= 0)
+    blocked = movers[keep] * problem.num_shelters + assignment[stayers[keep]]
+    keys = problem.victim[pairs] * problem.num_shelters + problem.shelter[pairs]
+    meets: BoolArray = np.isin(keys, blocked)
+    return meets

@@ -19,11 +19,10 @@ kept only when it breaks no avoid pair and is better in the contract's order.
 from __future__ import annotations
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
-from engine.arrays import BoolArray, IntArray
-from engine.solvers.flow import big_m
-from engine.solvers.problem import Problem
+from engine.arrays import IntArray
+from engine.solvers.flow import solve_restricted
+from engine.solvers.problem import Problem, meets_someone_avoided
 
 # Flows run at most this often to part single victims who avoid each other.
 REPAIR_ROUNDS = 4
@@ -38,54 +37,16 @@ def reflow_singles(problem: Problem, assignment: IntArray, candidates: IntArray)
     taken = np.bincount(assignment[stays], problem.demand[stays], problem.num_shelters)
     free = problem.free - taken.astype(np.int64)
     pairs = candidates[single[problem.victim[candidates]]]
-    pairs = pairs[~_meets_someone_staying(problem, assignment, stays, pairs)]
+    pairs = pairs[~meets_someone_avoided(problem, assignment, single, pairs)]
     for _ in range(REPAIR_ROUNDS):
-        found = _flow(problem, assignment, single, pairs, free)
+        found = solve_restricted(problem, pairs, free)
+        found[stays] = assignment[stays]
         clashes = _clashes(problem, found)
         if not len(clashes):
             better = problem.order_key(found) < problem.order_key(assignment)
             return found if better else assignment
         pairs = np.setdiff1d(pairs, clashes)
     return assignment
-
-
-def _flow(
-    problem: Problem, assignment: IntArray, single: BoolArray, pairs: IntArray, free: IntArray
-) -> IntArray:
-    """The best placement of the single victims over ``pairs`` and ``free`` places."""
-    victims, shelters = problem.num_victims, problem.num_shelters
-    sink = victims + shelters
-    rows = np.flatnonzero(single)
-    flow = min_cost_flow.SimpleMinCostFlow()
-    arcs = flow.add_arcs_with_capacity_and_unit_cost(
-        problem.victim[pairs],
-        victims + problem.shelter[pairs],
-        np.ones(len(pairs), np.int64),
-        problem.cost[pairs],
-    )
-    flow.add_arcs_with_capacity_and_unit_cost(
-        victims + np.arange(shelters, dtype=np.int64),
-        np.full(shelters, sink, np.int64),
-        np.maximum(free, 0),
-        np.zeros(shelters, np.int64),
-    )
-    flow.add_arcs_with_capacity_and_unit_cost(
-        rows,
-        np.full(len(rows), sink, np.int64),
-        np.ones(len(rows), np.int64),
-        big_m(problem) * problem.priority[rows],
-    )
-    supplies = np.zeros(sink + 1, dtype=np.int64)
-    supplies[rows] = 1
-    supplies[sink] = -len(rows)
-    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
-    if flow.solve() != flow.OPTIMAL:
-        return assignment
-    chosen = pairs[flow.flows(arcs) > 0]
-    found = assignment.copy()
-    found[rows] = -1
-    found[problem.victim[chosen]] = problem.shelter[chosen]
-    return found
 
 
 def _clashes(problem: Problem, assignment: IntArray) -> IntArray:
@@ -99,16 +60,3 @@ def _clashes(problem: Problem, assignment: IntArray) -> IntArray:
     pair_b = np.searchsorted(keys, b[meet] * problem.num_shelters + assignment[b[meet]])
     dearer = np.where(problem.cost[pair_a] >= problem.cost[pair_b], pair_a, pair_b)
     return np.unique(dearer)
-
-
-def _meets_someone_staying(
-    problem: Problem, assignment: IntArray, stays: BoolArray, pairs: IntArray
-) -> BoolArray:
-    """Per pair: would its victim share the shelter with someone it avoids who stays put?"""
-    a, b = problem.avoid[:, 0], problem.avoid[:, 1]
-    movers, stayers = np.r_[a, b], np.r_[b, a]
-    keep = stays[stayers]
-    blocked = movers[keep] * problem.num_shelters + assignment[stayers[keep]]
-    keys = problem.victim[pairs] * problem.num_shelters + problem.shelter[pairs]
-    meets: BoolArray = np.isin(keys, blocked)
-    return meets

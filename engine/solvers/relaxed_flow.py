@@ -57,7 +57,7 @@ def relax_by_flow(
     multiple = math.lcm(*np.unique(demand).tolist()) if victims else 1
     per_unit = multiple // demand  # scale of one unit's share of its victim's cost
     penalty = big_m(problem) if penalty is None else penalty
-    if (3 * max(penalty, big_m(problem)) * multiple + 1) * (victims + shelters + 2) >= INT_LIMIT:
+    if (3 * big_m(problem) * multiple + 1) * (victims + shelters + 2) >= INT_LIMIT:
         return None
     sink = victims + shelters
     victim = problem.victim[used]
