@@ -14,10 +14,11 @@ from typing import Literal
 
 from engine.arrays import compile_instance
 from engine.plans import build_plan
-from engine.solvers.cpsat import Outcome, solve_cpsat
+from engine.solvers.cpsat import solve_cpsat
 from engine.solvers.flow import solve_flow
 from engine.solvers.greedy import solve_greedy
 from engine.solvers.problem import Problem, build_problem
+from engine.solvers.search import Outcome
 from engine.validation import check_plan
 from models.instance import Instance
 from models.plan import Bound, Plan

@@ -26,12 +26,8 @@ is driven by relaxations (:mod:`engine.solvers.lp`, GLOP, with pricing):
    stage-1 reduced cost leaves room for a better priority than the best plan known, and steps 2-3
    run at the level it reaches.
 
-Networks with more than :data:`LARGE` pairs skip the LPs (GLOP needs longer than the limit there):
-the flow relaxation bounds the priority and its fix-and-round gives the plan; a neighbourhood
-search (:mod:`engine.solvers.neighbourhoods`) places more of the urgent people rounding left out,
-then makes the plan cheaper, taking turns with a flow that re-plans every single victim at once
-(:mod:`engine.solvers.reflow`); the cost is bounded by flows alone
-(:mod:`engine.solvers.cost_bound`) in the time the search leaves.
+Networks with more than :data:`LARGE` pairs skip the LPs (GLOP needs longer than the limit there)
+and are planned by :mod:`engine.solvers.large`.
 
 A time limit (default 10 s) stops the search; the best plan found is returned as ``feasible`` with
 the proven bounds. The greedy plan is always there, so there is always a plan (the empty plan is
@@ -62,16 +58,16 @@ import numpy as np
 from ortools.sat import cp_model_pb2
 
 from engine.arrays import FloatArray, IntArray
-from engine.solvers import cpmodel, neighbourhoods
-from engine.solvers.cost_bound import cost_bound
+from engine.solvers import cpmodel
 from engine.solvers.flow import cheapest_options
 from engine.solvers.greedy import solve_greedy
+from engine.solvers.large import solve_large
 from engine.solvers.lp import Floor, LpError, Relaxation, relax
 from engine.solvers.patterns import PatternBound, pattern_bound
 from engine.solvers.problem import Problem
-from engine.solvers.reflow import reflow_singles
-from engine.solvers.relaxed_flow import fix_and_round, relax_by_flow
+from engine.solvers.relaxed_flow import fix_and_round
 from engine.solvers.rounding import round_plan
+from engine.solvers.search import MIN_SECONDS, Clock, Outcome, better
 
 log = logging.getLogger(__name__)
 
@@ -83,20 +79,11 @@ SMALL_MODEL = 5_000
 # reduced cost first, so that a large gap never turns the model into the whole problem at once.
 GROWTH = 20_000
 # Beyond this many compatible pairs an LP per stage takes longer than the time limit allows, and
-# the flow relaxation takes its place (:func:`_solve_large`).
+# the flow relaxation takes its place (:mod:`engine.solvers.large`).
 LARGE = 500_000
-# Options per victim the large networks' rounding may choose from.
-ROUND_OPTIONS = 12
-# Time the large networks keep for their cost bound (:mod:`engine.solvers.cost_bound`): three
-# flows (the first is within 0.01 % of the best bound on the 5,000 x 2,000 benchmark), but at most
-# this share of the time left after rounding, so that a short limit leaves it all to the search.
-BOUND_FLOWS = 3
-BOUND_SHARE = 0.25
 # Largest CP-SAT model built: beyond it the search keeps the pairs of smallest reduced cost (and
 # does not claim a proof), since presolve alone would eat the time limit.
 MAX_MODEL = 60_000
-# Below this many seconds left, another round is not worth its set-up.
-MIN_SECONDS = 0.2
 # Pairs per victim in the first LP before pricing; smaller instances start from every pair.
 LP_START = 4
 # Share of the time left that one relaxation may spend pricing.
@@ -109,36 +96,16 @@ AT_BOUND_SHARE = 0.1
 AT_BOUND_ROUNDS = 2
 
 
-@dataclass(frozen=True, eq=False)
-class Outcome:
-    """The best assignment found and what was proven about it (costs in scaled integer units)."""
-
-    assignment: IntArray
-    optimal: bool
-    priority_bound: int  # no plan places more priority
-    cost_bound: int | None  # no plan reaching this plan's priority costs less (None: unknown)
-
-
-class _Clock:
-    """The time left of the whole search, handed out in shares to its steps."""
-
-    def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
-
-    def left(self) -> float:
-        return max(self.end - time.monotonic(), 0.0)
-
-
 def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Outcome:
     """Best plan within ``time_limit`` seconds; optimal when both levels were proven."""
-    clock = _Clock(time_limit)
+    clock = Clock(time_limit)
     pair_priority = problem.priority[problem.victim]
     best = solve_greedy(problem)
     if not len(problem.victim):
         return Outcome(best, True, 0, 0)
     priority_bound = int(problem.priority[np.unique(problem.victim)].sum())
     if len(problem.victim) > LARGE:
-        return _solve_large(problem, best, priority_bound, clock)
+        return solve_large(problem, best, priority_bound, clock)
     try:
         start = (
             cheapest_options(problem, LP_START)
@@ -151,10 +118,10 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Outcome:
         priority_bound = math.floor(-stage1.bound + 1e-6)
         lp_priority = float(pair_priority[stage1.used] @ stage1.values)
         target = min(priority_bound, math.floor(lp_priority + 1e-6))
-        best = _better(problem, best, round_plan(problem, stage1.used, stage1.values))
+        best = better(problem, best, round_plan(problem, stage1.used, stage1.values))
         by_flow = fix_and_round(problem, start)
         if by_flow is not None:
-            best = _better(problem, best, by_flow)
+            best = better(problem, best, by_flow)
         start = np.union1d(stage1.support, start)
 
         found, proven, lower = _stage2(problem, target, start, best, clock, share=0.5)
@@ -182,72 +149,13 @@ def solve_cpsat(problem: Problem, *, time_limit: float = 10.0) -> Outcome:
     return Outcome(found, optimal, priority_bound, problem.plan_cost(found) if optimal else lower)
 
 
-def _solve_large(problem: Problem, best: IntArray, priority_bound: int, clock: _Clock) -> Outcome:
-    """Networks with millions of pairs: flow relaxation, its rounding, then neighbourhoods and
-    single-victim flows in turn.
-
-    The flow relaxation bounds the priority and gives a plan that is whole for nearly everyone;
-    the neighbourhood search raises the priority placed where rounding packed families badly,
-    then lowers the cost, a few shelters at a time; re-planning every single victim by flow
-    (:mod:`engine.solvers.reflow`) makes the moves that run across the whole network. Each finds
-    what the other cannot, so they take turns while the time lasts and either still improves.
-    (CP-SAT over each victim's cheapest options, 30k pairs on the 5,000 x 2,000 benchmark,
-    lowered the cost by 0.01 % in 12 s.) The LPs' cost bounds cost more time than the limit;
-    the flows' bound (:mod:`engine.solvers.cost_bound`), as strong as the pair LP's, comes last.
-    """
-    every_pair = np.arange(len(problem.victim))
-    started = time.monotonic()
-    relaxation = relax_by_flow(problem, every_pair)
-    # One flow over every pair: what a single-victim flow will cost, near enough.
-    flow_seconds = time.monotonic() - started
-    used = cheapest_options(problem, ROUND_OPTIONS)
-    if relaxation is not None:
-        priority_bound = math.floor(relaxation.priority + 1e-6)
-        used = np.union1d(relaxation.used[relaxation.x > 0], used)
-        rounded = fix_and_round(problem, used)
-        if rounded is not None:
-            best = _better(problem, best, rounded)
-    used = np.union1d(used, problem.pair_index(best))
-    # The cost bound's flows come last, in a share of the time that leaves the search the most
-    # (with room for a search step running over its time: on small networks a flow takes
-    # milliseconds); a share too short for one flow in it is left to the search.
-    reserve = min(max(BOUND_FLOWS * flow_seconds, MIN_SECONDS), BOUND_SHARE * clock.left())
-    if reserve < 2 * flow_seconds:
-        reserve = 0.0
-    while True:
-        left = clock.left() - reserve
-        if left <= flow_seconds + MIN_SECONDS:  # no time for another flow
-            best = neighbourhoods.improve(problem, best, used, seconds=max(left, 0.0))
-            break
-        reflowed = reflow_singles(problem, best, every_pair)
-        used = np.union1d(used, problem.pair_index(reflowed))
-        # Half of what is left after another flow, so that the turns go on while they pay.
-        seconds = max((clock.left() - reserve - flow_seconds) / 2, 0.0)
-        improved = neighbourhoods.improve(problem, reflowed, used, seconds=seconds)
-        if problem.order_key(improved) == problem.order_key(best):
-            break
-        best = improved
-    placed = problem.placed_priority(best)
-    lower = None
-    # The time kept is for this, even when a search step ran over into it; without it, only a
-    # flow that still fits runs.
-    if reserve or clock.left() > flow_seconds + MIN_SECONDS:
-        lower = cost_bound(problem, placed, seconds=clock.left() - flow_seconds)
-    return Outcome(best, False, max(priority_bound, placed), lower)
-
-
-def _better(problem: Problem, first: IntArray, second: IntArray) -> IntArray:
-    """The lexicographically better of two assignments (the first on a tie)."""
-    return second if problem.order_key(second) < problem.order_key(first) else first
-
-
 def _ceil(bound: float) -> int:
     """Smallest integer cost the bound allows, with room for float error in the bound itself."""
     return math.ceil(bound - 1e-7 * max(1.0, abs(bound)))
 
 
 def _stage2(
-    problem: Problem, target: int, start: IntArray, best: IntArray, clock: _Clock, *, share: float
+    problem: Problem, target: int, start: IntArray, best: IntArray, clock: Clock, *, share: float
 ) -> tuple[IntArray | None, bool, int]:
     """Cheapest plan with priority at least ``target``, whether that is proven, and a lower bound.
 
@@ -355,7 +263,7 @@ def _tighten(
     bounds: _Bounds,
     *,
     target: int,
-    clock: _Clock,
+    clock: Clock,
 ) -> IntArray | None:
     """Tighten ``bounds`` by the pattern LP (kept as they are when it fails), then look for a
     plan near the new bound (:func:`_at_bound`); a plan now proven optimal (that one, or
@@ -372,7 +280,7 @@ def _tighten(
 
 
 def _at_bound(
-    problem: Problem, target: int, lower: int, pair_floor: FloatArray, clock: _Clock
+    problem: Problem, target: int, lower: int, pair_floor: FloatArray, clock: Clock
 ) -> tuple[IntArray | None, int]:
     """An optimal plan reaching ``target`` found near the cost bound ``lower``, and the lower
     bound after looking (raised past every ceiling proven out of reach).
@@ -424,7 +332,7 @@ def _at_bound(
 
 
 def _patterns(
-    problem: Problem, target: int, stage2: Relaxation, incumbent: IntArray, clock: _Clock
+    problem: Problem, target: int, stage2: Relaxation, incumbent: IntArray, clock: Clock
 ) -> PatternBound | None:
     """The pattern LP at the target priority, started from the pair LP and the plan known.
 
@@ -448,7 +356,7 @@ def _patterns(
 
 
 def _best_priority(
-    problem: Problem, stage1: Relaxation, best: IntArray, clock: _Clock, *, share: float
+    problem: Problem, stage1: Relaxation, best: IntArray, clock: Clock, *, share: float
 ) -> tuple[int, bool, IntArray]:
     """Maximise the priority placed by CP-SAT over the pairs that could beat ``best``.
 
@@ -475,7 +383,7 @@ def _best_priority(
     )
     if run.values is None:
         return known, False, best
-    found = _better(problem, best, _assignment(problem, pairs, run.values))
+    found = better(problem, best, _assignment(problem, pairs, run.values))
     return problem.placed_priority(found), complete and run.status == cp_model_pb2.OPTIMAL, found
 
 

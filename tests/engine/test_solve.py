@@ -16,7 +16,7 @@ from hypothesis import given, settings
 
 from engine.arrays import IntArray, compile_instance
 from engine.solve import solve
-from engine.solvers import cpsat
+from engine.solvers import cpsat, search
 from engine.solvers.flow import CANDIDATES, solve_flow, solve_restricted
 from engine.solvers.problem import Problem, build_problem
 from engine.validation import plan_violations
@@ -187,7 +187,7 @@ def test_a_plan_at_the_bound_is_found_exactly_when_the_bound_is_attained(seed: i
     assert best.optimal
     cheapest = problem.plan_cost(best.assignment)
     everything = np.zeros(len(problem.victim))  # no pair left out by its floor
-    clock = cpsat._Clock(30.0)
+    clock = search.Clock(30.0)
 
     target = optimum.priority_placed
 
@@ -217,7 +217,7 @@ def test_a_resumed_search_keeps_the_cost_bound_proven_before(
         target: int,
         start: IntArray,
         best: IntArray,
-        clock: cpsat._Clock,
+        clock: search.Clock,
         *,
         share: float,
     ) -> tuple[IntArray, bool, int]:
