@@ -2,12 +2,10 @@
 
 Why not the LP-guided CP-SAT search (:mod:`engine.solvers.cpsat`): above
 :data:`engine.solvers.cpsat.LARGE` pairs GLOP alone needs longer than the time limit, and CP-SAT
-over tens of thousands of pairs barely moves a plan. So the flow relaxation (families may split)
-bounds the priority and its fix-and-round gives the plan; a neighbourhood search
-(:mod:`engine.solvers.neighbourhoods`) places more of the urgent people rounding left out, then
-makes the plan cheaper, taking turns with a flow that re-plans every single victim at once
-(:mod:`engine.solvers.reflow`); the cost is bounded by flows alone
-(:mod:`engine.solvers.cost_bound`) in the time the search leaves.
+over each victim's cheapest options (30k pairs on the 5,000 x 2,000 benchmark) lowered the cost by
+0.01 % in 12 s. Min-cost flows, which take a few seconds over every pair, do the heavy lifting
+here instead: they bound the priority, give the first plan, re-plan the single victims and bound
+the cost (:mod:`engine.solvers.cost_bound`).
 """
 
 from __future__ import annotations
@@ -28,25 +26,24 @@ from engine.solvers.search import MIN_SECONDS, Clock, Outcome, better
 
 # Options per victim the rounding may choose from.
 ROUND_OPTIONS = 12
-# Time kept for the cost bound (:mod:`engine.solvers.cost_bound`): three
-# flows (the first is within 0.01 % of the best bound on the 5,000 x 2,000 benchmark), but at most
-# this share of the time left after rounding, so that a short limit leaves it all to the search.
+# Time kept for the cost bound (:mod:`engine.solvers.cost_bound`): three flows (the first is
+# within 0.01 % of the best bound on the 5,000 x 2,000 benchmark), but at most this share of the
+# time left after rounding, so that a short limit leaves it all to the search.
 BOUND_FLOWS = 3
 BOUND_SHARE = 0.25
 
 
 def solve_large(problem: Problem, best: IntArray, priority_bound: int, clock: Clock) -> Outcome:
-    """The best plan found within ``clock``, starting from ``best`` (the greedy plan), with the
-    priority bound raised to ``priority_bound`` when the relaxation proves none.
+    """The best plan found within ``clock``, from ``best`` (the greedy plan) on, with the bounds
+    proven; ``priority_bound`` is the bound known before (everyone with an option placed).
 
-    The flow relaxation bounds the priority and gives a plan that is whole for nearly everyone;
-    the neighbourhood search raises the priority placed where rounding packed families badly,
-    then lowers the cost, a few shelters at a time; re-planning every single victim by flow
-    (:mod:`engine.solvers.reflow`) makes the moves that run across the whole network. Each finds
-    what the other cannot, so they take turns while the time lasts and either still improves.
-    (CP-SAT over each victim's cheapest options, 30k pairs on the 5,000 x 2,000 benchmark,
-    lowered the cost by 0.01 % in 12 s.) The LPs' cost bounds cost more time than the limit;
-    the flows' bound (:mod:`engine.solvers.cost_bound`), as strong as the pair LP's, comes last.
+    The flow relaxation (families may split) bounds the priority and its fix-and-round gives a
+    plan that is whole for nearly everyone; the neighbourhood search
+    (:mod:`engine.solvers.neighbourhoods`) raises the priority placed where rounding packed
+    families badly, then lowers the cost, a few shelters at a time; re-planning every single
+    victim by flow (:mod:`engine.solvers.reflow`) makes the moves that run across the whole
+    network. Each finds what the other cannot, so they take turns while the time lasts and
+    either still improves. The flows' cost bound, as strong as the pair LP's, comes last.
     """
     every_pair = np.arange(len(problem.victim))
     started = time.monotonic()
