@@ -11,6 +11,10 @@ hash chain, whose newest row and hash are reported so that they can be kept apar
 readable by its owner only (it holds special-category personal data and password hashes), and
 only then linked under the target's name, which never replaces an existing file: a backup that
 fails half-way leaves nothing that looks like a backup.
+
+Sealed for public keys (:mod:`api.sealing`), the copy is taken and checked beside the database
+instead, where the same data lies readable already, and only its sealed form is written beside the
+target: nothing readable ever reaches the backup's medium, not even for the moment of the check.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from api import audit, audit_verify
+from api import audit, audit_verify, sealing
 from api.db.engine import PRIVATE_FILE
 from api.db.session import Database
 
@@ -41,11 +45,13 @@ class BackupError(Exception):
 
 @dataclass(frozen=True)
 class Backup:
-    """A checked copy: where it is, how large, and the newest audit row it holds (None: none)."""
+    """A checked copy: where it is, how large, the newest audit row it holds (None: none), and
+    for how many public keys it is sealed (0: a plain SQLite file)."""
 
     path: Path
     size: int
     newest: tuple[int, str] | None
+    sealed_for: int = 0
 
 
 def sqlite_file(database_url: str) -> Path:
@@ -77,23 +83,33 @@ def refusal(database_url: str, target: Path) -> str | None:
     return None
 
 
-def back_up(database_url: str, target: Path, *, audit_days: int) -> Backup:
+def back_up(
+    database_url: str, target: Path, *, audit_days: int, keys: Sequence[str] = ()
+) -> Backup:
     """Copy the embedded database at ``database_url`` to ``target``, checked (its audit trail
-    against a retention period of ``audit_days``, as ``audit verify``); see the module."""
+    against a retention period of ``audit_days``, as ``audit verify``), and sealed for the age
+    public ``keys`` when there are any; see the module."""
     refused = refusal(database_url, target)
     if refused is not None:
         raise BackupError(refused)
     source = sqlite_file(database_url)
     try:
-        with partial_file(target, "partial") as partial:
+        with partial_file(source if keys else target, "partial") as partial:
             online_copy(source, partial)
             newest = check(partial, audit_days=audit_days)
-            os.link(partial, target)  # fails, rather than replaces, if the name was taken since
+            if keys:
+                with partial_file(target, "sealing") as sealed:
+                    sealing.seal(partial, sealed, keys)
+                    os.link(sealed, target)
+            else:
+                os.link(partial, target)  # fails, rather than replaces, if the name was taken
     except FileExistsError:
         raise BackupError(f"{target} exists: a backup never replaces a file") from None
+    except sealing.SealingError as error:
+        raise BackupError(str(error)) from None
     except OSError as error:  # no room, no permission, a file system without hard links
         raise BackupError(f"cannot write {target}: {error.strerror or error}") from None
-    return Backup(target, target.stat().st_size, newest)
+    return Backup(target, target.stat().st_size, newest, len(keys))
 
 
 def check(copy: Path, *, audit_days: int) -> tuple[int, str] | None:

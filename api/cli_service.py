@@ -32,8 +32,9 @@ from sqlalchemy.orm import Session
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
-from api import accounts, audit, audit_verify, backup, restore, retention
+from api import accounts, audit, audit_verify, backup, restore, retention, sealing
 from api.audit_purge import Purge
+from api.db.engine import PRIVATE_FILE
 from api.db.session import Database
 from api.main import MAX_CONCURRENT_REQUESTS, prepare
 from api.observe import shared_across_workers
@@ -74,6 +75,7 @@ def register(app: typer.Typer) -> None:
     purge.command("erase")(erase_referral)
     app.add_typer(purge, name="retention")
     app.command("backup")(make_backup)
+    app.command("backup-key")(make_backup_key)
     app.command("restore")(restore_backup)
 
 
@@ -467,16 +469,31 @@ def erase_referral(
 
 def make_backup(
     target: Annotated[Path, typer.Argument(help="The new file to write (never replaced).")],
+    recipient: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An age public key (age1...) to seal the backup for; repeat for more. "
+            "Default: SAFEPLACE_BACKUP_RECIPIENTS."
+        ),
+    ] = None,
 ) -> None:
-    """Copy the embedded SQLite database while the service runs, checked (see README)."""
+    """Copy the embedded SQLite database while the service runs, checked, and sealed for the
+    backup keys when there are any (see README)."""
     settings = _settings()
+    try:
+        keys = sealing.recipients(" ".join(recipient)) if recipient else settings.backup_keys()
+    except sealing.SealingError as error:
+        typer.echo(f"backup not made: --recipient: {error}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
     refused = backup.refusal(settings.database_url, target)
     if refused is not None:
         typer.echo(f"backup not made: {refused}", err=True)
         raise typer.Exit(EXIT_INVALID)
     database = _database(settings)
     try:
-        made = backup.back_up(settings.database_url, target, audit_days=settings.audit_days())
+        made = backup.back_up(
+            settings.database_url, target, audit_days=settings.audit_days(), keys=keys
+        )
     except backup.BackupError as error:
         _record_backup(database, "invalid")
         typer.echo(f"backup not made: {error}", err=True)
@@ -488,7 +505,37 @@ def make_backup(
         else f"audit trail intact up to row {made.newest[0]} (--kept {made.newest[0]}:"
         f"{made.newest[1]})"
     )
-    typer.echo(f"backup written to {made.path} ({made.size:,} bytes, owner only); {trail}")
+    form = (
+        "plain, owner only"
+        if not made.sealed_for
+        else f"sealed for {made.sealed_for} key{'s' if made.sealed_for > 1 else ''}"
+    )
+    typer.echo(f"backup written to {made.path} ({made.size:,} bytes, {form}); {trail}")
+
+
+def make_backup_key(
+    path: Annotated[Path, typer.Argument(help="The new secret key file (never replaced).")],
+) -> None:
+    """Make a key pair for sealed backups: the secret key goes to PATH (owner only), the public
+    key to standard output, for SAFEPLACE_BACKUP_RECIPIENTS."""
+    if path.exists() or path.is_symlink():
+        typer.echo(f"no key made: {path} exists: a key file is never replaced", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    if not path.parent.is_dir():
+        typer.echo(f"no key made: {path.parent} is no folder: make it first", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    try:
+        public = sealing.new_key_file(path, private_mode=PRIVATE_FILE)
+    except OSError as error:
+        typer.echo(f"no key made: cannot write {path}: {error.strerror or error}", err=True)
+        raise typer.Exit(EXIT_BROKEN) from None
+    typer.echo(public)
+    typer.echo(
+        f"secret key written to {path} (owner only). Keep it, and a copy of it, away from this "
+        "server: whoever holds it can open every backup sealed for the public key above, and "
+        "without it nobody can",
+        err=True,
+    )
 
 
 def _record_backup(database: Database, result: str) -> None:
@@ -518,6 +565,13 @@ def restore_backup(
             "backup must still hold that row unchanged."
         ),
     ] = None,
+    identity: Annotated[
+        Path | None,
+        typer.Option(
+            help="The age secret key file (safeplace backup-key, age-keygen) that opens a "
+            "sealed backup."
+        ),
+    ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", help="Do not ask; for scripts that have asked already.")
     ] = False,
@@ -527,7 +581,7 @@ def restore_backup(
     The service must be stopped. An older backup is upgraded; the database of now is kept beside
     it under another name."""
     settings = _settings()
-    refused = restore.refusal(settings.database_url, source)
+    refused = restore.refusal(settings.database_url, source, identity)
     if refused is not None:
         typer.echo(f"nothing restored: {refused}", err=True)
         raise typer.Exit(EXIT_INVALID)
@@ -547,6 +601,7 @@ def restore_backup(
             now=datetime.now(UTC),
             audit_days=settings.audit_days(),
             kept=expected,
+            identity=identity,
         )
     except restore.Refused as refusal:
         typer.echo(f"nothing restored: {refusal}", err=True)

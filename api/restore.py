@@ -19,6 +19,9 @@ process opening the database finds either the old file or the restored one, neve
 A service started during the fraction of a second between the lock and the rename would go on
 with the old file under its new name, so the service stays stopped until the restore has ended.
 
+A sealed backup (:mod:`api.sealing`) is opened with the secret key given (``--identity``) straight
+into that hidden file beside the database: its readable form is never written anywhere else.
+
 A database file that is no SQLite file any more (empty, or its header gone), or that SQLite cannot
 fold, cannot be locked either: it is moved aside as it is, with its ``-wal`` and ``-shm`` (a
 ``-wal`` then keeps its commits, and SQLite applies it to the file under the new name).
@@ -36,7 +39,7 @@ from uuid import uuid4
 
 from sqlalchemy.engine import make_url
 
-from api import audit, backup
+from api import audit, backup, sealing
 from api.db.session import Database, migration_scripts
 
 # How long to wait for a lock on the database of now: long enough for a command that is just
@@ -76,9 +79,10 @@ class Restored:
     newest: tuple[int, str] | None
 
 
-def refusal(database_url: str, source: Path) -> str | None:
-    """Why ``source`` cannot be restored into the database at ``database_url``, found before
-    the backup is read (None: it can be tried)."""
+def refusal(database_url: str, source: Path, identity: Path | None = None) -> str | None:
+    """Why ``source`` cannot be restored into the database at ``database_url`` (with the secret
+    keys in ``identity`` when it is sealed), found before anything but the backup's first bytes
+    is read (None: it can be tried)."""
     parsed = make_url(database_url)
     if parsed.get_backend_name() != "sqlite":
         return (
@@ -94,6 +98,18 @@ def refusal(database_url: str, source: Path) -> str | None:
         return f"{target.parent} is no folder: make it first (readable by its owner only)"
     if target.exists() and os.path.samefile(source, target):
         return f"{source} is the database itself, not a backup of it"
+    if identity is not None:
+        try:
+            sealing.read_identities(identity)
+        except sealing.SealingError as error:
+            return f"--identity: {error}"
+    else:
+        try:
+            sealed = sealing.is_sealed(source)
+        except OSError as error:
+            return f"cannot read {source}: {error.strerror or error}"
+        if sealed:
+            return f"{source} is sealed (age): give --identity FILE, the key it was sealed for"
     if _is_sqlite(target) and _in_use(target):
         return _IN_USE.format(target=target)
     return None
@@ -107,18 +123,20 @@ def restore(
     now: datetime,
     audit_days: int,
     kept: tuple[int, str] | None = None,
+    identity: Path | None = None,
 ) -> Restored:
     """Put the backup ``source`` in the place of the embedded database at ``database_url``,
-    checked (its audit trail against a retention period of ``audit_days``, as ``audit verify``)
-    and upgraded, as the module describes; :class:`Refused` or :class:`RestoreError` saying why
-    not, with nothing changed."""
-    refused = refusal(database_url, source)
+    opened with the secret keys in ``identity`` when it is sealed, checked (its audit trail
+    against a retention period of ``audit_days``, as ``audit verify``) and upgraded, as the
+    module describes; :class:`Refused` or :class:`RestoreError` saying why not, with nothing
+    changed."""
+    refused = refusal(database_url, source, identity)
     if refused is not None:
         raise Refused(refused)
     target = Path(str(make_url(database_url).database))
     try:
         with backup.partial_file(target, "restoring") as copy:
-            revision = _checked_copy(source, copy)
+            revision = _checked_copy(source, copy, identity)
             newest = _upgraded(copy, kept, audit_days=audit_days)
             _record(copy, actor=actor, now=now)
             aside = _set_aside(target, now)
@@ -129,13 +147,18 @@ def restore(
     return Restored(target, aside, revision, _head(), newest)
 
 
-def _checked_copy(source: Path, copy: Path) -> str:
-    """Copy the backup to ``copy`` and check it: whole, and of a revision this code knows; its
-    revision."""
+def _checked_copy(source: Path, copy: Path, identity: Path | None) -> str:
+    """Copy the backup to ``copy`` (opening it with ``identity`` when it is sealed) and check
+    it: whole, and of a revision this code knows; its revision."""
     try:
-        backup.online_copy(source, copy, "the backup cannot be read")
+        if identity is not None and sealing.is_sealed(source):
+            sealing.unseal(source, copy, identity)
+        else:
+            backup.online_copy(source, copy, "the backup cannot be read")
         backup.integrity(copy, "the backup")
-    except backup.BackupError as error:
+    except sealing.WrongKey as error:
+        raise Refused(str(error)) from None
+    except (backup.BackupError, sealing.SealingError) as error:
         raise RestoreError(str(error)) from None
     revision = _revision(copy)
     known = _revisions()

@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from api import sealing
+
 # The databases the service is built and tested for (``postgresql`` means psycopg 3).
 DATABASE_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
 DATABASE_FORMS = "use sqlite:///PATH or postgresql://USER@HOST/DATABASE"
@@ -57,6 +59,9 @@ class Settings(BaseSettings):
     # Off unless asked for (``make run`` asks): a production database must never fill up with
     # the synthetic shelters, which cannot be deleted, only closed.
     seed_sample_network: bool = False
+    # Age public keys (``age1...``, separated by commas or spaces) every ``safeplace backup`` is
+    # sealed for; empty: backups are plain SQLite files (see :mod:`api.sealing`).
+    backup_recipients: str = ""
     var_dir: Path = Path("var")
     # The shipped scenario files planners may run over the API and the web interface.
     scenarios_dir: Path = Path("scenarios")
@@ -86,6 +91,16 @@ class Settings(BaseSettings):
             raise ValueError(f"unsupported database '{driver}'; {DATABASE_FORMS}")
         return url
 
+    @field_validator("backup_recipients")
+    @classmethod
+    def _public_keys(cls, keys: str) -> str:
+        """Refuse a key that is none at start-up, not at the night's backup."""
+        try:
+            sealing.recipients(keys)
+        except sealing.SealingError as error:
+            raise ValueError(str(error)) from None
+        return keys
+
     @field_validator("audit_retention_days")
     @classmethod
     def _trail_outlives_referrals(cls, days: int | None, info: ValidationInfo) -> int | None:
@@ -104,6 +119,10 @@ class Settings(BaseSettings):
         if self.audit_retention_days is not None:
             return self.audit_retention_days
         return self.retention_days + AUDIT_MARGIN_DAYS
+
+    def backup_keys(self) -> tuple[str, ...]:
+        """The public keys backups are sealed for (none: backups are plain)."""
+        return sealing.recipients(self.backup_recipients)
 
     def device_lifetime(self) -> timedelta:
         """How long a device token, and the cookie that keeps it, are valid from a login."""

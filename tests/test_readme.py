@@ -103,6 +103,8 @@ def default(name: str, field: FieldInfo) -> str:
         return str(value).lower()
     if isinstance(value, int | float):
         return number(value)
+    if value == "":
+        return "empty"
     if isinstance(value, str | Path):
         return f"`{value}`"
     # No value: the default is derived, and the README says from what.
