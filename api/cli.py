@@ -225,6 +225,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         code = 1
+    except MemoryError:
+        # The engine holds a few arrays of victims x shelters (20,000 x 5,000 took 6 GB): an
+        # instance too large for the machine is a fact to state, not a defect to trace.
+        typer.echo(
+            "out of memory: the instance is too large for this machine (the engine keeps a few "
+            "arrays of victims x shelters; 20,000 x 5,000 took about 6 GB)",
+            err=True,
+        )
+        code = 1
     sys.exit(code if isinstance(code, int) else 0)
 
 

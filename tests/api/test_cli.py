@@ -446,3 +446,23 @@ def test_sample_solve_and_rank_compose_through_pipes(tmp_path: Path) -> None:
     assert sorted(placed + waiting) == sorted(ids)
     ranking = json.loads(safeplace("rank", "-", "--victim", ids[0], stdin=instance))
     assert ranking["victim"] == ids[0]
+
+
+@pytest.mark.parametrize("command", ["solve", "rank"])
+def test_running_out_of_memory_is_one_line_and_exit_1(
+    run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """An instance too large for the machine ends in a sentence that says so, not a traceback."""
+
+    def too_large(*_args: object, **_kwargs: object) -> None:
+        raise MemoryError("Unable to allocate 763. MiB for an array with shape (20000, 5000)")
+
+    monkeypatch.setattr("engine.solve.solve", too_large)
+    monkeypatch.setattr("api.cli.rank", too_large)
+    path = write(tmp_path, DOCUMENT)
+    args = [command, path] + (["--victim", "V001"] if command == "rank" else [])
+    done = run(*args)
+    assert done.code == 1
+    assert done.out == ""
+    assert done.err.startswith("out of memory: the instance is too large for this machine")
+    assert len(done.err.splitlines()) == 1
