@@ -32,7 +32,16 @@ from sqlalchemy.orm import Session
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
-from api import accounts, audit, audit_verify, backup, restore, retention, sealing
+from api import (
+    accounts,
+    audit,
+    audit_verify,
+    backup,
+    backup_folder,
+    restore,
+    retention,
+    sealing,
+)
 from api.audit_purge import Purge
 from api.db.engine import PRIVATE_FILE
 from api.db.session import Database
@@ -468,7 +477,13 @@ def erase_referral(
 
 
 def make_backup(
-    target: Annotated[Path, typer.Argument(help="The new file to write (never replaced).")],
+    target: Annotated[
+        Path,
+        typer.Argument(
+            help="The new file to write (never replaced), or a folder: the backup is then named "
+            "by its moment, and the folder's backups older than SAFEPLACE_RETENTION_DAYS go."
+        ),
+    ],
     recipient: Annotated[
         list[str] | None,
         typer.Option(
@@ -485,6 +500,10 @@ def make_backup(
     except sealing.SealingError as error:
         typer.echo(f"backup not made: --recipient: {error}", err=True)
         raise typer.Exit(EXIT_INVALID) from None
+    now = datetime.now(UTC)
+    folder = target if target.is_dir() else None
+    if folder is not None:
+        target = folder / backup_folder.dated_name(now, sealed=bool(keys))
     refused = backup.refusal(settings.database_url, target)
     if refused is not None:
         typer.echo(f"backup not made: {refused}", err=True)
@@ -511,6 +530,21 @@ def make_backup(
         else f"sealed for {made.sealed_for} key{'s' if made.sealed_for > 1 else ''}"
     )
     typer.echo(f"backup written to {made.path} ({made.size:,} bytes, {form}); {trail}")
+    if folder is not None:
+        _prune_backups(folder, now, settings.retention_days)
+
+
+def _prune_backups(folder: Path, now: datetime, days: int) -> None:
+    """Remove the folder's dated backups of ``days`` ago or older, saying which; exit 1 when one
+    cannot be removed (the new backup stands)."""
+    removed, failed = backup_folder.prune(folder, now, days)
+    if removed:
+        names = ", ".join(path.name for path in removed)
+        typer.echo(f"removed {len(removed)} backup(s) {days} days old or older: {names}")
+    for line in failed:
+        typer.echo(line, err=True)
+    if failed:
+        raise typer.Exit(EXIT_BROKEN)
 
 
 def make_backup_key(
