@@ -72,7 +72,9 @@ def token(
     database must not be locked for that long.
     """
     client = request.client.host if request.client else "unknown"
-    device = _known_device(database, form.username, device_token, secret)
+    device = _known_device(
+        database, form.username, device_token, secret, settings.device_lifetime()
+    )
     try:
         attempt = throttle.begin(form.username, client, device=device)
     except Throttled as throttled:
@@ -111,17 +113,16 @@ def token(
         device_generation=user.device_generation,
         secret=secret,
         now=time.time(),
-        lifetime=settings.device_lifetime(),
     )
     return Token(access_token=access, expires_in=seconds, device_token=remembered)
 
 
 def _known_device(
-    database: Database, user_name: str, presented: str | None, secret: str
+    database: Database, user_name: str, presented: str | None, secret: str, lifetime: timedelta
 ) -> str | None:
-    """The device of ``presented`` when it is a valid device token of the active user called
-    ``user_name`` at the user's login and device generations; None when it is not, or none was
-    presented. On the wall clock, as access tokens."""
+    """The device of ``presented`` when it is a valid device token, younger than ``lifetime``,
+    of the active user called ``user_name`` at the user's login and device generations; None
+    when it is not, or none was presented. On the wall clock, as access tokens."""
     if not presented:
         return None
     with database.session() as session:
@@ -135,6 +136,7 @@ def _known_device(
         device_generation=user.device_generation,
         secret=secret,
         now=time.time(),
+        lifetime=lifetime,
     )
 
 

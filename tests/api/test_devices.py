@@ -50,34 +50,30 @@ LIFETIME = timedelta(days=90)  # the service's default (SAFEPLACE_DEVICE_DAYS)
     device_generation=st.integers(0, 10**6),
     days=st.integers(1, 365),
     issued=st.floats(1.0e9, 3.0e9),
-    later=st.floats(0, 400 * DAY),
+    later=st.floats(-2 * devices.CLOCK_SKEW_S, 400 * DAY),
 )
-def test_a_device_token_is_valid_for_its_user_and_generations_until_it_expires(
+def test_a_device_token_is_valid_for_its_user_and_generations_while_young_enough(
     *, name: str, generation: int, device_generation: int, days: int, issued: float, later: float
 ) -> None:
-    """Valid from its issue up to (not including) the whole second ``days`` later, for the user
-    name in any case and at the login and device generations it was issued at; for nothing
-    else."""
+    """Valid from (the clocks' skew before) its issue, in whole seconds, up to but not including
+    ``days`` after it, for the user name in any case and at the login and device generations
+    it was issued at; for nothing else."""
     lifetime = timedelta(days=days)
     token = devices.issue(
-        name,
-        generation,
-        device_generation=device_generation,
-        secret=SECRET,
-        now=issued,
-        lifetime=lifetime,
+        name, generation, device_generation=device_generation, secret=SECRET, now=issued
     )
 
     def valid(user: str, login: int, device: int, secret: str, now: float) -> str | None:
         return devices.device_of(
-            token, user, login, device_generation=device, secret=secret, now=now
+            token, user, login, device_generation=device, secret=secret, now=now, lifetime=lifetime
         )
 
-    expires = int(issued + lifetime.total_seconds())
+    second = int(issued)
     moment = issued + later
+    young = second - devices.CLOCK_SKEW_S <= moment < second + lifetime.total_seconds()
     device = valid(name, generation, device_generation, SECRET, moment)
-    assert (device is not None) == (moment < expires)
-    if moment < expires:
+    assert (device is not None) == young
+    if young:
         assert device == token.split(".")[0]
         assert valid(name.upper(), generation, device_generation, SECRET, moment)
     assert valid(name + "x", generation, device_generation, SECRET, issued) is None
@@ -86,20 +82,55 @@ def test_a_device_token_is_valid_for_its_user_and_generations_until_it_expires(
     assert valid(name, generation, device_generation, OTHER_SECRET, issued) is None
 
 
-def test_a_device_token_of_before_device_generations_is_valid_at_the_first() -> None:
-    """Device tokens issued before there were device generations (their MAC covers the login
-    generation alone) stay valid until the operator first ends the user's device tokens: the
-    upgrade itself ends none."""
+@settings(max_examples=100, deadline=None)
+@given(issued_days_ago=st.floats(0, 365), before=st.integers(1, 365), after=st.integers(1, 365))
+def test_a_changed_setting_applies_to_the_tokens_issued_before_it(
+    issued_days_ago: float, before: int, after: int
+) -> None:
+    """An operator who shortens ``SAFEPLACE_DEVICE_DAYS`` ends the older tokens at once; one who
+    lengthens it lengthens theirs: the setting of the moment decides, not the one at issue."""
+    now = time.time()
+    token = devices.issue(
+        "desk", 0, device_generation=0, secret=SECRET, now=now - issued_days_ago * DAY
+    )
+    for days in (before, after):
+        device = devices.device_of(
+            token,
+            "desk",
+            0,
+            device_generation=0,
+            secret=SECRET,
+            now=now,
+            lifetime=timedelta(days=days),
+        )
+        age = now - int(now - issued_days_ago * DAY)
+        assert (device is not None) == (age < days * DAY)
+
+
+def first_format(nonce: str, expires: int, generations: str) -> str:
+    """A device token as the first format issued it: its expiry, and a MAC under that format's
+    label (the login generation alone while no device tokens had been ended)."""
     key = hmac.new(SECRET.encode(), b"safeplace device token", hashlib.sha256).digest()
-    nonce, expires = "A" * 22, str(int(time.time()) + 3600)
-    message = f"desk\x003\x00{nonce}\x00{expires}".encode()
+    message = f"desk\x00{generations}\x00{nonce}\x00{expires}".encode()
     digest = hmac.new(key, message, hashlib.sha256).digest()
     mac = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    before = f"{nonce}.{expires}.{mac}"
+    return f"{nonce}.{expires}.{mac}"
+
+
+@pytest.mark.parametrize("generations", ["3", "3.0"])
+def test_a_device_token_of_the_first_format_counts_as_none(generations: str) -> None:
+    """Its number was an expiry; read as a moment of issue it would be valid for another
+    lifetime. Under its own MAC label it never passes: the client is remembered again from its
+    next login."""
     now = time.time()
-    kept = devices.device_of(before, "desk", 3, device_generation=0, secret=SECRET, now=now)
-    assert kept == nonce
-    assert devices.device_of(before, "desk", 3, device_generation=1, secret=SECRET, now=now) is None
+    for expires in (int(now) + 3600, int(now) - 60):
+        before = first_format("A" * 22, expires, generations)
+        assert (
+            devices.device_of(
+                before, "desk", 3, device_generation=0, secret=SECRET, now=now, lifetime=LIFETIME
+            )
+            is None
+        )
 
 
 @settings(max_examples=300, deadline=None)
@@ -111,19 +142,23 @@ def test_a_device_token_of_before_device_generations_is_valid_at_the_first() -> 
 def test_a_device_token_changed_in_any_character_counts_as_none(
     name: str, position: int, replacement: str
 ) -> None:
-    token = devices.issue(
-        name, 0, device_generation=2, secret=SECRET, now=time.time(), lifetime=LIFETIME
-    )
+    token = devices.issue(name, 0, device_generation=2, secret=SECRET, now=time.time())
 
     def valid(presented: str) -> str | None:
         return devices.device_of(
-            presented, name, 0, device_generation=2, secret=SECRET, now=time.time()
+            presented,
+            name,
+            0,
+            device_generation=2,
+            secret=SECRET,
+            now=time.time(),
+            lifetime=LIFETIME,
         )
 
     at = position % len(token)
     tampered = token[:at] + replacement + token[at + 1 :]
     assert valid(tampered) is None or tampered == token
-    # Cut short or lengthened (an expiry moved later by one more digit) too.
+    # Cut short or lengthened (a moment of issue moved later by one more digit) too.
     for changed in (token[:at], token[:at] + replacement + token[at:]):
         assert valid(changed) is None
 
@@ -133,25 +168,27 @@ def test_a_device_token_changed_in_any_character_counts_as_none(
 def test_anything_else_presented_counts_as_no_device_token(presented: str) -> None:
     now = time.time()
     assert (
-        devices.device_of(presented, "desk", 0, device_generation=0, secret=SECRET, now=now) is None
+        devices.device_of(
+            presented, "desk", 0, device_generation=0, secret=SECRET, now=now, lifetime=LIFETIME
+        )
+        is None
     )
 
 
 @settings(max_examples=100, deadline=None)
 @given(name=st.from_regex(r"[a-z0-9][a-z0-9._-]{5,40}", fullmatch=True))
 def test_a_device_token_names_nobody_and_each_login_gets_another(name: str) -> None:
-    """A random nonce, an expiry and a MAC: nothing in it is the user's, and two of them for the
-    same user have nothing in common but the expiry's digits."""
+    """A random nonce, the moment of issue and a MAC: nothing in it is the user's, and two of them
+    for the same user have nothing in common but the moment's digits."""
     now = time.time()
     first, second = (
-        devices.issue(name, 0, device_generation=0, secret=SECRET, now=now, lifetime=LIFETIME)
-        for _ in range(2)
+        devices.issue(name, 0, device_generation=0, secret=SECRET, now=now) for _ in range(2)
     )
     assert name not in first
     assert len(first) <= devices.MAX_LENGTH
-    nonce, expires, mac = first.split(".")
+    nonce, issued, mac = first.split(".")
     assert (len(nonce), len(mac)) == (22, 43)
-    assert int(expires) == int(now + LIFETIME.total_seconds())
+    assert int(issued) == int(now)
     assert first.split(".")[0] != second.split(".")[0]
     assert first.split(".")[2] != second.split(".")[2]
 
@@ -384,19 +421,15 @@ def _invalid_token(api: Api, kind: str) -> str:
     """A device token for ``desk`` that must count as none, of the given kind."""
     now = time.time()
     if kind == "forged":
-        return devices.issue(
-            "desk", 0, device_generation=0, secret=OTHER_SECRET, now=now, lifetime=LIFETIME
-        )
+        return devices.issue("desk", 0, device_generation=0, secret=OTHER_SECRET, now=now)
     if kind == "expired":
         earlier = now - LIFETIME.total_seconds()
-        return devices.issue(
-            "desk", 0, device_generation=0, secret=SECRET, now=earlier, lifetime=LIFETIME
-        )
+        return devices.issue("desk", 0, device_generation=0, secret=SECRET, now=earlier)
     if kind == "another user's":
         return device_token(api, "admin")
     if kind == "tampered":
-        nonce, expires, mac = device_token(api).split(".")
-        return f"{nonce}.{int(expires) + 1}.{mac}"
+        nonce, issued, mac = device_token(api).split(".")
+        return f"{nonce}.{int(issued) + 1}.{mac}"
     if kind == "malformed":
         return "not a device token"
     known = device_token(api)
@@ -472,9 +505,9 @@ def test_the_device_days_setting_is_how_long_a_device_token_is_valid(
         before = time.time()
         token = device_token(api)
         after = time.time()
-        expires = int(token.split(".")[1])
-        week = timedelta(days=7).total_seconds()
-        assert int(before + week) <= expires <= int(after + week)
+        issued = int(token.split(".")[1])
+        assert int(before) <= issued <= int(after)
+        expires = issued + int(timedelta(days=7).total_seconds())
         with api.database.session() as session:
             user = accounts.find_active(session, "desk")
         assert user is not None
@@ -487,10 +520,33 @@ def test_the_device_days_setting_is_how_long_a_device_token_is_valid(
                 device_generation=user.device_generation,
                 secret=SECRET,
                 now=now,
+                lifetime=api.app.state.settings.device_lifetime(),
             )
 
         assert valid(expires - 1) is not None
         assert valid(expires) is None
+
+
+def test_the_device_days_setting_of_now_decides_for_a_token_issued_before(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A service restarted with a shorter ``SAFEPLACE_DEVICE_DAYS`` no longer knows a client whose
+    token is older than that, though it was issued when 90 days were allowed; a younger one it
+    still knows."""
+    var = tmp_path / "var"
+    with running_api(database_url, var, device_days=7, login_attempts_per_minute=ATTEMPTS) as api:
+        now = time.time()
+        older, younger = (
+            devices.issue("desk", 0, device_generation=0, secret=SECRET, now=now - days * DAY)
+            for days in (8, 6)
+        )
+        before = len(logins(api))
+        for token in (older, younger):
+            assert login_from(api, "203.0.113.1", "desk", PASSWORD, token)[0] == 200
+        assert [row[1] is not None for row in logins(api)[before:]] == [False, True]
+        attack(api, "desk")
+        assert login_from(api, "203.0.113.1", "desk", PASSWORD, older)[0] == 429
+        assert login_from(api, "203.0.113.1", "desk", PASSWORD, younger)[0] == 200
 
 
 def test_ending_a_users_device_tokens_ends_theirs_alone(api: Api) -> None:
