@@ -492,8 +492,10 @@ def make_backup(
         ),
     ] = None,
 ) -> None:
-    """Copy the embedded SQLite database while the service runs, checked, and sealed for the
-    backup keys when there are any (see README)."""
+    """Copy the embedded SQLite database while the service runs, checked (see README).
+
+    Sealed for the backup keys when there are any; into a folder, dated, and the folder's
+    backups older than the retention period removed."""
     settings = _settings()
     try:
         keys = sealing.recipients(" ".join(recipient)) if recipient else settings.backup_keys()
@@ -550,8 +552,10 @@ def _prune_backups(folder: Path, now: datetime, days: int) -> None:
 def make_backup_key(
     path: Annotated[Path, typer.Argument(help="The new secret key file (never replaced).")],
 ) -> None:
-    """Make a key pair for sealed backups: the secret key goes to PATH (owner only), the public
-    key to standard output, for SAFEPLACE_BACKUP_RECIPIENTS."""
+    """Make a key pair for sealed backups (see README).
+
+    The secret key goes to PATH (owner only), the public key to standard output, for
+    SAFEPLACE_BACKUP_RECIPIENTS or --recipient."""
     if path.exists() or path.is_symlink():
         typer.echo(f"no key made: {path} exists: a key file is never replaced", err=True)
         raise typer.Exit(EXIT_INVALID)
