@@ -108,7 +108,11 @@ def back_up(
     except sealing.SealingError as error:
         raise BackupError(str(error)) from None
     except OSError as error:  # no room, no permission, a file system without hard links
-        raise BackupError(f"cannot write {target}: {error.strerror or error}") from None
+        # The file that failed: a sealed backup's plain copy is beside the database, not target.
+        where = Path(error.filename).parent if error.filename else target.parent
+        raise BackupError(
+            f"cannot write {target}: {error.strerror or error} (in {where})"
+        ) from None
     return Backup(target, target.stat().st_size, newest, len(keys))
 
 

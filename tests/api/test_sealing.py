@@ -7,6 +7,8 @@ the key file, the settings and the restore go through the commands as an operato
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import stat
 from pathlib import Path
@@ -229,3 +231,30 @@ def test_the_backup_command_seals_for_the_configured_keys_and_refuses_a_bad_one(
     assert "--recipient: 'ssh-rsa' is no age public key" in option.output
     assert not (tmp_path / "d.age").exists()
     assert not (tmp_path / "e.age").exists()
+
+
+def test_a_sealed_backup_that_cannot_write_beside_the_database_says_where(
+    sqlite_file: tuple[str, Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its plain copy is made beside the database, so a folder there that takes no file (the
+    command run as a user who may read the database but not write beside it) is named, not the
+    target's folder, which would be no help."""
+    url, _ = sqlite_file
+    _, public = new_key(url, tmp_path, "backup.key")
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    database_folder = file_of(url).parent
+    opened = os.open
+
+    def no_room_beside_the_database(path: str | Path, flags: int, mode: int = 0o777) -> int:
+        if Path(path).parent == database_folder and Path(path).name.endswith(".partial"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return opened(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", no_room_beside_the_database)
+    with pytest.raises(backup.BackupError) as refused:
+        backup.back_up(url, shelf / "nightly.age", audit_days=DAYS, keys=(public,))
+    assert str(refused.value) == (
+        f"cannot write {shelf / 'nightly.age'}: Permission denied (in {database_folder})"
+    )
+    assert list(shelf.iterdir()) == []
