@@ -226,11 +226,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         typer.echo("aborted", err=True)
         code = 1
     except MemoryError:
-        # The engine holds a few arrays of victims x shelters (20,000 x 5,000 took 6 GB): an
+        # The engine holds a few arrays of victims x shelters (README gives a measured size): an
         # instance too large for the machine is a fact to state, not a defect to trace.
         typer.echo(
             "out of memory: the instance is too large for this machine (the engine keeps a few "
-            "arrays of victims x shelters; 20,000 x 5,000 took about 6 GB)",
+            "arrays of victims x shelters)",
             err=True,
         )
         code = 1

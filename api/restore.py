@@ -151,7 +151,11 @@ def _checked_copy(source: Path, copy: Path, identity: Path | None) -> str:
     """Copy the backup to ``copy`` (opening it with ``identity`` when it is sealed) and check
     it: whole, and of a revision this code knows; its revision."""
     try:
-        if identity is not None and sealing.is_sealed(source):
+        sealed = identity is not None and sealing.is_sealed(source)
+    except OSError as error:  # not read before: with --identity the refusal reads the key only
+        raise RestoreError(f"cannot read {source}: {error.strerror or error}") from None
+    try:
+        if sealed and identity is not None:
             sealing.unseal(source, copy, identity)
         else:
             backup.online_copy(source, copy, "the backup cannot be read")

@@ -258,3 +258,18 @@ def test_a_sealed_backup_that_cannot_write_beside_the_database_says_where(
         f"cannot write {shelf / 'nightly.age'}: Permission denied (in {database_folder})"
     )
     assert list(shelf.iterdir()) == []
+
+
+def test_a_backup_that_cannot_be_read_says_so_not_that_the_database_cannot_be_written(
+    sealed_backup: tuple[str, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, sealed, key = sealed_backup
+    before = referrals_in(file_of(url))
+
+    def unreadable(path: Path) -> bool:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    monkeypatch.setattr(sealing, "is_sealed", unreadable)
+    result = run(url, tmp_path, "restore", str(sealed), "--yes", "--identity", str(key))
+    unchanged(url, result, before, EXIT_BROKEN)
+    assert f"cannot read {sealed}: Permission denied" in result.output
