@@ -481,7 +481,7 @@ def make_backup(
         Path,
         typer.Argument(
             help="The new file to write (never replaced), or a folder: the backup is then named "
-            "by its moment, and the folder's backups older than SAFEPLACE_RETENTION_DAYS go."
+            "by its moment, and the folder's backups SAFEPLACE_RETENTION_DAYS old or older go."
         ),
     ],
     recipient: Annotated[
@@ -495,7 +495,7 @@ def make_backup(
     """Copy the embedded SQLite database while the service runs, checked (see README).
 
     Sealed for the backup keys when there are any; into a folder, dated, and the folder's
-    backups older than the retention period removed."""
+    backups as old as the retention period or older removed."""
     settings = _settings()
     try:
         keys = sealing.recipients(" ".join(recipient)) if recipient else settings.backup_keys()
