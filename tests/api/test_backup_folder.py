@@ -113,14 +113,21 @@ def test_a_sealed_backup_into_a_folder_is_named_so(
     assert backup_folder.taken_at(made) is not None
 
 
-def test_a_failed_backup_removes_nothing(
-    sqlite_file: tuple[str, Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The old backups stay when the new one failed: the folder is never left with none."""
+@pytest.fixture
+def expired_backup(sqlite_file: tuple[str, Database], tmp_path: Path) -> tuple[str, Path]:
+    """The database's URL, and a folder's only backup, a month past the retention period."""
     url, _ = sqlite_file
     folder = tmp_path / "backups"
     folder.mkdir()
-    old = dated(folder, timedelta(days=DAYS + 30))
+    return url, dated(folder, timedelta(days=DAYS + 30))
+
+
+def test_a_failed_backup_removes_nothing(
+    expired_backup: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The old backups stay when the new one failed: the folder is never left with none."""
+    url, old = expired_backup
+    folder = old.parent
 
     def broken(*_args: object, **_kwargs: object) -> backup.Backup:
         raise backup.BackupError("the copy fails SQLite's integrity check")
@@ -133,13 +140,11 @@ def test_a_failed_backup_removes_nothing(
 
 
 def test_a_backup_that_cannot_be_removed_is_named_and_exits_1(
-    sqlite_file: tuple[str, Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    expired_backup: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The new backup stands; the operator learns that an expired one is still there."""
-    url, _ = sqlite_file
-    folder = tmp_path / "backups"
-    folder.mkdir()
-    stuck = dated(folder, timedelta(days=DAYS + 30))
+    url, stuck = expired_backup
+    folder = stuck.parent
     unlink = Path.unlink
 
     def refuse(path: Path, missing_ok: bool = False) -> None:
