@@ -10,7 +10,9 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pyrage
@@ -273,3 +275,20 @@ def test_a_backup_that_cannot_be_read_says_so_not_that_the_database_cannot_be_wr
     result = run(url, tmp_path, "restore", str(sealed), "--yes", "--identity", str(key))
     unchanged(url, result, before, EXIT_BROKEN)
     assert f"cannot read {sealed}: Permission denied" in result.output
+
+
+@pytest.mark.skipif(shutil.which("age") is None, reason="the age command line is not installed")
+def test_the_age_command_line_opens_a_sealed_backup(
+    sealed_backup: tuple[str, Path, Path], tmp_path: Path
+) -> None:
+    """README promises that a sealed backup opens without Safeplace, with ``age -d``."""
+    _, sealed, key = sealed_backup
+    opened = tmp_path / "opened.db"
+    done = subprocess.run(
+        ["age", "-d", "-i", str(key), "-o", str(opened), str(sealed)],
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert opened.read_bytes().startswith(SQLITE_HEADER)
+    assert referrals_in(opened) == {"C0000000000000001"}
