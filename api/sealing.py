@@ -56,6 +56,12 @@ def recipients(text: str) -> tuple[str, ...]:
 
 
 def _recipient(key: str) -> pyrage.x25519.Recipient:
+    if key.upper().startswith(_SECRET_PREFIX[:-1]):  # never echoed, whatever follows
+        raise SealingError(
+            "a secret key (AGE-SECRET-KEY-1...) where a public key belongs: give its public key "
+            "(age1..., on the key file's '# public key' line), and keep the secret key off this "
+            "server"
+        )
     try:
         return pyrage.x25519.Recipient.from_str(key)
     except pyrage.RecipientError as error:

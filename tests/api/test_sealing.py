@@ -228,6 +228,11 @@ def test_the_backup_command_seals_for_the_configured_keys_and_refuses_a_bad_one(
     refused = run(url, tmp_path, "backup", str(tmp_path / "d.age"), env=bad)
     assert refused.exit_code == EXIT_INVALID
     assert "SAFEPLACE_BACKUP_RECIPIENTS: 'age1nokey' is no age public key" in refused.output
+    secret = new_key(url, tmp_path, "third.key")[0].read_text().splitlines()[-1]
+    pasted = run(url, tmp_path, "backup", str(tmp_path / "f.age"), "--recipient", secret.lower())
+    assert pasted.exit_code == EXIT_INVALID
+    assert "a secret key (AGE-SECRET-KEY-1...) where a public key belongs" in pasted.output
+    assert secret[20:40] not in pasted.output.upper()  # never repeated
     option = run(url, tmp_path, "backup", str(tmp_path / "e.age"), "--recipient", "ssh-rsa AAAA")
     assert option.exit_code == EXIT_INVALID
     assert "--recipient: 'ssh-rsa' is no age public key" in option.output
