@@ -5,8 +5,9 @@ fixture (every test on SQLite and on PostgreSQL). Users are written with one pas
 once per run, an argon2id hash at the lowest cost: the service's own cost (0.2-0.5 s a check on
 two cores) made every login of a test as slow, and what the tests check of logins does not
 depend on it. The service verifies any argon2id hash by the cost written in it; passwords the
-service sets itself (``accounts``) and the users of the multi-process tests (``tests.api.server``)
-keep the service's cost.
+service sets itself (``accounts``) are hashed at the lowest cost too in the tests' own processes
+(:mod:`tests.passwords`), and the servers of the multi-process tests (``tests.api.server``) keep
+the service's cost.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select, update
 
-from api import accounts, audit_verify
+from api import accounts, audit_verify, auth
 from api.auth import (
     ALGORITHM,
     ISSUER,
@@ -38,6 +38,7 @@ from api.deps import Caller, allow
 from api.ratelimit import WINDOW_SECONDS, LoginThrottle, Throttled
 from tests.api import server
 from tests.api.helpers import PASSWORD, SECRET, Api, password_hash, running_api
+from tests.passwords import SERVICE_DUMMY_HASH, SERVICE_HASHER
 
 TOKEN_URL = "/api/v1/auth/token"
 ATTEMPTS = 3
@@ -511,6 +512,22 @@ def test_checked_logins_are_in_the_audit_trail_with_the_users_name(api: Api) -> 
     assert "nobody" not in trail
     with api.database.session() as session:
         assert audit_verify.verify(session, now=datetime.now(UTC), min_days=730) is None
+
+
+def test_the_service_hashes_at_argon2ids_full_cost_and_checks_unknown_names_at_it_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tests hash at the lowest cost (:mod:`tests.passwords`); the service must not: 64 MiB,
+    3 passes and 4 lanes, and the dummy hash that unknown names are checked against at the same
+    cost, so that a wrong name costs as long as a wrong password."""
+    monkeypatch.setattr(auth, "_HASHER", SERVICE_HASHER)
+    monkeypatch.setattr(auth, "_DUMMY_HASH", SERVICE_DUMMY_HASH)
+    full_cost = "$argon2id$v=19$m=65536,t=3,p=4$"
+    stored = hash_password(PASSWORD)
+    assert stored.startswith(full_cost)
+    assert SERVICE_DUMMY_HASH.startswith(full_cost)
+    assert verify_password(PASSWORD, stored)
+    assert not verify_password(PASSWORD, None)
 
 
 def test_passwords_are_stored_as_argon2id(api: Api) -> None:
