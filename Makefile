@@ -45,12 +45,11 @@ browser:
 
 # The tests in two processes (pytest-xdist), one test file at a time each: a file's module-scoped
 # fixtures (Chromium, the browser tests' server, which those tests share in order) stay in one
-# process. The slowest files go first (tests/conftest.py), not xdist's most-tests-first order,
-# which left two minutes of HTTP tests for last. TEST_WORKERS=0 runs them in this process alone.
+# process. TEST_WORKERS=0 runs them in this process alone.
 TEST_WORKERS ?= 2
 
 test: lint browser
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: install
 	$(BIN)/pytest benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds -p no:cacheprovider
