@@ -13,6 +13,7 @@ import re
 import shutil
 import stat
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pyrage
@@ -162,13 +163,16 @@ def test_a_sealed_backup_without_a_key_or_with_another_is_refused(
     ids=["cut short", "a byte flipped", "a broken header"],
 )
 def test_a_damaged_sealed_backup_is_refused_whole(
-    sealed_backup: tuple[str, Path, Path], tmp_path: Path, damage: object, why: str
+    sealed_backup: tuple[str, Path, Path],
+    tmp_path: Path,
+    damage: Callable[[bytes], bytes],
+    why: str,
 ) -> None:
     """age authenticates every chunk and marks the last: no part of a damaged backup is
     restored, whatever its damage."""
     url, sealed, key = sealed_backup
     before = referrals_in(file_of(url))
-    sealed.write_bytes(damage(sealed.read_bytes()))  # type: ignore[operator]
+    sealed.write_bytes(damage(sealed.read_bytes()))
     result = run(url, tmp_path, "restore", str(sealed), "--yes", "--identity", str(key))
     unchanged(url, result, before, EXIT_BROKEN)
     assert why in result.output
