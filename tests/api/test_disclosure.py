@@ -96,79 +96,104 @@ def small(*counts: int) -> bool:
     return any(0 < count < SMALLEST_SHOWN for count in counts)
 
 
-def _places_range(
-    shelters: list[Shelter],
-    cells: list[Cell],
-    seen: list[CapacityCell],
-    group: set[str],
-    count: Callable[[str], dict[str, float]],
-) -> tuple[float, float]:
-    """The least and the most a planner can make of a count of ``group`` (its places, free
-    places or places in use, as ``count`` weighs each shelter's two numbers) from the cells shown,
-    knowing which shelters each cell draws on and which of them are emergency beds: every
-    shelter's places and free places unknown whole numbers, at least 0, free at most places,
-    every shown count (a cell's, or its emergency beds') the sum of its shelters', and each
-    withheld count at least 1 (zeros are shown; where a withheld count is a zero after all, the
-    planner is granted that knowledge too). An exact integer program (HiGHS), independent of how
-    the service decides what to withhold."""
-    ids = [sid for sid, *_ in shelters]
-    column = {(sid, part): 2 * i + j for i, sid in enumerate(ids) for j, part in enumerate("tf")}
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy leaves __init__ untyped
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("threads", 1)  # see _possible_range
-    size = 2 * len(ids)
-    highs.addVars(size, np.zeros(size), np.full(size, highspy.kHighsInf))
-    highs.changeColsIntegrality(size, np.arange(size, dtype=np.int32), np.ones(size, np.uint8))
+class PlannersView:
+    """What a planner can make of the cells shown, knowing which shelters each cell draws on and
+    which of them are emergency beds: every shelter's places and free places unknown whole
+    numbers, at least 0, free at most places, every shown count (a cell's, or its emergency
+    beds') the sum of its shelters', and each withheld count at least 1 (zeros are shown; where a
+    withheld count is a zero after all, the planner is granted that knowledge too). An exact
+    integer program (HiGHS), independent of how the service decides what to withhold, built once
+    and asked about one count after another."""
 
-    def row_constraint(coefficients: dict[int, float], low: float, high: float) -> None:
-        at = np.array(list(coefficients), dtype=np.int32)
-        highs.addRow(low, high, len(at), at, np.array(list(coefficients.values())))
+    def __init__(self, shelters: list[Shelter], cells: list[Cell], seen: list[CapacityCell]):
+        ids = [sid for sid, *_ in shelters]
+        self.column = {
+            (sid, part): 2 * i + j for i, sid in enumerate(ids) for j, part in enumerate("tf")
+        }
+        highs = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy leaves __init__ untyped
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("threads", 1)  # see PeoplesView
+        self.size = size = 2 * len(ids)
+        highs.addVars(size, np.zeros(size), np.full(size, highspy.kHighsInf))
+        highs.changeColsIntegrality(size, np.arange(size, dtype=np.int32), np.ones(size, np.uint8))
 
-    for sid in ids:
-        row_constraint({column[sid, "f"]: 1.0, column[sid, "t"]: -1.0}, -highspy.kHighsInf, 0)
-    for cell, shown in zip(cells, seen, strict=True):
-        beds = [(sid, f, t) for sid, f, t in cell.members if sid in cell.emergency]
-        for members, part, value in (
-            (cell.members, "t", shown.total),
-            (cell.members, "f", shown.free),
-            (beds, "t", shown.emergency_total),
-            (beds, "f", shown.emergency_free),
-        ):
-            if not members:
-                continue
-            terms = {column[sid, part]: 1.0 for sid, _, _ in members}
-            true = sum(t if part == "t" else f for _, f, t in members)
-            if value is not None or true == 0:
-                row_constraint(terms, float(true), float(true))
-            else:
-                row_constraint(terms, 1.0, highspy.kHighsInf)
-    objective = np.zeros(size)
-    for sid in group:
-        for part, weight in count(sid).items():
-            objective[column[sid, part]] = weight
-    return objective_range(highs, objective)
+        def row_constraint(coefficients: dict[int, float], low: float, high: float) -> None:
+            at = np.array(list(coefficients), dtype=np.int32)
+            highs.addRow(low, high, len(at), at, np.array(list(coefficients.values())))
+
+        for sid in ids:
+            row_constraint(
+                {self.column[sid, "f"]: 1.0, self.column[sid, "t"]: -1.0}, -highspy.kHighsInf, 0
+            )
+        for cell, shown in zip(cells, seen, strict=True):
+            beds = [(sid, f, t) for sid, f, t in cell.members if sid in cell.emergency]
+            for members, part, value in (
+                (cell.members, "t", shown.total),
+                (cell.members, "f", shown.free),
+                (beds, "t", shown.emergency_total),
+                (beds, "f", shown.emergency_free),
+            ):
+                if not members:
+                    continue
+                terms = {self.column[sid, part]: 1.0 for sid, _, _ in members}
+                true = sum(t if part == "t" else f for _, f, t in members)
+                if value is not None or true == 0:
+                    row_constraint(terms, float(true), float(true))
+                else:
+                    row_constraint(terms, 1.0, highspy.kHighsInf)
+        self.highs = highs
+
+    def _objective(self, group: set[str], count: Callable[[str], dict[str, float]]) -> np.ndarray:
+        """The count of ``group`` that ``count`` weighs out of each shelter's two numbers."""
+        objective = np.zeros(self.size)
+        for sid in group:
+            for part, weight in count(sid).items():
+                objective[self.column[sid, part]] = weight
+        return objective
+
+    def range(
+        self, group: set[str], count: Callable[[str], dict[str, float]]
+    ) -> tuple[float, float]:
+        """The least and the most the planner can make of ``group``'s count (its places, free
+        places or places in use, as ``count`` weighs each shelter's two numbers)."""
+        return objective_range(self.highs, self._objective(group, count))
+
+    def pins(self, group: set[str], count: Callable[[str], dict[str, float]], true: int) -> bool:
+        """Whether the planner can tell ``group``'s count, which is ``true``, to one value. The
+        true value is among those possible, so a most of ``true + 1`` settles it without the
+        least: most counts can rise, which halves the integer programs solved."""
+        objective = self._objective(group, count)
+        if objective_extreme(self.highs, objective, highspy.ObjSense.kMaximize) >= true + 1:
+            return False
+        low, high = objective_range(self.highs, objective)
+        return high - low < 1
 
 
 def objective_range(highs: highspy.Highs, objective: np.ndarray) -> tuple[float, float]:
-    """The least and the most ``objective`` takes over the model in ``highs``; the model holds
-    the true values, so it is feasible, and an unbounded side is infinite."""
+    """The least and the most ``objective`` takes over the model in ``highs``."""
+    return (
+        objective_extreme(highs, objective, highspy.ObjSense.kMinimize),
+        objective_extreme(highs, objective, highspy.ObjSense.kMaximize),
+    )
+
+
+def objective_extreme(
+    highs: highspy.Highs, objective: np.ndarray, sense: highspy.ObjSense
+) -> float:
+    """The least or the most (``sense``) ``objective`` takes over the model in ``highs``; the
+    model holds the true values, so it is feasible, and an unbounded side is infinite."""
     size = len(objective)
     highs.changeColsCost(size, np.arange(size, dtype=np.int32), objective)
-    ends = []
-    for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
-        highs.changeObjectiveSense(sense)
-        highs.run()
-        status = highs.getModelStatus()
-        if status in (
-            highspy.HighsModelStatus.kUnbounded,
-            highspy.HighsModelStatus.kUnboundedOrInfeasible,
-        ):
-            maximum = sense == highspy.ObjSense.kMaximize
-            ends.append(highspy.kHighsInf if maximum else -highspy.kHighsInf)
-        else:
-            assert status == highspy.HighsModelStatus.kOptimal, status
-            ends.append(float(highs.getInfo().objective_function_value))
-    return ends[0], ends[1]
+    highs.changeObjectiveSense(sense)
+    highs.run()
+    status = highs.getModelStatus()
+    if status in (
+        highspy.HighsModelStatus.kUnbounded,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    ):
+        return highspy.kHighsInf if sense == highspy.ObjSense.kMaximize else -highspy.kHighsInf
+    assert status == highspy.HighsModelStatus.kOptimal, status
+    return float(highs.getInfo().objective_function_value)
 
 
 PLACES_COUNTS: dict[str, Callable[[str], dict[str, float]]] = {
@@ -180,7 +205,7 @@ PLACES_COUNTS: dict[str, Callable[[str], dict[str, float]]] = {
 
 def assert_no_small_group_follows(shelters: list[Shelter]) -> None:
     """The planners' cells of ``shelters`` show each count as it is or not at all, and let no
-    count of one to four of any group of shelters be pinned down (:func:`_places_range`)."""
+    count of one to four of any group of shelters be pinned down (:class:`PlannersView`)."""
     cells = cells_of(shelters)
     seen = capacity_cells(cells, suppress=True)
     for cell, shown in zip(cells, seen, strict=True):
@@ -212,9 +237,10 @@ def pinned_small_counts(
     shelters: list[Shelter], cells: list[Cell], seen: list[CapacityCell]
 ) -> list[tuple[str, tuple[str, ...], int]]:
     """Every count of one to four of a group of shelters (what, which, how many) that ``seen``
-    pins down (:func:`_places_range`)."""
+    pins down (:class:`PlannersView`)."""
     ids = [sid for sid, *_ in shelters]
     places = {sid: (capacity, free) for sid, capacity, free, *_ in shelters}
+    view = PlannersView(shelters, cells, seen)
     pinned = []
     for size in range(1, len(ids) + 1):
         for group in itertools.combinations(ids, size):
@@ -224,10 +250,7 @@ def pinned_small_counts(
                 "places in use": sum(places[sid][0] - places[sid][1] for sid in group),
             }
             for name, truth in truths.items():
-                if not small(truth):
-                    continue
-                low, high = _places_range(shelters, cells, seen, set(group), PLACES_COUNTS[name])
-                if high - low < 1:
+                if small(truth) and view.pins(set(group), PLACES_COUNTS[name], truth):
                     pinned.append((name, group, truth))
     return pinned
 
@@ -336,7 +359,7 @@ def test_planners_see_every_zero_but_free_places_withheld_with_their_places(
 def test_no_count_is_withheld_from_planners_for_nothing(shelters: list[Shelter]) -> None:
     """Each count withheld that is neither small itself nor a zero would, shown again with all
     else as planners see it, let a small count of some group of shelters be worked out
-    (:func:`_places_range`): withholding more keeps every secret too, but planners need the
+    (:class:`PlannersView`): withholding more keeps every secret too, but planners need the
     numbers. Free places come back only with their places, as they go with them."""
     cells = cells_of(shelters)
     seen = capacity_cells(cells, suppress=True)
@@ -571,56 +594,70 @@ def test_the_desk_sees_every_count_of_people(rows: list[RegionStays]) -> None:
         assert not cell.suppressed
 
 
-def _possible_range(
-    seen: list[StayCell], rows: list[RegionStays], row: int, terms: dict[str, int]
-) -> tuple[float, float]:
-    """The least and the largest value of ``sum(coefficient * column)`` in row ``row`` over every
-    table a planner cannot tell from the true one: the counts shown as they are, the country the
-    sum of the units, nobody somewhere unsuitable who is not waiting, one to 30 nights per person
-    in the window (it holds 30 Dutch midnights), and each withheld count at least 1 (zeros are
-    shown; where a withheld count is a zero after all, the planner is granted that knowledge
-    too). An exact integer program (HiGHS), independent of how the service decides what to
-    withhold."""
-    columns = len(STAY_COLUMNS)
-    index = {
-        (r, name): r * columns + c for r in range(len(rows)) for c, name in enumerate(STAY_COLUMNS)
-    }
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy leaves __init__ untyped
-    highs.setOptionValue("output_flag", False)
-    # One thread, as the oracle (tests/oracle.py) runs: HiGHS's scheduler is global to the
-    # process and fixed by its first run, so a later run asking for another count fails.
-    highs.setOptionValue("threads", 1)
-    lower, upper = [], []
-    for cell, truth in zip(seen, rows, strict=True):
-        for name in STAY_COLUMNS:
-            shown = getattr(cell, name)
-            true = getattr(truth, name)
-            low = float(shown) if shown is not None else (1.0 if true else 0.0)
-            lower.append(low)
-            upper.append(float(shown) if shown is not None else highspy.kHighsInf)
-    count = len(lower)
-    highs.addVars(count, np.array(lower), np.array(upper))
-    highs.changeColsIntegrality(count, np.arange(count, dtype=np.int32), np.ones(count, np.uint8))
+class PeoplesView:
+    """Every table a planner cannot tell from the true one: the counts shown as they are, the
+    country the sum of the units, nobody somewhere unsuitable who is not waiting, one to 30
+    nights per person in the window (it holds 30 Dutch midnights), and each withheld count at
+    least 1 (zeros are shown; where a withheld count is a zero after all, the planner is granted
+    that knowledge too). An exact integer program (HiGHS), independent of how the service decides
+    what to withhold, built once and asked about one count after another."""
 
-    def row_constraint(coefficients: dict[int, float], low: float, high: float) -> None:
-        at = np.array(list(coefficients), dtype=np.int32)
-        highs.addRow(low, high, len(at), at, np.array(list(coefficients.values())))
-
-    inf = highspy.kHighsInf
-    for r in range(len(rows)):
-        row_constraint({index[r, "unsuitable"]: 1, index[r, "waiting"]: -1}, -inf, 0)
-        row_constraint({index[r, "people_in_window"]: 1, index[r, "nights_in_window"]: -1}, -inf, 0)
-        row_constraint(
-            {index[r, "nights_in_window"]: 1, index[r, "people_in_window"]: -30}, -inf, 0
+    def __init__(self, seen: list[StayCell], rows: list[RegionStays]):
+        columns = len(STAY_COLUMNS)
+        self.index = index = {
+            (r, name): r * columns + c
+            for r in range(len(rows))
+            for c, name in enumerate(STAY_COLUMNS)
+        }
+        highs = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy leaves __init__ untyped
+        highs.setOptionValue("output_flag", False)
+        # One thread, as the oracle (tests/oracle.py) runs: HiGHS's scheduler is global to the
+        # process and fixed by its first run, so a later run asking for another count fails.
+        highs.setOptionValue("threads", 1)
+        lower, upper = [], []
+        for cell, truth in zip(seen, rows, strict=True):
+            for name in STAY_COLUMNS:
+                shown = getattr(cell, name)
+                true = getattr(truth, name)
+                low = float(shown) if shown is not None else (1.0 if true else 0.0)
+                lower.append(low)
+                upper.append(float(shown) if shown is not None else highspy.kHighsInf)
+        self.size = count = len(lower)
+        highs.addVars(count, np.array(lower), np.array(upper))
+        highs.changeColsIntegrality(
+            count, np.arange(count, dtype=np.int32), np.ones(count, np.uint8)
         )
-    country = len(rows) - 1
-    for name in STAY_COLUMNS:
-        total = {index[r, name]: 1.0 for r in range(country)}
-        row_constraint({**total, index[country, name]: -1.0}, 0, 0)
-    objective = np.zeros(count)
-    for name, coefficient in terms.items():
-        objective[index[row, name]] = coefficient
-    return objective_range(highs, objective)
+
+        def row_constraint(coefficients: dict[int, float], low: float, high: float) -> None:
+            at = np.array(list(coefficients), dtype=np.int32)
+            highs.addRow(low, high, len(at), at, np.array(list(coefficients.values())))
+
+        inf = highspy.kHighsInf
+        for r in range(len(rows)):
+            row_constraint({index[r, "unsuitable"]: 1, index[r, "waiting"]: -1}, -inf, 0)
+            row_constraint(
+                {index[r, "people_in_window"]: 1, index[r, "nights_in_window"]: -1}, -inf, 0
+            )
+            row_constraint(
+                {index[r, "nights_in_window"]: 1, index[r, "people_in_window"]: -30}, -inf, 0
+            )
+        country = len(rows) - 1
+        for name in STAY_COLUMNS:
+            total = {index[r, name]: 1.0 for r in range(country)}
+            row_constraint({**total, index[country, name]: -1.0}, 0, 0)
+        self.highs = highs
+
+    def pins(self, row: int, terms: dict[str, int], true: int) -> bool:
+        """Whether the planner can tell ``sum(coefficient * column)`` in row ``row``, which is
+        ``true``, to one value. The true value is among those possible, so a most above it
+        settles it without the least, which halves the integer programs solved."""
+        objective = np.zeros(self.size)
+        for name, coefficient in terms.items():
+            objective[self.index[row, name]] = coefficient
+        if objective_extreme(self.highs, objective, highspy.ObjSense.kMaximize) > true:
+            return False
+        least, most = objective_range(self.highs, objective)
+        return least == most
 
 
 PEOPLE_COUNTS: dict[str, dict[str, int]] = {
@@ -662,12 +699,12 @@ def test_no_small_count_of_people_follows_from_any_reasoning(rows: list[RegionSt
     """Whatever a planner combines (sums, differences, bounds, chains of them), a count of one
     to four people that is not shown can be told no closer than to two values at least."""
     seen = stay_cells(rows, suppress=True)
+    view = PeoplesView(seen, rows)
     for r, truth in enumerate(rows):
         for what, terms in PEOPLE_COUNTS.items():
             true = sum(coefficient * getattr(truth, name) for name, coefficient in terms.items())
             if small(true):
-                least, most = _possible_range(seen, rows, r, terms)
-                assert least < most, (truth.police_unit, what, true, seen)
+                assert not view.pins(r, terms, true), (truth.police_unit, what, true, seen)
 
 
 def test_the_least_is_withheld_first_free_places_of_the_narrower_cell() -> None:
@@ -736,7 +773,7 @@ def test_the_check_sees_counts_differ_only_in_units_the_planner_cannot_tell_apar
 ) -> None:
     """With any counts shown: each small count the quick pass clears (it differs in a unit one
     small change away from the true one and consistent with what is shown) can indeed differ
-    for the planner (:func:`_places_range`), the unit the search finds for the rest is one the
+    for the planner (:class:`PlannersView`), the unit the search finds for the rest is one the
     planner cannot tell from the true one, in which one of them differs, and those it finds
     cannot differ are indeed pinned."""
     cells = cells_of(shelters)
@@ -772,13 +809,14 @@ def test_the_check_sees_counts_differ_only_in_units_the_planner_cannot_tell_apar
     shown = ([p.total_shown for p in both], [p.free_shown for p in both])
     kept = derivable._not_moved(unit, *shown, counts)
     names = ("places", "free places", "places in use")
+    view = PlannersView(shelters, cells, seen)
     for kind, union in set(counts) - set(kept):
         group = set().union(*(atoms[a] for a in union))
-        low, high = _places_range(shelters, cells, seen, group, PLACES_COUNTS[names[kind]])
+        low, high = view.range(group, PLACES_COUNTS[names[kind]])
         assert high - low >= 1, (names[kind], sorted(group), seen)
     for kind, union in derivable._pinned(unit, *shown, kept):
         group = set().union(*(atoms[a] for a in union))
-        low, high = _places_range(shelters, cells, seen, group, PLACES_COUNTS[names[kind]])
+        low, high = view.range(group, PLACES_COUNTS[names[kind]])
         assert high - low < 1, (names[kind], sorted(group), seen)
     if kept:
         found = derivable._other_unit(unit, *shown, kept)
