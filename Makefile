@@ -1,5 +1,7 @@
 # Two commands set everything up on a fresh machine: `make run` and `make test`.
 # Both create and reuse a local .venv; it is reinstalled when pyproject.toml changes.
+# uv installs the project and its dependencies: the same releases pip picks, in seconds instead
+# of most of a minute, which counts in every CI run.
 
 PYTHON ?= python3
 VENV := .venv
@@ -10,8 +12,8 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
