@@ -46,6 +46,10 @@ NOT_AN_ID = "(not an issued id)"
 # The object id of a login that presented a valid device token (``api.devices``): the row's
 # object is the user, whose name is the actor; no user name can be written so.
 KNOWN_DEVICE = "(known device)"
+# The object ids of a backup's row (``export`` of the ``database``): whether it left the service
+# sealed for the backup keys or readable by whoever gets the file, which an auditor weighs.
+SEALED = "(sealed)"
+NOT_SEALED = "(not sealed)"
 # Advisory-lock namespace of the audit chain (any constant; the second key is the audit table).
 CHAIN_LOCK = 0x5AFF
 
@@ -88,9 +92,7 @@ def record(
         "role": role,
         "action": action,
         "object_type": object_type,
-        # A user's id is their login name, which accounts checked before any change was made; a
-        # shelter's is the network's name for it, which its routes keep only for one that exists.
-        "object_id": object_id if object_type in ("user", "shelter") else kept_id(object_id),
+        "object_id": _kept_for(object_type, object_id),
         "result": result,
         "request_id": request_id,
     }
@@ -160,6 +162,18 @@ def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -
             return True
         transaction = transaction.parent
     return False
+
+
+def _kept_for(object_type: str, object_id: str | None) -> str | None:
+    """The object id as the trail keeps it for an object of ``object_type``."""
+    # A user's id is their login name, which accounts checked before any change was made; a
+    # shelter's is the network's name for it, which its routes keep only for one that exists; the
+    # database's are the console's own codes.
+    if object_type in ("user", "shelter"):
+        return object_id
+    if object_type == "database" and object_id in (SEALED, NOT_SEALED):
+        return object_id
+    return kept_id(object_id)
 
 
 def kept_id(object_id: str | None) -> str | None:

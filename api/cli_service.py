@@ -516,10 +516,10 @@ def make_backup(
             settings.database_url, target, audit_days=settings.audit_days(), keys=keys
         )
     except backup.BackupError as error:
-        _record_backup(database, "invalid")
+        _record_backup(database, "invalid", sealed=bool(keys))
         typer.echo(f"backup not made: {error}", err=True)
         raise typer.Exit(EXIT_BROKEN) from None
-    _record_backup(database, "ok")
+    _record_backup(database, "ok", sealed=bool(keys))
     trail = (
         "no audit rows"
         if made.newest is None
@@ -533,13 +533,16 @@ def make_backup(
     )
     typer.echo(f"backup written to {made.path} ({made.size:,} bytes, {form}); {trail}")
     if folder is not None:
-        _prune_backups(folder, now, settings.retention_days)
+        _prune_backups(database, folder, now, settings.retention_days)
 
 
-def _prune_backups(folder: Path, now: datetime, days: int) -> None:
-    """Remove the folder's dated backups of ``days`` ago or older, saying which; exit 1 when one
-    cannot be removed (the new backup stands)."""
+def _prune_backups(database: Database, folder: Path, now: datetime, days: int) -> None:
+    """Remove the folder's dated backups of ``days`` ago or older, saying which, each with its
+    audit row (the trail then shows that a copy of everyone left the service and when it
+    ended); exit 1 when one cannot be removed (the new backup stands)."""
     removed, failed = backup_folder.prune(folder, now, days)
+    for _ in removed:
+        _record_audit(database, action="purge", object_type="backup", object_id=None, result="ok")
     if removed:
         names = ", ".join(path.name for path in removed)
         typer.echo(f"removed {len(removed)} backup(s) {days} days old or older: {names}")
@@ -576,16 +579,25 @@ def make_backup_key(
     )
 
 
-def _record_backup(database: Database, result: str) -> None:
-    """The audit row of a backup: the whole database, every person in it, left the service."""
+def _record_backup(database: Database, result: str, *, sealed: bool) -> None:
+    """The audit row of a backup: the whole database, every person in it, left the service,
+    sealed for the backup keys or readable by whoever gets the file."""
+    form = audit.SEALED if sealed else audit.NOT_SEALED
+    _record_audit(database, action="export", object_type="database", object_id=form, result=result)
+
+
+def _record_audit(
+    database: Database, *, action: str, object_type: str, object_id: str | None, result: str
+) -> None:
+    """One audit row of the console's operator, now."""
     with database.session() as session:
         audit.record(
             session,
             actor=_operator(),
             role=audit.CONSOLE,
-            action="export",
-            object_type="database",
-            object_id=None,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
             result=result,
             request_id=uuid.uuid4().hex,
             at=datetime.now(UTC),

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from api.audit import KNOWN_DEVICE
+from api.audit import KNOWN_DEVICE, NOT_SEALED, SEALED
 from api.web.i18n import N_
 
 
@@ -162,10 +162,16 @@ AUDIT_OBJECTS: Final = {
     "shelter": N_("shelter"),
     "user": N_("user account"),
     "database": N_("the whole database"),
+    "backup": N_("a backup of the whole database"),
     "audit": N_("the audit trail's oldest rows"),
 }
-# The one object id that is a code, not an id: a login from a known device (``api.devices``).
-AUDIT_IDS: Final = {KNOWN_DEVICE: N_("(known device)")}
+# The object ids that are codes, not ids: a login from a known device (``api.devices``), and
+# whether a backup was sealed.
+AUDIT_IDS: Final = {
+    KNOWN_DEVICE: N_("(known device)"),
+    SEALED: N_("(sealed)"),
+    NOT_SEALED: N_("(not sealed)"),
+}
 AUDIT_RESULTS: Final = {
     "ok": N_("succeeded"),
     "denied": N_("refused"),

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from api import backup
+from api.audit import NOT_SEALED
 from api.cli_service import EXIT_INVALID, register
 from api.db.session import Database
 from api.db.tables import AuditRow, ReferralRow
@@ -98,9 +99,10 @@ def test_the_command_reports_what_to_keep_and_the_trail_records_the_backup(
     assert checked.exit_code == 0, checked.output
     with database.session() as session:
         last = session.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).one()
-    assert (last.action, last.object_type, last.role, last.result) == (
+    assert (last.action, last.object_type, last.object_id, last.role, last.result) == (
         "export",
         "database",
+        NOT_SEALED,
         "console",
         "ok",
     )

@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from api import backup, backup_folder
 from api.cli_service import EXIT_BROKEN
 from api.db.session import Database
+from api.db.tables import AuditRow
 from tests.api.rows import register_one
 from tests.api.test_backup import run
 from tests.api.test_restore import NOW
@@ -97,6 +99,17 @@ def test_a_backup_into_a_folder_is_dated_and_removes_only_expired_backups(
     assert linked.is_symlink()
     assert nested.is_dir()
     assert all(path.read_text() == "not a backup of ours" for path in others)
+    # Each backup removed is in the trail, after the new backup's own row.
+    with database.session() as session:
+        rows = session.execute(
+            select(AuditRow.action, AuditRow.object_type, AuditRow.result, AuditRow.role)
+            .where(AuditRow.role == "console")
+            .order_by(AuditRow.seq)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("export", "database", "ok", "console"),
+        *[("purge", "backup", "ok", "console")] * 2,
+    ]
 
 
 def test_a_sealed_backup_into_a_folder_is_named_so(

@@ -19,11 +19,14 @@ from pathlib import Path
 import pyrage
 import pytest
 import typer
+from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from api import backup, sealing
+from api.audit import NOT_SEALED, SEALED
 from api.cli_service import EXIT_BROKEN, EXIT_INVALID, register
 from api.db.session import Database
+from api.db.tables import AuditRow
 from tests.api.rows import register_one
 from tests.api.test_restore import DAYS, NOW, file_of, folder_of, referrals_in
 
@@ -227,6 +230,12 @@ def test_the_backup_command_seals_for_the_configured_keys_and_refuses_a_bad_one(
     assert plain.exit_code == 0, plain.output
     assert "plain, owner only" in plain.output
     assert not sealing.is_sealed(tmp_path / "c.db")
+    # The trail tells the auditor which backups left the service readable by whoever gets them.
+    with database.session() as session:
+        rows = session.execute(
+            select(AuditRow.object_id).where(AuditRow.action == "export").order_by(AuditRow.seq)
+        )
+        assert [row.object_id for row in rows] == [SEALED, SEALED, NOT_SEALED]
 
     bad = {"SAFEPLACE_BACKUP_RECIPIENTS": f"{first} age1nokey"}
     refused = run(url, tmp_path, "backup", str(tmp_path / "d.age"), env=bad)
