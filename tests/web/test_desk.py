@@ -963,7 +963,8 @@ def test_the_auditor_reads_the_trail_in_words_and_filters_by_them(site: Site) ->
 def test_the_auditor_sees_a_backup_as_the_whole_database_copied_out(
     site: Site, tmp_path: Path
 ) -> None:
-    """A backup takes every person out of the service at once: the trail says so in words."""
+    """A backup takes every person out of the service at once: the trail says so in words, and
+    whether it left readable by whoever gets the file."""
     app = typer.Typer()
     register_commands(app)
     url = site.database.engine.url.render_as_string(hide_password=False)
@@ -972,7 +973,10 @@ def test_the_auditor_sees_a_backup_as_the_whole_database_copied_out(
     assert result.exit_code == 0, result.output
     auditor = site.visitor("auditor")
     shown = text(auditor.get("/audit", action="export", object_type="database"))
-    copied = r"console:\S+ serverconsole gekopieerd \(back-up\) de hele database gelukt"
+    copied = (
+        r"console:\S+ serverconsole gekopieerd \(back-up\) de hele database \(niet versleuteld\) "
+        "gelukt"
+    )
     assert re.search(copied, shown), shown
     form = auditor.get("/audit").text
     assert '<option value="export">gekopieerd (back-up)</option>' in form
