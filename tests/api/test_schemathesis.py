@@ -12,6 +12,7 @@ that lazy loader reads ``request.node._nodeid``, which pytest 9 no longer has.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,11 +46,20 @@ CHECKS = [
 OPERATIONS = sorted(key for key in ACCESS if key[1] != "/metrics")
 
 
+# The document as the first app served it in this process. It depends on the code alone, not on
+# the database or the settings; ``from_asgi`` would start and stop each app once more to fetch it.
+_DOCUMENT: list[dict[str, Any]] = []
+
+
 @pytest.fixture
 def app_schema(database_url: str, tmp_path: Path) -> Iterator[OpenApiSchema]:
     # No scenario files: a generated name must never start a real simulation in the background.
     with running_api(database_url, tmp_path / "var", scenarios_dir=tmp_path / "none") as api:
-        yield schemathesis.openapi.from_asgi("/openapi.json", api.app)
+        if not _DOCUMENT:
+            _DOCUMENT.append(api.ok(api.client.get("/openapi.json")))
+        schema = schemathesis.openapi.from_dict(copy.deepcopy(_DOCUMENT[0]))
+        schema.app = api.app  # the operations are called on this app, in-process
+        yield schema
 
 
 def caller(method: str, path: str) -> str:
