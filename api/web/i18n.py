@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gettext
 import io
+from functools import cache
 from pathlib import Path
 from typing import Final, Literal
 
@@ -39,8 +40,12 @@ def catalogue_path(language: Language) -> Path:
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+@cache
 def translations(language: Language) -> gettext.NullTranslations:
-    """The messages of ``language``; English is the source language and passes through."""
+    """The messages of ``language``; English is the source language and passes through.
+
+    Read and compiled once per process: the catalogue ships with the code, and a report's page
+    asked for it on every request."""
     if language == "en":
         return gettext.NullTranslations()
     with catalogue_path(language).open("rb") as source:

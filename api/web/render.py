@@ -13,6 +13,7 @@ from __future__ import annotations
 import gettext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -87,10 +88,7 @@ class Pages:
     def __init__(self, codec: SessionCodec) -> None:
         self.codec = codec
         self._catalogues = {language: translations(language) for language in LANGUAGES}
-        self._environments = {
-            language: environment(language, catalogue)
-            for language, catalogue in self._catalogues.items()
-        }
+        self._environments = {language: shared_environment(language) for language in LANGUAGES}
 
     def text(self, request: Request, message: str) -> str:
         """``message`` translated into the reader's language (for text made outside templates)."""
@@ -136,6 +134,13 @@ def session_of(request: Request, codec: SessionCodec) -> WebSession | None:
     """The request's session: the one the page's caller check read, else the cookie's."""
     known: WebSession | None = getattr(request.state, "web_session", None)
     return known if known is not None else web_session.read(request, codec)
+
+
+@cache
+def shared_environment(language: Language) -> Environment:
+    """The templates of one language, one environment per process: each template is compiled
+    once, however many apps the process makes (a test run makes hundreds)."""
+    return environment(language, translations(language))
 
 
 def environment(language: Language, catalogue: gettext.NullTranslations) -> Environment:
