@@ -21,6 +21,7 @@ import pytest
 import typer.main
 from pydantic.fields import FieldInfo
 from typer._click.core import Command
+from typer.core import TyperGroup
 
 from api.cli import app
 from api.settings import AUDIT_MARGIN_DAYS, Settings
@@ -159,8 +160,12 @@ def command_tree() -> dict[str, Command]:
         path, command = pending.pop()
         if path:
             found[path] = command
-        for name, sub in getattr(command, "commands", {}).items():
-            pending.append((f"{path} {name}".strip(), sub))
+        if isinstance(command, TyperGroup):  # asked as the command line asks: some load late
+            context = typer.Context(command)
+            for name in command.list_commands(context):
+                sub = command.get_command(context, name)
+                assert sub is not None, name
+                pending.append((f"{path} {name}".strip(), sub))
     return found
 
 

@@ -5,6 +5,7 @@ the field path on stderr, never a traceback.
 from __future__ import annotations
 
 import copy
+import importlib
 import io
 import json
 import subprocess
@@ -17,10 +18,13 @@ from typing import Any
 
 import pytest
 import typer.main
+from typer.core import TyperGroup
 
-from api.cli import app, main
+from api import cli
+from api.cli import main
 from models.instance import Instance, load_instance
 from models.plan import Assignment, Plan, PlanObjective, Unassigned
+from tests.test_readme import command_tree
 
 
 @dataclass(frozen=True)
@@ -150,13 +154,14 @@ def test_help_lists_each_command_on_one_line(
 
 def test_every_argument_and_option_says_what_it_is() -> None:
     """Each command's ``--help`` explains all it takes: a bare ``<list[Path]>`` says nothing."""
-    undescribed = []
-    pending: list[tuple[str, Any]] = [("safeplace", typer.main.get_command(app))]
-    while pending:
-        name, command = pending.pop()
-        subcommands = getattr(command, "commands", {})
-        pending += [(f"{name} {sub}", c) for sub, c in subcommands.items()]
-        undescribed += [f"{name}: {p.name}" for p in command.params if not getattr(p, "help", "")]
+    tree = command_tree()
+    assert {"solve", "users add", "scenario run"} <= set(tree)  # those loaded late too
+    undescribed = [
+        f"safeplace {name}: {p.name}"
+        for name, command in tree.items()
+        for p in command.params
+        if not getattr(p, "help", "")
+    ]
     assert undescribed == []
 
 
@@ -466,3 +471,38 @@ def test_running_out_of_memory_is_one_line_and_exit_1(
     assert done.out == ""
     assert done.err.startswith("out of memory: the instance is too large for this machine")
     assert len(done.err.splitlines()) == 1
+
+
+def test_the_commands_of_other_modules_are_the_ones_they_register() -> None:
+    """The names the command line loads a module for are exactly those the module registers: a
+    command left out would be unknown, a name too many would load a module for nothing."""
+    for module, names in cli._ELSEWHERE.items():
+        commands = typer.Typer()
+        importlib.import_module(module).register(commands)
+        group = typer.main.get_command(commands)
+        assert isinstance(group, TyperGroup)
+        assert set(group.commands) == set(names), module
+
+
+def test_the_engines_commands_start_without_the_service() -> None:
+    """``solve``, ``rank`` and ``sample`` load no web framework, database layer or simulator;
+    a service command loads them when it runs."""
+    service_modules = ("fastapi", "sqlalchemy", "api.main", "api.scenario_runner")
+    probe = (
+        "import sys\n"
+        "from api.cli import main\n"
+        "try:\n"
+        "    if len(sys.argv) > 1:\n"
+        "        main(sys.argv[1:])\n"
+        "finally:\n"
+        f"    print(sorted(m for m in {service_modules!r} if m in sys.modules))\n"
+    )
+    for args, loaded in (
+        ((), []),
+        (("rank", "--help"), []),
+        (("users", "--help"), sorted(service_modules)),
+    ):
+        shown = subprocess.run(
+            [sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True
+        ).stdout.splitlines()[-1]
+        assert shown == str(loaded), args
