@@ -18,14 +18,12 @@ from typing import Any
 
 import annotated_types
 import pytest
-import typer.main
 from pydantic.fields import FieldInfo
 from typer._click.core import Command
-from typer.core import TyperGroup
 
-from api.cli import app
 from api.settings import AUDIT_MARGIN_DAYS, Settings
 from tests.api.helpers import ACCESS, ROLES
+from tests.commands import command_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -150,23 +148,6 @@ def test_the_settings_table_gives_each_default_and_range(name: str) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Command line
-
-
-def command_tree() -> dict[str, Command]:
-    """Every command and group of ``safeplace`` by its path (``users end-devices``)."""
-    found: dict[str, Command] = {}
-    pending: list[tuple[str, Command]] = [("", typer.main.get_command(app))]
-    while pending:
-        path, command = pending.pop()
-        if path:
-            found[path] = command
-        if isinstance(command, TyperGroup):  # asked as the command line asks: some load late
-            context = typer.Context(command)
-            for name in command.list_commands(context):
-                sub = command.get_command(context, name)
-                assert sub is not None, name
-                pending.append((f"{path} {name}".strip(), sub))
-    return found
 
 
 def option_names(command: Command) -> list[tuple[str, ...]]:

@@ -24,7 +24,7 @@ from api import cli
 from api.cli import main
 from models.instance import Instance, load_instance
 from models.plan import Assignment, Plan, PlanObjective, Unassigned
-from tests.test_readme import command_tree
+from tests.commands import command_tree
 
 
 @dataclass(frozen=True)
