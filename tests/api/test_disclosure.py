@@ -159,14 +159,8 @@ class PlannersView:
         return objective_range(self.highs, self._objective(group, count))
 
     def pins(self, group: set[str], count: Callable[[str], dict[str, float]], true: int) -> bool:
-        """Whether the planner can tell ``group``'s count, which is ``true``, to one value. The
-        true value is among those possible, so a most of ``true + 1`` settles it without the
-        least: most counts can rise, which halves the integer programs solved."""
-        objective = self._objective(group, count)
-        if objective_extreme(self.highs, objective, highspy.ObjSense.kMaximize) >= true + 1:
-            return False
-        low, high = objective_range(self.highs, objective)
-        return high - low < 1
+        """Whether the planner can tell ``group``'s count, which is ``true``, to one value."""
+        return told_exactly(self.highs, self._objective(group, count), true)
 
 
 def objective_range(highs: highspy.Highs, objective: np.ndarray) -> tuple[float, float]:
@@ -175,6 +169,17 @@ def objective_range(highs: highspy.Highs, objective: np.ndarray) -> tuple[float,
         objective_extreme(highs, objective, highspy.ObjSense.kMinimize),
         objective_extreme(highs, objective, highspy.ObjSense.kMaximize),
     )
+
+
+def told_exactly(highs: highspy.Highs, objective: np.ndarray, true: float) -> bool:
+    """Whether the whole-number ``objective``, which is ``true`` in the true unit, takes that
+    value alone over the model in ``highs``. The true value is among those possible, so a most
+    above it settles the question without the least: most counts can rise, which halves the
+    integer programs solved."""
+    most = objective_extreme(highs, objective, highspy.ObjSense.kMaximize)
+    if most >= true + 1:
+        return False
+    return most - objective_extreme(highs, objective, highspy.ObjSense.kMinimize) < 1
 
 
 def objective_extreme(
@@ -649,15 +654,11 @@ class PeoplesView:
 
     def pins(self, row: int, terms: dict[str, int], true: int) -> bool:
         """Whether the planner can tell ``sum(coefficient * column)`` in row ``row``, which is
-        ``true``, to one value. The true value is among those possible, so a most above it
-        settles it without the least, which halves the integer programs solved."""
+        ``true``, to one value."""
         objective = np.zeros(self.size)
         for name, coefficient in terms.items():
             objective[self.index[row, name]] = coefficient
-        if objective_extreme(self.highs, objective, highspy.ObjSense.kMaximize) > true:
-            return False
-        least, most = objective_range(self.highs, objective)
-        return least == most
+        return told_exactly(self.highs, objective, true)
 
 
 PEOPLE_COUNTS: dict[str, dict[str, int]] = {
