@@ -42,7 +42,6 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from ortools.sat.python import cp_model
 
 # Beyond this many classes of shelters in one unit the unions are too many to enumerate; then
 # the unit shows its largest cell only, from which nothing but that cell follows.
@@ -335,6 +334,8 @@ def _other_unit(
 ) -> tuple[Ints, Ints] | None:
     """Places and free places per atom of a unit the planner cannot tell from the true one, in
     which as many of ``counts`` as can differ do (at least one); None if no such unit exists."""
+    from ortools.sat.python import cp_model  # imported here: see engine.solvers.cpmodel
+
     model = cp_model.CpModel()
     atoms = range(unit.incidence.shape[1])
     total = [model.new_int_var(0, MOST, f"total[{a}]") for a in atoms]

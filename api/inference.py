@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING
 
 from api.stays import RegionStays
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 PEOPLE = ("waiting", "unsuitable", "people_in_window")
 COLUMNS = (*PEOPLE, "nights_in_window")
@@ -73,6 +75,8 @@ def _first_pinned(truth: list[dict[str, int]], shown: Shown, smallest: int) -> C
 
 def _can_differ(truth: list[dict[str, int]], shown: Shown, count: Count, value: int) -> bool:
     """Whether some table the planner cannot tell from the true one has another ``count``."""
+    from ortools.sat.python import cp_model  # imported here: see engine.solvers.cpmodel
+
     model = cp_model.CpModel()
     cells = [
         {

@@ -8,18 +8,25 @@ model building well under a microsecond per pair.
 
 Every model is solved by :func:`run` with the same deterministic settings (see
 :mod:`engine.solvers.cpsat` for why these).
+
+OR-Tools' Python layer of CP-SAT (``cp_model``) is imported by the two functions that need it,
+not with this module: it imports pandas, which made up a third of every process's start (each
+server worker, every ``safeplace`` command) for what only a plan, never a ranking, uses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.sat import cp_model_pb2
-from ortools.sat.python import cp_model
 
 from engine.arrays import IntArray
 from engine.solvers.problem import Problem
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 SEED = 20261128
 
@@ -40,6 +47,8 @@ def build_model(problem: Problem, used: IntArray, free: IntArray | None = None) 
     Variable ``i`` of the model is pair ``used[i]``. ``free`` replaces the shelters' free places
     (a neighbourhood sees only what the victims outside it leave).
     """
+    from ortools.sat.python import cp_model
+
     free = problem.free if free is None else free
     model = cp_model.CpModel()
     proto = model.proto
@@ -120,6 +129,8 @@ def _groups(keys: IntArray, order: IntArray | None = None) -> list[IntArray]:
 def run(model: cp_model.CpModel, seconds: float) -> Run:
     """Solve with one sequential worker, a fixed seed, and a deterministic limit equal to the
     wall-clock one (the settings :mod:`engine.solvers.cpsat` explains)."""
+    from ortools.sat.python import cp_model
+
     solver = cp_model.CpSolver()
     parameters = solver.parameters
     parameters.num_workers = 1

@@ -506,3 +506,18 @@ def test_the_engines_commands_start_without_the_service() -> None:
             [sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True
         ).stdout.splitlines()[-1]
         assert shown == str(loaded), args
+
+
+def test_the_service_starts_without_cp_sat_s_python_layer() -> None:
+    """The app and the service's commands load OR-Tools' ``cp_model``, and the pandas it
+    imports, only when a plan or a disclosure check builds a model, not at every start."""
+    late = ("ortools.sat.python.cp_model", "pandas")
+    probe = (
+        "import sys\n"
+        "import api.main, api.cli_service\n"
+        f"print(sorted(m for m in {late!r} if m in sys.modules))\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[-1]
+    assert shown == "[]"
