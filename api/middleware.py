@@ -8,6 +8,7 @@ and see the scope FastAPI fills in while routing (``scope["route"]``: the route 
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 import uuid
 from collections.abc import Sequence
@@ -69,6 +70,8 @@ _EVERY_ANSWER: tuple[tuple[bytes, bytes], ...] = (
 # them. The web pages set their own headers (api.web.render.secure); static files may be cached.
 _API_ANSWER: tuple[tuple[bytes, bytes], ...] = ((b"cache-control", b"no-store"),)
 API_PREFIX = "/api/"
+# A Content-Length the body limit reads ahead of the body.
+_LENGTH = re.compile(r"[0-9]{1,18}")
 
 
 class RequestId:
@@ -130,7 +133,9 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.limit:
+        # Read only when plain digits of a sane length ("²" passes isdigit but not int, which
+        # refuses thousands of digits too); any other body is measured as it arrives, below.
+        if _LENGTH.fullmatch(declared) and int(declared) > self.limit:
             response = problem_response(Request(scope), 413, BodyTooLarge(self.limit).detail)
             await response(scope, receive, send)
             return

@@ -97,6 +97,9 @@ _FULL_DAYS = dict(
 )
 _ZONE = re.compile(r"^danger_zones\[(\d+)\](?:\.(\w+))?")
 _SEPARATORS = re.compile(r"[\s,;]+")
+# A whole number as forms send one (see :func:`whole_number`); fifteen digits are far above any
+# count or version and far below what the databases' 64-bit integers hold.
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,15}")
 # Inputs that hold part of one field of a request: a fault in one leaves the field unread.
 _PARTS = {"lat": "location", "lon": "location"}
 
@@ -161,9 +164,10 @@ def availability_from_form(form: FormData) -> AvailabilityUpdate:
         data["free"] = free
     elif not _text(form, "free"):
         problems.append(FieldProblem("free", "required", ""))
-    version = _text(form, "version")
-    if version.isdigit():  # the shelter's version the page showed, from a hidden input
-        data["version"] = int(version)
+    # The shelter's version the page showed, from a hidden input.
+    version = whole_number(_text(form, "version"))
+    if version is not None:
+        data["version"] = version
     intake = _intake(form, problems)
     if intake is not None:
         data["intake"] = intake
@@ -387,16 +391,26 @@ def _words(text: str) -> list[str]:
     return [word for word in _SEPARATORS.split(text) if word]
 
 
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number written the plain way, else None: ASCII digits, a minus at
+    most, and no more digits than any count or version here can need.
+
+    ``int`` alone takes more, and a form may send anything: "²" passes ``str.isdigit`` yet
+    ``int`` refuses it, digits of other scripts ("٣") and underscores ("2_7") read as numbers
+    nobody typed as such, and thousands of digits are refused by ``int`` or, fewer, by the
+    database."""
+    return int(text) if _WHOLE_NUMBER.fullmatch(text) else None
+
+
 def _number(form: FormData, name: str, problems: list[FieldProblem]) -> int | None:
     """A whole number, None when left empty (the API then says whether it is required)."""
     text = _text(form, name)
     if not text:
         return None
-    try:
-        return int(text)
-    except ValueError:
+    number = whole_number(text)
+    if number is None:
         problems.append(FieldProblem(name, "number", text))
-        return None
+    return number
 
 
 def _municipality(form: FormData, name: str, problems: list[FieldProblem]) -> str | None:

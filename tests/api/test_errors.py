@@ -12,9 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx2
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
+from api.middleware import BodyLimit
 from tests.api.helpers import Api, referral, running_api
 
 PROBLEM = "application/problem+json"
@@ -185,6 +188,41 @@ def test_an_oversized_body_is_refused(api: Api) -> None:
 
     streamed = api.client.post("/api/v1/referrals", content=chunks(), headers=headers)
     problem(streamed, 413)
+
+
+@pytest.mark.parametrize(
+    ("declared", "status"),
+    [(b"9" * 5000, 200), ("\u00b2".encode("latin-1"), 200), (str(LIMIT + 1).encode(), 413)],
+    ids=["5000-digits", "superscript", "plain-and-too-large"],
+)
+def test_an_odd_declared_length_is_judged_by_the_body_that_arrives(
+    declared: bytes, status: int
+) -> None:
+    """A Content-Length that is no plain number of sane length is not read ahead ("\u00b2"
+    passes isdigit, int refuses it and thousands of digits): the body is measured as it
+    arrives, and only what comes through the server's own parser reaches this far."""
+    sent: list[Message] = []
+
+    async def small_body(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/v1/referrals",
+        "headers": [(b"content-length", declared)],
+        "query_string": b"",
+    }
+    anyio.run(BodyLimit(small_body, limit=LIMIT), scope, receive, send)
+    assert sent[0]["status"] == status
 
 
 def test_unknown_routes_and_methods(api: Api) -> None:

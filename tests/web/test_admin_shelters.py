@@ -582,3 +582,17 @@ def test_a_new_shelter_id_is_taken_exactly_when_its_addresses_reach_it(
     page = site.visitor("admin").get(edit)
     assert page.status_code == 200
     assert f'action="{edit}"' in page.text
+
+
+@pytest.mark.parametrize("odd", ["²", "9" * 5000], ids=["superscript", "5000-digits"])
+def test_an_odd_hidden_version_is_not_read_and_the_edit_is_saved(site: Site, odd: str) -> None:
+    """A version that is no plain number is left unread, as if the form sent none."""
+    site.add_shelter("T2", 4)
+    admin = site.visitor("admin")
+    form = filled(admin.get("/admin/shelters/T2/edit")) | {
+        "languages": ["nl, ar"],
+        "version": [odd],
+    }
+    response = admin.post("/admin/shelters/T2/edit", form)
+    assert response.status_code == 303, response.status_code
+    assert shelter(site, "T2")["languages"] == ["nl", "ar"]

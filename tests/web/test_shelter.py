@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import httpx2
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from starlette.datastructures import FormData
@@ -646,3 +647,31 @@ def test_a_refused_save_keeps_the_public_holiday_box_as_it_was_sent(site: Site) 
     assert refused.status_code == 422
     assert holiday_box(refused)
     assert site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")["holiday_intake"] is False
+
+
+# What a form can send for a number that str.isdigit takes and int does not, or int takes and
+# nobody types as a number: a superscript, thousands of digits, another script's digits.
+ODD_NUMBERS = ("²", "9" * 5000, "٣", "2_7")
+
+
+@pytest.mark.parametrize("odd", ODD_NUMBERS, ids=["superscript", "5000-digits", "arabic", "_"])
+def test_odd_hidden_counts_are_not_read_and_the_save_still_counts_as_typed(
+    site: Site, odd: str
+) -> None:
+    """A hidden version or count that is no plain number is left unread, as if not sent: the
+    save goes through with the free places typed, never as a failure of the service."""
+    staff = site.visitor("shelter")
+    for hidden in ("version", "taken"):
+        saved = staff.post("/shelter/availability", {"free": "2", "intake": "24/7", hidden: odd})
+        assert saved.headers["location"] == "/shelter?done=saved", (hidden, saved.status_code)
+    assert site.api("admin", "GET", f"/api/v1/shelters/{OWN_SHELTER}")["free"] == 2
+
+
+@pytest.mark.parametrize("odd", ODD_NUMBERS, ids=["superscript", "5000-digits", "arabic", "_"])
+def test_a_typed_count_that_is_no_plain_number_is_refused_at_its_field(
+    site: Site, odd: str
+) -> None:
+    staff = site.visitor("shelter")
+    response = staff.post("/shelter/availability", {"free": odd, "intake": "24/7"})
+    assert response.status_code == 422
+    assert "Nu vrije plaatsen: Vul een heel getal in" in text(response)

@@ -37,6 +37,7 @@ from api.web.forms import (
     from_api,
     new_shelter_from_form,
     shelter_from_form,
+    whole_number,
     windows_text,
 )
 from api.web.i18n import Language, language_of
@@ -245,8 +246,8 @@ def _official(location: dict[str, Any]) -> dict[str, Any]:
 
 def _version(form: FormData) -> dict[str, int]:
     """The version of the shelter the form was made from (its hidden input), if sent."""
-    version = _typed(form, "version")
-    return {"version": int(version)} if version.isdigit() and int(version) > 0 else {}
+    version = whole_number(_typed(form, "version"))
+    return {"version": version} if version is not None and version > 0 else {}
 
 
 def _typed(form: FormData, name: str) -> str:

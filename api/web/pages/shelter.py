@@ -38,7 +38,14 @@ from api.settings import Settings
 from api.web import freshness
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
 from api.web.confirm import Question, confirmed, refusal
-from api.web.forms import FieldProblem, FormProblems, availability_from_form, from_api, windows_text
+from api.web.forms import (
+    FieldProblem,
+    FormProblems,
+    availability_from_form,
+    from_api,
+    whole_number,
+    windows_text,
+)
 from api.web.i18n import language_of
 from api.web.state import web_state
 from api.web.timing import extension_end, seconds_left, stale
@@ -92,7 +99,9 @@ def update_availability(request: Request, caller: Visitor, form: Form) -> Respon
     shelter_id = _own(request, caller, shelters.update_availability)
     values = {key: form.getlist(key) for key in form}
     try:
-        data = _counted_as_shown(request, caller, shelter_id, availability_from_form(form), form)
+        data = _counted_as_shown(
+            request, caller, shelter_id, availability_from_form(form), _taken(form)
+        )
         call(shelters.update_availability, request, caller, shelter_id, data)
     except FormProblems as mistakes:
         return _page(request, caller, values=values, problems=mistakes.problems, status=422)
@@ -102,14 +111,22 @@ def update_availability(request: Request, caller: Visitor, form: Form) -> Respon
         if problem.status != 422:
             raise
         refused = _availability_problems(
-            request, caller, shelter_id, from_api(problem.errors), form.get("taken")
+            request, caller, shelter_id, from_api(problem.errors), _taken(form)
         )
         return _page(request, caller, values=values, problems=refused, status=422)
     return redirect("/shelter?done=saved")
 
 
+def _taken(form: FormData) -> int | None:
+    """The places held or placed through Safeplace that the page showed (its hidden ``taken``),
+    None when the form sent no such count."""
+    taken = form.get("taken")
+    number = whole_number(taken) if isinstance(taken, str) else None
+    return number if number is not None and number >= 0 else None
+
+
 def _counted_as_shown(
-    request: Request, caller: Caller, shelter_id: str, data: AvailabilityUpdate, form: FormData
+    request: Request, caller: Caller, shelter_id: str, data: AvailabilityUpdate, taken: int | None
 ) -> AvailabilityUpdate:
     """The free places staff entered as the places occupied outside Safeplace, counted against
     the places held or placed through Safeplace that the page showed them (its hidden ``taken``).
@@ -119,10 +136,9 @@ def _counted_as_shown(
     would then be counted as free once more, and the desk could send a second person to the same
     bed. The beds occupied outside Safeplace are what staff really report, and stay right
     whatever the desk holds or releases in between."""
-    taken = form.get("taken")
-    if data.free is MISSING or not isinstance(taken, str) or not taken.isdigit():
+    if data.free is MISSING or taken is None:
         return data
-    room = call(shelters.read_shelter, request, caller, shelter_id).capacity - int(taken)
+    room = call(shelters.read_shelter, request, caller, shelter_id).capacity - taken
     if data.free > room:
         raise FormProblems([FieldProblem("free", "free_at_most", str(room))])
     return data.model_copy(update={"free": MISSING, "occupied": room - data.free})
@@ -133,7 +149,7 @@ def _availability_problems(
     caller: Caller,
     shelter_id: str,
     problems: list[FieldProblem],
-    taken: object,
+    taken: int | None,
 ) -> list[FieldProblem]:
     """The API's refusals of an availability, with more free places than the shelter has room
     for said in the reader's language: the room is the capacity less the places held or
@@ -144,7 +160,7 @@ def _availability_problems(
         return problems
     shelter = call(shelters.read_shelter, request, caller, shelter_id)
     now_taken = shelter.held + shelter.placed
-    seen = int(taken) if isinstance(taken, str) and taken.isdigit() else now_taken
+    seen = now_taken if taken is None else taken
     said = {
         "free": FieldProblem("free", "free_at_most", str(shelter.capacity - now_taken)),
         "occupied": FieldProblem("free", "held_meanwhile", str(now_taken - seen)),
