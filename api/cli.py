@@ -24,6 +24,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from engine.ranking import UnknownVictim, rank
+from engine.validation import PlanInvalid
 from models.codes import REASON_CODES
 from models.errors import InputProblem, InvalidInput
 from models.instance import Instance, load_instance
@@ -117,10 +118,17 @@ def solve(
     # Imported here: the solvers load OR-Tools, which rank and sample have no need to wait for.
     from engine.solve import solve as solve_instance
 
-    if time_limit is None:
-        plan = solve_instance(loaded, method="auto")  # the engine's default limit
-    else:
-        plan = solve_instance(loaded, time_limit=time_limit, method="auto")
+    try:
+        if time_limit is None:
+            plan = solve_instance(loaded, method="auto")  # the engine's default limit
+        else:
+            plan = solve_instance(loaded, time_limit=time_limit, method="auto")
+    except PlanInvalid as defect:
+        # The engine's own check refused its plan: a defect of Safeplace, not of the input. Said
+        # in full, without the traceback, whose frames would carry the instance's data.
+        typer.echo(f"internal error, no plan written: the {defect}", err=True)
+        typer.echo("this is a defect of Safeplace; please report it with the instance", err=True)
+        raise typer.Exit(1) from None
     typer.echo(plan.model_dump_json(indent=2, by_alias=True))
     if explain:
         _explain_plan(plan)

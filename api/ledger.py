@@ -6,7 +6,7 @@ computed inside the transaction that needs it, so it cannot drift, and a hold th
 ``expires_at`` stops counting at that very moment, before anyone marks it expired.
 
 No double booking, ever: every hold and confirm re-reads the free places and re-checks the hard
-rules (:func:`engine.reference.reasons`) inside its own transaction, after locking the rows it
+rules (:func:`engine.validation.broken_rules`) inside its own transaction, after locking the rows it
 depends on. On PostgreSQL that is ``SELECT ... FOR UPDATE`` on the shelter, then the referral, then
 the hold or placement — always in that order, so two transactions never wait for each other in a
 circle. On SQLite every transaction starts with ``BEGIN IMMEDIATE`` (:mod:`api.db.engine`), which
@@ -55,7 +55,7 @@ from api import stays
 from api.db.mapping import shelter_from_row, victim_from_row
 from api.db.tables import Base, HoldRow, PlacementRow, ReferralRow, ShelterRow
 from api.regions import police_unit
-from engine.reference import reasons
+from engine.validation import broken_rules
 from models.shelter import Shelter
 from models.victim import Victim
 
@@ -588,7 +588,7 @@ def _check_rules_given(
     avoided_by = [item.referral_id for item in others if referral.id in item.avoid]
     victim = victim_from_row(referral, avoided_by=avoided_by)
     live = shelter_from_row(shelter, taken=sum(item.places for item in present), residents=there)
-    found = reasons(victim, live, None)
+    found = broken_rules(victim, live, None)
     if [code for code in found if code != "capacity"]:
         raise LedgerConflict(
             "rule_broken", f"hard rules rule the shelter out: {', '.join(found)}", reasons=found

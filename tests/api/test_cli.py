@@ -22,6 +22,7 @@ from typer.core import TyperGroup
 
 from api import cli
 from api.cli import main
+from engine.validation import PlanInvalid
 from models.instance import Instance, load_instance
 from models.plan import Assignment, Plan, PlanObjective, Unassigned
 from tests.commands import command_tree
@@ -451,6 +452,23 @@ def test_sample_solve_and_rank_compose_through_pipes(tmp_path: Path) -> None:
     assert sorted(placed + waiting) == sorted(ids)
     ranking = json.loads(safeplace("rank", "-", "--victim", ids[0], stdin=instance))
     assert ranking["victim"] == ids[0]
+
+
+def test_a_plan_refused_by_the_engines_own_check_is_reported_as_a_defect_without_traceback(
+    run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise PlanInvalid(["victim 'V001' may not go to 'S001': security"])
+
+    monkeypatch.setattr("engine.solve.solve", broken)
+    done = run("solve", write(tmp_path, DOCUMENT))
+    assert done.code == 1
+    assert done.out == ""
+    assert done.err.splitlines() == [
+        "internal error, no plan written: the plan breaks 1 rule(s) of the contract:",
+        "victim 'V001' may not go to 'S001': security",
+        "this is a defect of Safeplace; please report it with the instance",
+    ]
 
 
 @pytest.mark.parametrize("command", ["solve", "rank"])

@@ -99,6 +99,22 @@ def test_a_broken_rule_is_named(api: Api) -> None:
     assert set(problem["reasons"]) == {"gender", "condition:addiction"}
 
 
+def test_a_shelter_exactly_as_far_as_a_zone_asks_is_offered_and_held_alike(api: Api) -> None:
+    """A desk may type as a zone's ``min_km`` the very distance a ranking showed. The ranking's
+    arrays and the hold's rule check compute it in another order, a last bit apart here: the
+    shelter the ranking offers must not then be refused for ``security``."""
+    add_shelter(api, "T001", 3, location={"lat": 51.95, "lon": 6.11})
+    zone = {"lat": 52.83, "lon": 3.31}
+    case = create_referral(api, location=zone)
+    ranked = api.ok(api.post("desk", f"/api/v1/referrals/{case}/ranking"))
+    [shown] = [o["distance_km"] for o in ranked["options"] if o["shelter"] == "T001"]
+    zones = [{"location": zone, "min_km": shown}]
+    api.ok(api.patch("desk", f"/api/v1/referrals/{case}", {"danger_zones": zones}))
+    ranked = api.ok(api.post("desk", f"/api/v1/referrals/{case}/ranking"))
+    assert "T001" in [o["shelter"] for o in ranked["options"]]
+    api.ok(hold(api, case, "T001"), 201)
+
+
 def test_one_referral_holds_one_place(api: Api) -> None:
     add_shelter(api, "T001", 3)
     add_shelter(api, "T002", 3)

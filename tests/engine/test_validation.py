@@ -8,14 +8,18 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
+import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from engine import reference
+from engine.geo import haversine_km
+from engine.ranking import rank
 from engine.solve import solve
 from engine.validation import REL_TOL, EngineError, PlanInvalid, check_plan, plan_violations
 from models.instance import Instance
+from models.location import Location, distance_km
 from models.plan import Assignment, Bound, Plan, PlanObjective, Unassigned
 from tests.strategies import instances
 
@@ -289,3 +293,44 @@ def test_a_bound_equal_to_the_plan_is_no_violation() -> None:
     assert plan_violations(instance, above) == [
         f"bound cost {cost * (1 + 1e-5)} is above the plan's cost {cost}"
     ]
+
+
+_LATITUDES = st.floats(50.7, 53.6)
+_LONGITUDES = st.floats(3.3, 7.3)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(_LATITUDES, _LONGITUDES, _LATITUDES, _LONGITUDES, st.sampled_from(["rules", "reference"]))
+@example(51.95, 6.11, 52.83, 3.31, "rules")
+def test_a_zone_as_far_as_the_shelter_neither_stops_the_plan_nor_parts_it_from_the_ranking(
+    shelter_lat: float, shelter_lon: float, zone_lat: float, zone_lon: float, measured_by: str
+) -> None:
+    """A desk may type as a zone's ``min_km`` the very distance a ranking showed. Computed by
+    the rules' arrays or by the reference, that distance can sit a last bit either side of the
+    other computation's: the plan is still written, and places the victim exactly when the
+    ranking offers the shelter."""
+    shelter_at = Location(lat=shelter_lat, lon=shelter_lon)
+    zone_at = Location(lat=zone_lat, lon=zone_lon)
+    if measured_by == "rules":
+        lat, lon = np.array([zone_lat]), np.array([zone_lon])
+        km = float(haversine_km(lat, lon, np.array([shelter_lat]), np.array([shelter_lon]))[0, 0])
+    else:
+        km = distance_km(shelter_at, zone_at)
+    assume(0 < km <= 2000)
+    instance = Instance.model_validate(
+        {
+            "format": "safeplace.instance/1",
+            "shelters": [{"id": "S1", "location": shelter_at.model_dump(), "capacity": 1}],
+            "victims": [
+                {
+                    "id": "A",
+                    "gender": "female",
+                    "age": 30,
+                    "danger_zones": [{"location": zone_at.model_dump(), "min_km": km}],
+                }
+            ],
+        }
+    )
+    plan = solve(instance)
+    offered = [option.shelter for option in rank(instance, "A").options]
+    assert [a.shelter for a in plan.assignments] == offered
