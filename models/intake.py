@@ -26,6 +26,9 @@ from models.codes import WEEKDAYS
 from models.errors import field_problems, suggest
 
 TIMEZONE = "Europe/Amsterdam"
+# Windows one shelter's intake may list: several a day for a week is 30-odd. A bound at all,
+# because every ranking and every page walks them: 18,000 windows made a ranking 80 times slower.
+MAX_WINDOWS = 64
 _TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 
@@ -117,7 +120,7 @@ def _intake_form(value: object) -> str:
 # in parentheses, which :func:`models.errors.format_path` leaves out of field paths.
 Intake = Annotated[
     Annotated[Literal["24/7", "office"], BeforeValidator(_intake_words), Tag("(words)")]
-    | Annotated[list[IntakeWindow], Tag("(windows)")],
+    | Annotated[list[IntakeWindow], Field(max_length=MAX_WINDOWS), Tag("(windows)")],
     Discriminator(_intake_form),
 ]
 

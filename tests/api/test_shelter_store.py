@@ -26,6 +26,7 @@ from api.audit import NOT_AN_ID
 from api.db.session import Database
 from api.db.tables import ShelterRow
 from api.schemas import ShelterId
+from models.intake import MAX_WINDOWS
 from models.sample import sample_shelter_kinds, sample_shelters
 from tests.api.databases import schema_at
 from tests.api.helpers import Api, audit_rows, running_api
@@ -201,6 +202,20 @@ def test_staff_cannot_report_intake_hours_without_a_window(api: Api) -> None:
     assert error["path"] == "intake"
     assert "closed" in error["message"]
     assert api.ok(api.get("shelter", path)) == before
+
+
+def test_intake_hours_list_a_bounded_number_of_windows(api: Api) -> None:
+    """Every ranking and page walks the windows: 18,000 of them made a ranking 80 times slower."""
+    path = "/api/v1/shelters/S001"
+    before = api.ok(api.get("shelter", path))
+    window = {"days": "mon", "from": "09:00", "to": "10:00"}
+    refused = api.patch("shelter", f"{path}/availability", {"intake": [window] * (MAX_WINDOWS + 1)})
+    assert refused.status_code == 422
+    [error] = refused.json()["errors"]
+    assert error["path"] == "intake"
+    assert f"at most {MAX_WINDOWS} items" in error["message"]
+    assert api.ok(api.get("shelter", path)) == before
+    api.ok(api.patch("shelter", f"{path}/availability", {"intake": [window] * MAX_WINDOWS}))
 
 
 def test_every_change_to_a_shelter_and_every_refused_one_is_in_the_trail(api: Api) -> None:
