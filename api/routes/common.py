@@ -12,8 +12,11 @@ from api.schemas import PRINTABLE
 Id = Annotated[
     str, Path(min_length=1, max_length=64, pattern=PRINTABLE, description="A pseudonymous id.")
 ]
+# The most rows a listing skips (a larger offset only makes the database step over rows for
+# nothing, and past SQLite's integers fails); the auditor's page turns no further either.
+MOST_OFFSET = 1_000_000
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size.")]
-Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")]
+Offset = Annotated[int, Query(ge=0, le=MOST_OFFSET, description="Rows to skip.")]
 FilterId = Annotated[str | None, Query(min_length=1, max_length=64, pattern=PRINTABLE)]
 
 # What every authenticated route can answer besides its success.

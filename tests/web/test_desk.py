@@ -960,6 +960,66 @@ def test_the_auditor_reads_the_trail_in_words_and_filters_by_them(site: Site) ->
     assert '<option value="not_found">niet gevonden</option>' in form
 
 
+@pytest.mark.parametrize(
+    ("query", "said", "english"),
+    [
+        # Past the API's bound on the offset (1,000,000 rows at 100 a page), and past SQLite's
+        # integers: the page said nothing and the database refused it (500).
+        ({"page": "100000000000000000000"}, "Pagina: Vul 10001 of minder in.", "Page: Enter"),
+        ({"page": "0"}, "Pagina: Vul 1 of meer in.", "Page: Enter 1 or more."),
+        ({"page": "twee"}, "Pagina: Vul een heel getal in, niet “twee”.", "Page: Enter a whole"),
+        # A moment the database cannot store (500 before), or past the years the API takes.
+        (
+            {"since": "0001-01-01T00:00"},
+            "Vanaf: Vul een moment in de jaren 1970-2999 in.",
+            "From: Enter a moment in the years 1970-2999.",
+        ),
+        (
+            {"until": "9999-12-31T23:59"},
+            "Tot: Vul een moment in de jaren 1970-2999 in.",
+            "Until: Enter a moment in the years 1970-2999.",
+        ),
+        (
+            {"since": "gisteren"},
+            "Vanaf: Vul een datum en tijd in, niet „gisteren”.",
+            "From: Enter a date and time",
+        ),
+        ({"actor": "d" * 65}, "Gebruiker: Gebruik hoogstens 64 tekens.", "User: Use at most 64"),
+        (
+            {"request_id": "a\tb"},
+            "Verzoeknummer: Gebruik geen stuurtekens, zoals een tab.",
+            "Request id: Use no control characters",
+        ),
+    ],
+)
+def test_the_auditor_is_told_which_filter_the_api_would_refuse_and_why(
+    site: Site, query: dict[str, str], said: str, english: str
+) -> None:
+    """The page calls the API's route as a function, past the bounds the API checks on a
+    request's query: it must check them itself, and say which field breaks them."""
+    register(site.visitor("desk"))
+    auditor = site.visitor("auditor")
+    refused = auditor.get("/audit", **query)
+    assert refused.status_code == 422
+    shown = text(refused)
+    assert f"Verbeter het volgende {said}" in shown, shown
+    assert "<tbody>" not in refused.text
+    auditor.post("/language", {"language": "en", "next": "/audit"})
+    assert english in text(auditor.get("/audit", **query))
+
+
+def test_the_auditor_turns_pages_as_far_as_the_api_reaches_and_no_further(site: Site) -> None:
+    register(site.visitor("desk"))
+    auditor = site.visitor("auditor")
+    assert "<tbody>" in auditor.get("/audit", page="1").text
+    last = auditor.get("/audit", page="10001")  # offset 1,000,000: the API's bound
+    assert last.status_code == 200
+    assert "Niets gevonden." in text(last)
+    beyond = auditor.get("/audit", page="10002")
+    assert beyond.status_code == 422
+    assert "Pagina: Vul 10001 of minder in." in text(beyond)
+
+
 def test_the_auditor_sees_a_backup_as_the_whole_database_copied_out(
     site: Site, tmp_path: Path
 ) -> None:
