@@ -36,7 +36,7 @@ from models.intake import Intake
 from models.location import Location
 from models.moment import Moment as WrittenMoment
 from models.shelter import LanguageCode
-from models.victim import DangerZone
+from models.victim import DangerZone, Priority
 
 ReferralStatus = Literal["waiting", "held", "placed", "closed"]
 HoldStatus = Literal["active", "confirmed", "released", "expired"]
@@ -184,7 +184,7 @@ class ReferralCreate(RequestModel):
     programmes: Annotated[list[Programme], Field(max_length=MAX_PROGRAMMES)] = []
     location: Location | None = None
     danger_zones: Annotated[list[DangerZone], Field(max_length=MAX_DANGER_ZONES)] = []
-    priority: Annotated[int, Field(ge=1, le=3)] = 1
+    priority: Priority = 1
     avoid: Annotated[list[Key], Field(max_length=MAX_AVOID)] = []
     current: Key | None = None
     stay: StayKind = Field("unknown", description=STAY_DESCRIPTION)
@@ -211,7 +211,7 @@ class ReferralUpdate(RequestModel):
     danger_zones: Annotated[list[DangerZone], Field(max_length=MAX_DANGER_ZONES)] | MISSING = (
         MISSING
     )
-    priority: Annotated[int, Field(ge=1, le=3)] | MISSING = MISSING
+    priority: Priority | MISSING = MISSING
     avoid: Annotated[list[Key], Field(max_length=MAX_AVOID)] | MISSING = MISSING
     current: Key | MISSING | None = MISSING
 

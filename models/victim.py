@@ -12,6 +12,9 @@ from models.errors import Loc, duplicate_problems, field_problems
 from models.location import Location
 from models.shelter import Identifier, LanguageCode
 
+# Urgency from 1 (normal) to 3 (acute danger).
+Priority = Annotated[int, Field(ge=1, le=3)]
+
 
 class DangerZone(ContractModel):
     """A place the shelter must be at least ``min_km`` away from."""
@@ -33,7 +36,7 @@ class Victim(ContractModel):
     programmes: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
     location: Location | None = None
     danger_zones: list[DangerZone] = Field(default_factory=list)
-    priority: Annotated[int, Field(ge=1, le=3)] = 1
+    priority: Priority = 1
     avoid: list[Identifier] = Field(default_factory=list)
     current: Identifier | None = None
 
