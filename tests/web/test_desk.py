@@ -1618,6 +1618,66 @@ def test_an_unreadable_plan_is_refused_by_accept_all(site: Site) -> None:
     assert refused.status_code == 422
 
 
+def _without_offset(plan: dict[str, Any], case: str) -> None:
+    plan["made_at"] = "2026-12-07T15:05:35"
+
+
+def _past_the_years(plan: dict[str, Any], case: str) -> None:
+    plan["made_at"] = "9999-12-31T23:59:59Z"
+
+
+def _held_without_offset(plan: dict[str, Any], case: str) -> None:
+    plan["held"] = {case: {"hold": "H1", "expires_at": "2026-12-07T15:05:35"}}
+
+
+def _past_any_distance(plan: dict[str, Any], case: str) -> None:
+    plan["lines"][0]["distance_km"] = 1e308
+
+
+@pytest.mark.parametrize("route", ["/desk/plan/accept", "/desk/plan/accept-all"])
+@pytest.mark.parametrize(
+    "tamper", [_without_offset, _past_the_years, _held_without_offset, _past_any_distance]
+)
+def test_a_plan_changed_by_hand_into_what_no_plan_holds_is_refused_with_nothing_held(
+    site: Site, route: str, tamper: Callable[[dict[str, Any], str], None]
+) -> None:
+    """The plan travels in the form, where it can be edited: a moment without its offset or in
+    the year 9999, or a distance no plan has, failed as the page was drawn (500)."""
+    site.add_shelter("T001", 2, **ONLY_AT_T)
+    desk = site.visitor("desk")
+    case = register(desk, **ONLY_T)
+    plan = json.loads(_plan_form(desk.post("/desk/plan", {})))
+    tamper(plan, case)
+    sent = {"state": json.dumps(plan), "accept": f"{case} T001"}
+
+    refused = desk.post(route, sent)
+    assert refused.status_code == 422
+    assert (
+        "Het plan op de pagina kon niet worden gelezen; er is dus niets vastgehouden. "
+        "Maak een nieuw plan." in text(refused)
+    )
+    assert _held(site) == {}
+    desk.post("/language", {"language": "en", "next": "/desk/plan"})
+    english = text(desk.post(route, sent))
+    assert "The plan on the page could not be read, so nothing was held." in english
+
+
+def test_a_plan_sent_back_within_the_bounds_is_accepted(site: Site) -> None:
+    """Strict, not narrow: a moment with another offset, or a line at its bounds, is a plan."""
+    site.add_shelter("T001", 2, **ONLY_AT_T)
+    desk = site.visitor("desk")
+    case = register(desk, **ONLY_T)
+    plan = json.loads(_plan_form(desk.post("/desk/plan", {})))
+    made = datetime.fromisoformat(plan["made_at"]).astimezone(AMSTERDAM)
+    plan["made_at"] = made.isoformat()  # +01:00 rather than UTC
+    plan["lines"][0]["distance_km"] = 20015.0  # all but half the earth round
+
+    accepted = desk.post("/desk/plan/accept-all", {"state": json.dumps(plan)})
+    assert accepted.status_code == 200
+    assert _held(site) == {case: "T001"}
+    assert "20.015,0 km" in text(accepted)
+
+
 def test_each_plan_line_says_the_distance_as_ranked_and_the_compromises_in_words(
     site: Site,
 ) -> None:

@@ -23,31 +23,41 @@ one press away once the database answers again.
 Each line says what the desk can act on instead of the plan's internal cost: the travel distance,
 as the ranking shows it, and the soft terms that apply (no specialisation, no shared language, a
 move), both as the engine computes the cost.
+
+The state comes back from the browser, where anyone can edit it, so it is read as strictly as a
+request body: moments with their offset in the years the service takes, numbers finite and within
+what a plan can hold, ids and codes as the API bounds them, lists no longer than a plan can be. A
+state that breaks any of it is refused as a whole (422, the page saying to make a new plan), as
+one that is no JSON at all.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api import matching, shelter_store
 from api.deps import Caller, SettingsDep, get_network_cache, settle
 from api.network_cache import NetworkCache
 from api.problems import DATABASE_FAILURES, RETRY_AFTER, ProblemError, log_database_failure
 from api.routes import holds, plans, referrals
-from api.schemas import HoldCreate, Key, PlanRequest
+from api.schemas import HoldCreate, Key, Moment, PlanRequest
 from api.settings import Settings
 from api.web.access import Form, Visitor, call, guard_of, page_router
 from api.web.i18n import language_of
 from api.web.state import web_state
-from engine.arrays import SoftTerm
+from engine.arrays import SOFT_TERMS, SoftTerm
 from engine.holidays import public_holiday
-from models.plan import PlanStatus, Unassigned
+from models.codes import REASON_CODES
+from models.location import EARTH_RADIUS_KM
+from models.plan import PlanStatus
+from models.victim import Priority
 
 router = page_router()
 LISTED = 500
@@ -58,6 +68,9 @@ LISTED = 500
 # account. One line at a time stays possible, since the desk then looks at that line.
 ACCEPT_ALL_WITHIN = timedelta(minutes=15)
 
+# The code of the 422 for a plan the page's form carried back unreadable (the error page then
+# asks for a new plan).
+UNREADABLE = "plan_unreadable"
 # What a line refused because its case or shelter is no longer there (404) records as its code.
 GONE = "not_found"
 # The refusals after which accepting the line again cannot work: the person was held, placed or
@@ -72,52 +85,69 @@ Result = Literal["held", "refused", "busy"]
 _STATUS: dict[Result, int] = {"held": 200, "refused": 409, "busy": 503}
 
 
-class Waiter(BaseModel):
+# The most a plan's state counts of anything (its lines, or the shelters a reason rules out): far
+# more than wait at once, or take people in, in the whole country; only a state made by hand
+# comes near it.
+MOST = 10_000
+# No two points on the contract's sphere lie further apart than half its circumference.
+FURTHEST_KM = math.ceil(math.pi * EARTH_RADIUS_KM)
+
+
+class Carried(BaseModel):
+    """Base of the state's parts: read as strictly as a request body, since the browser may have
+    changed them (no unknown fields, no value of another type, no infinite number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class Waiter(Carried):
     """What the plan's table shows of a referral besides its case id."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    priority: int
-    since: datetime
+    priority: Priority
+    since: Moment
 
 
-class Line(BaseModel):
+class Line(Carried):
     """A placement the plan proposes, with what the desk can act on: the travel distance (None
     when the referral has no location), rounded as the ranking shows it, and the soft terms of
     the cost that apply."""
 
-    model_config = ConfigDict(extra="forbid")
-
     victim: Key
     shelter: Key
-    distance_km: float | None
-    mismatches: list[SoftTerm]
-    kind: str | None = None  # what kind of place (an emergency bed is no placement), if said
+    distance_km: Annotated[float, Field(ge=0.0, le=FURTHEST_KM)] | None
+    mismatches: Annotated[list[SoftTerm], Field(max_length=len(SOFT_TERMS))]
+    kind: Key | None = None  # what kind of place (an emergency bed is no placement), if said
     phone_first: bool = False  # set intake hours on a public holiday: they may not hold that day
 
 
-class Held(BaseModel):
+class Unplaced(Carried):
+    """A referral the plan could not place, with per reason code the number of shelters it rules
+    out (the plan's :class:`~models.plan.Unassigned`, bounded)."""
+
+    victim: Key
+    blocked_by: Annotated[
+        dict[Key, Annotated[int, Field(ge=0, le=MOST)]], Field(max_length=len(REASON_CODES))
+    ]
+
+
+class Held(Carried):
     """A line accepted: the hold it made, until when."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    hold: str
-    expires_at: datetime
+    hold: Key
+    expires_at: Moment
 
 
-class PlanState(BaseModel):
+class PlanState(Carried):
     """The plan on the page (only what the page shows of it: not the plan's costs), when it was
-    made, and what became of each accepted line."""
+    made, and what became of each accepted line (held, or refused with the refusal's code)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    made_at: datetime
+    made_at: Moment
     status: PlanStatus
-    lines: list[Line]
-    unassigned: list[Unassigned]
-    waiting: dict[str, Waiter]
-    held: dict[str, Held] = {}
-    refused: dict[str, str] = {}
+    lines: Annotated[list[Line], Field(max_length=MOST)]
+    unassigned: Annotated[list[Unplaced], Field(max_length=MOST)]
+    waiting: Annotated[dict[Key, Waiter], Field(max_length=LISTED)]
+    held: Annotated[dict[Key, Held], Field(max_length=MOST)] = {}
+    refused: Annotated[dict[Key, Key], Field(max_length=MOST)] = {}
 
     def urgency(self, victim: str) -> tuple[int, str]:
         """The page's order: the highest priority first, then by case id."""
@@ -191,7 +221,10 @@ def make_plan(
         made_at=caller.now,
         status=made.plan.status,
         lines=lines,
-        unassigned=made.plan.unassigned,
+        unassigned=[
+            Unplaced(victim=line.victim, blocked_by=dict(line.blocked_by))
+            for line in made.plan.unassigned
+        ],
         waiting={row.id: Waiter(priority=row.priority, since=row.created_at) for row in waiting},
     )
     return _render(request, caller, state, 200)
@@ -205,7 +238,7 @@ def accept(request: Request, caller: Visitor, form: Form, settings: SettingsDep)
     try:
         referral_id, shelter_id = str(form.get("accept") or "").split(" ", 1)
     except ValueError:
-        raise ProblemError(422, "the plan on the page could not be read") from None
+        raise ProblemError(422, "the plan on the page could not be read", code=UNREADABLE) from None
     line = next(
         (line for line in state.lines if (line.victim, line.shelter) == (referral_id, shelter_id)),
         None,
@@ -245,7 +278,7 @@ def _state(form: Form) -> PlanState:
     try:
         return PlanState.model_validate_json(str(form.get("state") or ""))
     except ValidationError:
-        raise ProblemError(422, "the plan on the page could not be read") from None
+        raise ProblemError(422, "the plan on the page could not be read", code=UNREADABLE) from None
 
 
 def _hold(
