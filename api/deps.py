@@ -43,9 +43,10 @@ from api.db.session import Database
 from api.lanes import RankingLane
 from api.middleware import request_id
 from api.network_cache import NetworkCache
-from api.problems import ProblemError
+from api.problems import KEY_REPEATED, ProblemError
 from api.ratelimit import LoginThrottle
 from api.settings import Settings
+from models.errors import KEY_GIVEN_TWICE, load_json
 
 ObjectType = Literal["referral", "hold", "placement", "shelter", "network"]
 Action = Literal["create", "read", "search", "update", "denied"]
@@ -98,6 +99,32 @@ async def get_throttle(request: Request) -> LoginThrottle:
     """The app's failed-login counter."""
     throttle: LoginThrottle = request.app.state.throttle
     return throttle
+
+
+async def refuse_repeated_keys(request: Request) -> None:
+    """Refuse a JSON body that gives a key twice in one object, at that key's path (422).
+
+    JSON parsers, FastAPI's too, keep the last of two equal keys silently: a referral sent with
+    ``"conditions": ["addiction"], "conditions": []`` would be stored as needing no care and
+    ranked for shelters that cannot give it. FastAPI has parsed the body before any dependency
+    runs; this reads it once more, as the command line reads a contract document. A caller who
+    is not signed in hears 401 instead, as for a body that is no JSON at all.
+    """
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if not (media_type == "application/json" or media_type.endswith("+json")):
+        return
+    body = await request.body()
+    try:
+        _, twice = load_json(body) if body else (None, [])
+    except (ValueError, RecursionError):  # no JSON: FastAPI has refused it before this runs
+        return
+    if twice:
+        raise RequestValidationError(
+            [
+                {"type": KEY_REPEATED, "loc": ("body", *loc), "msg": KEY_GIVEN_TWICE, "input": None}
+                for loc in twice
+            ]
+        )
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from anyio import to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import func, select
@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from api import problems
 from api.db.session import Database
 from api.db.tables import UserRow
+from api.deps import refuse_repeated_keys
 from api.docs import mount as mount_docs
 from api.lanes import RankingLane
 from api.logs import protect
@@ -139,7 +140,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scenario_runs,
     )
     for module in routers:
-        app.include_router(module.router, prefix="/api/v1")
+        app.include_router(
+            module.router, prefix="/api/v1", dependencies=[Depends(refuse_repeated_keys)]
+        )
     app.include_router(health.router)
     mount_docs(app)
     # One registry of background scenario runs, shared by the API and the planner pages.

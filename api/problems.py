@@ -34,6 +34,8 @@ MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://safeplace.example/problems/"
 # Parameter sources FastAPI puts first in a location; the body's own fields need no prefix.
 _SOURCES = ("query", "path", "header", "cookie")
+# The error type of a key a JSON body gives twice in one object (api.deps.refuse_repeated_keys).
+KEY_REPEATED = "json_key_repeated"
 
 
 class FieldError(BaseModel):
@@ -194,13 +196,13 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _before_authentication(exc: RequestValidationError) -> bool:
-    """Whether FastAPI refused the body before any dependency, the caller's check included, ran.
+    """Whether the body was refused before any dependency, the caller's check included, ran:
+    FastAPI's JSON parser, or :func:`api.deps.refuse_repeated_keys`, which runs first.
 
-    It parses JSON before it resolves dependencies, so broken JSON is the one refusal that would
-    otherwise reach a caller nobody has authenticated; every other schema problem is reported
-    after the caller's check (:func:`api.deps.get_session`).
+    Those two refusals would otherwise reach a caller nobody has authenticated; every other
+    schema problem is reported after the caller's check (:func:`api.deps.get_session`).
     """
-    return any(item.get("type") == "json_invalid" for item in exc.errors())
+    return any(item.get("type") in ("json_invalid", KEY_REPEATED) for item in exc.errors())
 
 
 def _signed_in(request: Request) -> bool:

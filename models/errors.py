@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,36 +115,70 @@ def problems_from_error(error: ValidationError, prefix: Loc = ()) -> list[InputP
     return problems
 
 
-class _DuplicateKey(ValueError):
-    """An object names one key twice."""
+# What a key given twice in one object is told (:func:`load_json`).
+KEY_GIVEN_TWICE = "given twice in one object"
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An object's members, refusing a key given twice: JSON parsers keep the last silently, so
-    ``"conditions": ["addiction"], "conditions": []`` would make a victim look healthy."""
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise _DuplicateKey(key)
-        found[key] = value
-    return found
+class _Members(dict[str, Any]):
+    """An object's members, and the keys it gave more than once."""
+
+    twice: tuple[str, ...] = ()
+
+
+def _keys_given_twice(value: Any, loc: Loc = ()) -> Iterator[Loc]:
+    """The path of every key some object of ``value`` gave more than once, in document order."""
+    if isinstance(value, _Members):
+        for key in value.twice:
+            yield (*loc, key)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _keys_given_twice(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _keys_given_twice(item, (*loc, index))
 
 
 def parse_json(text: str | bytes) -> Any:
-    """Parse JSON or raise :class:`InvalidInput` saying where the document is broken."""
+    """Parse JSON or raise :class:`InvalidInput` saying where the document is broken.
+
+    A key given twice in one object is refused at its path (see :func:`load_json`)."""
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
+        document, twice = load_json(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(
             [InputProblem("", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")]
         ) from None
-    except _DuplicateKey as exc:
-        twice = f"the key '{exc}' is given twice in one object"
-        raise InvalidInput([InputProblem("", twice)]) from None
     except UnicodeDecodeError as exc:
         raise InvalidInput([InputProblem("", f"input is not UTF-8 text: {exc.reason}")]) from None
     except RecursionError:
         raise InvalidInput([InputProblem("", "the JSON is nested too deeply")]) from None
+    if twice:
+        raise InvalidInput([InputProblem(format_path(loc), KEY_GIVEN_TWICE) for loc in twice])
+    return document
+
+
+def load_json(text: str | bytes) -> tuple[Any, list[Loc]]:
+    """A JSON document, and the path of every key some object of it gives more than once.
+
+    JSON parsers keep the last of two equal keys silently, so ``"conditions": ["addiction"],
+    "conditions": []`` would make a victim look healthy: whoever reads a document for the
+    contract refuses those keys. The document is walked for them only when the parser met one.
+    """
+    repeated = False
+
+    def members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal repeated
+        found = dict(pairs)
+        if len(found) == len(pairs):
+            return found
+        repeated = True
+        counts = Counter(key for key, _ in pairs)
+        marked = _Members(found)
+        marked.twice = tuple(key for key in found if counts[key] > 1)
+        return marked
+
+    document = json.loads(text, object_pairs_hook=members)
+    return document, list(_keys_given_twice(document)) if repeated else []
 
 
 def duplicate_problems(field: str, values: Sequence[object], what: str) -> list[tuple[Loc, str]]:

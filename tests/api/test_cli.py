@@ -298,7 +298,7 @@ def test_invalid_instances_name_each_field_and_exit_2(
         ),
         pytest.param(
             ("rank", "{twice}", "--victim", "V001"),
-            "the key 'conditions' is given twice in one object",
+            "victims[0].conditions: given twice in one object",
             id="key-given-twice",
         ),
         pytest.param(

@@ -68,6 +68,30 @@ def test_bad_fields_are_named_by_their_paths(api: Api) -> None:
     assert "Amsterdam" in found["danger_zones[1].location.municipality"]
 
 
+def test_a_key_given_twice_is_refused_at_its_path_and_nothing_is_stored(api: Api) -> None:
+    """A JSON parser keeps the last of two equal keys: this referral would be stored as needing
+    no care for her addiction, and ranked for shelters that cannot give it."""
+    headers = {**api.headers("desk"), "content-type": "application/json"}
+    body = (
+        b'{"gender": "female", "age": 30, "conditions": ["addiction"], "conditions": [], '
+        b'"danger_zones": [{"location": {"municipality": "Zwolle"}, "min_km": 30, "min_km": 3}]}'
+    )
+    before = api.ok(api.get("desk", "/api/v1/referrals"))
+    refused = api.client.post("/api/v1/referrals", content=body, headers=headers)
+    assert paths(refused) == {
+        "conditions": "given twice in one object",
+        "danger_zones[0].min_km": "given twice in one object",
+    }
+    assert api.ok(api.get("desk", "/api/v1/referrals")) == before
+    anonymous = api.client.post(
+        "/api/v1/referrals", content=body, headers={"content-type": "application/json"}
+    )
+    assert problem(anonymous, 401).get("errors") is None
+    once = body.replace(b'"conditions": [], ', b"").replace(b', "min_km": 3}', b"}")
+    created = api.client.post("/api/v1/referrals", content=once, headers=headers)
+    assert api.ok(created, 201)["conditions"] == ["addiction"]
+
+
 def test_cross_field_problems_land_on_their_field(api: Api) -> None:
     body = referral(conditions=["lvb", "lvb"])
     found = paths(api.post("desk", "/api/v1/referrals", body))

@@ -195,6 +195,20 @@ def test_location_needs_exactly_one_form() -> None:
     assert half == ["victims[0].location.lon: required field is missing"]
 
 
+def test_every_key_given_twice_is_named_at_its_path() -> None:
+    """A JSON reader keeps the last of two equal keys silently: each is refused where it is."""
+    document = (
+        '{"format": "safeplace.instance/1", "format": "safeplace.instance/1", "shelters": [], '
+        '"victims": [{"id": "A", "gender": "female", "age": 30}, {"id": "B", "gender": "male", '
+        '"age": 40, "location": {"lat": 52.0, "lon": 5.0, "lat": 53.0}, "age": 41, "avoid": []}]}'
+    )
+    assert problems(document) == [
+        "format: given twice in one object",
+        "victims[1].age: given twice in one object",
+        "victims[1].location.lat: given twice in one object",
+    ]
+
+
 def test_broken_json_is_one_clear_problem() -> None:
     assert problems('{"format": ') == ["invalid JSON at line 1 column 12: Expecting value"]
 
