@@ -12,6 +12,7 @@ repository.
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,10 @@ from pydantic.fields import FieldInfo
 from typer._click.core import Command
 
 from api.settings import AUDIT_MARGIN_DAYS, Settings
+from engine.ranking import rank
+from models.instance import Instance
+from models.sample import INSTANCE_FORMAT, sample_shelter_kinds, sample_shelters
+from models.victim import Victim
 from tests.api.helpers import ACCESS, ROLES
 from tests.commands import command_tree
 
@@ -279,6 +284,23 @@ def test_routes_outside_the_api_are_named() -> None:
     outside = {path for _, path in ACCESS if not path.startswith(API_PREFIX)}
     for path in outside:
         assert f"`{path}`" in README, path
+
+
+def test_the_placement_example_warns_of_the_emergency_bed_it_holds() -> None:
+    """The end-to-end example holds the ranking's first option, which for its referral on the
+    sample network is an emergency bed, not a placement; an API client cannot see that, so the
+    README says it, and names the shelter the example gets."""
+    start = README.index("\n### A placement, end to end\n")
+    example = README[start : README.index("\n```\n", start)]
+    body = re.search(r"\$API/referrals \\\n\s*-d '(\{.*?\})'", example, re.DOTALL)
+    assert body is not None, example
+    victim = Victim.model_validate({**json.loads(body.group(1)), "id": "V1"})
+    instance = Instance(format=INSTANCE_FORMAT, shelters=sample_shelters(), victims=[victim])
+    first = rank(instance, "V1").options[0].shelter
+    assert sample_shelter_kinds()[first] == "emergency"
+    named = re.search(r"may be an emergency bed .*? it is (S\d+)", example, re.DOTALL)
+    assert named is not None, example
+    assert named.group(1) == first
 
 
 # ---------------------------------------------------------------------------------------------
