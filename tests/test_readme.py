@@ -15,13 +15,14 @@ import importlib
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import annotated_types
 import pytest
 from pydantic.fields import FieldInfo
 from typer._click.core import Command
 
+from api import ledger
 from api.settings import AUDIT_MARGIN_DAYS, Settings
 from engine.ranking import rank
 from models.instance import Instance
@@ -301,6 +302,16 @@ def test_the_placement_example_warns_of_the_emergency_bed_it_holds() -> None:
     named = re.search(r"may be an emergency bed .*? it is (S\d+)", example, re.DOTALL)
     assert named is not None, example
     assert named.group(1) == first
+
+
+def test_every_refusal_of_the_ledger_is_named_with_its_routes() -> None:
+    """A script acts on a 409's ``code``, so each one the ledger gives (``ConflictCode``) is
+    named in the row of the routes that answer it: the placement's under ``/placements``, the
+    rest under ``/holds``, whose routes are where holds are made, confirmed, extended, released."""
+    what = {path: text for method, path, text, _ in api_rows() if method is None}
+    for code in get_args(ledger.ConflictCode):
+        row = "/placements" if code.startswith("placement_") else "/holds"
+        assert f"`{code}`" in what[row], f"{code}: not named under {row}"
 
 
 # ---------------------------------------------------------------------------------------------

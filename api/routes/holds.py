@@ -84,7 +84,9 @@ def read_hold(hold_id: Id, caller: DeskOrStaff) -> HoldPublic:
 @router.post("/{hold_id}/confirm", responses=CHANGING)
 def confirm_hold(hold_id: Id, caller: DeskOrStaff) -> PlacementPublic:
     """The intake happened: the hold becomes a placement, after the rules and the places are
-    checked once more. Roles: desk, shelter (its own shelter's)."""
+    checked once more (409 ``rule_broken``, ``no_room``). A hold past its time (409
+    ``hold_expired``) or confirmed or released already (409 ``hold_not_active``) is not
+    confirmed. Roles: desk, shelter (its own shelter's)."""
     with caller.attempt("update", "hold", hold_id):
         caller.must_see(bookings.get_hold(caller.session, hold_id).shelter_id, "hold", hold_id)
         placement = ledger.confirm_hold(caller.session, hold_id, now=caller.now)
@@ -102,8 +104,9 @@ def extend_hold(
 ) -> HoldPublic:
     """Keep the places longer, when the intake is late: for the configured time from now, or
     until ``until``; never shorter than the hold lasts already (409 ``hold_not_extended``). An
-    expired hold cannot be extended (409 ``hold_expired``): its places may be taken. Roles:
-    desk, shelter (its own shelter's)."""
+    expired hold cannot be extended (409 ``hold_expired``): its places may be taken; nor one
+    confirmed or released already (409 ``hold_not_active``). Roles: desk, shelter (its own
+    shelter's)."""
     with caller.attempt("update", "hold", hold_id):
         caller.must_see(bookings.get_hold(caller.session, hold_id).shelter_id, "hold", hold_id)
         minutes = bookings.hold_minutes(
@@ -118,8 +121,9 @@ def extend_hold(
 
 @router.post("/{hold_id}/release", responses=CHANGING)
 def release_hold(hold_id: Id, caller: DeskOrStaff) -> HoldPublic:
-    """Give the places back; the referral waits again. Roles: desk, shelter (its own
-    shelter's)."""
+    """Give the places back; the referral waits again. A hold past its time has given them back
+    already (409 ``hold_expired``); one confirmed or released already is refused too (409
+    ``hold_not_active``). Roles: desk, shelter (its own shelter's)."""
     with caller.attempt("update", "hold", hold_id):
         caller.must_see(bookings.get_hold(caller.session, hold_id).shelter_id, "hold", hold_id)
         row = ledger.release_hold(caller.session, hold_id, now=caller.now)
