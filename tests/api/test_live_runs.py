@@ -66,6 +66,9 @@ def test_a_live_run_equals_a_run_on_a_file_of_the_same_shelters(api: Api, tmp_pa
     # Nothing names or places a shelter, nor counts one's places.
     assert leaks(response.text) == []
     assert (result.shelters, result.capacity, result.occupancy) == ([], {}, {})
+    # The keys stay, empty, as the README shows them: a client reads one shape for every run.
+    for empty in ('"shelters":[]', '"capacity":{}', '"occupancy":{}'):
+        assert empty in response.text
 
     # Who read the network, and when, is on the trail.
     assert audit_rows(api, actor="planner") == [("read", "network", None, "ok")]
