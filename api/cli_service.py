@@ -716,7 +716,7 @@ def _settings() -> Settings:
 
 def _database(settings: Settings | None = None) -> Database:
     """The configured database, migrated and seeded as the server would leave it; exit 1 with
-    the reason (and the URL without its password) when it cannot be opened."""
+    the reason (and the URL, its password masked) when it cannot be opened."""
     settings = settings if settings is not None else _settings()
     with _opening(settings):
         return prepare(settings)
@@ -724,7 +724,7 @@ def _database(settings: Settings | None = None) -> Database:
 
 @contextmanager
 def _opening(settings: Settings) -> Iterator[None]:
-    """Exit 1 with one line (the URL without its password, and why) when the database named by
+    """Exit 1 with one line (the URL, its password masked, and why) when the database named by
     ``settings`` cannot be opened: unreachable, refused, or a folder that cannot be created."""
     try:
         yield
