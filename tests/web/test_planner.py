@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from dataclasses import replace
@@ -226,7 +227,7 @@ def test_replications_are_held_to_what_a_run_may_simulate(site: Site) -> None:
 
 
 def test_a_broken_scenario_file_on_the_server_is_left_out_not_the_page(
-    site: Site, tmp_path: Path
+    site: Site, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     folder = tmp_path / "scenarios"
     folder.mkdir()
@@ -235,9 +236,16 @@ def test_a_broken_scenario_file_on_the_server_is_left_out_not_the_page(
     (folder / "no-date.yaml").write_bytes(SMALL + b"start: 2026-02-30\n")
     (folder / "typo.yaml").write_bytes(SMALL + b"network: {share_open: {woman: 0}}\n")
     site.app.state.web = replace(site.app.state.web, scenarios=folder)
-    page = site.visitor("planner").get("/planner")
+    with caplog.at_level(logging.WARNING, logger="api.web.runs"):
+        page = site.visitor("planner").get("/planner")
     assert page.status_code == 200
     assert re.findall(r'name="scenario" value="([^"]+)"', page.text) == ["baseline"]
+    # The page does not name a broken file; the server's log does, each one, as the README says.
+    broken = ("no-date.yaml", "not-utf-8.yaml", "typo.yaml")
+    assert not [name for name in broken if name in page.text]
+    assert [r.getMessage() for r in caplog.records if r.name == "api.web.runs"] == [
+        f"scenario file {name} does not validate; not offered" for name in broken
+    ]
 
 
 def test_an_unknown_run_is_not_found(site: Site) -> None:
