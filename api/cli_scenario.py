@@ -127,6 +127,18 @@ def _show(value: float, name: str) -> str:
     return f"{100 * value:.1f} %" if name.endswith("_share") else f"{value:,.1f}"
 
 
+def _show_difference(value: float, name: str) -> str:
+    """A paired difference with its sign, a share's in percentage points (``+3.0 points``):
+    "3.0 %" would read as a share, or as a change relative to the first value."""
+    return f"{100 * value:+.1f} points" if name.endswith("_share") else f"{value:+,.1f}"
+
+
+def _amount(value: float, gain: str, loss: str) -> str:
+    """A gain in words that match its sign, the amount without one: "7.2 more nights in hotels",
+    never "-7.2 fewer nights in hotels", as the HTML report words it."""
+    return f"{abs(value):,.1f} {gain if value >= 0 else loss}"
+
+
 def run(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario file (YAML).")],
     *,
@@ -177,11 +189,11 @@ def run(
     console.print(table)
     if result.comparison is not None:
         c = result.comparison
-        _say(
-            console,
-            f"Engine vs greedy on the same arrivals: {c.more_placed.mean:+.1f} placed, "
-            f"{c.fewer_hotel_nights.mean:+.1f} fewer hotel nights",
+        placed = _amount(c.more_placed.mean, "more people placed", "fewer people placed")
+        hotels = _amount(
+            c.fewer_hotel_nights.mean, "fewer nights in hotels", "more nights in hotels"
         )
+        _say(console, f"Engine vs greedy on the same arrivals, per replication: {placed}, {hotels}")
     holidays = result.public_holidays
     if holidays is not None and holidays.days:
         arrivals = holidays.arrivals.mean
@@ -239,7 +251,8 @@ def compare(
             diff = paired_difference(base, [r.values[name] for r in result.per_replication])
             mark = _mark(name, diff) if count > 1 else "one replication: not tested"
             cells.append(
-                f"{_show(result.kpis[name].mean, name)} ({_show(diff.mean, name)}, {mark})"
+                f"{_show(result.kpis[name].mean, name)} "
+                f"({_show_difference(diff.mean, name)}, {mark})"
             )
         table.add_row(description, *cells)
     Console().print(table)
@@ -299,25 +312,31 @@ def advise(
         "place takes ages 12-17 only.",
     )
     _gain(
-        console, what="fewer nights in unsuitable shelter", name="unsuitable_nights", base=base,
+        console, gain="fewer nights in unsuitable shelter",
+        loss="more nights in unsuitable shelter", name="unsuitable_nights", base=base,
         targeted=targeted, flat=flat,
     )  # fmt: skip
     _gain(
-        console, what="more people placed", name="placed", base=base, targeted=targeted,
-        flat=flat, more_is_better=True,
+        console, gain="more people placed", loss="fewer people placed", name="placed", base=base,
+        targeted=targeted, flat=flat, more_is_better=True,
     )  # fmt: skip
 
 
 def _gain(
     console: Console,
     *,
-    what: str,
+    gain: str,
+    loss: str,
     name: str,
     base: ScenarioResult,
     targeted: ScenarioResult,
     flat: ScenarioResult,
     more_is_better: bool = False,
 ) -> None:
+    """What the advice and the same places pro rata gain against the network as it is, and
+    the advice against pro rata, as a positive amount worded ``gain`` or ``loss`` by its sign,
+    the interval of the gain with its sign (it may straddle zero)."""
+
     def values(result: ScenarioResult) -> list[float]:
         return [r.values[name] for r in result.per_replication]
 
@@ -327,13 +346,14 @@ def _gain(
         low, high = sorted((sign * d.low, sign * d.high))
         _say(
             console,
-            f"{label}: {sign * d.mean:+,.1f} {what} (95 % interval {low:+,.1f} to {high:+,.1f}, "
+            f"{label}: {_amount(sign * d.mean, gain, loss)} (95 % interval of the gain "
+            f"{low:+,.1f} to {high:+,.1f}, "
             + ("significant)" if d.significant else "within the noise)"),
         )
     d = paired_difference(values(flat), values(targeted))
     _say(
         console,
-        f"advice against pro rata: {sign * d.mean:+,.1f} {what}"
+        f"advice against pro rata: {_amount(sign * d.mean, gain, loss)}"
         + (" (significant)" if d.significant else " (within the noise)"),
     )
 

@@ -231,10 +231,16 @@ def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
     # Prose stays one line however long (the runner's output is not a terminal: 80 columns).
     lines = result.output.splitlines()
     assert f"Wrote {out / 'tiny.json'} and {out / 'tiny.html'}" in lines, result.output
+    # The engine's gain as an amount in words matching its sign, never "-7.2 fewer".
     assert any(
-        re.fullmatch(r"Engine vs greedy on the same arrivals: .+ hotel nights", line)
+        re.fullmatch(
+            r"Engine vs greedy on the same arrivals, per replication: "
+            r"[\d,]+\.\d (more|fewer) people placed, [\d,]+\.\d (fewer|more) nights in hotels",
+            line,
+        )
         for line in lines
     ), result.output
+    assert not re.search(r"[+-][\d,.]+ (more|fewer)\b", result.output), result.output
 
 
 def test_run_stops_its_intervals_where_the_figures_stop(tmp_path: Path) -> None:
@@ -298,10 +304,19 @@ def test_compare_shows_paired_differences(tmp_path: Path) -> None:
     # More than three times the arrivals in one unit, on the same seeds: the demand is marked as
     # more (not "better"), and nights in unsuitable shelter go up beyond the noise.
     first_arrivals, second_arrivals = rows[KPI_DESCRIPTIONS["arrivals"]]
-    assert re.fullmatch(r"[\d.]+ \(\d+\.\d, more\)", second_arrivals), second_arrivals
+    assert re.fullmatch(r"[\d.]+ \(\+\d+\.\d, more\)", second_arrivals), second_arrivals
     assert float(second_arrivals.split()[0]) > float(first_arrivals)
     _, unsuitable = rows[KPI_DESCRIPTIONS["unsuitable_nights"]]
-    assert re.fullmatch(r"[\d,.]+ \([\d,]+\.\d, worse\)", unsuitable), unsuitable
+    assert re.fullmatch(r"[\d,.]+ \(\+[\d,]+\.\d, worse\)", unsuitable), unsuitable
+    # A share's difference is in percentage points, not a percentage of the first share.
+    for share in ("placed_share", "within_24h_share"):
+        first_share, second_share = rows[KPI_DESCRIPTIONS[share]]
+        shown = re.fullmatch(
+            r"([\d.]+) % \(([+-]\d+\.\d) points, (n\.s\.|better|worse)\)", second_share
+        )
+        assert shown is not None, second_share
+        points = float(shown.group(1)) - float(first_share.removesuffix(" %"))
+        assert float(shown.group(2)) == pytest.approx(points, abs=0.11)
 
 
 def test_compare_of_one_replication_gives_no_verdict(tmp_path: Path) -> None:
@@ -336,9 +351,20 @@ def test_advise_compares_its_places_with_pro_rata(tmp_path: Path) -> None:
     assert rows, result.output
     assert sum(int(places) for _, _, places in rows) == 3
     assert {unit for unit, _, _ in rows} <= set(POLICE_UNITS)
-    for what in ("fewer nights in unsuitable shelter", "more people placed"):
-        for run in ("advice", "pro rata", "advice against pro rata"):
-            assert re.search(rf"^{run}: [+-]\d+\.\d {what}", result.output, re.MULTILINE), run
+    # Each gain is an amount worded by its sign ("3.0 fewer nights", never "+3.0 fewer"), its
+    # interval signed.
+    for gain, loss in (
+        ("fewer nights in unsuitable shelter", "more nights in unsuitable shelter"),
+        ("more people placed", "fewer people placed"),
+    ):
+        worded = rf"[\d,]+\.\d ({gain}|{loss})"
+        for run in ("advice", "pro rata"):
+            interval = r"\(95 % interval of the gain [+-][\d,.]+ to [+-][\d,.]+, "
+            line = rf"^{run}: {worded} {interval}(significant|within the noise)\)$"
+            assert re.search(line, result.output, re.MULTILINE), run
+        against = rf"^advice against pro rata: {worded} \((significant|within the noise)\)$"
+        assert re.search(against, result.output, re.MULTILINE)
+    assert not re.search(r"[+-][\d,.]+ (more|fewer)\b", result.output), result.output
     assert any(
         line.startswith("Each new location") and line.endswith("takes ages 12-17 only.")
         for line in result.output.splitlines()
