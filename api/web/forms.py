@@ -25,6 +25,7 @@ from api.problems import FieldError, field_errors
 from api.regions import inside_netherlands
 from api.schemas import (
     MAX_DANGER_ZONES,
+    PRINTABLE,
     AvailabilityUpdate,
     ReferralCreate,
     ShelterCreate,
@@ -143,11 +144,15 @@ def referral_from_form(form: FormData) -> ReferralCreate:
     place = _municipality(form, "location", problems)
     if place is not None:
         data["location"] = {"municipality": place}
+    # The form's row of each zone in the request: rows left empty or faulted are not sent, so
+    # the request's third zone may be the form's fifth row.
+    rows: list[int] = []
     for index in range(MAX_DANGER_ZONES):
         zone = _zone(form, index, problems)
         if zone is not None:
             data["danger_zones"].append(zone)
-    return _validated(ReferralCreate, data, problems)
+            rows.append(index)
+    return _validated(ReferralCreate, data, problems, zone_rows=rows)
 
 
 def availability_from_form(form: FormData) -> AvailabilityUpdate:
@@ -313,30 +318,44 @@ def _days_in(words: dict[str, str], days: str) -> str:
     return _DAY.sub(lambda day: words.get(day.group(), day.group()), days)
 
 
-def from_api(errors: Sequence[FieldError] | None) -> list[FieldProblem]:
-    """The API's field errors as form problems, each at the input its path points to."""
-    return [FieldProblem(input_of(e.path), None, e.message) for e in errors or ()]
+def from_api(
+    errors: Sequence[FieldError] | None, zone_rows: Sequence[int] = ()
+) -> list[FieldProblem]:
+    """The API's field errors as form problems, each at the input its path points to (for
+    ``zone_rows``, see :func:`input_of`)."""
+    return [FieldProblem(input_of(e.path, zone_rows), None, e.message) for e in errors or ()]
 
 
-def input_of(path: str) -> str:
-    """The form input that holds the value at an API field path."""
+def input_of(path: str, zone_rows: Sequence[int] = ()) -> str:
+    """The form input that holds the value at an API field path. ``zone_rows`` is the form's
+    row of each danger zone the request holds, where they differ (rows left out); a zone not in
+    it is at the row of its own index."""
     zone = _ZONE.match(path)
     if zone is not None:
-        return f"zone_{zone.group(1)}_{'km' if zone.group(2) == 'min_km' else 'place'}"
+        index = int(zone.group(1))
+        row = zone_rows[index] if index < len(zone_rows) else index
+        return f"zone_{row}_{'km' if zone.group(2) == 'min_km' else 'place'}"
     head = re.split(r"[.\[]", path, maxsplit=1)[0]
     return {"intake": "windows", "": "form"}.get(head, head)
 
 
-def _validated(model: type[M], data: dict[str, Any], problems: list[FieldProblem]) -> M:
+def _validated(
+    model: type[M],
+    data: dict[str, Any],
+    problems: list[FieldProblem],
+    *,
+    zone_rows: Sequence[int] = (),
+) -> M:
     """``data`` as ``model``, unless the form's own reading found problems or the model finds
     some: then FormProblems with all of them at once, so that the desk corrects the form in one
     round (a field the reading already faulted is left out of the model's problems: its value is
-    missing from ``data`` because of that fault)."""
+    missing from ``data`` because of that fault). The model's problems are put at the form's
+    inputs (for ``zone_rows``, see :func:`input_of`)."""
     try:
         validated = model.model_validate(data)
     except ValidationError as error:
         faulted = {_PARTS.get(problem.field, problem.field) for problem in problems}
-        found = [found for item in error.errors() for found in _problems(item)]
+        found = [found for item in error.errors() for found in _problems(item, zone_rows)]
         extra = [problem for problem in found if problem.field not in faulted]
         raise FormProblems([*problems, *extra]) from None
     if problems:
@@ -344,19 +363,19 @@ def _validated(model: type[M], data: dict[str, Any], problems: list[FieldProblem
     return validated
 
 
-def _problems(item: ErrorDetails) -> list[FieldProblem]:
+def _problems(item: ErrorDetails, zone_rows: Sequence[int]) -> list[FieldProblem]:
     """One validation error as form problems: those a form's input can cause get a code the
     pages word in the reader's language; any other keeps the API's (English) message."""
     limits = item.get("ctx") or {}
-    field = input_of(format_path(list(item["loc"])))
+    field = input_of(format_path(list(item["loc"])), zone_rows)
     if item["type"] == "missing":
         return [FieldProblem(field, "required", "")]
     if item["type"] == "greater_than":
         return [FieldProblem(field, "more_than", _number_text(limits["gt"]))]
     if item["type"] == "greater_than_equal":
-        return [FieldProblem(field, "at_least", str(limits["ge"]))]
+        return [FieldProblem(field, "at_least", _number_text(limits["ge"]))]
     if item["type"] == "less_than_equal":
-        return [FieldProblem(field, "at_most", str(limits["le"]))]
+        return [FieldProblem(field, "at_most", _number_text(limits["le"]))]
     if item["type"] == "value_error" and item["loc"][:1] == ("languages",):
         return [FieldProblem(field, "language", str(item["input"]))]
     if item["type"] == "too_short":  # a list that needs an element: a box to tick
@@ -367,9 +386,11 @@ def _problems(item: ErrorDetails) -> list[FieldProblem]:
         return [FieldProblem(field, "too_long", str(limits["max_length"]))]
     if item["type"] == "string_pattern_mismatch" and item["loc"][:1] == ("programme",):
         return [FieldProblem(field, "programme", "")]
+    if item["type"] == "string_pattern_mismatch" and limits.get("pattern") == PRINTABLE:
+        return [FieldProblem(field, "printable", "")]
     if item["type"] == "value_error" and item["loc"] == ("id",):  # only a shelter's, on a form
         return [FieldProblem(field, "shelter_id", "")]
-    return from_api(field_errors([item]))
+    return from_api(field_errors([item]), zone_rows)
 
 
 def _number_text(limit: object) -> str:

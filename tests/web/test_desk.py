@@ -238,6 +238,40 @@ def test_an_empty_form_names_each_field_it_needs_in_the_readers_language(site: S
         assert f"Vul een afstand in km in, zoals 25 of 12,5, niet “{typed}”." in refused
 
 
+def test_every_line_of_the_summary_names_its_field_the_danger_zones_by_number(
+    site: Site,
+) -> None:
+    """A desk reading "Vul dit in." at the top of a long form must not hunt for the field: each
+    line of the summary says which, a danger zone by its number and which of its two inputs."""
+    desk = site.visitor("desk")
+
+    def summary(**fields: str) -> list[str]:
+        response = desk.post("/desk/referrals", {**REFERRAL, **fields})
+        assert response.status_code == 422
+        found = re.search(r'<div class="error-summary".*?</div>', response.text, re.DOTALL)
+        assert found is not None
+        lines = re.findall(r"<li>(.*?)</li>", found.group(), re.DOTALL)
+        return [" ".join(re.sub(r"<[^>]+>", " ", line).split()) for line in lines]
+
+    assert summary(zone_0_km="10") == ["Gemeente van gevarenzone 1: Vul dit in."]
+    assert summary(zone_0_place="Gouda", zone_0_km="-5") == [
+        "Afstand tot gevarenzone 1: Vul meer dan 0 in."
+    ]
+    assert summary(zone_1_place="Gouda", zone_2_place="Gouda", zone_2_km="5000") == [
+        "Afstand tot gevarenzone 2: Vul dit in.",
+        "Afstand tot gevarenzone 3: Vul 2000 of minder in.",
+    ]
+    avoid = "Zaaknummers van mensen met wie deze persoon geen opvang mag delen"
+    assert summary(avoid="x" * 70) == [f"{avoid}: Gebruik hoogstens 64 tekens."]
+    # A control character is named in the reader's words, not the pattern the API checks.
+    refused = desk.post("/desk/referrals", {**REFERRAL, "avoid": "C1\x01C2"})
+    assert f"{avoid}: Gebruik geen stuurtekens, zoals een tab." in text(refused)
+    assert "pattern" not in refused.text
+    # The field is in a panel folded away by default: the panel is open to show its mistake.
+    assert "<details open>" in refused.text
+    assert 'value="C1\x01C2"' in refused.text
+
+
 def test_etten_leur_is_a_municipality_like_any_other(site: Site) -> None:
     """The one municipality neither GeoNames package places (its point comes from elsewhere, see
     models.build_gazetteer) is typed as freely as the others: as a location and a danger zone."""
