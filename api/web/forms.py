@@ -189,7 +189,7 @@ def new_shelter_from_form(form: FormData) -> ShelterCreate:
     data = _shelter_data(form, problems)
     if _text(form, "id"):
         data["id"] = _text(form, "id")
-    return _validated(ShelterCreate, data, problems)
+    return _in_step(ShelterCreate, data, problems)
 
 
 def shelter_from_form(form: FormData, *, shelter_id: str) -> ShelterData:
@@ -198,7 +198,7 @@ def shelter_from_form(form: FormData, *, shelter_id: str) -> ShelterData:
     (:data:`api.schemas.ShelterId`) is taken as it is."""
     problems: list[FieldProblem] = []
     data = _shelter_data(form, problems) | {"id": shelter_id}
-    return _validated(ShelterData, data, problems)
+    return _in_step(ShelterData, data, problems)
 
 
 def _shelter_data(form: FormData, problems: list[FieldProblem]) -> dict[str, Any]:
@@ -229,7 +229,6 @@ def _shelter_data(form: FormData, problems: list[FieldProblem]) -> dict[str, Any
         data["intake"] = intake
     elif not _text(form, "intake"):
         problems.append(FieldProblem("intake", "required", ""))
-    problems += _out_of_step(data)
     return data
 
 
@@ -295,13 +294,33 @@ def _decimal(form: FormData, name: str, code: Code, problems: list[FieldProblem]
     return number
 
 
-def _out_of_step(data: dict[str, Any]) -> list[FieldProblem]:
+def _in_step(model: type[M], data: dict[str, Any], problems: list[FieldProblem]) -> M:
+    """A shelter's form as ``model`` (see :func:`_validated`), with what the contract refuses
+    in two of its numbers together (:func:`_out_of_step`) among the problems."""
+    try:
+        shelter = _validated(model, data, problems)
+    except FormProblems as found:
+        faulted = {problem.field for problem in found.problems}
+        raise FormProblems([*found.problems, *_out_of_step(data, faulted)]) from None
+    together = _out_of_step(data, set())
+    if together:
+        raise FormProblems(together)
+    return shelter
+
+
+def _out_of_step(data: dict[str, Any], faulted: set[str]) -> list[FieldProblem]:
     """What the contract refuses in two numbers together, said at the one to change: more
-    places occupied than there are, a highest age below the lowest."""
+    places occupied than there are, a highest age below the lowest. Two numbers are compared
+    only when neither is ``faulted`` already: against a capacity of -1, "occupy at most -1"
+    would only mislead."""
     problems: list[FieldProblem] = []
-    if data.get("occupied", 0) > data.get("capacity", math.inf):
+
+    def sound(*names: str) -> bool:
+        return all(name in data and name not in faulted for name in names)
+
+    if sound("occupied", "capacity") and data["occupied"] > data["capacity"]:
         problems.append(FieldProblem("occupied", "at_most", str(data["capacity"])))
-    if data.get("max_age", math.inf) < data.get("min_age", 0):
+    if sound("min_age", "max_age") and data["max_age"] < data["min_age"]:
         problems.append(FieldProblem("max_age", "at_least", str(data["min_age"])))
     return problems
 

@@ -295,6 +295,29 @@ def test_mistakes_are_named_at_their_fields_and_the_entries_are_kept(site: Site)
     assert "Anderszins bezet: Vul 2 of minder in." in text(admin.post("/admin/shelters", over))
 
 
+def test_two_numbers_are_compared_only_when_each_is_sound_on_its_own(site: Site) -> None:
+    """Told "occupied: at most -1" beside "capacity: at least 0", the admin is sent to a field
+    that is right: only the refused number is named, on the new and the edit form."""
+    admin = site.visitor("admin")
+    wrong = {"capacity": ["-1"], "occupied": ["13"], "min_age": ["130"], "max_age": ["65"]}
+    edit = f"/admin/shelters/{OWN_SHELTER}/edit"
+    for path, form in (("/admin/shelters", NEW), (edit, filled(admin.get(edit)))):
+        response = admin.post(path, form | wrong)
+        assert response.status_code == 422
+        assert summary(response) == (
+            "Verbeter het volgende Capaciteit: Vul 0 of meer in. "
+            "Laagste leeftijd: Vul 120 of minder in."
+        )
+        assert 'id="occupied-error"' not in response.text
+        assert 'id="max_age-error"' not in response.text
+    # Both sound, the pair is still checked, in the same round as a mistake elsewhere.
+    over = NEW | {"capacity": "2", "occupied": "3", "min_age": "30", "max_age": "20"}
+    assert summary(admin.post("/admin/shelters", over | {"location": "Utrech"})) == (
+        "Verbeter het volgende Gemeente: Dit is geen Nederlandse gemeente. Bedoelt u: Utrecht? "
+        "Anderszins bezet: Vul 2 of minder in. Hoogste leeftijd: Vul 30 of meer in."
+    )
+
+
 def test_an_empty_form_asks_for_each_number_instead_of_storing_a_default(site: Site) -> None:
     admin = site.visitor("admin")
     form = filled(admin.get(f"/admin/shelters/{OWN_SHELTER}/edit"))
