@@ -879,6 +879,26 @@ def test_the_desk_dates_a_stay_back_and_sees_a_refused_moment_next_to_the_form(
     assert site.api("desk", "GET", f"/api/v1/referrals/{case}")["stay"]["kind"] == "hotel"
 
 
+def test_a_stay_dated_outside_the_years_the_api_takes_is_refused_at_the_field(
+    site: Site,
+) -> None:
+    """A date picker lets year 1 through; the desk sees why next to the form, with its choice
+    and what it typed kept, as for any moment too far back, not an error page."""
+    desk = site.visitor("desk")
+    case = register(desk, stay="acquaintances")
+    for since, said in (
+        ("0001-01-01T00:00", "Een verblijf kan hoogstens 14 dagen terug worden gedateerd."),
+        ("9999-12-31T23:59", "Dat moment ligt in de toekomst."),
+    ):
+        refused = desk.post(f"/desk/referrals/{case}/stay", {"kind": "police", "since": since})
+        assert refused.status_code == 422
+        assert said in text(refused)
+        assert 'id="stay-since-error"' in refused.text
+        assert 'value="police" selected' in refused.text
+        assert f'value="{since}"' in refused.text
+    assert site.api("desk", "GET", f"/api/v1/referrals/{case}")["stay"]["kind"] == "acquaintances"
+
+
 def test_the_desk_closes_a_held_referral_and_the_page_says_when_and_why(site: Site) -> None:
     desk = site.visitor("desk")
     case = register(desk)

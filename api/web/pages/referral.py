@@ -200,8 +200,13 @@ def stay(request: Request, referral_id: str, caller: Visitor, form: Form, cache:
         return _page(request, caller, cache, referral_id, stay_form=sent, status=422)
     try:
         data = StayChange.model_validate({"kind": kind, "since": since})
-    except ValidationError:
-        raise ProblemError(422, "choose where the person stays") from None
+    except ValidationError as error:
+        # A moment the browser's picker lets through (year 1 or 9999) that lies outside the
+        # years the API takes: said at the field as one the API itself refuses.
+        if since is None or all(item["loc"][:1] != ("since",) for item in error.errors()):
+            raise ProblemError(422, "choose where the person stays") from None
+        sent = StayForm(kind, since_text, [_since_problem(since, caller.now, "")])
+        return _page(request, caller, cache, referral_id, stay_form=sent, status=422)
     try:
         call(referrals.change_stay, request, caller, referral_id, data)
     except ProblemError as problem:
