@@ -431,6 +431,24 @@ def test_a_hold_for_a_far_intake_ends_where_holds_may_reach(site: Site) -> None:
     assert datetime.fromisoformat(until[1]) == site.clock.now + timedelta(hours=72)
 
 
+def test_a_hold_sent_to_last_longer_than_holds_may_is_said_on_the_page(site: Site) -> None:
+    """The page never sends such an end (it caps it, above); one changed by hand, or sent from
+    a page shown before the limit was lowered, gets the case's page saying why, nothing held."""
+    site.clock.now = datetime(2026, 11, 30, 10, 0, tzinfo=AMSTERDAM)
+    desk = site.visitor("desk")
+    case = register(desk)
+    first = options(text(desk.get(f"/desk/referrals/{case}")))[0]
+    for until in (site.clock.now + timedelta(hours=73), datetime(9999, 1, 1, tzinfo=AMSTERDAM)):
+        sent = {"shelter_id": first, "until": until.isoformat()}
+        refused = desk.post(f"/desk/referrals/{case}/hold", sent)
+        assert refused.status_code == 422
+        shown = text(refused)
+        assert "Vasthouden tot: dat moment ligt meer dan 72 uur vooruit" in shown
+        assert "Er is niets vastgehouden. De lijst hieronder is bijgewerkt." in shown
+        assert options(shown)[0] == first
+    assert site.api("desk", "GET", "/api/v1/holds") == []
+
+
 def test_a_moment_no_intake_can_happen_at_is_said_and_now_is_ranked(site: Site) -> None:
     site.clock.now = datetime(2026, 11, 30, 10, 0, tzinfo=AMSTERDAM)
     desk = site.visitor("desk")

@@ -137,10 +137,15 @@ class StayForm:
     problems: list[FieldProblem]
 
 
+# The code of a :class:`Notice` that a hold was asked to last longer than holds may.
+UNTIL_TOO_FAR = "until_too_far"
+
+
 @dataclass(frozen=True)
 class Notice:
-    """Why the last action did not happen: the ledger's conflict code, and the shelter; ``after``
-    says what the page shows below it (the ranking, updated, or the hold, unchanged)."""
+    """Why the last action did not happen: the ledger's conflict code (or
+    :data:`UNTIL_TOO_FAR`), and the shelter; ``after`` says what the page shows below it (the
+    ranking, updated, or the hold, unchanged)."""
 
     code: str | None
     shelter: str | None = None
@@ -167,17 +172,25 @@ def hold(
     cache: Cache,
     settings: SettingsDep,
 ) -> Response:
-    """Hold the chosen shelter's places for the referral, or say plainly why not."""
+    """Hold the chosen shelter's places for the referral, or say plainly why not. The page
+    sends an end (``until``) no further ahead than holds may last; one further (a page changed
+    by hand, or a setting lowered since it was shown) is said on the page, with nothing held."""
     guard_of(holds.create_hold)(request, caller)
     shelter_id = str(form.get("shelter_id") or "")
     until = _until(str(form.get("until") or ""), caller.now)
+    too_far = Notice(UNTIL_TOO_FAR, shelter_id)
     try:
         data = HoldCreate(referral_id=referral_id, shelter_id=shelter_id, until=until)
-    except ValidationError:
+    except ValidationError as error:
+        # An end past the years the API takes: ahead, as one in the past is never sent.
+        if all(item["loc"][:1] == ("until",) for item in error.errors()):
+            return _page(request, caller, cache, referral_id, notice=too_far, status=422)
         raise ProblemError(422, "choose a shelter to hold") from None
     try:
         call(holds.create_hold, request, caller, data, settings=settings)
     except ProblemError as problem:
+        if problem.status == 422 and [e.path for e in problem.errors or ()] == ["until"]:
+            return _page(request, caller, cache, referral_id, notice=too_far, status=422)
         if problem.status != 409:
             raise
         notice = Notice(problem.code, shelter_id)
