@@ -153,12 +153,29 @@ class BodyLimit:
         await self.app(scope, counting_receive, send)
 
 
+def log_unhandled(exc: Exception, scope: Scope) -> None:
+    """Log an exception nothing handled by its type, the line it came from, the route and the
+    request id, never by its message: a message can quote input (a validation error repeats the
+    values it rejected)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "unknown"
+    logger.error(
+        "unhandled %s at %s (%s %s, request %s)",
+        type(exc).__name__,
+        where,
+        scope.get("method", ""),
+        route_template(scope),
+        request_id(scope),
+    )
+
+
 class Guard:
-    """Turns any unhandled exception into a 500 problem document, logged without its message.
+    """Turns any unhandled exception into a 500 problem document, logged without its message
+    (:func:`log_unhandled`). The web pages answer their own faults with their error page
+    (:class:`api.web.access.PageRoute`); what escapes even that ends here.
 
     Starlette's own error middleware would re-raise the exception to the server, which logs it
-    with its message; a message can quote input (a validation error repeats the values it
-    rejected), so here only the exception's type and the line it came from are logged.
+    with its message.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -179,16 +196,7 @@ class Guard:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
-            frames = traceback.extract_tb(exc.__traceback__)
-            where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "unknown"
-            logger.error(
-                "unhandled %s at %s (%s %s, request %s)",
-                type(exc).__name__,
-                where,
-                scope.get("method", ""),
-                route_template(scope),
-                request_id(scope),
-            )
+            log_unhandled(exc, scope)
             if started:
                 return
             request = Request(scope, receive)

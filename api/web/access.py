@@ -8,7 +8,8 @@ same ``denied`` audit row when it refuses. There is no second list of roles to d
 API's, and every read, search and change writes the audit row the API writes for it.
 
 Pages answer in HTML whatever happens: :class:`PageRoute` turns a missing login into a redirect
-to the login page and a problem (403, 404, 409, 422) into an error page in the reader's language.
+to the login page, and a problem (403, 404, 409, 422), a database that does not answer (503) and
+a fault of the service's own (500) into an error page in the reader's language.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Annotated, Any, TypeVar, get_type_hints
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute, APIRouter
 from starlette.datastructures import FormData
@@ -30,7 +32,7 @@ from starlette.responses import RedirectResponse
 
 from api import accounts
 from api.deps import Caller, NowDep, RoleCheck, SessionDep
-from api.middleware import request_id
+from api.middleware import log_unhandled, request_id
 from api.problems import DATABASE_FAILURES, RETRY_AFTER, ProblemError, log_database_failure
 from api.web import ended
 from api.web import session as web_session
@@ -154,6 +156,13 @@ class PageRoute(APIRoute):
                 busy = _problem_page(request, 503, None)
                 busy.headers.update(RETRY_AFTER)
                 return busy
+            except (StarletteHTTPException, RequestValidationError):
+                raise  # the app's handlers answer these (a body over the limit, say)
+            except Exception as failure:
+                # A desk in the middle of a case reads what happened in its language, with the
+                # request's id to quote, not a JSON document (the transaction is rolled back).
+                log_unhandled(failure, request.scope)
+                return _problem_page(request, 500, None)
             return response
 
         return page
@@ -165,9 +174,11 @@ def page_router() -> APIRouter:
 
 
 def _problem_page(request: Request, status: int, code: str | None) -> Response:
-    """The error page for a refusal, with the status the API would have answered."""
+    """The error page for a refusal, with the status the API would have answered, and the
+    request's id (a fault's page names it, so that a report of it can be traced in the logs)."""
     pages = web_state(request).pages
-    return pages.render(request, "error.html", {"status": status, "code": code}, status=status)
+    context = {"status": status, "code": code, "request_id": request_id(request.scope)}
+    return pages.render(request, "error.html", context, status=status)
 
 
 def serve_missing_pages(app: FastAPI) -> None:

@@ -4,6 +4,7 @@ and the national plan, and what the page says when another desk was quicker."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ import httpx2
 import pytest
 import typer
 from babel.dates import format_datetime
+from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, update
@@ -34,6 +36,7 @@ from api.writer_turns import DatabaseBusy
 from models.codes import CONDITIONS, REASON_CODES
 from models.ranking import Excluded
 from tests.api.databases import empty_database
+from tests.api.helpers import bearer
 from tests.web.site import Site, Visitor, running_site, text
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -1193,6 +1196,39 @@ def test_a_database_that_does_not_answer_is_a_page_too(
     assert page.headers["content-type"].startswith("text/html")
     assert page.headers["retry-after"] == "1"
     assert "Safeplace is even bezet" in text(page)
+
+
+def test_a_fault_on_a_page_is_the_error_page_with_the_request_id_and_the_api_keeps_json(
+    site: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A desk whose form hits a fault of the service reads what happened in Dutch, with an id
+    to quote that the logs hold, not a JSON document; the API's clients keep their problem."""
+    desk = site.visitor("desk")
+    case = register(desk)
+
+    def broken(*_args: object, **_kwargs: object) -> NoReturn:
+        raise RuntimeError("secret-value-in-an-exception-message")
+
+    monkeypatch.setattr(ledger, "expire_holds", broken)
+    typo = {"kind": "hotel", "since": "gisteren"}  # the form's page again, which fails
+    with caplog.at_level(logging.ERROR):
+        pages = [
+            desk.get(f"/desk/referrals/{case}"),
+            desk.post(f"/desk/referrals/{case}/stay", typo),
+        ]
+    for page in pages:
+        assert page.status_code == 500
+        assert page.headers["content-type"].startswith("text/html")
+        shown = text(page)
+        assert "Er ging iets mis" in shown
+        request = page.headers["x-request-id"]
+        assert f"geef de beheerder dan dit kenmerk: {request}" in shown
+        assert f"request {request})" in caplog.text
+        assert "secret-value" not in page.text
+    assert "secret-value" not in caplog.text
+    answer = TestClient(site.app).get("/api/v1/referrals", headers=bearer("desk"))
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
 
 
 def _hold_at(desk: Visitor, shelter: str, **fields: str) -> tuple[str, str]:
