@@ -429,8 +429,9 @@ def _all(form: FormData, name: str) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    """Codes typed as a list: separated by commas, semicolons or blanks, as people type them."""
-    return [word for word in _SEPARATORS.split(text) if word]
+    """Codes typed as a list: separated by commas, semicolons or blanks, as people type them; a
+    code typed twice counts once (what it asks is plain; the API would refuse the repeat)."""
+    return list(dict.fromkeys(word for word in _SEPARATORS.split(text) if word))
 
 
 def whole_number(text: str) -> int | None:

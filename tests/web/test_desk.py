@@ -24,12 +24,14 @@ from hypothesis import strategies as st
 from sqlalchemy import event, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from typer.testing import CliRunner
 
 from api import audit, audit_purge, audit_verify, ledger
 from api.cli_service import register as register_commands
 from api.db.tables import HoldRow, ShelterRow
 from api.retention import purge_closed
+from api.web.forms import referral_from_form
 from api.web.pages.referral import grouped
 from api.web.timing import local_minute
 from api.writer_turns import DatabaseBusy
@@ -2023,3 +2025,9 @@ def test_a_plan_whose_form_breaks_the_apis_id_rules_is_refused_whole(site: Site)
         assert refused.status_code == 422
         assert refused.headers["content-type"].startswith("text/html")
     assert _held(site) == {}
+
+
+def test_a_case_number_typed_twice_to_keep_apart_counts_once() -> None:
+    """What the desk asks is plain; the API would refuse the repeat in English."""
+    form = FormData([*REFERRAL.items(), ("avoid", "C1, C2 C1;C2")])
+    assert referral_from_form(form).avoid == ["C1", "C2"]
