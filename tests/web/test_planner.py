@@ -121,7 +121,8 @@ def test_runs_on_the_same_seeds_are_compared_with_paired_differences(site: Site)
     arrivals = re.search(r"aanmeldingen na de inloopperiode [\d,]+ [\d,]+ \+[\d,]+ (\w+)", shown)
     assert arrivals is not None, shown
     assert arrivals.group(1) == "meer"
-    share = r"aandeel geplaatst in passende opvang [\d,]+ % [\d,]+ % -[\d,]+ (\w+)"
+    # A share's difference is in percentage points, not a share (nor a change relative to it).
+    share = r"aandeel geplaatst in passende opvang [\d,]+ % [\d,]+ % -[\d,]+ procentpunt (\w+)"
     placed = re.search(share, shown)
     assert placed is not None, shown
     assert placed.group(1) == "slechter"
