@@ -17,6 +17,9 @@ from api.auth import MIN_DIFFERENT_CHARACTERS, MIN_PASSWORD_LENGTH, hash_passwor
 from api.db.tables import ROLES, ShelterRow, UserRow
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# Lone surrogates: bytes of standard input that did not decode as UTF-8.
+_UNREADABLE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 class AccountError(ValueError):
@@ -165,6 +168,10 @@ def check_password(password: str, *, name: str) -> None:
     Kept to rules a person can follow without a list of forbidden words; a password that met the
     rules of its day still logs in, the rules apply when a password is set.
     """
+    if _UNREADABLE.search(password):  # cannot even be hashed
+        raise AccountError("a password is UTF-8 text")
+    if _CONTROL.search(password):  # nobody can type one at the login page
+        raise AccountError("a password has no control characters")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
     if len(set(password)) < MIN_DIFFERENT_CHARACTERS:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
+from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -26,8 +27,9 @@ from typer.core import TyperGroup
 from engine.ranking import UnknownVictim, rank
 from engine.validation import PlanInvalid
 from models.codes import REASON_CODES
-from models.errors import InputProblem, InvalidInput
+from models.errors import InputProblem, InvalidInput, problems_from_error
 from models.instance import Instance, load_instance
+from models.moment import Moment
 from models.plan import Plan
 from models.ranking import Ranking
 
@@ -35,6 +37,8 @@ if TYPE_CHECKING:  # typer's own copy of click, whose module is private to typer
     from typer._click import Command, Context
 
 EXIT_INVALID = 2
+# A moment as an instance's ``now`` takes it (its years bounded), for ``--now``.
+MOMENT: Final = TypeAdapter[datetime](Moment)
 # How many options ``--explain`` lists; the JSON always carries all of them.
 EXPLAIN_OPTIONS = 10
 
@@ -207,7 +211,10 @@ def _moment(option: str, text: str) -> datetime:
         raise InvalidInput(
             [InputProblem(option, f"'{text}' has no offset (e.g. 2026-11-28T02:30:00+01:00)")]
         )
-    return moment
+    try:
+        return MOMENT.validate_python(moment)
+    except ValidationError as error:  # outside the years an instance's ``now`` may lie in
+        raise InvalidInput(problems_from_error(error, (option,))) from None
 
 
 def _explain_ranking(ranking: Ranking) -> None:

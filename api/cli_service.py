@@ -203,7 +203,10 @@ def _new_password() -> str:
     if sys.stdin.isatty():
         password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
         return password
-    return sys.stdin.readline().rstrip("\r\n")
+    # Read as bytes: a line that is no UTF-8 would stop a text read with a traceback. Its
+    # undecodable bytes are kept as lone surrogates, which the password rules refuse.
+    line = sys.stdin.buffer.readline().decode("utf-8", errors="surrogateescape")
+    return line.rstrip("\r\n")
 
 
 def deactivate_user(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:

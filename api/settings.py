@@ -24,6 +24,9 @@ DATABASE_FORMS = "use sqlite:///PATH or postgresql://USER@HOST/DATABASE"
 MIN_SECRET_LENGTH = 32
 # The longest ``SAFEPLACE_DEVICE_DAYS`` accepted.
 MAX_DEVICE_DAYS = 365
+# The longest a retention period may be: a century. The purges count back from today, and a
+# period of millions of days reaches before the calendar's first date.
+MAX_DAYS = 36_500
 # How much longer than the referrals the audit trail is kept when no period is set for it: a year
 # in which whoever asks who read a case after it was purged still gets an answer.
 AUDIT_MARGIN_DAYS = 365
@@ -43,12 +46,12 @@ class Settings(BaseSettings):
     # How far ahead a hold may be asked to last (``until``): a desk at night or at the weekend
     # holds for the next office-hours intake, from Friday evening that is Monday morning.
     hold_max_hours: int = Field(default=72, ge=1, le=7 * 24)
-    retention_days: int = Field(default=365, ge=1)
+    retention_days: int = Field(default=365, ge=1, le=MAX_DAYS)
     # How long an audit row is kept; unset: ``retention_days`` + ``AUDIT_MARGIN_DAYS``. Never
     # shorter than ``retention_days`` (see :meth:`audit_days`).
-    audit_retention_days: int | None = Field(default=None, ge=1)
+    audit_retention_days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
     # How long a finished scenario run (aggregates only) is kept after it ended.
-    scenario_run_days: int = Field(default=365, ge=1)
+    scenario_run_days: int = Field(default=365, ge=1, le=MAX_DAYS)
     login_attempts_per_minute: int = Field(default=5, ge=1)
     # How long a client is remembered after a successful login (its device token and the login
     # page's device cookie, ``api.devices``). At most a year: browsers keep no cookie longer

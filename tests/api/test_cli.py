@@ -352,6 +352,16 @@ def test_invalid_instances_name_each_field_and_exit_2(
             "--now: 'tonight' is not an ISO 8601 time",
             id="now-not-a-time",
         ),
+        pytest.param(
+            ("sample", "--now", "9999-12-31T23:59:59+00:00"),
+            "--now: must lie in the years 1970-2999",
+            id="now-beyond-the-years",
+        ),
+        pytest.param(
+            ("sample", "--now", "0001-01-01T00:00:00+14:00"),
+            "--now: must lie in the years 1970-2999",
+            id="now-before-the-years",
+        ),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(

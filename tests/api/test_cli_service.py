@@ -25,6 +25,7 @@ from api.cli_service import EXIT_BROKEN, EXIT_INVALID, register
 from api.db.session import Database
 from api.db.tables import AuditRow, ReferralRow, ReferralStatRow, ShelterRow, UserRow
 from api.main import create_app
+from api.settings import MAX_DAYS
 from tests.api import server
 from tests.api.helpers import settings_for
 from tests.api.rows import add_audit_row, add_referral, victim
@@ -43,7 +44,7 @@ def env(database_url: str, tmp_path: Path) -> dict[str, str]:
     }
 
 
-def run(env: dict[str, str], *args: str, stdin: str = "") -> Result:
+def run(env: dict[str, str], *args: str, stdin: str | bytes = "") -> Result:
     app = typer.Typer()
     register(app)
     return CliRunner().invoke(app, list(args), input=stdin, env=env)
@@ -291,6 +292,16 @@ def test_users_set_password_refuses_what_cannot_work(
         assert result.exit_code == EXIT_INVALID, name
         assert result.output.startswith("cannot change user: "), result.output
         assert problem in result.output, result.output
+    # A line that is no UTF-8, or holds a control character nobody can type at the login page.
+    for line, problem in (
+        (b"\xff\xfeCorrect-horse-9\n", "a password is UTF-8 text"),
+        (b"Correct-horse-9\x00zz\n", "a password has no control characters"),
+    ):
+        result = run(env, "users", "set-password", "anna", stdin=line)
+        assert (result.exit_code, result.output) == (
+            EXIT_INVALID,
+            f"cannot change user: {problem}\n",
+        )
     database = Database.for_url(database_url)
     try:
         with database.session() as session:
@@ -441,6 +452,23 @@ def _rechain(session: Session) -> None:
         row.prev_hash = previous
         row.hash = audit.row_hash(row)
         previous = row.hash
+
+
+def test_the_longest_retention_periods_purge_and_back_up_without_failing(
+    env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    """Each period counts back from today; the longest allowed still lies within the calendar."""
+    longest = {
+        f"SAFEPLACE_{name}": str(MAX_DAYS)
+        for name in ("RETENTION_DAYS", "AUDIT_RETENTION_DAYS", "SCENARIO_RUN_DAYS")
+    }
+    result = run(env | longest, "retention", "run")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("0 closed referrals purged (closed more than 36500 days ago)")
+    if database_url.startswith("sqlite"):  # backups are of the embedded database only
+        folder = tmp_path / "backups"
+        folder.mkdir()
+        assert run(env | longest, "backup", str(folder)).exit_code == 0
 
 
 def test_retention_purges_old_closed_referrals(env: dict[str, str], database_url: str) -> None:

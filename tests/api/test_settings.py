@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from api.settings import MAX_DEVICE_DAYS, MIN_SECRET_LENGTH, Settings
+from api.settings import MAX_DAYS, MAX_DEVICE_DAYS, MIN_SECRET_LENGTH, Settings
 
 
 def test_workers_starting_together_share_one_whole_secret(tmp_path: Path) -> None:
@@ -86,3 +86,13 @@ def test_scenario_runs_are_kept_a_year_unless_set(monkeypatch: pytest.MonkeyPatc
     assert Settings().scenario_run_days == 365
     with pytest.raises(ValidationError):
         Settings(scenario_run_days=0)
+
+
+@pytest.mark.parametrize("name", ["retention_days", "audit_retention_days", "scenario_run_days"])
+def test_retention_periods_beyond_a_century_are_refused(name: str) -> None:
+    """The purges count back from today: millions of days reach before the calendar's start."""
+    assert getattr(Settings.model_validate({name: MAX_DAYS}), name) == MAX_DAYS
+    with pytest.raises(ValidationError) as refused:
+        Settings.model_validate({name: MAX_DAYS + 1})
+    (error,) = refused.value.errors()
+    assert error["loc"] == (name,)
