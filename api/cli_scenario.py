@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from api.scenario_files import LoadedScenario, load_scenario
-from api.scenario_runner import progress_bar, run_dask, run_local
+from api.scenario_runner import SchedulerUnreachable, progress_bar, run_dask, run_local
 from api.web.report import render_report
 from engine.simulation.advice import advice_events, pro_rata_events, with_events
 from engine.simulation.network import build_network
@@ -45,6 +45,8 @@ from models.scenario_result import (
 
 EXIT_INVALID = 2
 EXIT_UNWRITTEN = 1
+# No Dask scheduler answered at a well-formed ``--dask`` address: not the input's fault.
+EXIT_UNREACHED = 1
 
 # The bounds of the scenario's own fields: a value given here replaces the file's unvalidated.
 Replications = Annotated[
@@ -169,7 +171,11 @@ def run(
     except OSError as error:
         typer.echo(f"--out {out}: cannot create the folder: {error.strerror}", err=True)
         raise typer.Exit(EXIT_INVALID) from None
-    result = _run(loaded, replications, seed, workers, compare=compare, dask=dask)
+    try:
+        result = _run(loaded, replications, seed, workers, compare=compare, dask=dask)
+    except SchedulerUnreachable as unreachable:
+        typer.echo(f"--dask {dask}: {unreachable}", err=True)
+        raise typer.Exit(EXIT_INVALID if unreachable.malformed else EXIT_UNREACHED) from None
     stem = file.stem
     try:
         (out / f"{stem}.json").write_text(result.model_dump_json(indent=2), "utf-8")

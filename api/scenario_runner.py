@@ -63,6 +63,15 @@ def run_local(
     )
 
 
+class SchedulerUnreachable(Exception):
+    """No Dask scheduler could be reached at the address given; ``malformed`` when the address
+    is none at all (a mistake in the input), not one where nobody answered."""
+
+    def __init__(self, message: str, *, malformed: bool = False) -> None:
+        super().__init__(message)
+        self.malformed = malformed
+
+
 def run_dask(
     loaded: LoadedScenario,
     address: str | Client,
@@ -78,7 +87,17 @@ def run_dask(
     """
     from dask.distributed import Client  # only sweeps beyond one machine need Dask
 
-    client = address if isinstance(address, Client) else Client(address)  # type: ignore[no-untyped-call]
+    if isinstance(address, Client):
+        client = address
+    else:
+        try:
+            client = Client(address)  # type: ignore[no-untyped-call]
+        except ValueError as error:  # no address at all ("missing port number", ...)
+            raise SchedulerUnreachable(
+                f"not a scheduler's address: {error}", malformed=True
+            ) from None
+        except (OSError, TimeoutError) as error:
+            raise SchedulerUnreachable(f"no scheduler answers at {address}: {error}") from None
     try:
         return run_scenario(
             _seeded(loaded, seed),

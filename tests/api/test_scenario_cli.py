@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from dask import distributed
 from typer.testing import CliRunner
 
 from api.cli_scenario import register
@@ -413,3 +414,31 @@ def test_a_result_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     # Past the progress display (on standard error too), one line says what went wrong.
     problems = [line for line in result.stderr.splitlines() if line.strip()]
     assert problems == [f"--out {out}: cannot write the result: Is a directory"]
+
+
+def test_a_dask_address_that_is_none_or_answers_not_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No address at all is the input's mistake (exit 2); nobody answering at one is not
+    (exit 1); neither is a traceback, and no result is written."""
+    path = write_tiny(tmp_path)
+    out = tmp_path / "out"
+    options = ["-n", "1", "--out", str(out), "--no-compare", "--dask"]
+    result = CliRunner().invoke(app(), ["scenario", "run", str(path), *options, "nonsense"])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "--dask nonsense: not a scheduler's address: missing port number in address 'nonsense'"
+    )
+
+    class Refused:
+        def __init__(self, address: str) -> None:
+            raise OSError(f"Timed out trying to connect to tcp://{address} after 30 s")
+
+    monkeypatch.setattr(distributed, "Client", Refused)
+    result = CliRunner().invoke(app(), ["scenario", "run", str(path), *options, "127.0.0.1:1"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "--dask 127.0.0.1:1: no scheduler answers at 127.0.0.1:1: "
+        "Timed out trying to connect to tcp://127.0.0.1:1 after 30 s"
+    )
+    assert not list(out.iterdir())
