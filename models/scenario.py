@@ -32,6 +32,7 @@ from models import gazetteer
 from models.codes import Condition, ExploitationCode, Gender, GenderCode
 from models.errors import InputProblem, InvalidInput, field_problems, problems_from_error, suggest
 from models.intake import Intake
+from models.moment import FIRST_YEAR, LAST_YEAR
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Weight = Annotated[float, Field(ge=0.0, le=1e6)]
@@ -507,8 +508,12 @@ class Scenario(ScenarioModel):
     description: str = ""
     translations: dict[TranslationLanguage, ScenarioTranslation] = Field(default_factory=dict)
     network: NetworkSpec = Field(default_factory=NetworkSpec)
-    # Not strict: YAML gives a date, JSON a string.
-    start: Annotated[date, Field(strict=False)] = date(2026, 1, 5)
+    # Not strict: YAML gives a date, JSON a string. In the years a moment may lie in: the clock
+    # turns each hour of the run into Dutch time, which the calendar's ends do not allow.
+    start: Annotated[
+        date,
+        Field(strict=False, ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR, 12, 31)),
+    ] = date(2026, 1, 5)
     horizon_days: Annotated[int, Field(ge=1, le=3650)] = 365
     warmup_days: Annotated[int, Field(ge=0, le=3650)] = 0
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 1

@@ -286,6 +286,16 @@ def test_run_says_how_public_holidays_were_treated_and_who_arrived_on_them(
     assert data["public_holidays"]["days"] == ["2026-12-25", "2026-12-26", "2027-01-01"]
 
 
+def test_a_run_starting_on_the_last_day_allowed_runs(tmp_path: Path) -> None:
+    """A start in the last allowed year runs past it: the clock and holidays still hold."""
+    path = write_tiny(tmp_path)
+    path.write_text(path.read_text().replace("horizon_days: 12\n", "start: 2999-12-31\n"
+                                             "horizon_days: 12\n"))  # fmt: skip
+    options = ["-n", "1", "--workers", "1", "--out", str(tmp_path / "out"), "--no-compare"]
+    result = CliRunner().invoke(app(), ["scenario", "run", str(path), *options])
+    assert result.exit_code == 0, result.output
+
+
 def test_compare_shows_paired_differences(tmp_path: Path) -> None:
     first = write_tiny(tmp_path)
     second = tmp_path / "more.yaml"

@@ -149,6 +149,17 @@ def test_dates_read_from_json_text() -> None:
     assert str(validate_scenario(with_(start="2026-03-02")).start) == "2026-03-02"
 
 
+def test_a_start_is_in_the_years_a_moment_may_lie_in() -> None:
+    """Each hour of a run becomes a Dutch time; the calendar's ends allow none (year 9999)."""
+    assert problems(with_(start="9999-12-01")) == [
+        "start: Input should be less than or equal to 2999-12-31"
+    ]
+    assert problems(with_(start="0001-01-01")) == [
+        "start: Input should be greater than or equal to 1970-01-01"
+    ]
+    assert str(validate_scenario(with_(start="2999-12-31")).start) == "2999-12-31"
+
+
 def test_a_scenario_round_trips_through_json() -> None:
     scenario = validate_scenario(
         with_(length_of_stay={"default": {"distribution": "fixed", "days": 2}})
