@@ -53,7 +53,8 @@ from models.errors import error_message
 EXIT_BROKEN = 1
 EXIT_INVALID = 2
 # A row and its hash as ``audit verify`` prints them, kept outside the database.
-_KEPT = re.compile(r"(\d{1,18}):([0-9a-fA-F]{64})")
+# A row number (rows are numbered from 1; ASCII digits: \d would take "١" as 1) and a hash.
+_KEPT = re.compile(r"([1-9][0-9]{0,17}):([0-9a-fA-F]{64})")
 # How long a worker may take to answer uvicorn's supervisor before it is killed as hung and
 # replaced. uvicorn's 5 s is shorter than a worker's start (a new interpreter importing
 # OR-Tools, numpy and the app) on a busy machine: there every worker was killed before it
@@ -403,7 +404,7 @@ def _kept(text: str) -> tuple[int, str]:
     if found is None:
         typer.echo(
             f"--kept: '{text}' is not a row and its hash as printed by audit verify "
-            "(a row number, a colon and 64 hex digits)",
+            "(a row number from 1, a colon and 64 hex digits)",
             err=True,
         )
         raise typer.Exit(EXIT_INVALID)

@@ -430,7 +430,11 @@ def test_audit_verify_checks_a_kept_hash_against_a_rewritten_or_shortened_trail(
         database.dispose()
 
 
-@pytest.mark.parametrize("kept", ["12", "12:abc", "x:" + "0" * 64, "12:" + "g" * 64])
+@pytest.mark.parametrize(
+    "kept",
+    ["12", "12:abc", "x:" + "0" * 64, "12:" + "g" * 64, "0:" + "0" * 64, "\u0661:" + "0" * 64],
+    ids=["no-hash", "short-hash", "no-row", "not-hex", "row-0", "arabic-digit"],
+)
 def test_audit_verify_names_a_kept_hash_it_cannot_read(env: dict[str, str], kept: str) -> None:
     result = run(env, "audit", "verify", "--kept", kept)
     assert result.exit_code == EXIT_INVALID
