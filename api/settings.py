@@ -81,6 +81,15 @@ class Settings(BaseSettings):
             )
         return secret
 
+    @field_validator("var_dir")
+    @classmethod
+    def _a_folder(cls, path: Path) -> Path:
+        """Refuse at start-up a ``var/`` that is some other file, not when the first secret or
+        the database goes there, with a message that blamed the database."""
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"{path} exists and is no folder")
+        return path
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, url: str) -> str:

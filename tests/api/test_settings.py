@@ -96,3 +96,15 @@ def test_retention_periods_beyond_a_century_are_refused(name: str) -> None:
         Settings.model_validate({name: MAX_DAYS + 1})
     (error,) = refused.value.errors()
     assert error["loc"] == (name,)
+
+
+def test_a_var_folder_that_is_a_file_is_refused_at_its_setting(tmp_path: Path) -> None:
+    """Not at the first secret or database put there, with a message that blamed the database."""
+    taken = tmp_path / "var"
+    taken.write_text("")
+    with pytest.raises(ValidationError) as refused:
+        Settings(var_dir=taken)
+    (error,) = refused.value.errors()
+    assert error["loc"] == ("var_dir",)
+    assert error["msg"].endswith("exists and is no folder")
+    assert Settings(var_dir=tmp_path / "new").var_dir == tmp_path / "new"
