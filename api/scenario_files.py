@@ -84,7 +84,22 @@ class ScenarioFileError(InvalidInput):
 
 class _Loader(yaml.SafeLoader):
     """YAML's safe loader, except that a date that is no date (``2026-02-30``) stays text, for
-    the schema to refuse at its field instead of the parser failing without one."""
+    the schema to refuse at its field instead of the parser failing without one, and that a key
+    given twice in one mapping is refused: YAML keeps the last silently, so a planner's second
+    ``replications:`` would quietly undo the first."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue  # a key that is a list or mapping: the schema refuses it at its field
+            key = self.construct_object(key_node)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key '{key}' is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
 
 
 def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> object:

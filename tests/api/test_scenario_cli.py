@@ -117,6 +117,18 @@ def test_broken_yaml_names_the_file_line_and_column(tmp_path: Path) -> None:
     assert str(caught.value).startswith(f"{path}: invalid YAML at line 3")
 
 
+def test_a_key_given_twice_is_named_with_its_line(tmp_path: Path) -> None:
+    """YAML keeps the last of two equal keys silently: a second Amsterdam would undo the first."""
+    path = write_tiny(tmp_path, units="Midden-Nederland: 9, Amsterdam: 5, Amsterdam: 1")
+    with pytest.raises(InvalidInput) as caught:
+        load_scenario(path)
+    assert re.fullmatch(
+        rf"{re.escape(str(path))}: invalid YAML at line \d+ column \d+: "
+        r"the key 'Amsterdam' is given twice",
+        str(caught.value),
+    ), str(caught.value)
+
+
 def test_a_bad_network_file_and_an_unknown_shelter_are_named(tmp_path: Path) -> None:
     path = write_tiny(tmp_path)
     (tmp_path / "network.json").write_text('[{"id": "S1", "capacity": 2}]')
