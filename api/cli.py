@@ -39,6 +39,9 @@ if TYPE_CHECKING:  # typer's own copy of click, whose module is private to typer
 EXIT_INVALID = 2
 # A moment as an instance's ``now`` takes it (its years bounded), for ``--now``.
 MOMENT: Final = TypeAdapter[datetime](Moment)
+# The longest waiting list ``sample`` draws: a hundred years of the country's arrivals, and
+# far more than any instance the engine is measured on; beyond it a typo runs out the memory.
+MOST_SAMPLE_VICTIMS = 100_000
 # How many options ``--explain`` lists; the JSON always carries all of them.
 EXPLAIN_OPTIONS = 10
 
@@ -161,7 +164,14 @@ def rank_victim(
 @app.command()
 def sample(
     victims: Annotated[
-        int, typer.Option("--victims", min=0, metavar="N", help="Victims on the waiting list.")
+        int,
+        typer.Option(
+            "--victims",
+            min=0,
+            max=MOST_SAMPLE_VICTIMS,
+            metavar="N",
+            help="Victims on the waiting list.",
+        ),
     ] = 150,
     seed: Annotated[int, typer.Option("--seed", metavar="S", help="Same seed, same instance.")] = 1,
     now: Annotated[

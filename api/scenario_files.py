@@ -82,6 +82,11 @@ class ScenarioFileError(InvalidInput):
         ]
 
 
+# A scenario file is a page of settings (the shipped ones are a few KB); a larger one is not
+# read at all: 100,000 events took half a minute and most of a GB before their bound refused them.
+MAX_SCENARIO_BYTES = 1_000_000
+
+
 class _Loader(yaml.SafeLoader):
     """YAML's safe loader, except that a date that is no date (``2026-02-30``) stays text, for
     the schema to refuse at its field instead of the parser failing without one, and that a key
@@ -116,7 +121,11 @@ def read_yaml(path: Path) -> Any:
     """Parse a YAML file; :class:`InvalidInput` (at no field) says why it cannot be read, with
     the line and column of a syntax error."""
     try:
-        text = path.read_text("utf-8")
+        with path.open("rb") as file:
+            content = file.read(MAX_SCENARIO_BYTES + 1)
+        if len(content) > MAX_SCENARIO_BYTES:
+            raise _whole(f"the file is larger than {MAX_SCENARIO_BYTES:,} bytes")
+        text = content.decode("utf-8")
     except OSError as exc:
         raise _whole(f"cannot read the file: {exc.strerror or exc}") from None
     except UnicodeDecodeError:

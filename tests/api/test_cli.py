@@ -353,6 +353,11 @@ def test_invalid_instances_name_each_field_and_exit_2(
             id="now-not-a-time",
         ),
         pytest.param(
+            ("sample", "--victims", "100001"),
+            "Invalid value for '--victims': Input should be less than or equal to 100000",
+            id="sample-too-long",
+        ),
+        pytest.param(
             ("sample", "--now", "9999-12-31T23:59:59+00:00"),
             "--now: must lie in the years 1970-2999",
             id="now-beyond-the-years",

@@ -12,7 +12,7 @@ from dask import distributed
 from typer.testing import CliRunner
 
 from api.cli_scenario import register
-from api.scenario_files import LoadedScenario, load_scenario
+from api.scenario_files import MAX_SCENARIO_BYTES, LoadedScenario, load_scenario
 from api.scenario_runner import run_dask, run_local
 from engine.simulation.run import prepare, simulate
 from models.errors import InvalidInput
@@ -115,6 +115,16 @@ def test_broken_yaml_names_the_file_line_and_column(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as caught:
         load_scenario(path)
     assert str(caught.value).startswith(f"{path}: invalid YAML at line 3")
+
+
+def test_a_file_larger_than_a_scenario_is_not_read(tmp_path: Path) -> None:
+    """Its bounds would refuse it, after half a minute and most of a GB of parsing."""
+    path = write_tiny(tmp_path)
+    padding = "# " + "x" * 98 + "\n"
+    path.write_text(path.read_text() + padding * (MAX_SCENARIO_BYTES // len(padding)))
+    with pytest.raises(InvalidInput) as caught:
+        load_scenario(path)
+    assert str(caught.value) == f"{path}: the file is larger than 1,000,000 bytes"
 
 
 def test_a_key_given_twice_is_named_with_its_line(tmp_path: Path) -> None:
