@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
+from api.backup_folder import is_dated_name
 from api.db.tables import AuditRow
 
 # The "previous hash" of the first row.
@@ -168,11 +169,13 @@ def _kept_for(object_type: str, object_id: str | None) -> str | None:
     """The object id as the trail keeps it for an object of ``object_type``."""
     # A user's id is their login name, which accounts checked before any change was made; a
     # shelter's is the network's name for it, which its routes keep only for one that exists; the
-    # database's are the console's own codes.
+    # database's are the console's own codes; a backup's is the dated file name the console gave.
     if object_type in ("user", "shelter"):
         return object_id
     if object_type == "database" and object_id in (SEALED, NOT_SEALED):
         return object_id
+    if object_type == "backup" and object_id is not None and is_dated_name(object_id):
+        return object_id  # a backup's dated name: a moment, never a name of anyone
     return kept_id(object_id)
 
 

@@ -32,6 +32,11 @@ def dated_name(taken: datetime, *, sealed: bool) -> str:
     return f"safeplace-{stamp}.db{'.age' if sealed else ''}"
 
 
+def is_dated_name(name: str) -> bool:
+    """Whether ``name`` is of the form :func:`dated_name` gives (a moment and no more)."""
+    return _DATED.fullmatch(name) is not None
+
+
 def taken_at(path: Path) -> datetime | None:
     """When the backup at ``path`` was taken, read from its name; None for any other name."""
     matched = _DATED.fullmatch(path.name)

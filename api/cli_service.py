@@ -545,8 +545,10 @@ def _prune_backups(database: Database, folder: Path, now: datetime, days: int) -
     audit row (the trail then shows that a copy of everyone left the service and when it
     ended); exit 1 when one cannot be removed (the new backup stands)."""
     removed, failed = backup_folder.prune(folder, now, days)
-    for _ in removed:
-        _record_audit(database, action="purge", object_type="backup", object_id=None, result="ok")
+    for path in removed:
+        _record_audit(
+            database, action="purge", object_type="backup", object_id=path.name, result="ok"
+        )
     if removed:
         names = ", ".join(path.name for path in removed)
         typer.echo(f"removed {len(removed)} backup(s) {days} days old or older: {names}")

@@ -240,3 +240,27 @@ def test_concurrent_writers_extend_one_chain(database: Database, per_transaction
         seqs = session.scalars(select(AuditRow.seq).order_by(AuditRow.seq)).all()
     assert seqs == list(range(1, writers * 3 + 1))
     assert verify(database) is None
+
+
+def test_a_backup_is_kept_by_its_dated_name_and_any_other_name_is_not(
+    database: Database,
+) -> None:
+    """The console names a pruned backup by the moment in its file name; a name of another form
+    could be anything, a person's name included, and the trail keeps only that it was none."""
+    dated = "safeplace-20261207T031500Z.db.age"
+    with database.session() as session:
+        for object_id in (dated, "anna-jansen.db"):
+            audit.record(
+                session,
+                actor="operator",
+                role=audit.CONSOLE,
+                action="purge",
+                object_type="backup",
+                object_id=object_id,
+                result="ok",
+                request_id="r",
+                at=NOW,
+            )
+    with database.session() as session:
+        kept = session.scalars(select(AuditRow.object_id).order_by(AuditRow.seq)).all()
+    assert kept == [dated, audit.NOT_AN_ID]
