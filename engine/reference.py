@@ -35,11 +35,19 @@ def takes_intake(shelter: Shelter, now: datetime) -> bool:
 
 
 def reasons(
-    victim: Victim, shelter: Shelter, now: datetime | None, free: int | None = None
+    victim: Victim,
+    shelter: Shelter,
+    now: datetime | None,
+    free: int | None = None,
+    *,
+    security_slack_km: float = 0.0,
 ) -> list[str]:
     """Every reason code that rules out placing ``victim`` at ``shelter``, in contract order.
 
     ``free`` overrides the shelter's free places (a plan that already filled some of them).
+    ``security_slack_km``: how much nearer than a zone's ``min_km`` a shelter must be to be too
+    close (see :data:`engine.validation.SECURITY_TOL_KM`); none, as the contract says, unless
+    given.
     """
     found: list[str] = []
     if victim.gender not in shelter.genders:
@@ -54,7 +62,8 @@ def reasons(
     if shelter.programme is not None and shelter.programme not in victim.programmes:
         found.append("programme")
     if any(
-        distance_km(shelter.location, zone.location) < zone.min_km for zone in victim.danger_zones
+        distance_km(shelter.location, zone.location) < zone.min_km - security_slack_km
+        for zone in victim.danger_zones
     ):
         found.append("security")
     if now is not None and not takes_intake(shelter, now):

@@ -15,7 +15,6 @@ from datetime import datetime
 
 from engine import reference
 from models.instance import Instance
-from models.location import distance_km
 from models.plan import Plan
 from models.shelter import Shelter
 from models.victim import Victim
@@ -119,13 +118,7 @@ def broken_rules(victim: Victim, shelter: Shelter, now: datetime | None) -> list
     """The reference's reasons against placing ``victim`` at ``shelter``, ``security`` only when
     a zone is nearer than its ``min_km`` by more than :data:`SECURITY_TOL_KM`: the verdict on one
     placement of this check and of the service's ledger, which so agree with the rankings."""
-    broken = reference.reasons(victim, shelter, now)
-    if "security" in broken and not any(
-        distance_km(shelter.location, zone.location) < zone.min_km - SECURITY_TOL_KM
-        for zone in victim.danger_zones
-    ):
-        broken.remove("security")
-    return broken
+    return reference.reasons(victim, shelter, now, security_slack_km=SECURITY_TOL_KM)
 
 
 def _shared_shelters(instance: Instance, plan: Plan) -> list[str]:
