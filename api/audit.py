@@ -168,9 +168,10 @@ def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -
 def _kept_for(object_type: str, object_id: str | None) -> str | None:
     """The object id as the trail keeps it for an object of ``object_type``."""
     # A user's id is their login name, which accounts checked before any change was made; a
-    # shelter's is the network's name for it, which its routes keep only for one that exists; the
-    # database's are the console's own codes; a backup's is the dated file name the console gave.
-    if object_type in ("user", "shelter"):
+    # shelter's (and its residents') is the network's name for it, which its routes keep only for
+    # one that exists; the database's are the console's own codes; a backup's is the dated file
+    # name the console gave.
+    if object_type in ("user", "shelter", "residents"):
         return object_id
     if object_type == "database" and object_id in (SEALED, NOT_SEALED):
         return object_id

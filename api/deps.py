@@ -48,7 +48,7 @@ from api.ratelimit import LoginThrottle
 from api.settings import Settings
 from models.errors import KEY_GIVEN_TWICE, load_json
 
-ObjectType = Literal["referral", "hold", "placement", "shelter", "network"]
+ObjectType = Literal["referral", "hold", "placement", "shelter", "residents", "network"]
 Action = Literal["create", "read", "search", "update", "denied"]
 Result = Literal["ok", "denied", "not_found", "conflict", "invalid"]
 
@@ -460,9 +460,14 @@ class RoleCheck:
         problem = ProblemError(403, f"the {caller.role} role may not do this")
         if self.audited is None:
             raise problem
+        # Kept as issued ids are: a shelter's id in the path, known only once looked up, may be
+        # anything the caller typed.
         object_id = next(iter(request.path_params.values()), None)
         raise caller.refuse(
-            problem, "denied", self.audited, object_id if isinstance(object_id, str) else None
+            problem,
+            "denied",
+            self.audited,
+            audit.kept_id(object_id) if isinstance(object_id, str) else None,
         )
 
 

@@ -440,7 +440,8 @@ class AvailabilityUpdate(RequestModel):
 
 
 class ShelterPublic(ResponseModel):
-    """A shelter with its live availability (admin, and a shelter's own staff)."""
+    """A shelter with its live availability (admin, and a shelter's own staff); its residents,
+    being about people, only on their own audited route (:class:`ShelterResidents`)."""
 
     id: str
     location: Location
@@ -458,7 +459,6 @@ class ShelterPublic(ResponseModel):
     languages: list[str]
     programme: str | None
     intake: Intake
-    residents: list[str]
     closed: bool
     kind: ShelterKind | None = Field(description=KIND_DESCRIPTION)
     holiday_intake: bool = Field(description=HOLIDAY_INTAKE_DESCRIPTION)
@@ -470,6 +470,21 @@ class ShelterPublic(ResponseModel):
     version: int = Field(
         description="Counts every change to the shelter; send it back with an update or an "
         "availability update to have it refused if someone changed the shelter in between."
+    )
+
+
+class ShelterResidents(ResponseModel):
+    """Who lives at a shelter outside Safeplace's ledger (admin).
+
+    Apart from the shelter because they are about people: the shelter itself is not, so its
+    reads are open to its staff and write no audit row, while each read of these does.
+    """
+
+    shelter_id: str
+    residents: list[str] = Field(
+        description="Pseudonymous ids of people living there, whom a referral's `avoid` keeps "
+        "apart; people held or placed there by Safeplace are not listed (their holds and "
+        "placements are)."
     )
 
 

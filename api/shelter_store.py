@@ -23,7 +23,13 @@ from api import ledger
 from api.db.mapping import shelter_columns, stored_shelter_fields
 from api.db.tables import HoldRow, PlacementRow, ShelterRow
 from api.problems import ProblemError, invalid, invalid_field
-from api.schemas import AvailabilityUpdate, ShelterCreate, ShelterPublic, ShelterUpdate
+from api.schemas import (
+    AvailabilityUpdate,
+    ShelterCreate,
+    ShelterPublic,
+    ShelterResidents,
+    ShelterUpdate,
+)
 from engine.intake import always_open
 from models.intake import Intake
 from models.shelter import Shelter
@@ -228,9 +234,11 @@ def usage(session: Session, now: datetime) -> tuple[dict[str, int], dict[str, in
 def public(row: ShelterRow, *, held: int, placed: int) -> ShelterPublic:
     """A shelter with its live places."""
     free = 0 if row.closed else max(0, row.capacity - row.occupied - held - placed)
+    stored = stored_shelter_fields(row)
+    del stored["residents"]  # about people: see residents()
     return ShelterPublic.model_validate(
         {
-            **stored_shelter_fields(row),
+            **stored,
             "held": held,
             "placed": placed,
             "free": free,
@@ -242,6 +250,11 @@ def public(row: ShelterRow, *, held: int, placed: int) -> ShelterPublic:
             "version": row.version,
         }
     )
+
+
+def residents(row: ShelterRow) -> ShelterResidents:
+    """The people living at a shelter outside the ledger."""
+    return ShelterResidents(shelter_id=row.id, residents=list(row.residents))
 
 
 def _shelter(data: dict[str, Any]) -> Shelter:

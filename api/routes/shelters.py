@@ -5,6 +5,11 @@ not exist, so staff cannot even learn which other shelters there are. Shelters a
 data, so reading them writes no audit rows; every change (and every refused attempt at one) does,
 since the desk places people on what a shelter reports: the trail answers "who closed this
 shelter, and when?".
+
+A shelter's residents (people living there outside the ledger, kept apart by ``avoid``) are about
+people, so they have a route of their own: admin only, each read audited as one of personal data.
+Keeping them out of the shelter itself means its staff, who only keep places and hours current,
+never receive them, and the shelter pages' refreshes stay out of the trail.
 """
 
 from __future__ import annotations
@@ -18,11 +23,18 @@ from api.audit import NOT_AN_ID
 from api.db.tables import ShelterRow
 from api.deps import Attempt, Caller, Hidden, allow
 from api.routes.common import AUTHENTICATED, CHANGING, ON_OBJECT, Id, Limit, Offset
-from api.schemas import AvailabilityUpdate, ShelterCreate, ShelterPublic, ShelterUpdate
+from api.schemas import (
+    AvailabilityUpdate,
+    ShelterCreate,
+    ShelterPublic,
+    ShelterResidents,
+    ShelterUpdate,
+)
 
 router = APIRouter(prefix="/shelters", tags=["shelters"])
 
 Admin = Annotated[Caller, Depends(allow("admin"))]
+AdminOnPeople = Annotated[Caller, Depends(allow("admin", audited="residents"))]
 AdminOrStaff = Annotated[Caller, Depends(allow("admin", "shelter"))]
 
 
@@ -64,6 +76,15 @@ def read_shelter(shelter_id: Id, caller: AdminOrStaff) -> ShelterPublic:
     """One shelter with its live places. Roles: admin, shelter (its own)."""
     _own(caller, shelter_id)
     return _public(caller, shelter_store.get(caller.session, shelter_id))
+
+
+@router.get("/{shelter_id}/residents", responses=ON_OBJECT)
+def read_residents(shelter_id: Id, caller: AdminOnPeople) -> ShelterResidents:
+    """The pseudonymous ids of the people living at the shelter outside Safeplace's ledger.
+    Role: admin. Every read is audited (object type ``residents``, the shelter's id)."""
+    with caller.attempt("read", "residents", NOT_AN_ID) as attempt:
+        _named(caller, attempt, shelter_id)
+        return shelter_store.residents(shelter_store.get(caller.session, shelter_id))
 
 
 @router.patch("/{shelter_id}", responses=CHANGING)

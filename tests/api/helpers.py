@@ -203,6 +203,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/shelters"): frozenset({"admin"}),
     ("POST", "/api/v1/shelters"): frozenset({"admin"}),
     ("GET", "/api/v1/shelters/{shelter_id}"): frozenset({"admin", "shelter"}),
+    ("GET", "/api/v1/shelters/{shelter_id}/residents"): frozenset({"admin"}),
     ("PATCH", "/api/v1/shelters/{shelter_id}"): frozenset({"admin"}),
     ("PATCH", "/api/v1/shelters/{shelter_id}/availability"): frozenset({"admin", "shelter"}),
     ("POST", "/api/v1/referrals"): frozenset({"desk"}),
@@ -233,7 +234,9 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/metrics"): frozenset(),
 }
 # Routes on personal data: a refused call there leaves a "denied" row in the audit trail.
+# Routes on personal data: a role refused there is on record too.
 AUDITED_PREFIXES = ("/api/v1/referrals", "/api/v1/holds", "/api/v1/placements", "/api/v1/plans")
+AUDITED_SUFFIXES = ("/residents",)
 
 
 def served_routes(app: FastAPI) -> set[tuple[str, str]]:

@@ -248,6 +248,39 @@ def test_every_change_to_a_shelter_and_every_refused_one_is_in_the_trail(api: Ap
     ]
 
 
+def test_residents_are_read_on_their_own_admin_route_and_every_read_is_on_record(
+    api: Api,
+) -> None:
+    """A shelter's residents are people: its staff, who keep places and hours, never receive
+    them; the admin reads them on their own route, and the trail says who did and when."""
+    people = ["Cffffffffffffffff", "C0123456789abcdef"]
+    body = {"id": "T001", "location": {"municipality": "Utrecht"}, "capacity": 4}
+    created = api.ok(api.post("admin", "/api/v1/shelters", body | {"residents": people}), 201)
+    changed = api.ok(api.patch("admin", "/api/v1/shelters/T001", {"residents": people[:1]}))
+    shown = [
+        created,
+        changed,
+        api.ok(api.get("admin", "/api/v1/shelters/T001")),
+        api.ok(api.get("shelter", "/api/v1/shelters/S001")),
+        api.ok(api.patch("shelter", "/api/v1/shelters/S001/availability", {"free": 1})),
+        *api.ok(api.get("admin", "/api/v1/shelters")),
+    ]
+    assert all("residents" not in shelter for shelter in shown)
+    assert not any(person in str(shown) for person in people)
+
+    read = api.ok(api.get("admin", "/api/v1/shelters/T001/residents"))
+    assert read == {"shelter_id": "T001", "residents": people[:1]}
+    assert api.get("admin", "/api/v1/shelters/Alice/residents").status_code == 404
+    assert api.get("shelter", "/api/v1/shelters/S001/residents").status_code == 403
+    assert api.get("desk", "/api/v1/shelters/T001/residents").status_code == 403
+    assert audit_rows(api, object_type="residents") == [
+        ("read", "residents", "T001", "ok"),
+        ("read", "residents", NOT_AN_ID, "not_found"),
+        ("denied", "residents", NOT_AN_ID, "denied"),
+        ("denied", "residents", NOT_AN_ID, "denied"),
+    ]
+
+
 def test_an_admins_edit_read_before_someone_elses_change_is_refused_whole(api: Api) -> None:
     """The admin opens the shelter; its staff close it; the admin then saves intake hours with
     the version read: saving would keep the admin's old view of the rest, so nothing is saved,
