@@ -103,17 +103,22 @@ def add_user(
     return user
 
 
-def set_active(session: Session, name: str, *, active: bool) -> None:
+def set_active(session: Session, name: str, *, active: bool) -> bool:
     """Let a user in again, or keep them out from their next request on (their tokens too: each
     request checks that the user is still active); :class:`AccountError` for an unknown name.
 
     Either way the tokens and web sessions issued so far end for good: let in again, the user
     logs in again, and whoever took a token or a cookie while the user was out gains nothing.
+    A user already in that state is left alone (False): activating someone who is at work must
+    not end their sessions.
     """
     user = _user(session, name)
+    if user.active == active:
+        return False
     user.active = active
     _end_logins(user)
     session.flush()
+    return True
 
 
 def set_role(session: Session, name: str, *, role: str, shelter_id: str | None) -> None:

@@ -214,14 +214,18 @@ def deactivate_user(name: Annotated[str, typer.Argument(help="Login name.")]) ->
     """Keep a user out from their next request on (someone who left).
 
     A forgotten or leaked password is replaced with set-password instead."""
-    _set_active(name, active=False)
-    typer.echo(f"user '{name}' deactivated: every request of theirs is refused from now on")
+    if _set_active(name, active=False):
+        typer.echo(f"user '{name}' deactivated: every request of theirs is refused from now on")
+    else:
+        typer.echo(f"user '{name}' was deactivated already: nothing changed")
 
 
 def activate_user(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
     """Let a deactivated user in again (with their own password)."""
-    _set_active(name, active=True)
-    typer.echo(f"user '{name}' active again")
+    if _set_active(name, active=True):
+        typer.echo(f"user '{name}' active again")
+    else:
+        typer.echo(f"user '{name}' is active already: nothing changed, their sessions go on")
 
 
 def set_user_role(
@@ -283,9 +287,18 @@ def end_user_devices(
     )
 
 
-def _set_active(name: str, *, active: bool) -> None:
+def _set_active(name: str, *, active: bool) -> bool:
+    """Whether the user's state changed (a user already in it: no change, no audit row)."""
     with _account_change(_database(), "cannot change user", name) as session:
-        accounts.set_active(session, name, active=active)
+        if not accounts.set_active(session, name, active=active):
+            raise _Unchanged
+        return True
+    return False
+
+
+class _Unchanged(Exception):
+    """Raised inside :func:`_account_change` when there is nothing to change: the transaction
+    ends without a change and without an audit row, and the command goes on."""
 
 
 @contextmanager
@@ -300,6 +313,8 @@ def _account_change(
         with database.session() as session:
             yield session
             _record_user_change(session, name, action, uuid.uuid4().hex)
+    except _Unchanged:
+        return
     except accounts.AccountError as error:
         typer.echo(f"{failure}: {error}", err=True)
         raise typer.Exit(EXIT_INVALID) from None

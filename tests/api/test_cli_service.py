@@ -96,10 +96,19 @@ def test_a_deactivated_user_is_kept_out_until_activated_again(
         bearer = {"Authorization": f"Bearer {token}"}
         assert client.get("/api/v1/referrals", headers=bearer).status_code == 200
 
+        # Activating someone at work changes nothing: their token goes on.
+        result = run(env, "users", "activate", "anna")
+        assert result.exit_code == 0, result.output
+        assert "is active already: nothing changed" in result.output
+        assert client.get("/api/v1/referrals", headers=bearer).status_code == 200
+
         result = run(env, "users", "deactivate", "anna")
         assert result.exit_code == 0, result.output
         assert client.get("/api/v1/referrals", headers=bearer).status_code == 401  # the token too
         assert client.post("/api/v1/auth/token", data=ANNA).status_code == 401
+        again = run(env, "users", "deactivate", "anna")
+        assert again.exit_code == 0, again.output
+        assert again.output.strip() == "user 'anna' was deactivated already: nothing changed"
 
         assert run(env, "users", "activate", "anna").exit_code == 0
         # Whoever took the token meanwhile gains nothing: it ended with the deactivation.
@@ -639,7 +648,9 @@ def test_every_change_to_a_user_is_in_the_audit_trail(
         (("users", "add", "anna", "--role", "desk"), PASSWORD + "\n"),
         (("users", "set-role", "anna", "--role", "planner"), ""),
         (("users", "deactivate", "anna"), ""),
+        (("users", "deactivate", "anna"), ""),  # nothing to change: no row
         (("users", "activate", "anna"), ""),
+        (("users", "activate", "anna"), ""),  # nothing to change: no row
         (("users", "set-password", "anna"), "another horse battery staple\n"),
         (("users", "end-devices", "anna"), ""),
         (("users", "set-role", "nobody", "--role", "desk"), ""),  # refused: no row
