@@ -36,9 +36,17 @@ from models.shelter import Shelter
 
 
 def create(session: Session, data: ShelterCreate, *, now: datetime) -> ShelterRow:
-    """Store a new shelter; 409 ``shelter_exists`` when the id is taken."""
-    if session.get(ShelterRow, data.id) is not None:
+    """Store a new shelter; 409 ``shelter_exists`` when the id is taken, also in another case."""
+    taken = taken_id(session, data.id)
+    if taken == data.id:
         raise ProblemError(409, f"a shelter '{data.id}' exists already", code="shelter_exists")
+    if taken is not None:
+        raise ProblemError(
+            409,
+            f"a shelter '{taken}' exists already: ids that differ only in case would be taken "
+            "for each other",
+            code="shelter_exists",
+        )
     shelter = _shelter(data.model_dump(exclude=_NOT_CONTRACT))
     row = ShelterRow(
         **shelter_columns(shelter),
@@ -52,6 +60,21 @@ def create(session: Session, data: ShelterCreate, *, now: datetime) -> ShelterRo
     session.add(row)
     session.flush()
     return row
+
+
+def taken_id(session: Session, shelter_id: str) -> str | None:
+    """The id of the shelter stored under ``shelter_id`` or under the same id in another case:
+    on the phone and on paper "S001" and "s001" are one shelter, so the network holds one.
+
+    A new id has only ASCII letters (:data:`api.schemas.ShelterId`), which every database lowers
+    alike; the exact id is preferred where an id of before that rule differs only in case.
+    """
+    exact = session.get(ShelterRow, shelter_id)
+    if exact is not None:
+        return exact.id
+    return session.scalars(
+        select(ShelterRow.id).where(func.lower(ShelterRow.id) == shelter_id.lower()).limit(1)
+    ).first()
 
 
 def get(session: Session, shelter_id: str, *, lock: bool = False) -> ShelterRow:

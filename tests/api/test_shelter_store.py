@@ -248,6 +248,17 @@ def test_every_change_to_a_shelter_and_every_refused_one_is_in_the_trail(api: Ap
     ]
 
 
+def test_an_id_differing_from_a_shelters_only_in_case_is_taken(api: Api) -> None:
+    """On the phone and on paper "S001" and "s001" are one shelter: the network holds one."""
+    body = {"id": "s001", "location": {"municipality": "Utrecht"}, "capacity": 4}
+    response = api.post("admin", "/api/v1/shelters", body)
+    assert response.status_code == 409
+    assert response.json()["code"] == "shelter_exists"
+    assert response.json()["detail"].startswith("a shelter 'S001' exists already")
+    assert api.get("admin", "/api/v1/shelters/s001").status_code == 404
+    api.ok(api.post("admin", "/api/v1/shelters", body | {"id": "s001a"}), 201)
+
+
 def test_residents_are_read_on_their_own_admin_route_and_every_read_is_on_record(
     api: Api,
 ) -> None:

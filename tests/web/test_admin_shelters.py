@@ -331,16 +331,23 @@ def test_an_empty_form_asks_for_each_number_instead_of_storing_a_default(site: S
     assert "Laagste leeftijd: Vul dit in." in text(response)
 
 
-def test_an_id_in_use_is_refused_at_the_id_field(site: Site) -> None:
+@pytest.mark.parametrize("typed", [OWN_SHELTER, OWN_SHELTER.lower()])
+def test_an_id_in_use_is_refused_at_the_id_field(site: Site, typed: str) -> None:
+    """Also in another case: on the phone "S001" and "s001" are one shelter."""
     admin = site.visitor("admin")
     before = shelter(site, OWN_SHELTER)
-    response = admin.post("/admin/shelters", NEW | {"id": OWN_SHELTER})
+    response = admin.post("/admin/shelters", NEW | {"id": typed})
     assert response.status_code == 409
     assert f"Id: Er is al een opvang {OWN_SHELTER}: kies een ander id." in text(response)
     assert 'id="id-error"' in response.text
     assert filled(response)["languages"] == [NEW["languages"]]
     assert shelter(site, OWN_SHELTER) == before
-    assert site.audit()[-1] == ("create", "shelter", OWN_SHELTER, "conflict")
+    network = site.api("admin", "GET", "/api/v1/shelters?limit=500")
+    assert [found["id"] for found in network if found["id"].lower() == typed.lower()] == [
+        OWN_SHELTER
+    ]
+    kept = OWN_SHELTER if typed == OWN_SHELTER else None  # only a shelter's own id is kept
+    assert site.audit()[-1] == ("create", "shelter", kept, "conflict")
 
 
 def test_an_id_that_would_break_its_address_is_refused_at_the_id_field(site: Site) -> None:

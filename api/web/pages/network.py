@@ -25,6 +25,7 @@ from urllib.parse import quote
 from fastapi import Request, Response
 from starlette.datastructures import FormData
 
+from api import shelter_store
 from api.deps import Caller
 from api.problems import ProblemError
 from api.regions import police_unit
@@ -131,7 +132,9 @@ def create_shelter(request: Request, caller: Visitor, form: Form) -> Response:
         return _form(request, caller, values=values, problems=mistakes.problems, status=422)
     except ProblemError as problem:
         if problem.code == "shelter_exists":
-            taken = [FieldProblem("id", "shelter_exists", _typed(form, "id"))]
+            typed = _typed(form, "id")
+            stored = shelter_store.taken_id(caller.session, typed) or typed  # "S001" for "s001"
+            taken = [FieldProblem("id", "shelter_exists", stored)]
             return _form(request, caller, values=values, problems=taken, status=409)
         if problem.status != 422:
             raise
