@@ -496,11 +496,12 @@ def erase_referral(
 
 
 def make_backup(
-    target: Annotated[
-        Path,
+    given: Annotated[
+        str,
         typer.Argument(
+            metavar="FILE|FOLDER",
             help="The new file to write (never replaced), or a folder: the backup is then named "
-            "by its moment, and the folder's backups SAFEPLACE_RETENTION_DAYS old or older go."
+            "by its moment, and the folder's backups SAFEPLACE_RETENTION_DAYS old or older go.",
         ),
     ],
     recipient: Annotated[
@@ -515,6 +516,7 @@ def make_backup(
 
     Sealed for the backup keys when there are any; into a folder, dated, and the folder's
     backups as old as the retention period or older removed."""
+    target = _backup_target(given)
     settings = _settings()
     try:
         keys = sealing.recipients(" ".join(recipient)) if recipient else settings.backup_keys()
@@ -553,6 +555,20 @@ def make_backup(
     typer.echo(f"backup written to {made.path} ({made.size:,} bytes, {form}); {trail}")
     if folder is not None:
         _prune_backups(database, folder, now, settings.retention_days)
+
+
+def _backup_target(given: str) -> Path:
+    """The path ``given``, read as it was typed: a path turned into a :class:`Path` loses what
+    says it was meant as a folder (``backups/`` became a file named ``backups``), and an empty
+    one becomes the current folder."""
+    if not given.strip():
+        typer.echo("backup not made: FILE|FOLDER is empty: name a new file or a folder", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    target = Path(given)
+    if given.endswith(("/", os.sep)) and not target.is_dir():
+        typer.echo(f"backup not made: {target} is no folder: make it first", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    return target
 
 
 def _prune_backups(database: Database, folder: Path, now: datetime, days: int) -> None:

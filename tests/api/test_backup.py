@@ -162,6 +162,17 @@ def test_a_backup_never_replaces_a_file(sqlite_file: tuple[str, Database], tmp_p
     missing_folder = run(url, tmp_path, "backup", str(tmp_path / "no" / "such" / "copy.db"))
     assert missing_folder.exit_code == EXIT_INVALID
     assert "no folder" in missing_folder.output
+    # As typed: "new/" is meant as a folder, not a file named "new"; "" is no current folder.
+    as_folder = run(url, tmp_path, "backup", f"{tmp_path / 'new'}/")
+    assert as_folder.exit_code == EXIT_INVALID
+    assert (
+        as_folder.output.strip()
+        == f"backup not made: {tmp_path / 'new'} is no folder: make it first"
+    )
+    assert not (tmp_path / "new").exists()
+    empty = run(url, tmp_path, "backup", "")
+    assert empty.exit_code == EXIT_INVALID
+    assert "FILE|FOLDER is empty" in empty.output
     with database.session() as session:
         assert session.scalars(select(ReferralRow)).all() == []
         assert session.scalars(select(AuditRow).where(AuditRow.action == "export")).all() == []
