@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from api import ledger, stays
 from api.db.mapping import referral_columns, victim_from_row
 from api.db.tables import HoldRow, PlacementRow, ReferralRow, ShelterRow
-from api.problems import ProblemError, invalid, invalid_field
+from api.problems import FieldError, ProblemError, invalid, invalid_field
 from api.schemas import (
     ReferralCreate,
     ReferralIntake,
@@ -41,6 +41,7 @@ def create(session: Session, data: ReferralCreate, *, now: datetime) -> Referral
     """Store a new waiting referral under a fresh case id."""
     victim = _victim({"id": new_case_id(), **data.model_dump(exclude={"stay"})})
     _check_current(session, victim.current)
+    _check_avoid(session, victim.avoid, kept=())
     row = ReferralRow(
         **referral_columns(victim),
         status="waiting",
@@ -114,6 +115,7 @@ def update(
                 code="already_placed",
             )
     _check_current(session, victim.current)
+    _check_avoid(session, victim.avoid, kept=before.avoid)
     for column, value in referral_columns(victim).items():
         setattr(row, column, value)
     row.updated_at = now
@@ -240,6 +242,33 @@ def _victim(data: dict[str, Any]) -> Victim:
         return Victim.model_validate(data)
     except ValidationError as error:
         raise invalid(error) from None
+
+
+def _check_avoid(session: Session, avoid: Sequence[str], *, kept: Sequence[str]) -> None:
+    """422 at each new ``avoid`` entry that is no case and no shelter's resident.
+
+    Keeping apart protects a person only when the number is right: a mistyped case number would
+    be stored, keep nobody apart, and give no sign of it. Entries the referral kept from before
+    are not checked again: the case they name may have been purged since, and keeping it apart
+    harms nobody.
+    """
+    new = [person for person in avoid if person not in kept]
+    if not new:
+        return
+    known = set(session.scalars(select(ReferralRow.id).where(ReferralRow.id.in_(new))))
+    if len(known) < len(set(new)):
+        known |= {
+            resident
+            for residents in session.scalars(select(ShelterRow.residents))
+            for resident in residents
+        }
+    errors = [
+        FieldError(path=f"avoid[{index}]", message=f"no case or resident '{person}' is known")
+        for index, person in enumerate(avoid)
+        if person not in kept and person not in known
+    ]
+    if errors:
+        raise ProblemError(422, "the request breaks the placement contract", errors=errors)
 
 
 def _check_current(session: Session, shelter_id: str | None) -> None:

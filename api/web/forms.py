@@ -70,6 +70,7 @@ Code = (
         "swapped",
         "shelter_exists",
         "in_use",
+        "unknown_person",
     ]
     | None
 )
@@ -343,6 +344,22 @@ def from_api(
     """The API's field errors as form problems, each at the input its path points to (for
     ``zone_rows``, see :func:`input_of`)."""
     return [FieldProblem(input_of(e.path, zone_rows), None, e.message) for e in errors or ()]
+
+
+def people_unknown(errors: Sequence[FieldError] | None, avoid: Sequence[str]) -> list[FieldProblem]:
+    """The API's refusal of a new referral as form problems, each ``avoid`` entry that names
+    nobody the service knows said as such, with the number as typed."""
+    problems: list[FieldProblem] = []
+    for error in errors or ():
+        entry = _AVOID_ENTRY.fullmatch(error.path)
+        if entry is not None and int(entry.group(1)) < len(avoid):
+            problems.append(FieldProblem("avoid", "unknown_person", avoid[int(entry.group(1))]))
+        else:
+            problems += from_api([error])
+    return problems
+
+
+_AVOID_ENTRY = re.compile(r"avoid\[(\d+)\]")
 
 
 def input_of(path: str, zone_rows: Sequence[int] = ()) -> str:

@@ -19,7 +19,9 @@ from typing import Any
 import httpx2
 import pytest
 import uvicorn
+from sqlalchemy import update
 
+from api.db.tables import ShelterRow
 from api.deps import get_now
 from api.main import create_app
 from tests.api.helpers import PASSWORD, USERS, add_users, settings_for
@@ -75,6 +77,11 @@ def server(database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) 
     app = create_app(settings_for(database_url, tmp_path / "var"))
     app.dependency_overrides[get_now] = lambda: datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     add_users(app.state.database, USERS)
+    with app.state.database.session() as session:  # people a referral may be kept apart from
+        resident = [SENT["avoided person"], SENT["avoided person after update"]]
+        session.execute(
+            update(ShelterRow).where(ShelterRow.id == "S001").values(residents=resident)
+        )
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, log_level="debug", access_log=False

@@ -52,6 +52,7 @@ def test_a_referral_keeps_the_contract_fields(api: Api) -> None:
         {"location": {"municipality": "Den Bosch"}, "min_km": 40},
         {"location": {"lat": 51.9, "lon": 4.5}, "min_km": 25.5},
     ]
+    other = create_referral(api)
     body = referral(
         children=1,
         conditions=["pregnancy"],
@@ -60,7 +61,7 @@ def test_a_referral_keeps_the_contract_fields(api: Api) -> None:
         programmes=["cosm"],
         danger_zones=zones,
         priority=3,
-        avoid=["Cabcdef0123456789"],
+        avoid=[other],
     )
     created = api.ok(api.post("desk", "/api/v1/referrals", body), 201)
     read = api.ok(api.get("desk", f"/api/v1/referrals/{created['id']}"))
@@ -70,7 +71,29 @@ def test_a_referral_keeps_the_contract_fields(api: Api) -> None:
     assert read["danger_zones"][0]["location"]["municipality"] == "Den Bosch"
     for field in ("children", "conditions", "exploitation", "languages", "programmes"):
         assert read[field] == body[field]
-    assert (read["priority"], read["avoid"]) == (3, ["Cabcdef0123456789"])
+    assert (read["priority"], read["avoid"]) == (3, [other])
+
+
+def test_only_a_known_case_or_resident_is_kept_apart(api: Api) -> None:
+    """A mistyped case number would be stored, keep nobody apart and give no sign of it."""
+    other = create_referral(api)
+    api.ok(api.patch("admin", "/api/v1/shelters/S001", {"residents": ["R-1"]}))
+    typo = other[:-1] + ("0" if other[-1] != "0" else "1")
+    response = api.post("desk", "/api/v1/referrals", referral(avoid=[other, typo, "R-1", "R-2"]))
+    assert response.status_code == 422
+    assert [(e["path"], e["message"]) for e in response.json()["errors"]] == [
+        ("avoid[1]", f"no case or resident '{typo}' is known"),
+        ("avoid[3]", "no case or resident 'R-2' is known"),
+    ]
+    case = create_referral(api, avoid=[other, "R-1"])
+
+    # An entry kept from before is not checked again: the resident may have left meanwhile.
+    api.ok(api.patch("admin", "/api/v1/shelters/S001", {"residents": []}))
+    changed = api.ok(api.patch("desk", f"/api/v1/referrals/{case}", {"priority": 3}))
+    assert changed["avoid"] == [other, "R-1"]
+    response = api.patch("desk", f"/api/v1/referrals/{case}", {"avoid": [other, "R-1", typo]})
+    assert [e["path"] for e in response.json()["errors"]] == ["avoid[2]"]
+    assert api.ok(api.get("desk", f"/api/v1/referrals/{case}"))["avoid"] == [other, "R-1"]
 
 
 def test_a_current_shelter_must_exist(api: Api) -> None:

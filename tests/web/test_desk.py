@@ -277,6 +277,23 @@ def test_every_line_of_the_summary_names_its_field_the_danger_zones_by_number(
     assert 'value="C1\x01C2"' in refused.text
 
 
+def test_a_case_number_kept_apart_must_be_known_and_a_typo_is_said_at_its_field(
+    site: Site,
+) -> None:
+    """Keeping apart protects only with the right number: a typo named on the form, with the
+    entries kept, instead of a referral that keeps nobody apart."""
+    desk = site.visitor("desk")
+    other = register(desk)
+    typo = other[:-1] + ("0" if other[-1] != "0" else "1")
+    refused = desk.post("/desk/referrals", {**REFERRAL, "avoid": f"{other} {typo}"})
+    assert refused.status_code == 422
+    assert f"Geen zaak of bewoner {typo} bekend: controleer het nummer." in text(refused)
+    assert f'value="{other} {typo}"' in refused.text
+    assert "<details open>" in refused.text
+    case = register(desk, avoid=other)
+    assert site.api("desk", "GET", f"/api/v1/referrals/{case}")["avoid"] == [other]
+
+
 def test_etten_leur_is_a_municipality_like_any_other(site: Site) -> None:
     """The one municipality neither GeoNames package places (its point comes from elsewhere, see
     models.build_gazetteer) is typed as freely as the others: as a location and a danger zone."""

@@ -25,11 +25,12 @@ from fastapi import Depends, Request, Response
 from api import matching, shelter_store
 from api.deps import Caller, get_network_cache, settle
 from api.network_cache import NetworkCache
+from api.problems import ProblemError
 from api.routes import holds, referrals
 from api.schemas import MAX_DANGER_ZONES, HoldPublic, ReferralPublic, StayKind
 from api.web import freshness
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
-from api.web.forms import FieldProblem, FormProblems, referral_from_form
+from api.web.forms import FieldProblem, FormProblems, people_unknown, referral_from_form
 from api.web.i18n import language_of
 from api.web.pages.referral import hold_doubts
 from api.web.state import web_state
@@ -209,7 +210,13 @@ def create_referral(
         return _form_page(
             request, caller, cache, values=values, problems=problems.problems, status=422
         )
-    created = call(referrals.create_referral, request, caller, data)
+    try:
+        created = call(referrals.create_referral, request, caller, data)
+    except ProblemError as problem:
+        if problem.status != 422:
+            raise
+        refused = people_unknown(problem.errors, data.avoid)
+        return _form_page(request, caller, cache, values=values, problems=refused, status=422)
     return redirect(f"/desk/referrals/{created.id}?done=created")
 
 
