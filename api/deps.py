@@ -23,7 +23,7 @@ the wall clock, which is what their signature's times mean.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -460,15 +460,34 @@ class RoleCheck:
         problem = ProblemError(403, f"the {caller.role} role may not do this")
         if self.audited is None:
             raise problem
-        # Kept as issued ids are: a shelter's id in the path, known only once looked up, may be
-        # anything the caller typed.
-        object_id = next(iter(request.path_params.values()), None)
-        raise caller.refuse(
-            problem,
-            "denied",
-            self.audited,
-            audit.kept_id(object_id) if isinstance(object_id, str) else None,
-        )
+        object_type, object_id = refused_object(request.path_params, self.audited)
+        raise caller.refuse(problem, "denied", object_type, object_id)
+
+
+# The path parameters that name an object of the audit trail, and the object's type.
+_NAMED_BY: dict[str, ObjectType] = {
+    "referral_id": "referral",
+    "hold_id": "hold",
+    "placement_id": "placement",
+}
+
+
+def refused_object(
+    params: Mapping[str, object], audited: ObjectType
+) -> tuple[ObjectType, str | None]:
+    """What a refused request was about: the object its address names, under that object's own
+    type, else the refusing route's type without an id.
+
+    A page's address may name another kind of object than the route it acts through (a hold asked
+    for on a referral's page, ``/desk/referrals/{referral_id}/hold``): its case id recorded as a
+    hold's would be a row no search for the referral finds under its type, and one that says a
+    hold was touched that never existed.
+    """
+    for name, value in params.items():
+        kind = _NAMED_BY.get(name)
+        if kind is not None and isinstance(value, str):
+            return kind, value
+    return audited, None
 
 
 @cache

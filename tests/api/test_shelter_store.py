@@ -287,8 +287,8 @@ def test_residents_are_read_on_their_own_admin_route_and_every_read_is_on_record
     assert audit_rows(api, object_type="residents") == [
         ("read", "residents", "T001", "ok"),
         ("read", "residents", NOT_AN_ID, "not_found"),
-        ("denied", "residents", NOT_AN_ID, "denied"),
-        ("denied", "residents", NOT_AN_ID, "denied"),
+        ("denied", "residents", None, "denied"),
+        ("denied", "residents", None, "denied"),
     ]
 
 

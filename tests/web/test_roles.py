@@ -137,3 +137,17 @@ def test_every_cell_of_the_role_matrix(site: Site) -> None:
         rows = session.scalars(select(AuditRow).where(AuditRow.action == "denied")).all()
     assert len(rows) == denied
     assert {row.result for row in rows} == {"denied"}
+
+
+def test_a_refusal_is_on_record_under_the_object_the_page_is_about(site: Site) -> None:
+    """A page may act through a route on another kind of object than its address names (a hold
+    asked for on a referral's page): its refusal names the referral of the address as a referral,
+    never as a hold with a case id, so "who tried to touch this referral?" finds it."""
+    case = site.api("desk", "POST", "/api/v1/referrals", {"gender": "female", "age": 30})["id"]
+    for role in ("planner", "shelter", "auditor", "admin"):
+        visitor = site.visitor(role)
+        assert (
+            visitor.post(f"/desk/referrals/{case}/hold", {"shelter_id": "S001"}).status_code == 403
+        )
+    refused = [row for row in site.audit() if row[0] == "denied"]
+    assert refused == [("denied", "referral", case, "denied")] * 4
