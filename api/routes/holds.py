@@ -19,6 +19,12 @@ from api.schemas import HoldCreate, HoldExtend, HoldPublic, HoldStatus, Placemen
 
 router = APIRouter(prefix="/holds", tags=["holds"])
 
+# The rules a refused confirm names to shelter staff: those of what the intake view shows them of
+# the person (gender, age, children, conditions; :class:`api.schemas.ReferralIntake`) and of
+# their own places. A danger zone near the shelter, a resident the person must not live with, or
+# the programmes the person may use are kept from staff: the desk, who sees why, acts on them.
+STAFF_RULES = ("gender", "age", "children", "capacity")
+
 Desk = Annotated[Caller, Depends(allow("desk", audited="hold"))]
 DeskOrStaff = Annotated[Caller, Depends(allow("desk", "shelter", audited="hold"))]
 
@@ -89,7 +95,12 @@ def confirm_hold(hold_id: Id, caller: DeskOrStaff) -> PlacementPublic:
     confirmed. Roles: desk, shelter (its own shelter's)."""
     with caller.attempt("update", "hold", hold_id):
         caller.must_see(bookings.get_hold(caller.session, hold_id).shelter_id, "hold", hold_id)
-        placement = ledger.confirm_hold(caller.session, hold_id, now=caller.now)
+        try:
+            placement = ledger.confirm_hold(caller.session, hold_id, now=caller.now)
+        except ledger.LedgerConflict as conflict:
+            if caller.role == "shelter" and conflict.code == "rule_broken":
+                raise told_staff(conflict) from None
+            raise
         caller.audit("create", "placement", placement.id)
         caller.audit("update", "referral", placement.referral_id)  # placed, its stay ended
         return bookings.placement_public(placement)
@@ -129,3 +140,12 @@ def release_hold(hold_id: Id, caller: DeskOrStaff) -> HoldPublic:
         row = ledger.release_hold(caller.session, hold_id, now=caller.now)
         caller.audit("update", "referral", row.referral_id)  # it waits again
         return bookings.hold_public(row, caller.now)
+
+
+def told_staff(conflict: ledger.LedgerConflict) -> ledger.LedgerConflict:
+    """A confirm's ``rule_broken`` as shelter staff hear it: of the rules broken only those of
+    :data:`STAFF_RULES` and the conditions."""
+    shown = [r for r in conflict.reasons if r in STAFF_RULES or r.startswith("condition:")]
+    named = f": {', '.join(shown)}" if shown else ""
+    detail = f"the person no longer fits the shelter's rules{named}; the desk sees why"
+    return ledger.LedgerConflict("rule_broken", detail, reasons=shown)

@@ -346,6 +346,28 @@ def test_staff_confirm_and_discharge_at_their_own_shelter(api: Api) -> None:
     api.ok(api.post("shelter", f"/api/v1/placements/{placement['id']}/discharge"))
 
 
+def test_staff_refused_a_confirm_hear_no_more_of_the_person_than_intake_needs(api: Api) -> None:
+    """A confirm the rules refuse tells shelter staff that the person no longer fits, and of
+    the rules only those of what intake shows (gender, age, children, conditions): never that a
+    danger zone lies near the shelter, that the person must not live with one of its residents,
+    or what programme they may use, which the intake view keeps from staff. The desk, who
+    sees the whole referral, hears every rule."""
+    api.ok(api.patch("admin", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 2}))
+    case = create_referral(api, programmes=["cosm"])
+    held = api.ok(hold(api, case, OWN_SHELTER), 201)
+    resident = api.ok(api.get("admin", f"/api/v1/shelters/{OWN_SHELTER}/residents"))["residents"][0]
+    zones = [{"location": {"municipality": "Rotterdam"}, "min_km": 10}]
+    change = {"avoid": [resident], "danger_zones": zones, "programmes": [], "age": 17}
+    api.ok(api.patch("desk", f"/api/v1/referrals/{case}", change))
+
+    staff = conflict(api, api.post("shelter", f"/api/v1/holds/{held['id']}/confirm"), "rule_broken")
+    assert staff["reasons"] == ["age"]
+    for hidden in ("avoid", "security", "programme"):
+        assert hidden not in staff["detail"]
+    desk = conflict(api, api.post("desk", f"/api/v1/holds/{held['id']}/confirm"), "rule_broken")
+    assert {"age", "avoid", "security", "programme"} <= set(desk["reasons"])
+
+
 def test_lists_name_every_hold_and_placement_they_show(api: Api) -> None:
     api.ok(api.patch("admin", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 2}))
     cosm = {"programmes": ["cosm"], "danger_zones": []}
