@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import traceback
 import uuid
 from collections.abc import Sequence
 
@@ -20,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.logs import fault_site
 from api.problems import problem_response
 
 logger = logging.getLogger(__name__)
@@ -157,12 +157,9 @@ def log_unhandled(exc: Exception, scope: Scope) -> None:
     """Log an exception nothing handled by its type, the line it came from, the route and the
     request id, never by its message: a message can quote input (a validation error repeats the
     values it rejected)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "unknown"
     logger.error(
-        "unhandled %s at %s (%s %s, request %s)",
-        type(exc).__name__,
-        where,
+        "unhandled %s (%s %s, request %s)",
+        fault_site(exc),
         scope.get("method", ""),
         route_template(scope),
         request_id(scope),

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from api import disclosure
 from api.db.session import Database
 from api.db.tables import ScenarioRunRow
+from api.logs import fault_site
 from api.scenario_files import LoadedScenario
 from engine.simulation.replicate import Progress as ProgressCallback
 from engine.simulation.runner import run_scenario
@@ -312,7 +313,8 @@ class RunRegistry:
                     progress=progress,
                 )
             except Exception as exc:  # a failed run is reported by its status, never lost
-                log.exception("scenario run %s failed", run_id)
+                # By type and line: a live run's message could quote the stored network.
+                log.error("scenario run %s failed: %s", run_id, fault_site(exc))
                 self._write(run_id, state="failed", error=f"{type(exc).__name__}: {exc}"[:500])
                 return
             if loaded.live_at is not None:

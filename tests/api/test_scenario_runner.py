@@ -171,3 +171,31 @@ def test_a_run_stored_before_translations_were_kept_shows_its_own_name(
     assert run is not None
     assert (run.description, run.translations) == ("", {})
     assert run.titles("nl") == ("tiny", "")
+
+
+def test_a_failed_run_is_logged_by_its_fault_never_by_its_message(
+    database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A live run's failure could quote the stored network; the log names the fault's type and
+    line only, the run keeps the failure for its planner."""
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("shelter S001 at 52.0907,5.1214")
+
+    monkeypatch.setattr(scenario_runner, "run_local", failing)
+    registry = RunRegistry(database, workers=1)
+    with caplog.at_level("DEBUG", logger="api.scenario_runner"), database.session() as session:
+        started = registry.start(
+            session, load_scenario(write_tiny(tmp_path)), replications=1, compare=False
+        )
+    finished = wait_until_finished(database, registry, started.id, set())
+    assert finished.state == "failed"
+    logged = [record for record in caplog.records if record.name == "api.scenario_runner"]
+    raised_at = f"{__file__}:{failing.__code__.co_firstlineno + 1}"
+    assert [record.getMessage() for record in logged] == [
+        f"scenario run {started.id} failed: ValueError at {raised_at}"
+    ]
+    assert all(record.exc_info is None for record in logged)
