@@ -1,4 +1,6 @@
-"""The HTTP service: ``create_app`` builds it (uvicorn runs ``api.main:create_app --factory``).
+"""The HTTP service: ``create_app`` builds it, run by ``safeplace serve``. Anyone starting uvicorn
+on it by hand (``uvicorn api.main:create_app --factory --no-access-log``) must turn uvicorn's
+access log off as ``serve`` does: it would write every request's raw path, case ids included.
 
 The factory prepares the database before it returns (creates ``var/``, migrates, seeds the
 synthetic national network into an empty database), so a worker process never accepts a request
