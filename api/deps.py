@@ -192,10 +192,14 @@ class Hidden(ProblemError):
 @dataclass
 class Attempt:
     """The object an attempt is about; a create sets the new object's id once it has one, and a
-    search the ids of every object it returns (:attr:`disclosed`)."""
+    search the ids of every object it returns (:attr:`disclosed`). :attr:`besides`: other
+    objects the attempt acts on, each recorded with the attempt's own result, so that a refused
+    attempt is found under them too (a hold refused for a referral has no hold id to find it by).
+    """
 
     object_id: str | None
     disclosed: list[str] = field(default_factory=list)
+    besides: list[tuple[Action, ObjectType, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -287,18 +291,20 @@ class Caller:
             yield subject
         except ledger.NotFound as missing:
             raise self.refuse(
-                ProblemError(404, str(missing)), action, object_type, subject.object_id
+                ProblemError(404, str(missing)), action, object_type, subject.object_id, subject
             ) from None
         except ledger.LedgerConflict as conflict:
             problem = ProblemError(
                 409, conflict.detail, code=conflict.code, reasons=conflict.reasons
             )
-            raise self.refuse(problem, action, object_type, subject.object_id) from None
+            raise self.refuse(problem, action, object_type, subject.object_id, subject) from None
         except ProblemError as problem:
-            raise self.refuse(problem, action, object_type, subject.object_id) from None
+            raise self.refuse(problem, action, object_type, subject.object_id, subject) from None
         shown: list[str | None] = [*subject.disclosed] or [subject.object_id]
         for object_id_shown in shown:
             self.audit(action, object_type, object_id_shown)
+        for besides in subject.besides:
+            self.audit(*besides)
 
     def must_see(self, shelter_id: str, kind: str, object_id: str) -> None:
         """Shelter staff see only what is at their own shelter: anything else is "not found"
@@ -312,8 +318,10 @@ class Caller:
         action: Action,
         object_type: ObjectType,
         object_id: str | None,
+        subject: Attempt | None = None,
     ) -> ProblemError:
-        """Roll back, record the refused attempt, commit that record; the caller raises.
+        """Roll back, record the refused attempt (and the other objects it acts on, from
+        ``subject``), commit that record; the caller raises.
 
         In a shared transaction only the record is added: the others' rows must stay, and only
         rankings share one, whose attempts change nothing that would need rolling back.
@@ -321,6 +329,8 @@ class Caller:
         if not self.shared:
             self.session.rollback()
         self.audit(action, object_type, object_id, _result(problem))
+        for besides in subject.besides if subject is not None else ():
+            self.audit(*besides, _result(problem))
         if not self.shared:
             self.session.commit()
         return problem

@@ -34,6 +34,7 @@ def create_hold(data: HoldCreate, caller: Desk, settings: SettingsDep) -> HoldPu
     """Reserve the places a referral needs at a shelter until ``expires_at``: for the
     configured time, or until ``until`` (a next-morning intake). Role: desk."""
     with caller.attempt("create", "hold") as attempt:
+        attempt.besides.append(("update", "referral", data.referral_id))  # it is held now
         minutes = bookings.hold_minutes(
             data.until, caller.now, default=settings.hold_minutes, max_hours=settings.hold_max_hours
         )
@@ -45,7 +46,6 @@ def create_hold(data: HoldCreate, caller: Desk, settings: SettingsDep) -> HoldPu
             minutes=minutes,
         )
         attempt.object_id = row.id
-        caller.audit("update", "referral", row.referral_id)  # it is held now
         return bookings.hold_public(row, caller.now)
 
 

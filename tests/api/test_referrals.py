@@ -282,9 +282,10 @@ def test_each_kind_of_refusal_is_on_record_as_what_it_was(api: Api) -> None:
     assert hold(api, case, OTHER_SHELTER).status_code == 409
     assert api.get("desk", "/api/v1/holds/H0123456789abcdef").status_code == 404
     assert api.get("shelter", "/api/v1/referrals").status_code == 403
-    assert audit_rows(api)[-4:] == [
+    assert audit_rows(api)[-5:] == [
         ("search", "referral", None, "invalid"),
         ("create", "hold", None, "conflict"),
+        ("update", "referral", case, "conflict"),  # "who tried to hold a place for this case?"
         ("read", "hold", "H0123456789abcdef", "not_found"),
         ("denied", "referral", None, "denied"),
     ]

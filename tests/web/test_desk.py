@@ -1640,7 +1640,7 @@ def test_accept_all_holds_every_open_line_most_urgent_first(site: Site) -> None:
     assert made == [
         row
         for case in (cases["3"], cases["2"], cases["1"])
-        for row in (("update", "referral", case, "ok"), ("create", "hold", holds[case]["id"], "ok"))
+        for row in (("create", "hold", holds[case]["id"], "ok"), ("update", "referral", case, "ok"))
     ]
 
 
