@@ -37,10 +37,14 @@ from datetime import datetime
 from pathlib import Path
 from uuid import uuid4
 
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from api import audit, backup, sealing
 from api.db.session import Database, migration_scripts
+from api.db.tables import Base
 
 # How long to wait for a lock on the database of now: long enough for a command that is just
 # finishing, far shorter than any service's lifetime (whose connections never let go).
@@ -185,12 +189,79 @@ def _upgraded(
     database = Database.for_url(f"sqlite:///{copy}")
     try:
         database.migrate()
-    finally:
-        database.dispose()
-    try:
+        _same_schema(database)
         return backup.trail(copy, "the backup", kept, audit_days=audit_days)
     except backup.BackupError as error:
         raise RestoreError(str(error)) from None
+    except SQLAlchemyError as error:
+        # A file that names a revision but lacks the tables it stands for (or has others in
+        # their place) is no Safeplace database: its migrations or its trail cannot be read.
+        raise RestoreError(
+            f"the backup does not hold the tables of a Safeplace database: {_reason(error)}"
+        ) from None
+    finally:
+        database.dispose()
+
+
+def _same_schema(database: Database) -> None:
+    """:class:`RestoreError` unless the upgraded copy's tables are exactly this code's: a file
+    that names a known revision may still lack a table or a column the service needs."""
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    if differences:
+        raise RestoreError(
+            "the backup does not hold the tables of a Safeplace database: "
+            f"{_difference(differences[0])}" + _more(len(differences) - 1)
+        )
+
+
+# How each kind of difference alembic finds reads, of the object named.
+_DIFFERENCES = {
+    "add_table": "no table {}",
+    "add_column": "no column {}",
+    "add_index": "no index {}",
+    "add_constraint": "no constraint {}",
+    "add_fk": "no foreign key {}",
+    "remove_table": "a table Safeplace does not have: {}",
+    "remove_column": "a column Safeplace does not have: {}",
+    "remove_index": "an index Safeplace does not have: {}",
+    "remove_constraint": "a constraint Safeplace does not have: {}",
+    "remove_fk": "a foreign key Safeplace does not have: {}",
+}
+
+
+def _more(count: int) -> str:
+    """How many differences more there are, in words (nothing for none)."""
+    if count < 1:
+        return ""
+    return f" (and {count} more difference{'s' if count > 1 else ''})"
+
+
+def _difference(difference: object) -> str:
+    """One difference alembic found between a database and the tables, in words (``no table
+    audit``; ``a column Safeplace does not have: referrals.x``)."""
+    if isinstance(difference, list) and difference:
+        return _difference(difference[0])  # a column's changes come as a list of them
+    if not isinstance(difference, tuple) or not difference:
+        return str(difference)
+    kind, subject = str(difference[0]), ""
+    for part in difference[1:]:
+        name = getattr(part, "name", None)
+        if isinstance(name, str):
+            owner = getattr(getattr(part, "table", None), "name", None)
+            subject = f"{owner}.{name}" if isinstance(owner, str) else name
+            break
+        if isinstance(part, str):  # a table's name, before its column's
+            subject = part if not subject else f"{subject}.{part}"
+    return _DIFFERENCES.get(kind, kind.replace("_", " ") + " {}").format(subject).strip()
+
+
+def _reason(error: SQLAlchemyError) -> str:
+    """The database's own words for ``error``, in one line."""
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip()
+    return text.splitlines()[0] if text else type(cause).__name__
 
 
 def _revision(copy: Path) -> str | None:

@@ -38,6 +38,8 @@ BEFORE_NEWEST = "0011"
 DAYS = 730
 # The newest schema revision of the code.
 HEAD = str(migration_scripts().get_current_head())
+# What a restore says of a file that names a revision without holding its tables.
+NOT_ITS_TABLES = "the backup does not hold the tables of a Safeplace database"
 
 
 def run(url: str, tmp_path: Path, *args: str, answer: str = "") -> Result:
@@ -256,6 +258,27 @@ def not_safeplace(_source: Path, target: Path) -> Path:
     return target
 
 
+def tables_dropped(source: Path, target: Path, revision: str | None = None) -> Path:
+    """``source`` without its referrals' tables (at ``revision`` when given): a file that names
+    a revision of Safeplace's schema without holding it."""
+    target.write_bytes(source.read_bytes())
+    with closing(sqlite3.connect(target)) as connection, connection:
+        connection.execute("PRAGMA foreign_keys=OFF")
+        for table in ("referral_stays", "holds", "placements", "referrals"):
+            connection.execute(f"DROP TABLE {table}")
+        if revision is not None:
+            connection.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    return target
+
+
+def revision_only(_source: Path, target: Path, revision: str = HEAD) -> Path:
+    """A SQLite file that holds nothing but a schema revision of Safeplace's."""
+    with closing(sqlite3.connect(target)) as connection, connection:
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        connection.execute("INSERT INTO alembic_version VALUES (?)", (revision,))
+    return target
+
+
 def not_sqlite(_source: Path, target: Path) -> Path:
     target.write_bytes(b"not a database at all " * 400)
     return target
@@ -273,8 +296,32 @@ def not_sqlite(_source: Path, target: Path) -> Path:
             EXIT_INVALID,
             f"(revision 9999) is newer than this version of Safeplace knows (up to {HEAD})",
         ),
+        (tables_dropped, EXIT_BROKEN, NOT_ITS_TABLES),
+        (
+            lambda source, target: tables_dropped(source, target, BEFORE_NEWEST),
+            EXIT_BROKEN,
+            NOT_ITS_TABLES,
+        ),
+        (revision_only, EXIT_BROKEN, NOT_ITS_TABLES),
+        (lambda source, target: revision_only(source, target, "0013"), EXIT_BROKEN, NOT_ITS_TABLES),
+        (
+            lambda source, target: renumbered(source, target, BEFORE_NEWEST),
+            EXIT_BROKEN,
+            NOT_ITS_TABLES,
+        ),
     ],
-    ids=["corrupted", "forged", "not-sqlite", "not-safeplace", "newer"],
+    ids=[
+        "corrupted",
+        "forged",
+        "not-sqlite",
+        "not-safeplace",
+        "newer",
+        "tables-dropped",
+        "tables-dropped-older",
+        "revision-only",
+        "revision-only-older",
+        "claims-older",
+    ],
 )
 def test_a_backup_that_fails_a_check_is_refused_and_nothing_changes(
     sqlite_file: tuple[str, Database], tmp_path: Path, spoil: object, code: int, said: str
