@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import MISSING, TypeAdapter, ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api import ledger
@@ -36,10 +37,12 @@ from models.shelter import Shelter
 
 
 def create(session: Session, data: ShelterCreate, *, now: datetime) -> ShelterRow:
-    """Store a new shelter; 409 ``shelter_exists`` when the id is taken, also in another case."""
+    """Store a new shelter; 409 ``shelter_exists`` when the id is taken, also in another case,
+    and also by a shelter another admin stored under the same id at the same moment (on
+    PostgreSQL both may find the id free, and the database's own key refuses the second)."""
     taken = taken_id(session, data.id)
     if taken == data.id:
-        raise ProblemError(409, f"a shelter '{data.id}' exists already", code="shelter_exists")
+        raise _exists(data.id)
     if taken is not None:
         raise ProblemError(
             409,
@@ -57,8 +60,14 @@ def create(session: Session, data: ShelterCreate, *, now: datetime) -> ShelterRo
         places_reported_at=now,
         version=1,
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # The insert waited for the other transaction's, which now shows.
+        if session.get(ShelterRow, data.id, populate_existing=True) is not None:
+            raise _exists(data.id) from None
+        raise
     return row
 
 
@@ -75,6 +84,10 @@ def taken_id(session: Session, shelter_id: str) -> str | None:
     return session.scalars(
         select(ShelterRow.id).where(func.lower(ShelterRow.id) == shelter_id.lower()).limit(1)
     ).first()
+
+
+def _exists(shelter_id: str) -> ProblemError:
+    return ProblemError(409, f"a shelter '{shelter_id}' exists already", code="shelter_exists")
 
 
 def get(session: Session, shelter_id: str, *, lock: bool = False) -> ShelterRow:

@@ -22,6 +22,7 @@ from api import shelter_store
 from api.audit import NOT_AN_ID
 from api.db.tables import ShelterRow
 from api.deps import Attempt, Caller, Hidden, allow
+from api.problems import ProblemError
 from api.routes.common import AUTHENTICATED, CHANGING, ON_OBJECT, Id, Limit, Offset
 from api.schemas import (
     AvailabilityUpdate,
@@ -66,7 +67,12 @@ def create_shelter(data: ShelterCreate, caller: Admin) -> ShelterPublic:
     """Add a shelter to the network. Role: admin."""
     with caller.attempt("create", "shelter") as attempt:
         _named(caller, attempt, data.id)  # one that exists already is refused under its name
-        row = shelter_store.create(caller.session, data, now=caller.now)
+        try:
+            row = shelter_store.create(caller.session, data, now=caller.now)
+        except ProblemError as problem:
+            if problem.code == "shelter_exists":  # stored at the same moment by another admin
+                attempt.object_id = data.id
+            raise
         attempt.object_id = row.id
         return shelter_store.public(row, held=0, placed=0)
 

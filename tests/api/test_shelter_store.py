@@ -292,6 +292,33 @@ def test_residents_are_read_on_their_own_admin_route_and_every_read_is_on_record
     ]
 
 
+def test_of_admins_adding_one_id_at_once_one_adds_it_and_the_others_hear_it_exists(
+    api: Api,
+) -> None:
+    """Two admins (or a script run twice) adding a shelter under the same new id at the same
+    moment: on PostgreSQL both may find the id free before either has stored it, and the
+    database's own key then refuses the later one. That is the same 409 ``shelter_exists``,
+    named in the trail, as for an id taken long before, never a 500."""
+    admins = 8
+    for attempt in range(3):
+        body = {"id": f"T{attempt:03d}", "location": {"municipality": "Utrecht"}, "capacity": 4}
+        start = threading.Barrier(admins)
+
+        def add(_: int, body: dict[str, Any] = body, start: threading.Barrier = start) -> Any:
+            start.wait()
+            return api.post("admin", "/api/v1/shelters", body)
+
+        with ThreadPoolExecutor(max_workers=admins) as pool:
+            answers = list(pool.map(add, range(admins)))
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses == [201] + [409] * (admins - 1), [answer.text for answer in answers]
+        assert {a.json().get("code") for a in answers if a.status_code == 409} == {"shelter_exists"}
+        rows = [row for row in audit_rows(api, object_type="shelter") if row[0] == "create"]
+        assert sorted(row[3] for row in rows[-admins:]) == ["conflict"] * (admins - 1) + ["ok"]
+        assert {row[2] for row in rows[-admins:]} == {body["id"]}
+    assert api.ok(api.get("admin", "/api/v1/shelters/T002"))["capacity"] == 4
+
+
 def test_an_admins_edit_read_before_someone_elses_change_is_refused_whole(api: Api) -> None:
     """The admin opens the shelter; its staff close it; the admin then saves intake hours with
     the version read: saving would keep the admin's old view of the rest, so nothing is saved,
