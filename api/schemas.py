@@ -315,8 +315,19 @@ class ReferralIntake(ResponseModel):
 # Shelters
 
 
+# The longest municipality a shelter is stored under, as the name was given (the column's width:
+# PostgreSQL refuses a longer one, SQLite would keep it). The longest official name has 29
+# characters; a longer one is the gazetteer's forgiving of case, punctuation and "gemeente".
+MAX_MUNICIPALITY = 128
+
+
 def _in_the_netherlands(location: Location) -> Location:
-    """A shelter's coordinates must lie in the Netherlands (:func:`outside_netherlands`)."""
+    """A shelter's coordinates must lie in the Netherlands (:func:`outside_netherlands`), and
+    its municipality, kept as given, fit the column it is stored in."""
+    if location.municipality is not None and len(location.municipality) > MAX_MUNICIPALITY:
+        raise field_problems(
+            [(("municipality",), f"at most {MAX_MUNICIPALITY} characters: give its name")]
+        )
     problem = outside_netherlands(location)
     if problem is not None:
         raise ValueError(problem)

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from api.schemas import StayKind
+from api.schemas import MAX_MUNICIPALITY, StayKind
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -126,7 +126,7 @@ class ShelterRow(Base):
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    municipality: Mapped[str | None] = mapped_column(String(128), default=None)
+    municipality: Mapped[str | None] = mapped_column(String(MAX_MUNICIPALITY), default=None)
     lat: Mapped[float | None] = mapped_column(Float, default=None)
     lon: Mapped[float | None] = mapped_column(Float, default=None)
     capacity: Mapped[int] = mapped_column(Integer)

@@ -25,7 +25,7 @@ from sqlalchemy import inspect, select, update
 from api.audit import NOT_AN_ID
 from api.db.session import Database
 from api.db.tables import ShelterRow
-from api.schemas import ShelterId
+from api.schemas import MAX_MUNICIPALITY, ShelterId
 from models.intake import MAX_WINDOWS
 from models.sample import sample_shelter_kinds, sample_shelters
 from tests.api.databases import schema_at
@@ -317,6 +317,34 @@ def test_of_admins_adding_one_id_at_once_one_adds_it_and_the_others_hear_it_exis
         assert sorted(row[3] for row in rows[-admins:]) == ["conflict"] * (admins - 1) + ["ok"]
         assert {row[2] for row in rows[-admins:]} == {body["id"]}
     assert api.ok(api.get("admin", "/api/v1/shelters/T002"))["capacity"] == 4
+
+
+def test_a_municipality_is_kept_as_given_up_to_its_columns_width_on_both_databases(
+    api: Api,
+) -> None:
+    """The gazetteer forgives case, punctuation and "gemeente", so a name it resolves may be
+    far longer than any municipality's, and a shelter keeps the name as given. Up to the
+    column's width it is stored and read back as sent; beyond it, it is refused at its field
+    (PostgreSQL would refuse to store it: a 500), and nothing is stored or changed."""
+    fits = "Utrecht" + "!" * (MAX_MUNICIPALITY - len("Utrecht"))
+    body = {"id": "T001", "location": {"municipality": fits}, "capacity": 4}
+    assert api.ok(api.post("admin", "/api/v1/shelters", body), 201)["location"]["municipality"] == (
+        fits
+    )
+    assert api.ok(api.get("admin", "/api/v1/shelters/T001"))["location"]["municipality"] == fits
+    before = api.ok(api.get("admin", "/api/v1/shelters/S001"))
+    for name in (fits + "!", "Gemeente " * 20 + "Utrecht"):
+        added = api.post(
+            "admin", "/api/v1/shelters", body | {"id": "T002", "location": {"municipality": name}}
+        )
+        changed = api.patch("admin", "/api/v1/shelters/S001", {"location": {"municipality": name}})
+        for refused in (added, changed):
+            assert refused.status_code == 422, refused.text
+            assert [error["path"] for error in refused.json()["errors"]] == [
+                "location.municipality"
+            ]
+    assert api.get("admin", "/api/v1/shelters/T002").status_code == 404
+    assert api.ok(api.get("admin", "/api/v1/shelters/S001")) == before
 
 
 def test_an_admins_edit_read_before_someone_elses_change_is_refused_whole(api: Api) -> None:
