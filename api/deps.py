@@ -23,6 +23,7 @@ the wall clock, which is what their signature's times mean.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -43,10 +44,10 @@ from api.db.session import Database
 from api.lanes import RankingLane
 from api.middleware import request_id
 from api.network_cache import NetworkCache
-from api.problems import KEY_REPEATED, ProblemError
+from api.problems import HALF_CHARACTER, KEY_REPEATED, ProblemError
 from api.ratelimit import LoginThrottle
 from api.settings import Settings
-from models.errors import KEY_GIVEN_TWICE, load_json
+from models.errors import KEY_GIVEN_TWICE, Loc, load_json
 
 ObjectType = Literal["referral", "hold", "placement", "shelter", "residents", "network"]
 Action = Literal["create", "read", "search", "update", "denied"]
@@ -102,20 +103,25 @@ async def get_throttle(request: Request) -> LoginThrottle:
 
 
 async def refuse_repeated_keys(request: Request) -> None:
-    """Refuse a JSON body that gives a key twice in one object, at that key's path (422).
+    """Refuse a JSON body that gives a key twice in one object, at that key's path (422), and
+    one whose text holds half a character, at its path too.
 
     JSON parsers, FastAPI's too, keep the last of two equal keys silently: a referral sent with
     ``"conditions": ["addiction"], "conditions": []`` would be stored as needing no care and
     ranked for shelters that cannot give it. FastAPI has parsed the body before any dependency
     runs; this reads it once more, as the command line reads a contract document. A caller who
     is not signed in hears 401 instead, as for a body that is no JSON at all.
+
+    JSON's ``\\ud800`` escapes half of a UTF-16 pair, which Python's parser keeps as a lone
+    surrogate: no text either database can store (a municipality the gazetteer resolves in spite
+    of it was a 500).
     """
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if not (media_type == "application/json" or media_type.endswith("+json")):
         return
     body = await request.body()
     try:
-        _, twice = load_json(body) if body else (None, [])
+        document, twice = load_json(body) if body else (None, [])
     except (ValueError, RecursionError):  # no JSON: FastAPI has refused it before this runs
         return
     if twice:
@@ -125,6 +131,46 @@ async def refuse_repeated_keys(request: Request) -> None:
                 for loc in twice
             ]
         )
+    halves = list(lone_surrogates(document)) if _SURROGATE_ESCAPE.search(body) else []
+    if halves:
+        raise RequestValidationError(
+            [
+                {"type": HALF_CHARACTER, "loc": ("body", *loc), "msg": NOT_TEXT, "input": None}
+                for loc in halves
+            ]
+        )
+
+
+# Where a JSON text escapes a UTF-16 surrogate (half a pair, or a whole one): only then is the
+# parsed document walked for lone halves.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# What is wrong with a string that holds one.
+NOT_TEXT = "not valid text: it holds half of a UTF-16 surrogate pair (\\ud800-\\udfff)"
+
+
+def lone_surrogates(document: object, loc: tuple[str | int, ...] = ()) -> Iterator[Loc]:
+    """The path of every string (or key) in a parsed JSON ``document`` that holds a lone
+    surrogate, which no UTF-8 text, and so no database, can hold."""
+    if isinstance(document, str):
+        if _has_surrogate(document):
+            yield loc
+    elif isinstance(document, dict):
+        for key, value in document.items():
+            if _has_surrogate(key):
+                yield (*loc, key.encode("utf-8", "backslashreplace").decode("ascii"))
+            else:
+                yield from lone_surrogates(value, (*loc, key))
+    elif isinstance(document, list):
+        for index, item in enumerate(document):
+            yield from lone_surrogates(item, (*loc, index))
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

@@ -36,6 +36,8 @@ TYPE_BASE = "https://safeplace.example/problems/"
 _SOURCES = ("query", "path", "header", "cookie")
 # The error type of a key a JSON body gives twice in one object (api.deps.refuse_repeated_keys).
 KEY_REPEATED = "json_key_repeated"
+# The error type of a string of a JSON body that holds a lone UTF-16 surrogate (idem).
+HALF_CHARACTER = "json_half_character"
 
 
 class FieldError(BaseModel):
@@ -197,12 +199,15 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 def _before_authentication(exc: RequestValidationError) -> bool:
     """Whether the body was refused before any dependency, the caller's check included, ran:
-    FastAPI's JSON parser, or :func:`api.deps.refuse_repeated_keys`, which runs first.
+    FastAPI's JSON parser, or :func:`api.deps.refuse_repeated_keys` (a key given twice, half a
+    character), which runs first.
 
     Those two refusals would otherwise reach a caller nobody has authenticated; every other
     schema problem is reported after the caller's check (:func:`api.deps.get_session`).
     """
-    return any(item.get("type") in ("json_invalid", KEY_REPEATED) for item in exc.errors())
+    return any(
+        item.get("type") in ("json_invalid", KEY_REPEATED, HALF_CHARACTER) for item in exc.errors()
+    )
 
 
 def _signed_in(request: Request) -> bool:

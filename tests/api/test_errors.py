@@ -92,6 +92,38 @@ def test_a_key_given_twice_is_refused_at_its_path_and_nothing_is_stored(api: Api
     assert api.ok(created, 201)["conditions"] == ["addiction"]
 
 
+def test_half_a_character_is_refused_at_its_path_and_nothing_is_stored(api: Api) -> None:
+    """JSON may escape half of a UTF-16 pair (``\\ud800``), which Python's parser keeps as a
+    lone surrogate: no text a database can store. The gazetteer reads it as a blank, so
+    "Utrecht" followed by one was a municipality, and the request a 500, on both databases."""
+    headers = {**api.headers("desk"), "content-type": "application/json"}
+    half = b"\\ud800"
+    body = (
+        b'{"gender": "female", "age": 30, "location": {"municipality": "Utrecht' + half + b'"}, '
+        b'"danger_zones": [{"location": {"municipality": "Zwolle"}, "min_km": 30}], '
+        b'"avoid": ["C' + half + b'"], "x' + half + b'": 1}'
+    )
+    before = api.ok(api.get("desk", "/api/v1/referrals"))
+    found = paths(api.client.post("/api/v1/referrals", content=body, headers=headers))
+    assert set(found) == {"location.municipality", "avoid[0]", "x\\ud800"}
+    assert all("half of a UTF-16 surrogate pair" in message for message in found.values())
+    shelter = b'{"id": "T901", "location": {"municipality": "Utrecht' + half + b'"}, "capacity": 4}'
+    admin = {**api.headers("admin"), "content-type": "application/json"}
+    found = paths(api.client.post("/api/v1/shelters", content=shelter, headers=admin))
+    assert list(found) == ["location.municipality"]
+    assert api.ok(api.get("desk", "/api/v1/referrals")) == before
+    assert api.get("admin", "/api/v1/shelters/T901").status_code == 404
+    anonymous = api.client.post(
+        "/api/v1/referrals", content=body, headers={"content-type": "application/json"}
+    )
+    assert problem(anonymous, 401).get("errors") is None
+    # A whole pair is a character like any other.
+    whole = body.replace(half, b"\\ud83d\\ude00").replace(b', "x\\ud83d\\ude00": 1', b"")
+    whole = whole.replace(b', "avoid": ["C\\ud83d\\ude00"]', b"")
+    created = api.ok(api.client.post("/api/v1/referrals", content=whole, headers=headers), 201)
+    assert created["location"]["municipality"] == "Utrecht\U0001f600"
+
+
 def test_cross_field_problems_land_on_their_field(api: Api) -> None:
     body = referral(conditions=["lvb", "lvb"])
     found = paths(api.post("desk", "/api/v1/referrals", body))
