@@ -323,10 +323,16 @@ MAX_MUNICIPALITY = 128
 
 def _in_the_netherlands(location: Location) -> Location:
     """A shelter's coordinates must lie in the Netherlands (:func:`outside_netherlands`), and
-    its municipality, kept as given, fit the column it is stored in."""
-    if location.municipality is not None and len(location.municipality) > MAX_MUNICIPALITY:
+    its municipality, kept as given, fit the column it is stored in: no longer than it, and no
+    control character (the gazetteer reads one as a blank, and PostgreSQL stores no NUL)."""
+    name = location.municipality
+    if name is not None and len(name) > MAX_MUNICIPALITY:
         raise field_problems(
             [(("municipality",), f"at most {MAX_MUNICIPALITY} characters: give its name")]
+        )
+    if name is not None and re.fullmatch(PRINTABLE, name) is None:
+        raise field_problems(
+            [(("municipality",), "holds a control character (U+0000-U+001F, U+007F)")]
         )
     problem = outside_netherlands(location)
     if problem is not None:
