@@ -70,8 +70,8 @@ def create_shelter(data: ShelterCreate, caller: Admin) -> ShelterPublic:
         try:
             row = shelter_store.create(caller.session, data, now=caller.now)
         except ProblemError as problem:
-            if problem.code == "shelter_exists":  # stored at the same moment by another admin
-                attempt.object_id = data.id
+            if problem.code == "shelter_exists":  # stored meanwhile, or under another case
+                attempt.object_id = shelter_store.taken_id(caller.session, data.id)
             raise
         attempt.object_id = row.id
         return shelter_store.public(row, held=0, placed=0)
