@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import MISSING, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -92,7 +92,8 @@ PLACEMENT_RESTS_ON = ("gender", "age", "children", "conditions", "programmes", "
 def update(
     session: Session, referral_id: str, data: ReferralUpdate, *, now: datetime
 ) -> ReferralRow:
-    """Change the fields given; a closed referral is refused (409 ``referral_closed``).
+    """Change the fields given; a closed referral is refused (409 ``referral_closed``), and so is
+    everything with a ``version`` that is no longer the referral's (409 ``version_conflict``).
 
     A held referral may change: the ledger checks the rules again when the hold is confirmed.
     A placed one has no such later check, so what its placement rests on (the fields of the
@@ -102,8 +103,15 @@ def update(
     row = get(session, referral_id, lock=True)
     if row.status == "closed":
         raise ProblemError(409, "the referral is closed", code="referral_closed")
+    if data.version is not MISSING and data.version != row.version:
+        raise ProblemError(
+            409,
+            f"the referral changed since version {data.version} was read (it is at version "
+            f"{row.version}, updated {row.updated_at.isoformat()}): read it again and resend",
+            code="version_conflict",
+        )
     before = victim_from_row(row)
-    victim = _victim(before.model_dump() | data.model_dump())
+    victim = _victim(before.model_dump() | data.model_dump(exclude={"version"}))
     if row.status == "placed":
         changed = [
             name for name in PLACEMENT_RESTS_ON if getattr(victim, name) != getattr(before, name)

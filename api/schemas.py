@@ -214,6 +214,19 @@ class ReferralUpdate(RequestModel):
     priority: Priority | MISSING = MISSING
     avoid: Annotated[list[Key], Field(max_length=MAX_AVOID)] | MISSING = MISSING
     current: Key | MISSING | None = MISSING
+    version: (
+        Annotated[
+            int,
+            Field(
+                ge=1,
+                description="The referral's version as read: when it has changed since (an edit, "
+                "a hold, a stay), nothing is saved (409 `version_conflict`). Optional, so that a "
+                "script setting one field without reading first keeps working; a client that "
+                "shows the referral for editing sends it, lest it undo a colleague's change.",
+            ),
+        ]
+        | MISSING
+    ) = MISSING
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> ReferralUpdate:
@@ -281,6 +294,11 @@ class ReferralPublic(ResponseModel):
     region: str | None = Field(description="Police unit of the referral's location.")
     created_at: datetime
     updated_at: datetime
+    version: int = Field(
+        description="Counts every change to the referral (its fields, holds and placements, "
+        "stays, closing); send it back with an update to have it refused if someone changed "
+        "the referral in between."
+    )
     closed_at: datetime | None
     close_reason: str | None
     stay: StayPublic | None = Field(

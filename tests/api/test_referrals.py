@@ -138,6 +138,36 @@ def test_partial_updates(api: Api) -> None:
     assert [e["path"] for e in response.json()["errors"]] == ["avoid[0]"]
 
 
+def test_an_update_read_before_someone_elses_change_is_refused_whole(api: Api) -> None:
+    """Two desks editing one referral: the later save, based on what it read before the first,
+    must not undo the first unseen; a hold or a stay is a change too."""
+    case = create_referral(api, priority=1, programmes=["cosm"])  # OTHER_SHELTER's
+    read = api.ok(api.get("desk", f"/api/v1/referrals/{case}"))
+    first = api.ok(
+        api.patch("desk", f"/api/v1/referrals/{case}", {"priority": 3, "version": read["version"]})
+    )
+    assert first["version"] == read["version"] + 1
+    stale = {"priority": 2, "languages": ["ar"], "version": read["version"]}
+    refused = api.patch("desk", f"/api/v1/referrals/{case}", stale)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "version_conflict"
+    assert refused.json()["detail"].startswith(
+        f"the referral changed since version {read['version']} was read (it is at version "
+        f"{first['version']}"
+    )
+    kept = api.ok(api.get("desk", f"/api/v1/referrals/{case}"))
+    assert (kept["priority"], kept["languages"], kept["version"]) == (3, [], first["version"])
+
+    set_free(api, OTHER_SHELTER, 1)
+    api.ok(hold(api, case, OTHER_SHELTER), 201)
+    held = api.patch(
+        "desk", f"/api/v1/referrals/{case}", {"priority": 1, "version": kept["version"]}
+    )
+    assert held.json()["code"] == "version_conflict"
+    # Without a version the change is made, as a script setting one field expects.
+    assert api.ok(api.patch("desk", f"/api/v1/referrals/{case}", {"priority": 1}))["priority"] == 1
+
+
 def test_nothing_fits_says_what_would_open_a_place(api: Api) -> None:
     everywhere = [{"location": {"municipality": "Utrecht"}, "min_km": 2000}]
     case = create_referral(api, danger_zones=everywhere)
