@@ -40,6 +40,11 @@ DAYS = 730
 HEAD = str(migration_scripts().get_current_head())
 # What a restore says of a file that names a revision without holding its tables.
 NOT_ITS_TABLES = "the backup does not hold the tables of a Safeplace database"
+# ... and of one whose audit trail is no longer kept append-only.
+NOT_ITS_TRIGGERS = (
+    "the backup does not hold the triggers of a Safeplace database (they keep the audit trail "
+    "append-only):"
+)
 
 
 def run(url: str, tmp_path: Path, *args: str, answer: str = "") -> Result:
@@ -279,6 +284,19 @@ def revision_only(_source: Path, target: Path, revision: str = HEAD) -> Path:
     return target
 
 
+def unguarded(source: Path, target: Path, emptied: bool = False) -> Path:
+    """``source`` whose audit trail no trigger keeps from being deleted (or whose trigger does
+    nothing any more, when ``emptied``), as someone wanting to remove rows unseen would leave it."""
+    target.write_bytes(source.read_bytes())
+    with closing(sqlite3.connect(target)) as connection, connection:
+        connection.execute("DROP TRIGGER audit_no_delete")
+        if emptied:
+            connection.execute(
+                "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT 1; END"
+            )
+    return target
+
+
 def not_sqlite(_source: Path, target: Path) -> Path:
     target.write_bytes(b"not a database at all " * 400)
     return target
@@ -309,6 +327,12 @@ def not_sqlite(_source: Path, target: Path) -> Path:
             EXIT_BROKEN,
             NOT_ITS_TABLES,
         ),
+        (unguarded, EXIT_BROKEN, f"{NOT_ITS_TRIGGERS} no trigger audit_no_delete"),
+        (
+            lambda source, target: unguarded(source, target, emptied=True),
+            EXIT_BROKEN,
+            f"{NOT_ITS_TRIGGERS} trigger audit_no_delete is not Safeplace's",
+        ),
     ],
     ids=[
         "corrupted",
@@ -321,6 +345,8 @@ def not_sqlite(_source: Path, target: Path) -> Path:
         "revision-only",
         "revision-only-older",
         "claims-older",
+        "trigger-dropped",
+        "trigger-emptied",
     ],
 )
 def test_a_backup_that_fails_a_check_is_refused_and_nothing_changes(
