@@ -18,7 +18,8 @@ from typer.testing import CliRunner, Result
 
 from api import backup
 from api.audit import NOT_SEALED
-from api.cli_service import EXIT_INVALID, register
+from api.cli_console import EXIT_INVALID
+from api.cli_service import register
 from api.db.session import Database
 from api.db.tables import AuditRow, ReferralRow
 from tests.api.rows import register_one

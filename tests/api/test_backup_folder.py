@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from api import backup, backup_folder
-from api.cli_service import EXIT_BROKEN
+from api.cli_console import EXIT_BROKEN
 from api.db.session import Database
 from api.db.tables import AuditRow
 from tests.api.rows import register_one

@@ -21,7 +21,8 @@ from typer.testing import CliRunner, Result
 
 from api import audit
 from api.auth import verify_password
-from api.cli_service import EXIT_BROKEN, EXIT_INVALID, register
+from api.cli_console import EXIT_BROKEN, EXIT_INVALID
+from api.cli_service import register
 from api.db.session import Database
 from api.db.tables import AuditRow, ReferralRow, ReferralStatRow, ShelterRow, UserRow
 from api.main import create_app

@@ -22,7 +22,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from api import backup
-from api.cli_service import EXIT_BROKEN, EXIT_INVALID, register
+from api.cli_console import EXIT_BROKEN, EXIT_INVALID
+from api.cli_service import register
 from api.db.session import Database, migration_scripts
 from api.db.tables import AuditRow
 from api.main import create_app

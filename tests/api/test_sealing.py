@@ -24,7 +24,8 @@ from typer.testing import CliRunner, Result
 
 from api import backup, sealing
 from api.audit import NOT_SEALED, SEALED
-from api.cli_service import EXIT_BROKEN, EXIT_INVALID, register
+from api.cli_console import EXIT_BROKEN, EXIT_INVALID
+from api.cli_service import register
 from api.db.session import Database
 from api.db.tables import AuditRow
 from tests.api.rows import register_one
