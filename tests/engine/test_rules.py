@@ -18,6 +18,8 @@ from engine.verdicts import compatible, reason_masks, reasons
 from models.codes import REASON_CODES
 from models.instance import Instance
 from models.intake import IntakeWindow
+from models.location import Location
+from models.shelter import Shelter
 from tests.strategies import instances, random_instance
 
 AMSTERDAM_ZONE = ZoneInfo("Europe/Amsterdam")
@@ -148,6 +150,45 @@ def test_next_opening_is_open_and_nothing_opens_earlier(
         if probe >= moment:
             assert not open_at(intake, probe), probe  # type: ignore[arg-type]
         probe += QUARTER
+
+
+# Whole minutes of 2026-2027, most of them next to a quarter hour, where the windows open and
+# close (the random instances' windows and moments meet on whole hours only).
+YEARS_START = datetime(2026, 1, 1, tzinfo=UTC)
+MINUTES = st.integers(0, 2 * 366 * 24 * 60) | st.builds(
+    lambda quarter, step: 15 * quarter + step,
+    st.integers(0, 2 * 366 * 24 * 4),
+    st.integers(-1, 1),
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    MINUTES.map(lambda minutes: YEARS_START + timedelta(minutes=max(minutes, 0))),
+    st.one_of(
+        st.sampled_from(["office", "24/7"]),
+        st.lists(st.sampled_from(WINDOWS), max_size=3, unique=True),
+    ),
+)
+# Wednesday 25 November 2026, 13:15-13:45 in Amsterdam: the first, the last and the first
+# closed minute.
+@example(datetime(2026, 11, 25, 12, 15, tzinfo=UTC), [WINDOWS[3]])
+@example(datetime(2026, 11, 25, 12, 44, tzinfo=UTC), [WINDOWS[3]])
+@example(datetime(2026, 11, 25, 12, 45, tzinfo=UTC), [WINDOWS[3]])
+def test_the_reference_takes_intakes_exactly_when_the_compiled_hours_are_open(
+    moment: datetime, intake: str | list[IntakeWindow]
+) -> None:
+    """The slow reference, which the final check of every plan uses, and the compiled windows
+    behind the rules agree to the minute: a window includes its ``from`` minute and excludes its
+    ``to`` minute."""
+    shelter = Shelter(
+        id="S1",
+        location=Location(lat=52.0, lon=5.0),
+        capacity=1,
+        intake=intake,  # type: ignore[arg-type]
+    )
+    expected = open_at(intake, moment)  # type: ignore[arg-type]
+    assert reference.takes_intake(shelter, moment) is expected
 
 
 # Windows that together may or may not leave a minute of some day closed.
