@@ -138,6 +138,11 @@ BREAKS: dict[str, tuple[Callable[[Plan], Plan], str]] = {
         lambda p: _replace_assignment(p, "C", cost=_assigned(p, "C").cost + 1.0),
         "cost of 'C' at 'S2' is reported",
     ),
+    # B has no location and nothing to mismatch: a cost of 0, which no relative tolerance holds.
+    "zero cost": (
+        lambda p: _replace_assignment(p, "B", cost=1e-6),
+        "cost of 'B' at 'S2' is reported as 1e-06, the formula gives 0.0",
+    ),
     "priority placed": (
         lambda p: _with_objective(p, priority_placed=p.objective.priority_placed + 1),
         "objective priority_placed",
@@ -243,7 +248,8 @@ def test_any_placements_are_checked_like_the_reference(
     instance: Instance, data: st.DataObject
 ) -> None:
     """Victims put anywhere (most such plans break some rule), with honest costs: the check
-    finds exactly the broken hard rules, overfilled shelters and avoiding pairs."""
+    finds exactly the broken hard rules, overfilled shelters and avoiding pairs, and a line for
+    an unknown victim wherever it is listed."""
     shelters = [None, *(s.id for s in instance.shelters)]
     chosen = data.draw(
         st.lists(
@@ -262,6 +268,12 @@ def test_any_placements_are_checked_like_the_reference(
         )
         for victim_id, shelter_id in placements.items()
     ]
+    # Somewhere among them, maybe, a line for someone the instance does not know: it is named,
+    # and every line after it is still checked.
+    stray = data.draw(st.none() | st.integers(0, len(assignments)), "stray")
+    if stray is not None:
+        unknown = Assignment(victim="Z", shelter=instance.shelters[0].id, cost=0.0)
+        assignments.insert(stray, unknown)
     plan = Plan(
         status="feasible",
         assignments=assignments,
@@ -277,11 +289,15 @@ def test_any_placements_are_checked_like_the_reference(
         solve_seconds=0.0,
     )
     got = Counter(_normalised(v) for v in plan_violations(instance, plan))
-    assert got == Counter(expected_violations(instance, placements))
+    expected = expected_violations(instance, placements)
+    if stray is not None:
+        expected.append("unknown victim 'Z' in the plan")
+    assert got == Counter(expected)
 
 
 def test_a_bound_equal_to_the_plan_is_no_violation() -> None:
-    """A time limit may stop the search just when the plan reaches its bound; that bound holds."""
+    """A time limit may stop the search just when the plan reaches its bound; that bound holds,
+    and one priority point below the plan does not."""
     instance = _instance()
     plan = _valid_plan(instance)
     priority, cost = plan.objective.priority_placed, plan.objective.cost
@@ -289,6 +305,10 @@ def test_a_bound_equal_to_the_plan_is_no_violation() -> None:
     for bound_cost in (None, cost, cost * (1 + REL_TOL), cost * 0.5):
         bounded = _with_objective(plan, bound=Bound(priority_placed=priority, cost=bound_cost))
         assert plan_violations(instance, bounded) == [], bound_cost
+    below = _with_objective(plan, bound=Bound(priority_placed=priority - 1, cost=None))
+    assert plan_violations(instance, below) == [
+        f"bound priority_placed {priority - 1} is below the plan's {priority}"
+    ]
     above = _with_objective(plan, bound=Bound(priority_placed=priority, cost=cost * (1 + 1e-5)))
     assert plan_violations(instance, above) == [
         f"bound cost {cost * (1 + 1e-5)} is above the plan's cost {cost}"
@@ -334,3 +354,38 @@ def test_a_zone_as_far_as_the_shelter_neither_stops_the_plan_nor_parts_it_from_t
     plan = solve(instance)
     offered = [option.shelter for option in rank(instance, "A").options]
     assert [a.shelter for a in plan.assignments] == offered
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(_LATITUDES, _LONGITUDES, _LATITUDES, _LONGITUDES)
+def test_a_shelter_ten_micrometres_inside_a_zone_is_a_breach(
+    shelter_lat: float, shelter_lon: float, zone_lat: float, zone_lon: float
+) -> None:
+    """The check forgives a micrometre at a zone's edge (two computations of one distance), not
+    more: a placement nearer than ``min_km`` by ten micrometres breaks ``security``."""
+    shelter_at = Location(lat=shelter_lat, lon=shelter_lon)
+    zone_at = Location(lat=zone_lat, lon=zone_lon)
+    km = distance_km(shelter_at, zone_at)
+    assume(0 < km <= 1990)
+    instance = Instance.model_validate(
+        {
+            "format": "safeplace.instance/1",
+            "shelters": [{"id": "S1", "location": shelter_at.model_dump(), "capacity": 1}],
+            "victims": [
+                {
+                    "id": "A",
+                    "gender": "female",
+                    "age": 30,
+                    "danger_zones": [{"location": zone_at.model_dump(), "min_km": km + 1e-8}],
+                }
+            ],
+        }
+    )
+    plan = Plan(
+        status="feasible",
+        assignments=[Assignment(victim="A", shelter="S1", cost=0.0)],
+        unassigned=[],
+        objective=PlanObjective(priority_placed=1, cost=0.0),
+        solve_seconds=0.0,
+    )
+    assert plan_violations(instance, plan) == ["victim 'A' may not go to 'S1': security"]
