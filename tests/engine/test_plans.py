@@ -87,6 +87,26 @@ def test_a_plan_of_any_assignment_agrees_with_the_reference(
 
 @settings(max_examples=100, deadline=None, derandomize=True)
 @given(instances(max_victims=10, max_shelters=8), st.data())
+def test_avoid_lists_in_any_order_are_counted_like_the_reference(
+    instance: Instance, data: st.DataObject
+) -> None:
+    """The random instances list an avoided resident after the victims avoided, and few victims
+    avoid anyone. Here many do, with residents and people not there at all anywhere in the list:
+    an id outside the instance neither hides the victims after it nor counts itself."""
+    ids = [victim.id for victim in instance.victims]
+    outside = [f"R{r}" for r in range(10)] + ["NOBODY"]
+    victims = []
+    for victim in instance.victims:
+        others = [other for other in ids if other != victim.id] + outside
+        more = data.draw(st.lists(st.sampled_from(others), max_size=3, unique=True), victim.id)
+        avoid = data.draw(st.permutations(sorted({*victim.avoid, *more})), victim.id)
+        victims.append(victim.model_copy(update={"avoid": avoid}))
+    instance = instance.model_copy(update={"victims": victims})
+    check_against_reference(instance, _any_plan(instance, data))
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(instances(max_victims=10, max_shelters=8), st.data())
 def test_the_terms_of_each_placement_are_the_references(
     instance: Instance, data: st.DataObject
 ) -> None:
