@@ -282,6 +282,20 @@ def test_intake_hours_name_the_earliest_opening_in_amsterdam_time() -> None:
     assert relaxations_of(never) == [("intake_hours", "no intake hours at all at NEVER", ["NEVER"])]
 
 
+def test_shelters_opening_at_the_same_earliest_moment_are_named_in_id_order() -> None:
+    instance = one_victim(
+        [
+            {"id": id_, "location": AMSTERDAM, "capacity": 1, "intake": "office"}
+            for id_ in ("S3", "S1", "S2")
+        ],
+        {},
+        now="2026-11-28T02:30:00+01:00",
+    )
+    assert relaxations_of(instance) == [
+        ("intake_hours", "intake from Mon 30 Nov 09:00 at S1, S2, S3", ["S1", "S2", "S3"])
+    ]
+
+
 def test_the_earliest_intake_is_earliest_in_real_time_when_the_clocks_go_back() -> None:
     """At 02:35 summer time on the autumn Sunday, LATE opens at 02:45 in twenty minutes and
     EARLY at 02:15 only after the clocks went back, in an hour and forty minutes."""
