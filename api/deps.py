@@ -102,7 +102,7 @@ async def get_throttle(request: Request) -> LoginThrottle:
     return throttle
 
 
-async def refuse_repeated_keys(request: Request) -> None:
+async def refuse_unsound_json(request: Request) -> None:
     """Refuse a JSON body that gives a key twice in one object, at that key's path (422), and
     one whose text holds half a character, at its path too.
 

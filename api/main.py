@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from api import problems
 from api.db.session import Database
 from api.db.tables import UserRow
-from api.deps import refuse_repeated_keys
+from api.deps import refuse_unsound_json
 from api.docs import mount as mount_docs
 from api.lanes import RankingLane
 from api.logs import protect
@@ -143,7 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in routers:
         app.include_router(
-            module.router, prefix="/api/v1", dependencies=[Depends(refuse_repeated_keys)]
+            module.router, prefix="/api/v1", dependencies=[Depends(refuse_unsound_json)]
         )
     app.include_router(health.router)
     mount_docs(app)

@@ -34,7 +34,7 @@ MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://safeplace.example/problems/"
 # Parameter sources FastAPI puts first in a location; the body's own fields need no prefix.
 _SOURCES = ("query", "path", "header", "cookie")
-# The error type of a key a JSON body gives twice in one object (api.deps.refuse_repeated_keys).
+# The error type of a key a JSON body gives twice in one object (api.deps.refuse_unsound_json).
 KEY_REPEATED = "json_key_repeated"
 # The error type of a string of a JSON body that holds a lone UTF-16 surrogate (idem).
 HALF_CHARACTER = "json_half_character"
@@ -199,7 +199,7 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 def _before_authentication(exc: RequestValidationError) -> bool:
     """Whether the body was refused before any dependency, the caller's check included, ran:
-    FastAPI's JSON parser, or :func:`api.deps.refuse_repeated_keys` (a key given twice, half a
+    FastAPI's JSON parser, or :func:`api.deps.refuse_unsound_json` (a key given twice, half a
     character), which runs first.
 
     Those two refusals would otherwise reach a caller nobody has authenticated; every other
