@@ -32,13 +32,13 @@ from api.regions import police_unit
 from api.routes import shelters
 from api.schemas import ShelterCreate, ShelterData, ShelterKind, ShelterPublic, ShelterUpdate
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
+from api.web.edits import changes, form_version, posted, sent_version
 from api.web.forms import (
     FieldProblem,
     FormProblems,
     from_api,
     new_shelter_from_form,
     shelter_from_form,
-    whole_number,
     windows_text,
 )
 from api.web.i18n import Language, language_of
@@ -125,7 +125,7 @@ def new_shelter(request: Request, caller: Visitor) -> Response:
 def create_shelter(request: Request, caller: Visitor, form: Form) -> Response:
     """Add the shelter, as ``POST /shelters`` does; an id in use is refused at its field."""
     guard_of(shelters.create_shelter)(request, caller)
-    values = _posted(form)
+    values = posted(form)
     try:
         created = call(shelters.create_shelter, request, caller, new_shelter_from_form(form))
     except FormProblems as mistakes:
@@ -158,17 +158,17 @@ def update_shelter(request: Request, shelter_id: str, caller: Visitor, form: For
     made from; nothing changed, nothing is sent."""
     guard_of(shelters.update_shelter)(request, caller)
     stored = call(shelters.read_shelter, request, caller, shelter_id)
-    values = _posted(form)
+    values = posted(form)
     try:
         entered = shelter_from_form(form, shelter_id=shelter_id)
     except FormProblems as mistakes:
         return _form(
             request, caller, values=values, problems=mistakes.problems, stored=stored, status=422
         )
-    changes = _changes(entered, stored)
-    if not changes:
+    changed = _changes(entered, stored)
+    if not changed:
         return redirect(f"/admin/shelters?done=unchanged&saved={quote(shelter_id, safe='')}")
-    data = ShelterUpdate.model_validate(changes | _version(form))
+    data = ShelterUpdate.model_validate(changed | sent_version(form))
     try:
         call(shelters.update_shelter, request, caller, shelter_id, data)
     except ProblemError as problem:
@@ -229,38 +229,12 @@ def _changes(entered: ShelterData, stored: ShelterPublic) -> dict[str, Any]:
     body has them."""
     wanted = entered.model_dump(mode="json", by_alias=True, include=set(FIELDS))
     now = stored.model_dump(mode="json", by_alias=True, include=set(FIELDS))
-    return {name: value for name, value in wanted.items() if _differs(name, value, now[name])}
-
-
-def _differs(name: str, entered: Any, stored: Any) -> bool:
-    if name in _SETS:
-        return bool(sorted(entered) != sorted(stored))
-    if name == "location":
-        return _official(entered) != _official(stored)
-    return bool(entered != stored)
-
-
-def _official(location: dict[str, Any]) -> dict[str, Any]:
-    """A location with its municipality by its official name: the form writes that name, while
-    the API keeps a name as it was given ("Den Bosch"), and the same place is no change."""
-    found = gazetteer.find(location["municipality"] or "")
-    return location if found is None else location | {"municipality": found.name}
-
-
-def _version(form: FormData) -> dict[str, int]:
-    """The version of the shelter the form was made from (its hidden input), if sent."""
-    version = whole_number(_typed(form, "version"))
-    return {"version": version} if version is not None and version > 0 else {}
+    return changes(wanted, now, sets=_SETS)
 
 
 def _typed(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
-
-
-def _posted(form: FormData) -> dict[str, list[Any]]:
-    """The entries of a sent form, to show it again as it was sent."""
-    return {key: form.getlist(key) for key in form if key != "csrf"}
 
 
 def _values(shelter: dict[str, Any], language: Language) -> dict[str, list[str]]:
@@ -328,11 +302,7 @@ def _form(
     the fields where the shelter stored now differs from the entries kept, to show its values."""
     problems = problems or []
     programmes = {shelter.programme for shelter in _network(request, caller)}
-    # A save is based on the version the form was first made from, however often a mistake
-    # sends it back; only a conflict, which shows what is stored now, moves it on to that.
-    version = None if stored is None else stored.version
-    if conflict is None and values.get("version"):
-        version = values["version"][0]
+    version = form_version(None if stored is None else stored.version, values, conflict)
     context = {
         "version": version,
         "values": values,
