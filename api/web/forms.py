@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -36,6 +37,7 @@ from models import gazetteer
 from models.codes import WEEKDAYS
 from models.errors import format_path
 from models.intake import IntakeWindow, parse_days, parse_minute
+from models.location import Location
 
 M = TypeVar("M", bound=BaseModel)
 # A message the templates translate, or None: the API's own (English) message is shown.
@@ -71,6 +73,7 @@ Code = (
         "shelter_exists",
         "in_use",
         "unknown_person",
+        "placed",
     ]
     | None
 )
@@ -101,6 +104,9 @@ _FULL_DAYS = dict(
 )
 _ZONE = re.compile(r"^danger_zones\[(\d+)\](?:\.(\w+))?")
 _SEPARATORS = re.compile(r"[\s,;]+")
+# A place typed as latitude and longitude with decimal points and a comma between: how the form
+# shows a place the API was given as a point (``52.0907374, 5.1214201``), so that it reads back.
+_POINT = re.compile(r"\s*(-?[0-9]+(?:\.[0-9]+)?)\s*,\s*(-?[0-9]+(?:\.[0-9]+)?)\s*")
 # A whole number as forms send one (see :func:`whole_number`); fifteen digits are far above any
 # count or version and far below what the databases' 64-bit integers hold.
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,15}")
@@ -142,9 +148,9 @@ def referral_from_form(form: FormData) -> ReferralCreate:
         number = _number(form, name, problems)
         if number is not None:
             data[name] = number
-    place = _municipality(form, "location", problems)
+    place = _place(form, "location", problems)
     if place is not None:
-        data["location"] = {"municipality": place}
+        data["location"] = place
     # The form's row of each zone in the request: rows left empty or faulted are not sent, so
     # the request's third zone may be the form's fifth row.
     rows: list[int] = []
@@ -347,8 +353,8 @@ def from_api(
 
 
 def people_unknown(errors: Sequence[FieldError] | None, avoid: Sequence[str]) -> list[FieldProblem]:
-    """The API's refusal of a new referral as form problems, each ``avoid`` entry that names
-    nobody the service knows said as such, with the number as typed."""
+    """The API's refusal of a referral, new or changed, as form problems, each ``avoid`` entry
+    that names nobody the service knows said as such, with the number as typed."""
     problems: list[FieldProblem] = []
     for error in errors or ():
         entry = _AVOID_ENTRY.fullmatch(error.path)
@@ -487,19 +493,44 @@ def _municipality(form: FormData, name: str, problems: list[FieldProblem]) -> st
     return None
 
 
+def _place(form: FormData, name: str, problems: list[FieldProblem]) -> dict[str, Any] | None:
+    """The place typed into ``name`` as a request body's location: a municipality by its
+    official name, or a point (see :data:`_POINT`); None when empty or no municipality."""
+    point = _POINT.fullmatch(_text(form, name))
+    if point is not None:
+        return {"lat": float(point.group(1)), "lon": float(point.group(2))}
+    found = _municipality(form, name, problems)
+    return None if found is None else {"municipality": found}
+
+
+def place_text(location: Location | None) -> str:
+    """A referral's place as the form shows it: the municipality's name as stored, or a point
+    as latitude and longitude with every digit stored, so that the same place reads back."""
+    if location is None:
+        return ""
+    if location.municipality is not None:
+        return location.municipality
+    return f"{_positional(location.lat)}, {_positional(location.lon)}"
+
+
+def _positional(degrees: float | None) -> str:
+    """Degrees written without an exponent, with the fewest digits that read back the same."""
+    return "" if degrees is None else format(Decimal(repr(degrees)), "f")
+
+
 def _zone(form: FormData, index: int, problems: list[FieldProblem]) -> dict[str, Any] | None:
     """Danger zone ``index``: a municipality and a distance in km (a decimal comma is fine), or
     nothing when both are empty."""
     place_field, km_field = f"zone_{index}_place", f"zone_{index}_km"
     if not _text(form, place_field) and not _text(form, km_field):
         return None
-    place = _municipality(form, place_field, problems)
+    place = _place(form, place_field, problems)
     if not _text(form, place_field):
         problems.append(FieldProblem(place_field, "required", ""))
     km = _decimal(form, km_field, "distance", problems)
     if km is None:
         return None
-    return None if place is None else {"location": {"municipality": place}, "min_km": km}
+    return None if place is None else {"location": place, "min_km": km}
 
 
 def _windows(text: str, problems: list[FieldProblem]) -> list[dict[str, str]]:
