@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,66 @@ def page_routes(app: FastAPI) -> set[tuple[str, str]]:
         if isinstance(context.original_route, PageRoute)
         for method in context.methods or ()
     }
+
+
+class _Form(HTMLParser):
+    """What a browser would send from a page's form (the first whose address starts with
+    ``action``), as the page fills it in."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.fields: dict[str, list[str]] = {}
+        self._action = action
+        self._inside = False
+        self._template = False  # inside a <template>, whose inputs a browser does not send
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self._inside = found.get("action", "").startswith(self._action)
+        self._template = self._template or tag == "template"
+        if not self._inside or self._template:
+            return
+        name = found.get("name", "")
+        if tag == "input" and (
+            found.get("type") not in ("checkbox", "radio") or "checked" in found
+        ):
+            self.fields.setdefault(name, []).append(found.get("value", ""))
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and self._select and "selected" in found:
+            self.fields[self._select] = [found.get("value", "")]
+        elif tag == "textarea":
+            self._textarea = name
+            self.fields[name] = [""]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._inside = False
+        if tag == "template":
+            self._template = False
+        if tag == "select" and self._select:
+            self.fields.setdefault(self._select, [""])
+            self._select = None
+        if tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.fields[self._textarea][0] += data
+
+
+def form_entries(page: httpx2.Response, action: str) -> dict[str, list[str]]:
+    """The entries of the page's form sent to ``action`` (or an address below it) as the page
+    shows them, the CSRF token left to the visitor."""
+    reader = _Form(action)
+    reader.feed(page.text)
+    fields = reader.fields
+    fields.pop("csrf", None)
+    fields.pop("", None)
+    return {name: [v.strip("\n") for v in values] for name, values in fields.items()}
 
 
 def text(response: httpx2.Response) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import string
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote
 
@@ -22,7 +21,7 @@ from api.web.forms import new_shelter_from_form
 from api.web.languages import name_of
 from models.shelter import Shelter
 from tests.api.helpers import OWN_SHELTER, add_users, bearer
-from tests.web.site import Site, Visitor, text
+from tests.web.site import Site, Visitor, form_entries, text
 
 NEW = {
     "id": "T100",
@@ -44,57 +43,9 @@ NEW = {
 NOT_FOR_ADMINS = ("desk", "shelter", "planner", "auditor")
 
 
-class _Form(HTMLParser):
-    """What a browser would send from the page's shelter form, as the page fills it in."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fields: dict[str, list[str]] = {}
-        self._inside = False
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self._inside = found.get("action", "").startswith("/admin/shelters")
-        if not self._inside:
-            return
-        name = found.get("name", "")
-        if tag == "input" and (
-            found.get("type") not in ("checkbox", "radio") or "checked" in found
-        ):
-            self.fields.setdefault(name, []).append(found.get("value", ""))
-        elif tag == "select":
-            self._select = name
-        elif tag == "option" and self._select and "selected" in found:
-            self.fields[self._select] = [found.get("value", "")]
-        elif tag == "textarea":
-            self._textarea = name
-            self.fields[name] = [""]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._inside = False
-        if tag == "select" and self._select:
-            self.fields.setdefault(self._select, [""])
-            self._select = None
-        if tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea:
-            self.fields[self._textarea][0] += data
-
-
 def filled(page: httpx2.Response) -> dict[str, list[str]]:
     """The shelter form's entries as the page shows them (the CSRF token left to the visitor)."""
-    reader = _Form()
-    reader.feed(page.text)
-    fields = reader.fields
-    fields.pop("csrf", None)
-    fields.pop("", None)
-    return {name: [v.strip("\n") for v in values] for name, values in fields.items()}
+    return form_entries(page, "/admin/shelters")
 
 
 def summary(page: httpx2.Response) -> str:
