@@ -28,6 +28,7 @@ from api.web.pages import (
     plan,
     planner,
     referral,
+    referral_edit,
     shelter,
 )
 from api.web.render import STATIC_PREFIX, Pages
@@ -63,7 +64,18 @@ def mount(app: FastAPI, *, scenarios: Path = SCENARIOS) -> None:
         uploads=settings.var_dir / "scenario-uploads",
     )
     pages = page_router()
-    for module in (account, desk, referral, plan, board, shelter, network, planner, audit):
+    for module in (
+        account,
+        desk,
+        referral,
+        referral_edit,
+        plan,
+        board,
+        shelter,
+        network,
+        planner,
+        audit,
+    ):
         pages.include_router(module.router)
     app.include_router(pages)
     serve_missing_pages(app)

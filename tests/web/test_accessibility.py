@@ -27,7 +27,13 @@ from tests.web.test_planner import SMALL
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 # Each role's pages ("{case}" is a waiting referral).
 PAGES = {
-    "desk": ("/desk", "/desk/referrals/new", "/desk/referrals/{case}", "/desk/plan"),
+    "desk": (
+        "/desk",
+        "/desk/referrals/new",
+        "/desk/referrals/{case}",
+        "/desk/referrals/{case}/edit",
+        "/desk/plan",
+    ),
     "shelter": ("/shelter",),
     "planner": ("/planner", "/capacity"),
     "auditor": ("/audit",),

@@ -26,6 +26,8 @@ PAGES: dict[Route, tuple[Route, ...] | frozenset[str]] = {
     ("GET", "/desk/referrals/{referral_id}"): (
         ("POST", "/api/v1/referrals/{referral_id}/ranking"),
     ),
+    ("GET", "/desk/referrals/{referral_id}/edit"): (("PATCH", "/api/v1/referrals/{referral_id}"),),
+    ("POST", "/desk/referrals/{referral_id}/edit"): (("PATCH", "/api/v1/referrals/{referral_id}"),),
     ("POST", "/desk/referrals/{referral_id}/hold"): (("POST", "/api/v1/holds"),),
     ("POST", "/desk/referrals/{referral_id}/stay"): (
         ("PUT", "/api/v1/referrals/{referral_id}/stay"),

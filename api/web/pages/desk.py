@@ -1,4 +1,4 @@
-"""The desk's waiting list and its form for a new referral.
+"""The desk's waiting list and its form for a new referral (which changes one, too).
 
 The waiting list puts the most urgent first (priority, then the longest wait) and flags who came
 in outside office hours: most shelters take intakes on weekdays from nine to five only, so those
@@ -30,6 +30,7 @@ from api.routes import holds, referrals
 from api.schemas import MAX_DANGER_ZONES, HoldPublic, ReferralPublic, StayKind
 from api.web import freshness
 from api.web.access import Form, Visitor, call, guard_of, page_router, redirect
+from api.web.edits import form_version
 from api.web.forms import FieldProblem, FormProblems, people_unknown, referral_from_form
 from api.web.i18n import language_of
 from api.web.pages.referral import hold_doubts
@@ -191,7 +192,7 @@ def new_referral(
 ) -> Response:
     """The form for a new referral, every contra-indication explained."""
     guard_of(referrals.create_referral)(request, caller)
-    return _form_page(request, caller, cache, values={}, problems=[], status=200)
+    return form_page(request, caller, cache, values={}, problems=[], status=200)
 
 
 @router.post("/desk/referrals")
@@ -207,7 +208,7 @@ def create_referral(
     try:
         data = referral_from_form(form)
     except FormProblems as problems:
-        return _form_page(
+        return form_page(
             request, caller, cache, values=values, problems=problems.problems, status=422
         )
     try:
@@ -216,11 +217,11 @@ def create_referral(
         if problem.status != 422:
             raise
         refused = people_unknown(problem.errors, data.avoid)
-        return _form_page(request, caller, cache, values=values, problems=refused, status=422)
+        return form_page(request, caller, cache, values=values, problems=refused, status=422)
     return redirect(f"/desk/referrals/{created.id}?done=created")
 
 
-def _form_page(
+def form_page(
     request: Request,
     caller: Caller,
     cache: NetworkCache,
@@ -228,9 +229,18 @@ def _form_page(
     values: dict[str, list[Any]],
     problems: list[FieldProblem],
     status: int,
+    stored: ReferralPublic | None = None,
+    conflict: list[str] | None = None,
+    placed: list[str] | None = None,
 ) -> Response:
     """The form, empty or as it was sent with its problems; the programmes on offer are
-    read from the live network, so a new programme needs no code."""
+    read from the live network, so a new programme needs no code.
+
+    With ``stored``, the form changes that referral (:mod:`api.web.pages.referral_edit`): it
+    offers the referral's own programmes too, lest a programme no shelter runs now be dropped
+    unseen, and carries the version a save is based on. ``conflict``: a save was refused for a
+    change made meanwhile, with the inputs where the referral stored now differs from the
+    entries kept; ``placed``: one was refused as the placement rests on these inputs."""
     network = cache.network(caller.session, caller.now)
     filled = max(
         (
@@ -240,6 +250,7 @@ def _form_page(
         ),
         default=0,
     )
+    offered = {s.programme for s in network if s.programme is not None}
     context = {
         "values": values,
         "problems": problems,
@@ -248,9 +259,13 @@ def _form_page(
         "conditions": CONDITIONS,
         "exploitations": EXPLOITATIONS,
         "stays": get_args(StayKind),
-        "programmes": sorted({s.programme for s in network if s.programme is not None}),
+        "programmes": sorted(offered | set(stored.programmes if stored else ())),
         "municipalities": [m.name for m in gazetteer.municipalities()],
         "zone_rows": max(ZONE_ROWS, filled),
         "max_zones": MAX_DANGER_ZONES,
+        "stored": stored,
+        "version": form_version(stored.version if stored else None, values, conflict),
+        "conflict": conflict,
+        "placed": placed,
     }
     return web_state(request).pages.render(request, "referral_form.html", context, status=status)
