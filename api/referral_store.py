@@ -98,7 +98,8 @@ def update(
     A held referral may change: the ledger checks the rules again when the hold is confirmed.
     A placed one has no such later check, so what its placement rests on (the fields of the
     rules the shelter was checked against, and the places it takes) cannot change while it lasts
-    (409 ``already_placed``: discharge first); the rest (priority, languages, ``avoid``, ...) can.
+    (409 ``already_placed``; a discharge closes the referral); the rest (priority, languages,
+    ``avoid``, ...) can.
     """
     row = get(session, referral_id, lock=True)
     if row.status == "closed":
@@ -119,7 +120,9 @@ def update(
         if changed:
             raise ProblemError(
                 409,
-                f"the referral is placed; discharge it before changing {', '.join(changed)}",
+                f"the referral is placed, and its placement rests on {', '.join(changed)}: "
+                "these cannot change while it lasts (a discharge closes the referral; a new "
+                "place needs a new referral)",
                 code="already_placed",
             )
     _check_current(session, victim.current)

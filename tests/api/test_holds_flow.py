@@ -293,7 +293,10 @@ def test_what_a_placement_rests_on_cannot_change_while_it_lasts(api: Api) -> Non
     api.ok(api.post("desk", f"/api/v1/holds/{held['id']}/confirm"))
     path = f"/api/v1/referrals/{case}"
     refused = conflict(api, api.patch("desk", path, {"children": 2, "age": 40}), "already_placed")
-    assert refused["detail"] == "the referral is placed; discharge it before changing age, children"
+    assert refused["detail"] == (
+        "the referral is placed, and its placement rests on age, children: these cannot change "
+        "while it lasts (a discharge closes the referral; a new place needs a new referral)"
+    )
     stored = api.ok(api.get("desk", path))
     assert (stored["children"], stored["age"], stored["status"]) == (0, 30, "placed")
     assert api.ok(api.get("admin", "/api/v1/shelters/T001"))["placed"] == 1  # still one place
