@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import difflib
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from models import gazetteer
@@ -121,9 +122,15 @@ def test_police_units_of_known_cities(name: str, unit: str) -> None:
         ("Den Haag", "Den Haag"),
         ("'s-Gravenhage", "Den Haag"),
         ("the hague", "Den Haag"),
+        ("Hague", "Den Haag"),
+        ("La Haye", "Den Haag"),
+        ("Gravenhage", "Den Haag"),
+        ("Bois-le-Duc", "'s-Hertogenbosch"),
+        ("Hertogenbosch", "'s-Hertogenbosch"),
         ("Zwolle ", "Zwolle"),
         ("  zwolle", "Zwolle"),
         ("Gemeente Utrecht", "Utrecht"),
+        ("Municipality Utrecht", "Utrecht"),
         ("Súdwest-Fryslân", "Súdwest-Fryslân"),
         ("Sudwest Fryslan", "Súdwest-Fryslân"),
         ("sudwest-fryslan", "Súdwest-Fryslân"),
@@ -150,6 +157,71 @@ def test_resolve_typo_names_close_matches() -> None:
 def test_resolve_typo_of_official_with_prefix() -> None:
     with pytest.raises(ValueError, match="Rotterdam"):
         resolve("Roterdam")
+
+
+def test_resolve_names_the_close_matches_the_readme_shows() -> None:
+    """The README's example, word for word: every close match (up to three), nearest first."""
+    with pytest.raises(ValueError, match="unknown municipality") as excinfo:
+        resolve("Roterdam")
+    assert str(excinfo.value) == (
+        "unknown municipality 'Roterdam' (did you mean 'Rotterdam' or 'Roerdalen' or 'Amsterdam'?)"
+    )
+
+
+@pytest.mark.parametrize("typed", ["Atlantis", "xyz", "Parijs"])
+def test_a_name_like_no_municipality_suggests_none(typed: str) -> None:
+    with pytest.raises(ValueError, match="unknown municipality") as excinfo:
+        resolve(typed)
+    assert str(excinfo.value) == f"unknown municipality '{typed}'"
+
+
+def _similarities(typed: str) -> dict[str, float]:
+    """Slowly: each municipality whose name, or one of its other names, is at least 0.6 similar
+    to the typed one (difflib's ratio), with the best similarity of them."""
+    key = normalise(typed)
+    best: dict[str, float] = {}
+    for m in municipalities():
+        names = [normalise(m.name), *(a for a, o in gazetteer.ALIASES.items() if o == m.name)]
+        score = max(difflib.SequenceMatcher(None, name, key).ratio() for name in names)
+        if score >= 0.6:
+            best[m.name] = score
+    return best
+
+
+_TYPED_NAMES = [m.name for m in municipalities()] + list(gazetteer.ALIASES)
+
+
+@st.composite
+def typos(draw: st.DrawFn) -> str:
+    """A municipality's name (or another name of one) with a letter dropped, doubled or changed,
+    in any case."""
+    name = draw(st.sampled_from(_TYPED_NAMES))
+    at = draw(st.integers(0, len(name) - 1))
+    letter = draw(st.sampled_from("aeiounrst"))
+    edit = draw(st.sampled_from(["drop", "double", "change"]))
+    typed = {
+        "drop": name[:at] + name[at + 1 :],
+        "double": name[: at + 1] + name[at:],
+        "change": name[:at] + letter + name[at + 1 :],
+    }[edit]
+    return typed.upper() if draw(st.booleans()) else typed
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(typos())
+# Den Haag has six names: the three nearest names must still be three municipalities.
+@example("the hage")
+@example("hage")
+@example("Zwole")
+def test_close_matches_are_the_nearest_municipalities_once_each(typed: str) -> None:
+    """Three at most, none twice, nearest first: equally near ones may come in either order, so
+    the similarities are compared, and the names only for being near enough."""
+    found = gazetteer.close_matches(typed)
+    similar = _similarities(typed)
+    assert len(found) == len(set(found)) == min(3, len(similar)), (found, similar)
+    assert set(found) <= set(similar), (found, similar)
+    nearest = sorted(similar.values(), reverse=True)[: len(found)]
+    assert [similar[name] for name in found] == nearest, (found, similar)
 
 
 def test_close_matches_returns_official_names() -> None:
