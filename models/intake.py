@@ -29,7 +29,8 @@ TIMEZONE = "Europe/Amsterdam"
 # Windows one shelter's intake may list: several a day for a week is 30-odd. A bound at all,
 # because every ranking and every page walks them: 18,000 windows made a ranking 80 times slower.
 MAX_WINDOWS = 64
-_TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+# ASCII digits, the whole text: ``\d`` takes any script's digits and ``$`` a final newline.
+_TIME = re.compile(r"([01][0-9]|2[0-4]):([0-5][0-9])")
 
 
 def parse_days(spec: str) -> frozenset[int]:
@@ -50,7 +51,7 @@ def parse_days(spec: str) -> frozenset[int]:
 
 def parse_minute(text: str) -> int:
     """``"09:30"`` -> 570; ``"24:00"`` -> 1440."""
-    match = _TIME.match(text)
+    match = _TIME.fullmatch(text)
     if match is None:
         raise ValueError(f"'{text}' is not a time HH:MM")
     minute = int(match.group(1)) * 60 + int(match.group(2))
