@@ -13,11 +13,12 @@ from models.errors import Loc, duplicate_problems, field_problems
 from models.intake import Intake
 from models.location import Location
 
-_LANGUAGE = re.compile(r"^[a-z]{2}$")
+# The whole text (``$`` would also end before a final newline).
+_LANGUAGE = re.compile(r"[a-z]{2}")
 
 
 def _language(code: str) -> str:
-    if not _LANGUAGE.match(code):
+    if not _LANGUAGE.fullmatch(code):
         raise ValueError(f"'{code}' is not an ISO 639-1 language code (two lower-case letters)")
     return code
 

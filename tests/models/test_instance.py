@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
+from models import gazetteer
 from models.errors import InvalidInput
 from models.instance import Instance, load_instance
 from models.location import Location, distance_km
 from models.plan import Plan
 from models.ranking import Ranking
+from models.shelter import MOST_PLACES
 from tests.strategies import instances
 
 CONTRACT_INSTANCE: dict[str, Any] = {
@@ -275,3 +280,261 @@ def test_an_objective_weight_out_of_bounds_is_refused_by_name(weight: str, value
     found = problems(edited(["objective", weight], value))
     assert len(found) == 1
     assert found[0].startswith(f"objective.{weight}: "), found
+
+
+def _problems_or_none(document: dict[str, Any]) -> list[str]:
+    try:
+        load_instance(json.dumps(document))
+    except InvalidInput as exc:
+        return [str(problem) for problem in exc.problems]
+    return []
+
+
+def _edited_all(edits: dict[tuple[str | int, ...], Any]) -> dict[str, Any]:
+    """The contract's instance (a copy) with a value set at each path."""
+    document: dict[str, Any] = json.loads(json.dumps(CONTRACT_INSTANCE))
+    for path, value in edits.items():
+        target: Any = document
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return document
+
+
+def _path(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+# Every bounded number of the contract, with the lowest and the highest value it takes (and
+# what else the document needs so that only this field is at stake).
+INTEGER_BOUNDS: list[tuple[tuple[str | int, ...], int, int, dict[tuple[str | int, ...], Any]]] = [
+    (("shelters", 0, "capacity"), 0, MOST_PLACES, {("shelters", 0, "occupied"): 0}),
+    (("shelters", 0, "occupied"), 0, 4, {}),
+    (("shelters", 0, "min_age"), 0, 120, {}),
+    (("shelters", 0, "max_age"), 18, 120, {}),  # from the default min_age of 18
+    (("victims", 0, "age"), 0, 120, {}),
+    (("victims", 0, "children"), 0, 20, {}),
+    (("victims", 0, "priority"), 1, 3, {}),
+]
+FLOAT_BOUNDS: list[tuple[tuple[str | int, ...], float, float]] = [
+    (("victims", 0, "danger_zones", 0, "min_km"), math.nextafter(0.0, 1.0), 2000.0),
+    (("victims", 0, "location", "lat"), -90.0, 90.0),
+    (("victims", 0, "location", "lon"), -180.0, 180.0),
+]
+
+
+@pytest.mark.parametrize(("path", "lowest", "highest", "also"), INTEGER_BOUNDS)
+def test_an_integer_is_taken_exactly_within_its_contract_bounds(
+    path: tuple[str | int, ...], lowest: int, highest: int, also: dict[Any, Any]
+) -> None:
+    for value in (lowest, highest):
+        assert _problems_or_none(_edited_all({**also, path: value})) == [], value
+    for value in (lowest - 1, highest + 1):
+        found = _problems_or_none(_edited_all({**also, path: value}))
+        assert len(found) == 1, (value, found)
+        assert found[0].startswith(f"{_path(path)}: "), (value, found)
+
+
+@pytest.mark.parametrize(("path", "lowest", "highest"), FLOAT_BOUNDS)
+def test_a_number_is_taken_exactly_within_its_contract_bounds(
+    path: tuple[str | int, ...], lowest: float, highest: float
+) -> None:
+    for value in (lowest, highest):
+        assert _problems_or_none(_edited_all({path: value})) == [], value
+    for value in (math.nextafter(lowest, -math.inf), math.nextafter(highest, math.inf)):
+        found = _problems_or_none(_edited_all({path: value}))
+        assert len(found) == 1, (value, found)
+        assert found[0].startswith(f"{_path(path)}: "), (value, found)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("shelters", 0, "id"),
+        ("victims", 0, "id"),
+        ("shelters", 0, "residents", 0),
+        ("victims", 0, "avoid", 0),
+    ],
+)
+def test_an_id_has_one_to_64_characters(path: tuple[str | int, ...]) -> None:
+    def with_id(length: int) -> dict[str, Any]:
+        value = "y" * length
+        if isinstance(path[-1], int):  # a list of ids: this one alone
+            return _edited_all({path[:-1]: [value]})
+        return _edited_all({path: value})
+
+    for length in (1, 64):
+        assert _problems_or_none(with_id(length)) == [], length
+    for length in (0, 65):
+        found = _problems_or_none(with_id(length))
+        assert len(found) == 1, (length, found)
+        assert found[0].startswith(f"{_path(path)}: "), (length, found)
+
+
+@pytest.mark.parametrize("who", ["shelters", "victims"])
+@pytest.mark.parametrize("code", ["NL", "nld", "n", "n1", " nl", "nl\n"])
+def test_a_language_is_two_lower_case_letters(who: str, code: str) -> None:
+    assert _problems_or_none(_edited_all({(who, 0, "languages"): ["nl", "en"]})) == []
+    found = _problems_or_none(_edited_all({(who, 0, "languages"): ["nl", code]}))
+    assert found == [
+        f"{who}[0].languages[1]: '{code}' is not an ISO 639-1 language code "
+        "(two lower-case letters)"
+    ]
+
+
+def test_a_programme_is_never_empty_text() -> None:
+    assert problems(edited(["shelters", 0, "programme"], ""))[0].startswith(
+        "shelters[0].programme: String should have at least 1 character"
+    )
+    assert problems(edited(["victims", 0, "programmes"], ["cosm", ""]))[0].startswith(
+        "victims[0].programmes[1]: String should have at least 1 character"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (
+            ("shelters", 0, "genders"),
+            ["female", "x", "female"],
+            "shelters[0].genders[2]: duplicate gender 'female' (also at genders[0])",
+        ),
+        (
+            ("shelters", 0, "accepts"),
+            ["lvb", "lvb"],
+            "shelters[0].accepts[1]: duplicate condition 'lvb' (also at accepts[0])",
+        ),
+        (
+            ("shelters", 0, "specialisations"),
+            ["labour", "sexual", "labour"],
+            "shelters[0].specialisations[2]: duplicate specialisation 'labour' "
+            "(also at specialisations[0])",
+        ),
+        (
+            ("shelters", 0, "residents"),
+            ["R1", "R1"],
+            "shelters[0].residents[1]: duplicate resident 'R1' (also at residents[0])",
+        ),
+        (
+            ("victims", 0, "conditions"),
+            ["medical", "medical"],
+            "victims[0].conditions[1]: duplicate condition 'medical' (also at conditions[0])",
+        ),
+        (
+            ("victims", 0, "avoid"),
+            ["V7", "V7"],
+            "victims[0].avoid[1]: duplicate id 'V7' (also at avoid[0])",
+        ),
+        (("victims", 0, "avoid"), ["V7", "V001"], "victims[0].avoid[1]: a victim cannot avoid"),
+        (("shelters", 0, "max_age"), 17, "shelters[0].max_age: 17 is below min_age 18"),
+        (
+            ("victims", 0, "location"),
+            {},
+            "victims[0].location: give either lat and lon or a municipality",
+        ),
+        (
+            ("victims", 0, "location"),
+            {"lon": 4.89, "municipality": "Amsterdam"},
+            "victims[0].location: give either lat and lon or a municipality, not both",
+        ),
+    ],
+)
+def test_what_no_single_field_can_know_is_refused_at_its_field(
+    path: tuple[str | int, ...], value: Any, expected: str
+) -> None:
+    """Lists without repeats, an age range that is one, a victim who avoids someone else, and a
+    location in one form; the problem stands at the field that makes it one."""
+    found = _problems_or_none(_edited_all({path: value}))
+    assert len(found) == 1, found
+    assert found[0].startswith(expected), found
+
+
+def test_a_shelter_s_single_age_is_a_range() -> None:
+    document = _edited_all({("shelters", 0, "min_age"): 30, ("shelters", 0, "max_age"): 30})
+    assert _problems_or_none(document) == []
+    document = _edited_all({("shelters", 0, "min_age"): 31, ("shelters", 0, "max_age"): 30})
+    assert _problems_or_none(document) == ["shelters[0].max_age: 30 is below min_age 31"]
+
+
+def test_a_victim_takes_a_place_and_one_for_each_child() -> None:
+    assert load_instance(json.dumps(CONTRACT_INSTANCE)).victims[0].places_needed == 1
+    with_children = edited(["victims", 0, "children"], 3)
+    assert load_instance(json.dumps(with_children)).victims[0].places_needed == 4
+
+
+def test_a_contract_document_once_read_cannot_change() -> None:
+    instance = load_instance(json.dumps(CONTRACT_INSTANCE))
+    with pytest.raises(ValidationError, match="frozen"):
+        instance.shelters[0].occupied = 0  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="frozen"):
+        instance.victims[0].priority = 3  # type: ignore[misc]
+
+
+def test_shelters_and_victims_are_found_by_id_and_only_by_theirs() -> None:
+    instance = load_instance(json.dumps(edited(["victims", 0, "id"], "V002")))
+    assert instance.shelter("S003") is instance.shelters[0]
+    assert instance.victim("V002") is instance.victims[0]
+    with pytest.raises(KeyError):
+        instance.shelter("S004")
+    with pytest.raises(KeyError):
+        instance.victim("V001")
+
+
+def _chord_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance another way: the angle between the two points' unit vectors, from
+    the straight chord between them, on the contract's sphere of 6371.0 km."""
+
+    def unit(lat: float, lon: float) -> tuple[float, float, float]:
+        phi, lmb = math.radians(lat), math.radians(lon)
+        return (math.cos(phi) * math.cos(lmb), math.cos(phi) * math.sin(lmb), math.sin(phi))
+
+    chord = math.dist(unit(*a), unit(*b))
+    return 6371.0 * 2 * math.asin(min(1.0, chord / 2))
+
+
+LATITUDES = st.floats(-90.0, 90.0)
+LONGITUDES = st.floats(-180.0, 180.0)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(LATITUDES, LONGITUDES, LATITUDES, LONGITUDES)
+# Antipodes, where rounding takes the haversine's term just above 1.
+@example(69.51232454868148, 86.5812282599507, -69.51232454868148, -93.4187717400493)
+@example(0.0, 0.0, 0.0, 180.0)
+@example(90.0, 0.0, -90.0, 0.0)
+def test_the_distance_is_the_great_circle_on_the_contract_s_sphere(
+    lat1: float, lon1: float, lat2: float, lon2: float
+) -> None:
+    a, b = Location(lat=lat1, lon=lon1), Location(lat=lat2, lon=lon2)
+    expected = _chord_km((lat1, lon1), (lat2, lon2))
+    assert distance_km(a, b) == pytest.approx(expected, rel=1e-9, abs=1e-3)
+    assert distance_km(b, a) == pytest.approx(distance_km(a, b), rel=1e-12, abs=1e-9)
+
+
+@pytest.mark.parametrize("name", ["Zwolle", "Maastricht", "Den Haag", "den bosch"])
+def test_a_municipality_stands_at_its_gazetteer_point(name: str) -> None:
+    place = gazetteer.resolve(name)
+    at = Location(municipality=name)
+    assert at.point == (place.lat, place.lon)
+    assert distance_km(at, Location(lat=place.lat, lon=place.lon)) == 0.0
+
+
+def test_a_bad_field_and_a_bad_reference_are_reported_in_one_round() -> None:
+    """A field that fails keeps the instance from being built; the ids given twice and the
+    ``current`` naming no shelter are still found, in the document as it came."""
+    document = edited(["victims"], [CONTRACT_INSTANCE["victims"][0]] * 2)
+    document["victims"][1] = {**document["victims"][1], "age": -1, "current": "S999"}
+    assert problems(document) == [
+        "victims[1].age: Input should be greater than or equal to 0",
+        "victims[1].id: duplicate victim id 'V001' (also at victims[0])",
+        "victims[1].current: names no shelter of the instance: 'S999'",
+    ]
+
+
+def test_an_entry_that_is_no_object_keeps_the_others_at_their_index() -> None:
+    shelter = CONTRACT_INSTANCE["shelters"][0]
+    document = edited(["shelters"], ["S003", shelter, shelter])
+    assert problems(document) == [
+        "shelters[0]: expected an object",
+        "shelters[2].id: duplicate shelter id 'S003' (also at shelters[1])",
+    ]
