@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 
 from models.scenario_result import Difference, Estimate
 
-# Two-sided 95 % quantiles of Student's t by degrees of freedom; beyond 30 the normal's is close.
+# Two-sided 95 % quantiles of Student's t by degrees of freedom, to three decimals.
 _T95 = (
     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
     2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
@@ -20,11 +21,23 @@ _T95 = (
 )  # fmt: skip
 
 
+_Z975 = NormalDist().inv_cdf(0.975)
+
+
 def t95(degrees: int) -> float:
     """Two-sided 95 % quantile of Student's t with ``degrees`` degrees of freedom."""
     if degrees <= len(_T95):
         return _T95[degrees - 1]
-    return 1.96 + 2.4 / degrees  # within 0.002 of the exact value above 30
+    # Beyond the table, the normal's quantile with the first three terms of the Cornish-Fisher
+    # expansion in 1/degrees (Abramowitz and Stegun 26.7.5): within 0.00001 from 31 on, where
+    # 1.96 + 2.4 / degrees was 0.002 short and made the interval narrower than 95 %.
+    z = _Z975
+    return (
+        z
+        + (z**3 + z) / 4 / degrees
+        + (5 * z**5 + 16 * z**3 + 3 * z) / 96 / degrees**2
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384 / degrees**3
+    )
 
 
 def _mean_interval(values: Sequence[float]) -> tuple[float, float]:

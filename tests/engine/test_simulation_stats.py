@@ -3,10 +3,18 @@ and places that the people they are for can use."""
 
 from __future__ import annotations
 
+import math
+import statistics
+
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import reference
 from engine.simulation.advice import advice_events, pro_rata_events, with_events
+from engine.simulation.aggregate import compare_with_greedy
+from engine.simulation.kpis import ReplicationOutcome
 from engine.simulation.network import added_shelter, build_network
 from engine.simulation.run import prepare, simulate
 from engine.simulation.stats import estimate, paired_difference, t95
@@ -22,6 +30,36 @@ def test_t_quantiles() -> None:
     assert t95(1) == 12.706
     assert t95(19) == 2.093
     assert t95(200) == pytest.approx(1.972, abs=0.002)
+
+
+def _t_quantile_975(degrees: int) -> float:
+    """Slowly: the x where Student's t density, integrated from 0 (Simpson's rule), reaches
+    0.475, found by bisection."""
+    log_scale = (
+        math.lgamma((degrees + 1) / 2)
+        - math.lgamma(degrees / 2)
+        - 0.5 * math.log(degrees * math.pi)
+    )
+
+    def cdf_above_half(x: float) -> float:
+        grid = np.linspace(0.0, x, 4001)
+        density = np.exp(log_scale - (degrees + 1) / 2 * np.log1p(grid**2 / degrees))
+        step = x / 4000
+        weights = np.ones(4001)
+        weights[1:-1:2], weights[2:-1:2] = 4.0, 2.0
+        return float(step / 3 * np.dot(weights, density))
+
+    low, high = 0.0, 20.0
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if cdf_above_half(middle) < 0.475 else (low, middle)
+    return (low + high) / 2
+
+
+@pytest.mark.parametrize("degrees", [*range(1, 36), 40, 50, 60, 100, 200, 1000])
+def test_t_quantiles_are_student_s_to_their_three_decimals(degrees: int) -> None:
+    """To three decimals: the table up to 30 degrees of freedom, the expansion beyond."""
+    assert t95(degrees) == pytest.approx(_t_quantile_975(degrees), abs=0.0005)
 
 
 def test_an_estimate_is_the_mean_with_a_t_interval() -> None:
@@ -41,12 +79,72 @@ def test_a_paired_difference_is_the_second_minus_the_first_with_a_t_interval() -
     assert down.significant
 
 
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=40))
+def test_an_estimate_is_the_sample_mean_with_student_s_interval(values: list[float]) -> None:
+    """Against the statistics module: the mean, and t(n - 1) times the sample standard deviation
+    over the square root of n either side (none for one replication)."""
+    e = estimate(values)
+    assert e.n == len(values)
+    assert e.mean == pytest.approx(statistics.fmean(values), abs=1e-9)
+    half = (
+        t95(len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
+        if len(values) > 1
+        else 0.0
+    )
+    assert (e.low, e.high) == pytest.approx((e.mean - half, e.mean + half), abs=1e-7)
+
+
 def test_a_paired_difference_is_significant_only_when_zero_is_outside() -> None:
     assert paired_difference([1, 2, 3, 4], [2, 3, 4, 5.5]).significant
     assert not paired_difference([1, 2, 3, 4], [2, 1, 4, 3]).significant
     assert not paired_difference([1.0], [9.0]).significant
     with pytest.raises(ValueError, match="same replications"):
         paired_difference([1.0], [1.0, 2.0])
+
+
+def _outcome(seed: int, **values: float) -> ReplicationOutcome:
+    empty = np.zeros((0, 0))
+    return ReplicationOutcome(
+        seed=seed,
+        values=values,
+        occupancy=empty,
+        capacity=empty,
+        wait_counts=np.zeros(0),
+        unmet_by_profile={},
+        unmet_by_reason={},
+        nights_by_unit={},
+        nights_by_cell={},
+        holiday_arrivals=0.0,
+        holiday_within_24h=0.0,
+    )
+
+
+def test_the_comparison_with_greedy_counts_in_the_policy_s_favour() -> None:
+    """The policy placed 10 and 12 people where greedy placed 8 and 9, and spent 100 and 90
+    unsuitable nights (60 and 50 in hotels) where greedy spent 130 and 150 (70 and 80): 2.5 more
+    placed, 45 fewer nights, 20 fewer hotel nights per replication."""
+    policy = [
+        _outcome(1, placed=10, unsuitable_nights=100, hotel_nights=60),
+        _outcome(2, placed=12, unsuitable_nights=90, hotel_nights=50),
+    ]
+    greedy = [
+        _outcome(1, placed=8, unsuitable_nights=130, hotel_nights=70),
+        _outcome(2, placed=9, unsuitable_nights=150, hotel_nights=80),
+    ]
+    comparison = compare_with_greedy("rank", policy, greedy)
+    assert comparison.more_placed.mean == 2.5
+    assert comparison.fewer_unsuitable_nights.mean == 45.0
+    assert comparison.fewer_hotel_nights.mean == 20.0
+    assert comparison.baseline_kpis["placed"].mean == 8.5
+
+
+def test_a_kpi_a_replication_did_not_report_counts_as_zero_there() -> None:
+    """An unmet profile seen in one replication of four is a mean of a quarter, not of one."""
+    policy = [_outcome(1, placed=1, unsuitable_nights=0, hotel_nights=0, rare=4.0)]
+    policy += [_outcome(s, placed=1, unsuitable_nights=0, hotel_nights=0) for s in (2, 3, 4)]
+    kpis = compare_with_greedy("rank", policy, policy).baseline_kpis
+    assert kpis["rare"] == estimate([4.0, 0.0, 0.0, 0.0])
 
 
 def _nights(mean: float) -> Estimate:
