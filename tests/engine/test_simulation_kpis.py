@@ -6,12 +6,15 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.simulation.clock import Clock
 from engine.simulation.kpis import NO_SINGLE_CHANGE, PersonRecord, cell, summarise
 from engine.simulation.stays import stay_days, stay_hours
 from models import gazetteer
@@ -131,3 +134,23 @@ def test_a_lognormal_stay_has_the_mean_and_spread_it_is_given(mean: float, sd: f
     assert np.all(np.diff(days) >= 0)  # a later quantile never stays shorter
     capped = LognormalStay(distribution="lognormal", mean_days=mean, sd_days=sd, max_days=mean)
     assert stay_days(capped, 0.999) == mean
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.sampled_from([date(2026, 3, 27), date(2026, 10, 23), date(2026, 12, 30)]), st.data())
+def test_the_nights_of_a_stretch_are_the_amsterdam_midnights_in_it(
+    start: date, data: st.DataObject
+) -> None:
+    """Slowly, hour by hour from the start's local midnight in UTC: each hour that begins at 00:00
+    on an Amsterdam clock is a night, over clock changes too."""
+    clock = Clock(start, 5 * 24)
+    first = data.draw(st.integers(0, clock.hours))
+    last = data.draw(st.integers(first, clock.hours))
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    origin = datetime(start.year, start.month, start.day, tzinfo=amsterdam).astimezone(UTC)
+    midnights = sum(
+        1
+        for h in range(first, last)
+        if (origin + timedelta(hours=h)).astimezone(amsterdam).strftime("%H:%M") == "00:00"
+    )
+    assert clock.nights(first, last) == midnights

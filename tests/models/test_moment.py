@@ -27,6 +27,7 @@ OUTSIDE = "must lie in the years 1970-2999"
         ("3000-01-01T00:00:00+00:00", False),
         ("3000-01-01T00:30:00+01:00", True),  # still 2999 in UTC
         ("2999-12-31T23:30:00-01:00", False),  # already 3000 in UTC
+        ("0001-01-01T00:00:00+14:00", False),  # before year 1 in UTC: no UTC moment at all
     ],
 )
 def test_the_years_are_bounded_exactly_in_utc(text: str, taken: bool) -> None:
