@@ -131,21 +131,29 @@ def test_an_expired_hold_frees_its_places_by_itself(db: Database) -> None:
     # Nobody marked it expired yet, and still its place can be held by someone else.
     hold(db, "B", "T0", at=expiry)
     assert status(db, "A") == "held"
+    # Marked later, it ended when it expired all the same.
+    swept = expiry + timedelta(minutes=5)
     with db.session() as session:
-        assert ledger.expire_holds(session, expiry) == 1
+        assert ledger.expire_holds(session, swept) == 1
     assert status(db, "A") == "waiting"
     with db.session() as session:
-        assert ledger.expire_holds(session, expiry) == 0
+        assert ledger.expire_holds(session, swept) == 0
+        (ended,) = session.scalars(select(HoldRow).where(HoldRow.referral_id == "A"))
+        assert (ended.status, ended.ended_at) == ("expired", expiry)
 
 
 def test_the_referral_of_an_expired_hold_may_be_held_again(db: Database) -> None:
     first = hold(db, "A")
-    again = hold(db, "A", at=NOW + timedelta(minutes=MINUTES))
+    again = hold(db, "A", at=first.expires_at)  # the very moment it expires
     assert again.id != first.id
+    # Held again well after its end, the old hold ended when it expired all the same.
+    other = hold(db, "B")
+    hold(db, "B", at=other.expires_at + timedelta(minutes=5))
     with db.session() as session:
-        old = session.get(HoldRow, first.id)
-        assert old is not None
-        assert (old.status, old.ended_at) == ("expired", first.expires_at)
+        for made in (first, other):
+            old = session.get(HoldRow, made.id)
+            assert old is not None
+            assert (old.status, old.ended_at) == ("expired", made.expires_at)
 
 
 def test_no_room(db: Database) -> None:
@@ -163,7 +171,9 @@ def test_a_closed_shelter_has_no_room(db: Database) -> None:
     with db.session() as session:
         session.execute(update(ShelterRow).where(ShelterRow.id == "T1").values(closed=True))
     assert live(db, "T1").free == 0
-    assert conflict(lambda: hold(db, "A")).code == "no_room"
+    refused = conflict(lambda: hold(db, "A"))
+    # "0 free places" would leave the desk guessing whether it is full or closed.
+    assert (refused.code, refused.detail) == ("no_room", "the shelter is closed for now")
 
 
 def test_a_broken_rule_is_named(db: Database) -> None:
@@ -251,6 +261,30 @@ def test_an_extended_hold_keeps_its_places_past_its_first_end(db: Database) -> N
         ledger.confirm_hold(session, made.id, now=first_end)
 
 
+def test_an_extension_to_the_holds_own_end_is_none(db: Database) -> None:
+    """Only ever lengthened: asking for the very end it has already gains nothing."""
+    made = hold(db, "A")
+    later = NOW + timedelta(minutes=10)
+    with db.session() as session:
+        same = conflict(
+            lambda: ledger.extend_hold(session, made.id, now=later, minutes=MINUTES - 10)
+        )
+    assert same.code == "hold_not_extended"
+    with db.session() as session:
+        longer = ledger.extend_hold(session, made.id, now=later, minutes=MINUTES - 9)
+    assert longer.expires_at == made.expires_at + timedelta(minutes=1)
+
+
+def test_a_hold_lasts_at_least_a_minute(db: Database) -> None:
+    with db.session() as session, pytest.raises(ValueError, match="at least one minute"):
+        ledger.create_hold(session, "A", "T1", now=NOW, minutes=0)
+    assert status(db, "A") == "waiting"
+    with db.session() as session:
+        assert ledger.create_hold(session, "A", "T1", now=NOW, minutes=1).expires_at == (
+            NOW + timedelta(minutes=1)
+        )
+
+
 def test_confirm_rechecks_the_shelter(db: Database) -> None:
     made = hold(db, "A")
     with db.session() as session:
@@ -285,8 +319,9 @@ def test_people_who_avoid_each_other_never_share_a_shelter(db: Database, listed_
     assert "P" in live(db, "T1").residents
 
 
-# Ids LIKE or JSON treat specially, which the ranking's narrowed lookup must match literally.
-AWKWARD_IDS = ("W_1", "W%1", "W1", 'W"q', "W\\x", "Wé")
+# Ids LIKE or JSON treat specially, which the ranking's narrowed lookup must match literally
+# (SQLite's LIKE ignores the case of ASCII letters: "w1" is not "W1").
+AWKWARD_IDS = ("W_1", "W%1", "W1", "w1", 'W"q', "W\\x", "Wé")
 
 
 def test_one_referral_sees_the_same_avoiders_as_the_whole_waiting_list(db: Database) -> None:
@@ -297,8 +332,14 @@ def test_one_referral_sees_the_same_avoiders_as_the_whole_waiting_list(db: Datab
             # Each placed person avoids one of the awkward ids and, every other time, the next.
             others = [avoided, AWKWARD_IDS[(index + 1) % len(AWKWARD_IDS)]][: 1 + index % 2]
             add_referral(session, victim(f"PLACED-{index}", avoid=others), NOW)
+        # Those not held or placed are at no shelter: whom they avoid matters once they are.
+        for other in ("WAITING", "CLOSED"):
+            add_referral(session, victim(other, avoid=list(AWKWARD_IDS)), NOW)
         session.execute(
             update(ReferralRow).where(ReferralRow.id.like("PLACED-%")).values(status="placed")
+        )
+        session.execute(
+            update(ReferralRow).where(ReferralRow.id == "CLOSED").values(status="closed")
         )
     with db.session() as session:
         whole_list = {v.id: v.avoid for v in ledger.waiting_victims(session, list(AWKWARD_IDS))}
@@ -336,6 +377,8 @@ def test_waiting_victims_in_the_order_asked(db: Database) -> None:
     with db.session() as session:
         assert [v.id for v in ledger.waiting_victims(session)] == ["A", "C"]
         assert [v.id for v in ledger.waiting_victims(session, ["C", "B", "X", "A"])] == ["C", "A"]
+        # Each once, where it was first asked for: a plan places a person once.
+        assert [v.id for v in ledger.waiting_victims(session, ["C", "A", "C"])] == ["C", "A"]
 
 
 def test_taken_places_counts_holds_and_placements(db: Database) -> None:
@@ -424,6 +467,7 @@ class ModelHold:
     places: int
     expires: datetime
     status: str = "active"
+    ended: datetime | None = None
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -436,6 +480,9 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         self.now = NOW
         self.status = dict.fromkeys(MODEL_REFERRALS, "waiting")
+        # Every change of a referral's status is a new version: a desk's save based on the
+        # referral read before it is refused (``version_conflict``).
+        self.version = dict.fromkeys(MODEL_REFERRALS, 1)
         self.holds: dict[str, ModelHold] = {}
         self.placements: dict[str, ModelHold] = {}
         with self.db.session() as session:
@@ -474,6 +521,10 @@ class LedgerMachine(RuleBasedStateMachine):
             return "hold_expired"
         return "ok" if held.status == "active" else "hold_not_active"
 
+    def move(self, referral: str, status: str) -> None:
+        self.status[referral] = status
+        self.version[referral] += 1
+
     def outcome(self, action: Callable[[Session], str]) -> str:
         try:
             with self.db.session() as session:
@@ -499,11 +550,12 @@ class LedgerMachine(RuleBasedStateMachine):
         if expected == "ok":
             for earlier in self.holds.values():
                 if earlier.referral == referral and earlier.status == "active":
-                    earlier.status = "expired"
+                    # Its places were free from its end on, not from the new hold's making.
+                    earlier.status, earlier.ended = "expired", earlier.expires
             places = 1 + MODEL_REFERRALS[referral][1]
             expires = self.now + timedelta(minutes=MODEL_MINUTES)
             self.holds[made[0].id] = ModelHold(referral, at, places, expires)
-            self.status[referral] = "held"
+            self.move(referral, "held")
 
     @precondition(lambda self: bool(self.holds))
     @rule(pick=st.integers(0, 50))
@@ -521,11 +573,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
         assert self.outcome(confirm) == expected
         if expected == "ok":
-            held.status = "confirmed"
+            held.status, held.ended = "confirmed", self.now
             self.placements[made[0]] = ModelHold(
                 held.referral, held.shelter, held.places, held.expires
             )
-            self.status[held.referral] = "placed"
+            self.move(held.referral, "placed")
 
     @precondition(lambda self: bool(self.holds))
     @rule(pick=st.integers(0, 50))
@@ -538,8 +590,8 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         assert outcome == ("released" if expected == "ok" else expected)
         if expected == "ok":
-            held.status = "released"
-            self.status[held.referral] = "waiting"
+            held.status, held.ended = "released", self.now
+            self.move(held.referral, "waiting")
 
     @precondition(lambda self: bool(self.holds))
     @rule(pick=st.integers(0, 50), minutes=st.sampled_from([1, 29, 30, 31, 90]))
@@ -570,8 +622,8 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         assert outcome == ("discharged" if expected == "ok" else expected)
         if expected == "ok":
-            placed.status = "discharged"
-            self.status[placed.referral] = "closed"
+            placed.status, placed.ended = "discharged", self.now
+            self.move(placed.referral, "closed")
 
     @rule(minutes=st.sampled_from([0, 1, 14, 29, 30]))
     def wait(self, minutes: int) -> None:
@@ -583,21 +635,32 @@ class LedgerMachine(RuleBasedStateMachine):
         with self.db.session() as session:
             assert ledger.expire_holds(session, self.now) == len(stale)
         for held in stale:
-            held.status = "expired"
-            self.status[held.referral] = "waiting"
+            held.status, held.ended = "expired", held.expires
+            self.move(held.referral, "waiting")
 
     @invariant()
     def places_add_up(self) -> None:
         with self.db.session() as session:
             network = {s.id: s for s in ledger.live_network(session, self.now)}
             statuses = {
-                row.id: row.status
-                for row in session.execute(select(ReferralRow.id, ReferralRow.status))
+                row.id: (row.status, row.version)
+                for row in session.execute(
+                    select(ReferralRow.id, ReferralRow.status, ReferralRow.version)
+                )
+            }
+            holds = {
+                row.id: (row.status, row.expires_at, row.ended_at)
+                for row in session.scalars(select(HoldRow))
+            }
+            placements = {
+                row.id: (row.status, row.ended_at) for row in session.scalars(select(PlacementRow))
             }
         for shelter_id in MODEL_SHELTERS:
             assert self.free(shelter_id) >= 0
             assert network[shelter_id].free == self.free(shelter_id)
-        assert statuses == self.status
+        assert statuses == {case: (self.status[case], self.version[case]) for case in self.status}
+        assert holds == {i: (h.status, h.expires, h.ended) for i, h in self.holds.items()}
+        assert placements == {i: (p.status, p.ended) for i, p in self.placements.items()}
 
 
 def test_random_sequences_agree_with_the_model(database: Database) -> None:
@@ -778,3 +841,11 @@ def test_hold_troubles_name_every_kind_of_trouble(db: Database) -> None:
     }
     with db.session() as session:
         assert ledger.hold_troubles(session, [], now=NOW) == {}
+    # At its end a hold keeps nothing, and a confirm is refused as hold_expired: no trouble of the
+    # shelter's making is left to warn of.
+    expiry = NOW + timedelta(minutes=MINUTES)
+    with db.session() as session:
+        before = ledger.hold_troubles(session, [made["B"]], now=expiry - timedelta(microseconds=1))
+        at_end = ledger.hold_troubles(session, [made["B"]], now=expiry)
+    assert before == {made["B"]: ledger.HoldTrouble("no_room", ("capacity",), closed=True)}
+    assert at_end == {made["B"]: None}
