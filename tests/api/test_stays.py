@@ -5,19 +5,21 @@ without a person."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from api import stays
 from api.db.session import Database
-from api.db.tables import StayRow
+from api.db.tables import ReferralRow, StayRow
+from models.gazetteer import POLICE_UNITS
 from tests.api.databases import schema_at
 from tests.api.helpers import Api, audit_rows, create_referral, hold, running_api, set_free
 from tests.api.rows import add_referral, victim
@@ -150,13 +152,32 @@ def test_a_stay_may_begin_earlier_but_not_before_the_one_it_follows(api: Api) ->
         return str(error["message"])
 
     assert "future" in refused(now + timedelta(minutes=1))
+    assert "future" in refused(now + timedelta(milliseconds=1))
     assert "14 days" in refused(now - timedelta(days=15))
+    assert "14 days" in refused(now - timedelta(days=14, milliseconds=1))
     # The desk hears on Monday that she slept in a hotel since Friday evening.
     friday = now - timedelta(days=2, hours=14)
     body = stay_of(api, case_id, kind="hotel", since=friday.isoformat())
     assert datetime.fromisoformat(body["stay"]["since"]) == friday
     assert body["unsuitable_nights"] == 3
+    # The stay it follows ended when the hotel began, not when the desk heard of it.
+    assert [
+        (s["kind"], s["until"] and datetime.fromisoformat(s["until"])) for s in body["stays"]
+    ] == [
+        ("unknown", friday),
+        ("hotel", None),
+    ]
     assert "before the current stay began" in refused(friday - timedelta(hours=1))
+
+
+def test_a_stay_may_be_dated_back_fourteen_days_and_not_one_moment_more(api: Api) -> None:
+    case_id = create_referral(api)
+    api.clock.advance(20 * 24 * 60)
+    fortnight = api.clock.now - stays.BACKDATE_LIMIT
+    body = stay_of(api, case_id, kind="police", since=fortnight.isoformat())
+    assert datetime.fromisoformat(body["stay"]["since"]) == fortnight
+    now = stay_of(api, case_id, kind="hotel", since=api.clock.now.isoformat())["stay"]["since"]
+    assert datetime.fromisoformat(now) == api.clock.now
 
 
 def test_the_first_stay_may_have_begun_before_registration(api: Api) -> None:
@@ -183,11 +204,15 @@ def test_the_first_stay_may_have_begun_before_registration(api: Api) -> None:
 
 def test_the_same_kind_changes_nothing_and_a_correction_replaces(api: Api) -> None:
     case_id = create_referral(api, stay="hotel")
-    version = read(api, case_id)["updated_at"]
+    before = read(api, case_id)
     api.clock.advance(60)
-    assert stay_of(api, case_id, kind="hotel")["updated_at"] == version
+    same = stay_of(api, case_id, kind="hotel")
+    assert (same["updated_at"], same["version"]) == (before["updated_at"], before["version"])
     begun = read(api, case_id)["stay"]["since"]
-    stay_of(api, case_id, kind="homeless_shelter", since=begun)  # the first entry was wrong
+    # The first entry was wrong: a change all the same, which a desk's save read before it must
+    # not undo unseen (version_conflict).
+    corrected = stay_of(api, case_id, kind="homeless_shelter", since=begun)
+    assert corrected["version"] == before["version"] + 1
     with api.database.session() as session:
         kinds = session.scalars(select(StayRow.kind).where(StayRow.referral_id == case_id)).all()
     assert kinds == ["homeless_shelter"]
@@ -309,3 +334,124 @@ def test_the_migration_opens_an_unknown_stay_for_every_referral_without_a_place(
     with database.session() as session:
         opened = session.execute(select(StayRow.referral_id, StayRow.kind, StayRow.started_at))
         assert sorted(opened) == [("H", "unknown", registered), ("W", "unknown", registered)]
+
+
+@dataclass(frozen=True)
+class Waited:
+    """One referral of the property below: where it is, how it ended up, and its stays, each a
+    kind and how long it lasted (the last one open while it waits or is held)."""
+
+    municipality: str | None
+    status: str
+    begun: timedelta  # before ``now``
+    stays: list[tuple[str, timedelta]]
+
+
+waited = st.builds(
+    Waited,
+    municipality=st.sampled_from(["Utrecht", "Rotterdam", None]),
+    status=st.sampled_from(["waiting", "held", "placed", "closed"]),
+    begun=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=45)),
+    stays=st.lists(
+        st.tuples(
+            st.sampled_from(["police", "hotel", "rough_sleeping", "acquaintances", "home"]),
+            st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=12)),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    people=st.lists(waited, max_size=6),
+    now=st.sampled_from(
+        [
+            datetime(2026, 11, 12, 9, 0, tzinfo=UTC),  # the window holds the autumn change
+            datetime(2027, 4, 20, 22, 30, tzinfo=UTC),  # ... and the spring one
+            datetime(2027, 2, 10, 23, 15, tzinfo=UTC),  # 00:15 in Amsterdam
+        ]
+    ),
+)
+def test_the_stays_per_unit_are_what_each_persons_midnights_add_up_to(
+    database: Database, people: list[Waited], now: datetime
+) -> None:
+    """Counted again from each person's own midnights: waiting or held now, somewhere unsuitable
+    now, and the people with a midnight somewhere unsuitable since the same Dutch wall-clock
+    time 30 days ago, with those midnights; the country's are every person's."""
+    with database.session() as session:
+        session.execute(delete(StayRow))
+        session.execute(delete(ReferralRow))
+        for number, person in enumerate(people):
+            location = (
+                None if person.municipality is None else {"municipality": person.municipality}
+            )
+            case_id = f"C{number:016x}"
+            add_referral(session, victim(case_id, location=location), now).status = person.status
+            start = now - person.begun
+            for index, (kind, length) in enumerate(person.stays):
+                last = index == len(person.stays) - 1
+                end = min(start + length, now)
+                open_now = last and person.status in ("waiting", "held")
+                session.add(
+                    StayRow(
+                        referral_id=case_id,
+                        kind=kind,
+                        started_at=start,
+                        ended_at=None if open_now else end,
+                    )
+                )
+                start = end
+        found = {row.police_unit: row for row in stays.by_region(session, now=now)}
+
+    local = now.astimezone(DUTCH)
+    window_start = datetime.combine(local.date() - timedelta(days=30), local.time(), tzinfo=DUTCH)
+    expected: dict[str | None, list[int]] = {}
+    for person in people:
+        unit = {"Utrecht": "Midden-Nederland", "Rotterdam": "Rotterdam", None: "unknown"}[
+            person.municipality
+        ]
+        counted = [*expected.setdefault(unit, [0, 0, 0, 0])]
+        start, covered = now - person.begun, set()
+        for index, (kind, length) in enumerate(person.stays):
+            end = min(start + length, now)
+            if index == len(person.stays) - 1 and person.status in ("waiting", "held"):
+                end = now
+                counted[1] += kind in stays.UNSUITABLE
+            if kind in stays.UNSUITABLE:
+                day = start.astimezone(DUTCH).date() + timedelta(days=1)
+                while (midnight := datetime.combine(day, time(0), tzinfo=DUTCH)) <= end:
+                    covered.add(midnight)
+                    day += timedelta(days=1)
+            start = end
+        in_window = {midnight for midnight in covered if midnight > window_start}
+        counted[0] += person.status in ("waiting", "held")
+        counted[2] += bool(in_window)
+        counted[3] += len(in_window)
+        expected[unit] = counted
+    country = [sum(column) for column in zip(*expected.values(), strict=True)] or [0, 0, 0, 0]
+    # The row of those without a location is there when it counts someone.
+    unknown = any(expected.get("unknown", [0, 0, 0, 0]))
+    assert [*found] == [*POLICE_UNITS, *(["unknown"] if unknown else []), None]
+    for shown, row in found.items():
+        counts = [row.waiting, row.unsuitable, row.people_in_window, row.nights_in_window]
+        assert counts == (country if shown is None else expected.get(shown, [0, 0, 0, 0])), shown
+
+
+def test_the_stays_of_more_referrals_than_one_statement_reads(database: Database) -> None:
+    """Retention reads the stays of every referral it purges, however many."""
+    at = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    cases = [f"C{number:016x}" for number in range(501)]
+    with database.session() as session:
+        for case_id in cases:
+            add_referral(session, victim(case_id), at)
+            session.add(StayRow(referral_id=case_id, kind="hotel", started_at=at))
+        session.flush()
+        found = stays.of_referrals(session, cases)
+    assert sorted(found) == cases
+    assert all(len(found[case_id]) == 1 for case_id in cases)
