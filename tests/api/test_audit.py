@@ -264,3 +264,44 @@ def test_a_backup_is_kept_by_its_dated_name_and_any_other_name_is_not(
     with database.session() as session:
         kept = session.scalars(select(AuditRow.object_id).order_by(AuditRow.seq)).all()
     assert kept == [dated, audit.NOT_AN_ID]
+
+
+ISSUED = "C0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    ("object_type", "object_id", "kept"),
+    [
+        ("referral", ISSUED, ISSUED),
+        ("hold", "H0123456789abcdef", "H0123456789abcdef"),
+        ("placement", "P0123456789abcdef", "P0123456789abcdef"),
+        ("referral", None, None),
+        # An issued id with a name typed after it, another letter, a name: none was issued.
+        ("referral", f"{ISSUED} Anna Jansen", audit.NOT_AN_ID),
+        ("referral", "S0123456789abcdef", audit.NOT_AN_ID),
+        ("referral", "C0123456789abcde", audit.NOT_AN_ID),
+        ("referral", "Anna Jansen", audit.NOT_AN_ID),
+        # The network's names of shelters, and the console's own codes for a backup.
+        ("residents", "S023", "S023"),
+        ("database", audit.SEALED, audit.SEALED),
+        ("database", audit.NOT_SEALED, audit.NOT_SEALED),
+        ("database", "anna-jansen.db", audit.NOT_AN_ID),
+    ],
+)
+def test_the_trail_keeps_only_ids_the_service_gave(
+    database: Database, object_type: str, object_id: str | None, kept: str | None
+) -> None:
+    with database.session() as session:
+        audit.record(
+            session,
+            actor="desk-1",
+            role="desk",
+            action="read",
+            object_type=object_type,
+            object_id=object_id,
+            result="ok",
+            request_id="r",
+            at=NOW,
+        )
+    with database.session() as session:
+        assert session.scalars(select(AuditRow.object_id)).all() == [kept]

@@ -380,6 +380,17 @@ def test_recent_rows_removed_under_a_purge_of_the_period_set_are_found(
     assert "removed rows that were not old enough" in broken.why
 
 
+def test_a_purge_that_keeps_first_a_row_at_its_cutoff_exactly_is_found(database: Database) -> None:
+    """A purge keeps first a row older than its cutoff: one of that very moment is not, as
+    the purge itself keeps it (:func:`test_a_row_at_the_cutoff_exactly_is_not_old_enough`)."""
+    seqs = a_year_of_reads(database)
+    forge_purge(database, at=days_after(810 + DAYS), days=DAYS, through=seqs[4])
+    broken = verify(database, days_after(810 + DAYS))
+    assert broken is not None
+    assert broken.seq == seqs[5]
+    assert "removed rows that were not old enough" in broken.why
+
+
 def test_recent_rows_removed_under_a_cutoff_later_than_the_period_are_found(
     database: Database,
 ) -> None:
@@ -406,9 +417,10 @@ def test_a_purge_dated_ahead_is_found(database: Database) -> None:
     seqs = a_year_of_reads(database)
     forge_purge(database, at=days_after(1600), days=DAYS, through=seqs[4])
     assert verify(database, days_after(1600)) is None
-    broken = verify(database, days_after(815))
-    assert broken is not None
-    assert "after now" in broken.why
+    for now in (days_after(815), days_after(1600) - timedelta(microseconds=1)):
+        broken = verify(database, now)
+        assert broken is not None
+        assert "after now" in broken.why
 
 
 def test_the_newest_rows_removed_under_a_record_alone_are_found(database: Database) -> None:
@@ -481,6 +493,7 @@ def test_kept_hashes_before_and_after_the_purge_point(database: Database) -> Non
         "held",
     ]
     assert kept_state(database, 7, after[7]) == "held"
+    assert kept_state(database, 7, after[7].upper()) == "held"  # as hex is written, either case
     assert kept_state(database, 8, after[7]) == "missing"  # never written: the trail is shorter
     assert kept_state(database, 5, before[4]) == "differs"
     # The last row purged is the one whose hash the trail now begins from: a hash kept for it
@@ -522,6 +535,42 @@ def test_a_retention_run_purges_scenario_runs_past_their_period_only(
     assert done.runs == 1
     with database.session() as session:
         assert set(session.scalars(select(ScenarioRunRow.id))) == {"exact", "recent"}
+
+
+def test_a_retention_run_is_one_request_in_the_trail(database: Database) -> None:
+    """The referrals it deletes and the audit rows it purges, under periods of the same
+    length (the trail's may not be shorter, and need not be longer), found together by the
+    run's request id."""
+    a_year_of_reads(database)
+    case_id = "C00000000000000aa"
+    with database.session() as session:
+        add_referral(session, victim(case_id), days_after(0))
+        session.execute(
+            update(ReferralRow)
+            .where(ReferralRow.id == case_id)
+            .values(status="closed", closed_at=days_after(1))
+        )
+    periods = retention.Periods(referrals=DAYS, audit=DAYS, runs=365)
+    with database.session() as session:
+        done = retention.run(session, now=days_after(800), periods=periods, actor=OPERATOR)
+    assert done.referrals == 1
+    assert done.trail is not None
+    with database.session() as session:
+        rows = session.execute(
+            select(AuditRow.action, AuditRow.object_type, AuditRow.request_id).where(
+                AuditRow.role == audit.CONSOLE
+            )
+        ).all()
+    assert sorted((action, object_type) for action, object_type, _ in rows) == [
+        ("delete", "referral"),
+        ("purge", "audit"),
+    ]
+    assert len({request_id for *_, request_id in rows}) == 1
+
+
+def test_a_scenario_run_is_kept_a_day_at_the_least(database: Database) -> None:
+    with database.session() as session, pytest.raises(ValueError, match="at least one day"):
+        retention.purge_runs(session, now=days_after(800), days=0)
 
 
 def test_a_retention_run_refuses_an_audit_period_shorter_than_the_referrals(
