@@ -8,6 +8,8 @@ purge is given its ``now``, as ``safeplace retention run`` gives it the clock's.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -121,10 +123,41 @@ def test_a_purge_removes_the_old_start_and_the_rest_still_verifies(database: Dat
         "console",
     )
     assert purge_row.object_id == done.digest()
+    # The digest as documented, so that it can be checked without Safeplace.
+    documented = {
+        "at": done.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "days": DAYS,
+        "cutoff": done.cutoff.astimezone(UTC).isoformat(timespec="microseconds"),
+        "through": seqs[2],
+        "anchor": done.anchor,
+        "removed": 3,
+    }
+    canonical = json.dumps(documented, sort_keys=True, separators=(",", ":"))
+    assert purge_row.object_id == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     assert rows[0].prev_hash == done.anchor
     assert begun is not None
     assert (begun.seq, begun.at, begun.purge) == (seqs[3], days_after(30), done)
     assert verify(database, now) is None
+
+
+def test_a_purge_of_something_else_than_the_trail_is_no_purge_of_it(database: Database) -> None:
+    """The console's row for a backup it removed is a ``purge`` too, of a ``backup``: no
+    record of a trail's purge is to be looked for."""
+    append(database, days_after(0))
+    with database.session() as session:
+        audit.record(
+            session,
+            actor=OPERATOR,
+            role=audit.CONSOLE,
+            action="purge",
+            object_type="backup",
+            object_id="safeplace-20240102T031500Z.db",
+            result="ok",
+            request_id="r",
+            at=days_after(1),
+        )
+    append(database, days_after(2))
+    assert verify(database, days_after(3)) is None
 
 
 def test_nothing_is_purged_inside_the_period(database: Database) -> None:
