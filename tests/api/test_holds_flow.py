@@ -300,6 +300,18 @@ def test_what_a_placement_rests_on_cannot_change_while_it_lasts(api: Api) -> Non
     stored = api.ok(api.get("desk", path))
     assert (stored["children"], stored["age"], stored["status"]) == (0, 30, "placed")
     assert api.ok(api.get("admin", "/api/v1/shelters/T001"))["placed"] == 1  # still one place
+    # Each field the shelter was checked against, alone.
+    rests_on = {
+        "gender": "male",
+        "age": 40,
+        "children": 1,
+        "conditions": ["addiction"],
+        "programmes": ["cosm"],
+        "danger_zones": [{"location": {"municipality": "Utrecht"}, "min_km": 10}],
+    }
+    for field, value in rests_on.items():
+        refused = conflict(api, api.patch("desk", path, {field: value}), "already_placed")
+        assert f"its placement rests on {field}: " in refused["detail"], field
     # What the shelter was not checked against may change: priority, languages, avoid.
     changed = api.ok(api.patch("desk", path, {"priority": 3, "languages": ["pl"], "age": 30}))
     assert (changed["priority"], changed["languages"]) == (3, ["pl"])
