@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from api import referral_store
 from api.db.tables import UserRow
 from tests.api.helpers import OWN_SHELTER, Api, audit_rows, create_referral, hold, running_api
 
@@ -141,8 +142,11 @@ def test_a_closed_referral_cannot_be_held_or_changed(api: Api) -> None:
     add_shelter(api, "T001", 3)
     case = create_referral(api)
     held = api.ok(hold(api, case, "T001"), 201)
+    version = api.ok(api.get("desk", f"/api/v1/referrals/{case}"))["version"]
     closed = api.ok(api.post("desk", f"/api/v1/referrals/{case}/close", {"reason": "withdrawn"}))
     assert (closed["status"], closed["close_reason"]) == ("closed", "withdrawn")
+    # Two changes a desk's save read before them must not undo: the release, then the close.
+    assert closed["version"] == version + 2
     assert api.ok(api.get("desk", f"/api/v1/holds/{held['id']}"))["status"] == "released"
     conflict(api, hold(api, case, "T001"), "referral_closed")
     conflict(api, api.patch("desk", f"/api/v1/referrals/{case}", {"age": 31}), "referral_closed")
@@ -359,6 +363,20 @@ def test_staff_confirm_and_discharge_at_their_own_shelter(api: Api) -> None:
     placement = api.ok(api.post("shelter", f"/api/v1/holds/{held['id']}/confirm"))
     assert api.get("other-shelter", f"/api/v1/placements/{placement['id']}").status_code == 404
     api.ok(api.post("shelter", f"/api/v1/placements/{placement['id']}/discharge"))
+
+
+def test_staff_see_the_person_only_while_the_hold_or_placement_lasts(api: Api) -> None:
+    api.ok(api.patch("admin", f"/api/v1/shelters/{OWN_SHELTER}/availability", {"free": 1}))
+    case = create_referral(api, programmes=["cosm"])
+    held = api.ok(hold(api, case, OWN_SHELTER), 201)
+    end = datetime.fromisoformat(held["expires_at"])
+    with api.database.session() as session:
+        assert referral_store.at_shelter(session, case, OWN_SHELTER, now=end - timedelta(seconds=1))
+        assert not referral_store.at_shelter(session, case, OWN_SHELTER, now=end)
+    placement = api.ok(api.post("desk", f"/api/v1/holds/{held['id']}/confirm"))
+    api.ok(api.get("shelter", f"/api/v1/referrals/{case}"))
+    api.ok(api.post("desk", f"/api/v1/placements/{placement['id']}/discharge"))
+    assert api.get("shelter", f"/api/v1/referrals/{case}").status_code == 404
 
 
 def test_staff_refused_a_confirm_hear_no_more_of_the_person_than_intake_needs(api: Api) -> None:
