@@ -12,12 +12,20 @@ from typing import Any
 
 from engine.simulation.arrivals import draw_arrivals
 from engine.simulation.kpis import PersonRecord
-from engine.simulation.run import Replication, prepare
+from engine.simulation.run import Replication, prepare, simulate
+from models.intake import IntakeWindow
+from models.location import Location
 from models.scenario import Scenario
 from models.shelter import Shelter
 from tests.scenario_helpers import PLAIN_MIX, one_shelter, tiny
 
 URGENT_MIX: dict[str, Any] = {**PLAIN_MIX, "priority_weights": [0, 0, 1]}
+BEDS = {"E1": "emergency"}  # the kind of the emergency shelter below
+
+
+def emergency_beds(beds: int) -> Shelter:
+    """An emergency shelter in Utrecht: a bed for a few nights, never a placement."""
+    return Shelter(id="E1", location=Location(municipality="Utrecht"), capacity=beds)
 
 
 def surge(day: int, hour: int, victims: int = 1, mix: dict[str, Any] = PLAIN_MIX) -> dict[str, Any]:
@@ -49,3 +57,57 @@ def test_the_queue_serves_the_most_urgent_first_and_then_the_longest_waiting() -
     records = people(scenario, one_shelter(), {})
     assert [r.placed for r in records] == [10, -1, 58, -1]
     assert [r.left for r in records] == [-1, 83, -1, 85]
+
+
+def test_someone_placed_from_an_emergency_bed_spends_no_hotel_night() -> None:
+    # Emergency beds for 3 days (until hour 82), stays of 2 days, one place. A2 is placed at
+    # hour 58, still in her bed: 2 emergency nights (midnights 24, 48) and no hotel night. A3 is
+    # placed at hour 106: 3 emergency nights (24, 48, 72), then a hotel from 82: 1 night (96).
+    shelters = [*one_shelter(), emergency_beds(3)]
+    scenario = tiny(fallback={"emergency_max_days": 3, "hotel_share": 1.0, "give_up_days": 5})
+    records = people(scenario, shelters, BEDS)
+    assert [r.placed for r in records] == [10, 58, 106]
+    assert [dict(r.nights) for r in records] == [
+        {},
+        {"emergency": 2, "hotel": 0},
+        {"emergency": 3, "hotel": 1},
+    ]
+    outcome = simulate(prepare(scenario, shelters, BEDS), 1, check=True)
+    assert (outcome.values["emergency_nights"], outcome.values["hotel_nights"]) == (5.0, 1.0)
+
+
+def test_a_placement_at_midnight_does_not_count_that_night() -> None:
+    # Intakes all day on weekdays; found on Saturday 10 January at 10:00 (hour 130), she is
+    # placed on Monday at 00:00 (hour 168): the nights of Saturday and Sunday are at midnights
+    # 144 and 168, and she sleeps the second in the shelter. One night in a hotel, or, with an
+    # emergency bed for 3 days (until hour 202), one night in that bed.
+    weekdays = one_shelter(intake=[IntakeWindow(days="mon-fri", start="00:00", end="24:00")])
+    for emergency_days, nights in (
+        (0, {"emergency": 0, "hotel": 1}),
+        (3, {"emergency": 1, "hotel": 0}),
+    ):
+        scenario = tiny(
+            events=[surge(5, 10)],
+            fallback={"emergency_max_days": emergency_days, "hotel_share": 1.0, "give_up_days": 5},
+        )
+        (record,) = people(scenario, [*weekdays, emergency_beds(1)], BEDS)
+        assert (record.arrival, record.placed) == (130, 168)
+        assert dict(record.nights) == nights, emergency_days
+
+
+def test_an_emergency_bed_ends_exactly_the_set_days_after_it_was_taken() -> None:
+    # One place, stays of 2 days, one emergency bed, for 1 day. A1 and A2 are found at midnight
+    # on day 0: A2 holds the bed for hours 0-23 (the night at midnight 0), then sleeps in a
+    # hotel (the night at 24) until placed at hour 48. A3, found at hour 24, gets the bed A2
+    # has just left, for the night at 24, then a hotel (48, 72) until A2 leaves at hour 96.
+    scenario = tiny(
+        events=[surge(0, 0, victims=2), surge(1, 0)],
+        fallback={"emergency_max_days": 1, "hotel_share": 1.0, "give_up_days": 4},
+    )
+    records = people(scenario, [*one_shelter(), emergency_beds(1)], BEDS)
+    assert [r.placed for r in records] == [0, 48, 96]
+    assert [dict(r.nights) for r in records] == [
+        {},
+        {"emergency": 1, "hotel": 1},
+        {"emergency": 1, "hotel": 2},
+    ]
