@@ -17,7 +17,7 @@ from models.intake import IntakeWindow
 from models.location import Location
 from models.scenario import Scenario
 from models.shelter import Shelter
-from tests.scenario_helpers import PLAIN_MIX, one_shelter, tiny
+from tests.scenario_helpers import OFFICE, PLAIN_MIX, one_shelter, tiny
 
 URGENT_MIX: dict[str, Any] = {**PLAIN_MIX, "priority_weights": [0, 0, 1]}
 BEDS = {"E1": "emergency"}  # the kind of the emergency shelter below
@@ -111,3 +111,22 @@ def test_an_emergency_bed_ends_exactly_the_set_days_after_it_was_taken() -> None
         {"emergency": 1, "hotel": 1},
         {"emergency": 1, "hotel": 2},
     ]
+
+
+def test_a_wait_for_the_next_batch_is_not_put_down_to_intake_hours() -> None:
+    # Two shelters with room: one taking intakes day and night, one office hours only. Found on
+    # Saturday at 10:00 (hour 130) between two batches, she waits for the batch at hour 132 and
+    # is placed in the open shelter then: an open shelter fitted her, so intake hours cost her
+    # nothing, although a shelter closed for intakes had room too.
+    office = one_shelter(intake=OFFICE)[0].model_copy(update={"id": "S2"})
+    shelters = [*one_shelter(), office]
+    scenario = tiny(
+        events=[surge(5, 10)],
+        policy={"kind": "batch", "batch_hours": 6},
+        fallback={"emergency_kind": None, "hotel_share": 1.0, "give_up_days": 5},
+    )
+    (record,) = people(scenario, shelters, {})
+    assert (record.arrival, record.placed) == (130, 132)
+    assert not record.intake_missed
+    outcome = simulate(prepare(scenario, shelters, {}), 1, check=True)
+    assert outcome.values["intake_hours_missed"] == 0.0
