@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from engine.simulation.arrivals import draw_arrivals
 from engine.simulation.kpis import PersonRecord
 from engine.simulation.run import Replication, prepare, simulate
@@ -20,6 +22,7 @@ from models.shelter import Shelter
 from tests.scenario_helpers import OFFICE, PLAIN_MIX, one_shelter, tiny
 
 URGENT_MIX: dict[str, Any] = {**PLAIN_MIX, "priority_weights": [0, 0, 1]}
+MIDDEN = 2  # Midden-Nederland, the police unit of Utrecht, in the occupancy series
 BEDS = {"E1": "emergency"}  # the kind of the emergency shelter below
 
 
@@ -130,3 +133,22 @@ def test_a_wait_for_the_next_batch_is_not_put_down_to_intake_hours() -> None:
     assert not record.intake_missed
     outcome = simulate(prepare(scenario, shelters, {}), 1, check=True)
     assert outcome.values["intake_hours_missed"] == 0.0
+
+
+def test_initial_residents_leave_spread_over_one_full_stay() -> None:
+    # Forty residents at the start and stays of exactly 10 days: each has already stayed some
+    # part of hers, so they leave one by one over the first 10 days, not all on day 10.
+    shelters = [
+        Shelter(id="S1", location=Location(municipality="Utrecht"), capacity=40, occupied=40)
+    ]
+    scenario = tiny(
+        horizon_days=12,
+        events=[surge(11, 10)],
+        length_of_stay={"default": {"distribution": "fixed", "days": 10}},
+    )
+    outcome = simulate(prepare(scenario, shelters, {}), 1, check=True)
+    occupancy = outcome.occupancy[:11, MIDDEN]
+    assert np.all(np.diff(occupancy) <= 0)
+    assert occupancy[10] == 0  # nobody stays longer than one full stay
+    assert 10 <= occupancy[5] <= 30  # about half are gone halfway
+    assert len(set(occupancy.tolist())) > 5
