@@ -152,3 +152,23 @@ def test_initial_residents_leave_spread_over_one_full_stay() -> None:
     assert occupancy[10] == 0  # nobody stays longer than one full stay
     assert 10 <= occupancy[5] <= 30  # about half are gone halfway
     assert len(set(occupancy.tolist())) > 5
+
+
+def test_a_surge_spread_past_the_horizon_arrives_in_its_last_hour() -> None:
+    # A three-day horizon ends at hour 72; a surge from 22:00 on day 2 over 3 hours would reach
+    # hour 72, so its last people arrive in hour 71, the last of the horizon.
+    scenario = tiny(
+        horizon_days=3,
+        events=[{**surge(2, 22, victims=3), "spread_hours": 3}],
+    )
+    clock = prepare(scenario, one_shelter(), {}).clock
+    assert [a.hour for a in draw_arrivals(scenario, clock, 1)] == [70, 71, 71]
+
+
+def test_priorities_are_drawn_from_the_mix() -> None:
+    for weights, expected in (([0, 1, 0], {2}), ([0, 0, 1], {3}), ([1, 1, 1], {1, 2, 3})):
+        mix = {**PLAIN_MIX, "priority_weights": weights}
+        scenario = tiny(events=[surge(0, 10, victims=30, mix=mix)])
+        clock = prepare(scenario, one_shelter(), {}).clock
+        drawn = {a.victim.priority for a in draw_arrivals(scenario, clock, 1)}
+        assert drawn == expected, weights
