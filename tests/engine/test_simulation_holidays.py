@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from engine.holidays import public_holiday
 from engine.intake import IntakeValue, always_open, open_at
+from engine.simulation.aggregate import public_holidays
 from engine.simulation.clock import Clock
 from engine.simulation.run import Replication, prepare, simulate
 from engine.simulation.runner import run_scenario
@@ -255,3 +256,18 @@ def test_the_result_names_the_holidays_after_the_warm_up_and_who_arrived_on_them
     assert holidays.arrivals.n == 3
     assert 0 < holidays.arrivals.mean < result.kpis["arrivals"].mean
     assert holidays.within_24h.mean == 0.0  # Saturday and Friday: office intake waits for Monday
+
+
+def test_the_holidays_named_are_those_of_the_measured_days_and_no_later() -> None:
+    # From Monday 14 December 2026, a horizon of 11 days ends with 24 December and one of 12
+    # days with Christmas Day; a warm-up of 11 days leaves Christmas Day the only day measured,
+    # one of 10 days 24 December alone.
+    cases = [(11, 0, []), (12, 0, [date(2026, 12, 25)]), (12, 11, [date(2026, 12, 25)]),
+             (11, 10, [])]  # fmt: skip
+    for horizon, warmup, expected in cases:
+        surge = christmas("closed").events[0].model_copy(update={"day": warmup})
+        scenario = tiny(
+            start="2026-12-14", horizon_days=horizon, warmup_days=warmup, events=[surge]
+        )
+        outcome = simulate(prepare(scenario, one_shelter(), {}), 1)
+        assert public_holidays(scenario, [outcome]).days == expected, (horizon, warmup)
