@@ -13,8 +13,10 @@ official name where it was stored by another ("Den Bosch").
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from pydantic import BaseModel
 from starlette.datastructures import FormData
 
 from api.web.forms import whole_number
@@ -22,14 +24,22 @@ from models import gazetteer
 
 
 def changes(
-    entered: dict[str, Any], stored: dict[str, Any], *, sets: frozenset[str] = frozenset()
+    entered: BaseModel,
+    stored: BaseModel,
+    fields: Iterable[str],
+    *,
+    sets: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """The fields of ``entered`` whose values differ from ``stored`` (both as a request body has
-    them); the fields in ``sets`` are compared without their order."""
+    """The ``fields`` of the form's ``entered`` whose values differ from the object as
+    ``stored``, as a request body has them; the fields in ``sets`` are compared without their
+    order."""
+    shown = set(fields)
+    wanted = entered.model_dump(mode="json", by_alias=True, include=shown)
+    now = stored.model_dump(mode="json", by_alias=True, include=shown)
     return {
         name: value
-        for name, value in entered.items()
-        if _same_form(name, value, sets) != _same_form(name, stored[name], sets)
+        for name, value in wanted.items()
+        if _same_form(name, value, sets) != _same_form(name, now[name], sets)
     }
 
 

@@ -165,7 +165,7 @@ def update_shelter(request: Request, shelter_id: str, caller: Visitor, form: For
         return _form(
             request, caller, values=values, problems=mistakes.problems, stored=stored, status=422
         )
-    changed = _changes(entered, stored)
+    changed = changes(entered, stored, FIELDS, sets=_SETS)
     if not changed:
         return redirect(f"/admin/shelters?done=unchanged&saved={quote(shelter_id, safe='')}")
     data = ShelterUpdate.model_validate(changed | sent_version(form))
@@ -192,7 +192,8 @@ def _refused(
     capacity no longer covers (at the capacity), or the API's field errors."""
     stored = call(shelters.read_shelter, request, caller, shelter_id)
     if problem.code == "version_conflict":
-        differing = [name for name in FIELDS if name in _changes(entered, stored)]
+        changed = changes(entered, stored, FIELDS, sets=_SETS)
+        differing = [name for name in FIELDS if name in changed]
         return _form(request, caller, values=values, stored=stored, conflict=differing, status=409)
     if problem.code == "in_use":
         needed = entered.occupied + stored.held + stored.placed
@@ -222,14 +223,6 @@ def _network(request: Request, caller: Caller) -> list[ShelterPublic]:
         network += batch
         if len(batch) < PAGE:
             return network
-
-
-def _changes(entered: ShelterData, stored: ShelterPublic) -> dict[str, Any]:
-    """The fields of the form whose entries differ from the shelter as stored, as a request
-    body has them."""
-    wanted = entered.model_dump(mode="json", by_alias=True, include=set(FIELDS))
-    now = stored.model_dump(mode="json", by_alias=True, include=set(FIELDS))
-    return changes(wanted, now, sets=_SETS)
 
 
 def _typed(form: FormData, name: str) -> str:

@@ -86,7 +86,7 @@ def update_referral(
             stored=stored,
             status=422,
         )
-    changed = _changes(entered, stored)
+    changed = changes(entered, stored, FIELDS, sets=_SETS)
     if not changed:
         return redirect(f"/desk/referrals/{referral_id}?done=unchanged")
     data = ReferralUpdate.model_validate(changed | sent_version(form))
@@ -114,7 +114,7 @@ def _refused(
     rests on (at each such input), a closed referral, or the API's field errors (a case number
     to keep apart that names nobody, at its input)."""
     stored = _read(request, caller, referral_id)
-    changed = _changes(entered, stored)
+    changed = changes(entered, stored, FIELDS, sets=_SETS)
     conflict: list[str] | None = None
     placed: list[str] | None = None
     problems: list[FieldProblem] = []
@@ -146,14 +146,6 @@ def _read(request: Request, caller: Caller, referral_id: str) -> ReferralPublic:
     if not isinstance(referral, ReferralPublic):
         raise ProblemError(404, f"no referral '{referral_id}'")
     return referral
-
-
-def _changes(entered: ReferralCreate, stored: ReferralPublic) -> dict[str, Any]:
-    """The fields of the form whose entries differ from the referral as stored, as a request
-    body has them."""
-    wanted = entered.model_dump(mode="json", by_alias=True, include=set(FIELDS))
-    now = stored.model_dump(mode="json", by_alias=True, include=set(FIELDS))
-    return changes(wanted, now, sets=_SETS)
 
 
 def values_of(referral: ReferralPublic, language: Language) -> dict[str, list[str]]:
