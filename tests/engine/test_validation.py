@@ -319,6 +319,24 @@ _LATITUDES = st.floats(50.7, 53.6)
 _LONGITUDES = st.floats(3.3, 7.3)
 
 
+def _one_zone(shelter_at: Location, zone_at: Location, min_km: float) -> Instance:
+    """One shelter with one place, and one woman who must live ``min_km`` from a zone."""
+    return Instance.model_validate(
+        {
+            "format": "safeplace.instance/1",
+            "shelters": [{"id": "S1", "location": shelter_at.model_dump(), "capacity": 1}],
+            "victims": [
+                {
+                    "id": "A",
+                    "gender": "female",
+                    "age": 30,
+                    "danger_zones": [{"location": zone_at.model_dump(), "min_km": min_km}],
+                }
+            ],
+        }
+    )
+
+
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(_LATITUDES, _LONGITUDES, _LATITUDES, _LONGITUDES, st.sampled_from(["rules", "reference"]))
 @example(51.95, 6.11, 52.83, 3.31, "rules")
@@ -337,20 +355,7 @@ def test_a_zone_as_far_as_the_shelter_neither_stops_the_plan_nor_parts_it_from_t
     else:
         km = distance_km(shelter_at, zone_at)
     assume(0 < km <= 2000)
-    instance = Instance.model_validate(
-        {
-            "format": "safeplace.instance/1",
-            "shelters": [{"id": "S1", "location": shelter_at.model_dump(), "capacity": 1}],
-            "victims": [
-                {
-                    "id": "A",
-                    "gender": "female",
-                    "age": 30,
-                    "danger_zones": [{"location": zone_at.model_dump(), "min_km": km}],
-                }
-            ],
-        }
-    )
+    instance = _one_zone(shelter_at, zone_at, km)
     plan = solve(instance)
     offered = [option.shelter for option in rank(instance, "A").options]
     assert [a.shelter for a in plan.assignments] == offered
@@ -367,20 +372,7 @@ def test_a_shelter_ten_micrometres_inside_a_zone_is_a_breach(
     zone_at = Location(lat=zone_lat, lon=zone_lon)
     km = distance_km(shelter_at, zone_at)
     assume(0 < km <= 1990)
-    instance = Instance.model_validate(
-        {
-            "format": "safeplace.instance/1",
-            "shelters": [{"id": "S1", "location": shelter_at.model_dump(), "capacity": 1}],
-            "victims": [
-                {
-                    "id": "A",
-                    "gender": "female",
-                    "age": 30,
-                    "danger_zones": [{"location": zone_at.model_dump(), "min_km": km + 1e-8}],
-                }
-            ],
-        }
-    )
+    instance = _one_zone(shelter_at, zone_at, km + 1e-8)
     plan = Plan(
         status="feasible",
         assignments=[Assignment(victim="A", shelter="S1", cost=0.0)],
