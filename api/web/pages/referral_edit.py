@@ -5,8 +5,9 @@ priority), and some single changes the ranking offers are the desk's to make onc
 danger zone dropped after the police's assessment). The form acts through the API's own
 ``PATCH /referrals/{id}``, so only the desk opens it and every save, or refused save, writes the
 API's audit row; as the admin's shelter form, it sends only what changed, with the version it was
-made from (:mod:`api.web.edits`). A placed referral keeps what its placement rests on until it is
-discharged (409 ``already_placed``), said at each input the desk changed.
+made from (:mod:`api.web.edits`). A placed referral keeps what its placement rests on while the
+placement lasts (409 ``already_placed``; a discharge closes the referral), said at each input the
+desk changed.
 
 Where the person stays is not on it: the case page has its own form for that, with the moment
 the stay began.
