@@ -708,6 +708,26 @@ def test_no_small_count_of_people_follows_from_any_reasoning(rows: list[RegionSt
                 assert not view.pins(r, terms, true), (truth.police_unit, what, true, seen)
 
 
+def test_the_count_in_hotels_goes_where_the_rest_waiting_are_few_not_the_count_waiting() -> None:
+    """Five waiting in one unit, two of them somewhere unsuitable, and eight in another, seven of
+    them: the three and the one waiting elsewhere are withheld by withholding the counts
+    somewhere unsuitable (README), not the counts waiting, which planners need and which give
+    nothing away once the others are withheld."""
+    rows = _table({"Den Haag": (5, 2, 0, 0), "Limburg": (8, 7, 0, 0)})
+    seen = {cell.police_unit: cell for cell in stay_cells(rows, suppress=True)}
+    for unit, waiting in (("Den Haag", 5), ("Limburg", 8), (None, 13)):
+        assert (seen[unit].waiting, seen[unit].unsuitable) == (waiting, None)
+
+
+def test_nobody_somewhere_unsuitable_is_shown_where_those_waiting_are_withheld() -> None:
+    """Two waiting in one unit, none of them somewhere unsuitable: the two are withheld, and the
+    rest waiting are then unknown too, so the zero somewhere unsuitable hides nothing (a
+    planner is granted withheld zeros anyway) and is shown."""
+    rows = _table({"Den Haag": (2, 0, 0, 0), "Amsterdam": (20, 10, 0, 0)})
+    seen = {cell.police_unit: cell for cell in stay_cells(rows, suppress=True)}
+    assert (seen["Den Haag"].waiting, seen["Den Haag"].unsuitable) == (None, 0)
+
+
 def test_the_least_is_withheld_first_free_places_of_the_narrower_cell() -> None:
     """Twenty places (twelve free) for women at two shelters, ten (all free) at one of them for
     addiction: the other's two free places are the difference of the free counts. Withholding
