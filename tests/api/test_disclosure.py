@@ -728,6 +728,23 @@ def test_nobody_somewhere_unsuitable_is_shown_where_those_waiting_are_withheld()
     assert (seen["Den Haag"].waiting, seen["Den Haag"].unsuitable) == (None, 0)
 
 
+def test_a_genders_any_condition_cell_is_kept_before_a_conditions_cell() -> None:
+    """Something small follows from these cells unless some give way: a condition's cell goes
+    before a gender's any-condition cell (api/derivable.py), so gender X's 24 places, 16 free,
+    stay shown, and so do the men's 11 places, while X's addiction cell is withheld."""
+    shelters: list[Shelter] = [
+        ("S000", 11, 4, frozenset({"x", "male"}), frozenset({"addiction", "psychiatric"}), False),
+        ("S001", 4, 3, frozenset({"x", "female"}), frozenset(), True),
+        ("S002", 9, 9, frozenset({"x", "female"}), frozenset({"addiction", "psychiatric"}), True),
+    ]
+    seen = capacity_cells(cells_of(shelters), suppress=True)
+    shown = {(c.gender, c.condition): (c.total, c.free) for c in seen}
+    assert shown["x", None] == (24, 16)
+    assert shown["male", None] == (11, None)
+    assert shown["x", "addiction"] == (None, None)
+    assert_no_small_group_follows(shelters)
+
+
 def test_the_least_is_withheld_first_free_places_of_the_narrower_cell() -> None:
     """Twenty places (twelve free) for women at two shelters, ten (all free) at one of them for
     addiction: the other's two free places are the difference of the free counts. Withholding
