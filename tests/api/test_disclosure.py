@@ -745,6 +745,36 @@ def test_a_genders_any_condition_cell_is_kept_before_a_conditions_cell() -> None
     assert_no_small_group_follows(shelters)
 
 
+def test_free_places_are_tried_before_their_places_in_a_tangle_of_cells() -> None:
+    """Three shelters for several genders and conditions, some of them emergency beds: trying a
+    cell's free places before its places (api/derivable.py) leaves planners sixteen counts
+    here; trying places first, with their free places, would leave them fourteen, the men's
+    addiction and psychiatric cells among those lost. Both keep every secret."""
+    everyone, not_women = frozenset(GENDERS), frozenset({"male", "x"})
+    shelters: list[Shelter] = [
+        ("S000", 7, 4, everyone, frozenset({"aggression"}), True),
+        ("S001", 9, 7, not_women, frozenset({"addiction", "psychiatric"}), True),
+        ("S002", 4, 2, frozenset({"female", "x"}), frozenset({"aggression", "addiction"}), False),
+    ]
+    seen = capacity_cells(cells_of(shelters), suppress=True)
+    assert [
+        (c.gender, c.condition, c.total, c.free, c.emergency_total, c.emergency_free) for c in seen
+    ] == [
+        ("female", None, 11, 6, None, None),
+        ("female", "addiction", None, None, 0, 0),
+        ("female", "aggression", 11, 6, None, None),
+        ("male", None, None, None, None, None),
+        ("male", "addiction", 9, None, 9, None),
+        ("male", "psychiatric", 9, None, 9, None),
+        ("male", "aggression", None, None, None, None),
+        ("x", None, 20, None, None, None),
+        ("x", "addiction", None, None, 9, None),
+        ("x", "psychiatric", 9, None, 9, None),
+        ("x", "aggression", 11, 6, None, None),
+    ]
+    assert_no_small_group_follows(shelters)
+
+
 def test_the_least_is_withheld_first_free_places_of_the_narrower_cell() -> None:
     """Twenty places (twelve free) for women at two shelters, ten (all free) at one of them for
     addiction: the other's two free places are the difference of the free counts. Withholding
