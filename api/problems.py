@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -86,6 +87,17 @@ class ProblemError(Exception):
         self.reasons = list(reasons) or None
         self.errors = list(errors) if errors is not None else None
         self.headers = dict(headers or {})
+
+
+def version_conflict(what: str, read: int, version: int, updated_at: datetime) -> ProblemError:
+    """The 409 for a change based on ``what`` as read at version ``read``, which others have
+    changed since (it is at ``version`` now, changed at ``updated_at``): nothing is saved."""
+    return ProblemError(
+        409,
+        f"the {what} changed since version {read} was read (it is at version {version}, "
+        f"updated {updated_at.isoformat()}): read it again and resend",
+        code="version_conflict",
+    )
 
 
 def invalid(error: ValidationError) -> ProblemError:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from api import ledger, stays
 from api.db.mapping import referral_columns, victim_from_row
 from api.db.tables import HoldRow, PlacementRow, ReferralRow, ShelterRow
-from api.problems import FieldError, ProblemError, invalid, invalid_field
+from api.problems import FieldError, ProblemError, invalid, invalid_field, version_conflict
 from api.schemas import (
     ReferralCreate,
     ReferralIntake,
@@ -105,12 +105,7 @@ def update(
     if row.status == "closed":
         raise ProblemError(409, "the referral is closed", code="referral_closed")
     if data.version is not MISSING and data.version != row.version:
-        raise ProblemError(
-            409,
-            f"the referral changed since version {data.version} was read (it is at version "
-            f"{row.version}, updated {row.updated_at.isoformat()}): read it again and resend",
-            code="version_conflict",
-        )
+        raise version_conflict("referral", data.version, row.version, row.updated_at)
     before = victim_from_row(row)
     victim = _victim(before.model_dump() | data.model_dump(exclude={"version"}))
     if row.status == "placed":

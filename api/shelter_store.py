@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from api import ledger
 from api.db.mapping import shelter_columns, stored_shelter_fields
 from api.db.tables import HoldRow, PlacementRow, ShelterRow
-from api.problems import ProblemError, invalid, invalid_field
+from api.problems import ProblemError, invalid, invalid_field, version_conflict
 from api.schemas import (
     AvailabilityUpdate,
     ShelterCreate,
@@ -242,12 +242,7 @@ def _unchanged_since(row: ShelterRow, version: int | MISSING) -> None:
     since that version was read (nothing, without a version). ``row`` is read under lock, so
     of two changes based on the same version exactly one is made."""
     if version is not MISSING and version != row.version:
-        raise ProblemError(
-            409,
-            f"the shelter changed since version {version} was read (it is at version "
-            f"{row.version}, updated {row.updated_at.isoformat()}): read it again and resend",
-            code="version_conflict",
-        )
+        raise version_conflict("shelter", version, row.version, row.updated_at)
 
 
 def usage(session: Session, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
