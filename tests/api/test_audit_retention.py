@@ -305,6 +305,16 @@ def test_the_boundary_removed_too_is_named(database: Database) -> None:
     assert "the last purge removed the rows up to 3" in broken.why
 
 
+def test_every_row_removed_after_a_purge_is_named(database: Database) -> None:
+    kept = purged_trail(database)
+    drop_trigger(database, "audit_no_delete")
+    with database.session() as session:
+        session.execute(delete(AuditRow))
+    assert verify(database, days_after(800)) == audit_verify.Break(
+        kept[0], "every row is gone, the last purge's own row too"
+    )
+
+
 def test_the_database_deletes_no_row_a_purge_does_not_cover(database: Database) -> None:
     kept = purged_trail(database)
     with pytest.raises(DBAPIError, match="append-only"), database.session() as session:
@@ -354,10 +364,17 @@ def test_a_changed_purge_record_is_named_at_the_purge_row(database: Database) ->
 
 
 def forge_purge(
-    database: Database, *, at: datetime, days: int, through: int, cutoff: datetime | None = None
+    database: Database,
+    *,
+    at: datetime,
+    days: int,
+    through: int,
+    cutoff: datetime | None = None,
+    row_at: datetime | None = None,
 ) -> None:
     """Record a purge of the rows up to ``through`` as the service would (the record, its row
-    in the chain with the record's digest) and remove them: all the database lets through."""
+    in the chain with the record's digest, dated ``row_at`` if given) and remove them: all the
+    database lets through."""
     with database.session() as session:
         anchor = session.scalar(select(AuditRow.hash).where(AuditRow.seq == through))
         assert anchor is not None
@@ -366,7 +383,7 @@ def forge_purge(
         forged = Purge(
             at, days, cutoff or at - timedelta(days=days), through, anchor, through - first + 1
         )
-        seq = _append_purge_row(session, forged)
+        seq = _append_purge_row(session, forged, row_at or at)
         session.add(
             AuditPurgeRow(
                 seq=seq,
@@ -382,12 +399,12 @@ def forge_purge(
         session.execute(delete(AuditRow).where(AuditRow.seq <= through))
 
 
-def _append_purge_row(session: Session, forged: Purge) -> int:
+def _append_purge_row(session: Session, forged: Purge, at: datetime) -> int:
     return audit.append(
         session,
         [
             {
-                "at": forged.at,
+                "at": at,
                 "actor": OPERATOR,
                 "role": "console",
                 "action": "purge",
@@ -454,6 +471,39 @@ def test_a_purge_dated_ahead_is_found(database: Database) -> None:
         broken = verify(database, now)
         assert broken is not None
         assert "after now" in broken.why
+
+
+def test_a_purge_record_dated_apart_from_its_row_is_found(database: Database) -> None:
+    """The purge's row is chained on day 815, among the rows it dates; its record says day
+    1600, whose cutoff (day 870) would let the rows of day 800 go. Consistent in itself, and
+    dated before the check's now: only the row's time shows the record is not its own."""
+    seqs = a_year_of_reads(database)
+    forge_purge(database, at=days_after(1600), days=DAYS, through=seqs[4], row_at=days_after(815))
+    assert verify(database, days_after(1600)) == audit_verify.Break(
+        seqs[-1] + 1, "the record of this purge was changed"
+    )
+
+
+def test_a_purge_recorded_for_the_first_row_kept_is_found(database: Database) -> None:
+    """A record added for the boundary (row 4, a read), besides the real purge's: no purge's
+    row binds it."""
+    kept = purged_trail(database)
+    with database.session() as session:
+        real = session.scalars(select(AuditPurgeRow)).one()
+        session.add(
+            AuditPurgeRow(
+                seq=kept[0],
+                at=real.at,
+                days=real.days,
+                cutoff=real.cutoff,
+                through=1,
+                anchor=audit.GENESIS,
+                removed=1,
+            )
+        )
+    assert verify(database, days_after(800)) == audit_verify.Break(
+        kept[0], "a purge is recorded for this row, which is no purge"
+    )
 
 
 def test_the_newest_rows_removed_under_a_record_alone_are_found(database: Database) -> None:
