@@ -236,6 +236,19 @@ def test_a_purge_rolled_back_removes_nothing(database: Database) -> None:
         assert session.scalar(select(func.count()).select_from(AuditPurgeRow)) == 0
 
 
+def test_a_purge_whose_boundary_was_removed_removes_nothing(database: Database) -> None:
+    """Row 4, the boundary on day 800, removed by hand: the rows before it chain, but the purge
+    would remove them up to the gap and hide it."""
+    seqs = a_year_of_reads(database)
+    drop_trigger(database, "audit_no_delete")
+    with database.session() as session:
+        session.execute(delete(AuditRow).where(AuditRow.seq == seqs[3]))
+    with pytest.raises(audit_purge.TrailBroken) as raised:
+        purge(database, days_after(800))
+    assert raised.value.seq == seqs[3]
+    assert kept_seqs(database) == seqs[:3] + seqs[4:]
+
+
 def test_rows_appended_while_a_purge_runs_chain_on_its_row(database: Database) -> None:
     """Twelve writers append while purges run: the chain verifies and counts every row."""
     a_year_of_reads(database)
