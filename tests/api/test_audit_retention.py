@@ -598,6 +598,20 @@ def test_kept_hashes_before_and_after_the_purge_point(database: Database) -> Non
     assert kept_state(database, 2, before[1]) == "purged"  # no hash left to check it against
 
 
+def test_a_kept_hash_of_the_last_row_of_an_earlier_purge_is_still_checked(
+    database: Database,
+) -> None:
+    """Row 3, the last the first purge removed, is checked against that purge's anchor, not
+    against the later purge's, which removed more."""
+    a_year_of_reads(database)
+    before = hashes(database)
+    assert purge(database, days_after(770)) is not None
+    append(database, days_after(1000))
+    assert purge(database, days_after(1750)) is not None
+    assert kept_state(database, 3, before[3]) == "purged"
+    assert kept_state(database, 3, before[2]) == "differs"
+
+
 # --- The retention run: referrals, audit rows and scenario runs together ----------------------
 
 
