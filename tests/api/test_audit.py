@@ -8,14 +8,15 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, event, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from api import audit, audit_verify
+from api.db.mapping import referral_columns
 from api.db.session import Database
-from api.db.tables import AuditRow
-from tests.api.rows import add_audit_row
+from api.db.tables import AuditRow, ReferralRow
+from tests.api.rows import add_audit_row, victim
 
 NOW = datetime(2026, 11, 28, 2, 30, tzinfo=UTC)
 
@@ -220,6 +221,41 @@ def test_a_transaction_takes_the_chain_only_to_commit(database: Database) -> Non
         rows = session.scalars(select(AuditRow).order_by(AuditRow.seq)).all()
     assert [row.request_id for row in rows] == ["req-2", "req-1"]
     assert verify(database) is None
+
+
+def test_a_transaction_writes_its_own_changes_before_it_takes_the_chain(
+    database: Database,
+) -> None:
+    """The commit flushes the transaction's changes before it appends the queued rows: their
+    row locks come before the chain's lock (on PostgreSQL), never after it, so no transaction
+    holding the chain waits for one that waits for the chain."""
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        with database.session() as session:
+            session.add(
+                ReferralRow(
+                    **referral_columns(victim("C" + "1" * 16)), created_at=NOW, updated_at=NOW
+                )
+            )
+            add_audit_row(session, 0, NOW)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    written = [
+        index for index, statement in enumerate(statements) if "INSERT INTO referrals" in statement
+    ]
+    chained = [
+        index
+        for index, statement in enumerate(statements)
+        if "INSERT INTO audit " in statement or "pg_advisory_xact_lock" in statement
+    ]
+    assert written
+    assert chained
+    assert max(written) < min(chained)
 
 
 @pytest.mark.parametrize("per_transaction", [1, 3])
