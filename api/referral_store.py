@@ -250,6 +250,11 @@ def _victim(data: dict[str, Any]) -> Victim:
         raise invalid(error) from None
 
 
+# What an ``avoid`` entry naming no case and no resident is refused with (the desk's form says it
+# in the reader's words).
+NOBODY_KNOWN = "no case or resident '{}' is known"
+
+
 def _check_avoid(session: Session, avoid: Sequence[str], *, kept: Sequence[str]) -> None:
     """422 at each new ``avoid`` entry that is no case and no shelter's resident.
 
@@ -269,7 +274,7 @@ def _check_avoid(session: Session, avoid: Sequence[str], *, kept: Sequence[str])
             for resident in residents
         }
     errors = [
-        FieldError(path=f"avoid[{index}]", message=f"no case or resident '{person}' is known")
+        FieldError(path=f"avoid[{index}]", message=NOBODY_KNOWN.format(person))
         for index, person in enumerate(avoid)
         if person not in kept and person not in known
     ]

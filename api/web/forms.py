@@ -23,6 +23,7 @@ from pydantic_core import ErrorDetails
 from starlette.datastructures import FormData
 
 from api.problems import FieldError, field_errors
+from api.referral_store import NOBODY_KNOWN
 from api.regions import inside_netherlands
 from api.schemas import (
     MAX_DANGER_ZONES,
@@ -354,12 +355,15 @@ def from_api(
 
 def people_unknown(errors: Sequence[FieldError] | None, avoid: Sequence[str]) -> list[FieldProblem]:
     """The API's refusal of a referral, new or changed, as form problems, each ``avoid`` entry
-    that names nobody the service knows said as such, with the number as typed."""
+    that names nobody the service knows said as such, with the number as typed (any other
+    refusal at an entry, such as the referral's own number, keeps its own words)."""
     problems: list[FieldProblem] = []
     for error in errors or ():
         entry = _AVOID_ENTRY.fullmatch(error.path)
-        if entry is not None and int(entry.group(1)) < len(avoid):
-            problems.append(FieldProblem("avoid", "unknown_person", avoid[int(entry.group(1))]))
+        index = int(entry.group(1)) if entry is not None else len(avoid)
+        typed = avoid[index] if index < len(avoid) else None
+        if typed is not None and error.message == NOBODY_KNOWN.format(typed):
+            problems.append(FieldProblem("avoid", "unknown_person", typed))
         else:
             problems += from_api([error])
     return problems

@@ -340,3 +340,15 @@ def test_a_point_reads_back_as_the_form_shows_it(lat: float, lon: float) -> None
     read = referral_from_form(form)
     assert read.location == Location(lat=lat, lon=lon)
     assert read.danger_zones[0].location == Location(lat=lat, lon=lon)
+
+
+def test_a_referral_kept_apart_from_itself_is_told_so_not_that_it_is_unknown(site: Site) -> None:
+    """Only the service's "names nobody" refusal reads as an unknown number: the referral's own
+    number is known, and its refusal is another."""
+    case = stored_case(site)["id"]
+    desk = site.visitor("desk")
+    refused = desk.post(f"/desk/referrals/{case}/edit", edit_form(desk, case) | {"avoid": [case]})
+    assert refused.status_code == 422
+    assert "Geen zaak of bewoner" not in refused.text
+    assert "a victim cannot avoid themselves" in refused.text
+    assert referral(site, case)["avoid"] == []
