@@ -24,7 +24,7 @@ the wall clock, which is what their signature's times mean.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -337,15 +337,23 @@ class Caller:
             yield subject
         except ledger.NotFound as missing:
             raise self.refuse(
-                ProblemError(404, str(missing)), action, object_type, subject.object_id, subject
+                ProblemError(404, str(missing)),
+                action,
+                object_type,
+                subject.object_id,
+                subject.besides,
             ) from None
         except ledger.LedgerConflict as conflict:
             problem = ProblemError(
                 409, conflict.detail, code=conflict.code, reasons=conflict.reasons
             )
-            raise self.refuse(problem, action, object_type, subject.object_id, subject) from None
+            raise self.refuse(
+                problem, action, object_type, subject.object_id, subject.besides
+            ) from None
         except ProblemError as problem:
-            raise self.refuse(problem, action, object_type, subject.object_id, subject) from None
+            raise self.refuse(
+                problem, action, object_type, subject.object_id, subject.besides
+            ) from None
         shown: list[str | None] = [*subject.disclosed] or [subject.object_id]
         for object_id_shown in shown:
             self.audit(action, object_type, object_id_shown)
@@ -364,10 +372,10 @@ class Caller:
         action: Action,
         object_type: ObjectType,
         object_id: str | None,
-        subject: Attempt | None = None,
+        besides: Sequence[tuple[Action, ObjectType, str]] = (),
     ) -> ProblemError:
-        """Roll back, record the refused attempt (and the other objects it acts on, from
-        ``subject``), commit that record; the caller raises.
+        """Roll back, record the refused attempt (and the other objects it acts on,
+        :attr:`Attempt.besides`), commit that record; the caller raises.
 
         In a shared transaction only the record is added: the others' rows must stay, and only
         rankings share one, whose attempts change nothing that would need rolling back.
@@ -375,8 +383,8 @@ class Caller:
         if not self.shared:
             self.session.rollback()
         self.audit(action, object_type, object_id, _result(problem))
-        for besides in subject.besides if subject is not None else ():
-            self.audit(*besides, _result(problem))
+        for other in besides:
+            self.audit(*other, _result(problem))
         if not self.shared:
             self.session.commit()
         return problem
