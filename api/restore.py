@@ -31,11 +31,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from uuid import uuid4
 
@@ -45,6 +43,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import audit, backup, sealing
+from api.db import triggers
 from api.db.session import Database, migration_scripts
 from api.db.tables import Base
 
@@ -192,7 +191,7 @@ def _upgraded(
     try:
         database.migrate()
         _same_schema(database)
-        _same_triggers(copy)
+        _same_triggers(database)
         return backup.trail(copy, "the backup", kept, audit_days=audit_days)
     except backup.BackupError as error:
         raise RestoreError(str(error)) from None
@@ -219,47 +218,20 @@ def _same_schema(database: Database) -> None:
         )
 
 
-def _same_triggers(copy: Path) -> None:
+def _same_triggers(database: Database) -> None:
     """:class:`RestoreError` unless the upgraded copy's triggers are exactly those this code's
     migrations make: they keep the audit trail append-only and the ranking's network version
     current, and the schema comparison does not see them, so a backup whose triggers were
     dropped or emptied would be put in place with its trail open to changes."""
-    found, wanted = _triggers(copy), _head_triggers()
-    differences = [f"no trigger {name}" for name in sorted(wanted.keys() - found.keys())]
-    differences += [
-        f"trigger {name} is not Safeplace's"
-        for name in sorted(wanted.keys() & found.keys())
-        if found[name] != wanted[name]
-    ]
-    differences += [
-        f"a trigger Safeplace does not have: {name}"
-        for name in sorted(found.keys() - wanted.keys())
-    ]
+    try:
+        differences = triggers.check(database)
+    except triggers.Unchecked as error:
+        raise RestoreError(f"the backup's triggers cannot be read: {error}") from None
     if differences:
         raise RestoreError(
             "the backup does not hold the triggers of a Safeplace database (they keep the audit "
             f"trail append-only): {differences[0]}" + _more(len(differences) - 1)
         )
-
-
-def _triggers(path: Path) -> dict[str, str]:
-    """Each trigger of the SQLite database at ``path`` by name, with the SQL that made it."""
-    with closing(sqlite3.connect(path)) as connection:
-        rows = connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-        return dict(rows.fetchall())
-
-
-@cache
-def _head_triggers() -> dict[str, str]:
-    """The triggers of a new database at this code's head revision (made once per process)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "head.db"
-        database = Database.for_url(f"sqlite:///{path}")
-        try:
-            database.migrate()
-        finally:
-            database.dispose()
-        return _triggers(path)
 
 
 # How each kind of difference alembic finds reads, of the object named.

@@ -298,6 +298,19 @@ def unguarded(source: Path, target: Path, emptied: bool = False) -> Path:
     return target
 
 
+def spied_on(source: Path, target: Path) -> Path:
+    """``source`` with a trigger of someone else's on the trail, its tables Safeplace's: the
+    schema comparison cannot see it, and on each new row it could change what Safeplace's own
+    tables hold."""
+    target.write_bytes(source.read_bytes())
+    with closing(sqlite3.connect(target)) as connection, connection:
+        connection.execute(
+            "CREATE TRIGGER audit_copied AFTER INSERT ON audit "
+            "BEGIN UPDATE network_version SET version = NEW.seq; END"
+        )
+    return target
+
+
 def not_sqlite(_source: Path, target: Path) -> Path:
     target.write_bytes(b"not a database at all " * 400)
     return target
@@ -332,7 +345,12 @@ def not_sqlite(_source: Path, target: Path) -> Path:
         (
             lambda source, target: unguarded(source, target, emptied=True),
             EXIT_BROKEN,
-            f"{NOT_ITS_TRIGGERS} trigger audit_no_delete is not Safeplace's",
+            f"{NOT_ITS_TRIGGERS} trigger audit_no_delete on audit is not Safeplace's",
+        ),
+        (
+            spied_on,
+            EXIT_BROKEN,
+            f"{NOT_ITS_TRIGGERS} a trigger Safeplace does not have: audit_copied on audit",
         ),
     ],
     ids=[
@@ -348,6 +366,7 @@ def not_sqlite(_source: Path, target: Path) -> Path:
         "claims-older",
         "trigger-dropped",
         "trigger-emptied",
+        "trigger-added",
     ],
 )
 def test_a_backup_that_fails_a_check_is_refused_and_nothing_changes(
