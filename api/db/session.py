@@ -18,7 +18,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db.engine import make_engine
@@ -50,6 +50,17 @@ def migration_scripts() -> ScriptDirectory:
 _MIGRATING = threading.Lock()
 
 
+def upgrade(connection: Connection) -> None:
+    """Bring the schema ``connection`` works in to the newest revision. Inside a transaction the
+    caller began, the migrations run in a savepoint of it and the caller commits or rolls back:
+    the trigger check (:mod:`api.db.triggers`) migrates a scratch schema that way and rolls it
+    back, so that it leaves nothing behind."""
+    config = alembic_config()
+    with _MIGRATING:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
 class Database:
     """The engine and the session factory of one database."""
 
@@ -75,10 +86,8 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (safe when several processes start at once)."""
-        config = alembic_config()
-        with _MIGRATING, self.engine.connect() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with self.engine.connect() as connection:
+            upgrade(connection)
 
     def seed_if_empty(self, now: datetime | None = None) -> int:
         """Load the synthetic national network when there are no shelters yet; how many were added.

@@ -8,6 +8,8 @@ that config and a connection to a database at the current head.
 
 The whole upgrade (reading the current revision and every step) is one transaction: when two
 worker processes start at once, the second waits for the first and then finds nothing left to do.
+A connection handed in inside a transaction of its own is upgraded in a savepoint of it, and its
+caller commits or rolls back (``api.db.session.upgrade``).
 SQLite's ``BEGIN IMMEDIATE`` gives that by itself; on PostgreSQL a transaction-level advisory lock
 does, since a schema that does not exist yet has no row to lock.
 """
@@ -24,7 +26,10 @@ MIGRATION_LOCK = 0x5AFE
 
 
 def _upgrade(connection: Connection) -> None:
-    with connection.begin():
+    # A caller that began a transaction decides its end (the trigger check rolls a scratch
+    # schema back): the upgrade is then a savepoint inside it.
+    in_caller = connection.in_transaction()
+    with connection.begin_nested() if in_caller else connection.begin():
         if connection.dialect.name == "postgresql":
             connection.execute(
                 text("SELECT pg_advisory_xact_lock(:namespace, hashtext(current_schema()))"),
