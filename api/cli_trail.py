@@ -1,5 +1,6 @@
-"""``safeplace audit verify`` and ``safeplace retention``: checking the audit trail, and deleting
-what is past its retention period (closed referrals, old audit rows, scenario runs).
+"""``safeplace audit verify`` and ``safeplace retention``: checking the audit trail (its chain,
+its purges, and the triggers that keep it append-only), and deleting what is past its retention
+period (closed referrals, old audit rows, scenario runs).
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from api import audit, audit_verify, retention
 from api import cli_console as console
 from api.audit_purge import Purge
 from api.cli_console import EXIT_BROKEN, EXIT_INVALID
+from api.db import triggers
+
+# What ``audit verify`` says of triggers that are as the migrations made them.
+_GUARDED = "database triggers as the migrations make them (the trail is append-only)"
 
 
 def verify_audit(
@@ -25,7 +30,9 @@ def verify_audit(
         ),
     ] = None,
 ) -> None:
-    """Check the audit trail's hash chain and its purges; name the first broken row (exit 1)."""
+    """Check the audit trail's hash chain and its purges, and that the database's triggers
+    (which keep the trail append-only) are those of the migrations; name the first broken row
+    and each changed trigger (exit 1)."""
     expected = console.kept_row(kept) if kept is not None else None
     settings = console.read_settings()
     database = console.open_database(settings)
@@ -39,20 +46,30 @@ def verify_audit(
             if expected is not None and state == "purged"
             else None
         )
+    # Checked even when the chain is broken: a changed guard is how a row could be changed.
+    try:
+        changed = triggers.check(database)
+    except triggers.Unchecked as error:
+        typer.echo(f"cannot check the database triggers: {error}", err=True)
+        raise typer.Exit(EXIT_BROKEN) from None
+    problems = [f"database triggers changed: {line}" for line in changed]
     if broken is not None:
-        typer.echo(f"audit trail broken at row {broken.seq}: {broken.why}", err=True)
-        raise typer.Exit(EXIT_BROKEN)
-    if expected is not None and state in ("missing", "differs"):
+        problems.insert(0, f"audit trail broken at row {broken.seq}: {broken.why}")
+    elif expected is not None and state in ("missing", "differs"):
         seq = expected[0]
-        typer.echo(
+        problems.insert(
+            0,
             f"audit trail shortened: row {seq} is gone"
             if state == "missing"
             else f"audit trail rewritten: row {seq} no longer has the hash kept for it",
-            err=True,
         )
+    if problems:
+        for problem in problems:
+            typer.echo(problem, err=True)
         raise typer.Exit(EXIT_BROKEN)
     if last is None:
         typer.echo("audit trail intact (empty)")
+        typer.echo(_GUARDED)
         return
     # The chain cannot show its newest rows removed, nor a rewrite of every hash after a change:
     # a copy of the newest hash kept outside the database can (``--kept``).
@@ -60,6 +77,7 @@ def verify_audit(
         f"audit trail intact; newest row {last[0]}, hash {last[1]} "
         f"(keep it; to check later: --kept {last[0]}:{last[1]})"
     )
+    typer.echo(_GUARDED)
     if begun is not None and begun.purge is not None:
         typer.echo(_beginning(begun.seq, begun.at, begun.purge))
     if expected is not None and removed_by is not None:

@@ -426,7 +426,14 @@ def test_audit_verify_checks_a_kept_hash_against_a_rewritten_or_shortened_trail(
         with database.session() as session:
             session.execute(text("UPDATE audit SET actor = 'mallory' WHERE seq = :seq"), {"seq": 2})
             _rechain(session)
-        assert run(env, "audit", "verify").exit_code == 0  # the chain alone cannot tell
+        # The chain alone cannot tell; the dropped guards that let the rewrite through can.
+        unguarded = run(env, "audit", "verify")
+        assert unguarded.exit_code == EXIT_BROKEN
+        assert "broken at row" not in unguarded.output
+        assert (
+            "database triggers changed: no trigger audit_no_update on audit"
+            in unguarded.output.splitlines()
+        )
         rewritten = run(env, "audit", "verify", "--kept", kept)
         assert rewritten.exit_code == EXIT_BROKEN
         assert f"rewritten: row {seq} no longer has the hash kept for it" in rewritten.output
