@@ -183,13 +183,17 @@ def run(
     except OSError as error:
         typer.echo(f"--out {out}: cannot write the result: {error.strerror}", err=True)
         raise typer.Exit(EXIT_UNWRITTEN) from None
-    table = Table(title=f"{result.scenario} ({result.replications} replications)")
+    count = f"{result.replications} replication{'s' if result.replications != 1 else ''}"
+    table = Table(title=f"{result.scenario} ({count})")
     table.add_column("KPI")
     table.add_column("mean (95 % interval)", justify="right")
     for name, description in KPI_DESCRIPTIONS.items():
         e = result.kpis[name]
-        low, high = e.within(share=name.endswith("_share"))
-        shown = f"{_show(e.mean, name)} ({_show(low, name)} – {_show(high, name)})"
+        if e.has_interval:
+            low, high = e.within(share=name.endswith("_share"))
+            shown = f"{_show(e.mean, name)} ({_show(low, name)} – {_show(high, name)})"
+        else:  # as the report and the run page say it: no spread to estimate one from
+            shown = f"{_show(e.mean, name)} (no interval from one replication)"
         table.add_row(description, shown)
     console = Console()
     console.print(table)

@@ -286,6 +286,24 @@ def test_run_stops_its_intervals_where_the_figures_stop(tmp_path: Path) -> None:
     assert all(float(high.replace(",", "")) <= 100 for high in highs), result.output
 
 
+def test_run_of_one_replication_shows_no_interval(tmp_path: Path) -> None:
+    """One replication has no spread to estimate an interval from: the table says so, as the
+    report and the run page do, instead of a "95 % interval" that is the mean twice."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app(),
+        ["scenario", "run", str(write_tiny(tmp_path)), "-n", "1", "--workers", "1",
+         "--out", str(out), "--no-compare"],
+        env={"COLUMNS": "200"},  # one line per KPI
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Tiny (1 replication)" in result.output
+    rows = [line for line in result.output.splitlines() if "no interval" in line]
+    assert len(rows) == len(KPI_DESCRIPTIONS), result.output
+    assert all("(no interval from one replication)" in row for row in rows), result.output
+    assert " – " not in result.output, result.output
+
+
 def test_run_says_how_public_holidays_were_treated_and_who_arrived_on_them(
     tmp_path: Path,
 ) -> None:
