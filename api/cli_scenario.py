@@ -189,7 +189,13 @@ def run(
     table.add_column("mean (95 % interval)", justify="right")
     for name, description in KPI_DESCRIPTIONS.items():
         e = result.kpis[name]
-        if e.has_interval:
+        if result.at_give_up_limit(name):  # no measured wait: the limit, as the report says
+            never = 100 * (1 - result.kpis["placed_share"].mean)
+            shown = (
+                f"at least {e.mean:,.0f} h: the give-up limit, reached by the {never:.1f} % "
+                "never placed"
+            )
+        elif e.has_interval:
             low, high = e.within(share=name.endswith("_share"))
             shown = f"{_show(e.mean, name)} ({_show(low, name)} – {_show(high, name)})"
         else:  # as the report and the run page say it: no spread to estimate one from

@@ -17,7 +17,7 @@ from api.scenario_runner import run_dask, run_local
 from engine.simulation.run import prepare, simulate
 from models.errors import InvalidInput
 from models.gazetteer import POLICE_UNITS
-from models.scenario_result import KPI_DESCRIPTIONS
+from models.scenario_result import KPI_DESCRIPTIONS, ScenarioResult
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 
@@ -266,6 +266,13 @@ def test_run_writes_the_result_and_an_offline_report(tmp_path: Path) -> None:
     assert not re.search(r"[+-][\d,.]+ (more|fewer)\b", result.output), result.output
 
 
+def measured(path: Path) -> list[str]:
+    """The KPIs of a stored result that the table shows with their interval: all but a wait at
+    the give-up limit, which it shows as that limit."""
+    result = ScenarioResult.model_validate_json(path.read_text())
+    return [name for name in KPI_DESCRIPTIONS if not result.at_give_up_limit(name)]
+
+
 def test_run_stops_its_intervals_where_the_figures_stop(tmp_path: Path) -> None:
     """Two replications stretch a 95 % interval far (t = 12.7): the table, like the pages,
     shows it no lower than 0, and a share's no higher than 100 %, as the result's own
@@ -281,7 +288,7 @@ def test_run_stops_its_intervals_where_the_figures_stop(tmp_path: Path) -> None:
     assert any(kpi["low"] < 0 for kpi in kpis.values())  # or there is nothing to stop
     lows = re.findall(r"\((-?[\d,.]+)(?: %)? – ", result.output)
     highs = re.findall(r" – (-?[\d,.]+) %\)", result.output)
-    assert len(lows) == len(KPI_DESCRIPTIONS), result.output
+    assert len(lows) == len(measured(out / "tiny.json")), result.output
     assert all(float(low.replace(",", "")) >= 0 for low in lows), result.output
     assert all(float(high.replace(",", "")) <= 100 for high in highs), result.output
 
@@ -299,9 +306,34 @@ def test_run_of_one_replication_shows_no_interval(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Tiny (1 replication)" in result.output
     rows = [line for line in result.output.splitlines() if "no interval" in line]
-    assert len(rows) == len(KPI_DESCRIPTIONS), result.output
+    assert len(rows) == len(measured(out / "tiny.json")), result.output
     assert all("(no interval from one replication)" in row for row in rows), result.output
     assert " – " not in result.output, result.output
+
+
+def test_run_shows_a_wait_at_the_give_up_limit_as_that_limit(tmp_path: Path) -> None:
+    """Where more people are never placed than a percentile leaves out, that percentile is the
+    give-up limit itself, not a measured wait: the table says so, as the report and the run page
+    do, instead of giving the limit an interval."""
+    path = write_tiny(tmp_path, units="Midden-Nederland: 60, Amsterdam: 30")
+    path.write_text(path.read_text() + "fallback: {give_up_days: 1}\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app(),
+        ["scenario", "run", str(path), "-n", "2", "--workers", "1", "--out", str(out),
+         "--no-compare"],
+        env={"COLUMNS": "200"},  # one line per KPI
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "tiny.json").read_text())
+    assert data["kpis"]["wait_p95_hours"]["mean"] == 24  # or there is no limit reached
+    row = next(
+        line for line in result.output.splitlines() if KPI_DESCRIPTIONS["wait_p95_hours"] in line
+    )
+    assert re.search(
+        r"at least 24 h: the give-up limit, reached by the \d+\.\d % never placed", row
+    ), row
+    assert " – " not in row, row
 
 
 def test_run_says_how_public_holidays_were_treated_and_who_arrived_on_them(
