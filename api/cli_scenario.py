@@ -256,22 +256,28 @@ def compare(
         _run(item, count, first_seed, workers, compare=False, label=item.path.name)
         for item in loaded
     ]
-    table = Table(title=f"Same {count} seeds from {first_seed}; differences to {files[0].name}")
+    seeds = f"Same {count} seeds from {first_seed}" if count > 1 else f"Same seed {first_seed}"
+    table = Table(title=f"{seeds}; differences to {files[0].name}")
     table.add_column("KPI")
     for path in files:
         table.add_column(path.name, justify="right")
     for name, description in KPI_DESCRIPTIONS.items():
         base = [r.values[name] for r in results[0].per_replication]
-        cells = [_show(results[0].kpis[name].mean, name)]
+        cells = [_mean(results[0], name)]
         for result in results[1:]:
             diff = paired_difference(base, [r.values[name] for r in result.per_replication])
             mark = _mark(name, diff) if count > 1 else "one replication: not tested"
-            cells.append(
-                f"{_show(result.kpis[name].mean, name)} "
-                f"({_show_difference(diff.mean, name)}, {mark})"
-            )
+            cells.append(f"{_mean(result, name)} ({_show_difference(diff.mean, name)}, {mark})")
         table.add_row(description, *cells)
     Console().print(table)
+
+
+def _mean(result: ScenarioResult, name: str) -> str:
+    """KPI ``name``'s mean as a comparison shows it: a wait that is the give-up limit in every
+    replication is no measured wait but "at least" the limit, as the compare page says it."""
+    if result.at_give_up_limit(name):
+        return f"at least {result.kpis[name].mean:,.0f} h (the give-up limit)"
+    return _show(result.kpis[name].mean, name)
 
 
 def _mark(name: str, diff: Difference) -> str:

@@ -414,6 +414,34 @@ def test_compare_of_one_replication_gives_no_verdict(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "one replication: not tested" in result.output
     assert not re.search(r"\b(n\.s\.|more|fewer|better|worse)\)", result.output)
+    assert "Same seed " in result.output, result.output
+    assert "seeds" not in result.output, result.output
+
+
+def test_compare_shows_a_wait_at_the_give_up_limit_as_that_limit(tmp_path: Path) -> None:
+    """A wait that is the give-up limit in every replication is no measured wait: compare says
+    "at least" each scenario's own limit, as the compare page does."""
+    first = write_tiny(tmp_path)
+    crowded = tmp_path / "crowded.yaml"
+    crowded.write_text(
+        first.read_text().replace(
+            "Midden-Nederland: 9, Amsterdam: 5", "Midden-Nederland: 60, Amsterdam: 30"
+        )
+        + "fallback: {give_up_days: 1}\n"
+    )
+    result = CliRunner().invoke(
+        app(),
+        ["scenario", "compare", str(first), str(crowded), "-n", "2", "--workers", "1"],
+        env={"COLUMNS": "250"},  # one line per KPI
+    )
+    assert result.exit_code == 0, result.output
+    row = next(
+        line for line in result.output.splitlines() if KPI_DESCRIPTIONS["wait_p95_hours"] in line
+    )
+    first_cell, crowded_cell = [cell.strip() for cell in row.strip("│ ").split("│")][1:]
+    # Each scenario's own limit: the default four weeks, and the crowded one's single day.
+    assert first_cell == "at least 672 h (the give-up limit)", first_cell
+    assert crowded_cell.startswith("at least 24 h (the give-up limit) ("), crowded_cell
 
 
 def test_advise_compares_its_places_with_pro_rata(tmp_path: Path) -> None:
