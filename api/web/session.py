@@ -110,8 +110,10 @@ class SessionCodec:
         return hmac.new(self._key, b"csrf:" + session.sid.encode(), hashlib.sha256).hexdigest()
 
     def csrf_valid(self, session: WebSession, token: str) -> bool:
-        """Whether ``token`` is ``session``'s CSRF token (compared in constant time)."""
-        return hmac.compare_digest(self.csrf_token(session), token)
+        """Whether ``token`` is ``session``'s CSRF token (compared in constant time). A form may
+        send anything: a token with a character beyond ASCII is none (``compare_digest`` refuses
+        to compare such strings at all, with a TypeError)."""
+        return token.isascii() and hmac.compare_digest(self.csrf_token(session), token)
 
 
 def read(request: Request, codec: SessionCodec) -> WebSession | None:

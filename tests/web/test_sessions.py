@@ -199,6 +199,18 @@ def test_every_form_is_refused_without_its_sessions_token(site: Site) -> None:
     assert _counts(site) == before
 
 
+def test_a_token_with_other_characters_is_refused_as_any_wrong_one(site: Site) -> None:
+    """A forged token beyond ASCII (a byte the form sent as Latin-1, a line separator) is no
+    token: the form is refused as expired, not answered with a fault."""
+    visitor = site.visitor("desk")
+    token = visitor.token()
+    for csrf in ("\x80", "\u2028", token[:-1] + "é"):
+        response = visitor.post("/desk/referrals", {"gender": "female", "age": "30"}, csrf=csrf)
+        assert response.status_code == 403, csrf
+        assert "Dit formulier is verlopen" in text(response)
+    assert visitor.post("/login", {"username": "desk"}, csrf="é").status_code == 403
+
+
 def test_the_login_form_itself_needs_its_token(site: Site) -> None:
     visitor = site.visitor()
     response = visitor.post(
