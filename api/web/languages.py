@@ -33,20 +33,20 @@ def codes_of(text: str) -> list[str]:
     between two names joins them ("Arabisch en Frans"), though "en" alone, or between codes, is
     English. A word that names no language is kept as typed, lower-cased, so that the API's
     check names it to the desk."""
-    found: list[str] = []
+    found: dict[str, None] = {}
     for part in _LIST.split(text):
-        for code in _codes_in(part.split()):
-            if code not in found:
-                found.append(code)
-    return found
+        found.update(dict.fromkeys(_codes_in(part.split())))
+    return list(found)
 
 
 def _codes_in(words: list[str]) -> list[str]:
-    """The languages of blank-separated words: at each word the longest name that starts there."""
+    """The languages of blank-separated words: at each word the longest name that starts there
+    (no name is longer than :func:`_most_words`: a form may send thousands of words, and trying
+    every run of them would take hours)."""
     codes: list[str] = []
     start = 0
     while start < len(words):
-        for end in range(len(words), start, -1):
+        for end in range(min(len(words), start + _most_words()), start, -1):
             code = _code(" ".join(words[start:end]))
             if code is not None:
                 break
@@ -87,6 +87,12 @@ def _codes() -> dict[str, str]:
             if len(code) == 2:
                 codes.setdefault(_key(name), code)
     return codes | _ALIASES
+
+
+@cache
+def _most_words() -> int:
+    """The most words of any language's name (or alias)."""
+    return max(len(name.split()) for name in _codes())
 
 
 @cache
