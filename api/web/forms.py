@@ -557,8 +557,10 @@ def _windows(text: str, problems: list[FieldProblem]) -> list[dict[str, str]]:
 
 
 def _window(line: str) -> dict[str, str] | None:
-    """One line as the contract's window, or None when the contract would refuse it."""
-    match = _WINDOW.match(line)
+    """One line as the contract's window, or None when the contract would refuse it. Its blanks
+    are single spaces first: against a line with a long run of blanks in it, the pattern (and
+    the joins of the days) would try every way to split the run, for minutes."""
+    match = _WINDOW.match(" ".join(line.split()))
     if match is None:
         return None
     days, start, end = match.groups()
