@@ -7,12 +7,13 @@ and see the scope FastAPI fills in while routing (``scope["route"]``: the route 
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 import uuid
 from collections.abc import Sequence
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.routing import iter_route_contexts
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -117,7 +118,8 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimit:
-    """Refuses a request body over ``limit`` bytes with a 413 problem document.
+    """Refuses a request body over ``limit`` bytes with a 413, answered by the app's handler of
+    HTTP errors: a problem document (the web pages' error page for a form posted to a page).
 
     A declared ``Content-Length`` over the limit is refused before anything is read; a body sent
     in chunks is counted as it arrives and refused as soon as it passes the limit. (FastAPI's own
@@ -136,7 +138,7 @@ class BodyLimit:
         # Read only when plain digits of a sane length ("²" passes isdigit but not int, which
         # refuses thousands of digits too); any other body is measured as it arrives, below.
         if _LENGTH.fullmatch(declared) and int(declared) > self.limit:
-            response = problem_response(Request(scope), 413, BodyTooLarge(self.limit).detail)
+            response = await _answer(Request(scope), BodyTooLarge(self.limit))
             await response(scope, receive, send)
             return
         received = 0
@@ -151,6 +153,18 @@ class BodyLimit:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+async def _answer(request: Request, exc: HTTPException) -> Response:
+    """What the app's handler of HTTP errors answers to ``exc`` (raised before the app's own
+    exception middleware, which would have called it); a problem document without one."""
+    handlers = getattr(request.scope.get("app"), "exception_handlers", {})
+    handler = handlers.get(HTTPException)
+    if handler is None:
+        return problem_response(request, exc.status_code, exc.detail)
+    answered = handler(request, exc)
+    response: Response = await answered if inspect.isawaitable(answered) else answered
+    return response
 
 
 def log_unhandled(exc: Exception, scope: Scope) -> None:

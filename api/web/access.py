@@ -183,16 +183,19 @@ def _problem_page(request: Request, status: int, code: str | None) -> Response:
 
 def serve_missing_pages(app: FastAPI) -> None:
     """Answer a browser asking for a page that does not exist with the error page in the reader's
-    language; the API's paths, and every client not asking for HTML, keep the problem document
-    the API's handler gives (``api.problems``)."""
+    language, and a form posted to a page with more than the service takes (413,
+    :class:`api.middleware.BodyLimit`) too, whatever it accepts: only a form is posted there. The
+    API's paths, and every client not asking for HTML a page that is not there, keep the problem
+    document the API's handler gives (``api.problems``)."""
     api_handler = app.exception_handlers[StarletteHTTPException]
 
     async def not_found(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         path = request.url.path
         wants_page = "text/html" in request.headers.get("accept", "")
-        if exc.status_code == 404 and wants_page and not path.startswith(NOT_PAGES):
-            return _problem_page(request, 404, None)
+        page = not path.startswith(NOT_PAGES)
+        if page and (exc.status_code == 413 or (exc.status_code == 404 and wants_page)):
+            return _problem_page(request, exc.status_code, None)
         answered = api_handler(request, exc)
         return await answered if inspect.isawaitable(answered) else answered
 

@@ -132,6 +132,29 @@ def contract_terms(person: dict[str, object], shelter: dict[str, Any]) -> list[s
     return [SOFT_TERMS[term] for term, applied in applies.items() if applied]
 
 
+def test_a_form_larger_than_the_service_takes_is_refused_with_a_page(site: Site) -> None:
+    """A form over the body limit, declared so or sent in pieces, is answered with the error page
+    in the reader's language (a browser showed the API's problem document as raw text); the
+    API's own paths keep their problem document, and nothing is stored."""
+    desk = site.visitor("desk")
+    form = {"gender": "female", "age": "30", "avoid": "C1 " * 400_000}
+    pieces = iter([b"gender=female&avoid=" + b"x" * 600_000, b"x" * 600_000])
+    kind = {"content-type": "application/x-www-form-urlencoded"}
+    for response in (
+        desk.post("/desk/referrals", form),
+        desk.client.post("/desk/referrals", content=pieces, headers=kind),
+    ):
+        assert response.status_code == 413
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Te veel om te versturen" in text(response)
+    api = TestClient(site.app).post(
+        "/api/v1/referrals", content=b"x" * 1_100_000, headers=bearer("desk") | kind
+    )
+    assert api.status_code == 413
+    assert api.headers["content-type"] == "application/problem+json"
+    assert site.api("desk", "GET", "/api/v1/referrals") == []
+
+
 @pytest.mark.parametrize(
     "fields",
     [
