@@ -201,6 +201,9 @@ def test_an_upload_that_is_no_scenario_is_refused_by_name(
     [
         ("abc", "Vul een heel getal in, niet “abc”."),
         ("2.5", "Vul een heel getal in, niet “2.5”."),
+        # Digits of another script and underscores make a number for int(), not for a reader.
+        ("٣", "Vul een heel getal in, niet “٣”."),
+        ("1_0", "Vul een heel getal in, niet “1_0”."),
         ("0", "Vul 1 of meer in."),
         ("-3", "Vul 1 of meer in."),
         ("1000", "Vul 50 of minder in."),

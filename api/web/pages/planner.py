@@ -20,7 +20,7 @@ from api.deps import Caller, allow
 from api.problems import ProblemError
 from api.scenario_runner import ScenarioRun
 from api.web.access import Form, Visitor, page_router, redirect
-from api.web.forms import FieldProblem
+from api.web.forms import FieldProblem, whole_number
 from api.web.i18n import language_of
 from api.web.render import secure
 from api.web.report import render_report
@@ -175,9 +175,8 @@ def _replications(text: str, fields: list[FieldProblem]) -> int | None:
     number the page cannot run is a problem at the field, never quietly changed into another."""
     if not text:
         return None
-    try:
-        count = int(text)
-    except ValueError:
+    count = whole_number(text)  # as the other forms read a number: "٣" or "1_0" is none
+    if count is None:
         fields.append(FieldProblem("replications", "number", text))
         return None
     if count < 1:
