@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from api import ledger, live
 from models.scenario_result import ScenarioResult
-from tests.api.helpers import Api, audit_rows, running_api
+from tests.api.helpers import Api, audit_rows, create_referral, hold, running_api
 from tests.api.test_scenario_cli import app
 from tests.live_network import (
     CLOSED_ID,
@@ -112,3 +114,50 @@ def test_the_command_line_refuses_the_live_network_naming_the_field(tmp_path: Pa
     assert result.output.startswith(
         f"{path}: network.live: the live network is read by the service"
     )
+
+
+def test_the_live_network_is_read_as_staff_and_the_service_count_it_with_nobody_in_it(
+    api: Api,
+) -> None:
+    """Each shelter's places as the admin sees them: reported in use plus held and placed by
+    the service, none at all at a closed one; its kind and holiday hours as stored; and no
+    resident's or referral's id anywhere, held or placed, at an open or a closed shelter."""
+    for _ in range(2):
+        api.ok(hold(api, create_referral(api), OFFICE_ID), 201)
+    api.ok(api.patch("admin", "/api/v1/shelters/S001/availability", {"free": 1}))
+    held = api.ok(hold(api, create_referral(api, programmes=["cosm"]), "S001"), 201)
+    api.ok(api.post("desk", f"/api/v1/holds/{held['id']}/confirm"))
+    api.ok(api.patch("admin", "/api/v1/shelters/S001/availability", {"closed": True}))
+    api.ok(api.patch("admin", "/api/v1/shelters/S002", {"kind": None}))  # a kind nobody said
+    stored = {item["id"]: item for item in api.ok(api.get("admin", "/api/v1/shelters", limit=500))}
+    assert (stored[OFFICE_ID]["held"], stored["S001"]["placed"]) == (2, 1)
+    assert stored["S002"]["kind"] is None
+
+    with Session(api.database.engine) as session:
+        network = live.snapshot(session, api.clock.now)
+        residents = {s.id: s.residents for s in ledger.live_network(session, api.clock.now)}
+    assert len(residents[OFFICE_ID]) == 2
+    assert len(residents["S001"]) > 1  # the sample network's residents and the one placed
+    assert network.read_at == api.clock.now
+    assert [shelter.id for shelter in network.shelters] == sorted(stored)
+    for shelter in network.shelters:
+        item = stored[shelter.id]
+        in_use = min(item["capacity"], item["occupied"] + item["held"] + item["placed"])
+        places = (0, 0) if item["closed"] else (item["capacity"], in_use)
+        assert (shelter.capacity, shelter.occupied, shelter.residents) == (*places, []), item
+    assert network.kinds == {i: item["kind"] for i, item in stored.items() if item["kind"]}
+    assert network.holiday_intake == {i for i, item in stored.items() if item["holiday_intake"]}
+    assert {CLOSED_ID, "S001"} <= {i for i, item in stored.items() if item["closed"]}
+
+
+def test_a_live_run_refused_once_the_network_was_read_is_on_record_as_invalid(
+    api: Api, tmp_path: Path
+) -> None:
+    """A kind the network lacks is known only once the network was read: the refusal is on the
+    trail as an invalid read of the network, and no read that went well."""
+    text = LIVE_YAML + "  - {type: capacity, where: {kind: nosuchkind}, percent: 50, from_day: 3}\n"
+    (tmp_path / "scenarios" / "live.yaml").write_text(text)
+    response = api.post("planner", "/api/v1/scenario-runs", {"scenario": "live"})
+    assert response.status_code == 422, response.text
+    assert [error["path"] for error in response.json()["errors"]] == ["events[2].where.kind"]
+    assert audit_rows(api, actor="planner") == [("read", "network", None, "invalid")]
