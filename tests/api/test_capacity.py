@@ -60,6 +60,14 @@ def test_the_desk_sees_every_number(api: Api) -> None:
     assert any(small(cell["emergency_total"]) for cell in full.values())
 
 
+def test_the_admin_sees_every_number_the_desk_sees(api: Api) -> None:
+    """Counts are withheld from planners only: the admin, who sees every shelter anyway, sees
+    the small counts too."""
+    full = cells(api, "desk")
+    assert any(small(cell["total"]) for cell in full.values())
+    assert cells(api, "admin") == full
+
+
 def test_free_emergency_beds_are_told_apart_from_places_for_a_placement(api: Api) -> None:
     """A police unit whose shelters are full but for its emergency beds has free places, all of
     them emergency beds: none for a placement. A shelter of no kind is no emergency bed."""
