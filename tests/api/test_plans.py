@@ -9,7 +9,11 @@ from typing import Any
 
 import pytest
 
+from api import matching
+from engine.solve import Method, solve
 from models.codes import CONDITIONS
+from models.instance import Instance
+from models.plan import Plan
 from tests.api.helpers import Api, audit_rows, create_referral, hold, running_api
 
 
@@ -100,3 +104,43 @@ def test_latency_is_measured_by_route_template(api: Api) -> None:
     assert 'safeplace_solver_duration_seconds_count{kind="plan"}' in text
     assert 'route="/api/v1/referrals/{referral_id}/ranking"' in text
     assert case not in text
+
+
+def test_a_plan_searches_at_most_as_long_as_asked_and_the_service_allows(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request's ``time_limit`` bounds the search, as does the service's own limit, the
+    smaller of the two winning; without one, the service's."""
+    given: list[float] = []
+
+    def timed(instance: Instance, *, time_limit: float, method: Method) -> Plan:
+        given.append(time_limit)
+        return solve(instance, time_limit=time_limit, method=method)
+
+    monkeypatch.setattr(matching, "solve", timed)
+    with running_api(database_url, tmp_path / "var", solve_time_limit=2.0) as api:
+        create_referral(api)
+        for body in ({"time_limit": 0.5}, {"time_limit": 30}, None):
+            api.ok(api.post("desk", "/api/v1/plans", body))
+    assert given == [0.5, 2.0, 2.0]
+
+
+def test_a_plan_is_for_an_intake_now(api: Api) -> None:
+    """A shelter taking intakes in office hours only is planned in them, and not after."""
+    only_here = {"conditions": list(CONDITIONS)}
+    shelter = {
+        "id": "T001",
+        "location": {"municipality": "Utrecht"},
+        "capacity": 1,
+        "accepts": list(CONDITIONS),
+        "intake": [{"days": "mon-fri", "start": "09:00", "end": "17:00"}],
+    }
+    api.ok(api.post("admin", "/api/v1/shelters", shelter), 201)
+    case = create_referral(api, **only_here)
+    assert api.clock.now.hour == 10
+    morning = api.ok(api.post("desk", "/api/v1/plans"))
+    assert [(a["victim"], a["shelter"]) for a in morning["assignments"]] == [(case, "T001")]
+    api.clock.advance(8 * 60)  # 18:00
+    evening = api.ok(api.post("desk", "/api/v1/plans"))
+    assert evening["assignments"] == []
+    assert [u["victim"] for u in evening["unassigned"]] == [case]
