@@ -157,6 +157,10 @@ def test_an_update_read_before_someone_elses_change_is_refused_whole(api: Api) -
     )
     kept = api.ok(api.get("desk", f"/api/v1/referrals/{case}"))
     assert (kept["priority"], kept["languages"], kept["version"]) == (3, [], first["version"])
+    # A version the referral has not reached yet was read from nothing: it is no licence either.
+    ahead = api.patch("desk", f"/api/v1/referrals/{case}", stale | {"version": kept["version"] + 1})
+    assert ahead.json()["code"] == "version_conflict"
+    assert api.ok(api.get("desk", f"/api/v1/referrals/{case}")) == kept
 
     set_free(api, OTHER_SHELTER, 1)
     api.ok(hold(api, case, OTHER_SHELTER), 201)
@@ -166,6 +170,18 @@ def test_an_update_read_before_someone_elses_change_is_refused_whole(api: Api) -
     assert held.json()["code"] == "version_conflict"
     # Without a version the change is made, as a script setting one field expects.
     assert api.ok(api.patch("desk", f"/api/v1/referrals/{case}", {"priority": 1}))["priority"] == 1
+
+
+def test_a_closed_referral_is_said_to_be_closed_whatever_version_was_read(api: Api) -> None:
+    """A save from before the close could be tried again after a conflict, in vain: the refusal
+    says what no new read changes."""
+    case = create_referral(api)
+    read = api.ok(api.get("desk", f"/api/v1/referrals/{case}"))
+    api.ok(api.post("desk", f"/api/v1/referrals/{case}/close", {"reason": "withdrawn"}))
+    refused = api.patch(
+        "desk", f"/api/v1/referrals/{case}", {"age": 40, "version": read["version"]}
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "referral_closed")
 
 
 def test_nothing_fits_says_what_would_open_a_place(api: Api) -> None:
