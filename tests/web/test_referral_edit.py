@@ -173,6 +173,7 @@ def test_a_colleagues_change_is_never_overwritten_and_the_entries_are_kept(site:
     assert "Leeftijd 31" in stored_now
     kept = form_entries(response, f"/desk/referrals/{case}/edit")
     assert (kept["children"], kept["age"], kept["priority"]) == (["0"], ["32"], ["2"])
+    assert kept["conditions"] == ["addiction", "pregnancy"]  # every box ticked stays ticked
     stored = referral(site, case)
     assert (stored["children"], stored["age"], stored["priority"]) == (2, 31, 3)
     assert changes_of(site, case)[-1] == ("update", "referral", case, "conflict")
@@ -183,6 +184,7 @@ def test_a_colleagues_change_is_never_overwritten_and_the_entries_are_kept(site:
     assert response.status_code == 303
     stored = referral(site, case)
     assert (stored["children"], stored["age"], stored["priority"]) == (0, 32, 3)
+    assert stored["conditions"] == ["addiction", "pregnancy"]
 
 
 def test_a_hold_made_meanwhile_makes_a_save_a_conflict_that_says_so(site: Site) -> None:
@@ -352,3 +354,89 @@ def test_a_referral_kept_apart_from_itself_is_told_so_not_that_it_is_unknown(sit
     assert "Geen zaak of bewoner" not in refused.text
     assert "a victim cannot avoid themselves" in refused.text
     assert referral(site, case)["avoid"] == []
+
+
+# One change at each of the form's inputs, and the field as the API then holds it.
+ONE_CHANGE: dict[str, tuple[dict[str, list[str]], Any]] = {
+    "gender": ({"gender": ["male"]}, "male"),
+    "age": ({"age": ["45"]}, 45),
+    "children": ({"children": ["0"]}, 0),
+    "priority": ({"priority": ["1"]}, 1),
+    "conditions": ({"conditions": ["medical"]}, ["medical"]),
+    "exploitation": ({"exploitation": ["labour"]}, "labour"),
+    "languages": ({"languages": ["Arabisch"]}, ["ar"]),
+    "programmes": ({"programmes": []}, []),
+    "location": (
+        {"location": ["52.37, 4.89"]},
+        {"municipality": None, "lat": 52.37, "lon": 4.89},
+    ),
+    "danger_zones": (
+        {"zone_0_km": ["45"]},
+        [
+            {"location": {"municipality": "Rotterdam", "lat": None, "lon": None}, "min_km": 45},
+            {
+                "location": {"municipality": None, "lat": 52.0907374, "lon": 5.1214201},
+                "min_km": 12.5,
+            },
+        ],
+    ),
+    "avoid": ({}, None),  # the other case, made in the test
+}
+
+
+@pytest.mark.parametrize("field", list(ONE_CHANGE))
+def test_a_change_at_any_input_is_saved_and_nothing_else_changes(site: Site, field: str) -> None:
+    """Each field the form shows is one the desk can change: a change left unsent would be
+    lost without a word, as the page says it was saved."""
+    other = stored_case(site)["id"]
+    case = stored_case(site)
+    entries, expected = ONE_CHANGE[field]
+    if field == "avoid":
+        entries, expected = {"avoid": [other]}, [other]
+    desk = site.visitor("desk")
+    response = desk.post(
+        f"/desk/referrals/{case['id']}/edit", edit_form(desk, case["id"]) | entries
+    )
+    assert response.headers["location"] == f"/desk/referrals/{case['id']}?done=changed"
+    stored = referral(site, case["id"])
+    assert stored[field] == expected
+    left = {field, "version", "updated_at", "region", "stays"}
+    assert {k: v for k, v in stored.items() if k not in left} == {
+        k: v for k, v in case.items() if k not in left
+    }
+    assert stored["version"] == 2
+
+
+def test_the_same_entries_in_another_order_or_a_place_by_another_name_are_no_change(
+    site: Site,
+) -> None:
+    """What a reader would call no change sends nothing: boxes ticked in the page's order,
+    names typed in another order, a danger zone's place by its official name. Sent, a
+    reordering would make a new version (a colleague's open form a conflict) and, for a placed
+    person, be refused as a change to what the placement rests on."""
+    first, second = stored_case(site)["id"], stored_case(site)["id"]
+    zone = {"location": {"municipality": "Den Bosch"}, "min_km": 30}
+    case = stored_case(
+        site,
+        conditions=["pregnancy", "addiction"],
+        programmes=["oldprog", "cosm"],
+        danger_zones=[zone],
+        avoid=[first, second],
+    )["id"]
+    desk = site.visitor("desk")
+    form = edit_form(desk, case)
+    assert (form["conditions"], form["programmes"]) == (
+        ["addiction", "pregnancy"],
+        ["cosm", "oldprog"],
+    )
+    assert (form["avoid"], form["zone_0_place"]) == ([f"{first}, {second}"], ["Den Bosch"])
+    retyped = form | {"languages": ["Tigrinya, Roemeens"], "avoid": [f"{second} {first}"]}
+    response = desk.post(f"/desk/referrals/{case}/edit", retyped)
+    assert response.headers["location"] == f"/desk/referrals/{case}?done=unchanged"
+    stored = referral(site, case)
+    assert (stored["version"], stored["conditions"], stored["avoid"]) == (
+        1,
+        ["pregnancy", "addiction"],
+        [first, second],
+    )
+    assert changes_of(site, case) == [("create", "referral", case, "ok")]
