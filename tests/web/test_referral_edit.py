@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.datastructures import FormData
 
+from api.problems import FieldError
 from api.schemas import ReferralUpdate
 from api.web.access import call
-from api.web.forms import place_text, referral_from_form
+from api.web.forms import FieldProblem, people_unknown, place_text, referral_from_form
 from api.web.pages import referral_edit
 from models.location import Location
 from tests.web.site import Site, Visitor, form_entries, text
@@ -440,3 +441,17 @@ def test_the_same_entries_in_another_order_or_a_place_by_another_name_are_no_cha
         [first, second],
     )
     assert changes_of(site, case) == [("create", "referral", case, "ok")]
+
+
+def test_a_refusal_elsewhere_than_at_a_case_number_keeps_its_place_and_words() -> None:
+    """The API's refusal may hold more than the case numbers kept apart (a shelter the person
+    stays at that is no shelter): each is said at its own input, whatever was typed to keep
+    apart."""
+    errors = [
+        FieldError(path="current", message="names no shelter: 'S999'"),
+        FieldError(path="avoid[1]", message="no case or resident 'C2' is known"),
+    ]
+    assert people_unknown(errors, ["C1", "C2"]) == [
+        FieldProblem("current", None, "names no shelter: 'S999'"),
+        FieldProblem("avoid", "unknown_person", "C2"),
+    ]
