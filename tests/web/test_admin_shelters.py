@@ -569,9 +569,12 @@ def test_a_new_shelter_id_is_taken_exactly_when_its_addresses_reach_it(
     assert f'action="{edit}"' in page.text
 
 
-@pytest.mark.parametrize("odd", ["²", "9" * 5000], ids=["superscript", "5000-digits"])
+@pytest.mark.parametrize(
+    "odd", ["²", "9" * 5000, "0", "-1"], ids=["superscript", "5000-digits", "zero", "negative"]
+)
 def test_an_odd_hidden_version_is_not_read_and_the_edit_is_saved(site: Site, odd: str) -> None:
-    """A version that is no plain number is left unread, as if the form sent none."""
+    """A version that is no plain number, or that no object ever has (they begin at 1), is left
+    unread, as if the form sent none."""
     site.add_shelter("T2", 4)
     admin = site.visitor("admin")
     form = filled(admin.get("/admin/shelters/T2/edit")) | {
