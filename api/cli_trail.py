@@ -30,9 +30,10 @@ def verify_audit(
         ),
     ] = None,
 ) -> None:
-    """Check the audit trail's hash chain and its purges, and that the database's triggers
-    (which keep the trail append-only) are those of the migrations; name the first broken row
-    and each changed trigger (exit 1)."""
+    """Check the audit trail's hash chain, its purges and its guards; name what broke (exit 1).
+
+    The guards are the database's triggers that keep the trail append-only: they must be those
+    the migrations make. Names the first broken row and each changed trigger."""
     expected = console.kept_row(kept) if kept is not None else None
     settings = console.read_settings()
     database = console.open_database(settings)
