@@ -37,7 +37,15 @@ from api.db.tables import LoginFailureRow, UserRow
 from api.deps import Caller, allow
 from api.ratelimit import WINDOW_SECONDS, LoginThrottle, Throttled
 from tests.api import server
-from tests.api.helpers import PASSWORD, SECRET, Api, password_hash, running_api
+from tests.api.helpers import (
+    OTHER_SHELTER,
+    OWN_SHELTER,
+    PASSWORD,
+    SECRET,
+    Api,
+    password_hash,
+    running_api,
+)
 from tests.passwords import SERVICE_DUMMY_HASH, SERVICE_HASHER
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -202,6 +210,45 @@ def test_a_token_with_a_claim_of_the_wrong_type_is_refused(claims: dict[str, obj
         read_token(token, secret=SECRET)
 
 
+@pytest.mark.parametrize("missing", ["exp", "iat", "nbf", "sub", "iss"])
+def test_a_token_without_a_required_claim_is_refused(missing: str) -> None:
+    """Signed with the service's key, but without an expiry (valid for ever), a subject or any of
+    the others: refused as invalid, never an error of the service."""
+    now = int(datetime.now(UTC).timestamp())
+    payload = {"iss": ISSUER, "sub": "desk", "role": "desk", "shelter": None, "nbf": now}
+    payload |= {"iat": now, "exp": now + 600}
+    assert (
+        read_token(jwt.encode(payload, SECRET, algorithm=ALGORITHM), secret=SECRET).role == "desk"
+    )
+    del payload[missing]
+    with pytest.raises(InvalidToken):
+        read_token(jwt.encode(payload, SECRET, algorithm=ALGORITHM), secret=SECRET)
+
+
+@pytest.mark.parametrize("issuer", ["another-service", "Safeplace", ""])
+def test_a_token_of_another_issuer_is_refused_even_with_the_right_key(issuer: str) -> None:
+    """A service sharing the key (a test server, another deployment) issues no access here."""
+    now = int(datetime.now(UTC).timestamp())
+    payload = {"iss": issuer, "sub": "admin", "role": "admin", "shelter": None, "nbf": now}
+    payload |= {"iat": now, "exp": now + 600}
+    with pytest.raises(InvalidToken):
+        read_token(jwt.encode(payload, SECRET, algorithm=ALGORITHM), secret=SECRET)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        PASSWORD,  # a password stored as it is, never hashed
+        "$2b$12$" + "a" * 53,  # bcrypt, which the service does not check
+        "",
+        "$argon2id$",
+    ],
+)
+def test_a_stored_hash_of_no_known_kind_matches_no_password(stored: str) -> None:
+    assert verify_password(PASSWORD, stored) is False
+    assert verify_password("", stored) is False
+
+
 def test_a_shelter_claim_of_text_or_null_is_read_as_it_is() -> None:
     now = int(datetime.now(UTC).timestamp())
     payload = {"iss": ISSUER, "sub": "s", "role": "shelter", "nbf": now, "iat": now}
@@ -348,6 +395,36 @@ def test_a_token_is_worth_only_the_role_the_user_has_now(api: Api) -> None:
     renewed = {"Authorization": f"Bearer {body['access_token']}"}
     assert api.client.get("/api/v1/referrals", headers=renewed).status_code == 403
     assert api.client.get("/api/v1/capacity", headers=renewed).status_code == 200
+
+
+def test_a_new_password_ends_the_tokens_issued_before_it(api: Api) -> None:
+    """Whoever knew the old password keeps nothing: role, shelter and activity are unchanged, the
+    login generation alone tells the old token from a new one."""
+    status, body = login(api, "desk", PASSWORD)
+    assert status == 200
+    old = {"Authorization": f"Bearer {body['access_token']}"}
+    assert api.client.get("/api/v1/referrals", headers=old).status_code == 200
+    with api.database.session() as session:
+        accounts.set_password(session, "desk", password=PASSWORD + " anew")
+    response = api.client.get("/api/v1/referrals", headers=old)
+    assert response.status_code == 401, response.text
+    status, body = login(api, "desk", PASSWORD + " anew")
+    assert status == 200
+    renewed = {"Authorization": f"Bearer {body['access_token']}"}
+    assert api.client.get("/api/v1/referrals", headers=renewed).status_code == 200
+
+
+def test_a_token_is_worth_only_the_shelter_the_user_is_at_now(api: Api) -> None:
+    """Held to the user's shelter as stored, not only to the login generation: a row moved to
+    another shelter by any means (here without the generation counted up) turns the old
+    shelter's token away."""
+    assert api.get("shelter", f"/api/v1/shelters/{OWN_SHELTER}").status_code == 200
+    with api.database.session() as session:
+        session.execute(
+            update(UserRow).where(UserRow.name == "shelter").values(shelter_id=OTHER_SHELTER)
+        )
+    response = api.get("shelter", f"/api/v1/shelters/{OWN_SHELTER}")
+    assert response.status_code == 401, response.text
 
 
 def test_failed_logins_are_rate_limited_per_user_and_client(api: Api) -> None:
