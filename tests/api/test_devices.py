@@ -163,6 +163,32 @@ def test_a_device_token_changed_in_any_character_counts_as_none(
         assert valid(changed) is None
 
 
+def test_a_device_tokens_mac_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A comparison that stops at the first differing character lets whoever can time the login
+    find a valid MAC a character at a time: the presented MAC is held against the expected one
+    by :func:`hmac.compare_digest` alone, for a forged token as for a valid one."""
+    compared: list[tuple[str, str]] = []
+    original = hmac.compare_digest
+
+    def spy(a: Any, b: Any) -> bool:
+        compared.append((a, b))
+        return original(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    now = time.time()
+    token = devices.issue("desk", 0, device_generation=0, secret=SECRET, now=now)
+    nonce, issued, mac = token.split(".")
+    forged = f"{nonce}.{issued}.{'A' * 43}"
+    for presented, expected in ((token, nonce), (forged, None)):
+        compared.clear()
+        device = devices.device_of(
+            presented, "desk", 0, device_generation=0, secret=SECRET, now=now, lifetime=LIFETIME
+        )
+        assert device == expected
+        assert [a for a, _ in compared] == [presented.split(".")[2]]
+        assert [b for _, b in compared] == [mac]
+
+
 @settings(max_examples=200, deadline=None)
 @given(presented=st.text(max_size=devices.MAX_LENGTH))
 def test_anything_else_presented_counts_as_no_device_token(presented: str) -> None:
