@@ -82,6 +82,26 @@ def test_a_device_token_is_valid_for_its_user_and_generations_while_young_enough
     assert valid(name, generation, device_generation, OTHER_SECRET, issued) is None
 
 
+@pytest.mark.parametrize(("issued_at", "presented_at"), [((1, 11), (11, 1)), ((12, 3), (1, 23))])
+def test_generations_whose_digits_run_together_are_not_taken_for_each_other(
+    issued_at: tuple[int, int], presented_at: tuple[int, int]
+) -> None:
+    """The MAC covers the two generations apart: a token of login generation 1 and device
+    generation 11 is no token at 11 and 1, though both write the digits "111"."""
+    now = time.time()
+    token = devices.issue(
+        "desk", issued_at[0], device_generation=issued_at[1], secret=SECRET, now=now
+    )
+    login, device = presented_at
+    assert (
+        devices.device_of(
+            token, "desk", login, device_generation=device, secret=SECRET, now=now,
+            lifetime=timedelta(days=30),
+        )
+        is None
+    )  # fmt: skip
+
+
 @settings(max_examples=100, deadline=None)
 @given(issued_days_ago=st.floats(0, 365), before=st.integers(1, 365), after=st.integers(1, 365))
 def test_a_changed_setting_applies_to_the_tokens_issued_before_it(
