@@ -8,9 +8,10 @@ import re
 import sqlite3
 import stat
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyrage
 import pytest
 import typer
 from sqlalchemy import select
@@ -22,7 +23,8 @@ from api.cli_console import EXIT_INVALID
 from api.cli_service import register
 from api.db.session import Database
 from api.db.tables import AuditRow, ReferralRow
-from tests.api.rows import register_one
+from tests.api.rows import add_audit_row, register_one
+from tests.api.test_restore import corrupted
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 # The audit trail's retention period a copy is checked against (nothing is purged here).
@@ -91,6 +93,9 @@ def test_the_command_reports_what_to_keep_and_the_trail_records_the_backup(
     result = run(url, tmp_path, "backup", str(target))
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    # One file, not in WAL mode (bytes 18 and 19 of the header: 2 for WAL), so that it opens
+    # alone, with no -wal or -shm to make beside it: on a read-only medium too.
+    assert target.read_bytes()[18:20] == b"\x01\x01"
     # Nothing else is left in the folder: no half-written copy, no -wal or -shm beside it.
     assert sorted(p.name for p in target.parent.iterdir() if p.name.startswith(".")) == []
     kept = re.search(r"--kept (\d+:[0-9a-f]{64})", result.output)
@@ -194,3 +199,93 @@ def test_a_copy_that_cannot_be_written_leaves_nothing_behind(
     with pytest.raises(backup.BackupError, match=r"cannot write .*: Operation not permitted"):
         backup.back_up(url, folder / "copy.db", audit_days=DAYS)
     assert list(folder.iterdir()) == []
+
+
+def test_a_database_with_a_damaged_page_gives_no_backup(
+    sqlite_file: tuple[str, Database], tmp_path: Path
+) -> None:
+    """SQLite's online backup copies pages as they are: a page the disk spoiled reaches the copy,
+    and only the integrity check stops it from being kept as a backup."""
+    url, database = sqlite_file
+    for number in range(1, 40):  # pages enough for one in the middle to hold rows
+        register_one(database, number, NOW)
+    database.dispose()
+    source = Path(url.removeprefix("sqlite:///"))
+    corrupted(source, source)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    with pytest.raises(backup.BackupError, match="the copy fails SQLite's integrity check"):
+        backup.back_up(url, folder / "copy.db", audit_days=DAYS)
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("sealed", [False, True], ids=["plain", "sealed"])
+def test_a_name_taken_while_the_copy_is_made_is_never_replaced(
+    sqlite_file: tuple[str, Database],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sealed: bool,
+) -> None:
+    """The name was free when the backup began, and another backup (or anything else) took it
+    before the copy was done: that file stays as it is, and the copy goes."""
+    url, database = sqlite_file
+    register_one(database, 1, NOW)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    target = folder / "nightly.db"
+    keys = (str(pyrage.x25519.Identity.generate().to_public()),) if sealed else ()
+    copy = backup.online_copy
+
+    def taken_meanwhile(source: Path, partial: Path, failure: str = "the copy failed") -> None:
+        target.write_bytes(b"another backup")
+        copy(source, partial, failure)
+
+    monkeypatch.setattr(backup, "online_copy", taken_meanwhile)
+    with pytest.raises(backup.BackupError, match="exists: a backup never replaces a file"):
+        backup.back_up(url, target, audit_days=DAYS, keys=keys)
+    assert target.read_bytes() == b"another backup"
+    assert list(folder.iterdir()) == [target]
+    assert not [
+        p for p in Path(url.removeprefix("sqlite:///")).parent.iterdir() if p.name[0] == "."
+    ]
+
+
+def test_a_dangling_link_is_a_name_taken(sqlite_file: tuple[str, Database], tmp_path: Path) -> None:
+    """A symbolic link whose file is gone still takes the name: the backup is refused before
+    anything is read, as for an existing file, and nothing is written where the link points."""
+    url, _ = sqlite_file
+    target = tmp_path / "nightly.db"
+    target.symlink_to(tmp_path / "elsewhere.db")
+    assert backup.refusal(url, target) == (
+        f"{target} exists: a backup never replaces a file, choose a new name"
+    )
+    result = run(url, tmp_path, "backup", str(target))
+    assert result.exit_code == EXIT_INVALID
+    assert target.is_symlink()
+    assert not (tmp_path / "elsewhere.db").exists()
+
+
+def test_a_copy_whose_trail_was_purged_under_a_shorter_period_is_refused(
+    sqlite_file: tuple[str, Database], tmp_path: Path
+) -> None:
+    """As ``audit verify``: a trail purged under a shorter audit retention than the one set now
+    lost rows it should still hold, and the copy is checked against the period set now."""
+    url, database = sqlite_file
+    with database.session() as session:
+        for number in range(3):
+            add_audit_row(session, number, datetime.now(UTC) - timedelta(days=800))
+        add_audit_row(session, 0, datetime.now(UTC))
+    app = typer.Typer()
+    register(app)
+    shorter = {
+        "SAFEPLACE_DATABASE_URL": url,
+        "SAFEPLACE_VAR_DIR": str(tmp_path / "var"),
+        "SAFEPLACE_AUDIT_RETENTION_DAYS": "400",
+    }
+    purged = CliRunner().invoke(app, ["retention", "run"], env=shorter)
+    assert purged.exit_code == 0, purged.output
+    assert "audit rows purged (older than 400 days)" in purged.output
+    with pytest.raises(backup.BackupError, match="fewer than the 730 set"):
+        backup.back_up(url, tmp_path / "copy.db", audit_days=730)
+    assert not (tmp_path / "copy.db").exists()
+    assert backup.back_up(url, tmp_path / "copy.db", audit_days=400).newest is not None
