@@ -285,7 +285,8 @@ def test_a_backup_is_kept_by_its_dated_name_and_any_other_name_is_not(
     could be anything, a person's name included, and the trail keeps only that it was none."""
     dated = "safeplace-20261207T031500Z.db.age"
     with database.session() as session:
-        for object_id in (dated, "anna-jansen.db"):
+        # The last begins as a dated name does, and goes on with a person's name.
+        for object_id in (dated, "anna-jansen.db", f"{dated}.anna-jansen"):
             audit.record(
                 session,
                 actor="operator",
@@ -299,7 +300,7 @@ def test_a_backup_is_kept_by_its_dated_name_and_any_other_name_is_not(
             )
     with database.session() as session:
         kept = session.scalars(select(AuditRow.object_id).order_by(AuditRow.seq)).all()
-    assert kept == [dated, audit.NOT_AN_ID]
+    assert kept == [dated, audit.NOT_AN_ID, audit.NOT_AN_ID]
 
 
 ISSUED = "C0123456789abcdef"

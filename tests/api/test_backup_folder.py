@@ -173,3 +173,41 @@ def test_a_backup_that_cannot_be_removed_is_named_and_exits_1(
     assert f"cannot remove {stuck}: Permission denied" in result.output
     assert stuck.exists()
     assert len(list(folder.iterdir())) == 2
+    # Still there, so neither said nor recorded to be gone.
+    assert "removed" not in result.output
+    database = Database.for_url(url)
+    try:
+        with database.session() as session:
+            purged = session.scalars(select(AuditRow).where(AuditRow.action == "purge")).all()
+    finally:
+        database.dispose()
+    assert purged == []
+
+
+def test_a_backup_removed_meanwhile_counts_as_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two prunes of one folder at once (two backups started close together): the one that
+    finds a backup gone already reports it removed, not that it cannot be removed."""
+    now = datetime(2026, 12, 7, 3, 15, tzinfo=UTC)
+    old = tmp_path / backup_folder.dated_name(now - timedelta(days=DAYS + 1), sealed=False)
+    old.write_bytes(b"x")
+    found = backup_folder.expired
+
+    def removed_by_the_other(folder: Path, at: datetime, days: int) -> list[Path]:
+        listed = found(folder, at, days)
+        for path in listed:
+            path.unlink()
+        return listed
+
+    monkeypatch.setattr(backup_folder, "expired", removed_by_the_other)
+    assert backup_folder.prune(tmp_path, now, DAYS) == ([old], [])
+
+
+def test_expired_backups_are_listed_oldest_first(tmp_path: Path) -> None:
+    now = datetime(2026, 12, 7, 3, 15, tzinfo=UTC)
+    ages = [timedelta(days=DAYS + extra) for extra in (3, 40, 1, 400, 12, 7)]
+    for age in ages:
+        (tmp_path / backup_folder.dated_name(now - age, sealed=False)).write_bytes(b"x")
+    taken = [backup_folder.taken_at(path) for path in backup_folder.expired(tmp_path, now, DAYS)]
+    assert taken == [now - age for age in sorted(ages, reverse=True)]
