@@ -27,6 +27,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -127,7 +128,7 @@ def integrity(copy: Path, what: str = "the copy") -> None:
     """:class:`BackupError` unless SQLite finds every page of ``copy`` whole; the message calls
     the file ``what``."""
     try:
-        with closing(sqlite3.connect(f"file:{copy}?mode=ro", uri=True)) as connection:
+        with closing(sqlite3.connect(read_only(copy), uri=True)) as connection:
             found = [row[0] for row in connection.execute("PRAGMA integrity_check")]
     except sqlite3.DatabaseError as error:  # a header too broken to check at all
         raise BackupError(f"{what} fails SQLite's integrity check: {error}") from None
@@ -147,7 +148,8 @@ def trail(
     ``kept`` with its hash when given (``audit verify --kept``); :class:`BackupError` naming what
     is wrong otherwise."""
     # Read-only and without the service's set-up, which would turn the copy back to WAL.
-    database = Database(create_engine(f"sqlite:///file:{copy}?mode=ro&uri=true"))
+    uri = read_only(copy)
+    database = Database(create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True)))
     try:
         with database.session() as session:
             broken = audit_verify.verify(session, now=datetime.now(UTC), min_days=audit_days)
@@ -161,6 +163,13 @@ def trail(
         held = "holds another hash for" if state == "differs" else "does not hold"
         raise BackupError(f"{what} {held} row {kept[0]}: it is not the one whose hash was kept")
     return newest
+
+
+def read_only(path: Path) -> str:
+    """The URI that opens the database file ``path`` read-only. Its path is percent-encoded: in
+    a URI a ``#`` or ``?`` would end the path and a ``%`` begin an escape, and SQLite would open
+    another file than ``path`` (creating it, the ``mode=ro`` after the ``#`` lost with it)."""
+    return f"file:{quote(str(path))}?mode=ro"
 
 
 @contextmanager
@@ -185,7 +194,7 @@ def online_copy(source: Path, partial: Path, failure: str = "the copy failed") -
     """SQLite's online backup of ``source`` into ``partial``, flushed to the disk;
     :class:`BackupError` saying ``failure`` and SQLite's reason when it cannot be made."""
     reading = sqlite3.connect(
-        f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None
+        read_only(source), uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None
     )
     writing = sqlite3.connect(partial, isolation_level=None)
     try:

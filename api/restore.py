@@ -284,7 +284,7 @@ def _reason(error: SQLAlchemyError) -> str:
 
 def _revision(copy: Path) -> str | None:
     """The schema revision the migrations left in a database file (None: none at all)."""
-    with closing(sqlite3.connect(f"file:{copy}?mode=ro", uri=True)) as connection:
+    with closing(sqlite3.connect(backup.read_only(copy), uri=True)) as connection:
         try:
             rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
         except sqlite3.OperationalError:  # no such table

@@ -516,3 +516,26 @@ def test_a_database_that_is_gone_or_unreadable_is_replaced_all_the_same(
     assert target.with_name(aside + "-wal").read_bytes() == b"stale wal"
     assert referrals_in(target) == {case}
     assert os.stat(target).st_size > 0
+
+
+def test_a_database_in_a_folder_whose_name_would_cut_a_uri_is_backed_up_and_restored(
+    tmp_path: Path,
+) -> None:
+    """The checks open files read-only through SQLite URIs, where a ``#`` ends the path: the
+    files checked are the ones named, and nothing is made at the path cut short."""
+    folder = tmp_path / "cases #1"
+    folder.mkdir()
+    url = sqlite_url(folder)
+    database = Database.for_url(url)
+    try:
+        database.migrate()
+        database.seed_if_empty(now=NOW)
+        case = register_one(database, 1, NOW)
+        made = backup.back_up(url, folder / "copy #2.db", audit_days=DAYS)
+    finally:
+        database.dispose()
+    assert made.newest is not None
+    result = run(url, tmp_path, "restore", str(made.path), "--yes")
+    assert result.exit_code == 0, result.output
+    assert referrals_in(file_of(url)) == {case}
+    assert {path.name for path in tmp_path.iterdir()} <= {folder.name, "var"}
