@@ -304,3 +304,16 @@ def test_the_guards_still_refuse_what_they_refused(env: dict[str, str]) -> None:
     assert run(env, "audit", "verify").exit_code == 0
     with pytest.raises(DBAPIError, match="append-only"):
         execute(env, "UPDATE audit SET actor = 'mallory' WHERE seq = 1")
+
+
+def test_a_database_whose_triggers_cannot_be_read_is_unchecked(tmp_path: Path) -> None:
+    """A file SQLite cannot read is reported as not checked, never as triggers that differ or
+    match: the caller says so (a restore refuses the backup)."""
+    path = tmp_path / "spoiled.db"
+    path.write_bytes(b"not a database at all " * 400)
+    database = Database.for_url(f"sqlite:///{path}")
+    try:
+        with pytest.raises(triggers.Unchecked, match="file is not a database"):
+            triggers.check(database)
+    finally:
+        database.dispose()
