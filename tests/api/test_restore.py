@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
-from api import backup
+from api import backup, restore
 from api.cli_console import EXIT_BROKEN, EXIT_INVALID
 from api.cli_service import register
 from api.db.session import Database, migration_scripts
@@ -516,6 +516,81 @@ def test_a_database_that_is_gone_or_unreadable_is_replaced_all_the_same(
     assert target.with_name(aside + "-wal").read_bytes() == b"stale wal"
     assert referrals_in(target) == {case}
     assert os.stat(target).st_size > 0
+
+
+def test_a_database_in_use_is_named_before_the_backup_is_read(
+    sqlite_file: tuple[str, Database], tmp_path: Path
+) -> None:
+    """The service still running is what the operator must hear first: not, after the copy,
+    what is wrong with the backup (here, that it is no database at all)."""
+    url, database = sqlite_file
+    register_one(database, 1, NOW)  # its connection stays open, as the service's do
+    bad = not_sqlite(tmp_path / "good.db", tmp_path / "bad.db")
+    result = run(url, tmp_path, "restore", str(bad), "--yes")
+    assert result.exit_code == EXIT_INVALID, result.output
+    assert "is in use: stop the service" in result.output
+    assert "cannot be read" not in result.output
+
+
+def test_a_service_started_after_the_question_is_refused_all_the_same(
+    sqlite_file: tuple[str, Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database was free when the restore asked, and a service opened it while the backup
+    was checked: the lock taken to set the database aside is refused, and nothing changes."""
+    url, database = sqlite_file
+    register_one(database, 1, NOW)
+    backup.back_up(url, tmp_path / "copy.db", audit_days=DAYS)
+    register_one(database, 2, NOW)  # its connection stays open, as the service's do
+    monkeypatch.setattr(restore, "_in_use", lambda _target: False)  # free when asked
+    before = {name: file_of(url).with_name(name).read_bytes() for name in folder_of(url)}
+    with pytest.raises(restore.Refused, match="is in use: stop the service"):
+        restore.restore(url, tmp_path / "copy.db", actor="console:test", now=NOW, audit_days=DAYS)
+    after = {name: file_of(url).with_name(name).read_bytes() for name in folder_of(url)}
+    assert after == before
+
+
+def test_two_restores_within_one_second_keep_both_databases_of_before(
+    sqlite_file: tuple[str, Database], tmp_path: Path
+) -> None:
+    url, database = sqlite_file
+    first = register_one(database, 1, NOW)
+    backup.back_up(url, tmp_path / "copy.db", audit_days=DAYS)
+    later = register_one(database, 2, NOW)
+    database.dispose()
+    done = [
+        restore.restore(url, tmp_path / "copy.db", actor="console:test", now=NOW, audit_days=DAYS)
+        for _ in range(2)
+    ]
+    asides = [made.aside for made in done]
+    assert asides[0] is not None
+    assert asides[1] == asides[0].with_name(asides[0].name + "-2")
+    assert referrals_in(asides[0]) == {first, later}
+    assert referrals_in(asides[1]) == {first}
+    assert referrals_in(file_of(url)) == {first}
+
+
+def test_a_database_that_is_no_sqlite_file_goes_aside_with_every_file_beside_it(
+    sqlite_file: tuple[str, Database], tmp_path: Path
+) -> None:
+    """Whatever SQLite might apply to the restored file (a stale -wal, or the -journal of a
+    writer that crashed mid-transaction) goes with the database it belongs to, as it was."""
+    damaged = b"garbage " * 1000
+    url, database = sqlite_file
+    case = register_one(database, 1, NOW)
+    backup.back_up(url, tmp_path / "copy.db", audit_days=DAYS)
+    database.dispose()
+    target = file_of(url)
+    target.write_bytes(damaged)
+    for suffix in ("-wal", "-journal"):
+        target.with_name(target.name + suffix).write_bytes(f"stale {suffix}".encode())
+    result = run(url, tmp_path, "restore", str(tmp_path / "copy.db"), "--yes")
+    assert result.exit_code == 0, result.output
+    (aside,) = [name for name in folder_of(url) if name.endswith("Z")]
+    assert folder_of(url) == sorted(["safeplace.db", aside, aside + "-wal", aside + "-journal"])
+    assert target.with_name(aside).read_bytes() == damaged
+    assert target.with_name(aside + "-wal").read_bytes() == b"stale -wal"
+    assert target.with_name(aside + "-journal").read_bytes() == b"stale -journal"
+    assert referrals_in(target) == {case}
 
 
 def test_a_database_in_a_folder_whose_name_would_cut_a_uri_is_backed_up_and_restored(
