@@ -190,8 +190,9 @@ def test_a_damaged_sealed_backup_is_refused_whole(
         (b"# only comments\n\n", "holds no age secret key"),
         (b"age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq\n", "line 1: not"),
         (b"# a comment\nAGE-SECRET-KEY-1DAMAGEDBUTLONGENOUGHTOLOOKLIKEONE\n", "line 2: a damaged"),
+        (b"AGE-SECRET-KEY-1DAMAGEDBUT" + b"Q" * 2000 + b"\n", "line 1: not an age secret key"),
     ],
-    ids=["missing", "binary", "empty", "a public key", "damaged"],
+    ids=["missing", "binary", "empty", "a public key", "damaged", "too long"],
 )
 def test_a_key_file_that_holds_no_key_is_refused_before_anything_is_restored(
     sealed_backup: tuple[str, Path, Path], tmp_path: Path, content: bytes | None, why: str
@@ -311,3 +312,55 @@ def test_the_age_command_line_opens_a_sealed_backup(
     assert done.returncode == 0, done.stderr
     assert opened.read_bytes().startswith(SQLITE_HEADER)
     assert referrals_in(opened) == {"C0000000000000001"}
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    ["AGE-SECRET-KEY-1QQQQDAMAGEDSECRET", "AGE-SECRET-KEY-QQQQDAMAGEDSECRET"],
+    ids=["damaged", "its 1 lost"],
+)
+def test_a_secret_key_given_as_a_public_key_is_never_repeated(pasted: str) -> None:
+    """Even cut or mistyped, a line that starts as a secret key does is refused as one, not
+    quoted back as some string that is no public key."""
+    with pytest.raises(sealing.SealingError) as refused:
+        sealing.recipients(f"{pasted} {pasted.lower()}")
+    assert "a secret key (AGE-SECRET-KEY-1...) where a public key belongs" in str(refused.value)
+    assert "DAMAGEDSECRET" not in str(refused.value).upper()
+
+
+def test_nothing_is_sealed_for_no_key(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.db"
+    plain.write_bytes(SQLITE_HEADER)
+    sealed = tmp_path / "sealed.age"
+    sealed.touch()
+    with pytest.raises(sealing.SealingError, match="no public key"):
+        sealing.seal(plain, sealed, [])
+    assert sealed.read_bytes() == b""
+
+
+def test_a_key_file_is_never_replaced_even_when_made_meanwhile(tmp_path: Path) -> None:
+    """The command refuses a name taken before; one taken between that check and the write
+    (another ``backup-key`` run at once) is not written over either."""
+    path = tmp_path / "backup.key"
+    path.write_text("the other key\n")
+    with pytest.raises(FileExistsError):
+        sealing.new_key_file(path, private_mode=0o600)
+    assert path.read_text() == "the other key\n"
+
+
+def test_a_plain_backup_restores_with_a_key_given_all_the_same(
+    sqlite_file: tuple[str, Database], tmp_path: Path
+) -> None:
+    """The key is for sealed backups: a plain one (taken before the keys were set up) is
+    restored as it is, the key file unused, as a script that always gives it expects."""
+    url, database = sqlite_file
+    case = register_one(database, 1, NOW)
+    backup.back_up(url, tmp_path / "plain.db", audit_days=DAYS)
+    register_one(database, 2, NOW)
+    database.dispose()
+    key, _ = new_key(url, tmp_path, "backup.key")
+    result = run(
+        url, tmp_path, "restore", str(tmp_path / "plain.db"), "--yes", "--identity", str(key)
+    )
+    assert result.exit_code == 0, result.output
+    assert referrals_in(file_of(url)) == {case}
