@@ -443,6 +443,26 @@ def test_when_no_single_change_helps_the_page_names_the_closest_shelters(site: S
         ]
 
 
+def test_the_closest_shelters_named_are_five_of_the_fewest_reasons_in_id_order(
+    site: Site,
+) -> None:
+    """The list is a short one to phone through, not the whole network: five shelters, the
+    first by id of those with the fewest reasons, and none a further reason keeps out."""
+    for number in range(1, 8):
+        site.add_shelter(f"T00{number}", 2)
+    site.add_shelter("A000", 2, genders=["male"])  # first by id, but three reasons
+    desk = site.visitor("desk")
+    case = register(desk, age="10", zone_0_place="Utrecht", zone_0_km="400")
+    page = desk.get(f"/desk/referrals/{case}")
+    closest = re.findall(r"<li><span class=\"ids\">([^<]+)</span>: ([^<]+)</li>", page.text)
+    ranked = site.api("desk", "POST", f"/api/v1/referrals/{case}/ranking", {})
+    counts = {item["shelter"]: len(item["reasons"]) for item in ranked["excluded"]}
+    assert counts["A000"] == 3
+    two_reasons = sorted(shelter for shelter, count in counts.items() if count == 2)
+    assert len(two_reasons) > 5
+    assert [shelter for shelter, _reasons in closest] == two_reasons[:5]
+
+
 def test_ranking_for_the_next_morning_finds_office_hours_shelters(site: Site) -> None:
     site.clock.now = datetime(2026, 11, 28, 23, 0, tzinfo=AMSTERDAM)  # a Saturday night
     desk = site.visitor("desk")
