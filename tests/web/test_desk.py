@@ -831,6 +831,25 @@ def test_the_national_plan_is_accepted_line_by_line(site: Site) -> None:
     assert 'data-countdown="5400"' in accepted.text
 
 
+def test_an_accept_for_another_shelter_than_the_plan_line_holds_nothing(site: Site) -> None:
+    """The accept names the case and the shelter: one changed to another shelter (by hand, or a
+    copy of the page sent back with another line's shelter) is no line of the plan, and nothing
+    is held, not the case's line nor the shelter named."""
+    desk = site.visitor("desk")
+    case = register(desk)
+    planned = desk.post("/desk/plan", {})
+    (button,) = re.findall(r'name="accept" value="([^"]+)"', planned.text)
+    shelter = button.split()[1]
+    other = next(
+        item["id"]
+        for item in site.api("admin", "GET", "/api/v1/shelters?limit=500")
+        if item["id"] != shelter
+    )
+    sent = {"accept": f"{case} {other}", "state": _plan_form(planned)}
+    assert desk.post("/desk/plan/accept", sent).status_code == 422
+    assert site.api("desk", "GET", "/api/v1/holds") == []
+
+
 @pytest.mark.parametrize(
     ("moment", "holiday"),
     [
