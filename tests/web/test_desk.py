@@ -1870,7 +1870,9 @@ def test_a_plan_sent_back_within_the_bounds_is_accepted(site: Site) -> None:
 def test_each_plan_line_says_the_distance_as_ranked_and_the_compromises_in_words(
     site: Site,
 ) -> None:
-    site.add_shelter("T001", 2, location={"municipality": "Zwolle"}, languages=["nl"], **ONLY_AT_T)
+    site.add_shelter(
+        "T001", 2, location={"municipality": "Amersfoort"}, languages=["nl"], **ONLY_AT_T
+    )
     desk = site.visitor("desk")
     far = register(desk, **ONLY_T, exploitation="sexual", languages="ro")
     # No location, and proposed to another shelter before: no distance, and a move.
@@ -1899,6 +1901,10 @@ def test_each_plan_line_says_the_distance_as_ranked_and_the_compromises_in_words
     state = _plan_form(planned)
     assert '"cost"' not in state
     assert re.search(r'"distance_km":\d+\.\d,', state), state
+    # ...and as exactly: to the tenth of a kilometre the ranking shows, not a whole one.
+    shown = ranked.group(1).removesuffix(" km").replace(",", ".")
+    assert not shown.endswith(".0"), "a distance a whole number of km tells no rounding apart"
+    assert f'"distance_km":{shown},' in state
 
 
 def test_a_plan_line_in_an_emergency_bed_says_so(site: Site) -> None:
