@@ -831,6 +831,23 @@ def test_the_national_plan_is_accepted_line_by_line(site: Site) -> None:
     assert 'data-countdown="5400"' in accepted.text
 
 
+def test_a_plan_line_whose_hold_ran_out_counts_down_no_further_than_zero(site: Site) -> None:
+    """The plan stays on the page while its lines are accepted, holds and all: a line held
+    longer ago than holds last shows its hold ended, not minutes below zero."""
+    desk = site.visitor("desk")
+    cases = [register(desk, priority="3"), register(desk)]
+    planned = desk.post("/desk/plan", {})
+    buttons = re.findall(r'name="accept" value="([^"]+)"', planned.text)
+    assert [button.split()[0] for button in buttons] == cases
+    first = desk.post("/desk/plan/accept", {"accept": buttons[0], "state": _plan_form(planned)})
+    assert first.status_code == 200
+    site.clock.advance(100)  # past the 90 minutes a hold lasts
+    second = desk.post("/desk/plan/accept", {"accept": buttons[1], "state": _plan_form(first)})
+    assert second.status_code == 200
+    countdowns = re.findall(r'data-countdown="(-?\d+)"', second.text)
+    assert countdowns == ["0", "5400"]
+
+
 def test_an_accept_for_another_shelter_than_the_plan_line_holds_nothing(site: Site) -> None:
     """The accept names the case and the shelter: one changed to another shelter (by hand, or a
     copy of the page sent back with another line's shelter) is no line of the plan, and nothing
