@@ -1336,6 +1336,19 @@ def _hold_at(desk: Visitor, shelter: str, **fields: str) -> tuple[str, str]:
     return _hold_at_existing(desk, register(desk, **fields), shelter)
 
 
+def test_the_waiting_list_counts_down_each_hold_from_its_time_left(site: Site) -> None:
+    """A held line says how long its places are still kept: the night desk acts on the one that
+    runs out first, without opening each case."""
+    site.add_shelter("T001", 1)
+    desk = site.visitor("desk")
+    case, _hold = _hold_at(desk, "T001")
+    site.clock.advance(10)
+    listed = desk.get("/desk")
+    row = re.search(rf"{case}.*?</tr>", listed.text, flags=re.S)
+    assert row is not None
+    assert 'data-countdown="4800"' in row.group(0)  # 90 minutes held, 10 gone
+
+
 @pytest.mark.parametrize(
     ("path", "change", "warning"),
     [
