@@ -248,6 +248,22 @@ def test_form_mistakes_are_shown_at_their_fields_and_keep_what_was_typed(site: S
     assert site.api("desk", "GET", "/api/v1/referrals") == []
 
 
+def test_a_form_shown_again_keeps_every_danger_zone_typed_beyond_the_first_rows(
+    site: Site,
+) -> None:
+    """The form starts with three zone rows and the desk adds more; sent back with a mistake, it
+    shows a row for every zone typed, the last one too, with what was typed in it."""
+    zones = {"Gouda": "10", "Delft": "20", "Breda": "30", "Zwolle": "40"}
+    sent: dict[str, str] = {**REFERRAL, "age": "abc"}
+    for index, (place, km) in enumerate(zones.items()):
+        sent |= {f"zone_{index}_place": place, f"zone_{index}_km": km}
+    response = site.visitor("desk").post("/desk/referrals", sent)
+    assert response.status_code == 422
+    assert 'name="zone_4_place"' not in response.text
+    for index, place in enumerate(zones):
+        assert re.search(rf'name="zone_{index}_place"[^>]*value="{place}"', response.text), place
+
+
 def test_an_empty_form_names_each_field_it_needs_in_the_readers_language(site: Site) -> None:
     desk = site.visitor("desk")
     response = desk.post("/desk/referrals", {})
