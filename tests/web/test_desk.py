@@ -591,6 +591,22 @@ def test_the_waiting_list_puts_the_most_urgent_first_and_flags_night_arrivals(
     assert "buiten kantooruren" not in page.text[page.text.index(urgent) :].split("</tr>")[0]
 
 
+def test_the_waiting_list_puts_the_longest_wait_first_within_a_priority_held_or_not(
+    site: Site,
+) -> None:
+    """Of those equally urgent, who waited longest comes first, whether a place is held for
+    them or not: a hold does not send someone to the end of the list."""
+    site.add_shelter("T001", 1)
+    desk = site.visitor("desk")
+    first, _hold = _hold_at(desk, "T001")
+    site.clock.advance(5)
+    second = register(desk)
+    site.clock.advance(5)
+    third = register(desk)
+    shown = text(desk.get("/desk"))
+    assert shown.index(first) < shown.index(second) < shown.index(third)
+
+
 def row_of(page: httpx2.Response, case: str) -> str:
     """The text of a case's row on the waiting list."""
     start = page.text.index(f'href="/desk/referrals/{case}"')
