@@ -500,6 +500,25 @@ def test_ranking_for_the_next_morning_finds_office_hours_shelters(site: Site) ->
     assert expires == datetime(2026, 11, 30, 10, 30, tzinfo=AMSTERDAM)
 
 
+def test_a_hold_sent_from_a_page_left_open_past_its_end_lasts_the_usual_time(
+    site: Site,
+) -> None:
+    """The page for a later intake sends when the hold would end; sent after that moment (the
+    page left open), the hold is made for the usual time from now, not refused or ended."""
+    site.clock.now = datetime(2026, 11, 28, 23, 0, tzinfo=AMSTERDAM)  # a Saturday night
+    desk = site.visitor("desk")
+    case = register(desk)
+    monday = desk.get(f"/desk/referrals/{case}", at="2026-11-30T09:00")
+    until = re.search(r'name="until" value="([^"]+)"', monday.text)
+    assert until is not None
+    site.clock.now = datetime(2026, 11, 30, 11, 0, tzinfo=AMSTERDAM)  # after Monday 10:30
+    first = options(text(desk.get(f"/desk/referrals/{case}")))[0]
+    held = desk.post(f"/desk/referrals/{case}/hold", {"shelter_id": first, "until": until[1]})
+    assert held.status_code == 303, text(held)
+    (hold_row,) = site.api("desk", "GET", "/api/v1/holds", None)
+    assert datetime.fromisoformat(hold_row["expires_at"]) == site.clock.now + timedelta(minutes=90)
+
+
 def test_a_hold_for_a_far_intake_ends_where_holds_may_reach(site: Site) -> None:
     site.clock.now = datetime(2026, 11, 28, 23, 0, tzinfo=AMSTERDAM)  # a Saturday night
     desk = site.visitor("desk")
