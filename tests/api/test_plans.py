@@ -57,6 +57,20 @@ def test_a_plan_names_every_referral_it_read_in_the_audit_trail(api: Api) -> Non
     assert sorted(rows[2:]) == sorted(("search", "referral", c, "ok") for c in cases)
 
 
+def add_the_one_shelter_for_every_condition(api: Api, **extra: Any) -> dict[str, Any]:
+    """Add T001, one place in Utrecht, the only shelter to accept every condition (with
+    ``extra``), and return the referral fields that fit nowhere else."""
+    shelter = {
+        "id": "T001",
+        "location": {"municipality": "Utrecht"},
+        "capacity": 1,
+        "accepts": list(CONDITIONS),
+        **extra,
+    }
+    api.ok(api.post("admin", "/api/v1/shelters", shelter), 201)
+    return {"conditions": list(CONDITIONS)}
+
+
 def test_only_waiting_referrals_can_be_chosen(api: Api) -> None:
     case = create_referral(api)
     response = api.post("desk", "/api/v1/plans", {"referral_ids": [case, "Cnobody"]})
@@ -70,14 +84,7 @@ def test_only_waiting_referrals_can_be_chosen(api: Api) -> None:
 
 
 def test_held_places_are_respected_and_nothing_is_reserved(api: Api) -> None:
-    only_here = {"conditions": list(CONDITIONS)}
-    shelter = {
-        "id": "T001",
-        "location": {"municipality": "Utrecht"},
-        "capacity": 1,
-        "accepts": list(CONDITIONS),
-    }
-    api.ok(api.post("admin", "/api/v1/shelters", shelter), 201)
+    only_here = add_the_one_shelter_for_every_condition(api)
     first, second = create_referral(api, **only_here), create_referral(api, **only_here)
 
     before = api.ok(api.post("desk", "/api/v1/plans"))
@@ -127,15 +134,9 @@ def test_a_plan_searches_at_most_as_long_as_asked_and_the_service_allows(
 
 def test_a_plan_is_for_an_intake_now(api: Api) -> None:
     """A shelter taking intakes in office hours only is planned in them, and not after."""
-    only_here = {"conditions": list(CONDITIONS)}
-    shelter = {
-        "id": "T001",
-        "location": {"municipality": "Utrecht"},
-        "capacity": 1,
-        "accepts": list(CONDITIONS),
-        "intake": [{"days": "mon-fri", "start": "09:00", "end": "17:00"}],
-    }
-    api.ok(api.post("admin", "/api/v1/shelters", shelter), 201)
+    only_here = add_the_one_shelter_for_every_condition(
+        api, intake=[{"days": "mon-fri", "start": "09:00", "end": "17:00"}]
+    )
     case = create_referral(api, **only_here)
     assert api.clock.now.hour == 10
     morning = api.ok(api.post("desk", "/api/v1/plans"))
