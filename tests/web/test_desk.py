@@ -1194,6 +1194,11 @@ def test_the_auditor_reads_the_trail_in_words_and_filters_by_them(site: Site) ->
         ({"page": "100000000000000000000"}, "Pagina: Vul 10001 of minder in.", "Page: Enter"),
         ({"page": "0"}, "Pagina: Vul 1 of meer in.", "Page: Enter 1 or more."),
         ({"page": "twee"}, "Pagina: Vul een heel getal in, niet “twee”.", "Page: Enter a whole"),
+        # Digits of another script, blanks and underscores: int() reads them, nobody types so.
+        ({"page": "٣"}, "Pagina: Vul een heel getal in, niet “٣”.", "Page: Enter a whole"),
+        ({"page": " 3"}, "Pagina: Vul een heel getal in, niet “ 3”.", "Page: Enter a whole"),
+        ({"page": "1_0"}, "Pagina: Vul een heel getal in, niet “1_0”.", "Page: Enter a whole"),
+        ({"page": "9" * 5000}, "Pagina: Vul 10001 of minder in.", "Page: Enter"),
         # A moment the database cannot store (500 before), or past the years the API takes.
         (
             {"since": "0001-01-01T00:00"},

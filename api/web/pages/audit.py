@@ -113,11 +113,13 @@ def _page(text: str, problems: list[FieldProblem]) -> int:
     whole number from 1 to :data:`LAST_PAGE` (then added to ``problems``)."""
     if not text:
         return 1
-    try:
-        page = int(text)
-    except ValueError:
+    if not (text.isascii() and text.isdigit()):  # "٣", " 3" and "1_0" are no number typed so
         problems.append(FieldProblem("page", "number", text))
         return 1
+    if len(text.lstrip("0")) > len(str(LAST_PAGE)):  # more digits than int() reads, too
+        problems.append(FieldProblem("page", "at_most", str(LAST_PAGE)))
+        return 1
+    page = int(text)
     if page < 1:
         problems.append(FieldProblem("page", "at_least", "1"))
         return 1
