@@ -22,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from api.routes import audit
 from api.routes.common import MOST_OFFSET
 from api.web.access import Visitor, call, page_router
-from api.web.forms import FieldProblem
+from api.web.forms import FieldProblem, whole_number
 from api.web.state import web_state
 from api.web.timing import parse_local_minute
 from models.moment import FIRST_YEAR, LAST_YEAR
@@ -113,13 +113,15 @@ def _page(text: str, problems: list[FieldProblem]) -> int:
     whole number from 1 to :data:`LAST_PAGE` (then added to ``problems``)."""
     if not text:
         return 1
-    if not (text.isascii() and text.isdigit()):  # "٣", " 3" and "1_0" are no number typed so
-        problems.append(FieldProblem("page", "number", text))
+    page = whole_number(text)  # as the other forms read a number: "٣" or "1_0" is none
+    if page is None:
+        past_the_last = text.isascii() and text.isdigit()  # digits beyond any page number
+        problems.append(
+            FieldProblem("page", "at_most", str(LAST_PAGE))
+            if past_the_last
+            else FieldProblem("page", "number", text)
+        )
         return 1
-    if len(text.lstrip("0")) > len(str(LAST_PAGE)):  # more digits than int() reads, too
-        problems.append(FieldProblem("page", "at_most", str(LAST_PAGE)))
-        return 1
-    page = int(text)
     if page < 1:
         problems.append(FieldProblem("page", "at_least", "1"))
         return 1
