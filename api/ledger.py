@@ -196,8 +196,12 @@ _NOT_WAITING: dict[str, tuple[ConflictCode, str]] = {
     "closed": ("referral_closed", "the referral is closed"),
 }
 
-_HELD_OR_PLACED = select(ReferralRow.id, ReferralRow.avoid).where(
-    ReferralRow.status.in_(("held", "placed"))
+# In id order, as :data:`_MAY_AVOID` reads them: a victim's ``avoid`` is then the same list
+# whether the plan reads everyone's or a ranking one referral's.
+_HELD_OR_PLACED = (
+    select(ReferralRow.id, ReferralRow.avoid)
+    .where(ReferralRow.status.in_(("held", "placed")))
+    .order_by(ReferralRow.id)
 )
 
 
