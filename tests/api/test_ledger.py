@@ -163,8 +163,11 @@ def test_no_room(db: Database) -> None:
         add_referral(session, victim("K", children=1), NOW)
     found = conflict(lambda: hold(db, "K", "T0"))
     assert (found.code, found.reasons) == ("no_room", ("capacity",))
+    # Full, not closed: the desk reads how many places there are against how many are needed.
+    assert found.detail == "1 free places, 2 needed"
     hold(db, "A", "T0")
-    assert conflict(lambda: hold(db, "B", "T0")).code == "no_room"
+    full = conflict(lambda: hold(db, "B", "T0"))
+    assert (full.code, full.detail) == ("no_room", "0 free places, 1 needed")
     assert status(db, "B") == "waiting"
 
 
