@@ -313,14 +313,18 @@ def test_people_who_avoid_each_other_never_share_a_shelter(db: Database, listed_
         add_referral(session, victim("P", avoid=["N"] if listed_by == "placed" else []), NOW)
         add_referral(session, victim("N", avoid=["P"] if listed_by == "newcomer" else []), NOW)
     made = hold(db, "P")
-    with db.session() as session:
-        ledger.confirm_hold(session, made.id, now=NOW)
-    found = conflict(lambda: hold(db, "N"))
-    assert (found.code, found.reasons) == ("rule_broken", ("avoid",))
-    with db.session() as session:
-        (waiting,) = ledger.waiting_victims(session, ["N"])
-    assert waiting.avoid == ["P"]
-    assert "P" in live(db, "T1").residents
+    # From the moment P is held, not only once P is placed: P is on the way in.
+    for stage in ("held", "placed"):
+        if stage == "placed":
+            with db.session() as session:
+                ledger.confirm_hold(session, made.id, now=NOW)
+        found = conflict(lambda: hold(db, "N"))
+        assert (found.code, found.reasons) == ("rule_broken", ("avoid",)), stage
+        with db.session() as session:
+            (waiting,) = ledger.waiting_victims(session, ["N"])
+            alone = ledger.waiting_victim(session, "N")
+        assert waiting.avoid == alone.avoid == ["P"], stage
+        assert "P" in live(db, "T1").residents
 
 
 # Ids LIKE or JSON treat specially, which the ranking's narrowed lookup must match literally
