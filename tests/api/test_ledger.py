@@ -398,13 +398,21 @@ def test_waiting_victims_in_the_order_asked(db: Database) -> None:
 
 
 def test_taken_places_counts_holds_and_placements(db: Database) -> None:
+    with db.session() as session:
+        add_shelter(session, shelter("T2", 3), NOW)
+        add_referral(session, victim("D"), NOW)
     made = hold(db, "A")
     hold(db, "B")
+    elsewhere = hold(db, "C", "T2")
+    hold(db, "D", "T2")
+    for confirmed in (made, elsewhere):
+        with db.session() as session:
+            ledger.confirm_hold(session, confirmed.id, now=NOW)
     with db.session() as session:
-        ledger.confirm_hold(session, made.id, now=NOW)
-    with db.session() as session:
+        # Those of the shelter asked about only: staff report its free places, not T2's.
         assert ledger.taken_places(session, "T1", now=NOW) == 2
         assert ledger.taken_places(session, "T1", now=NOW + timedelta(days=1)) == 1
+        assert ledger.taken_places(session, "T2", now=NOW) == 2
 
 
 def test_capacity_by_region_adds_up_per_unit_and_profile(db: Database) -> None:
