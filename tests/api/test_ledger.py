@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -455,6 +456,14 @@ def test_capacity_by_region_adds_up_per_unit_and_profile(db: Database) -> None:
             sum(s.capacity for s in beds),
         )
     assert any(cell.emergency_total for cell in cells)
+    # Each profile once, in order of police unit, gender, then condition (every place first).
+    profiles = [(c.police_unit, c.gender, c.condition) for c in cells]
+    assert len(set(profiles)) == len(profiles)
+    for earlier, later in pairwise(profiles):
+        assert earlier[:2] <= later[:2]
+        if earlier[:2] == later[:2]:
+            assert later[2] is not None
+            assert earlier[2] is None or earlier[2] < later[2]
     units = {cell.police_unit for cell in cells}
     assert units == {police_unit(s.location) for s in network}
     utrecht = next(
