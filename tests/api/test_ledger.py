@@ -516,6 +516,8 @@ class LedgerMachine(RuleBasedStateMachine):
         # Every change of a referral's status is a new version: a desk's save based on the
         # referral read before it is refused (``version_conflict``).
         self.version = dict.fromkeys(MODEL_REFERRALS, 1)
+        # ... and the moment it changed, which that refusal names.
+        self.updated = dict.fromkeys(MODEL_REFERRALS, NOW)
         self.holds: dict[str, ModelHold] = {}
         self.placements: dict[str, ModelHold] = {}
         with self.db.session() as session:
@@ -557,6 +559,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def move(self, referral: str, status: str) -> None:
         self.status[referral] = status
         self.version[referral] += 1
+        self.updated[referral] = self.now
 
     def outcome(self, action: Callable[[Session], str]) -> str:
         try:
@@ -676,9 +679,14 @@ class LedgerMachine(RuleBasedStateMachine):
         with self.db.session() as session:
             network = {s.id: s for s in ledger.live_network(session, self.now)}
             statuses = {
-                row.id: (row.status, row.version)
+                row.id: (row.status, row.version, row.updated_at)
                 for row in session.execute(
-                    select(ReferralRow.id, ReferralRow.status, ReferralRow.version)
+                    select(
+                        ReferralRow.id,
+                        ReferralRow.status,
+                        ReferralRow.version,
+                        ReferralRow.updated_at,
+                    )
                 )
             }
             holds = {
@@ -691,7 +699,10 @@ class LedgerMachine(RuleBasedStateMachine):
         for shelter_id in MODEL_SHELTERS:
             assert self.free(shelter_id) >= 0
             assert network[shelter_id].free == self.free(shelter_id)
-        assert statuses == {case: (self.status[case], self.version[case]) for case in self.status}
+        assert statuses == {
+            case: (self.status[case], self.version[case], self.updated[case])
+            for case in self.status
+        }
         assert holds == {i: (h.status, h.expires, h.ended) for i, h in self.holds.items()}
         assert placements == {i: (p.status, p.ended) for i, p in self.placements.items()}
 
