@@ -213,6 +213,8 @@ def test_the_same_kind_changes_nothing_and_a_correction_replaces(api: Api) -> No
     # not undo unseen (version_conflict).
     corrected = stay_of(api, case_id, kind="homeless_shelter", since=begun)
     assert corrected["version"] == before["version"] + 1
+    # ... which the refusal dates by the moment the referral last changed: this one.
+    assert datetime.fromisoformat(corrected["updated_at"]) == api.clock.now
     with api.database.session() as session:
         kinds = session.scalars(select(StayRow.kind).where(StayRow.referral_id == case_id)).all()
     assert kinds == ["homeless_shelter"]
