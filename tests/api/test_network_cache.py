@@ -11,7 +11,7 @@ with a cache of its own): the network version is read from the database on every
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from tests.api.helpers import (
     hold,
     referral,
     running_api,
+    set_free,
     settings_for,
 )
 from tests.api.rows import add_shelter, shelter
@@ -174,3 +175,19 @@ def test_a_change_through_another_worker_reaches_this_workers_rankings(
         assert free_at(rank_here(asking), "S023") is None
         api.clock.advance(91)  # the hold expires: its place is free again, nobody wrote
         assert free_at(rank_here(asking), "S023") == 1
+
+
+def test_a_hold_leaves_the_cached_network_at_the_very_moment_it_expires(api: Api) -> None:
+    """The ledger counts a hold up to its ``expires_at`` and not at it; a cache that still
+    counted it then would rank a free place as taken."""
+    cache = NetworkCache()
+    set_free(api, "S023", 1)
+    held = api.ok(hold(api, create_referral(api), "S023"), 201)
+    expiry = datetime.fromisoformat(held["expires_at"])
+    free: list[int] = []
+    for moment in (expiry - timedelta(microseconds=1), expiry):
+        with api.database.session() as session:
+            cached = cache.network(session, moment)
+            assert comparable(cached) == comparable(ledger.live_network(session, moment))
+        free.append(next(s.free for s in cached if s.id == "S023"))
+    assert free == [0, 1]
