@@ -191,3 +191,22 @@ def test_a_hold_leaves_the_cached_network_at_the_very_moment_it_expires(api: Api
             assert comparable(cached) == comparable(ledger.live_network(session, moment))
         free.append(next(s.free for s in cached if s.id == "S023"))
     assert free == [0, 1]
+
+
+def test_the_places_taken_are_read_again_in_the_sessions_next_transaction(api: Api) -> None:
+    """Read once per transaction, not once per session: a request's session may commit on its
+    way (:func:`api.deps.get_session`), and one that ranks again after must see what others
+    changed in between."""
+    cache = NetworkCache()
+    case = create_referral(api)
+    set_free(api, "S023", 1)
+    with api.app.state.sessions() as session:
+        before = cache.network(session, api.clock.now)
+        session.commit()
+        api.ok(hold(api, case, "S023"), 201)
+        after = cache.network(session, api.clock.now)
+        assert comparable(after) == comparable(ledger.live_network(session, api.clock.now))
+    assert [next(s.free for s in network if s.id == "S023") for network in (before, after)] == [
+        1,
+        0,
+    ]
