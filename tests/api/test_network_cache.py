@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, select, text, update
 
 from api import ledger
 from api.db.tables import ShelterRow
@@ -210,3 +210,23 @@ def test_the_places_taken_are_read_again_in_the_sessions_next_transaction(api: A
         1,
         0,
     ]
+
+
+def test_what_did_not_change_is_not_built_again(api: Api) -> None:
+    """The reason for the cache: while nothing changed, every ranking gets the same compiled
+    ranker; a hold builds again only the shelter it takes places at (closed shelters are built
+    for each network, they are few), not the stored shelters the network is made of."""
+    cache = NetworkCache()
+    case = create_referral(api)
+    with api.database.session() as session:
+        ranker = cache.ranker(session, api.clock.now)
+        network = cache.network(session, api.clock.now)
+        closed = set(session.scalars(select(ShelterRow.id).where(ShelterRow.closed)))
+    with api.database.session() as session:
+        assert cache.ranker(session, api.clock.now) is ranker
+    api.ok(hold(api, case, "S023"), 201)
+    with api.database.session() as session:
+        assert cache.ranker(session, api.clock.now) is not ranker
+        after = cache.network(session, api.clock.now)
+    kept = {new.id for old, new in zip(network, after, strict=True) if new is old}
+    assert kept == {s.id for s in network} - closed - {"S023"}
