@@ -3,6 +3,7 @@ how long a stay lasts."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections import Counter
@@ -15,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.simulation.clock import Clock
-from engine.simulation.kpis import NO_SINGLE_CHANGE, PersonRecord, cell, summarise
+from engine.simulation.kpis import NO_SINGLE_CHANGE, WAIT_EDGES, PersonRecord, cell, summarise
 from engine.simulation.stays import stay_days, stay_hours
 from models import gazetteer
 from models.scenario import FixedStay, LognormalStay
@@ -27,8 +28,9 @@ PLACES = ("emergency", "hotel", "homeless_shelter")
 
 
 @st.composite
-def person_records(draw: st.DrawFn) -> PersonRecord:
-    arrival = draw(st.integers(FIRST_HOUR - 3, FIRST_HOUR + 3) | st.integers(0, 120))
+def person_records(draw: st.DrawFn, first_hour: int) -> PersonRecord:
+    near = st.just(first_hour) | st.integers(max(first_hour - 3, 0), first_hour + 3)
+    arrival = draw(near | st.integers(0, 120))
     wait = draw(st.sampled_from([0, 1, 23, 24, 25, 47]) | st.integers(0, 72))
     placed = draw(st.booleans())
     return PersonRecord(
@@ -47,6 +49,13 @@ def person_records(draw: st.DrawFn) -> PersonRecord:
     )
 
 
+@st.composite
+def people(draw: st.DrawFn) -> tuple[int, list[PersonRecord]]:
+    """The first measured hour (none warmed up, or two days) and the people around it."""
+    first_hour = draw(st.sampled_from([0, FIRST_HOUR]))
+    return first_hour, draw(st.lists(person_records(first_hour), max_size=25))
+
+
 def _percentile(values: list[float], percent: int) -> float:
     """Linear between the order statistics, as numpy's default."""
     if len(values) == 1:
@@ -55,16 +64,16 @@ def _percentile(values: list[float], percent: int) -> float:
 
 
 @settings(max_examples=80, deadline=None, derandomize=True)
-@given(
-    st.lists(person_records(), max_size=25), st.lists(st.booleans(), min_size=HOURS, max_size=HOURS)
-)
+@given(people(), st.lists(st.booleans(), min_size=HOURS, max_size=HOURS))
 def test_the_kpis_are_those_of_the_people_arriving_after_the_warm_up(
-    records: list[PersonRecord], holiday: list[bool]
+    drawn: tuple[int, list[PersonRecord]], holiday: list[bool]
 ) -> None:
+    """Without a warm-up too, where someone found in the very first hour may be placed in it."""
+    first_hour, records = drawn
     outcome = summarise(
-        1, records, FIRST_HOUR, np.zeros((1, 10)), np.zeros((1, 10)), holiday=np.array(holiday)
+        1, records, first_hour, np.zeros((1, 10)), np.zeros((1, 10)), holiday=np.array(holiday)
     )
-    measured = [r for r in records if r.arrival >= FIRST_HOUR]
+    measured = [r for r in records if r.arrival >= first_hour]
     placed = [r for r in measured if r.placed >= 0]
     unmet = [r for r in measured if r.placed < 0]
     soon = [r for r in placed if r.placed - r.arrival <= 24]
@@ -95,6 +104,17 @@ def test_the_kpis_are_those_of_the_people_arriving_after_the_warm_up(
         if sum(r.nights.values()):
             cells[cell(r.safe_unit, r.profile)] += sum(r.nights.values())
     assert outcome.nights_by_cell == cells
+    # By the unit that found them, every unit listed (a unit without such nights with 0).
+    assert outcome.nights_by_unit == {
+        unit: sum(sum(r.nights.values()) for r in measured if r.unit == unit)
+        for unit in gazetteer.POLICE_UNITS
+    }
+    # The placed by their wait, each in the bin from its lower edge up to the next; whoever left
+    # unplaced is in none (they are the unmet).
+    bins = list(itertools.pairwise(WAIT_EDGES))
+    assert outcome.wait_counts.tolist() == [
+        sum(1 for r in placed if low <= r.placed - r.arrival < high) for low, high in bins
+    ]
     on_holiday = [r for r in measured if holiday[r.arrival]]
     assert outcome.holiday_arrivals == len(on_holiday)
     assert outcome.holiday_within_24h == sum(1 for r in on_holiday if r in soon)
