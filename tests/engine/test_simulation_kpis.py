@@ -16,10 +16,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.simulation.clock import Clock
-from engine.simulation.kpis import NO_SINGLE_CHANGE, WAIT_EDGES, PersonRecord, cell, summarise
+from engine.simulation.kpis import (
+    NO_SINGLE_CHANGE,
+    WAIT_EDGES,
+    PersonRecord,
+    cell,
+    profile,
+    summarise,
+)
 from engine.simulation.stays import stay_days, stay_hours
 from models import gazetteer
+from models.codes import CONDITIONS, GENDERS
 from models.scenario import FixedStay, LognormalStay
+from models.victim import Victim
 from tests.scenario_helpers import tiny
 
 FIRST_HOUR = 48
@@ -118,6 +127,32 @@ def test_the_kpis_are_those_of_the_people_arriving_after_the_warm_up(
     on_holiday = [r for r in measured if holiday[r.arrival]]
     assert outcome.holiday_arrivals == len(on_holiday)
     assert outcome.holiday_within_24h == sum(1 for r in on_holiday if r in soon)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    st.sampled_from(GENDERS),
+    st.sampled_from([17, 18]) | st.integers(0, 30),
+    st.lists(st.sampled_from(CONDITIONS), unique=True).flatmap(st.permutations),
+)
+def test_a_profile_is_the_gender_the_first_condition_in_the_contract_s_order_and_youth_under_18(
+    gender: str, age: int, conditions: list[str]
+) -> None:
+    """The first condition by the contract's order, however the person's are listed, since the
+    advice opens places for that condition and every one after it; youth places below 18 only."""
+    victim = Victim.model_validate(
+        {"id": "V1", "gender": gender, "age": age, "conditions": conditions}
+    )
+    first = min(conditions, key=CONDITIONS.index) if conditions else "none"
+    assert profile(victim).split(" / ") == [gender, first, *(["youth"] if age < 18 else [])]
+
+
+def test_the_waiting_chart_reads_off_the_hour_the_day_and_the_week() -> None:
+    """Its bars part at an hour, at each of the first three days and at a week, so the share
+    placed within 24 hours and the waits of the first days are read off a bar's edge rather
+    than from halfway through one; the edges rise."""
+    assert {1, 24, 48, 72, 168} <= set(WAIT_EDGES)
+    assert list(WAIT_EDGES) == sorted(set(WAIT_EDGES))
 
 
 def test_a_fixed_stay_is_its_days_in_whole_hours() -> None:
