@@ -71,3 +71,40 @@ def test_an_emergency_bed_nobody_holds_is_caught() -> None:
     ledger.waiting[2].emergency_unit = None
     with pytest.raises(ConservationError, match="differ from the people holding one"):
         ledger.check(on_record)
+
+
+def test_a_shelter_below_zero_is_caught() -> None:
+    """A departure booked twice leaves fewer than no residents, even where the stays agree."""
+    ledger, _ = _ledger()
+    ledger.occupied[1] = -1
+    with pytest.raises(ConservationError, match="over capacity or below zero"):
+        ledger.check(np.array([1, -1]))
+
+
+def test_a_shelter_refilled_over_a_cut_after_someone_left_is_caught() -> None:
+    """A cut evicts nobody, but once a resident leaves, the shelter may hold no more than it had
+    left (here 1 of the 2 it held, with 1 place after the cut)."""
+    ledger = Ledger(capacity=np.array([2]), occupied=np.array([2]), emergency_beds={})
+    ledger.set_capacity(np.array([1]))
+    ledger.check(np.array([2]))  # still over the new capacity: nobody was evicted
+    ledger.depart(0, 1, initial=True)
+    ledger.check(np.array([1]))
+    ledger.occupied[0] = 2
+    with pytest.raises(ConservationError, match="over capacity or below zero"):
+        ledger.check(np.array([2]))
+
+
+def test_an_emergency_bed_released_in_the_wrong_unit_is_caught() -> None:
+    """The bed held in Utrecht freed in Amsterdam instead: the beds in use still add up to the
+    people holding one, but Amsterdam has fewer than none in use."""
+    ledger = Ledger(
+        capacity=np.array([1]),
+        occupied=np.array([0]),
+        emergency_beds={"Utrecht": 1, "Amsterdam": 1},
+    )
+    ledger.arrive(1, hour=0)
+    assert ledger.take_emergency_bed(ledger.waiting[1], "Utrecht", until=24)
+    ledger.waiting[1].emergency_unit = "Amsterdam"
+    ledger.release_emergency(ledger.waiting[1])
+    with pytest.raises(ConservationError, match="emergency beds in Amsterdam: -1 in use"):
+        ledger.check(np.array([0]))
