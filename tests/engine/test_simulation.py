@@ -73,6 +73,23 @@ def test_emergency_beds_come_first_for_at_most_the_set_days() -> None:
     assert outcome.values["hotel_nights"] == 1.0 + 2.0
 
 
+def test_someone_giving_up_in_an_emergency_bed_frees_it_for_the_next() -> None:
+    """Four women at 10:00 on day 0, three more on day 3, and three emergency beds for longer
+    than anyone waits: A1 is placed, A2-A4 hold the beds until they give up at hour 34 (one
+    night each); on day 3 B1 takes A1's place and B2 and B3 get the beds A2-A4 left (one night
+    each), not a hotel."""
+    beds = [*one_shelter(), *[s for s in sample_shelters() if s.id == "S023"]]  # Utrecht, 3 beds
+    surge = {"type": "surge", "hour": 10, "municipality": "Utrecht", "mix": PLAIN_MIX}
+    scenario = tiny(
+        fallback={"emergency_max_days": 5, "hotel_share": 1.0, "give_up_days": 1},
+        events=[{**surge, "day": 0, "victims": 4}, {**surge, "day": 3, "victims": 3}],
+    )
+    outcome = simulate(prepare(scenario, beds, {"S023": "emergency"}), 1, check=True)
+    assert outcome.values["unmet"] == 5.0
+    assert outcome.values["emergency_nights"] == 3.0 + 2.0
+    assert outcome.values["hotel_nights"] == 0.0
+
+
 def test_the_same_seed_gives_the_identical_result() -> None:
     prepared = prepare(busy(horizon_days=30), sample_shelters(), sample_shelter_kinds())
     first, again = simulate(prepared, 11), simulate(prepared, 11)
