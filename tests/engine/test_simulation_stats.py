@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from engine.simulation.kpis import ReplicationOutcome
 from engine.simulation.network import added_shelter, build_network
 from engine.simulation.run import prepare, simulate
 from engine.simulation.stats import estimate, paired_difference, t95
-from models.codes import CONDITIONS
+from models.codes import CONDITIONS, GENDERS
 from models.sample import sample_shelter_kinds, sample_shelters
 from models.scenario import AddPlacesEvent
 from models.scenario_result import Estimate
@@ -194,6 +195,53 @@ def test_advice_gives_each_place_to_the_cell_with_most_nights_left() -> None:
 def test_advice_stops_when_no_nights_are_left_to_spare() -> None:
     events = advice_events({"Limburg | male / none": _nights(10.0)}, 5, measured_days=365)
     assert sum(e.places for e in events) == 1
+
+
+_CELLS = [f"{unit} | {gender} / none" for unit in ("Rotterdam", "Limburg") for gender in GENDERS]
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(
+    st.lists(st.integers(0, 12), min_size=len(_CELLS), max_size=len(_CELLS)),
+    st.integers(0, 40),
+    st.sampled_from([7, 30, 365]),
+)
+def test_advice_spares_the_most_nights_and_no_place_is_left_unused(
+    quarters: list[int], places: int, days: int
+) -> None:
+    """Nights in quarters of the measured days, so some cells come out exactly even. A cell gets
+    no more places than it has nights to spare (a place spares one night a night), so none with
+    no nights; all ``places`` are given while some cell still needs one; and a place never went
+    to a cell while another was left with more nights unspared than that one had."""
+    nights = {key: q * days / 4 for key, q in zip(_CELLS, quarters, strict=True)}
+    events = advice_events({key: _nights(n) for key, n in nights.items()}, places, days)
+    given = {f"{e.police_unit} | {e.gender} / none": e.places for e in events}
+    assert all(count > 0 for count in given.values())
+    needed = {key: math.ceil(n / days) for key, n in nights.items()}
+    assert all(given[key] <= needed[key] for key in given)
+    assert sum(given.values()) == min(places, sum(needed.values()))
+    for key, count in given.items():
+        last = nights[key] - (count - 1) * days  # what the cell had left for its last place
+        for other, n in nights.items():
+            if given.get(other, 0) < needed[other]:
+                assert last >= n - given.get(other, 0) * days, (key, other)
+
+
+def test_pro_rata_rounds_each_shelter_s_share_by_the_largest_remainders() -> None:
+    """Each shelter gets its exact share rounded down or up, up for the largest remainders only,
+    and the shares add up to the places (Hamilton's method)."""
+    network = build_network(busy(), sample_shelters(), sample_shelter_kinds())
+    capacity = [int(c) for c in network.base_capacity]
+    for places in range(1, 120):
+        events = pro_rata_events(network, places)
+        got = {e.where.shelter: e.places for e in events}
+        shares = [got.get(shelter.id, 0) for shelter in network.shelters]
+        exact = [Fraction(places * c, sum(capacity)) for c in capacity]
+        assert sum(shares) == places
+        assert all(math.floor(x) <= n <= math.ceil(x) for n, x in zip(shares, exact, strict=True))
+        up = [x - math.floor(x) for n, x in zip(shares, exact, strict=True) if n > math.floor(x)]
+        down = [x - math.floor(x) for n, x in zip(shares, exact, strict=True) if n == math.floor(x)]
+        assert not up or not down or min(up) >= max(down), places
 
 
 def test_pro_rata_spreads_exactly_k_places_by_size() -> None:
