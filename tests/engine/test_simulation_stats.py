@@ -3,6 +3,7 @@ and places that the people they are for can use."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from fractions import Fraction
@@ -14,11 +15,12 @@ from hypothesis import strategies as st
 
 from engine import reference
 from engine.simulation.advice import advice_events, pro_rata_events, with_events
-from engine.simulation.aggregate import compare_with_greedy
-from engine.simulation.kpis import ReplicationOutcome
+from engine.simulation.aggregate import aggregate, compare_with_greedy
+from engine.simulation.kpis import WAIT_EDGES, ReplicationOutcome
 from engine.simulation.network import added_shelter, build_network
 from engine.simulation.run import prepare, simulate
 from engine.simulation.stats import estimate, paired_difference, t95
+from models import gazetteer
 from models.codes import CONDITIONS, GENDERS
 from models.sample import sample_shelter_kinds, sample_shelters
 from models.scenario import AddPlacesEvent
@@ -170,6 +172,31 @@ def test_a_kpi_a_replication_did_not_report_counts_as_zero_there() -> None:
     policy += [_outcome(s, placed=1, unsuitable_nights=0, hotel_nights=0) for s in (2, 3, 4)]
     kpis = compare_with_greedy("rank", policy, policy).baseline_kpis
     assert kpis["rare"] == estimate([4.0, 0.0, 0.0, 0.0])
+
+
+def test_a_result_keeps_occupancy_and_places_apart_and_its_shelters_where_they_are() -> None:
+    """Two replications of three days: the occupancy series is the mean of theirs, the places
+    series the mean of theirs; the shelter in Utrecht is on the map at 52.1 N, 5.1 E."""
+    scenario = tiny(horizon_days=3)
+    network = build_network(scenario, one_shelter(capacity=4), {})
+    occupied = [np.arange(30.0).reshape(3, 10), np.ones((3, 10))]
+    outcomes = [
+        dataclasses.replace(
+            _outcome(seed, unmet=0.0),
+            occupancy=occupied[seed],
+            capacity=occupied[seed] + 10 * (seed + 1),
+            wait_counts=np.zeros(len(WAIT_EDGES) - 1),
+        )
+        for seed in (0, 1)
+    ]
+    result = aggregate(scenario, network, outcomes)
+    for u, unit in enumerate(gazetteer.POLICE_UNITS):
+        mean = [(occupied[0][day, u] + occupied[1][day, u]) / 2 for day in range(3)]
+        assert result.occupancy[unit] == pytest.approx(mean)
+        assert result.capacity[unit] == pytest.approx([m + 15 for m in mean])
+    [point] = result.shelters
+    assert (point.id, point.capacity) == ("S1", 4)
+    assert (round(point.lat, 1), round(point.lon, 1)) == (52.1, 5.1)
 
 
 def _nights(mean: float) -> Estimate:
