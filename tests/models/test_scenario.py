@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from models.errors import InvalidInput
 from models.scenario import (
+    MAX_ARRIVALS,
     MAX_ARRIVALS_IN_ALL,
     FixedStay,
     Scenario,
@@ -225,3 +228,164 @@ def test_a_scenario_without_a_description_needs_none_translated() -> None:
 )  # fmt: skip
 def test_a_bad_translation_is_refused_at_its_field(translations: Any, expected: list[str]) -> None:
     assert problems(with_(description="Thirty.", translations=translations)) == expected
+
+
+def accepted(data: dict[str, Any]) -> bool:
+    """Whether ``data`` validates as a scenario."""
+    try:
+        validate_scenario(data)
+    except InvalidInput:
+        return False
+    return True
+
+
+CUT: dict[str, Any] = {"type": "capacity", "where": {"kind": "men"}, "percent": -50}
+
+
+@given(st.integers(0, 40), st.integers(0, 40))
+def test_a_period_ends_after_it_begins(from_day: int, to_day: int) -> None:
+    """``from_day <= day < to_day``: a period whose end is not after its start covers no day."""
+    data = with_(events=[{**CUT, "from_day": from_day, "to_day": to_day}])
+    if to_day > from_day:
+        assert accepted(data)
+    else:
+        assert problems(data) == ["events[0].to_day: must be later than from_day"]
+
+
+@given(st.integers(1, 40), st.integers(0, 40))
+def test_a_warm_up_is_shorter_than_the_horizon(horizon: int, warmup: int) -> None:
+    """A warm-up as long as the horizon leaves no day to measure."""
+    data = with_(horizon_days=horizon, warmup_days=warmup)
+    if warmup < horizon:
+        assert accepted(data)
+    else:
+        assert problems(data) == ["warmup_days: must be shorter than horizon_days"]
+
+
+@given(st.integers(1, 40), st.integers(0, 40))
+def test_an_event_begins_within_the_horizon(horizon: int, day: int) -> None:
+    """Day ``horizon_days`` is the first day after the run: an event from then on changes
+    nothing, and a surge then brings nobody into the result."""
+    surge = {**SURGE, "day": day, "victims": 3}
+    for event, field in (({**CUT, "from_day": day}, "from_day"), (surge, "day")):
+        data = with_(horizon_days=horizon, events=[event])
+        if day < horizon:
+            assert accepted(data)
+        else:
+            assert problems(data) == [f"events[0].{field}: day {day} is past the horizon"]
+
+
+@given(st.integers(0, 20), st.integers(0, 20))
+def test_a_surge_on_the_first_measured_day_is_measured(warmup: int, day: int) -> None:
+    """Arrivals from day ``warmup_days`` on are measured: a surge then is someone to simulate,
+    one in the warm-up is in no result."""
+    data = with_(
+        horizon_days=30,
+        warmup_days=warmup,
+        demand={"arrivals_per_week": {}},
+        events=[{**SURGE, "day": day, "victims": 3}],
+    )
+    if day >= warmup:
+        assert accepted(data)
+    else:
+        assert problems(data) == [
+            "demand.arrivals_per_week: no one arrives after the warm-up: give a police unit a "
+            "rate above 0 or add a surge event",
+            f"events[0].day: day {day} lies in the warm-up, whose arrivals are not measured: "
+            f"give day {warmup} or later, or fewer warmup_days",
+        ]
+
+
+def test_a_replication_may_simulate_exactly_the_most_arrivals() -> None:
+    """20 surges of 1,000 are the 20,000 arrivals a replication may simulate; one more is not."""
+    most = with_(demand={"arrivals_per_week": {}}, replications=1, events=[SURGE] * 20)
+    assert validate_scenario(most).expected_arrivals == MAX_ARRIVALS
+    more = {**most, "events": [*most["events"], {**SURGE, "victims": 1}]}
+    assert problems(more) == [
+        "events: about 20,001 arrivals per replication (0 from arrivals_per_week over "
+        "horizon_days, 20,001 in surge events); at most 20,000 can be simulated"
+    ]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"length_of_stay": {"default": {"distribution": "uniform", "min_days": 5, "max_days": 5}}},
+        {"events": [{**CUT, "percent": 0, "places": 2}]},
+        {"events": [{**CUT, "percent": 20}]},
+        {"events": [{"type": "intake", "where": {"police_unit": "Limburg"}, "intake": "office"}]},
+        {"demand": {"arrivals_per_week": {"Amsterdam": 2}, "danger_zones": {"share": 0,
+                                                                            "min_km": {"50": 0}}}},
+        {"demand": {"arrivals_per_week": {"Amsterdam": 2},
+                    "danger_zones": {"min_km": {"2000": 1, "0.5": 0}}}},
+        {"demand": {"arrivals_per_week": {"Amsterdam": 2}, "mix": {
+            "gender": {"female": 1, "male": 0}, "priority_weights": [0, 0, 1],
+            "exploitation": {"male": {"labour": 1, "sexual": 0}}}}},
+        {"fallback": {"give_up_days": 1}},
+        {"network": {"live": True}, "events": [{**CUT, "where": {"police_unit": "Limburg"}}]},
+    ],
+    ids=["stays-of-one-length", "places-only", "percent-only", "intake-by-unit",
+         "no-danger-zones", "distances-at-their-bounds", "some-weights-0", "give-up-after-a-day",
+         "live-by-unit"],
+)  # fmt: skip
+def test_a_value_at_its_bound_is_accepted(changes: dict[str, Any]) -> None:
+    assert accepted(with_(**changes))
+
+
+DEMAND: dict[str, Any] = {"arrivals_per_week": {"Amsterdam": 2}}
+ONE_SHELTER = (
+    "a run on the live network cannot select a single shelter: select by police_unit, province, "
+    "programme or kind"
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"length_of_stay": {"default": {"distribution": "uniform", "min_days": 5,
+                                         "max_days": 4}}},
+         "length_of_stay.default.max_days: must be at least min_days"),
+        ({"events": [{**CUT, "percent": 0}]},
+         "events[0]: give percent or places (a change of 0 does nothing)"),
+        ({"events": [{**CUT, "where": {}}]},
+         "events[0].where: name exactly one of police_unit, province, programme, kind or "
+         "shelter"),
+        ({"network": {"live": True, "file": "network.json"}},
+         "network.live: give a network file or live: true, not both"),
+        ({"network": {"live": True}, "events": [{"type": "closure", "shelter": "S1"}]},
+         f"events[0].shelter: {ONE_SHELTER}"),
+        ({"network": {"live": True}, "events": [{**CUT, "where": {"shelter": "S1"}}]},
+         f"events[0].where.shelter: {ONE_SHELTER}"),
+        ({"network": {"live": True},
+          "events": [{"type": "intake", "where": {"shelter": "S1"}, "intake": "office"}]},
+         f"events[0].where.shelter: {ONE_SHELTER}"),
+        ({"demand": {**DEMAND, "mix": {"gender": {"female": 0, "male": 0}}}},
+         "demand.mix.gender: at least one gender needs a weight above 0"),
+        ({"demand": {**DEMAND, "mix": {"priority_weights": [0, 0, 0]}}},
+         "demand.mix.priority_weights: at least one weight must be above 0"),
+        ({"demand": {**DEMAND, "mix": {"exploitation": {"minor": {"sexual": 0}}}}},
+         "demand.mix.exploitation.minor: at least one weight must be above 0"),
+        ({"demand": {**DEMAND, "danger_zones": {"min_km": {"50": 0}}}},
+         "demand.danger_zones.min_km: at least one distance needs a weight above 0"),
+        ({"demand": {**DEMAND, "danger_zones": {"min_km": {"0": 1, "50": 1}}}},
+         "demand.danger_zones.min_km.0: a distance must be above 0 and at most 2000"),
+        ({"demand": {**DEMAND, "danger_zones": {"min_km": {"2001": 1, "50": 1}}}},
+         "demand.danger_zones.min_km.2001: a distance must be above 0 and at most 2000"),
+        ({"demand": {**DEMAND, "danger_zones": {"min_km": {"far": 1, "50": 1}}}},
+         "demand.danger_zones.min_km.far: a key must be a distance in km, e.g. '50'"),
+        ({"demand": {**DEMAND, "hour_profile": [0] * 24}},
+         "demand.hour_profile: at least one hour needs a weight above 0"),
+        ({"demand": {**DEMAND, "weekday_profile": [0] * 7}},
+         "demand.weekday_profile: at least one day needs a weight above 0"),
+        ({"fallback": {"give_up_days": 0}},
+         "fallback.give_up_days: Input should be greater than or equal to 1"),
+    ],
+    ids=["stays-reversed", "change-of-0", "where-nothing", "live-and-file", "live-closure",
+         "live-capacity-at-one", "live-intake-at-one", "genders-0", "priorities-0",
+         "exploitation-0", "distances-0", "distance-0", "distance-too-far", "distance-no-number",
+         "hours-0", "weekdays-0", "give-up-at-once"],
+)  # fmt: skip
+def test_a_wrong_value_is_refused_at_its_field_saying_what_is_wrong(
+    changes: dict[str, Any], expected: str
+) -> None:
+    assert problems(with_(**changes)) == [expected]
