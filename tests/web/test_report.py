@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from html import unescape
 from typing import get_args
 
 import pytest
 
+from api import disclosure
 from api.schemas import ShelterKind
 from api.web.i18n import Language
 from api.web.labels import SHELTER_KINDS
 from api.web.report import _KIND_COLOURS, render_report
+from engine.simulation.kpis import WAIT_EDGES
 from engine.simulation.network import ADDED_KIND
 from engine.simulation.runner import run_scenario
 from engine.simulation.stats import estimate
 from models.gazetteer import POLICE_UNITS
 from models.sample import sample_shelter_kinds, sample_shelters
 from models.scenario import PublicHolidayIntake, ScenarioTranslation
-from models.scenario_result import Difference, PolicyComparison, PublicHolidays, ScenarioResult
+from models.scenario_result import (
+    KPI_DESCRIPTIONS,
+    Difference,
+    Estimate,
+    Histogram,
+    PolicyComparison,
+    PublicHolidays,
+    ScenarioResult,
+)
 from tests.scenario_helpers import busy
 
 
@@ -103,8 +113,12 @@ def test_one_replication_shows_no_interval(result: ScenarioResult) -> None:
             "kpis": {name: estimate([value]) for name, value in first.values.items()},
         }
     )
-    html = render_report(single)
+    html = render_report(single.model_copy(update={"comparison": _comparison(single)}))
     assert "no interval from one replication" in html
+    # Nor has a difference from one replication: no interval, and no verdict on the noise.
+    assert html.count("no interval from one replication, so no telling it from the noise") == 3
+    assert "95 % interval of the gain" not in html
+    assert "significant" not in html
     # A zero-width "interval" such as "6.0 (6.0 – 6.0)" would read as certainty.
     assert not re.search(r"([\d,.]+ %?) \(\1 – \1\)", html)
 
@@ -116,7 +130,9 @@ def test_a_wait_at_the_give_up_limit_is_shown_as_that_limit(result: ScenarioResu
     capped = result.model_copy(update={"kpis": kpis})
     assert capped.at_give_up_limit("wait_p95_hours")
     html = render_report(capped)
-    assert f"at least {limit:,.0f} h: the give-up limit" in html
+    # Those never placed are everyone not placed in a suitable shelter.
+    never = 100 * (1 - result.kpis["placed_share"].mean)
+    assert f"at least {limit:,.0f} h: the give-up limit, reached by the {never:.1f} % never" in html
     assert f"{limit:,.1f} ({limit:,.1f} – {limit:,.1f})" not in html
     below = {**result.kpis, "wait_p95_hours": estimate([limit, limit - 5])}
     assert not result.model_copy(update={"kpis": below}).at_give_up_limit("wait_p95_hours")
@@ -357,3 +373,186 @@ def test_the_report_says_when_holidays_kept_their_usual_hours_or_none_fell(
     # A result stored before the holidays were counted says nothing about them.
     stored = result.model_copy(update={"public_holidays": None})
     assert "holiday" not in render_report(stored)
+
+
+# The KPIs that are shares of the arrivals, shown in per cent; every other one is a count or a time.
+SHARES = {"placed_share", "within_24h_share"}
+
+
+def test_the_key_figures_stop_their_intervals_where_the_figures_stop(
+    result: ScenarioResult,
+) -> None:
+    """Two replications stretch an interval past what a figure can be: the table shows none
+    below 0 and no share above 100 %, for this scenario and for the phone-around on the same
+    arrivals, each its own."""
+    scenario = {name: Estimate(mean=0.5, low=-0.5, high=1.5, n=2) for name in result.kpis}
+    greedy = {name: Estimate(mean=0.4, low=-1.0, high=2.0, n=2) for name in result.kpis}
+    compared = result.model_copy(
+        update={
+            "kpis": scenario,
+            "comparison": _comparison(result).model_copy(update={"baseline_kpis": greedy}),
+        }
+    )
+    table = _section(render_report(compared), "Key figures")
+    rows = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td></tr>", table)
+    names = [name for name in KPI_DESCRIPTIONS if name in result.kpis]
+    assert len(rows) == len(names)
+    for name, (this, other) in zip(names, rows, strict=True):
+        if name in SHARES:
+            assert (this, other) == ("50.0 % (0.0 % – 100.0 %)", "40.0 % (0.0 % – 100.0 %)"), name
+        else:
+            assert (this, other) == ("0.5 (0.0 – 1.5)", "0.4 (0.0 – 2.0)"), name
+
+
+def test_the_headline_says_what_the_measured_days_did_to_people(result: ScenarioResult) -> None:
+    """Each number in its place: arrivals are counted after the warm-up, so the days are the
+    measured ones, and hotels and homeless shelters are not to be mixed up."""
+    figures = {
+        "arrivals": 40.0, "placed_share": 0.5, "within_24h_share": 0.25,
+        "unsuitable_nights": 30.0, "hotel_nights": 10.0, "homeless_shelter_nights": 20.0,
+        "unmet": 20.0,
+    }  # fmt: skip
+    kpis = {**result.kpis, **{name: estimate([v, v]) for name, v in figures.items()}}
+    html = render_report(result.model_copy(update={"kpis": kpis}))
+    days = result.horizon_days - result.warmup_days
+    assert days == 20
+    assert (
+        f'<p class="lead">Over {days} days, about <b>40</b> people needed a place. '
+        "<b>50.0 %</b> found a suitable one, <b>25.0 %</b> within 24 hours. "
+        "Meanwhile they spent <b>30</b> nights in unsuitable shelter, <b>10</b> of them in hotels "
+        "and <b>20</b> in homeless shelters. <b>20</b> people were never placed.</p>"
+    ) in html
+
+
+def test_the_waiting_chart_shares_add_up_to_everyone_and_name_their_spans(
+    result: ScenarioResult,
+) -> None:
+    """Each bar is a share of everyone who arrived, the placed and those who left unplaced
+    together, so the bars make 100 %; waits from two days on are in days, and the last span
+    has no end."""
+    counts = [1.0] * (len(WAIT_EDGES) - 2) + [5.0]
+    histogram = Histogram(edges=list(WAIT_EDGES), counts=counts, left_unplaced=5.0)
+    patient = result.model_copy(update={"waiting_hours": histogram, "give_up_days": 3650})
+    bars = _bars_of(render_report(patient), "Waiting time until placed")
+    assert bars == [
+        ("0 h – 1 h", "5 %"), ("1 h – 6 h", "5 %"), ("6 h – 12 h", "5 %"),
+        ("12 h – 24 h", "5 %"), ("24 h – 2 d", "5 %"), ("2 d – 3 d", "5 %"), ("3 d – 7 d", "5 %"),
+        ("7 d – 14 d", "5 %"), ("14 d – 28 d", "5 %"), ("28 d – 56 d", "5 %"),
+        ("over 56 d", "25 %"), ("left unplaced after 3,650 d", "25 %"),
+    ]  # fmt: skip
+    assert sum(float(value.removesuffix(" %")) for _, value in bars) == 100
+
+
+def test_an_old_waiting_chart_ends_open_too(result: ScenarioResult) -> None:
+    stored = result.model_copy(
+        update={"waiting_hours": result.waiting_hours.model_copy(update={"left_unplaced": None})}
+    )
+    bars = _bars_of(render_report(stored), "Waiting time until placed or leaving")
+    assert [label for label, _ in bars][-2:] == ["28 d – 56 d", "over 56 d"]
+
+
+def test_holidays_nobody_arrived_on_are_named_without_a_share_of_nobody(
+    result: ScenarioResult,
+) -> None:
+    holidays = _holidays(result).public_holidays
+    assert holidays is not None
+    nobody = holidays.model_copy(
+        update={"arrivals": estimate([0.0, 0.0]), "within_24h": estimate([0.0, 0.0])}
+    )
+    html = render_report(result.model_copy(update={"public_holidays": nobody}))
+    assert "2 Dutch public holidays fell in the measured days" in html
+    assert "Arrivals on them" not in html
+
+
+# Eighteen profiles: every gender, three first conditions, adults and minors.
+PROFILE_WORDS = {
+    "female": "woman", "male": "man", "x": "gender X",
+    "none": "no condition", "addiction": "addiction", "wheelchair": "wheelchair",
+}  # fmt: skip
+PROFILES = [
+    f"{gender} / {condition}{minor}"
+    for gender in ("female", "male", "x")
+    for condition in ("none", "addiction", "wheelchair")
+    for minor in ("", " / youth")
+]
+
+
+def test_the_unmet_profiles_shown_are_the_largest_in_words_minors_marked(
+    result: ScenarioResult,
+) -> None:
+    """Fifteen bars at most, the largest first, each profile in words with "minor" on the minors
+    only."""
+    unmet = {key: estimate([float(n), float(n)]) for n, key in enumerate(PROFILES)}
+    bars = _bars_of(
+        render_report(result.model_copy(update={"unmet_by_profile": unmet})),
+        "Never placed, by profile",
+    )
+
+    def words(key: str) -> str:
+        gender, condition, *minor = key.split(" / ")
+        return " / ".join(
+            [PROFILE_WORDS[gender], PROFILE_WORDS[condition]] + ["minor"] * len(minor)
+        )
+
+    largest = sorted(unmet.items(), key=lambda item: item[1].mean, reverse=True)[:15]
+    assert bars == [(words(key), f"{e.mean:g}") for key, e in largest]
+
+
+def test_the_reasons_are_in_words(result: ScenarioResult) -> None:
+    reasons = {
+        "condition:addiction": estimate([3.0, 3.0]),
+        "capacity": estimate([2.0, 2.0]),
+        "no single change": estimate([1.0, 1.0]),
+    }
+    bars = _bars_of(
+        render_report(result.model_copy(update={"unmet_by_reason": reasons})),
+        "Never placed, by the single change",
+    )
+    assert bars == [
+        ("Contra-indication: addiction", "3"), ("Free places", "2"), ("no single change", "1")
+    ]  # fmt: skip
+
+
+def test_a_unit_without_nights_is_neither_a_bar_nor_a_circle(result: ScenarioResult) -> None:
+    nights = {unit: estimate([0.0, 0.0]) for unit in POLICE_UNITS}
+    nights["Amsterdam"] = estimate([12.0, 12.0])
+    html = render_report(result.model_copy(update={"unsuitable_nights_by_unit": nights}))
+    bars = _bars_of(html, "Nights in unsuitable shelter by police unit")
+    assert [label for label, _ in bars] == ["Amsterdam"]
+    circles = re.findall(r"<title>([^<:]+): [\d,]+ nights in unsuitable shelter</title>", html)
+    assert circles == ["Amsterdam"]
+
+
+def _section(html: str, heading: str) -> str:
+    """The part of the report from the heading ``heading`` to the next one."""
+    start = html.index(f"<h2>{heading}</h2>")
+    end = html.find("<h2>", start + 1)
+    return html[start : end if end >= 0 else len(html)]
+
+
+def _bars_of(html: str, title: str) -> list[tuple[str, str]]:
+    """The labels and values of the bar chart whose title starts with ``title``."""
+    start = html.index(f'aria-label="{title}')
+    chart = html[start : html.index("</svg>", start)]
+    return [
+        (unescape(label), unescape(value))
+        for label, value in re.findall(
+            r'text-anchor="end">([^<]*)</text><rect [^>]*/>(?:<line [^>]*/>)?'
+            r'<text x="[^"]*" y="[^"]*">([^<]*)</text>',
+            chart,
+        )
+    ]
+
+
+def test_a_run_on_the_live_network_says_when_it_was_read_and_shows_no_shelter(
+    result: ScenarioResult,
+) -> None:
+    """The planner learns which network the figures describe (read at 10:30 in Amsterdam, 09:30
+    UTC), and nothing of one shelter: no map point, no places or occupancy per police unit."""
+    read_at = datetime(2026, 3, 2, 10, 30, tzinfo=timezone(timedelta(hours=1)))
+    html = render_report(disclosure.live_scenario_result(result, read_at))
+    assert "Run on the live network: the shelters as stored at 2026-03-02 09:30 (UTC)." in html
+    assert "Withheld on the live network" in html
+    assert "Mean occupied places" not in html
+    assert result.shelters
+    assert not [s.id for s in result.shelters if re.search(rf"\b{s.id}\b", html)]
