@@ -7,6 +7,7 @@ import logging
 import re
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -22,6 +23,7 @@ from api.web.runs import load_offered
 from models.errors import InvalidInput
 from models.sample import sample_shelters
 from models.scenario import TRANSLATION_LANGUAGES
+from tests.api.rows import add_scenario_run
 from tests.web.site import SCENARIOS, Site, Visitor, text
 
 SMALL = b"""\
@@ -83,6 +85,8 @@ def test_a_planner_runs_a_scenario_and_opens_its_report(site: Site) -> None:
     assert report.status_code == 200
     assert report.headers["content-security-policy"].startswith("default-src 'none'")
     assert "<h1>Four weeks</h1>" in report.text
+    assert "content-disposition" not in report.headers  # read in the browser
+    assert "Niet vergeleken" in report.text  # the phone-around was not asked for
     assert not re.search(r"(src|href)=\"(https?:)?//", report.text)
     download = planner.get(f"/planner/runs/{run}/report", download="1")
     assert download.headers["content-disposition"] == 'attachment; filename="four-weeks.html"'
@@ -256,6 +260,15 @@ def test_an_unknown_run_is_not_found(site: Site) -> None:
     assert site.visitor("planner").get("/planner/runs/unknown").status_code == 404
 
 
+def test_a_run_without_a_result_has_no_report_yet(site: Site) -> None:
+    with site.database.session() as session:
+        add_scenario_run(session, "a" * 32, "running", datetime.now(UTC))
+    planner = site.visitor("planner")
+    assert planner.get(f"/planner/runs/{'a' * 32}").status_code == 200
+    for path in ("report", "result.json"):
+        assert planner.get(f"/planner/runs/{'a' * 32}/{path}").status_code == 404, path
+
+
 def test_the_engine_against_the_phone_around_is_worded_by_its_sign(site: Site) -> None:
     planner = site.visitor("planner")
     run = start(planner, compare="yes").headers["location"].rsplit("/", 1)[1]
@@ -290,6 +303,15 @@ def test_a_shipped_scenario_is_found_by_its_file_name_only(tmp_path: Path) -> No
     with pytest.raises(InvalidInput) as broken:
         load_offered(tmp_path, "broken", _unread)
     assert str(broken.value.problems[0]).startswith("broken.yaml: horizon_days")
+    # A scenario one folder up, or a shipped one by another path, is no file of the folder.
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (tmp_path / "outside.yaml").write_bytes(SMALL)
+    (shipped / "small.yaml").write_bytes(SMALL)
+    for elsewhere in ("../outside", "./small", "../shipped/small"):
+        with pytest.raises(InvalidInput) as refused:
+            load_offered(shipped, elsewhere, _unread)
+        assert [str(p) for p in refused.value.problems] == [f"scenario: no scenario '{elsewhere}'"]
     for elsewhere in ("../broken", "no-such", "broken.yaml"):
         with pytest.raises(InvalidInput) as refused:
             load_offered(tmp_path, elsewhere, _unread)
