@@ -72,7 +72,12 @@ def test_a_run_starts_only_when_its_transaction_commits(database: Database, tmp_
 
     with pytest.raises(RuntimeError):
         fail_after_storing()
-    assert wait_until_finished(database, registry, kept.id, set()).state == "done"
+    finished = wait_until_finished(database, registry, kept.id, set())
+    assert finished.state == "done"
+    # One replication as asked, not the file's two.
+    assert finished.result is not None
+    assert loaded.scenario.replications == 2
+    assert (finished.replications, finished.result.replications) == (1, 1)
     with database.session() as session:
         assert registry.get(session, dropped[0]) is None
         assert [run.id for run in registry.recent(session, 10)] == [kept.id]
@@ -116,6 +121,10 @@ def test_the_heartbeat_keeps_a_queued_run_alive(
         return run_local(*args, **kwargs)
 
     monkeypatch.setattr(scenario_runner, "run_local", held_first)
+    # A run of a process that stopped before this one began: no heartbeat here revives it.
+    gone = datetime.now(UTC) - timedelta(seconds=scenario_runner.ORPHAN_SECONDS + 1)
+    with database.session() as session:
+        add_scenario_run(session, "e" * 32, "running", gone)
     registry = RunRegistry(database, workers=1)
     loaded = load_scenario(write_tiny(tmp_path))
     with database.session() as session:
@@ -127,8 +136,11 @@ def test_the_heartbeat_keeps_a_queued_run_alive(
     while time.monotonic() < until:
         with database.session() as session:
             run = registry.get(session, queued.id)
+            orphan = registry.get(session, "e" * 32)
         assert run is not None
+        assert orphan is not None
         seen.add(run.state)
+        assert orphan.state == "failed"
         time.sleep(0.05)
     assert seen == {"queued"}
     release.set()
@@ -193,9 +205,28 @@ def test_a_failed_run_is_logged_by_its_fault_never_by_its_message(
         )
     finished = wait_until_finished(database, registry, started.id, set())
     assert finished.state == "failed"
+    assert finished.error == "ValueError: shelter S001 at 52.0907,5.1214"
     logged = [record for record in caplog.records if record.name == "api.scenario_runner"]
     raised_at = f"{__file__}:{failing.__code__.co_firstlineno + 1}"
     assert [record.getMessage() for record in logged] == [
         f"scenario run {started.id} failed: ValueError at {raised_at}"
     ]
     assert all(record.exc_info is None for record in logged)
+
+
+def test_the_newest_runs_are_listed_first_and_no_more_than_asked(database: Database) -> None:
+    now = datetime.now(UTC)
+    with database.session() as session:
+        for minutes, run_id in ((2, "b" * 32), (0, "c" * 32), (1, "a" * 32)):
+            add_scenario_run(session, run_id, "done", now - timedelta(minutes=minutes))
+    with database.session() as session:
+        listed = [run.id[0] for run in RunRegistry(database).recent(session, 2)]
+    assert listed == ["c", "a"]
+
+
+def test_a_seed_given_replaces_the_scenario_s(tmp_path: Path) -> None:
+    """``safeplace scenario run --seed``: the run is on the seed asked for, not the file's."""
+    loaded = load_scenario(write_tiny(tmp_path))
+    assert loaded.scenario.seed == 4
+    result = scenario_runner.run_local(loaded, replications=1, seed=99, workers=1, compare=False)
+    assert result.seed == 99
