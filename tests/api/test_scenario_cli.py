@@ -120,8 +120,11 @@ def test_broken_yaml_names_the_file_line_and_column(tmp_path: Path) -> None:
 def test_a_file_larger_than_a_scenario_is_not_read(tmp_path: Path) -> None:
     """Its bounds would refuse it, after half a minute and most of a GB of parsing."""
     path = write_tiny(tmp_path)
-    padding = "# " + "x" * 98 + "\n"
-    path.write_text(path.read_text() + padding * (MAX_SCENARIO_BYTES // len(padding)))
+    largest = path.read_text() + "#" * (MAX_SCENARIO_BYTES - path.stat().st_size - 1) + "\n"
+    path.write_text(largest)
+    assert path.stat().st_size == MAX_SCENARIO_BYTES
+    assert load_scenario(path).scenario.name == "Tiny"  # the largest file is read
+    path.write_text(largest + "\n")
     with pytest.raises(InvalidInput) as caught:
         load_scenario(path)
     assert str(caught.value) == f"{path}: the file is larger than 1,000,000 bytes"
@@ -187,6 +190,41 @@ def test_a_network_file_giving_a_shelter_two_kinds_or_naming_none_is_refused(
     assert [str(problem).removeprefix(f"{path}: ") for problem in refused.value.problems] == [
         "network.file: network.json: kinds.men[0]: 'S1' is of kind 'women' already",
         "network.file: network.json: kinds.men[1]: names no shelter of the file: 'S2'",
+    ]
+
+
+SHELTER = {"id": "S1", "location": {"municipality": "Utrecht"}, "capacity": 2}
+
+
+def test_a_network_file_s_kinds_and_holiday_hours_are_read(tmp_path: Path) -> None:
+    path = write_tiny(tmp_path)
+    network = json.loads((tmp_path / "network.json").read_text())
+    (tmp_path / "network.json").write_text(json.dumps({**network, "holiday_intake": ["S2"]}))
+    loaded = load_scenario(path)
+    assert loaded.kinds == {"S2": "men"}
+    assert loaded.holiday_intake == {"S2"}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"shelters": [SHELTER, SHELTER]}, "shelters: duplicate ids: S1"),
+        ({"holiday_intake": ["S1", "S9"]},
+         "holiday_intake[1]: names no shelter of the file: 'S9'"),
+    ],
+    ids=["duplicate", "unknown-holiday"],
+)  # fmt: skip
+def test_a_network_file_naming_a_shelter_twice_or_none_is_refused(
+    tmp_path: Path, change: dict[str, object], expected: str
+) -> None:
+    """Two shelters by one id would be one in every event that names it; a holiday setting for
+    no shelter is a typo that leaves the real one closed on holidays."""
+    path = write_tiny(tmp_path)
+    (tmp_path / "network.json").write_text(json.dumps({"shelters": [SHELTER], **change}))
+    with pytest.raises(InvalidInput) as refused:
+        load_scenario(path)
+    assert [str(problem) for problem in refused.value.problems] == [
+        f"{path}: network.file: network.json: {expected}"
     ]
 
 
