@@ -145,6 +145,25 @@ def test_runs_on_the_same_seeds_are_compared_with_paired_differences(site: Site)
     assert placed.group(1) == "beter"
 
 
+def test_a_run_is_named_by_its_scenario_in_downloads_and_compared_once(site: Site) -> None:
+    """A download's file name holds only letters, digits and inner dashes, whatever the name
+    ends in; a run asked for twice in a comparison is one run, not a change against itself."""
+    planner = site.visitor("planner")
+    content = SMALL.replace(b"name: Four weeks", b"name: 'Raid (2026)!'")
+    run = start(planner, content).headers["location"].rsplit("/", 1)[1]
+    assert finished(planner, run)["state"] == "done"
+    report = planner.get(f"/planner/runs/{run}/report", download="1")
+    figures = planner.get(f"/planner/runs/{run}/result.json")
+    assert [r.headers["content-disposition"] for r in (report, figures)] == [
+        'attachment; filename="raid-2026.html"',
+        'attachment; filename="raid-2026.json"',
+    ]
+    # One run, even named twice, is nothing to compare: the page asks for a second.
+    shown = text(planner.get("/planner/compare", run=[run, run]))
+    assert "minstens twee afgeronde runs aan om ze te vergelijken" in shown
+    assert "Raid (2026)!" not in shown
+
+
 def test_runs_of_one_replication_are_compared_without_a_verdict(site: Site) -> None:
     """One replication has no noise to hold a difference against: neither "within the noise"
     nor "better"; a wait at the give-up limit is said to be one."""
