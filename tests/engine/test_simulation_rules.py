@@ -11,13 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.simulation.arrivals import draw_arrivals
 from engine.simulation.kpis import PersonRecord
+from engine.simulation.network import build_network
 from engine.simulation.run import Replication, prepare, simulate
+from engine.simulation.timeline import selected
+from models import gazetteer
 from models.intake import IntakeWindow
 from models.location import Location
-from models.scenario import Scenario
+from models.sample import sample_shelter_kinds, sample_shelters
+from models.scenario import Scenario, Where
 from models.shelter import Shelter
 from tests.scenario_helpers import OFFICE, PLAIN_MIX, one_shelter, tiny
 
@@ -172,3 +178,93 @@ def test_priorities_are_drawn_from_the_mix() -> None:
         clock = prepare(scenario, one_shelter(), {}).clock
         drawn = {a.victim.priority for a in draw_arrivals(scenario, clock, 1)}
         assert drawn == expected, weights
+
+
+HORIZON = 8
+
+
+@st.composite
+def place_events(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Up to three capacity changes and closures of the one shelter, and new places in its
+    police unit, each for some days."""
+    events: list[dict[str, Any]] = []
+    for _ in range(draw(st.integers(0, 3))):
+        first = draw(st.integers(0, HORIZON - 1))
+        period: dict[str, Any] = {"from_day": first}
+        if draw(st.booleans()):
+            period["to_day"] = draw(st.integers(first + 1, HORIZON + 2))
+        kind = draw(st.sampled_from(["places", "percent", "closure", "add_places"]))
+        if kind == "add_places":
+            new = {"police_unit": "Midden-Nederland", "gender": "female", "places": 2}
+            events.append({"type": "add_places", **new, **period})
+        elif kind == "closure":
+            events.append({"type": "closure", "shelter": "S1", **period})
+        else:
+            change = (
+                draw(st.sampled_from([-3, -1, 1, 2]))
+                if kind == "places"
+                else draw(st.sampled_from([-100.0, -50.0, 50.0, 100.0]))
+            )
+            events.append({"type": "capacity", "where": {"shelter": "S1"}, kind: change, **period})
+    return events
+
+
+@settings(max_examples=40, deadline=None)
+@given(capacity=st.integers(0, 6), events=place_events())
+def test_the_places_of_each_day_are_the_base_changed_by_the_events_active_that_day(
+    capacity: int, events: list[dict[str, Any]]
+) -> None:
+    """An event counts from its from_day up to, not including, its to_day; changes add up,
+    percentages on the base first, a closure leaves no place, places never go below zero, and
+    new places are there in their event's days only; to the horizon's last day, also after the
+    last thing happened in it."""
+    scenario = tiny(horizon_days=HORIZON, events=[*events, surge(0, 10)])
+    outcome = simulate(prepare(scenario, one_shelter(capacity=capacity), {}), 1, check=True)
+    for day in range(HORIZON):
+        active = [e for e in events if e["from_day"] <= day < e.get("to_day", HORIZON + 99)]
+        changes = [e for e in active if e["type"] == "capacity"]
+        percent = sum(e.get("percent", 0.0) for e in changes)
+        places = sum(e.get("places", 0) for e in changes)
+        expected = max(0, round(capacity * (1 + percent / 100)) + places)
+        if any(e["type"] == "closure" for e in active):
+            expected = 0
+        expected += sum(e["places"] for e in active if e["type"] == "add_places")
+        assert outcome.capacity[day, MIDDEN] == expected, (day, active)
+
+
+def test_an_event_ending_on_the_last_day_of_the_cool_down_still_ends() -> None:
+    # A three-day horizon and a day to give up in: the clock runs four days. The one shelter
+    # is closed until day 3; a woman found in the horizon's last hour (71) is placed when it
+    # opens at hour 72, in the cool-down, and does not leave the queue unplaced at hour 95.
+    scenario = tiny(
+        horizon_days=3,
+        events=[{"type": "closure", "shelter": "S1", "to_day": 3}, surge(2, 23)],
+        fallback={"emergency_kind": None, "hotel_share": 1.0, "give_up_days": 1},
+    )
+    (record,) = people(scenario, one_shelter(), {})
+    assert (record.arrival, record.placed, record.left) == (71, 72, -1)
+
+
+def test_a_where_clause_selects_the_shelters_of_its_region_programme_kind_or_id() -> None:
+    # Amsterdam is a police unit of its own in the province of Noord-Holland: a province and a
+    # police unit of one name select different shelters.
+    kinds = sample_shelter_kinds()
+    network = build_network(tiny(), sample_shelters(), kinds)
+    places = [gazetteer.resolve(s.location.municipality or "") for s in sample_shelters()]
+    where_of = {
+        shelter.id: {
+            "province": place.province,
+            "police_unit": place.police_unit,
+            "programme": shelter.programme,
+            "kind": kinds.get(shelter.id) or shelter.programme or "other",
+            "shelter": shelter.id,
+        }
+        for shelter, place in zip(sample_shelters(), places, strict=True)
+    }
+    for field in ("province", "police_unit", "programme", "kind", "shelter"):
+        for value in {where[field] for where in where_of.values()} - {None}:
+            chosen = selected(network, Where.model_validate({field: value}))
+            expected = [where_of[s.id][field] == value for s in network.shelters]
+            assert chosen.tolist() == expected, (field, value)
+    amsterdam = Where(province="Noord-Holland"), Where(police_unit="Noord-Holland")
+    assert selected(network, amsterdam[0]).sum() > selected(network, amsterdam[1]).sum() > 0
