@@ -268,3 +268,43 @@ def test_a_where_clause_selects_the_shelters_of_its_region_programme_kind_or_id(
             assert chosen.tolist() == expected, (field, value)
     amsterdam = Where(province="Noord-Holland"), Where(police_unit="Noord-Holland")
     assert selected(network, amsterdam[0]).sum() > selected(network, amsterdam[1]).sum() > 0
+
+
+def test_each_placed_person_stays_their_own_quantile_of_the_stay_distribution() -> None:
+    # Thirty women found at midnight on day 0, all placed at once in a shelter with room for
+    # them, stays uniform between 1 and 9 days: the woman at quantile q leaves after
+    # 1 + 8 q days, so the shelter empties gradually, one by one, not all on one day.
+    scenario = tiny(
+        horizon_days=12,
+        events=[surge(0, 0, victims=30)],
+        length_of_stay={"default": {"distribution": "uniform", "min_days": 1, "max_days": 9}},
+    )
+    prepared = prepare(scenario, one_shelter(capacity=30), {})
+    arrivals = draw_arrivals(scenario, prepared.clock, 1)
+    leaves = [round((1 + 8 * a.stay_quantile) * 24) for a in arrivals]
+    occupancy = simulate(prepared, 1, check=True).occupancy[:, MIDDEN]
+    assert occupancy.tolist() == [sum(hour > 24 * day for hour in leaves) for day in range(12)]
+    assert len(set(occupancy.tolist())) > 5
+
+
+def test_a_wait_for_a_full_shelter_is_not_put_down_to_its_intake_hours() -> None:
+    # One office-hours place. A is found on Friday 9 January at 10:00 (hour 106) and takes it
+    # for two days; B, found on Saturday at 10:00 (hour 130), finds it closed for intakes, but
+    # also full: opening it on Saturday would not have helped her.
+    scenario = tiny(events=[surge(4, 10), surge(5, 10)])
+    records = people(scenario, one_shelter(intake=OFFICE), {})
+    assert [(r.arrival, r.placed) for r in records] == [(106, 106), (130, 177)]
+    assert [r.intake_missed for r in records] == [False, False]
+
+
+def test_someone_leaving_while_a_closed_shelter_had_room_left_for_its_intake_hours() -> None:
+    # One office-hours place, free. Found on Friday 9 January at 18:00, after office hours, she
+    # gives up a day later, on Saturday at 18:00, with the place still free but closed.
+    scenario = tiny(
+        events=[surge(4, 18)],
+        fallback={"emergency_kind": None, "hotel_share": 1.0, "give_up_days": 1},
+    )
+    outcome = simulate(prepare(scenario, one_shelter(intake=OFFICE), {}), 1, check=True)
+    assert outcome.values["unmet"] == 1.0
+    assert outcome.values["intake_hours_missed"] == 1.0
+    assert outcome.unmet_by_reason == {"intake_hours": 1}
