@@ -3,7 +3,9 @@
 Every test here holds one rule of the hour-by-hour run or of the drawn arrivals that the larger
 scenarios could break without any KPI moving visibly: who the queue serves first, which hours
 count as nights, how long an emergency bed lasts, when a missed placement is put down to intake
-hours, how initial residents leave, where a late surge lands and that priorities are drawn.
+hours, how initial residents leave, where a late surge lands and that priorities are drawn; on
+which days an event's places count and which shelters it selects, how long each placed person
+stays, and which shelter each policy of the desk picks.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -308,3 +311,67 @@ def test_someone_leaving_while_a_closed_shelter_had_room_left_for_its_intake_hou
     assert outcome.values["unmet"] == 1.0
     assert outcome.values["intake_hours_missed"] == 1.0
     assert outcome.unmet_by_reason == {"intake_hours": 1}
+
+
+MEN_MIX: dict[str, Any] = {**PLAIN_MIX, "gender": {"male": 1.0}}
+
+
+def test_someone_the_last_place_went_before_does_not_hold_up_who_comes_after() -> None:
+    # A shelter in Utrecht taking anyone and one for men, a place each. Two women and then a man
+    # are found at 10:00: the first woman takes the place for anyone, the second finds nothing
+    # left, and the man still gets the men's place in that hour, not when she leaves at hour 58.
+    men = Shelter(id="S2", location=Location(municipality="Utrecht"), capacity=1, genders=["male"])
+    scenario = tiny(events=[surge(0, 10, victims=2), surge(0, 10, mix=MEN_MIX)])
+    records = people(scenario, [*one_shelter(), men], {})
+    assert [r.placed for r in records] == [10, 58, 10]
+
+
+@pytest.mark.parametrize("policy", ["rank", "batch", "greedy"])
+def test_the_desk_takes_the_engine_s_best_option_the_nearest_of_two_alike(policy: str) -> None:
+    # Two shelters alike but for where they are, the one in Groningen listed first: a woman
+    # found in Utrecht is placed in Utrecht, at no distance, by every policy.
+    far = one_shelter()[0].model_copy(
+        update={"id": "S0", "location": Location(municipality="Groningen")}
+    )
+    scenario = tiny(events=[surge(0, 12)], policy={"kind": policy, "batch_hours": 6})
+    outcome = simulate(prepare(scenario, [far, *one_shelter()], {}), 1, check=True)
+    assert outcome.values["placed"] == 1.0
+    assert outcome.values["travel_km_mean"] == 0.0
+
+
+def test_the_batch_desk_places_everyone_a_plan_can_where_one_at_a_time_cannot() -> None:
+    # A place for anyone in Utrecht and one for women in Groningen; a woman and a man are found
+    # in Utrecht at 12:00, a batch hour. Greedy, the woman first to the nearest place, leaves
+    # the man waiting until her stay ends at hour 60; the batch desk plans them together: her
+    # to Groningen, him to Utrecht, both at once.
+    women = one_shelter()[0].model_copy(
+        update={"id": "S0", "location": Location(municipality="Groningen"), "genders": ["female"]}
+    )
+    shelters = [women, *one_shelter()]
+    placed = {}
+    for policy in ("batch", "greedy"):
+        scenario = tiny(
+            events=[surge(0, 12), surge(0, 12, mix=MEN_MIX)],
+            policy={"kind": policy, "batch_hours": 6},
+        )
+        placed[policy] = [r.placed for r in people(scenario, shelters, {})]
+    assert placed == {"batch": [12, 12], "greedy": [12, 60]}
+
+
+def test_the_rank_desk_weighs_specialisation_where_greedy_takes_the_nearest() -> None:
+    # A woman exploited for sex is found in Utrecht: a shelter there without the specialisation
+    # costs 25 (its weight), one in Zeist with it costs its distance, about 10 km. The ranking
+    # the rank desk follows puts Zeist first; greedy, today's phone-around, takes Utrecht.
+    specialised = one_shelter()[0].model_copy(
+        update={"id": "S2", "location": Location(municipality="Zeist"),
+                "specialisations": ["sexual"]}
+    )  # fmt: skip
+    mix = {**PLAIN_MIX, "exploitation": {"female": {"sexual": 1.0}}}
+    shelters = [*one_shelter(), specialised]
+    placed_in = {}
+    for policy in ("rank", "greedy"):
+        scenario = tiny(events=[surge(0, 10, mix=mix)], policy={"kind": policy})
+        (record,) = people(scenario, shelters, {})
+        placed_in[policy] = record.distance_km
+    assert 0 < placed_in["rank"] < 25
+    assert placed_in["greedy"] == 0.0
