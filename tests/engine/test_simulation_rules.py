@@ -21,6 +21,7 @@ from engine.simulation.arrivals import draw_arrivals
 from engine.simulation.kpis import PersonRecord
 from engine.simulation.network import build_network
 from engine.simulation.run import Replication, prepare, simulate
+from engine.simulation.stays import stay_hours
 from engine.simulation.timeline import selected
 from models import gazetteer
 from models.intake import IntakeWindow
@@ -375,3 +376,10 @@ def test_the_rank_desk_weighs_specialisation_where_greedy_takes_the_nearest() ->
         placed_in[policy] = record.distance_km
     assert 0 < placed_in["rank"] < 25
     assert placed_in["greedy"] == 0.0
+
+
+def test_even_the_shortest_stay_holds_its_place_for_an_hour() -> None:
+    """The simulation counts whole hours: a stay of a few minutes still ends in a later hour
+    than it began, never in the hour it was taken."""
+    scenario = tiny(length_of_stay={"default": {"distribution": "fixed", "days": 0.01}})
+    assert stay_hours(scenario, "women", None, 0.5) == 1
