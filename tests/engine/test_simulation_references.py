@@ -128,3 +128,29 @@ def test_a_network_with_no_place_to_be_placed_in_is_refused() -> None:
         }
     )  # fmt: skip
     assert network_problems(added, [], {}) == []
+
+
+def test_a_stay_may_be_named_by_a_programme_of_the_network() -> None:
+    """Stays are looked up by kind, then programme: a programme no kind is named after is a
+    key in use."""
+    youth = one_shelter()[0].model_copy(update={"programme": "youth", "min_age": 12})
+    stays = {"default": {"distribution": "fixed", "days": 9},
+             "youth": {"distribution": "fixed", "days": 30}}  # fmt: skip
+    scenario = validate_scenario({**BASE, "length_of_stay": stays})
+    assert network_problems(scenario, [youth], {"S1": "girls"}) == []
+
+
+def test_a_percentage_or_a_cut_opens_no_place_in_a_network_without_any() -> None:
+    """Only an event adding places makes up for a network without any: a cut does not, nor a
+    percentage of no places."""
+    full = one_shelter(capacity=0)
+    for change in ({"percent": -50.0}, {"places": -1}, {"percent": 50.0}):
+        event = {"type": "capacity", "where": {"shelter": "S1"}, **change}
+        scenario = validate_scenario({**BASE, "events": [event]})
+        assert [str(p) for p in network_problems(scenario, full, {})] == [
+            "network: the network has no placement shelter with a place open"
+        ], change
+    grown = validate_scenario(
+        {**BASE, "events": [{"type": "capacity", "where": {"shelter": "S1"}, "places": 1}]}
+    )
+    assert network_problems(grown, full, {}) == []
