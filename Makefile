@@ -56,7 +56,7 @@ test: lint browser
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 bench: install
-	$(BIN)/pytest benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds -p no:cacheprovider
+	$(BIN)/pytest benchmarks --timeout=0 --benchmark-only --benchmark-columns=min,median,max,rounds -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .benchmarks .hypothesis
