@@ -19,7 +19,7 @@ from models.scenario import Demand, Mix
 from tests.scenario_helpers import PLAIN_MIX
 
 SHARE = st.sampled_from([0.0, 1.0])
-# A small town, so that a person exploited elsewhere is hardly ever exploited there too.
+# A small town, so that a person exploited elsewhere is rarely exploited there too.
 FOUND = "Vaals"
 # One exploitation per group, so the table a person was drawn from shows.
 EXPLOITATION = {"minor": {"labour": 1.0}, "female": {"sexual": 1.0}, "male": {"criminal": 1.0}}
@@ -70,11 +70,30 @@ def test_a_person_drawn_keeps_the_rules_of_the_mix(
     if dutch:
         assert victim.languages == ["nl"]
     if zone:
+        # Exploited elsewhere: in a municipality drawn for it, which may now and then be the
+        # one they were found in too (how rarely is the test below).
         (danger,) = victim.danger_zones
-        at_found = danger.location.point == (found.lat, found.lon)
-        assert at_found != bool(elsewhere)
+        places = {(m.lat, m.lon) for m in gazetteer.municipalities()} if elsewhere else set()
+        assert danger.location.point in (places or {(found.lat, found.lon)})
     else:
         assert victim.danger_zones == []
+
+
+def test_a_danger_zone_lies_where_the_person_was_exploited() -> None:
+    """Where they were found, unless exploited elsewhere: then in a municipality drawn for it,
+    which is a small town like the one they were found in only now and then."""
+    found = gazetteer.resolve(FOUND)
+    mix = Mix.model_validate(PLAIN_MIX)
+    at_found = []
+    for elsewhere in (0.0, 1.0):
+        zones = {"share": 1.0, "exploited_elsewhere_share": elsewhere}
+        demand = Demand.model_validate({"arrivals_per_week": {}, "danger_zones": zones})
+        rng = np.random.default_rng(7)
+        victims = [draw_victim(rng, f"A{n}", found, mix, demand) for n in range(200)]
+        points = [v.danger_zones[0].location.point for v in victims]
+        at_found.append(sum(point == (found.lat, found.lon) for point in points))
+    assert at_found[0] == 200
+    assert at_found[1] <= 5
 
 
 def test_minors_are_drawn_at_every_age_from_12_to_17() -> None:
